@@ -1,0 +1,149 @@
+/**
+ * Minimal RFC 4180 reader/writer for the catalog CSVs. Hand-written so the
+ * shared library stays free of a CSV dependency; strict on purpose, because a
+ * silently mis-split row in reference data is worse than a failed seed.
+ */
+
+export type CsvRow = Record<string, string>;
+
+export interface CsvRecord {
+  /** 1-based physical line on which the record starts (for error messages). */
+  line: number;
+  values: CsvRow;
+}
+
+export class CsvError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    detail: string,
+  ) {
+    super(`${file}:${line}: ${detail}`);
+    this.name = 'CsvError';
+  }
+}
+
+interface RawRecord {
+  line: number;
+  fields: string[];
+}
+
+function tokenize(text: string, file: string): RawRecord[] {
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const records: RawRecord[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let line = 1;
+  let recordLine = 1;
+  // A record that is only a line break carries nothing; skip it rather than
+  // report a one-column row, so trailing blank lines are harmless.
+  let recordHasContent = false;
+  let i = 0;
+
+  const endRecord = (): void => {
+    if (recordHasContent) {
+      fields.push(field);
+      records.push({ line: recordLine, fields });
+    }
+    fields = [];
+    field = '';
+    recordHasContent = false;
+  };
+
+  while (i < src.length) {
+    const ch = src[i];
+    if (ch === '"') {
+      if (field !== '') {
+        throw new CsvError(file, line, 'quote inside an unquoted field');
+      }
+      recordHasContent = true;
+      const quoteLine = line;
+      i++;
+      let closed = false;
+      while (i < src.length) {
+        const c = src[i];
+        if (c === '"') {
+          if (src[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          closed = true;
+          break;
+        }
+        if (c === '\n' || (c === '\r' && src[i + 1] !== '\n')) line++;
+        field += c;
+        i++;
+      }
+      if (!closed) {
+        throw new CsvError(file, quoteLine, 'unterminated quoted field');
+      }
+      const next = src[i];
+      if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
+        throw new CsvError(file, line, `unexpected character ${JSON.stringify(next)} after closing quote`);
+      }
+      continue;
+    }
+    if (ch === ',') {
+      recordHasContent = true;
+      fields.push(field);
+      field = '';
+      i++;
+      continue;
+    }
+    if (ch === '\r' || ch === '\n') {
+      i += ch === '\r' && src[i + 1] === '\n' ? 2 : 1;
+      endRecord();
+      line++;
+      recordLine = line;
+      continue;
+    }
+    recordHasContent = true;
+    field += ch;
+    i++;
+  }
+  endRecord();
+  return records;
+}
+
+/** Parses CSV text with a header row; `file` is only used in error messages. */
+export function parseCsvRecords(text: string, file: string): CsvRecord[] {
+  const raw = tokenize(text, file);
+  const header = raw[0];
+  if (!header) throw new CsvError(file, 1, 'missing header row');
+  const seen = new Set<string>();
+  for (const name of header.fields) {
+    if (name === '') throw new CsvError(file, header.line, 'empty column name in header');
+    if (seen.has(name)) throw new CsvError(file, header.line, `duplicate column ${JSON.stringify(name)} in header`);
+    seen.add(name);
+  }
+  return raw.slice(1).map(({ line, fields }) => {
+    if (fields.length !== header.fields.length) {
+      throw new CsvError(file, line, `expected ${header.fields.length} columns, found ${fields.length}`);
+    }
+    const values: CsvRow = {};
+    header.fields.forEach((name, idx) => {
+      values[name] = fields[idx] ?? '';
+    });
+    return { line, values };
+  });
+}
+
+export function parseCsv(text: string, file: string): CsvRow[] {
+  return parseCsvRecords(text, file).map((r) => r.values);
+}
+
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** Quotes a field only when RFC 4180 requires it, matching the catalog files' style. */
+export function toCsvField(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One CSV line without the line terminator. */
+export function toCsvLine(values: ReadonlyArray<string | number | boolean | null | undefined>): string {
+  return values.map(toCsvField).join(',');
+}

@@ -1,0 +1,36 @@
+export * from './types';
+export { CsvError, parseCsv, parseCsvRecords, toCsvField, toCsvLine, type CsvRecord, type CsvRow } from './csv';
+export {
+  githubBlobUrl,
+  parseSourcesMarkdown,
+  USSM_COMMIT,
+  USSM_KEY_PREFIX,
+  USSM_REPO,
+  type SourceIndex,
+} from './sources';
+export {
+  buildCapabilityTree,
+  CatalogDataError,
+  DEFAULT_CATALOG_PATHS,
+  FIBF_STANDARD_FILES,
+  fibfSourceKey,
+  fibfSubSection,
+  listUnknownSourceKeys,
+  normalizeFibfId,
+  readAgencies,
+  readCapabilities,
+  readCapabilityAnomalies,
+  readCapabilityTree,
+  readCatalog,
+  readOfferingCustomers,
+  readOfferings,
+  readProviders,
+  readQsmos,
+  resolveSources,
+  type CapabilityAnomaly,
+  type CapabilityAnomalyKind,
+  type CapabilityTree,
+  type CatalogPaths,
+  type CatalogReader,
+  type FibfStandardFile,
+} from './read';

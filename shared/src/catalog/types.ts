@@ -1,0 +1,120 @@
+/**
+ * Typed records of the reference catalog, as read from the CSV and FIBF JSON
+ * files kept in the repository. These are the shapes the seed step stores;
+ * the GraphQL layer maps them to the public contract.
+ */
+
+export const QSMO_DOMAINS = [
+  'FINANCIAL_MANAGEMENT',
+  'HUMAN_RESOURCES',
+  'GRANTS_MANAGEMENT',
+  'CYBERSECURITY',
+] as const;
+export type QsmoDomain = (typeof QSMO_DOMAINS)[number];
+
+export type Sector = 'FEDERAL' | 'COMMERCIAL';
+export type Shelf = 'FEDERAL' | 'COMMERCIAL' | 'MANDATORY';
+export type Verification = 'CONFIRMED' | 'UNVERIFIED';
+export type CapabilityLevel = 'FUNCTION' | 'ACTIVITY' | 'CAPABILITY';
+export type CapabilityKind = 'INPUT' | 'PROCESS' | 'OUTPUT';
+
+/** Where a catalog fact comes from: `key` is the raw source key of the CSV cell. */
+export interface SourceRecord {
+  key: string;
+  title: string;
+  url: string | null;
+}
+
+export interface AgencyRecord {
+  code: string;
+  name: string;
+  abbreviation: string | null;
+  cfoAct: boolean;
+  notes: string | null;
+  sources: SourceRecord[];
+}
+
+export interface QsmoRecord {
+  domain: QsmoDomain;
+  shortName: string;
+  name: string;
+  leadAgencyCode: string;
+  leadOffice: string | null;
+  designatedOn: string | null;
+  marketplaceName: string | null;
+  scope: string[];
+  contactEmail: string | null;
+  website: string | null;
+  /** FIBF service area prefix: FFM, HCM, GRM, CYB. */
+  fibfServiceArea: string;
+  notes: string | null;
+  sources: SourceRecord[];
+}
+
+export interface ProviderRecord {
+  id: string;
+  name: string;
+  abbreviation: string | null;
+  sector: Sector;
+  parentAgencyCode: string | null;
+  domains: QsmoDomain[];
+  legacyDesignatedDomains: QsmoDomain[];
+  website: string | null;
+  verification: Verification;
+  notes: string | null;
+  sources: SourceRecord[];
+}
+
+export interface OfferingRecord {
+  id: string;
+  domain: QsmoDomain;
+  name: string;
+  category: string | null;
+  shelf: Shelf;
+  providerId: string;
+  partnerIds: string[];
+  /** FIBF activity codes the offering serves, as listed in offerings.csv. */
+  capabilityCodes: string[];
+  website: string | null;
+  launchedOn: string | null;
+  verification: Verification;
+  notes: string | null;
+  sources: SourceRecord[];
+}
+
+export interface OfferingCustomerRecord {
+  offeringId: string;
+  agencyCode: string;
+  asOf: string | null;
+  customerAsStated: string | null;
+  sources: SourceRecord[];
+}
+
+export interface CapabilityRecord {
+  /** FIBF code: function (FFM.030), activity (FFM.030.070) or business capability (GRM.010.010.011). */
+  code: string;
+  /** Function or activity name; for a business capability, its capability statement. */
+  name: string;
+  description: string | null;
+  level: CapabilityLevel;
+  domain: QsmoDomain;
+  parentCode: string | null;
+  /**
+   * FIBF sub-area (HCBRM function area for HCM, SOC/CVD for CYB), when the standard has one.
+   * A code published in two sub-areas (CYB.060, CYB.060.030) holds both, `;`-separated as in the CSV.
+   */
+  subArea: string | null;
+  /** FUNCTION only: ACTIVE or RETIRED as published. */
+  status: 'ACTIVE' | 'RETIRED' | null;
+  /** CAPABILITY only: I, P or O (input, process, output) as published. */
+  kind: 'INPUT' | 'PROCESS' | 'OUTPUT' | null;
+  /**
+   * CAPABILITY only: every kind as published, in order. The HCM standards mark
+   * many capabilities with a combination ("I/P", "P/O", "I/P/O"); for those
+   * `kind` is null and this list carries the facts.
+   */
+  kinds?: CapabilityKind[];
+  /** CAPABILITY only: the authoritative reference (law, regulation, circular) as published. */
+  authoritativeReference: string | null;
+  sources: SourceRecord[];
+}

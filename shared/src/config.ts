@@ -1,0 +1,97 @@
+import path from 'node:path';
+import { ConfigError } from './errors';
+import { isLogLevel, type LogLevel } from './logger';
+
+/**
+ * Reading and validating environment configuration. Every entry point reads
+ * its config once through an EnvReader, which collects all problems so a bad
+ * deployment is told everything that is wrong in one message.
+ */
+export class EnvReader {
+  private readonly problems: string[] = [];
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  string(name: string, fallback: string): string;
+  string(name: string): string | undefined;
+  string(name: string, fallback?: string): string | undefined {
+    const raw = this.env[name];
+    return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+  }
+
+  port(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      this.problems.push(`${name}="${raw}" is not a TCP port: use a whole number from 0 to 65535 (0 picks a free port).`);
+      return fallback;
+    }
+    return n;
+  }
+
+  positiveInt(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n <= 0) {
+      this.problems.push(`${name}="${raw}" must be a positive whole number.`);
+      return fallback;
+    }
+    return n;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${name}="${raw}" is not one of: ${allowed.join(', ')}.`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+    this.problems.push(`${name}="${raw}" must be true or false.`);
+    return fallback;
+  }
+
+  logLevel(name = 'LOG_LEVEL', fallback: LogLevel = 'info'): LogLevel {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!isLogLevel(raw)) {
+      this.problems.push(`${name}="${raw}" is not one of: debug, info, warn, error, silent.`);
+      return fallback;
+    }
+    return raw;
+  }
+
+  mongoUri(name = 'MONGODB_URI'): string | undefined {
+    const raw = this.string(name);
+    if (raw !== undefined && !/^mongodb(\+srv)?:\/\//.test(raw)) {
+      this.problems.push(`${name} must be a MongoDB connection string starting with mongodb:// or mongodb+srv://.`);
+      return undefined;
+    }
+    return raw;
+  }
+
+  databaseName(name: string, fallback: string): string {
+    const value = this.string(name, fallback);
+    if (!/^[A-Za-z0-9_-]{1,63}$/.test(value)) {
+      this.problems.push(`${name}="${value}" is not a valid database name: use letters, digits, _ or -, at most 63 characters.`);
+      return fallback;
+    }
+    return value;
+  }
+
+  /** Throws one ConfigError listing every problem found so far. */
+  done(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}
+
+/** The repository root, found from this file so scripts work from any working directory. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');

@@ -1,0 +1,42 @@
+import type { Db } from 'mongodb';
+import type { Logger } from '../logger';
+import { REFERENCE_COLLECTIONS } from '../reference/documents';
+import { ensureIndexes, fingerprint, recordSeed, replaceCollection, seededFingerprint, type CollectionIndexes } from '../seeding';
+import { validateCatalog, type SubgraphCatalog } from './catalog';
+import { DOMAIN_COLLECTIONS, DOMAIN_INDEXES } from './data';
+
+export const REFERENCE_INDEXES: CollectionIndexes[] = [
+  { collection: REFERENCE_COLLECTIONS.agencies, indexes: [{ key: { name: 1, _id: 1 }, name: 'name_id' }, { key: { cfoAct: 1, name: 1 }, name: 'cfoAct_name' }] },
+  { collection: REFERENCE_COLLECTIONS.providers, indexes: [{ key: { name: 1, _id: 1 }, name: 'name_id' }, { key: { domains: 1 }, name: 'domains' }, { key: { sector: 1, name: 1 }, name: 'sector_name' }] },
+];
+
+/** When a subgraph seeds at start-up: `auto` loads an empty or outdated database and leaves a current one alone. */
+export type SeedPolicy = 'auto' | 'always' | 'never';
+export const SEED_POLICIES: readonly SeedPolicy[] = ['auto', 'always', 'never'];
+
+export async function ensureSubgraphIndexes(db: Db): Promise<void> {
+  await ensureIndexes(db, [...REFERENCE_INDEXES, ...DOMAIN_INDEXES]);
+}
+
+/**
+ * Loads a subgraph's catalog into its database. Idempotent: each collection
+ * ends up holding exactly the catalog's documents. Returns whether it wrote.
+ */
+export async function seedSubgraph(db: Db, catalog: SubgraphCatalog, policy: SeedPolicy, logger: Logger): Promise<boolean> {
+  if (policy === 'never') return false;
+  const { description, ...collections } = catalog;
+  const print = fingerprint(collections);
+  if (policy === 'auto' && (await seededFingerprint(db)) === print) return false;
+  validateCatalog(catalog);
+  await replaceCollection(db, REFERENCE_COLLECTIONS.agencies, catalog.agencies);
+  await replaceCollection(db, REFERENCE_COLLECTIONS.providers, catalog.providers);
+  await replaceCollection(db, REFERENCE_COLLECTIONS.qsmos, catalog.qsmos);
+  await replaceCollection(db, DOMAIN_COLLECTIONS.capabilities, catalog.capabilities);
+  await replaceCollection(db, DOMAIN_COLLECTIONS.offerings, catalog.offerings);
+  await replaceCollection(db, DOMAIN_COLLECTIONS.customerLinks, catalog.customerLinks);
+  await ensureSubgraphIndexes(db);
+  await recordSeed(db, print, description);
+  logger.info(`seeded ${db.databaseName}: ${catalog.offerings.length} offerings, ${catalog.capabilities.length} FIBF entries, ` +
+    `${catalog.customerLinks.length} customer links, ${catalog.agencies.length} agencies, ${catalog.providers.length} providers`);
+  return true;
+}

@@ -1,0 +1,39 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The graph's error codes: the only values `extensions.code` takes in errors
+ * we raise. Frontend teams switch on these, so they are part of the contract.
+ */
+export const ErrorCode = {
+  /** An argument is malformed or out of range; the message says what to change. */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** A subgraph could not be reached; the rest of the response is still valid. */
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  /** The subgraph's database did not answer in time. */
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  /** Anything unexpected; details go to the log, never to the client. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export function badUserInput(message: string, argumentName?: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(argumentName ? { argumentName } : {}) },
+  });
+}
+
+export function subgraphUnavailable(serviceName: string, area: string): GraphQLError {
+  return new GraphQLError(
+    `The ${area} subgraph is unavailable right now, so its fields are null in this response. ` +
+      'Data from the other QSMO subgraphs is unaffected; retry later for the missing part.',
+    { extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName } },
+  );
+}
+
+/** A configuration problem found at start-up: the message lists every bad setting and how to fix it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}

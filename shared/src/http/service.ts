@@ -1,0 +1,178 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+
+/**
+ * The HTTP layer every service shares: GraphQL at /graphql, Prometheus
+ * metrics, liveness and readiness probes, and graceful draining. A tiny
+ * router of our own instead of a web framework: these five routes are all
+ * the graph needs.
+ */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface HttpServiceOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  context: (req: IncomingMessage) => Promise<TContext>;
+  metrics: Metrics;
+  logger: Logger;
+  /** Readiness beyond "started and not draining": e.g. the database answers. */
+  isReady?: () => Promise<boolean> | boolean;
+  /** Extra routes keyed by "METHOD /path", checked before /graphql (e.g. the IDE at "GET /"). */
+  routes?: Record<string, RouteHandler>;
+  maxBodyBytes?: number;
+  /** How long draining waits for in-flight requests before cutting connections. */
+  drainTimeoutMs?: number;
+}
+
+export type ServiceState = 'starting' | 'ready' | 'draining' | 'stopped';
+
+export interface HttpService {
+  readonly server: http.Server;
+  readonly state: ServiceState;
+  /** Starts Apollo and listens; port 0 picks a free port. Returns the GraphQL URL. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish, then stops Apollo. Idempotent. */
+  stop(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `Request body is larger than ${limit} bytes: send a smaller query or variables.`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
+
+export function routeLabel(pathname: string): string {
+  if (pathname === '/graphql' || pathname === '/metrics' || pathname.startsWith('/health/') || pathname === '/') return pathname;
+  return 'other';
+}
+
+export function createHttpService<TContext extends BaseContext>(options: HttpServiceOptions<TContext>): HttpService {
+  const { apollo, metrics, logger } = options;
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  let state: ServiceState = 'starting';
+
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown;
+    if (req.method === 'POST') {
+      const raw = await readBody(req, maxBody);
+      const type = headers.get('content-type') ?? '';
+      if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
+        try {
+          body = raw === '' ? {} : JSON.parse(raw);
+        } catch {
+          throw new HttpError(400, 'The request body is not valid JSON: send {"query": "...", "variables": {...}}.');
+        }
+      } else {
+        body = raw;
+      }
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => options.context(req),
+    });
+    res.statusCode = response.status ?? 200;
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+    } else {
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = routeLabel(url.pathname);
+    const method = req.method ?? 'GET';
+    res.on('finish', () => {
+      metrics.httpRequests.inc({ method, route, status: String(res.statusCode) });
+      metrics.httpDuration.observe({ method, route }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    if (state === 'draining') res.setHeader('connection', 'close');
+    try {
+      const custom = options.routes?.[`${method} ${url.pathname}`];
+      if (custom) return await custom(req, res);
+      switch (`${method} ${url.pathname}`) {
+        case 'GET /health/live':
+          return sendJson(res, 200, { status: 'live' });
+        case 'GET /health/ready': {
+          const ready = state === 'ready' && (await (options.isReady?.() ?? true));
+          return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : state === 'ready' ? 'not ready' : state });
+        }
+        case 'GET /metrics':
+          res.setHeader('content-type', metrics.registry.contentType);
+          res.end(await metrics.registry.metrics());
+          return;
+      }
+      if (url.pathname === '/graphql') {
+        if (state !== 'ready') throw new HttpError(503, `The service is ${state}; retry shortly.`);
+        return await handleGraphQL(req, res, url);
+      }
+      throw new HttpError(404, `Nothing at ${url.pathname}: GraphQL is served at /graphql.`);
+    } catch (error) {
+      if (error instanceof HttpError) return sendJson(res, error.status, { errors: [{ message: error.message }] });
+      logger.error('unhandled HTTP error', error);
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error' }] });
+      else res.destroy();
+    }
+  }
+
+  const server = http.createServer((req, res) => void handle(req, res));
+  // Keep-alive longer than typical load balancer idle timeouts, so they close first.
+  server.keepAliveTimeout = 65_000;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    server,
+    get state() { return state; },
+    async listen(port, host = '0.0.0.0') {
+      await apollo.start();
+      server.listen(port, host);
+      await once(server, 'listening');
+      state = 'ready';
+      const address = server.address() as AddressInfo;
+      return `http://localhost:${address.port}/graphql`;
+    },
+    stop() {
+      stopping ??= (async () => {
+        state = 'draining';
+        if (server.listening) {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          // Idle keep-alive sockets would hold close() open forever; in-flight ones finish first.
+          const sweep = setInterval(() => server.closeIdleConnections(), 100);
+          server.closeIdleConnections();
+          const timeout = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
+          await closed;
+          clearInterval(sweep);
+          clearTimeout(timeout);
+        }
+        await apollo.stop();
+        state = 'stopped';
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
+import type { Logger } from './logger';
+
+export interface MongoOptions {
+  /** Shown in server logs and `currentOp`, so operators can tell services apart. */
+  appName: string;
+  /** Called for every command the driver sends: feeds the per-command metrics. */
+  onCommand?: (event: { commandName: string; collection: string | null; databaseName: string }) => void;
+}
+
+// Commands whose first argument is the collection name (find: "offerings", ...).
+const COLLECTION_COMMANDS = new Set([
+  'find', 'aggregate', 'count', 'distinct', 'insert', 'update', 'delete', 'findAndModify',
+  'createIndexes', 'listIndexes', 'drop', 'create', 'dropIndexes',
+]);
+
+function collectionOf(event: CommandStartedEvent): string | null {
+  if (!COLLECTION_COMMANDS.has(event.commandName)) return null;
+  const value: unknown = (event.command as Record<string, unknown>)[event.commandName];
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * Creates the process's single MongoClient. Timeouts are short so a missing
+ * database fails a request quickly instead of hanging it; writes wait for a
+ * majority so a seeded catalog survives a primary failover.
+ */
+export function createMongoClient(uri: string, options: MongoOptions): MongoClient {
+  const client = new MongoClient(uri, {
+    appName: options.appName,
+    serverSelectionTimeoutMS: 5_000,
+    connectTimeoutMS: 5_000,
+    socketTimeoutMS: 30_000,
+    maxPoolSize: 20,
+    writeConcern: { w: 'majority' },
+    monitorCommands: options.onCommand !== undefined,
+  });
+  if (options.onCommand) {
+    const onCommand = options.onCommand;
+    client.on('commandStarted', (event) => {
+      onCommand({ commandName: event.commandName, collection: collectionOf(event), databaseName: event.databaseName });
+    });
+  }
+  return client;
+}
+
+/** Connects and proves the connection with a ping, so start-up fails fast with a clear reason. */
+export async function connectMongo(client: MongoClient, logger: Logger, label: string): Promise<void> {
+  try {
+    await client.connect();
+    await client.db('admin').command({ ping: 1 });
+  } catch (error) {
+    throw new Error(`Could not reach the database for ${label}: ${(error as Error).message}. ` +
+      'Check MONGODB_URI, or leave it unset to use the embedded database.', { cause: error });
+  }
+  logger.debug(`connected to the database for ${label}`);
+}
+
+/** True when the database answers a ping: the readiness probe. */
+export async function pingDb(db: Db): Promise<boolean> {
+  try {
+    await db.command({ ping: 1 }, { timeoutMS: 2_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,61 @@
+import { EnvReader } from '../config';
+import { openDatabase, readDatabaseConfig } from '../database';
+import { readSubgraphCatalog } from '../domain/catalog';
+import type { DomainDefinition } from '../domain/definition';
+import { ensureSubgraphIndexes, SEED_POLICIES, seedSubgraph, type SeedPolicy } from '../domain/seed';
+import { createLogger } from '../logger';
+import { createMetrics } from '../metrics';
+import { connectMongo, createMongoClient } from '../mongo';
+import { exitOnStartupError, onShutdown } from '../shutdown';
+import { createSubgraphServer } from './server';
+
+export interface SubgraphConfig {
+  port: number;
+  host: string;
+  databaseName: string;
+  seed: SeedPolicy;
+  logLevel: ReturnType<EnvReader['logLevel']>;
+  database: ReturnType<typeof readDatabaseConfig>;
+}
+
+export function readSubgraphConfig(definition: DomainDefinition, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
+  const reader = new EnvReader(env);
+  const config: SubgraphConfig = {
+    port: reader.port('PORT', definition.defaultPort),
+    host: reader.string('HOST', '0.0.0.0'),
+    databaseName: reader.databaseName('MONGODB_DATABASE', definition.defaultDatabase),
+    seed: reader.oneOf('SEED_ON_START', SEED_POLICIES, 'auto'),
+    logLevel: reader.logLevel(),
+    database: readDatabaseConfig(reader),
+  };
+  reader.done();
+  return config;
+}
+
+/**
+ * The entry point of a subgraph process: read config once, open the
+ * database (embedded if MONGODB_URI is unset), seed, listen, and drain on
+ * SIGTERM before closing the client.
+ */
+export function runSubgraph(definition: DomainDefinition): void {
+  const logger = createLogger(definition.serviceName);
+  let cleanup = async () => undefined as void;
+  void (async () => {
+    const config = readSubgraphConfig(definition);
+    const database = await openDatabase(config.database, logger);
+    cleanup = () => database.stop();
+    const metrics = createMetrics(definition.serviceName);
+    const client = createMongoClient(database.uri, {
+      appName: definition.serviceName,
+      onCommand: ({ commandName, collection }) => metrics.mongoCommands.inc({ command: commandName, collection: collection ?? '' }),
+    });
+    await connectMongo(client, logger, definition.serviceName);
+    const db = client.db(config.databaseName);
+    await seedSubgraph(db, readSubgraphCatalog(definition.domain), config.seed, logger);
+    await ensureSubgraphIndexes(db);
+    const server = createSubgraphServer({ definition, db, logger: createLogger(definition.serviceName, config.logLevel), metrics });
+    onShutdown(logger, [() => server.http.stop(), () => client.close(), () => database.stop()]);
+    const url = await server.http.listen(config.port, config.host);
+    logger.info(`${definition.area} subgraph ready at ${url}`);
+  })().catch(exitOnStartupError(logger, () => cleanup()));
+}

@@ -1,0 +1,32 @@
+import { badUserInput } from './errors';
+
+/**
+ * Shapes of the public identifiers. A malformed id is the caller's mistake
+ * (BAD_USER_INPUT naming the expected shape); a well-formed id that matches
+ * nothing is simply not found (null).
+ */
+export const AGENCY_CODE = /^\d{3}$/;
+export const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const FIBF_CODE = /^[A-Z]{3}(?:\.[A-Z0-9]+(?:-\d+)?){1,3}$/;
+
+export function agencyCode(value: string, argumentName = 'code'): string {
+  if (!AGENCY_CODE.test(value)) {
+    throw badUserInput(`${argumentName} "${value}" is not a CGAC agency code: use the 3-digit code as text, zero-padded, e.g. "075".`, argumentName);
+  }
+  return value;
+}
+
+export function slug(value: string, argumentName: string, example: string): string {
+  if (!SLUG.test(value)) {
+    throw badUserInput(`${argumentName} "${value}" is not an id: ids are lowercase slugs like "${example}".`, argumentName);
+  }
+  return value;
+}
+
+export function fibfCode(value: string, argumentName = 'code'): string {
+  const trimmed = value.trim();
+  if (!FIBF_CODE.test(trimmed)) {
+    throw badUserInput(`${argumentName} "${value}" is not a FIBF code: use a function, activity or capability code such as "FFM.030", "FFM.030.070" or "HCM.A1-1.010".`, argumentName);
+  }
+  return trimmed;
+}

@@ -1,0 +1,4 @@
+import { runSubgraph } from '@qsmo/shared';
+import { definition } from './definition';
+
+runSubgraph(definition);

@@ -1,0 +1,4 @@
+import { runSeedCli } from '@qsmo/shared';
+import { definition } from './definition';
+
+runSeedCli([definition]);
