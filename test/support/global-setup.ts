@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, REPO_ROOT } from '@qsmo/shared';
-import { ensureFerretDb, startFerretDb, type EmbeddedDatabase } from '@qsmo/shared/embedded/ferretdb';
+import { createLogger, REPO_ROOT } from '../../shared/src';
+import { ensureFerretDb, startFerretDb, type EmbeddedDatabase } from '../../shared/src/embedded/ferretdb';
 
 /**
  * One database server for the whole test run. With MONGODB_URI set, tests use

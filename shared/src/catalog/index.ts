@@ -10,6 +10,7 @@ export {
 } from './sources';
 export {
   buildCapabilityTree,
+  CATALOG_CSV_FILES,
   CatalogDataError,
   DEFAULT_CATALOG_PATHS,
   FIBF_STANDARD_FILES,

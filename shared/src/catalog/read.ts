@@ -75,6 +75,16 @@ export const FIBF_STANDARD_FILES: Record<QsmoDomain, readonly string[]> = {
   CYBERSECURITY: ['soc.json', 'cvd.json'],
 };
 
+export const CATALOG_CSV_FILES = [
+  'agencies.csv',
+  'qsmos.csv',
+  'providers.csv',
+  'offerings.csv',
+  'offering_customers.csv',
+  'fibf_functions.csv',
+  'fibf_activities.csv',
+] as const;
+
 export function fibfSourceKey(fileName: string): string {
   return `${USSM_KEY_PREFIX}_data/${fileName}`;
 }
@@ -203,7 +213,9 @@ function nameKey(text: string): string {
     .replace(/[^a-z0-9]+/g, '');
 }
 
-const LEADING_FIBF_ID = /^([A-Za-z]{3}[.\-\u2010-\u2015][A-Z0-9]+(?:[-\u2010-\u2015]\d+)?(?:\.\d{3})*)\.?\s*(?:[-\u2010-\u2015:]\s+)?(.*)$/;
+// "CYB.060.030 – Manage ...", "HCM.A5-1.010 Compensation ...", "CYB.090.040 - Penetration Testing".
+const LEADING_FIBF_ID =
+  /^([A-Za-z]{3}[.\-\u2010-\u2015][A-Z0-9]+(?:[-\u2010-\u2015]\d+)?(?:\.\d{3})*)\.?\s*(?:[-\u2010-\u2015:]\s+)?(.*)$/;
 
 /** Splits a published "CYB.090.040 - Penetration Testing" label into id and name. */
 function splitLabel(label: string): { id: string | null; name: string } {
@@ -341,10 +353,8 @@ function parseKinds(raw: string): ParsedKinds {
     return { kinds, issue: { kind: 'UNKNOWN_KIND', detail: `unreadable I/P/O value ${JSON.stringify(raw)}` } };
   }
   if (zeroForO) {
-    return {
-      kinds,
-      issue: { kind: 'KIND_NORMALIZED', detail: `I/P/O value ${JSON.stringify(raw)} read as ${kinds.map((k) => k[0]).join('/')} (digit 0 for letter O)` },
-    };
+    const read = kinds.map((k) => k[0]).join('/');
+    return { kinds, issue: { kind: 'KIND_NORMALIZED', detail: `I/P/O value ${JSON.stringify(raw)} read as ${read} (digit 0 for letter O)` } };
   }
   return { kinds, issue: null };
 }
@@ -381,95 +391,94 @@ export function buildCapabilityTree(
   standards: readonly FibfStandardFile[],
   resolveSource: (key: string) => SourceRecord,
 ): CapabilityTree {
-  const functions = new Map<string, CapabilityRecord>();
+  const functions = new Set(lifecycle.filter((r) => r.level === 'FUNCTION').map((r) => r.code));
   const activities = new Map<string, CapabilityRecord>();
   const activitiesByName = new Map<string, string[]>();
-  for (const r of lifecycle) {
-    if (r.level === 'FUNCTION') functions.set(r.code, r);
-    if (r.level === 'ACTIVITY') {
-      activities.set(r.code, r);
-      const key = nameKey(r.name);
-      activitiesByName.set(key, [...(activitiesByName.get(key) ?? []), r.code]);
-    }
+  for (const r of lifecycle.filter((x) => x.level === 'ACTIVITY')) {
+    activities.set(r.code, r);
+    const key = nameKey(r.name);
+    activitiesByName.set(key, [...(activitiesByName.get(key) ?? []), r.code]);
   }
 
   const anomalies: CapabilityAnomaly[] = [];
-  const note = (a: Omit<CapabilityAnomaly, 'domain' | 'codes' | 'positions'>, code: string | null, position: number): void => {
-    const same = anomalies.find(
-      (x) => x.kind === a.kind && x.source === a.source && x.detail === a.detail && x.parentCode === a.parentCode && x.publishedActivity === a.publishedActivity,
-    );
-    if (same) {
-      if (code !== null) same.codes.push(code);
-      same.positions.push(position);
-    } else {
-      anomalies.push({ ...a, domain, codes: code === null ? [] : [code], positions: [position] });
-    }
-  };
-
-  const validId = new RegExp(`^${area}\\.[A-Z0-9]+(?:-\\d+)?\\.\\d{3}\\.\\d{3}$`);
   const capabilities = new Map<string, { record: CapabilityRecord; signature: string }>();
+  const validId = new RegExp(`^${area}\\.[A-Z0-9]+(?:-\\d+)?\\.\\d{3}\\.\\d{3}$`);
 
   for (const file of standards) {
-    const source = file.source;
     const subArea = fibfSubSection(file);
     capabilityEntries(file).forEach((entry, position) => {
-      const rawId = field(entry, FIELD_KEYS.id);
       const statement = collapseWhitespace(field(entry, FIELD_KEYS.statement));
       const activityLabel = collapseWhitespace(field(entry, FIELD_KEYS.activity));
-      const base = { source, publishedActivity: activityLabel || null, parentCode: null };
+
+      // Entries of one file with the same finding are grouped into one anomaly.
+      const note = (kind: CapabilityAnomalyKind, detail: string, code: string | null, parentCode: string | null = null): void => {
+        const publishedActivity = activityLabel || null;
+        const same = anomalies.find(
+          (a) =>
+            a.kind === kind &&
+            a.source === file.source &&
+            a.detail === detail &&
+            a.parentCode === parentCode &&
+            a.publishedActivity === publishedActivity,
+        );
+        if (same) {
+          if (code !== null) same.codes.push(code);
+          same.positions.push(position);
+          return;
+        }
+        anomalies.push({
+          kind,
+          domain,
+          source: file.source,
+          codes: code === null ? [] : [code],
+          positions: [position],
+          publishedActivity,
+          parentCode,
+          detail,
+        });
+      };
 
       if (Object.values(entry).every((v) => v == null || collapseWhitespace(String(v)) === '')) {
-        note({ ...base, kind: 'EMPTY_ENTRY', detail: 'entry with every field empty skipped' }, null, position);
+        note('EMPTY_ENTRY', 'entry with every field empty skipped', null);
         return;
       }
+      const rawId = field(entry, FIELD_KEYS.id);
       if (collapseWhitespace(rawId) === '') {
-        note({ ...base, kind: 'MISSING_ID', detail: `entry without Capability ID skipped: ${JSON.stringify(statement)}` }, null, position);
+        note('MISSING_ID', `entry without Capability ID skipped: ${JSON.stringify(statement)}`, null);
         return;
       }
       const code = normalizeFibfId(rawId);
       if (!validId.test(code)) {
-        note({ ...base, kind: 'INVALID_ID', detail: `id ${JSON.stringify(rawId)} is not a ${area} capability code; skipped` }, null, position);
+        note('INVALID_ID', `id ${JSON.stringify(rawId)} is not a ${area} capability code; skipped`, null);
         return;
       }
       if (statement === '') {
-        note({ ...base, kind: 'EMPTY_STATEMENT', detail: 'entry without capability statement skipped' }, code, position);
+        note('EMPTY_STATEMENT', 'entry without capability statement skipped', code);
         return;
       }
 
-      const parsedKinds = parseKinds(field(entry, FIELD_KEYS.kind));
+      const { kinds, issue } = parseKinds(field(entry, FIELD_KEYS.kind));
       const reference = collapseWhitespace(field(entry, FIELD_KEYS.reference)) || null;
-      const signature = JSON.stringify([statement, parsedKinds.kinds, reference]);
+      const signature = JSON.stringify([statement, kinds, reference]);
 
       const existing = capabilities.get(code);
       if (existing) {
         if (existing.signature === signature) {
-          if (!existing.record.sources.some((s) => s.key === source)) existing.record.sources.push(resolveSource(source));
+          const sources = existing.record.sources;
+          if (!sources.some((s) => s.key === file.source)) sources.push(resolveSource(file.source));
         } else {
+          const dropped = JSON.stringify({ statement, kinds, authoritativeReference: reference });
           const first = existing.record.sources[0]?.key ?? '?';
-          note(
-            {
-              ...base,
-              kind: 'DUPLICATE_CONFLICT',
-              detail: `${code} already read from ${first} with different content; kept the first, dropped: ${JSON.stringify({
-                statement,
-                kinds: parsedKinds.kinds,
-                authoritativeReference: reference,
-              })}`,
-            },
-            code,
-            position,
-          );
+          note('DUPLICATE_CONFLICT', `${code} already read from ${first} with different content; kept the first, dropped: ${dropped}`, code);
         }
         return;
       }
 
-      if (rawId !== code) {
-        note({ ...base, kind: 'ID_NORMALIZED', detail: `id ${JSON.stringify(rawId)} read as ${code}` }, code, position);
-      }
-      if (parsedKinds.issue) note({ ...base, ...parsedKinds.issue }, code, position);
+      if (rawId !== code) note('ID_NORMALIZED', `id ${JSON.stringify(rawId)} read as ${code}`, code);
+      if (issue) note(issue.kind, issue.detail, code);
+      const parent = resolveParent(code, activityLabel, field(entry, FIELD_KEYS.function));
+      if (parent.anomaly) note(parent.anomaly.kind, parent.anomaly.detail, code, parent.code);
 
-      const parentCode = resolveParent(code, activityLabel, field(entry, FIELD_KEYS.function), position, base);
-      const kinds = parsedKinds.kinds;
       capabilities.set(code, {
         signature,
         record: {
@@ -478,86 +487,81 @@ export function buildCapabilityTree(
           description: null,
           level: 'CAPABILITY',
           domain,
-          parentCode,
+          parentCode: parent.code,
           subArea,
           status: null,
           kind: kinds.length === 1 ? kinds[0]! : null,
           kinds,
           authoritativeReference: reference,
-          sources: [resolveSource(source)],
+          sources: [resolveSource(file.source)],
         },
       });
     });
   }
 
+  /**
+   * The parent is the code's activity unless the entry names a different
+   * activity: the name is the more reliable fact, because soc.json's
+   * capability table numbers some activities differently from its lifecycle.
+   */
   function resolveParent(
     code: string,
     activityLabel: string,
     functionLabel: string,
-    position: number,
-    base: { source: string; publishedActivity: string | null },
-  ): string {
+  ): { code: string; anomaly: { kind: CapabilityAnomalyKind; detail: string } | null } {
     const codeParent = parentOf(code)!;
-    const published = splitLabel(activityLabel);
+    const publishedName = splitLabel(activityLabel).name;
     const codeActivity = activities.get(codeParent);
-    if (codeActivity && (published.name === '' || nameKey(published.name) === nameKey(codeActivity.name))) {
-      return codeParent;
+    if (codeActivity && (publishedName === '' || nameKey(publishedName) === nameKey(codeActivity.name))) {
+      return { code: codeParent, anomaly: null };
     }
-    const named = published.name === '' ? [] : (activitiesByName.get(nameKey(published.name)) ?? []);
+
+    const named = publishedName === '' ? [] : (activitiesByName.get(nameKey(publishedName)) ?? []);
+    const publishedFunction = splitLabel(functionLabel).id;
     if (named.length === 1 && named[0] !== codeParent) {
       const target = activities.get(named[0]!)!;
-      const publishedFunction = splitLabel(functionLabel).id;
+      const where = codeActivity
+        ? `code parent ${codeParent} is "${codeActivity.name}" in the lifecycle`
+        : `${codeParent} is not in the lifecycle`;
       const crossFunction =
         publishedFunction && publishedFunction !== target.parentCode
           ? `; the entry names function ${publishedFunction}, the activity belongs to ${target.parentCode}`
           : '';
-      note(
-        {
-          ...base,
+      return {
+        code: target.code,
+        anomaly: {
           kind: 'PARENT_REMAPPED_BY_NAME',
-          parentCode: target.code,
-          detail: codeActivity
-            ? `code parent ${codeParent} is "${codeActivity.name}" in the lifecycle; attached to ${target.code} "${target.name}" by name${crossFunction}`
-            : `${codeParent} is not in the lifecycle; attached to ${target.code} "${target.name}" by name${crossFunction}`,
+          detail: `${where}; attached to ${target.code} "${target.name}" by name${crossFunction}`,
         },
-        code,
-        position,
-      );
-      return target.code;
+      };
     }
+
     if (codeActivity) {
-      note(
-        {
-          ...base,
+      return {
+        code: codeParent,
+        anomaly: {
           kind: 'ACTIVITY_NAME_VARIANT',
-          parentCode: codeParent,
-          detail: `entry names the activity "${published.name}", the lifecycle "${codeActivity.name}"; code parent kept`,
+          detail: `entry names the activity "${publishedName}", the lifecycle "${codeActivity.name}"; code parent kept`,
         },
-        code,
-        position,
-      );
-      return codeParent;
+      };
     }
-    const functionCode = splitLabel(functionLabel).id ?? parentOf(codeParent);
+
+    const functionCode = publishedFunction ?? parentOf(codeParent);
     if (functionCode && functions.has(functionCode) && codeParent.startsWith(`${functionCode}.`)) {
-      note(
-        {
-          ...base,
+      return {
+        code: functionCode,
+        anomaly: {
           kind: 'UNRESOLVED_ACTIVITY',
-          parentCode: functionCode,
-          detail: `activity ${codeParent} is not in the published lifecycle and no lifecycle activity is named "${published.name}"; attached to function ${functionCode}`,
+          detail:
+            `activity ${codeParent} is not in the published lifecycle and no lifecycle activity is named ` +
+            `"${publishedName}"; attached to function ${functionCode}`,
         },
-        code,
-        position,
-      );
-      return functionCode;
+      };
     }
-    note(
-      { ...base, kind: 'MISSING_PARENT', parentCode: codeParent, detail: `neither activity ${codeParent} nor its function exists` },
-      code,
-      position,
-    );
-    return codeParent;
+    return {
+      code: codeParent,
+      anomaly: { kind: 'MISSING_PARENT', detail: `neither activity ${codeParent} nor its function exists` },
+    };
   }
 
   return {
@@ -756,9 +760,8 @@ export function readCatalog(paths: Partial<CatalogPaths> = {}): CatalogReader {
 
   function listUnknownSourceKeys(): string[] {
     const index = sources();
-    const tables = ['agencies.csv', 'qsmos.csv', 'providers.csv', 'offerings.csv', 'offering_customers.csv', 'fibf_functions.csv', 'fibf_activities.csv'];
     const keys = new Set<string>();
-    for (const t of tables) {
+    for (const t of CATALOG_CSV_FILES) {
       for (const row of readTable(dir, t, () => '')) index.splitCell(row.text('source')).forEach((k) => keys.add(k));
     }
     for (const domain of QSMO_DOMAINS) FIBF_STANDARD_FILES[domain].forEach((f) => keys.add(fibfSourceKey(f)));
