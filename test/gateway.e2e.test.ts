@@ -1,0 +1,119 @@
+import { codes, post } from './support/graphql';
+import { mongoCommandCount, startGraph, type RunningGraph } from './support/graph';
+
+/**
+ * End to end over HTTP: the contract's examples through the gateway on the
+ * real catalog, batching proven from the subgraphs' /metrics, and partial
+ * answers when a subgraph goes down.
+ */
+let graph: RunningGraph;
+beforeEach(async () => { graph = await startGraph(); });
+afterEach(async () => { await graph.stop(); });
+
+const names = (list: { name: string }[]) => list.map((o) => o.name);
+
+test('HHS (075) shows its grants offerings with their providers, read from the database', async () => {
+  const r = await post(graph.gatewayUrl, `{ agency(code: "075") { name abbreviation cfoAct grantsManagement { offerings { id name provider { id name } } } } }`);
+  expect(r.status).toBe(200);
+  expect(r.errors).toBeUndefined();
+  expect(r.data.agency.name).toBe('Department of Health and Human Services');
+  const offerings = r.data.agency.grantsManagement.offerings;
+  expect(names(offerings)).toEqual(expect.arrayContaining(['GrantSolutions', 'eRA', 'Payment Management System (PMS)']));
+  expect(offerings.find((o: any) => o.id === 'grm-era').provider.id).toBe('hhs-nih');
+  expect(names(offerings)).toEqual([...names(offerings)].sort());
+});
+
+test('one query reads from all four subgraphs', async () => {
+  const r = await post(graph.gatewayUrl, `{
+    agency(code: "070") {
+      code
+      financialManagement { offerings { id } }
+      humanResources { offerings { id } }
+      grantsManagement { offerings { id } }
+      cybersecurity { offerings { id name } }
+    }
+    financialManagement { qsmo { name } }
+    humanResources { qsmo { leadAgency { abbreviation } } }
+    grantsManagement { offerings(first: 1) { totalCount } }
+    cybersecurity { offerings(first: 1) { totalCount } }
+  }`);
+  expect(r.errors).toBeUndefined();
+  expect(r.data.agency.cybersecurity.offerings.map((o: any) => o.id)).toContain('cyb-mobile-app-vetting');
+  expect(r.data.agency.grantsManagement.offerings.map((o: any) => o.id)).toEqual(expect.arrayContaining(['grm-grantsolutions', 'grm-pms', 'grm-asap']));
+  expect(r.data.financialManagement.qsmo.name).toBe('Financial Management Quality Service Management Office');
+  expect(r.data.humanResources.qsmo.leadAgency.abbreviation).toBe('OPM');
+  expect(r.data.grantsManagement.offerings.totalCount).toBe(15);
+  expect(r.data.cybersecurity.offerings.totalCount).toBe(7);
+});
+
+test('a provider across marketplaces: doi-ibc in every marketplace it serves', async () => {
+  const r = await post(graph.gatewayUrl, `{ provider(id: "doi-ibc") { name sector domains parentAgency { code }
+    financialManagement { offerings { id } } humanResources { offerings { id } }
+    grantsManagement { offerings { id } } cybersecurity { offerings { id } } } }`);
+  expect(r.errors).toBeUndefined();
+  const p = r.data.provider;
+  expect(p).toMatchObject({ name: 'Interior Business Center', sector: 'FEDERAL', parentAgency: { code: '014' } });
+  expect(p.financialManagement.offerings.map((o: any) => o.id)).toEqual(['fm-doi-ibc-core-fm']);
+  expect(p.humanResources.offerings.map((o: any) => o.id)).toEqual(['hr-doi-ibc-payroll-personnel']);
+  expect(p.grantsManagement.offerings.map((o: any) => o.id)).toEqual(['grm-ibc-indirect-cost-negotiation']);
+  expect(p.cybersecurity.offerings).toEqual([]);
+  expect(p.domains).toEqual(expect.arrayContaining(['FINANCIAL_MANAGEMENT', 'HUMAN_RESOURCES', 'GRANTS_MANAGEMENT']));
+});
+
+test('FIBF: GRM.030 with its activities and the offerings serving them', async () => {
+  const r = await post(graph.gatewayUrl, `{ grantsManagement { capability(code: "GRM.030") { code name level children { code name } offerings { name } } } }`);
+  expect(r.errors).toBeUndefined();
+  const c = r.data.grantsManagement.capability;
+  expect(c).toMatchObject({ code: 'GRM.030', level: 'FUNCTION' });
+  expect(c.children.map((x: any) => x.code)).toEqual(['GRM.030.010', 'GRM.030.020']);
+  expect(names(c.offerings)).toEqual(expect.arrayContaining(['GrantSolutions', 'eRA', 'Automated Standard Application for Payments (ASAP)']));
+});
+
+test('bad arguments are BAD_USER_INPUT errors with a message that says what to change', async () => {
+  const r = await post(graph.gatewayUrl, `{ agencies(first: 500) { totalCount } }`);
+  expect(r.status).toBe(200);
+  expect(codes(r)).toEqual(['BAD_USER_INPUT']);
+  expect(r.errors![0]!.message).toMatch(/at most 100/);
+  const bad = await post(graph.gatewayUrl, `{ agency(code: "HHS") { name } }`);
+  expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+  const missing = await post(graph.gatewayUrl, `{ agency(code: "999") { name } provider(id: "nobody") { name } }`);
+  expect(missing.errors).toBeUndefined();
+  expect(missing.data).toEqual({ agency: null, provider: null });
+});
+
+test('no N+1: 100 agencies cost the same MongoDB commands per subgraph as 5', async () => {
+  const query = `query($n: Int) { agencies(first: $n) { edges { node { code
+    financialManagement { offerings { provider { name } capabilities { code } } }
+    humanResources { offerings { id } }
+    grantsManagement { offerings { customers { code } provider { name } capabilities { code } } }
+    cybersecurity { offerings { id } } } } } }`;
+  const cost = async (n: number) => {
+    const before = await Promise.all(Object.values(graph.subgraphs).map(mongoCommandCount));
+    const r = await post(graph.gatewayUrl, query, { n });
+    expect(r.errors).toBeUndefined();
+    expect(r.data.agencies.edges).toHaveLength(Math.min(n, 37));
+    const after = await Promise.all(Object.values(graph.subgraphs).map(mongoCommandCount));
+    return after.map((a, i) => a - before[i]!);
+  };
+  const small = await cost(5);
+  const large = await cost(100);
+  expect(large).toEqual(small);
+  // A fixed handful per subgraph (root page, entities, offerings, providers...), not one per agency.
+  for (const n of large) expect(n).toBeLessThanOrEqual(8);
+});
+
+test('a subgraph going down: partial data and an error naming its area, the others unaffected', async () => {
+  await graph.subgraphs['human-resources']!.server.http.stop();
+  const r = await post(graph.gatewayUrl, `{ agency(code: "014") { name humanResources { offerings { id } } grantsManagement { offerings { id } } } }`);
+  expect(r.status).toBe(200);
+  expect(r.data.agency.name).toBe('Department of the Interior');
+  expect(r.data.agency.grantsManagement.offerings.length).toBeGreaterThan(0);
+  expect(r.data.agency.humanResources).toBeNull();
+  expect(codes(r)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+  expect(r.errors![0]!.message).toMatch(/Human Resources/);
+  expect(r.errors![0]!.extensions).toMatchObject({ serviceName: 'human-resources' });
+  expect(JSON.stringify(r.errors)).not.toMatch(/localhost|127\.0\.0\.1|ECONNREFUSED|http:/);
+  const other = await post(graph.gatewayUrl, `{ grantsManagement { offerings(first: 3) { totalCount } } agency(code: "075") { name } }`);
+  expect(other.errors).toBeUndefined();
+  expect(other.data.grantsManagement.offerings.totalCount).toBe(15);
+});

@@ -1,0 +1,76 @@
+import { createLogger, type SubgraphServer } from '@qsmo/shared';
+import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
+import { createGatewayServer, type GatewayServer } from '../../gateway/src/server';
+import { SUBGRAPHS } from '../../gateway/src/subgraphs';
+import { definition as cyber } from '../../subgraphs/cybersecurity/src/definition';
+import { createServer as createCyber } from '../../subgraphs/cybersecurity/src/server';
+import { definition as fm } from '../../subgraphs/financial-management/src/definition';
+import { createServer as createFm } from '../../subgraphs/financial-management/src/server';
+import { definition as grants } from '../../subgraphs/grants-management/src/definition';
+import { createServer as createGrants } from '../../subgraphs/grants-management/src/server';
+import { definition as hr } from '../../subgraphs/human-resources/src/definition';
+import { createServer as createHr } from '../../subgraphs/human-resources/src/server';
+import { openSeededDatabase, type TestDatabase } from './db';
+
+export const DOMAINS = [
+  { definition: fm, createServer: createFm },
+  { definition: hr, createServer: createHr },
+  { definition: grants, createServer: createGrants },
+  { definition: cyber, createServer: createCyber },
+] as const;
+
+export interface RunningSubgraph {
+  name: string;
+  server: SubgraphServer;
+  database: TestDatabase;
+  url: string;
+}
+
+export interface RunningGraph {
+  gateway: GatewayServer;
+  gatewayUrl: string;
+  subgraphs: Record<string, RunningSubgraph>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole graph over real HTTP on free ports: four subgraphs, each on its
+ * own seeded database, composed by a gateway, as clients see it in production.
+ */
+export async function startGraph(): Promise<RunningGraph> {
+  const subgraphs: Record<string, RunningSubgraph> = {};
+  await Promise.all(DOMAINS.map(async ({ definition, createServer }) => {
+    const database = await openSeededDatabase(definition);
+    const server = createServer({ db: database.db, metrics: database.metrics });
+    const url = await server.http.listen(0, '127.0.0.1');
+    subgraphs[definition.serviceName] = { name: definition.serviceName, server, database, url };
+  }));
+  const { supergraphSdl } = composeSupergraph(localSubgraphSources(
+    SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: subgraphs[s.name]!.url })),
+  ));
+  const gateway = createGatewayServer({ supergraph: supergraphSdl, logger: createLogger('gateway', 'silent') });
+  const gatewayUrl = await gateway.http.listen(0, '127.0.0.1');
+  return {
+    gateway,
+    gatewayUrl,
+    subgraphs,
+    async stop() {
+      await gateway.http.stop();
+      for (const s of Object.values(subgraphs)) {
+        await s.server.http.stop();
+        await s.database.drop();
+      }
+    },
+  };
+}
+
+/** The number of MongoDB commands a subgraph has sent so far, read from its /metrics endpoint. */
+export async function mongoCommandCount(subgraph: RunningSubgraph): Promise<number> {
+  const text = await (await fetch(subgraph.url.replace(/\/graphql$/, '/metrics'))).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const m = /^mongodb_commands_total\{[^}]*\} (\d+(?:\.\d+)?)$/.exec(line);
+    if (m) total += Number(m[1]);
+  }
+  return total;
+}
