@@ -1,4 +1,4 @@
-import type { DomainDefinition, SubgraphServer, SubgraphServerDeps } from '@qsmo/shared';
+import { readSubgraphCatalog, type DomainDefinition, type SubgraphServer, type SubgraphServerDeps } from '@qsmo/shared';
 import { codes, execute } from './graphql';
 import { openSeededDatabase, type TestDatabase } from './db';
 
@@ -162,5 +162,27 @@ export function describeSubgraph(
     expect(r.data.agencies.edges.every((e: any) => e.node.cfoAct)).toBe(true);
     expect(r.data.providers.edges.map((e: any) => e.node.id)).toContain(ex.providerId);
     expect(r.data.qsmos).toHaveLength(4);
+  });
+
+  test('stats agree with counts computed independently from the catalog files', async () => {
+    const catalog = readSubgraphCatalog(definition.domain);
+    const count = <T>(items: T[], key: (t: T) => string) => items.reduce<Record<string, number>>((m, t) => ({ ...m, [key(t)]: (m[key(t)] ?? 0) + 1 }), {});
+    const r = await run(`{ ${f} { stats { offeringCount customerCount customerLinkCount providerCount byShelf { shelf count } byVerification { verification count } capabilityCoverage { code name offeringCount } } } agency(code: "${ex.customerCode ?? '020'}") { ${f} { offeringCount offerings { id } } } provider(id: "${ex.providerId}") { ${f} { offeringCount offerings { id } } } }`);
+    expect(r.errors).toBeUndefined();
+    const stats = r.data[f].stats;
+    expect(stats.offeringCount).toBe(catalog.offerings.length);
+    expect(stats.customerLinkCount).toBe(catalog.customerLinks.length);
+    expect(stats.customerCount).toBe(new Set(catalog.customerLinks.map((l) => l.agencyCode)).size);
+    expect(stats.providerCount).toBe(new Set(catalog.offerings.flatMap((o) => [o.providerId, ...o.partnerIds])).size);
+    expect(Object.fromEntries(stats.byShelf.map((s: any) => [s.shelf, s.count]))).toEqual(count(catalog.offerings, (o) => o.shelf));
+    expect(Object.fromEntries(stats.byVerification.map((s: any) => [s.verification, s.count]))).toEqual(count(catalog.offerings, (o) => o.verification));
+    const functions = catalog.capabilities.filter((c) => c.level === 'FUNCTION').map((c) => c._id).sort();
+    expect(stats.capabilityCoverage.map((c: any) => c.code)).toEqual(functions);
+    for (const c of stats.capabilityCoverage) {
+      const expected = catalog.offerings.filter((o) => o.capabilityCodes.some((code) => code === c.code || code.startsWith(`${c.code}.`))).length;
+      expect(c.offeringCount).toBe(expected);
+    }
+    expect(r.data.agency[f].offeringCount).toBe(r.data.agency[f].offerings.length);
+    expect(r.data.provider[f].offeringCount).toBe(r.data.provider[f].offerings.length);
   });
 }

@@ -65,6 +65,22 @@ export interface DomainLoaders {
   offeringsByCapability: DataLoader<string, OfferingDoc[]>;
   capabilityChildren: DataLoader<string, CapabilityDoc[]>;
   customerLinksByOffering: DataLoader<string, CustomerLinkDoc[]>;
+  offeringCountByCustomer: DataLoader<string, number>;
+}
+
+/** Offerings per customer agency, counted by the database in one aggregation per batch. */
+function offeringCountByCustomerLoader(offerings: Collection<OfferingDoc>): DataLoader<string, number> {
+  return new Loader<string, number>(async (codes) => {
+    const keys = [...codes];
+    const rows = await offerings.aggregate<{ _id: string; count: number }>([
+      { $match: { customerCodes: { $in: keys } } },
+      { $unwind: '$customerCodes' },
+      { $match: { customerCodes: { $in: keys } } },
+      { $group: { _id: '$customerCodes', count: { $sum: 1 } } },
+    ]).toArray();
+    const counts = new Map(rows.map((r) => [r._id, r.count]));
+    return keys.map((k) => counts.get(k) ?? 0);
+  });
 }
 
 /** A provider's offerings are those it provides or partners on: one query for both roles. */
@@ -87,6 +103,7 @@ export function createDomainLoaders(c: DomainCollections): DomainLoaders {
     offeringsByCapability: groupLoader(c.offerings, 'capabilityPaths', byNameThenId),
     capabilityChildren: groupLoader(c.capabilities, 'parentCode', byId),
     customerLinksByOffering: groupLoader(c.customerLinks, 'offeringId', (a, b) => (a.agencyCode < b.agencyCode ? -1 : 1)),
+    offeringCountByCustomer: offeringCountByCustomerLoader(c.offerings),
   };
 }
 

@@ -6,6 +6,7 @@ import { customerLinkResolvers } from './customer-link';
 import { agencyDomainField, agencyDomainResolvers, providerDomainField, providerDomainResolvers } from './entities';
 import { namespaceResolvers } from './namespace';
 import { offeringResolvers } from './offering';
+import { statsResolvers } from './stats';
 
 /**
  * The full resolver map of a QSMO subgraph: the shared reference types plus
@@ -22,6 +23,7 @@ export function createResolvers(def: DomainDefinition, extra: GraphQLResolverMap
     [`${p}Offering`]: offeringResolvers(),
     [`${p}Capability`]: capabilityResolvers(def),
     [`${p}CustomerLink`]: customerLinkResolvers(),
+    [`${p}Stats`]: statsResolvers(),
     [`Agency${p}`]: agencyDomainResolvers(),
     [`Provider${p}`]: providerDomainResolvers(),
   };

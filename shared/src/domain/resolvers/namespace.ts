@@ -48,6 +48,7 @@ export function namespaceResolvers() {
       // FIBF entries read best in code order (FFM.010, FFM.010.010, ...), which is also their id order.
       return paginate(ctx.collections.capabilities, filter, { field: '_id' }, args);
     },
+    stats: () => ({}),
   };
 }
 
