@@ -1,5 +1,6 @@
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { Supergraph } from '@apollo/federation-internals';
+import { parse, type GraphQLSchema } from 'graphql';
 import { subgraphSdl } from '@qsmo/shared';
 import { schemaPathOf, type SubgraphEndpoint } from './subgraphs';
 
@@ -26,4 +27,9 @@ export function composeSupergraph(subgraphs: SubgraphSource[]): { supergraphSdl:
 /** The local subgraph sources: each subgraph's schema.graphql with the shared reference SDL. */
 export function localSubgraphSources(endpoints: SubgraphEndpoint[]): SubgraphSource[] {
   return endpoints.map((e) => ({ name: e.name, url: e.url, sdl: subgraphSdl(schemaPathOf(e.name)) }));
+}
+
+/** The client-facing schema of a supergraph: what frontend teams and the IDE see, without federation internals. */
+export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
+  return Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
 }

@@ -1,0 +1,84 @@
+import { Kind, parse, type DefinitionNode } from 'graphql';
+import { subgraphSdl } from '@qsmo/shared';
+import { apiSchemaOf, composeSupergraph, CompositionError, localSubgraphSources } from '../gateway/src/compose';
+import { schemaPathOf, SUBGRAPHS } from '../gateway/src/subgraphs';
+
+/**
+ * The composition layer: the four subgraphs compose, the supergraph carries
+ * every name of the public contract, and every type and field is described.
+ */
+const endpoints = SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: `http://localhost:${s.port}/graphql` }));
+
+test('the four subgraphs compose without errors or hints', () => {
+  const { supergraphSdl, hints } = composeSupergraph(localSubgraphSources(endpoints));
+  expect(supergraphSdl).toContain('join__graph');
+  expect(hints).toEqual([]);
+});
+
+test('composition errors are reported in full', () => {
+  const sources = localSubgraphSources(endpoints);
+  // Two subgraphs disagreeing on a shared field's type cannot compose.
+  sources[0]!.sdl = sources[0]!.sdl.replace('cfoAct: Boolean!', 'cfoAct: String!');
+  expect(() => composeSupergraph(sources)).toThrow(CompositionError);
+  try {
+    composeSupergraph(sources);
+  } catch (error) {
+    expect((error as CompositionError).message).toMatch(/Agency\.cfoAct/);
+  }
+});
+
+const CONTRACT: Record<string, string[]> = {
+  Query: ['agency', 'agencies', 'provider', 'providers', 'qsmos', 'qsmo', 'financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity'],
+  Agency: ['code', 'name', 'abbreviation', 'cfoAct', 'financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity'],
+  Provider: ['id', 'name', 'abbreviation', 'sector', 'parentAgency', 'website', 'financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity'],
+  Qsmo: ['domain', 'shortName', 'name', 'leadAgency', 'leadOffice', 'designatedOn', 'marketplaceName', 'scope', 'contactEmail', 'website'],
+  Offering: ['id', 'name', 'domain', 'category', 'shelf', 'provider', 'partners', 'capabilities', 'customers', 'website', 'launchedOn', 'verification', 'sources'],
+  Capability: ['code', 'name', 'description', 'level', 'domain', 'parent', 'children', 'offerings'],
+  Source: ['title', 'url'],
+  PageInfo: ['hasNextPage', 'endCursor'],
+  OfferingFilter: ['search', 'shelf', 'providerId', 'customerCode', 'capabilityCode', 'verification'],
+  AgencyFilter: ['search', 'cfoAct'],
+  ProviderFilter: ['search', 'sector', 'domain'],
+};
+const DOMAIN_TYPES = ['FinancialManagement', 'HumanResources', 'GrantsManagement', 'Cybersecurity'];
+
+test('the supergraph API keeps every name of the public contract', () => {
+  const api = apiSchemaOf(composeSupergraph(localSubgraphSources(endpoints)).supergraphSdl);
+  for (const [type, fields] of Object.entries(CONTRACT)) {
+    const t = api.getType(type) as { getFields(): Record<string, unknown> } | undefined;
+    expect(t).toBeDefined();
+    expect(Object.keys(t!.getFields())).toEqual(expect.arrayContaining(fields));
+  }
+  for (const p of DOMAIN_TYPES) {
+    const ns = api.getType(p) as { getFields(): Record<string, unknown> };
+    expect(Object.keys(ns.getFields())).toEqual(expect.arrayContaining(['qsmo', 'offering', 'offerings', 'capability', 'capabilities']));
+    for (const suffix of ['Offering', 'Capability', 'OfferingConnection', 'OfferingEdge', 'CapabilityConnection']) expect(api.getType(`${p}${suffix}`)).toBeDefined();
+    expect(Object.keys((api.getType(`Agency${p}`) as any).getFields())).toContain('offerings');
+    expect(Object.keys((api.getType(`Provider${p}`) as any).getFields())).toContain('offerings');
+  }
+  for (const [e, values] of Object.entries({
+    QsmoDomain: ['FINANCIAL_MANAGEMENT', 'HUMAN_RESOURCES', 'GRANTS_MANAGEMENT', 'CYBERSECURITY'],
+    Sector: ['FEDERAL', 'COMMERCIAL'], Shelf: ['FEDERAL', 'COMMERCIAL', 'MANDATORY'],
+    Verification: ['CONFIRMED', 'UNVERIFIED'], CapabilityLevel: ['FUNCTION', 'ACTIVITY', 'CAPABILITY'],
+  })) {
+    expect((api.getType(e) as any).getValues().map((v: any) => v.name)).toEqual(values);
+  }
+});
+
+function undescribed(definitions: readonly DefinitionNode[]): string[] {
+  const missing: string[] = [];
+  for (const d of definitions) {
+    if (!('name' in d) || !d.name || d.kind === Kind.DIRECTIVE_DEFINITION) continue;
+    const isExtension = d.kind.endsWith('Extension');
+    if (!isExtension && d.name.value !== 'Query' && !('description' in d && d.description)) missing.push(d.name.value);
+    const members = ('fields' in d && d.fields) || ('values' in d && d.values) || [];
+    for (const m of members as readonly { name: { value: string }; description?: unknown }[]) {
+      if (!m.description) missing.push(`${d.name.value}.${m.name.value}`);
+    }
+  }
+  return missing;
+}
+
+test.each(SUBGRAPHS.map((s) => s.name))('every type, field and enum value of %s has a description', (name) => {
+  expect(undescribed(parse(subgraphSdl(schemaPathOf(name))).definitions)).toEqual([]);
+});
