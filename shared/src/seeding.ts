@@ -28,10 +28,22 @@ export interface CollectionIndexes {
   indexes: IndexDescription[];
 }
 
-/** Creates indexes; createIndexes is a no-op for indexes that already exist. */
+/**
+ * Creates the indexes that do not exist yet, one per command. FerretDB
+ * v1.24.2 panics (dropping the connection) when one createIndexes command
+ * names several indexes that already exist, so we never send that.
+ */
 export async function ensureIndexes(db: Db, specs: CollectionIndexes[]): Promise<void> {
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
   for (const spec of specs) {
-    if (spec.indexes.length > 0) await db.collection(spec.collection).createIndexes(spec.indexes);
+    const collection = db.collection(spec.collection);
+    const present = existing.has(spec.collection)
+      ? new Set((await collection.listIndexes().toArray()).map((i) => String(i.name)))
+      : new Set<string>();
+    for (const index of spec.indexes) {
+      if (index.name && present.has(index.name)) continue;
+      await collection.createIndexes([index]);
+    }
   }
 }
 

@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '@qsmo/shared';
+import { freePort } from '@qsmo/shared/embedded/ferretdb';
+import { post } from './support/graphql';
+
+/**
+ * `npm start` as a developer runs it: embedded database, seeding, four
+ * subgraph processes and the gateway; Ctrl-C leaves nothing behind, and a
+ * second start reuses the built database and the seeded data.
+ */
+jest.setTimeout(240_000);
+
+interface Stack { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+
+async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'shared/src/dev/stack.ts')], {
+    cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { out += d; });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 180_000;
+  while (!out.includes('Press Ctrl-C to stop')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the stack did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, output: () => out, exited };
+}
+
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+
+test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the same data', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-stack-'));
+  const ports = await Promise.all([0, 1, 2, 3, 4, 5].map(() => freePort()));
+  const env = {
+    MONGODB_URI: '',
+    EMBEDDED_DB_DIR: dataDir,
+    EMBEDDED_DB_PORT: String(ports[5]),
+    PORT: String(ports[0]),
+    FINANCIAL_MANAGEMENT_PORT: String(ports[1]),
+    HUMAN_RESOURCES_PORT: String(ports[2]),
+    GRANTS_MANAGEMENT_PORT: String(ports[3]),
+    CYBERSECURITY_PORT: String(ports[4]),
+    SUPERGRAPH_OUT: path.join(dataDir, 'supergraph.graphql'),
+  };
+  try {
+    const first = await startStack(env);
+    for (const port of ports.slice(0, 5)) expect(first.output()).toContain(`http://localhost:${port}/graphql`);
+    expect(first.output()).toMatch(/seeded/);
+    const r = await post(`http://localhost:${ports[0]}/graphql`, '{ agency(code: "075") { name grantsManagement { offerings { id name } } } }');
+    expect(r.errors).toBeUndefined();
+    expect(r.data.agency.grantsManagement.offerings.map((o: any) => o.name)).toContain('GrantSolutions');
+    const dbPid = JSON.parse(fs.readFileSync(path.join(dataDir, 'ferretdb.pid'), 'utf8')).pid as number;
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(alive(dbPid)).toBe(false);
+    for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
+
+    const second = await startStack(env);
+    expect(second.output()).not.toMatch(/building FerretDB/);
+    expect(second.output()).not.toMatch(/seeded/);
+    const again = await post(`http://localhost:${ports[0]}/graphql`, '{ agency(code: "075") { name } }');
+    expect(again.data.agency.name).toBe('Department of Health and Human Services');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
