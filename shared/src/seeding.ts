@@ -1,26 +1,35 @@
 import { createHash } from 'node:crypto';
-import type { AnyBulkWriteOperation, Db, Document, IndexDescription } from 'mongodb';
+import type { Db, Document, IndexDescription } from 'mongodb';
 
 /**
  * Idempotent seeding: every collection is brought to exactly the given
- * documents (upsert by _id, then delete what is no longer there), so running
- * a seed twice leaves the same data and never duplicates a row.
+ * documents, so running a seed twice leaves the same data and never
+ * duplicates a row. It writes only the difference: one read, then at most one
+ * delete and one insert per collection. (Per-document upserts are far too
+ * slow on the embedded database, which scans for each one.)
  */
 export async function replaceCollection(db: Db, name: string, docs: (Document & { _id: string })[]): Promise<void> {
   const collection = db.collection<Document & { _id: string }>(name);
+  const wanted = new Map(docs.map((d) => [d._id, d]));
+  const stale: string[] = [];
+  const current = new Set<string>();
+  for await (const existing of collection.find({})) {
+    const next = wanted.get(existing._id);
+    if (next && canonical(next) === canonical(existing)) current.add(existing._id);
+    else stale.push(existing._id);
+  }
   const batchSize = 1000;
-  // A first load inserts: per-document upserts are far slower on the embedded database.
-  if ((await collection.estimatedDocumentCount()) === 0) {
-    for (let i = 0; i < docs.length; i += batchSize) await collection.insertMany(docs.slice(i, i + batchSize), { ordered: true });
-    return;
-  }
-  for (let i = 0; i < docs.length; i += batchSize) {
-    const ops: AnyBulkWriteOperation<Document & { _id: string }>[] = docs
-      .slice(i, i + batchSize)
-      .map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } }));
-    await collection.bulkWrite(ops, { ordered: false });
-  }
-  await collection.deleteMany({ _id: { $nin: docs.map((d) => d._id) } });
+  for (let i = 0; i < stale.length; i += batchSize) await collection.deleteMany({ _id: { $in: stale.slice(i, i + batchSize) } });
+  const missing = docs.filter((d) => !current.has(d._id));
+  for (let i = 0; i < missing.length; i += batchSize) await collection.insertMany(missing.slice(i, i + batchSize), { ordered: true });
+}
+
+/** JSON with sorted keys, so equal documents compare equal whatever their field order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v);
 }
 
 export interface CollectionIndexes {
