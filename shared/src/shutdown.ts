@@ -3,16 +3,19 @@ import type { Logger } from './logger';
 /**
  * Runs the given steps in order on SIGINT or SIGTERM (drain HTTP, close the
  * database client, stop the embedded database), then exits. A second signal
- * while shutting down forces an immediate exit.
+ * while shutting down forces an immediate exit, unless it comes within a
+ * second of the first: one Ctrl-C often arrives twice (from the terminal to
+ * the whole process group, and relayed by a parent such as npm or tsx).
  */
 export function onShutdown(logger: Logger, steps: (() => Promise<void>)[]): void {
-  let shuttingDown = false;
+  let shuttingDownSince: number | undefined;
   const handler = (signal: NodeJS.Signals) => {
-    if (shuttingDown) {
+    if (shuttingDownSince !== undefined) {
+      if (Date.now() - shuttingDownSince < 1_000) return;
       logger.warn(`${signal} again: exiting now`);
       process.exit(1);
     }
-    shuttingDown = true;
+    shuttingDownSince = Date.now();
     logger.info(`${signal}: shutting down`);
     void (async () => {
       let code = 0;

@@ -208,7 +208,9 @@ export async function startFerretDb(options: StartOptions): Promise<EmbeddedData
     '--debug-addr=-',
     '--telemetry=disable',
     '--log-level=warn',
-  ], { stdio: ['ignore', log, log] });
+  // Its own process group: a terminal's Ctrl-C must not stop the database
+  // before the services using it have drained; its owner stops it last.
+  ], { stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   if (child.pid === undefined) throw new EmbeddedDatabaseUnavailable(`Could not start ${binary}: no process was created.`);
