@@ -117,3 +117,19 @@ test('a subgraph going down: partial data and an error naming its area, the othe
   expect(other.errors).toBeUndefined();
   expect(other.data.grantsManagement.offerings.totalCount).toBe(15);
 });
+
+test('the subgraph the planner picked for a shared root field goes down: another answers the shared part', async () => {
+  await graph.subgraphs['grants-management']!.server.http.stop();
+  const r = await post(graph.gatewayUrl, `{
+    agency(code: "014") { name humanResources { offerings { id } } grantsManagement { offerings { id } } }
+    agencies(first: 3) { totalCount edges { node { code grantsManagement { offerings { id } } humanResources { offerings { id } } } } }
+  }`);
+  expect(r.status).toBe(200);
+  expect(r.data.agency).toMatchObject({ name: 'Department of the Interior', grantsManagement: null });
+  expect(r.data.agency.humanResources.offerings.map((o: any) => o.id)).toContain('hr-opm-usa-staffing');
+  expect(r.data.agencies.totalCount).toBe(37);
+  expect(r.data.agencies.edges).toHaveLength(3);
+  for (const e of r.data.agencies.edges) expect(e.node.grantsManagement).toBeNull();
+  expect(new Set(codes(r))).toEqual(new Set(['SUBGRAPH_UNAVAILABLE']));
+  for (const e of r.errors!) expect(e.message).toMatch(/Grants Management/);
+});

@@ -51,6 +51,9 @@ test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the s
     const first = await startStack(env);
     for (const port of ports.slice(0, 5)) expect(first.output()).toContain(`http://localhost:${port}/graphql`);
     expect(first.output()).toMatch(/seeded/);
+    // The local schemas are published to the registry, and the gateway serves what the registry holds.
+    expect(first.output()).toMatch(/schema registry qsmo_registry: published supergraph v1 \(new: financial-management v1, human-resources v1, grants-management v1, cybersecurity v1\)/);
+    expect(first.output()).toMatch(/serving supergraph v1 from the registry/);
     const r = await post(`http://localhost:${ports[0]}/graphql`, '{ agency(code: "075") { name grantsManagement { offerings { id name } } } }');
     expect(r.errors).toBeUndefined();
     expect(r.data.agency.grantsManagement.offerings.map((o: any) => o.name)).toContain('GrantSolutions');
@@ -64,6 +67,7 @@ test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the s
     const second = await startStack(env);
     expect(second.output()).not.toMatch(/building FerretDB/);
     expect(second.output()).not.toMatch(/seeded/);
+    expect(second.output()).toMatch(/the local schemas are already published \(supergraph v1\)/);
     const again = await post(`http://localhost:${ports[0]}/graphql`, '{ agency(code: "075") { name } }');
     expect(again.data.agency.name).toBe('Department of Health and Human Services');
     second.child.kill('SIGTERM');

@@ -1,13 +1,20 @@
 import path from 'node:path';
 import { EnvReader, REPO_ROOT, type LogLevel } from '@qsmo/shared';
+import { readDrainOptions, type DrainOptions } from '@qsmo/shared/http/service';
+import { readRegistryConfig, type RegistryConfig } from '@qsmo/shared/registry/config';
+import { readIdeConfig, type IdeConfig } from './ide-config';
 import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
 
-/** Where the gateway's supergraph comes from. */
+/** Where the gateway's supergraph comes from (SUPERGRAPH_SOURCE). */
 export type SupergraphSourceConfig =
+  /** The schema registry: the newest published supergraph, followed while running. */
+  | ({ kind: 'registry'; pollIntervalMs: number } & RegistryConfig)
   /** A supergraph file composed elsewhere (static deployments, docker). */
   | { kind: 'file'; path: string }
   /** Compose the local subgraph schemas at start-up and write the result to outputPath. */
   | { kind: 'compose'; outputPath: string };
+
+export const SUPERGRAPH_SOURCES = ['registry', 'file', 'compose'] as const;
 
 export interface GatewayConfig {
   port: number;
@@ -15,25 +22,49 @@ export interface GatewayConfig {
   logLevel: LogLevel;
   subgraphs: SubgraphEndpoint[];
   supergraph: SupergraphSourceConfig;
+  drain: DrainOptions;
+  ide: IdeConfig;
 }
 
 export const DEFAULT_SUPERGRAPH_OUTPUT = path.join(REPO_ROOT, '.data', 'supergraph.graphql');
+/** Short enough that a publish is served within seconds; one indexed query per poll. */
+export const DEFAULT_REGISTRY_POLL_MS = 2_000;
 
 export function subgraphEndpoints(env: EnvReader): SubgraphEndpoint[] {
   return SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: env.string(urlEnvName(s.name), `http://localhost:${s.port}/graphql`) }));
 }
 
+function readSupergraphSource(env: EnvReader): SupergraphSourceConfig {
+  const file = env.string('SUPERGRAPH_PATH');
+  // Unset, the gateway behaves as before the registry existed (a given file,
+  // else the local schemas), so existing deployments keep working; following
+  // the registry is asked for explicitly, as `npm start` does.
+  const kind = env.oneOf('SUPERGRAPH_SOURCE', SUPERGRAPH_SOURCES, file ? 'file' : 'compose');
+  switch (kind) {
+    case 'file':
+      if (!file) {
+        env.problem('SUPERGRAPH_SOURCE=file needs SUPERGRAPH_PATH, the supergraph file to serve (e.g. one written by `npm run compose`).');
+        return { kind, path: '' };
+      }
+      return { kind, path: path.resolve(file) };
+    case 'compose':
+      return { kind, outputPath: path.resolve(env.string('SUPERGRAPH_OUT', DEFAULT_SUPERGRAPH_OUTPUT)) };
+    case 'registry':
+      if (file) env.problem(`SUPERGRAPH_PATH is set but SUPERGRAPH_SOURCE=registry: unset one of them (the file would be ignored).`);
+      return { kind, pollIntervalMs: env.positiveInt('REGISTRY_POLL_INTERVAL_MS', DEFAULT_REGISTRY_POLL_MS), ...readRegistryConfig(env) };
+  }
+}
+
 export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const env = new EnvReader(environment);
-  const file = env.string('SUPERGRAPH_PATH');
   const config: GatewayConfig = {
     port: env.port('PORT', 4000),
     host: env.string('HOST', '0.0.0.0'),
     logLevel: env.logLevel(),
     subgraphs: subgraphEndpoints(env),
-    supergraph: file
-      ? { kind: 'file', path: path.resolve(file) }
-      : { kind: 'compose', outputPath: path.resolve(env.string('SUPERGRAPH_OUT', DEFAULT_SUPERGRAPH_OUTPUT)) },
+    supergraph: readSupergraphSource(env),
+    drain: readDrainOptions(env),
+    ide: readIdeConfig(env),
   };
   env.done();
   return config;

@@ -1,37 +1,78 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLogger, createMetrics, exitOnStartupError, onShutdown } from '@qsmo/shared';
+import { createLogger, createMetrics, exitOnStartupError, onShutdown, type Logger } from '@qsmo/shared';
+import { openRegistry } from '@qsmo/shared/registry/config';
 import { composeSupergraph, localSubgraphSources } from './compose';
 import { readGatewayConfig, type GatewayConfig } from './config';
-import { createGatewayServer } from './server';
+import { createIdeRoutes } from './ide';
+import { RegistrySupergraphManager, RegistrySupergraphManagerStopped } from './registry-manager';
+import { createGatewayServer, type GatewayDeps } from './server';
 
 // No usage data leaves the machine: the graph runs on closed networks.
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
 
-/** The gateway process: read config once, obtain a supergraph, listen, drain on SIGTERM. */
-function loadSupergraph(config: GatewayConfig): { sdl: string; overrides: Record<string, string> | undefined } {
-  if (config.supergraph.kind === 'file') {
-    // URLs set in the environment win over those written in the file.
-    const overrides = Object.fromEntries(config.subgraphs.map((s) => [s.name, s.url]));
-    return { sdl: fs.readFileSync(config.supergraph.path, 'utf8'), overrides };
+interface SupergraphSource {
+  deps: Pick<GatewayDeps, 'supergraph' | 'urlOverrides' | 'supergraphStatus'>;
+  /** Shutdown steps after the HTTP server has drained. */
+  close: (() => Promise<void>)[];
+  /** Shutdown steps before draining (stop following the registry). */
+  stop: (() => Promise<void>)[];
+}
+
+/** The gateway process: read config once, obtain its supergraph source, listen, drain on SIGTERM. */
+async function supergraphSource(config: GatewayConfig, logger: Logger): Promise<SupergraphSource> {
+  const source = config.supergraph;
+  switch (source.kind) {
+    case 'registry': {
+      const open = await openRegistry(source, logger, 'gateway-registry');
+      const manager = new RegistrySupergraphManager({ registry: open.registry, logger, pollIntervalMs: source.pollIntervalMs });
+      logger.info(`following the schema registry ${source.databaseName}, polling every ${source.pollIntervalMs} ms`);
+      return {
+        // The registry's routing URLs are the truth here: no environment overrides.
+        deps: { supergraph: manager, supergraphStatus: () => manager.status() },
+        stop: [() => manager.stop()],
+        close: [() => open.close()],
+      };
+    }
+    case 'file': {
+      const sdl = fs.readFileSync(source.path, 'utf8');
+      // URLs set in the environment win over those written in the file.
+      const overrides = Object.fromEntries(config.subgraphs.map((s) => [s.name, s.url]));
+      return { deps: { supergraph: sdl, urlOverrides: overrides, supergraphStatus: () => ({ source: 'file', path: source.path }) }, stop: [], close: [] };
+    }
+    case 'compose': {
+      const { supergraphSdl } = composeSupergraph(localSubgraphSources(config.subgraphs));
+      fs.mkdirSync(path.dirname(source.outputPath), { recursive: true });
+      fs.writeFileSync(source.outputPath, supergraphSdl);
+      return { deps: { supergraph: supergraphSdl, supergraphStatus: () => ({ source: 'compose' }) }, stop: [], close: [] };
+    }
   }
-  const { supergraphSdl } = composeSupergraph(localSubgraphSources(config.subgraphs));
-  fs.mkdirSync(path.dirname(config.supergraph.outputPath), { recursive: true });
-  fs.writeFileSync(config.supergraph.outputPath, supergraphSdl);
-  return { sdl: supergraphSdl, overrides: undefined };
 }
 
 const logger = createLogger('gateway');
+let cleanup = async () => undefined as void;
 void (async () => {
   const config = readGatewayConfig();
-  const { sdl, overrides } = loadSupergraph(config);
+  const gatewayLogger = createLogger('gateway', config.logLevel);
+  const source = await supergraphSource(config, gatewayLogger);
+  cleanup = async () => { for (const step of source.close) await step(); };
+  // The IDE's docs and completion need introspection, also where it is enabled in production.
+  const ide = config.ide.enabled ? { routes: await createIdeRoutes(gatewayLogger), introspection: true } : {};
   const server = createGatewayServer({
-    supergraph: sdl,
-    urlOverrides: overrides,
-    logger: createLogger('gateway', config.logLevel),
+    ...source.deps,
+    ...ide,
+    logger: gatewayLogger,
     metrics: createMetrics('gateway'),
+    drain: config.drain,
   });
-  onShutdown(logger, [() => server.http.stop()]);
-  const url = await server.http.listen(config.port, config.host);
-  logger.info(`gateway ready at ${url}`);
-})().catch(exitOnStartupError(logger));
+  onShutdown(logger, [...source.stop, () => server.http.stop(), ...source.close]);
+  try {
+    const url = await server.http.listen(config.port, config.host);
+    logger.info(`gateway ready at ${url}`);
+    if (config.ide.enabled) logger.info(`browser IDE at ${url.replace(/graphql$/, '')}`);
+  } catch (error) {
+    // A SIGTERM while waiting for a first supergraph: the shutdown steps are already running.
+    if (error instanceof RegistrySupergraphManagerStopped) return;
+    throw error;
+  }
+})().catch(exitOnStartupError(logger, () => cleanup()));

@@ -1,9 +1,11 @@
 import { ApolloGateway, type SupergraphManager } from '@apollo/gateway';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
-import { createHttpService, createLogger, createMetrics, ErrorCode, metricsPlugin, type HttpService, type Logger, type Metrics, type RouteHandler } from '@qsmo/shared';
+import { createHttpService, createLogger, createMetrics, ErrorCode, metricsPlugin, type HttpService, type Logger, type Metrics, type Route } from '@qsmo/shared';
+import type { DrainOptions } from '@qsmo/shared/http/service';
 import { SubgraphDataSource } from './datasource';
+import { RootFailover } from './failover';
 import { areaOf } from './subgraphs';
 
 export interface GatewayDeps {
@@ -13,7 +15,47 @@ export interface GatewayDeps {
   urlOverrides?: Record<string, string>;
   logger?: Logger;
   metrics?: Metrics;
-  routes?: Record<string, RouteHandler>;
+  /** Extra HTTP routes, e.g. the browser IDE (see ide.ts). */
+  routes?: Record<string, Route>;
+  /**
+   * Whether clients may introspect the schema; by default only outside
+   * production. The browser IDE needs it for its docs and completion.
+   */
+  introspection?: boolean;
+  /**
+   * Describes the supergraph in service (e.g. the registry version): shown
+   * in /health/ready and, when it has a version, in every GraphQL response's
+   * Supergraph-Version header.
+   */
+  supergraphStatus?: () => SupergraphStatus;
+  /** How stop() drains (see HttpServiceOptions). */
+  drain?: DrainOptions;
+}
+
+/** What the gateway says about the supergraph it serves; version, when known, goes in a header too. */
+export interface SupergraphStatus {
+  source: string;
+  version?: number | string;
+}
+
+/** The response header naming the supergraph version a request was served with. */
+export const SUPERGRAPH_VERSION_HEADER = 'supergraph-version';
+
+/**
+ * Sets the Supergraph-Version header from the version in service when the
+ * request started: a switch takes effect for requests that start after it.
+ */
+function supergraphVersionPlugin(status: NonNullable<GatewayDeps['supergraphStatus']>): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      const version = status().version;
+      return {
+        async willSendResponse({ response }) {
+          if (version !== undefined) response.http.headers.set(SUPERGRAPH_VERSION_HEADER, String(version));
+        },
+      };
+    },
+  };
 }
 
 export interface GatewayServer {
@@ -47,27 +89,44 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
   const logger = deps.logger ?? createLogger('gateway', 'warn');
   const metrics = deps.metrics ?? createMetrics('gateway', { defaultMetrics: false });
   const supergraph = deps.supergraph;
+  const sources = new Map<string, SubgraphDataSource>();
+  const failover = new RootFailover();
   const gateway = new ApolloGateway({
     logger,
     supergraphSdl: typeof supergraph === 'string' ? async () => ({ supergraphSdl: supergraph }) : supergraph,
-    buildService: ({ name, url }) => new SubgraphDataSource(name, areaOf(name), deps.urlOverrides?.[name] ?? url ?? '', logger),
+    buildService: ({ name, url }) => {
+      const source = new SubgraphDataSource(name, areaOf(name), deps.urlOverrides?.[name] ?? url ?? '', logger, { failover, get: (n) => sources.get(n) });
+      sources.set(name, source);
+      return source;
+    },
   });
   let loaded = false;
-  gateway.onSchemaLoadOrUpdate(() => { loaded = true; });
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    failover.update(coreSupergraphSdl);
+    loaded = true;
+  });
   const apollo = new ApolloServer<BaseContext>({
     gateway,
     logger,
     includeStacktraceInErrorResponses: false,
+    introspection: deps.introspection,
     formatError: formatGatewayError(logger),
-    plugins: [ApolloServerPluginLandingPageDisabled(), metricsPlugin(metrics)],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      metricsPlugin(metrics),
+      ...(deps.supergraphStatus ? [supergraphVersionPlugin(deps.supergraphStatus)] : []),
+    ],
   });
+  const status = deps.supergraphStatus;
   const http = createHttpService({
     apollo,
     context: async () => ({}),
     metrics,
     logger,
     isReady: () => loaded,
+    readinessDetails: status ? () => ({ supergraph: status() }) : undefined,
     routes: deps.routes,
+    ...deps.drain,
   });
   return { apollo, gateway, http, metrics };
 }

@@ -40,6 +40,23 @@ export class EnvReader {
     return n;
   }
 
+  /** A whole number of at least 0 (e.g. a delay that may be switched off). */
+  nonNegativeInt(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) {
+      this.problems.push(`${name}="${raw}" must be a whole number of 0 or more.`);
+      return fallback;
+    }
+    return n;
+  }
+
+  /** Records a problem found by a check that spans several variables. */
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const raw = this.string(name);
     if (raw === undefined) return fallback;

@@ -6,7 +6,7 @@ export { createLogger, type Logger, type LogLevel } from './logger';
 export { createMongoClient, connectMongo, pingDb } from './mongo';
 export { openDatabase, readDatabaseConfig, type DatabaseConfig, type DatabaseHandle } from './database';
 export { createMetrics, metricsPlugin, type Metrics } from './metrics';
-export { createHttpService, type HttpService, type RouteHandler } from './http/service';
+export { createHttpService, readDrainOptions, type DrainOptions, type HttpService, type Route, type ConditionalRoute, type RouteHandler } from './http/service';
 export { paginate, validateFirst, encodeCursor, decodeCursor, escapeRegex, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './pagination';
 export { onShutdown, exitOnStartupError } from './shutdown';
 export type { DomainDefinition } from './domain/definition';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient, type Db } from 'mongodb';
 import { createLogger, createMetrics, readSubgraphCatalog, seedSubgraph, type DomainDefinition, type Metrics } from '@qsmo/shared';
 import { createMongoClient } from '@qsmo/shared/mongo';
+import { seedSynthetic, type SyntheticOptions } from '@qsmo/shared/dev/synthetic';
 
 /** The URI of the test run's database server (see global-setup). */
 export function testMongoUri(): string {
@@ -46,5 +47,12 @@ export async function openTestDatabase(label: string, metricsService = label): P
 export async function openSeededDatabase(definition: DomainDefinition): Promise<TestDatabase> {
   const t = await openTestDatabase(definition.serviceName);
   await seedSubgraph(t.db, readSubgraphCatalog(definition.domain), 'always', createLogger('seed', 'warn'));
+  return t;
+}
+
+/** A test database holding a synthetic catalog of the domain (generated offerings, real reference data). */
+export async function openSyntheticDatabase(definition: DomainDefinition, options: SyntheticOptions): Promise<TestDatabase> {
+  const t = await openTestDatabase(`${definition.serviceName}_synthetic`, definition.serviceName);
+  await seedSynthetic(t.db, definition.domain, options, createLogger('seed', 'warn'));
   return t;
 }

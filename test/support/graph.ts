@@ -1,6 +1,6 @@
-import { createLogger, type SubgraphServer } from '@qsmo/shared';
+import { createLogger, type DomainDefinition, type SubgraphServer } from '@qsmo/shared';
 import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
-import { createGatewayServer, type GatewayServer } from '../../gateway/src/server';
+import { createGatewayServer, type GatewayDeps, type GatewayServer } from '../../gateway/src/server';
 import { SUBGRAPHS } from '../../gateway/src/subgraphs';
 import { definition as cyber } from '../../subgraphs/cybersecurity/src/definition';
 import { createServer as createCyber } from '../../subgraphs/cybersecurity/src/server';
@@ -37,10 +37,17 @@ export interface RunningGraph {
  * The whole graph over real HTTP on free ports: four subgraphs, each on its
  * own seeded database, composed by a gateway, as clients see it in production.
  */
-export async function startGraph(): Promise<RunningGraph> {
+export interface GraphOptions {
+  /** Opens a subgraph's database; by default a fresh one seeded with the real catalog. */
+  openDatabase?: (definition: DomainDefinition) => Promise<TestDatabase>;
+  /** Extra gateway routes, e.g. the browser IDE. */
+  routes?: GatewayDeps['routes'];
+}
+
+export async function startGraph(options: GraphOptions = {}): Promise<RunningGraph> {
   const subgraphs: Record<string, RunningSubgraph> = {};
   await Promise.all(DOMAINS.map(async ({ definition, createServer }) => {
-    const database = await openSeededDatabase(definition);
+    const database = await (options.openDatabase ?? openSeededDatabase)(definition);
     const server = createServer({ db: database.db, metrics: database.metrics });
     const url = await server.http.listen(0, '127.0.0.1');
     subgraphs[definition.serviceName] = { name: definition.serviceName, server, database, url };
@@ -48,7 +55,7 @@ export async function startGraph(): Promise<RunningGraph> {
   const { supergraphSdl } = composeSupergraph(localSubgraphSources(
     SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: subgraphs[s.name]!.url })),
   ));
-  const gateway = createGatewayServer({ supergraph: supergraphSdl, logger: createLogger('gateway', 'silent') });
+  const gateway = createGatewayServer({ supergraph: supergraphSdl, logger: createLogger('gateway', 'silent'), routes: options.routes });
   const gatewayUrl = await gateway.http.listen(0, '127.0.0.1');
   return {
     gateway,

@@ -2,13 +2,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { EnvReader, REPO_ROOT } from '../config';
 import { openDatabase, readDatabaseConfig } from '../database';
-import { createLogger } from '../logger';
+import { createLogger, type Logger } from '../logger';
+import { connectMongo, createMongoClient } from '../mongo';
+import { formatCheckReport } from '../registry/cli';
+import { defaultPublisher, publishSubgraphs } from '../registry/publish';
+import { DEFAULT_REGISTRY_DATABASE, SchemaRegistry } from '../registry/store';
 import { exitOnStartupError } from '../shutdown';
+import { subgraphSdl } from '../subgraph/schema';
 
 /**
  * `npm start`: the whole graph on one machine. Opens the database (the
- * embedded FerretDB unless MONGODB_URI is set), starts the four subgraphs and
- * then the gateway as child processes, and stops all of them, database last,
+ * embedded FerretDB unless MONGODB_URI is set), starts the four subgraphs,
+ * publishes their local schemas to the schema registry (database
+ * qsmo_registry on the same server), then starts the gateway following that
+ * registry, all as child processes, and stops all of them, database last,
  * on Ctrl-C or SIGTERM. A child that dies is reported and left down, so the
  * rest of the graph keeps answering (that is how partial failure is tried).
  */
@@ -50,6 +57,41 @@ async function waitReady(service: Omit<Running, 'url'>, port: number, timeoutMs 
   throw new Error(`${service.name} was not ready within ${timeoutMs / 1000}s.`);
 }
 
+/**
+ * Publishes the four local schemas with their local URLs as one supergraph
+ * (a no-op when nothing changed since the last start). Breaking changes are
+ * only warned about: this registry is the developer's own, and a schema being
+ * edited must not stop the graph from starting. Composition errors stop it:
+ * the gateway could not serve such a graph.
+ */
+async function publishLocalSchemas(uri: string, databaseName: string, urls: Record<string, string>, log: Logger): Promise<void> {
+  const client = createMongoClient(uri, { appName: 'stack-publish' });
+  try {
+    await connectMongo(client, log, 'the schema registry');
+    const registry = new SchemaRegistry(client.db(databaseName));
+    const candidates = SERVICES.map((s) => ({
+      name: s.name,
+      url: urls[s.name] as string,
+      sdl: subgraphSdl(path.join(REPO_ROOT, 'subgraphs', s.name, 'schema.graphql')),
+    }));
+    const result = await publishSubgraphs(registry, candidates, { publisher: `${defaultPublisher()} (npm start)`, allowBreaking: true });
+    if (result.status === 'refused') {
+      throw new Error(`The local schemas cannot be served:\n${formatCheckReport(result.report)}`);
+    }
+    for (const s of result.report.subgraphs) {
+      for (const c of s.breaking) log.warn(`${s.name}: breaking change published to the local registry only: ${c.description}`);
+    }
+    if (result.status === 'unchanged') {
+      log.info(`schema registry ${databaseName}: the local schemas are already published (supergraph v${result.supergraph.version})`);
+    } else {
+      const changed = result.subgraphs.filter((v) => result.supergraph.changed.includes(v.subgraph)).map((v) => `${v.subgraph} v${v.version}`);
+      log.info(`schema registry ${databaseName}: published supergraph v${result.supergraph.version} (new: ${changed.join(', ')})`);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
 const logger = createLogger('stack');
 const running: Running[] = [];
 let stopDatabase: () => Promise<void> = async () => undefined;
@@ -72,6 +114,8 @@ void (async () => {
   const dbConfig = readDatabaseConfig(env);
   const gatewayPort = env.port('PORT', 4000);
   const ports = SERVICES.map((s) => env.port(envName(s.name, 'PORT'), s.port));
+  const registryUri = env.mongoUri('REGISTRY_MONGODB_URI');
+  const registryDatabase = env.databaseName('REGISTRY_DATABASE', DEFAULT_REGISTRY_DATABASE);
   env.done();
 
   let signalled = false;
@@ -93,10 +137,17 @@ void (async () => {
     const service = startService(s.name, s.entry, { MONGODB_URI: database.uri, PORT: String(port) });
     const url = `http://localhost:${port}/graphql`;
     running.push({ ...service, url });
-    subgraphUrls[envName(s.name, 'URL')] = url;
+    subgraphUrls[s.name] = url;
     await waitReady(service, port);
   }));
-  const gateway = startService('gateway', 'gateway/src/index.ts', { ...subgraphUrls, PORT: String(gatewayPort) });
+  await publishLocalSchemas(registryUri ?? database.uri, registryDatabase, subgraphUrls, logger);
+  const gateway = startService('gateway', 'gateway/src/index.ts', {
+    PORT: String(gatewayPort),
+    SUPERGRAPH_SOURCE: 'registry',
+    SUPERGRAPH_PATH: '',
+    REGISTRY_MONGODB_URI: registryUri ?? database.uri,
+    REGISTRY_DATABASE: registryDatabase,
+  });
   running.push({ ...gateway, url: `http://localhost:${gatewayPort}/graphql` });
   await waitReady(gateway, gatewayPort);
 
@@ -107,5 +158,6 @@ void (async () => {
   process.stdout.write('\nThe QSMO shared-services graph is up:\n');
   for (const s of running) process.stdout.write(`  ${s.name.padEnd(width)}  ${s.url}\n`);
   process.stdout.write(`  ${'database'.padEnd(width)}  ${database.uri}${dbConfig.kind === 'embedded' ? ' (embedded FerretDB)' : ''}\n`);
+  process.stdout.write(`  ${'registry'.padEnd(width)}  ${registryDatabase} (the gateway follows it: \`npm run schema:publish -w subgraphs/<name>\`)\n`);
   process.stdout.write('Press Ctrl-C to stop.\n\n');
 })().catch(exitOnStartupError(logger, stopAll));

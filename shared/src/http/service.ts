@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { EnvReader } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 
@@ -13,6 +14,17 @@ import type { Metrics } from '../metrics';
  */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
+/**
+ * A route that takes only some of the requests at its path, e.g. browsers
+ * asking for HTML at /graphql; the others go on to the built-in handling.
+ */
+export interface ConditionalRoute {
+  accepts(req: IncomingMessage): boolean;
+  handle: RouteHandler;
+}
+
+export type Route = RouteHandler | ConditionalRoute;
+
 export interface HttpServiceOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   context: (req: IncomingMessage) => Promise<TContext>;
@@ -21,10 +33,28 @@ export interface HttpServiceOptions<TContext extends BaseContext> {
   /** Readiness beyond "started and not draining": e.g. the database answers. */
   isReady?: () => Promise<boolean> | boolean;
   /** Extra routes keyed by "METHOD /path", checked before /graphql (e.g. the IDE at "GET /"). */
-  routes?: Record<string, RouteHandler>;
+  routes?: Record<string, Route>;
+  /** Extra fields of the /health/ready JSON (e.g. the supergraph version the gateway serves). */
+  readinessDetails?: () => Record<string, unknown>;
   maxBodyBytes?: number;
   /** How long draining waits for in-flight requests before cutting connections. */
   drainTimeoutMs?: number;
+  /**
+   * How long stop() keeps accepting requests after readiness turns 503, so a
+   * load balancer polling /health/ready takes the instance out of rotation
+   * before connections are refused. 0 (the default) closes the listener at once.
+   */
+  drainDelayMs?: number;
+}
+
+/** The draining settings a process reads from its environment (DRAIN_DELAY_MS, DRAIN_TIMEOUT_MS). */
+export type DrainOptions = Pick<HttpServiceOptions<BaseContext>, 'drainDelayMs' | 'drainTimeoutMs'>;
+
+export function readDrainOptions(env: EnvReader): DrainOptions {
+  return {
+    drainDelayMs: env.nonNegativeInt('DRAIN_DELAY_MS', 0),
+    drainTimeoutMs: env.positiveInt('DRAIN_TIMEOUT_MS', 10_000),
+  };
 }
 
 export type ServiceState = 'starting' | 'ready' | 'draining' | 'stopped';
@@ -32,9 +62,17 @@ export type ServiceState = 'starting' | 'ready' | 'draining' | 'stopped';
 export interface HttpService {
   readonly server: http.Server;
   readonly state: ServiceState;
-  /** Starts Apollo and listens; port 0 picks a free port. Returns the GraphQL URL. */
+  /**
+   * Listens, then starts Apollo (the gateway loads its supergraph here); the
+   * probes answer 503 "starting" meanwhile. Port 0 picks a free port.
+   * Resolves with the GraphQL URL once the service is ready.
+   */
   listen(port: number, host?: string): Promise<string>;
-  /** Stops accepting, lets in-flight requests finish, then stops Apollo. Idempotent. */
+  /**
+   * Drains: readiness turns 503 at once, new connections are accepted for
+   * drainDelayMs more, then the listener closes, in-flight requests finish
+   * (or are cut after drainTimeoutMs) and Apollo stops. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -68,6 +106,8 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
   const { apollo, metrics, logger } = options;
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   let state: ServiceState = 'starting';
+  let apolloStarted = false;
+  let starting: Promise<void> | undefined;
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const headers = new HeaderMap();
@@ -114,13 +154,17 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
     if (state === 'draining') res.setHeader('connection', 'close');
     try {
       const custom = options.routes?.[`${method} ${url.pathname}`];
-      if (custom) return await custom(req, res);
+      const handler = typeof custom === 'function' ? custom : custom?.accepts(req) ? custom.handle : undefined;
+      if (handler) return await handler(req, res);
       switch (`${method} ${url.pathname}`) {
         case 'GET /health/live':
           return sendJson(res, 200, { status: 'live' });
         case 'GET /health/ready': {
           const ready = state === 'ready' && (await (options.isReady?.() ?? true));
-          return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : state === 'ready' ? 'not ready' : state });
+          return sendJson(res, ready ? 200 : 503, {
+            status: ready ? 'ready' : state === 'ready' ? 'not ready' : state,
+            ...options.readinessDetails?.(),
+          });
         }
         case 'GET /metrics':
           res.setHeader('content-type', metrics.registry.contentType);
@@ -128,7 +172,9 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
           return;
       }
       if (url.pathname === '/graphql') {
-        if (state !== 'ready') throw new HttpError(503, `The service is ${state}; retry shortly.`);
+        // While draining, requests still arriving (the load balancer has not
+        // seen readiness turn 503 yet, or a keep-alive connection) are served.
+        if (!apolloStarted || state === 'starting' || state === 'stopped') throw new HttpError(503, `The service is ${state}; retry shortly.`);
         return await handleGraphQL(req, res, url);
       }
       throw new HttpError(404, `Nothing at ${url.pathname}: GraphQL is served at /graphql.`);
@@ -149,9 +195,17 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
     server,
     get state() { return state; },
     async listen(port, host = '0.0.0.0') {
-      await apollo.start();
       server.listen(port, host);
       await once(server, 'listening');
+      starting = apollo.start().then(() => { apolloStarted = true; });
+      try {
+        await starting;
+      } catch (error) {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        state = 'stopped';
+        throw error;
+      }
+      if (state !== 'starting') throw new Error(`The service was stopped while it was starting (${state}).`);
       state = 'ready';
       const address = server.address() as AddressInfo;
       return `http://localhost:${address.port}/graphql`;
@@ -160,6 +214,8 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
       stopping ??= (async () => {
         state = 'draining';
         if (server.listening) {
+          const delay = options.drainDelayMs ?? 0;
+          if (delay > 0) await new Promise((r) => setTimeout(r, delay));
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           // Idle keep-alive sockets would hold close() open forever; in-flight ones finish first.
           const sweep = setInterval(() => server.closeIdleConnections(), 100);
@@ -169,7 +225,10 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
           clearInterval(sweep);
           clearTimeout(timeout);
         }
-        await apollo.stop();
+        // Apollo can only be stopped once it has started; a start still under
+        // way (a gateway waiting for its first supergraph) is waited for.
+        await starting?.catch(() => undefined);
+        if (apolloStarted) await apollo.stop();
         state = 'stopped';
       })();
       return stopping;

@@ -3,6 +3,7 @@ import { openDatabase, readDatabaseConfig } from '../database';
 import { readSubgraphCatalog } from '../domain/catalog';
 import type { DomainDefinition } from '../domain/definition';
 import { ensureSubgraphIndexes, SEED_POLICIES, seedSubgraph, type SeedPolicy } from '../domain/seed';
+import { readDrainOptions, type DrainOptions } from '../http/service';
 import { createLogger } from '../logger';
 import { createMetrics } from '../metrics';
 import { connectMongo, createMongoClient } from '../mongo';
@@ -16,6 +17,7 @@ export interface SubgraphConfig {
   seed: SeedPolicy;
   logLevel: ReturnType<EnvReader['logLevel']>;
   database: ReturnType<typeof readDatabaseConfig>;
+  drain: DrainOptions;
 }
 
 export function readSubgraphConfig(definition: DomainDefinition, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
@@ -27,6 +29,7 @@ export function readSubgraphConfig(definition: DomainDefinition, env: NodeJS.Pro
     seed: reader.oneOf('SEED_ON_START', SEED_POLICIES, 'auto'),
     logLevel: reader.logLevel(),
     database: readDatabaseConfig(reader),
+    drain: readDrainOptions(reader),
   };
   reader.done();
   return config;
@@ -53,8 +56,12 @@ export function runSubgraph(definition: DomainDefinition): void {
     const db = client.db(config.databaseName);
     await seedSubgraph(db, readSubgraphCatalog(definition.domain), config.seed, logger);
     await ensureSubgraphIndexes(db);
-    const server = createSubgraphServer({ definition, db, logger: createLogger(definition.serviceName, config.logLevel), metrics });
-    onShutdown(logger, [() => server.http.stop(), () => client.close(), () => database.stop()]);
+    const server = createSubgraphServer({ definition, db, logger: createLogger(definition.serviceName, config.logLevel), metrics, drain: config.drain });
+    onShutdown(logger, [
+      async () => { await server.http.stop(); logger.info('drained: in-flight requests finished'); },
+      async () => { await client.close(); logger.info('database client closed'); },
+      () => database.stop(),
+    ]);
     const url = await server.http.listen(config.port, config.host);
     logger.info(`${definition.area} subgraph ready at ${url}`);
   })().catch(exitOnStartupError(logger, () => cleanup()));

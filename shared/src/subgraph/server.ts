@@ -1,6 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import type { Db } from 'mongodb';
 import { MongoError } from 'mongodb';
@@ -8,7 +9,7 @@ import { createContext, graphCollections, type GraphContext } from '../context';
 import type { DomainDefinition } from '../domain/definition';
 import { createResolvers } from '../domain/resolvers';
 import { ErrorCode } from '../errors';
-import { createHttpService, type HttpService } from '../http/service';
+import { createHttpService, type DrainOptions, type HttpService } from '../http/service';
 import { createLogger, type Logger } from '../logger';
 import { createMetrics, metricsPlugin, type Metrics } from '../metrics';
 import { pingDb } from '../mongo';
@@ -21,6 +22,10 @@ export interface SubgraphServerDeps {
   metrics?: Metrics;
   /** Overrides the SDL read from the definition's schema.graphql (schema rollout tests). */
   typeDefs?: DocumentNode;
+  /** Resolvers merged over the domain's, for fields a changed typeDefs adds. */
+  resolvers?: GraphQLResolverMap<unknown>;
+  /** How stop() drains (see HttpServiceOptions). */
+  drain?: DrainOptions;
 }
 
 export interface SubgraphServer {
@@ -60,7 +65,7 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
   const collections = graphCollections(deps.db);
   const schema = buildSubgraphSchema({
     typeDefs: deps.typeDefs ?? subgraphTypeDefs(definition.schemaPath),
-    resolvers: createResolvers(definition) as never,
+    resolvers: createResolvers(definition, deps.resolvers) as never,
   });
   const apollo = new ApolloServer<GraphContext>({
     schema,
@@ -76,6 +81,7 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     metrics,
     logger,
     isReady: () => pingDb(deps.db),
+    ...deps.drain,
   });
   return { apollo, http, metrics, context };
 }

@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import { once } from 'node:events';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { DEFAULT_ENDPOINT, formatFromPath, parseQueryArgs, UsageError, USAGE, type Format, type QueryArgs } from './args';
+import { formatErrors, postOperation, TransportError, type GraphQLResponse, type RequestOptions } from './client';
+import { allPagesProblem, buildVariables, leafColumns, prepareOperation, type PreparedOperation } from './operation';
+import { createWriter, type ResultWriter } from './writers';
+
+/**
+ * The query CLI's behaviour, separate from process globals so it can be
+ * driven in tests: parse arguments, prepare the operation, run it once or
+ * page by page, write each page as it arrives.
+ */
+export interface CliIo {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** Exit statuses: documented in USAGE. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+interface Connection {
+  path: string[];
+  edges: unknown[];
+  pageInfo: { hasNextPage?: unknown; endCursor?: unknown };
+  totalCount?: unknown;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The first connection (an object with edges and pageInfo) in the result, depth first in response order; lists are not entered. */
+export function findConnection(data: unknown, at: string[] = []): Connection | undefined {
+  if (!isObject(data)) return undefined;
+  if (Array.isArray(data.edges) && isObject(data.pageInfo)) return { path: at, edges: data.edges, pageInfo: data.pageInfo, totalCount: data.totalCount };
+  for (const [key, value] of Object.entries(data)) {
+    const found = findConnection(value, [...at, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function connectionAt(data: unknown, at: readonly string[]): Connection | undefined {
+  let v: unknown = data;
+  for (const k of at) v = isObject(v) ? v[k] : undefined;
+  return isObject(v) && Array.isArray(v.edges) && isObject(v.pageInfo) ? { path: [...at], edges: v.edges, pageInfo: v.pageInfo, totalCount: v.totalCount } : undefined;
+}
+
+/** A progress line on stderr: rewritten in place on a terminal, at most every few seconds in a log. */
+class Progress {
+  private lastLog = 0;
+  private drawn = false;
+  constructor(private readonly stderr: CliIo['stderr'], private readonly enabled: boolean) {}
+
+  update(text: string): void {
+    if (!this.enabled) return;
+    if (this.stderr.isTTY) {
+      this.stderr.write(`\r\x1b[2K${text}`);
+      this.drawn = true;
+    } else if (Date.now() - this.lastLog >= 2000) {
+      this.stderr.write(`${text}\n`);
+      this.lastLog = Date.now();
+    }
+  }
+
+  done(text: string): void {
+    if (!this.enabled) return;
+    this.stderr.write(`${this.drawn ? '\r\x1b[2K' : ''}${text}\n`);
+  }
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+async function runOnce(op: PreparedOperation, variables: Record<string, unknown>, request: RequestOptions, writer: ResultWriter): Promise<{ response: GraphQLResponse; rows: number }> {
+  const response = await postOperation(request, { query: op.query, operationName: op.operationName, variables });
+  const rows = await writer.writePage(response.data);
+  return { response, rows };
+}
+
+export async function runQuery(argv: readonly string[], io: CliIo): Promise<number> {
+  let args: QueryArgs;
+  let op: PreparedOperation;
+  let variables: Record<string, unknown>;
+  let format: Format;
+  try {
+    args = parseQueryArgs(argv);
+    if (args.help) {
+      io.stdout.write(USAGE);
+      return EXIT.ok;
+    }
+    let source: string;
+    let label: string;
+    if (args.file) {
+      const file = path.resolve(io.cwd, args.file);
+      if (!fs.existsSync(file)) throw new UsageError(`${args.file}: no such file (paths are relative to ${io.cwd}).`);
+      source = fs.readFileSync(file, 'utf8');
+      label = path.basename(file);
+    } else {
+      source = args.expression!;
+      label = '-e';
+    }
+    op = prepareOperation(source, label, args.operationName);
+    variables = buildVariables(op, args.vars, args.varsJson, args.allPages ? ['after'] : []);
+    format = args.format ?? (args.out ? (formatFromPath(args.out) ?? 'json') : io.stdout.isTTY ? 'table' : 'json');
+    const endpoint = args.endpoint ?? (io.env.GRAPHQL_URL?.trim() || DEFAULT_ENDPOINT);
+    if (!/^https?:\/\/[^/]+/.test(endpoint)) throw new UsageError(`${args.endpoint ? '--endpoint' : 'GRAPHQL_URL'} "${endpoint}" is not an http(s) URL, e.g. ${DEFAULT_ENDPOINT}.`);
+    args.endpoint = endpoint;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`query: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+
+  const request: RequestOptions = { endpoint: args.endpoint, headers: args.headers, timeoutMs: args.timeoutMs };
+  const outPath = args.out ? path.resolve(io.cwd, args.out) : undefined;
+  const out: Writable = outPath ? fs.createWriteStream(outPath) : io.stdout;
+  const progress = new Progress(io.stderr, outPath !== undefined);
+  const columns = leafColumns(op);
+  const notice = (m: string) => io.stderr.write(`${m}\n`);
+  let status: number = EXIT.ok;
+  let writer: ResultWriter | undefined;
+  let rows = 0;
+  try {
+    if (!args.allPages) {
+      writer = createWriter(format, out, { columns, notice });
+      const result = await runOnce(op, variables, request, writer);
+      rows = result.rows;
+      if (result.response.errors?.length) {
+        io.stderr.write(`${formatErrors(result.response.errors, op.label)}\n`);
+        io.stderr.write(result.response.data ? 'The answer is partial: the data the graph returned was written.\n' : 'The graph returned no data.\n');
+        status = EXIT.failed;
+      }
+    } else {
+      ({ status, rows, writer } = await runAllPages(op, variables, request, format, out, columns, notice, progress, io));
+    }
+    await writer?.finish();
+  } catch (error) {
+    if (error instanceof TransportError || error instanceof UsageError) {
+      progress.done('');
+      io.stderr.write(`query: ${error.message}\n`);
+      status = error instanceof UsageError ? EXIT.usage : EXIT.failed;
+    } else {
+      throw error;
+    }
+  } finally {
+    if (outPath) {
+      out.end();
+      await once(out, 'close');
+      // A mistake in the command leaves no empty file behind to be mistaken for a result.
+      if (status === EXIT.usage) fs.rmSync(outPath, { force: true });
+    }
+  }
+  if (outPath) progress.done(`${count(rows)} row(s) written to ${args.out}${status === EXIT.ok ? '' : ' (incomplete: see the errors above)'}`);
+  return status;
+}
+
+async function runAllPages(
+  op: PreparedOperation,
+  variables: Record<string, unknown>,
+  request: RequestOptions,
+  format: Format,
+  out: Writable,
+  columns: string[],
+  notice: (m: string) => void,
+  progress: Progress,
+  io: CliIo,
+): Promise<{ status: number; rows: number; writer: ResultWriter | undefined }> {
+  let writer: ResultWriter | undefined;
+  let connectionPath: string[] | undefined;
+  let after = (variables.after as string | null | undefined) ?? null;
+  let rows = 0;
+  let edges = 0;
+  for (let page = 1; ; page++) {
+    const response = await postOperation(request, { query: op.query, operationName: op.operationName, variables: { ...variables, after } });
+    const connection = connectionPath ? connectionAt(response.data, connectionPath) : findConnection(response.data);
+    if (!connectionPath) {
+      if (!connection) {
+        if (response.errors?.length) {
+          io.stderr.write(`${formatErrors(response.errors, op.label)}\nThe graph returned no page to follow.\n`);
+          return { status: EXIT.failed, rows, writer };
+        }
+        throw new UsageError(
+          `--all-pages found no connection in the result of ${op.label}: select edges { node { ... } } and pageInfo { hasNextPage endCursor } on the list to page through.`,
+        );
+      }
+      if (!('hasNextPage' in connection.pageInfo) || !('endCursor' in connection.pageInfo)) {
+        throw new UsageError(`--all-pages needs pageInfo { hasNextPage endCursor } selected on ${connection.path.join('.')}.`);
+      }
+      const problem = allPagesProblem(op, connection.path);
+      if (problem) throw new UsageError(problem);
+      connectionPath = connection.path;
+      writer = createWriter(format, out, { columns, connectionPath, notice });
+    }
+    rows += await writer!.writePage(response.data);
+    edges += connection?.edges.length ?? 0;
+    const total = typeof connection?.totalCount === 'number' ? ` of ${count(connection.totalCount)}` : '';
+    progress.update(`page ${page}: ${count(edges)}${total} ${connectionPath.join('.')}, ${count(rows)} row(s) written`);
+    if (response.errors?.length) {
+      progress.done('');
+      io.stderr.write(`${formatErrors(response.errors, op.label)}\nStopped at page ${page} because of the errors above; the rows of pages 1-${page} were written.\n`);
+      return { status: EXIT.failed, rows, writer };
+    }
+    if (!connection || connection.pageInfo.hasNextPage !== true) return { status: EXIT.ok, rows, writer };
+    const next = connection.pageInfo.endCursor;
+    if (typeof next !== 'string' || next === after) {
+      throw new TransportError(`page ${page} of ${connectionPath.join('.')} says more pages follow but gives no new endCursor; stopping rather than looping.`);
+    }
+    after = next;
+  }
+}

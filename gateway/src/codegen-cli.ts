@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '@qsmo/shared';
+import { generateFiles, staleFiles } from './codegen';
+
+/**
+ * `npm run codegen [-- --check]`: writes the generated files, or with --check
+ * fails when the committed ones differ from a fresh generation.
+ */
+async function main(): Promise<void> {
+  const generated = await generateFiles();
+  if (process.argv.includes('--check')) {
+    const stale = staleFiles(generated);
+    if (stale.length > 0) {
+      process.stderr.write(`generated files are stale: run npm run codegen\n${stale.map((f) => `  - ${f}`).join('\n')}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stdout.write('generated files are up to date\n');
+    return;
+  }
+  for (const [file, content] of generated) {
+    fs.mkdirSync(path.dirname(path.join(REPO_ROOT, file)), { recursive: true });
+    fs.writeFileSync(path.join(REPO_ROOT, file), content);
+    process.stdout.write(`wrote ${file}\n`);
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

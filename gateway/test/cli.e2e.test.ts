@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseCsv } from '@qsmo/shared/catalog/csv';
+import { runCli } from '../../test/support/cli';
+import { startGraph, type RunningGraph } from '../../test/support/graph';
+
+/**
+ * The query CLI as analysts run it: a child process against a gateway over
+ * HTTP, on the real catalog.
+ */
+const OPS = 'gateway/operations';
+let graph: RunningGraph;
+beforeAll(async () => { graph = await startGraph(); });
+afterAll(async () => { await graph.stop(); });
+
+const DOMAIN_COLUMNS = (field: string) =>
+  ['id', 'name', 'shelf', 'provider.id', 'provider.name'].map((c) => `agency.${field}.offerings.${c}`);
+
+test('agency-portfolio for HHS (075) as CSV: one row per offering, exact content', async () => {
+  const r = await runCli([`${OPS}/agency-portfolio.graphql`, '--var', 'code=075', '--format', 'csv', '--endpoint', graph.gatewayUrl]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const header = ['agency.code', 'agency.name', 'agency.abbreviation',
+    ...DOMAIN_COLUMNS('financialManagement'), ...DOMAIN_COLUMNS('humanResources'), ...DOMAIN_COLUMNS('grantsManagement'), ...DOMAIN_COLUMNS('cybersecurity')];
+  const empty = ',,,,';
+  const hhs = '075,Department of Health and Human Services,HHS';
+  expect(r.stdout).toBe([
+    header.join(','),
+    `${hhs},${empty},${empty},grm-grantsolutions,GrantSolutions,FEDERAL,hhs,Department of Health and Human Services,${empty}`,
+    `${hhs},${empty},${empty},grm-pms,Payment Management System (PMS),FEDERAL,hhs-psc,Program Support Center,${empty}`,
+    `${hhs},${empty},${empty},grm-psc-cost-allocation-services,Program Support Center Cost Allocation Services (CAS) Indirect Cost Rate Negotiation Service,FEDERAL,hhs-psc,Program Support Center,${empty}`,
+    `${hhs},${empty},${empty},grm-salesforce-pss-grantmaking,Salesforce PSS Grantmaking,COMMERCIAL,salesforce,Salesforce,${empty}`,
+    // Name order is the graph's: code-unit order, so lowercase "eRA" comes last.
+    `${hhs},${empty},${empty},grm-era,eRA,FEDERAL,hhs-nih,National Institutes of Health,${empty}`,
+    '',
+  ].join('\r\n'));
+  // And it reads back as the CSV the catalog tooling parses.
+  expect(parseCsv(r.stdout, 'portfolio.csv').map((row) => row['agency.grantsManagement.offerings.name'])).toHaveLength(5);
+});
+
+test('table, json and ndjson of the same answer; GRAPHQL_URL picks the endpoint', async () => {
+  const args = [`${OPS}/agency-portfolio.graphql`, '--var', 'code=075'];
+  const env = { GRAPHQL_URL: graph.gatewayUrl };
+  const json = await runCli([...args, '--format', 'json'], env);
+  expect(JSON.parse(json.stdout).agency.grantsManagement.offerings).toHaveLength(5);
+  const ndjson = await runCli([...args, '--format', 'ndjson'], env);
+  const lines = ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines).toHaveLength(5);
+  expect(lines[0]).toMatchObject({ 'agency.code': '075', 'agency.grantsManagement.offerings.name': 'GrantSolutions', 'agency.financialManagement.offerings.id': null });
+  const table = await runCli([...args, '--format', 'table'], env);
+  expect(table.status).toBe(0);
+  expect(table.stdout.split('\n')[0]).toMatch(/^code\s+name\s+abbreviation\s+grantsManagement\.offerings\.id/);
+  expect(table.stdout).toContain('GrantSolutions');
+  expect(table.stderr).toMatch(/15 column\(s\) empty in every row are hidden/);
+});
+
+test('--out writes the file, infers the format and reports on stderr', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-cli-'));
+  try {
+    const out = path.join(dir, 'fibf.csv');
+    const r = await runCli([`${OPS}/fibf-function-coverage.graphql`, '--var', 'code=GRM.030', '--out', out, '--endpoint', graph.gatewayUrl]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    const rows = parseCsv(fs.readFileSync(out, 'utf8'), out);
+    expect(new Set(rows.map((row) => row['grantsManagement.capability.children.code']))).toEqual(new Set(['GRM.030.010', 'GRM.030.020']));
+    expect(rows.map((row) => row['grantsManagement.capability.children.offerings.name'])).toContain('GrantSolutions');
+    expect(r.stderr).toMatch(new RegExp(`${rows.length} row\\(s\\) written to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n$`));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('GraphQL errors are printed with code and path, exit 1, and partial data is still written', async () => {
+  const r = await runCli(['-e', '{ hhs: agency(code: "075") { name } bad: agency(code: "HHS") { name } }', '--format', 'json', '--endpoint', graph.gatewayUrl]);
+  expect(r.status).toBe(1);
+  expect(JSON.parse(r.stdout)).toEqual({ hhs: { name: 'Department of Health and Human Services' }, bad: null });
+  expect(r.stderr).toMatch(/^error \[BAD_USER_INPUT\] at bad: .+\nThe answer is partial: the data the graph returned was written\.\n$/);
+  const invalid = await runCli(['-e', '{ agency(code: "075") { nme } }', '--endpoint', graph.gatewayUrl]);
+  expect(invalid.status).toBe(1);
+  expect(invalid.stderr).toMatch(/error \[GRAPHQL_VALIDATION_FAILED\]: Cannot query field "nme" on type "Agency".*\(-e:1:25\)\nThe graph returned no data\.\n$/);
+});
+
+test('mistakes in the command are exit 2 with what to change', async () => {
+  const missing = await runCli([`${OPS}/agency-portfolio.graphql`, '--endpoint', graph.gatewayUrl]);
+  expect(missing.status).toBe(2);
+  expect(missing.stderr).toBe('query: agency-portfolio.graphql needs $code: ID!: pass --var code=....\n');
+  const noAfter = await runCli(['-e', '{ agencies(first: 5) { pageInfo { hasNextPage endCursor } edges { node { code } } } }', '--all-pages', '--endpoint', graph.gatewayUrl]);
+  expect(noAfter.status).toBe(2);
+  expect(noAfter.stderr).toMatch(/declares no \$after variable: declare \$after: String on the operation and pass after: \$after to agencies/);
+});
+
+test('a gateway that is not there is exit 1 with how to start it', async () => {
+  const r = await runCli(['-e', '{ qsmos { domain } }', '--endpoint', 'http://127.0.0.1:9/graphql']);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/could not reach the graph at http:\/\/127\.0\.0\.1:9\/graphql.*npm start/);
+});
+
+test('--all-pages over the real agencies, a page of 7 at a time, gives every agency once in order', async () => {
+  const r = await runCli([`${OPS}/agencies-adoption.graphql`, '--var', 'first=7', '--all-pages', '--format', 'csv', '--endpoint', graph.gatewayUrl]);
+  expect(r.status).toBe(0);
+  const rows = parseCsv(r.stdout, 'agencies.csv');
+  const names = rows.map((row) => row['agencies.edges.node.name']!);
+  expect(rows).toHaveLength(37);
+  expect(new Set(rows.map((row) => row['agencies.edges.node.code'])).size).toBe(37);
+  expect(names).toEqual([...names].sort());
+  expect(rows.find((row) => row['agencies.edges.node.code'] === '075')!['agencies.edges.node.grantsManagement.offeringCount']).toBe('5');
+});

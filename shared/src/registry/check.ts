@@ -1,0 +1,127 @@
+import { composeSupergraph, CompositionError, type SubgraphSource } from './compose';
+import { diffSubgraphSchemas, InvalidSubgraphSchemaError, type SchemaChange } from './diff';
+import { schemaHash, type PublishedState, type SchemaRegistry, type SubgraphVersion } from './store';
+
+/**
+ * The check a candidate subgraph schema must pass before it is published:
+ * it composes with what is currently published for every other subgraph,
+ * and it breaks nothing against the currently published version of itself.
+ */
+export interface SubgraphCheck {
+  name: string;
+  url: string;
+  hash: string;
+  /** The published version it was compared with; absent on a subgraph's first publish. */
+  base?: Pick<SubgraphVersion, 'version' | 'hash' | 'url' | 'publisher' | 'publishedAt'>;
+  /** Same SDL (by hash) and same URL as the published version: publishing it records nothing. */
+  unchanged: boolean;
+  breaking: SchemaChange[];
+  dangerous: SchemaChange[];
+}
+
+export interface CheckReport {
+  /** The supergraph version the others were taken from; absent while the registry is empty. */
+  againstSupergraph?: number;
+  subgraphs: SubgraphCheck[];
+  /** Composition errors in full, with @apollo/composition's messages. */
+  compositionErrors: string[];
+  /** Problems with the inputs themselves (bad name or URL), each saying what to change. */
+  inputErrors: string[];
+  /** The composed supergraph, when composition succeeded. */
+  supergraphSdl?: string;
+  hints: string[];
+  /** No input or composition errors and no breaking changes. */
+  passed: boolean;
+}
+
+export interface CheckOptions {
+  /** Treat breaking changes as warnings (the local `npm start` registry); composition errors still fail. */
+  allowBreaking?: boolean;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+function inputProblems(candidate: SubgraphSource): string[] {
+  const problems: string[] = [];
+  if (!NAME.test(candidate.name)) {
+    problems.push(`"${candidate.name}" is not a subgraph name: use lower-case letters, digits and -, e.g. "grants-management".`);
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(candidate.url);
+  } catch { /* reported below */ }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    problems.push(`${candidate.name}: routing URL "${candidate.url}" is not an http(s) URL: give the URL the gateway reaches this subgraph at, e.g. http://grants-management:4003/graphql.`);
+  }
+  return problems;
+}
+
+/**
+ * Checks candidates against a given published state. Pure apart from the
+ * state passed in, so publish can run it again after losing a race.
+ */
+export function checkAgainst(state: PublishedState, candidates: SubgraphSource[], options: CheckOptions = {}): CheckReport {
+  const inputErrors = candidates.flatMap(inputProblems);
+  const names = candidates.map((c) => c.name);
+  const duplicates = names.filter((n, i) => names.indexOf(n) !== i);
+  if (duplicates.length > 0) inputErrors.push(`${[...new Set(duplicates)].join(', ')} given more than once: check each subgraph once per publish.`);
+
+  const subgraphs: SubgraphCheck[] = candidates.map((candidate) => {
+    const published = state.subgraphs.get(candidate.name);
+    const hash = schemaHash(candidate.sdl);
+    const check: SubgraphCheck = {
+      name: candidate.name,
+      url: candidate.url,
+      hash,
+      unchanged: published !== undefined && published.hash === hash && published.url === candidate.url,
+      breaking: [],
+      dangerous: [],
+    };
+    if (published) {
+      const { version, url, publisher, publishedAt } = published;
+      check.base = { version, hash: published.hash, url, publisher, publishedAt };
+      if (published.hash !== hash) {
+        try {
+          Object.assign(check, diffSubgraphSchemas(published.sdl, candidate.sdl));
+        } catch (error) {
+          // An invalid candidate fails composition too, with the same message; nothing to diff.
+          if (!(error instanceof InvalidSubgraphSchemaError)) throw error;
+        }
+      }
+    }
+    return check;
+  });
+
+  // Subgraphs in name order, so the same inputs always give the same supergraph (and hash).
+  const sources = new Map<string, SubgraphSource>();
+  for (const [name, published] of state.subgraphs) sources.set(name, { name, url: published.url, sdl: published.sdl });
+  for (const candidate of candidates) sources.set(candidate.name, candidate);
+  const ordered = [...sources.values()].sort((a, b) => a.name.localeCompare(b.name));
+
+  let compositionErrors: string[] = [];
+  let supergraphSdl: string | undefined;
+  let hints: string[] = [];
+  if (inputErrors.length === 0) {
+    try {
+      ({ supergraphSdl, hints } = composeSupergraph(ordered));
+    } catch (error) {
+      if (!(error instanceof CompositionError)) throw error;
+      compositionErrors = error.errors;
+    }
+  }
+  const breaking = subgraphs.some((s) => s.breaking.length > 0);
+  return {
+    againstSupergraph: state.supergraph?.version,
+    subgraphs,
+    compositionErrors,
+    inputErrors,
+    supergraphSdl,
+    hints,
+    passed: inputErrors.length === 0 && compositionErrors.length === 0 && (!breaking || options.allowBreaking === true),
+  };
+}
+
+/** Checks candidates against what the registry publishes now. Writes nothing. */
+export async function checkSubgraphs(registry: SchemaRegistry, candidates: SubgraphSource[], options: CheckOptions = {}): Promise<CheckReport> {
+  return checkAgainst(await registry.publishedState(), candidates, options);
+}
