@@ -94,8 +94,10 @@ function ExamplesPanel() {
 function ExamplesIcon() {
   return (
     <svg viewBox="0 0 24 24" width="1em" height="1em" fill="none" stroke="currentColor" strokeWidth="1.5" aria-hidden="true">
-      <path d="M4 5.5A1.5 1.5 0 0 1 5.5 4H19v14H5.5A1.5 1.5 0 0 0 4 19.5v-14Z" />
-      <path d="M4 19.5A1.5 1.5 0 0 0 5.5 21H19v-3M8 8h7M8 11.5h5" />
+      <path d="M9 6h11M9 12h11M9 18h11" strokeLinecap="round" />
+      <circle cx="4.5" cy="6" r="1.25" />
+      <circle cx="4.5" cy="12" r="1.25" />
+      <circle cx="4.5" cy="18" r="1.25" />
     </svg>
   );
 }

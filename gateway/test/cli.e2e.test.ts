@@ -88,6 +88,9 @@ test('mistakes in the command are exit 2 with what to change', async () => {
   const noAfter = await runCli(['-e', '{ agencies(first: 5) { pageInfo { hasNextPage endCursor } edges { node { code } } } }', '--all-pages', '--endpoint', graph.gatewayUrl]);
   expect(noAfter.status).toBe(2);
   expect(noAfter.stderr).toMatch(/declares no \$after variable: declare \$after: String on the operation and pass after: \$after to agencies/);
+  const badOut = await runCli(['-e', '{ qsmos { domain } }', '--out', '/no/such/folder/x.csv', '--endpoint', graph.gatewayUrl]);
+  expect(badOut.status).toBe(2);
+  expect(badOut.stderr).toMatch(/^query: --out \/no\/such\/folder\/x\.csv: ENOENT: no such file or directory/);
 });
 
 test('a gateway that is not there is exit 1 with how to start it', async () => {

@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ConfigError, createLogger, EnvReader } from '@qsmo/shared';
+import { ConfigError, createLogger, EnvReader, REPO_ROOT } from '@qsmo/shared';
 import { composeSupergraph, localSubgraphSources } from '../src/compose';
 import { IDE_CSP, idePage, ideRoutes } from '../src/ide';
 import type { IdeBundle } from '../src/ide-build';
@@ -79,6 +80,13 @@ describe('served by the gateway', () => {
     expect((await fetch(`${base}ide/other.js`)).status).toBe(404);
   });
 });
+
+test('the IDE client type-checks (npm run typecheck:ide)', () => {
+  // The root tsconfig is for Node; the browser code has its own, with the DOM.
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'gateway/ide/tsconfig.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  expect(tsc.stdout + tsc.stderr).toBe('');
+  expect(tsc.status).toBe(0);
+}, 60_000);
 
 test('the examples cannot break out of their script element', () => {
   const evil = { ...library[0]!, description: '</script><script>alert(1)</script> & <!--' } as LibraryOperation;

@@ -65,9 +65,16 @@ class Progress {
     }
   }
 
+  /** Removes the line being redrawn, so a message can take its place. */
+  clear(): void {
+    if (this.drawn) this.stderr.write('\r\x1b[2K');
+    this.drawn = false;
+  }
+
   done(text: string): void {
     if (!this.enabled) return;
-    this.stderr.write(`${this.drawn ? '\r\x1b[2K' : ''}${text}\n`);
+    this.clear();
+    this.stderr.write(`${text}\n`);
   }
 }
 
@@ -84,6 +91,8 @@ export async function runQuery(argv: readonly string[], io: CliIo): Promise<numb
   let op: PreparedOperation;
   let variables: Record<string, unknown>;
   let format: Format;
+  let columns: string[];
+  let outFd: number | undefined;
   try {
     args = parseQueryArgs(argv);
     if (args.help) {
@@ -107,6 +116,14 @@ export async function runQuery(argv: readonly string[], io: CliIo): Promise<numb
     const endpoint = args.endpoint ?? (io.env.GRAPHQL_URL?.trim() || DEFAULT_ENDPOINT);
     if (!/^https?:\/\/[^/]+/.test(endpoint)) throw new UsageError(`${args.endpoint ? '--endpoint' : 'GRAPHQL_URL'} "${endpoint}" is not an http(s) URL, e.g. ${DEFAULT_ENDPOINT}.`);
     args.endpoint = endpoint;
+    columns = leafColumns(op);
+    if (args.out) {
+      try {
+        outFd = fs.openSync(path.resolve(io.cwd, args.out), 'w');
+      } catch (error) {
+        throw new UsageError(`--out ${args.out}: ${(error as Error).message}`);
+      }
+    }
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`query: ${error.message}\n`);
@@ -117,9 +134,8 @@ export async function runQuery(argv: readonly string[], io: CliIo): Promise<numb
 
   const request: RequestOptions = { endpoint: args.endpoint, headers: args.headers, timeoutMs: args.timeoutMs };
   const outPath = args.out ? path.resolve(io.cwd, args.out) : undefined;
-  const out: Writable = outPath ? fs.createWriteStream(outPath) : io.stdout;
+  const out: Writable = outFd !== undefined ? fs.createWriteStream('', { fd: outFd }) : io.stdout;
   const progress = new Progress(io.stderr, outPath !== undefined);
-  const columns = leafColumns(op);
   const notice = (m: string) => io.stderr.write(`${m}\n`);
   let status: number = EXIT.ok;
   let writer: ResultWriter | undefined;
@@ -140,7 +156,7 @@ export async function runQuery(argv: readonly string[], io: CliIo): Promise<numb
     await writer?.finish();
   } catch (error) {
     if (error instanceof TransportError || error instanceof UsageError) {
-      progress.done('');
+      progress.clear();
       io.stderr.write(`query: ${error.message}\n`);
       status = error instanceof UsageError ? EXIT.usage : EXIT.failed;
     } else {
@@ -154,7 +170,7 @@ export async function runQuery(argv: readonly string[], io: CliIo): Promise<numb
       if (status === EXIT.usage) fs.rmSync(outPath, { force: true });
     }
   }
-  if (outPath) progress.done(`${count(rows)} row(s) written to ${args.out}${status === EXIT.ok ? '' : ' (incomplete: see the errors above)'}`);
+  if (outPath && status !== EXIT.usage) progress.done(`${count(rows)} row(s) written to ${args.out}${status === EXIT.ok ? '' : ' (incomplete: see the errors above)'}`);
   return status;
 }
 
@@ -200,7 +216,7 @@ async function runAllPages(
     const total = typeof connection?.totalCount === 'number' ? ` of ${count(connection.totalCount)}` : '';
     progress.update(`page ${page}: ${count(edges)}${total} ${connectionPath.join('.')}, ${count(rows)} row(s) written`);
     if (response.errors?.length) {
-      progress.done('');
+      progress.clear();
       io.stderr.write(`${formatErrors(response.errors, op.label)}\nStopped at page ${page} because of the errors above; the rows of pages 1-${page} were written.\n`);
       return { status: EXIT.failed, rows, writer };
     }
