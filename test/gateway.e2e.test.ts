@@ -76,6 +76,11 @@ test('bad arguments are BAD_USER_INPUT errors with a message that says what to c
   expect(r.errors![0]!.message).toMatch(/at most 100/);
   const bad = await post(graph.gatewayUrl, `{ agency(code: "HHS") { name } }`);
   expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+  const unknownOperation = await fetch(graph.gatewayUrl, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'query A { qsmos { domain } }', operationName: 'B' }),
+  }).then((res) => res.json() as Promise<any>);
+  expect(unknownOperation.errors.map((e: any) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
   const missing = await post(graph.gatewayUrl, `{ agency(code: "999") { name } provider(id: "nobody") { name } }`);
   expect(missing.errors).toBeUndefined();
   expect(missing.data).toEqual({ agency: null, provider: null });

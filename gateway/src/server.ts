@@ -74,6 +74,8 @@ const PASS_THROUGH = new Set<string>([
 export function formatGatewayError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
+    // The gateway's own INVALID_GRAPHQL (e.g. an unknown operationName) is the caller's mistake.
+    if (code === 'INVALID_GRAPHQL') return { message: formatted.message, extensions: { code: ErrorCode.BAD_USER_INPUT } };
     if (typeof code === 'string' && PASS_THROUGH.has(code)) {
       // Subgraph internals (stack traces, upstream responses) never reach clients.
       const { serviceName } = formatted.extensions ?? {};

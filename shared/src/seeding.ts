@@ -62,10 +62,10 @@ export function fingerprint(value: unknown): string {
 
 const META = '_meta';
 
-/** The fingerprint of the catalog last seeded into this database, or null for an empty one. */
-export async function seededFingerprint(db: Db): Promise<string | null> {
-  const doc = await db.collection<{ _id: string; fingerprint: string }>(META).findOne({ _id: 'seed' });
-  return doc?.fingerprint ?? null;
+/** What was last seeded into this database (fingerprint and description), or null for an empty one. */
+export async function lastSeed(db: Db): Promise<{ fingerprint: string; description: string } | null> {
+  const doc = await db.collection<{ _id: string; fingerprint: string; description?: string }>(META).findOne({ _id: 'seed' });
+  return doc ? { fingerprint: doc.fingerprint, description: doc.description ?? '' } : null;
 }
 
 export async function recordSeed(db: Db, value: string, description: string): Promise<void> {

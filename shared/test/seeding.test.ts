@@ -1,4 +1,5 @@
 import { createLogger, readSubgraphCatalog, seedSubgraph, validateCatalog } from '../src';
+import { syntheticCatalog } from '../src/dev/synthetic';
 import { ensureSubgraphIndexes } from '../src/domain/seed';
 import { openTestDatabase, type TestDatabase } from '../../test/support/db';
 
@@ -44,4 +45,13 @@ test('an inconsistent catalog is refused by row, before anything is written', as
   await expect(seedSubgraph(t.db, broken, 'always', logger)).rejects.toThrow(/nothing was written/);
   const era = await t.db.collection<{ _id: string; providerId: string }>('offerings').findOne({ _id: 'grm-era' });
   expect(era?.providerId).toBe('hhs-nih');
+});
+
+test('a start-up seed (auto) never replaces synthetic load-test data with the real catalog', async () => {
+  const synthetic = syntheticCatalog('GRANTS_MANAGEMENT', { offerings: 30, customers: 40 });
+  await seedSubgraph(t.db, synthetic, 'always', logger);
+  expect(await seedSubgraph(t.db, readSubgraphCatalog('GRANTS_MANAGEMENT'), 'auto', logger)).toBe(false);
+  expect(await t.db.collection('offerings').countDocuments()).toBe(30);
+  expect(await seedSubgraph(t.db, readSubgraphCatalog('GRANTS_MANAGEMENT'), 'always', logger)).toBe(true);
+  expect(await t.db.collection('offerings').countDocuments()).toBe(15);
 });

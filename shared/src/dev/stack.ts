@@ -114,6 +114,10 @@ void (async () => {
   const dbConfig = readDatabaseConfig(env);
   const gatewayPort = env.port('PORT', 4000);
   const ports = SERVICES.map((s) => env.port(envName(s.name, 'PORT'), s.port));
+  const databases = SERVICES.map((s) => {
+    const name = envName(s.name, 'MONGODB_DATABASE');
+    return env.string(name) === undefined ? undefined : env.databaseName(name, '');
+  });
   const registryUri = env.mongoUri('REGISTRY_MONGODB_URI');
   const registryDatabase = env.databaseName('REGISTRY_DATABASE', DEFAULT_REGISTRY_DATABASE);
   env.done();
@@ -134,7 +138,12 @@ void (async () => {
   const subgraphUrls: Record<string, string> = {};
   await Promise.all(SERVICES.map(async (s, i) => {
     const port = ports[i] as number;
-    const service = startService(s.name, s.entry, { MONGODB_URI: database.uri, PORT: String(port) });
+    const service = startService(s.name, s.entry, {
+      MONGODB_URI: database.uri,
+      PORT: String(port),
+      // Per-service database names (e.g. a synthetic data set for one subgraph); unset keeps each subgraph's default.
+      MONGODB_DATABASE: databases[i] ?? '',
+    });
     const url = `http://localhost:${port}/graphql`;
     running.push({ ...service, url });
     subgraphUrls[s.name] = url;

@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { Logger } from '../logger';
 import { REFERENCE_COLLECTIONS } from '../reference/documents';
-import { ensureIndexes, fingerprint, recordSeed, replaceCollection, seededFingerprint, type CollectionIndexes } from '../seeding';
+import { ensureIndexes, fingerprint, lastSeed, recordSeed, replaceCollection, type CollectionIndexes } from '../seeding';
 import { validateCatalog, type SubgraphCatalog } from './catalog';
 import { DOMAIN_COLLECTIONS, DOMAIN_INDEXES } from './data';
 
@@ -26,7 +26,15 @@ export async function seedSubgraph(db: Db, catalog: SubgraphCatalog, policy: See
   if (policy === 'never') return false;
   const { description, ...collections } = catalog;
   const print = fingerprint(collections);
-  if (policy === 'auto' && (await seededFingerprint(db)) === print) return false;
+  if (policy === 'auto') {
+    const last = await lastSeed(db);
+    if (last?.fingerprint === print) return false;
+    // A load-test database must not be silently replaced by the real catalog at a service start.
+    if (last && /synthetic/i.test(last.description)) {
+      logger.warn(`${db.databaseName} holds synthetic data (${last.description}); not reseeding it. Use SEED_ON_START=always or npm run seed to replace it.`);
+      return false;
+    }
+  }
   validateCatalog(catalog);
   await replaceCollection(db, REFERENCE_COLLECTIONS.agencies, catalog.agencies);
   await replaceCollection(db, REFERENCE_COLLECTIONS.providers, catalog.providers);
