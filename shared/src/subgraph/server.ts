@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
@@ -72,7 +72,8 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     logger,
     includeStacktraceInErrorResponses: false,
     formatError: formatSubgraphError(logger),
-    plugins: [ApolloServerPluginLandingPageDisabled(), metricsPlugin(metrics)],
+    // Inline (ftv1) traces only feed Apollo's hosted usage reporting, which this graph never sends.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics)],
   });
   const context = () => createContext(collections);
   const http = createHttpService({
