@@ -17,7 +17,9 @@ interface Stack { child: ChildProcess; output: () => string; exited: Promise<num
 
 async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'shared/src/dev/stack.ts')], {
-    cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, like a terminal's foreground job, so Ctrl-C can reach every process at once.
+    // NODE_ENV as a developer has it: jest's "test" would hide Apollo's own signal handling.
+    cwd: REPO_ROOT, env: { ...process.env, NODE_ENV: 'development', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   let out = '';
   child.stdout!.on('data', (d) => { out += d; });
@@ -59,8 +61,13 @@ test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the s
     expect(r.data.agency.grantsManagement.offerings.map((o: any) => o.name)).toContain('GrantSolutions');
     const dbPid = JSON.parse(fs.readFileSync(path.join(dataDir, 'ferretdb.pid'), 'utf8')).pid as number;
 
-    first.child.kill('SIGINT');
+    // Ctrl-C in a terminal: SIGINT to the whole process group at once.
+    process.kill(-first.child.pid!, 'SIGINT');
     expect(await first.exited).toBe(0);
+    for (const name of ['financial-management', 'human-resources', 'grants-management', 'cybersecurity']) {
+      expect(first.output()).toContain(`[${name}] drained: in-flight requests finished`);
+    }
+    expect(first.output()).not.toMatch(/exiting now/);
     expect(alive(dbPid)).toBe(false);
     for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
 

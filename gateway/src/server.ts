@@ -111,6 +111,8 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     gateway,
     logger,
     includeStacktraceInErrorResponses: false,
+    // Our own shutdown drains HTTP first, then stops Apollo; Apollo's handler would race it.
+    stopOnTerminationSignals: false,
     introspection: deps.introspection,
     formatError: formatGatewayError(logger),
     plugins: [

@@ -71,6 +71,8 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     schema,
     logger,
     includeStacktraceInErrorResponses: false,
+    // Our own shutdown drains HTTP first, then stops Apollo; Apollo's handler would race it.
+    stopOnTerminationSignals: false,
     formatError: formatSubgraphError(logger),
     // Inline (ftv1) traces only feed Apollo's hosted usage reporting, which this graph never sends.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics)],
