@@ -1,4 +1,9 @@
 import { codes, post } from './support/graphql';
+import { createLogger } from '@qsmo/shared';
+import { freePort } from '@qsmo/shared/embedded/ferretdb';
+import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
+import { createGatewayServer } from '../gateway/src/server';
+import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import { mongoCommandCount, startGraph, type RunningGraph } from './support/graph';
 
 /**
@@ -137,4 +142,21 @@ test('the subgraph the planner picked for a shared root field goes down: another
   for (const e of r.data.agencies.edges) expect(e.node.grantsManagement).toBeNull();
   expect(new Set(codes(r))).toEqual(new Set(['SUBGRAPH_UNAVAILABLE']));
   for (const e of r.errors!) expect(e.message).toMatch(/Grants Management/);
+});
+
+test('the gateway starts while a subgraph is down (no introspection at start-up) and answers what the others can', async () => {
+  const deadPort = await freePort();
+  const urls: Record<string, string> = Object.fromEntries(Object.values(graph.subgraphs).map((s) => [s.name, s.url]));
+  urls['cybersecurity'] = `http://127.0.0.1:${deadPort}/graphql`;
+  const { supergraphSdl } = composeSupergraph(localSubgraphSources(SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: urls[s.name]! }))));
+  const gateway = createGatewayServer({ supergraph: supergraphSdl, logger: createLogger('gateway', 'silent') });
+  try {
+    const url = await gateway.http.listen(0, '127.0.0.1');
+    expect((await fetch(url.replace('/graphql', '/health/ready'))).status).toBe(200);
+    const r = await post(url, '{ grantsManagement { offerings(first: 1) { totalCount } } cybersecurity { offerings(first: 1) { totalCount } } }');
+    expect(r.data).toEqual({ grantsManagement: { offerings: { totalCount: 15 } }, cybersecurity: null });
+    expect(codes(r)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+  } finally {
+    await gateway.http.stop();
+  }
 });

@@ -35,7 +35,8 @@ export function ferretDbBinaryPath(toolsDir: string): string {
 
 async function hasGo(): Promise<boolean> {
   try {
-    await execFileAsync('go', ['version']);
+    // The env is passed explicitly so `go` is looked up on the PATH as the process sees it now.
+    await execFileAsync('go', ['version'], { env: process.env });
     return true;
   } catch {
     return false;
@@ -75,7 +76,7 @@ export async function ensureFerretDb(toolsDir: string, logger: Logger): Promise<
       return await execFileAsync('go', args, { env, cwd, maxBuffer: 64 * 1024 * 1024 });
     } catch (error) {
       const e = error as Error & { stderr?: string };
-      throw new EmbeddedDatabaseUnavailable(`Building FerretDB failed at \`go ${args.join(' ')}\`:\n${e.stderr ?? e.message}`);
+      throw new EmbeddedDatabaseUnavailable(`Building FerretDB failed at \`go ${args.join(' ')}\`:\n${e.stderr || e.message}`);
     }
   };
   const { stdout } = await run(['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`]);
