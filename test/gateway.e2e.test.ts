@@ -25,7 +25,7 @@ test('HHS (075) shows its grants offerings with their providers, read from the d
   const offerings = r.data.agency.grantsManagement.offerings;
   expect(names(offerings)).toEqual(expect.arrayContaining(['GrantSolutions', 'eRA', 'Payment Management System (PMS)']));
   expect(offerings.find((o: any) => o.id === 'grm-era').provider.id).toBe('hhs-nih');
-  expect(names(offerings)).toEqual([...names(offerings)].sort());
+  expect(names(offerings)).toEqual([...names(offerings)].sort((a: string, b: string) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)));
 });
 
 test('one query reads from all four subgraphs', async () => {

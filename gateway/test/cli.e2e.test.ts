@@ -27,12 +27,12 @@ test('agency-portfolio for HHS (075) as CSV: one row per offering, exact content
   const hhs = '075,Department of Health and Human Services,HHS';
   expect(r.stdout).toBe([
     header.join(','),
+    // Name order is the graph's: case ignored, so "eRA" comes first.
+    `${hhs},${empty},${empty},grm-era,eRA,FEDERAL,hhs-nih,National Institutes of Health,${empty}`,
     `${hhs},${empty},${empty},grm-grantsolutions,GrantSolutions,FEDERAL,hhs,Department of Health and Human Services,${empty}`,
     `${hhs},${empty},${empty},grm-pms,Payment Management System (PMS),FEDERAL,hhs-psc,Program Support Center,${empty}`,
     `${hhs},${empty},${empty},grm-psc-cost-allocation-services,Program Support Center Cost Allocation Services (CAS) Indirect Cost Rate Negotiation Service,FEDERAL,hhs-psc,Program Support Center,${empty}`,
     `${hhs},${empty},${empty},grm-salesforce-pss-grantmaking,Salesforce PSS Grantmaking,COMMERCIAL,salesforce,Salesforce,${empty}`,
-    // Name order is the graph's: code-unit order, so lowercase "eRA" comes last.
-    `${hhs},${empty},${empty},grm-era,eRA,FEDERAL,hhs-nih,National Institutes of Health,${empty}`,
     '',
   ].join('\r\n'));
   // And it reads back as the CSV the catalog tooling parses.
@@ -47,7 +47,7 @@ test('table, json and ndjson of the same answer; GRAPHQL_URL picks the endpoint'
   const ndjson = await runCli([...args, '--format', 'ndjson'], env);
   const lines = ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l));
   expect(lines).toHaveLength(5);
-  expect(lines[0]).toMatchObject({ 'agency.code': '075', 'agency.grantsManagement.offerings.name': 'GrantSolutions', 'agency.financialManagement.offerings.id': null });
+  expect(lines[0]).toMatchObject({ 'agency.code': '075', 'agency.grantsManagement.offerings.name': 'eRA', 'agency.financialManagement.offerings.id': null });
   const table = await runCli([...args, '--format', 'table'], env);
   expect(table.status).toBe(0);
   expect(table.stdout.split('\n')[0]).toMatch(/^code\s+name\s+abbreviation\s+grantsManagement\.offerings\.id/);
@@ -106,6 +106,6 @@ test('--all-pages over the real agencies, a page of 7 at a time, gives every age
   const names = rows.map((row) => row['agencies.edges.node.name']!);
   expect(rows).toHaveLength(37);
   expect(new Set(rows.map((row) => row['agencies.edges.node.code'])).size).toBe(37);
-  expect(names).toEqual([...names].sort());
+  expect(names).toEqual([...names].sort((a: string, b: string) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)));
   expect(rows.find((row) => row['agencies.edges.node.code'] === '075')!['agencies.edges.node.grantsManagement.offeringCount']).toBe('5');
 });

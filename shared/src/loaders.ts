@@ -34,7 +34,14 @@ export function groupLoader<TDoc extends Document & { _id: string }>(
   });
 }
 
-export const byNameThenId = <T extends { name: string; _id: string }>(a: T, b: T): number =>
-  a.name < b.name ? -1 : a.name > b.name ? 1 : a._id < b._id ? -1 : a._id > b._id ? 1 : 0;
+/**
+ * The key lists are ordered by: the name in lower case, so "eRA" sits among
+ * the E's as a reader expects. Stored on each document because FerretDB v1
+ * has no collations; lists and pages sort by it, then by _id.
+ */
+export const sortKeyOf = (name: string): string => name.toLowerCase();
+
+export const bySortKeyThenId = <T extends { sortKey: string; _id: string }>(a: T, b: T): number =>
+  a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a._id < b._id ? -1 : a._id > b._id ? 1 : 0;
 
 export const byId = <T extends { _id: string }>(a: T, b: T): number => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);

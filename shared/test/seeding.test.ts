@@ -26,7 +26,7 @@ test('seeding twice leaves exactly the same data, and auto skips a current datab
   await ensureSubgraphIndexes(t.db);
   await ensureSubgraphIndexes(t.db);
   const names = (await t.db.collection('offerings').listIndexes().toArray()).map((i) => i.name);
-  expect(names).toEqual(expect.arrayContaining(['name_id', 'customerCodes', 'capabilityPaths']));
+  expect(names).toEqual(expect.arrayContaining(['sortKey_id', 'customerCodes', 'capabilityPaths']));
 });
 
 test('a reload removes records that left the catalog', async () => {

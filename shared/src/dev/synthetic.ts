@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { sortKeyOf } from '../loaders';
 import type { QsmoDomain, Shelf, SourceRecord } from '../catalog/types';
 import { customerLinkId, readSubgraphCatalog, type SubgraphCatalog } from '../domain/catalog';
 import { capabilityPath, type CustomerLinkDoc, type OfferingDoc } from '../domain/data';
@@ -86,6 +87,7 @@ export function syntheticCatalog(domain: QsmoDomain, options: SyntheticOptions):
       _id: id,
       domain,
       name: `Synthetic offering ${n}`,
+      sortKey: sortKeyOf(`Synthetic offering ${n}`),
       category: `Synthetic category ${1 + (i % 7)}`,
       shelf: pick(shelves),
       providerId,

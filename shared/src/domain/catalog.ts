@@ -1,6 +1,7 @@
 import { readAgencies, readCapabilities, readOfferingCustomers, readOfferings, readProviders, readQsmos } from '../catalog';
 import type { QsmoDomain } from '../catalog/types';
 import { toAgencyDoc, toProviderDoc, toQsmoDoc, type AgencyDoc, type ProviderDoc, type QsmoDoc } from '../reference/documents';
+import { sortKeyOf } from '../loaders';
 import { capabilityPath, type CapabilityDoc, type CustomerLinkDoc, type OfferingDoc } from './data';
 
 /** Everything one subgraph stores: the shared reference data and its own domain's catalog. */
@@ -31,6 +32,7 @@ export function readSubgraphCatalog(domain: QsmoDomain): SubgraphCatalog {
     offerings: offerings.map(({ id, ...rest }) => ({
       _id: id,
       ...rest,
+      sortKey: sortKeyOf(rest.name),
       capabilityPaths: [...new Set(rest.capabilityCodes.flatMap(capabilityPath))].sort(),
       customerCodes: [...new Set(customersOf.get(id) ?? [])].sort(),
     })),

@@ -1,13 +1,15 @@
 import type DataLoader from 'dataloader';
 import type { Collection, Db, Filter } from 'mongodb';
 import type { CapabilityRecord, OfferingCustomerRecord, OfferingRecord } from '../catalog/types';
-import { byId, byIdLoader, byNameThenId, groupLoader } from '../loaders';
+import { byId, byIdLoader, bySortKeyThenId, groupLoader } from '../loaders';
 import type { CollectionIndexes } from '../seeding';
 import Loader from 'dataloader';
 
 /** Stored shapes of a domain's own collections. */
 export type OfferingDoc = Omit<OfferingRecord, 'id'> & {
   _id: string;
+  /** The name in lower case: the order of lists and pages (see sortKeyOf). */
+  sortKey: string;
   /** Codes listed plus all their ancestors: lets a prefix filter be an exact, indexed match. */
   capabilityPaths: string[];
   /** Agency codes of the listed customers, denormalized for the customer filter. */
@@ -32,13 +34,13 @@ export const DOMAIN_INDEXES: CollectionIndexes[] = [
   {
     collection: DOMAIN_COLLECTIONS.offerings,
     indexes: [
-      { key: { name: 1, _id: 1 }, name: 'name_id' },
+      { key: { sortKey: 1, _id: 1 }, name: 'sortKey_id' },
       { key: { providerId: 1 }, name: 'providerId' },
       { key: { partnerIds: 1 }, name: 'partnerIds' },
       { key: { customerCodes: 1 }, name: 'customerCodes' },
       { key: { capabilityPaths: 1 }, name: 'capabilityPaths' },
-      { key: { shelf: 1, name: 1 }, name: 'shelf_name' },
-      { key: { verification: 1, name: 1 }, name: 'verification_name' },
+      { key: { shelf: 1, sortKey: 1 }, name: 'shelf_sortKey' },
+      { key: { verification: 1, sortKey: 1 }, name: 'verification_sortKey' },
     ],
   },
   {
@@ -90,7 +92,7 @@ function offeringsByProviderLoader(offerings: Collection<OfferingDoc>): DataLoad
     const docs = await offerings
       .find({ $or: [{ providerId: { $in: keys } }, { partnerIds: { $in: keys } }] } as Filter<OfferingDoc>)
       .toArray();
-    return keys.map((id) => docs.filter((d) => d.providerId === id || d.partnerIds.includes(id)).sort(byNameThenId));
+    return keys.map((id) => docs.filter((d) => d.providerId === id || d.partnerIds.includes(id)).sort(bySortKeyThenId));
   });
 }
 
@@ -98,9 +100,9 @@ export function createDomainLoaders(c: DomainCollections): DomainLoaders {
   return {
     offering: byIdLoader(c.offerings),
     capability: byIdLoader(c.capabilities),
-    offeringsByCustomer: groupLoader(c.offerings, 'customerCodes', byNameThenId),
+    offeringsByCustomer: groupLoader(c.offerings, 'customerCodes', bySortKeyThenId),
     offeringsByProvider: offeringsByProviderLoader(c.offerings),
-    offeringsByCapability: groupLoader(c.offerings, 'capabilityPaths', byNameThenId),
+    offeringsByCapability: groupLoader(c.offerings, 'capabilityPaths', bySortKeyThenId),
     capabilityChildren: groupLoader(c.capabilities, 'parentCode', byId),
     customerLinksByOffering: groupLoader(c.customerLinks, 'offeringId', (a, b) => (a.agencyCode < b.agencyCode ? -1 : 1)),
     offeringCountByCustomer: offeringCountByCustomerLoader(c.offerings),

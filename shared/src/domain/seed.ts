@@ -6,8 +6,8 @@ import { validateCatalog, type SubgraphCatalog } from './catalog';
 import { DOMAIN_COLLECTIONS, DOMAIN_INDEXES } from './data';
 
 export const REFERENCE_INDEXES: CollectionIndexes[] = [
-  { collection: REFERENCE_COLLECTIONS.agencies, indexes: [{ key: { name: 1, _id: 1 }, name: 'name_id' }, { key: { cfoAct: 1, name: 1 }, name: 'cfoAct_name' }] },
-  { collection: REFERENCE_COLLECTIONS.providers, indexes: [{ key: { name: 1, _id: 1 }, name: 'name_id' }, { key: { domains: 1 }, name: 'domains' }, { key: { sector: 1, name: 1 }, name: 'sector_name' }] },
+  { collection: REFERENCE_COLLECTIONS.agencies, indexes: [{ key: { sortKey: 1, _id: 1 }, name: 'sortKey_id' }, { key: { cfoAct: 1, sortKey: 1 }, name: 'cfoAct_sortKey' }] },
+  { collection: REFERENCE_COLLECTIONS.providers, indexes: [{ key: { sortKey: 1, _id: 1 }, name: 'sortKey_id' }, { key: { domains: 1 }, name: 'domains' }, { key: { sector: 1, sortKey: 1 }, name: 'sector_sortKey' }] },
 ];
 
 /** When a subgraph seeds at start-up: `auto` loads an empty or outdated database and leaves a current one alone. */

@@ -1,9 +1,10 @@
 import type { Db } from 'mongodb';
 import type { AgencyRecord, ProviderRecord, QsmoRecord } from '../catalog/types';
+import { sortKeyOf } from '../loaders';
 
 /** Stored shapes of the reference collections every subgraph keeps its own copy of. */
-export type AgencyDoc = Omit<AgencyRecord, 'code'> & { _id: string };
-export type ProviderDoc = Omit<ProviderRecord, 'id'> & { _id: string };
+export type AgencyDoc = Omit<AgencyRecord, 'code'> & { _id: string; sortKey: string };
+export type ProviderDoc = Omit<ProviderRecord, 'id'> & { _id: string; sortKey: string };
 export type QsmoDoc = Omit<QsmoRecord, 'domain'> & { _id: QsmoRecord['domain'] };
 
 export const REFERENCE_COLLECTIONS = { agencies: 'agencies', providers: 'providers', qsmos: 'qsmos' } as const;
@@ -17,6 +18,6 @@ export function referenceCollections(db: Db) {
 }
 export type ReferenceCollections = ReturnType<typeof referenceCollections>;
 
-export const toAgencyDoc = ({ code, ...rest }: AgencyRecord): AgencyDoc => ({ _id: code, ...rest });
-export const toProviderDoc = ({ id, ...rest }: ProviderRecord): ProviderDoc => ({ _id: id, ...rest });
+export const toAgencyDoc = ({ code, ...rest }: AgencyRecord): AgencyDoc => ({ _id: code, ...rest, sortKey: sortKeyOf(rest.name) });
+export const toProviderDoc = ({ id, ...rest }: ProviderRecord): ProviderDoc => ({ _id: id, ...rest, sortKey: sortKeyOf(rest.name) });
 export const toQsmoDoc = ({ domain, ...rest }: QsmoRecord): QsmoDoc => ({ _id: domain, ...rest });

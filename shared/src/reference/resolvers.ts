@@ -19,7 +19,7 @@ export const referenceResolvers = {
         searchFilter(f.search, ['name', 'abbreviation']),
         f.cfoAct === null || f.cfoAct === undefined ? undefined : { cfoAct: f.cfoAct },
       );
-      return paginate(ctx.collections.agencies, filter, { field: 'name' }, args);
+      return paginate(ctx.collections.agencies, filter, { field: 'sortKey' }, args);
     },
     provider: (_: unknown, { id }: { id: string }, ctx: GraphContext) => ctx.loaders.provider.load(slug(id, 'id', 'doi-ibc')),
     providers: (_: unknown, args: PageArgs & { filter?: ProviderFilterInput | null }, ctx: GraphContext) => {
@@ -29,7 +29,7 @@ export const referenceResolvers = {
         f.sector ? { sector: f.sector } : undefined,
         f.domain ? { domains: f.domain } : undefined,
       );
-      return paginate(ctx.collections.providers, filter, { field: 'name' }, args);
+      return paginate(ctx.collections.providers, filter, { field: 'sortKey' }, args);
     },
     qsmos: (_: unknown, __: unknown, ctx: GraphContext) => ctx.collections.qsmos.find({}).sort({ _id: 1 }).toArray(),
     qsmo: (_: unknown, { domain }: { domain: string }, ctx: GraphContext) => ctx.loaders.qsmo.load(domain),

@@ -34,7 +34,7 @@ export function namespaceResolvers() {
       ctx.loaders.qsmo.load(domainOfNamespace(info.parentType.name)),
     offering: (_: unknown, { id }: { id: string }, ctx: GraphContext) => ctx.loaders.offering.load(slug(id, 'id', 'grm-grantsolutions')),
     offerings: (_: unknown, args: PageArgs & { filter?: OfferingFilterInput | null }, ctx: GraphContext) =>
-      paginate(ctx.collections.offerings, offeringFilter(args.filter), { field: 'name' }, args),
+      paginate(ctx.collections.offerings, offeringFilter(args.filter), { field: 'sortKey' }, args),
     capability: (_: unknown, { code }: { code: string }, ctx: GraphContext) => ctx.loaders.capability.load(fibfCode(code)),
     capabilities: (
       _: unknown,
