@@ -66,4 +66,3 @@ export function validateCatalog(catalog: SubgraphCatalog): void {
   }
 }
 
-export type { QsmoDomain };

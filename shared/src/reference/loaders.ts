@@ -9,5 +9,5 @@ export interface ReferenceLoaders {
 }
 
 export function createReferenceLoaders(c: ReferenceCollections): ReferenceLoaders {
-  return { agency: byIdLoader(c.agencies), provider: byIdLoader(c.providers), qsmo: byIdLoader(c.qsmos as never) };
+  return { agency: byIdLoader(c.agencies), provider: byIdLoader(c.providers), qsmo: byIdLoader(c.qsmos) };
 }
