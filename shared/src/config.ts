@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { ConfigError } from './errors';
 import { isLogLevel, type LogLevel } from './logger';
 
@@ -110,5 +109,5 @@ export class EnvReader {
   }
 }
 
-/** The repository root, found from this file so scripts work from any working directory. */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export { REPO_ROOT } from './subgraphs';

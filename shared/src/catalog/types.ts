@@ -4,13 +4,9 @@
  * the GraphQL layer maps them to the public contract.
  */
 
-export const QSMO_DOMAINS = [
-  'FINANCIAL_MANAGEMENT',
-  'HUMAN_RESOURCES',
-  'GRANTS_MANAGEMENT',
-  'CYBERSECURITY',
-] as const;
-export type QsmoDomain = (typeof QSMO_DOMAINS)[number];
+// The domains are those of the one list of subgraphs.
+export { QSMO_DOMAINS, type QsmoDomain } from '../subgraphs';
+import type { QsmoDomain } from '../subgraphs';
 
 export type Sector = 'FEDERAL' | 'COMMERCIAL';
 export type Shelf = 'FEDERAL' | 'COMMERCIAL' | 'MANDATORY';
