@@ -4,14 +4,17 @@
  * silently mis-split row in reference data is worse than a failed seed.
  */
 
+/** A record's cells by column name. */
 export type CsvRow = Record<string, string>;
 
+/** A record with the line it starts on, so errors can point at it. */
 export interface CsvRecord {
   /** 1-based physical line on which the record starts (for error messages). */
   line: number;
   values: CsvRow;
 }
 
+/** A CSV that is not well-formed; names file and line because the fix is an edit there. */
 export class CsvError extends Error {
   constructor(
     readonly file: string,
@@ -26,6 +29,38 @@ export class CsvError extends Error {
 interface RawRecord {
   line: number;
   fields: string[];
+}
+
+/** A quoted field read from its opening quote: the text, where reading resumes, and the line reached. */
+interface QuotedField {
+  text: string;
+  next: number;
+  line: number;
+}
+
+function readQuoted(src: string, start: number, startLine: number, file: string): QuotedField {
+  let text = '';
+  let line = startLine;
+  let i = start + 1;
+  while (i < src.length) {
+    const c = src[i];
+    if (c === '"') {
+      if (src[i + 1] === '"') {
+        text += '"';
+        i += 2;
+        continue;
+      }
+      const next = src[i + 1];
+      if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
+        throw new CsvError(file, line, `unexpected character ${JSON.stringify(next)} after closing quote`);
+      }
+      return { text, next: i + 1, line };
+    }
+    if (c === '\n' || (c === '\r' && src[i + 1] !== '\n')) line++;
+    text += c;
+    i++;
+  }
+  throw new CsvError(file, startLine, 'unterminated quoted field');
 }
 
 function tokenize(text: string, file: string): RawRecord[] {
@@ -53,55 +88,27 @@ function tokenize(text: string, file: string): RawRecord[] {
   while (i < src.length) {
     const ch = src[i];
     if (ch === '"') {
-      if (field !== '') {
-        throw new CsvError(file, line, 'quote inside an unquoted field');
-      }
+      if (field !== '') throw new CsvError(file, line, 'quote inside an unquoted field');
       recordHasContent = true;
-      const quoteLine = line;
-      i++;
-      let closed = false;
-      while (i < src.length) {
-        const c = src[i];
-        if (c === '"') {
-          if (src[i + 1] === '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          closed = true;
-          break;
-        }
-        if (c === '\n' || (c === '\r' && src[i + 1] !== '\n')) line++;
-        field += c;
-        i++;
-      }
-      if (!closed) {
-        throw new CsvError(file, quoteLine, 'unterminated quoted field');
-      }
-      const next = src[i];
-      if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
-        throw new CsvError(file, line, `unexpected character ${JSON.stringify(next)} after closing quote`);
-      }
-      continue;
-    }
-    if (ch === ',') {
+      const quoted = readQuoted(src, i, line, file);
+      field = quoted.text;
+      line = quoted.line;
+      i = quoted.next;
+    } else if (ch === ',') {
       recordHasContent = true;
       fields.push(field);
       field = '';
       i++;
-      continue;
-    }
-    if (ch === '\r' || ch === '\n') {
+    } else if (ch === '\r' || ch === '\n') {
       i += ch === '\r' && src[i + 1] === '\n' ? 2 : 1;
       endRecord();
       line++;
       recordLine = line;
-      continue;
+    } else {
+      recordHasContent = true;
+      field += ch;
+      i++;
     }
-    recordHasContent = true;
-    field += ch;
-    i++;
   }
   endRecord();
   return records;
@@ -130,6 +137,7 @@ export function parseCsvRecords(text: string, file: string): CsvRecord[] {
   });
 }
 
+/** The rows' values only, for callers that need no line numbers. */
 export function parseCsv(text: string, file: string): CsvRow[] {
   return parseCsvRecords(text, file).map((r) => r.values);
 }

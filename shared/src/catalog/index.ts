@@ -13,6 +13,7 @@ export {
   CATALOG_CSV_FILES,
   CatalogDataError,
   DEFAULT_CATALOG_PATHS,
+  FIBF_AREAS,
   FIBF_STANDARD_FILES,
   fibfSourceKey,
   fibfSubSection,
@@ -33,5 +34,6 @@ export {
   type CapabilityTree,
   type CatalogPaths,
   type CatalogReader,
+  type FibfArea,
   type FibfStandardFile,
 } from './read';
