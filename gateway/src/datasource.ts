@@ -1,71 +1,159 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
-import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { GatewayGraphQLRequest, GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
-import { subgraphUnavailable, type Logger } from '@qsmo/shared';
-import type { RootFailover } from './failover';
+import { ConfigError, ErrorCode, subgraphUnavailable, type Logger } from '@qsmo/shared';
+import type { SubgraphName } from './subgraphs';
+import type { GatewayContext, GatewayDataSource, GatewayPlugin, SubgraphInfo } from './plugin';
 
-/** The other subgraphs' data sources and the failover rewriter, shared by all data sources of one gateway. */
-export interface FailoverPeers {
-  failover: RootFailover;
-  get(name: string): SubgraphDataSource | undefined;
+/**
+ * Per-subgraph settings of the gateway, by service name. Unknown names are
+ * allowed (a test's toy subgraph); a known name gets completion.
+ */
+export type SubgraphOptionsMap = Readonly<Partial<Record<SubgraphName | (string & {}), SubgraphOptions>>>;
+
+/** How the gateway talks to one subgraph. */
+export interface SubgraphOptions {
+  /** Overrides the routing URL written in the supergraph (e.g. from FINANCIAL_MANAGEMENT_URL). */
+  url?: string;
+  /** A request without an answer after this long is abandoned and the subgraph counts as unavailable for it. */
+  timeoutMs?: number;
 }
 
 /**
- * A subgraph data source whose failures speak the graph's language: a
- * subgraph that cannot be reached becomes a SUBGRAPH_UNAVAILABLE error naming
- * its area, never a message carrying internal addresses. A failed root query
- * is retried, reduced to its shared part, on another subgraph (see failover.ts).
+ * Checks the per-subgraph settings once, where the gateway is built, so a
+ * typo stops start-up with every problem listed instead of failing requests.
  */
-export class SubgraphDataSource extends RemoteGraphQLDataSource {
-  constructor(
-    private readonly serviceName: string,
-    private readonly area: string,
-    url: string,
-    private readonly logger: Logger,
-    private readonly peers?: FailoverPeers,
-  ) {
-    super({ url });
+export function validateSubgraphOptions(options: SubgraphOptionsMap = {}): SubgraphOptionsMap {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(options)) {
+    if (!value) continue;
+    const known = new Set(['url', 'timeoutMs']);
+    for (const key of Object.keys(value)) if (!known.has(key)) problems.push(`subgraph ${name}: unknown option "${key}" (known: ${[...known].join(', ')}).`);
+    if (value.url !== undefined) {
+      let protocol: string | undefined;
+      try { protocol = new URL(value.url).protocol; } catch { /* reported below */ }
+      if (protocol !== 'http:' && protocol !== 'https:') problems.push(`subgraph ${name}: url "${value.url}" is not an absolute http(s) URL.`);
+    }
+    if (value.timeoutMs !== undefined && !(Number.isInteger(value.timeoutMs) && value.timeoutMs > 0)) {
+      problems.push(`subgraph ${name}: timeoutMs must be a positive whole number of milliseconds, not ${value.timeoutMs}.`);
+    }
   }
+  if (problems.length) throw new ConfigError(problems);
+  return options;
+}
 
-  override async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
+/** Everything a data-source factory gets: the subgraph, its settings, the plugins' hooks and the HTTP client already wrapped. */
+export interface DataSourceSpec {
+  subgraph: SubgraphInfo;
+  options: SubgraphOptions;
+  plugins: readonly GatewayPlugin[];
+  fetcher: Fetcher;
+  logger: Logger;
+}
+
+/** Builds one subgraph's data source; replaceable so tests and later transports need no change to the server. */
+export type DataSourceFactory = (spec: DataSourceSpec) => GatewayDataSource;
+
+/** The default factory: a RemoteGraphQLDataSource running the plugins' hooks. */
+export const createSubgraphDataSource: DataSourceFactory = (spec) => new SubgraphDataSource(spec);
+
+/**
+ * Whether a data source call serves a client's operation rather than the
+ * gateway's own health check or schema load. @apollo/gateway exports the
+ * request-kind enum only as a type, so we tell them apart by the field only
+ * client operations carry.
+ */
+export function isIncomingOperation<T extends Record<string, any>>(
+  options: GraphQLDataSourceProcessOptions<T>,
+): options is Extract<GraphQLDataSourceProcessOptions<T>, { incomingRequestContext: unknown }> {
+  return 'incomingRequestContext' in options;
+}
+
+/** Whether an error is our "that subgraph could not be reached", the only failure failover and retries may act on. */
+export function isSubgraphUnavailable(error: unknown): error is GraphQLError {
+  return error instanceof GraphQLError && error.extensions?.code === ErrorCode.SUBGRAPH_UNAVAILABLE;
+}
+
+/**
+ * The HTTP client one subgraph gets: Apollo's default client, the subgraph's
+ * timeout innermost (so a retry plugin times each attempt), then the plugins'
+ * wrappers in list order.
+ */
+export function subgraphFetcher(subgraph: SubgraphInfo, options: SubgraphOptions, plugins: readonly GatewayPlugin[]): Fetcher {
+  // Apollo's own keep-alive client, taken from its public property rather than depending on its HTTP library.
+  let fetcher: Fetcher = new RemoteGraphQLDataSource().fetcher;
+  if (options.timeoutMs !== undefined) fetcher = withTimeout(fetcher, options.timeoutMs);
+  for (const plugin of plugins) if (plugin.wrapFetcher) fetcher = plugin.wrapFetcher(fetcher, subgraph);
+  return fetcher;
+}
+
+/** Abandons a request after `ms`, so one silent subgraph cannot hold a client's whole response. */
+export function withTimeout(fetcher: Fetcher, ms: number): Fetcher {
+  return async (url, init) => {
+    const timeout = AbortSignal.timeout(ms);
+    const signal = init?.signal ? AbortSignal.any([init.signal as AbortSignal, timeout]) : timeout;
     try {
-      return await this.processDirect(options);
+      return await fetcher(url, { ...init, signal });
     } catch (error) {
-      if (options.kind !== GraphQLDataSourceRequestKind.INCOMING_OPERATION || !(error instanceof GraphQLError)) throw error;
-      if (error.extensions.code !== 'SUBGRAPH_UNAVAILABLE') throw error;
-      return (await this.failOver(options, error)) ?? Promise.reject(error);
+      if (timeout.aborted) throw new Error(`no answer from ${url} within ${ms} ms`, { cause: error });
+      throw error;
     }
+  };
+}
+
+/**
+ * A subgraph data source built only on RemoteGraphQLDataSource's public
+ * extension points. It runs the plugins' hooks, and its failures speak the
+ * graph's language: for a client's operation, a subgraph that does not answer
+ * (or answers 5xx) becomes SUBGRAPH_UNAVAILABLE naming its area, never a
+ * message carrying internal addresses. The gateway's health checks keep the
+ * real error, which the registry manager logs to say why it refused a
+ * supergraph. Any other failure (an unreadable body, a hook's bug) is
+ * passed on as it is, so it is logged and masked rather than mistaken for
+ * an outage.
+ */
+export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  /** Contexts of client operations seen by willSendRequest: later hooks only get the context, not the request kind. */
+  private readonly clientContexts = new WeakSet<object>();
+  private readonly spec: DataSourceSpec;
+
+  constructor(spec: DataSourceSpec) {
+    super({ url: spec.subgraph.url, fetcher: spec.fetcher });
+    this.spec = spec;
   }
 
-  /** One attempt at this subgraph, with failures mapped to the graph's error codes. */
-  async processDirect(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
-    try {
-      return await super.process(options);
-    } catch (error) {
-      // Health checks decide whether to switch supergraphs: their log needs the real reason, and no client sees them.
-      if (options.kind === GraphQLDataSourceRequestKind.HEALTH_CHECK) throw error;
-      if (error instanceof GraphQLError && typeof error.extensions?.code === 'string' && error.extensions.code !== 'DOWNSTREAM_SERVICE_ERROR') throw error;
-      this.logger.warn(`subgraph ${this.serviceName} failed: ${(error as Error).message}`);
-      throw subgraphUnavailable(this.serviceName, this.area);
-    }
+  override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const context = isIncomingOperation(options) ? options.context : undefined;
+    if (context) this.clientContexts.add(context);
+    for (const plugin of this.spec.plugins) await plugin.willSendRequest?.({ subgraph: this.spec.subgraph, options, context });
   }
 
-  private async failOver(options: GraphQLDataSourceProcessOptions, unavailable: GraphQLError): Promise<GatewayGraphQLResponse | null> {
-    if (!this.peers || !options.request.query) return null;
-    for (const name of this.peers.failover.candidates(this.serviceName)) {
-      const peer = this.peers.get(name);
-      const rewritten = this.peers.failover.rewrite(options.request.query, name);
-      if (!peer || !rewritten) continue;
-      const variables = Object.fromEntries(Object.entries(options.request.variables ?? {}).filter(([k]) => rewritten.variableNames.has(k)));
-      try {
-        const response = await peer.processDirect({ ...options, request: { ...options.request, query: rewritten.query, variables } });
-        this.logger.info(`answered the shared part of a ${this.serviceName} root query from ${name}`);
-        return { ...response, errors: [{ message: unavailable.message, extensions: unavailable.extensions }, ...(response.errors ?? [])] };
-      } catch {
-        // That one is down too: try the next.
-      }
+  override async didReceiveResponse(
+    { request, response, context }: Required<Pick<GatewayGraphQLRequestContext<GatewayContext>, 'request' | 'response' | 'context'>>,
+  ): Promise<GatewayGraphQLResponse> {
+    const client = this.clientContext(context);
+    let current = response;
+    for (const plugin of this.spec.plugins) {
+      current = (await plugin.didReceiveResponse?.({ subgraph: this.spec.subgraph, request, response: current, context: client })) ?? current;
     }
-    return null;
+    return current;
+  }
+
+  override didEncounterError(error: Error, _fetchRequest: unknown, fetchResponse?: FetcherResponse, context?: GatewayContext, request?: GatewayGraphQLRequest): never {
+    const { subgraph, plugins, logger } = this.spec;
+    const client = this.clientContext(context);
+    const unreachable = fetchResponse === undefined || fetchResponse.status >= 500;
+    let current = error;
+    for (const plugin of plugins) {
+      current = plugin.didEncounterError?.({ subgraph, error: current, request, response: fetchResponse, context: client, unreachable }) ?? current;
+    }
+    if (current !== error || !client || !unreachable) throw current;
+    logger.warn(`subgraph ${subgraph.name} failed: ${error.message}`);
+    throw subgraphUnavailable(subgraph.name, subgraph.area);
+  }
+
+  private clientContext(context: GatewayContext | undefined): GatewayContext | undefined {
+    return context && this.clientContexts.has(context) ? context : undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { Supergraph } from '@apollo/federation-internals';
+import type { Supergraph } from '@apollo/federation-internals';
 import {
   Kind, TypeInfo, parse, print, visit, visitWithTypeInfo,
   type DocumentNode, type GraphQLSchema, type OperationDefinitionNode,
@@ -15,14 +15,15 @@ import {
  * gateway rewrites it for another subgraph: selections that subgraph cannot
  * resolve (the failed domain's own fields) are dropped and come back null,
  * with the SUBGRAPH_UNAVAILABLE error that names the failed area.
+ * plugins/failover.ts puts this rewriter in front of the data sources.
  */
 export class RootFailover {
   private schemas = new Map<string, GraphQLSchema>();
   private order: string[] = [];
 
-  /** Called with each supergraph the gateway starts serving. */
-  update(supergraphSdl: string): void {
-    const subgraphs = Supergraph.build(supergraphSdl).subgraphs();
+  /** Called with each supergraph the gateway starts serving, so candidates and rewrites follow the served schemas. */
+  update(supergraph: Supergraph): void {
+    const subgraphs = supergraph.subgraphs();
     this.schemas = new Map(subgraphs.values().map((s) => [s.name, s.schema.toGraphQLJSSchema()]));
     this.order = [...subgraphs.names()];
   }

@@ -6,13 +6,14 @@ import { composeSupergraph, localSubgraphSources } from './compose';
 import { readGatewayConfig, type GatewayConfig } from './config';
 import { createIdeRoutes } from './ide';
 import { RegistrySupergraphManager, RegistrySupergraphManagerStopped } from './registry-manager';
+import { standardPlugins, useRoutes, useSupergraphVersion } from './plugins';
 import { createGatewayServer, type GatewayDeps } from './server';
 
 // No usage data leaves the machine: the graph runs on closed networks.
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
 
 interface SupergraphSource {
-  deps: Pick<GatewayDeps, 'supergraph' | 'urlOverrides' | 'supergraphStatus'>;
+  deps: Pick<GatewayDeps, 'supergraph' | 'subgraphs' | 'supergraphStatus'>;
   /** Shutdown steps after the HTTP server has drained. */
   close: (() => Promise<void>)[];
   /** Shutdown steps before draining (stop following the registry). */
@@ -37,8 +38,8 @@ async function supergraphSource(config: GatewayConfig, logger: Logger): Promise<
     case 'file': {
       const sdl = fs.readFileSync(source.path, 'utf8');
       // URLs set in the environment win over those written in the file.
-      const overrides = Object.fromEntries(config.subgraphs.map((s) => [s.name, s.url]));
-      return { deps: { supergraph: sdl, urlOverrides: overrides, supergraphStatus: () => ({ source: 'file', path: source.path }) }, stop: [], close: [] };
+      const overrides = Object.fromEntries(config.subgraphs.map((s) => [s.name, { url: s.url }]));
+      return { deps: { supergraph: sdl, subgraphs: overrides, supergraphStatus: () => ({ source: 'file', path: source.path }) }, stop: [], close: [] };
     }
     case 'compose': {
       const { supergraphSdl } = composeSupergraph(localSubgraphSources(config.subgraphs));
@@ -57,12 +58,20 @@ void (async () => {
   const source = await supergraphSource(config, gatewayLogger);
   cleanup = async () => { for (const step of source.close) await step(); };
   // The IDE's docs and completion need introspection, also where it is enabled in production.
-  const ide = config.ide.enabled ? { routes: await createIdeRoutes(gatewayLogger), introspection: true } : {};
+  const ideRoutes = config.ide.enabled ? await createIdeRoutes(gatewayLogger) : undefined;
+  const metrics = createMetrics('gateway');
+  const { supergraphStatus, ...supergraph } = source.deps;
   const server = createGatewayServer({
-    ...source.deps,
-    ...ide,
+    ...supergraph,
+    // Each concern of the gateway is one plugin: later ones (auth, limits, caching) are added to this list.
+    plugins: [
+      ...standardPlugins({ metrics }),
+      ...(supergraphStatus ? [useSupergraphVersion(supergraphStatus)] : []),
+      ...(ideRoutes ? [useRoutes(ideRoutes, 'ide')] : []),
+    ],
+    introspection: ideRoutes ? true : undefined,
     logger: gatewayLogger,
-    metrics: createMetrics('gateway'),
+    metrics,
     drain: config.drain,
   });
   onShutdown(logger, [...source.stop, () => server.http.stop(), ...source.close]);

@@ -1,21 +1,36 @@
+import { Supergraph } from '@apollo/federation-internals';
 import { ApolloGateway, type SupergraphManager } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
-import { createHttpService, createLogger, createMetrics, ErrorCode, metricsPlugin, type HttpService, type Logger, type Metrics, type Route } from '@qsmo/shared';
+import { createHttpService, createLogger, createMetrics, ErrorCode, type HttpService, type Logger, type Metrics, type Route } from '@qsmo/shared';
 import type { DrainOptions } from '@qsmo/shared/http/service';
-import { SubgraphDataSource } from './datasource';
-import { RootFailover } from './failover';
+import { createSubgraphDataSource, subgraphFetcher, validateSubgraphOptions, type DataSourceFactory, type SubgraphOptionsMap } from './datasource';
+import { createContextBuilder, incomingRequest, type ContextBuilder, type GatewayContext, type GatewayDataSource, type GatewayPlugin } from './plugin';
+import { standardPlugins, useRoutes, useSupergraphVersion, type SupergraphStatus } from './plugins';
+import { ServedDataSources } from './served-sources';
 import { areaOf } from './subgraphs';
 
+export { SUPERGRAPH_VERSION_HEADER, type SupergraphStatus } from './plugins';
+
+/** What a gateway is built from; everything but the supergraph has a default, so tests state only what they vary. */
 export interface GatewayDeps {
   /** Where supergraphs come from: a fixed SDL, or a manager that can push updates. */
   supergraph: string | SupergraphManager;
-  /** Overrides of the routing URLs written in the supergraph, by subgraph name. */
-  urlOverrides?: Record<string, string>;
+  /**
+   * The gateway's concerns, in order (see GatewayPlugin). Default:
+   * standardPlugins (metrics, header propagation, root failover).
+   */
+  plugins?: readonly GatewayPlugin[];
+  /** Builds each client request's context; default: the plugins' contributions (createContextBuilder). */
+  context?: ContextBuilder;
+  /** Builds each subgraph's data source before the plugins wrap it; default: createSubgraphDataSource. */
+  dataSources?: DataSourceFactory;
+  /** Per-subgraph settings (URL overrides, timeouts), by subgraph name; validated here, once. */
+  subgraphs?: SubgraphOptionsMap;
   logger?: Logger;
   metrics?: Metrics;
-  /** Extra HTTP routes, e.g. the browser IDE (see ide.ts). */
+  /** Shorthand for a useRoutes plugin after `plugins`: e.g. the browser IDE (see ide.ts). */
   routes?: Record<string, Route>;
   /**
    * Whether clients may introspect the schema; by default only outside
@@ -23,43 +38,18 @@ export interface GatewayDeps {
    */
   introspection?: boolean;
   /**
-   * Describes the supergraph in service (e.g. the registry version): shown
-   * in /health/ready and, when it has a version, in every GraphQL response's
-   * Supergraph-Version header.
+   * Shorthand for a useSupergraphVersion plugin after `plugins`: describes
+   * the supergraph in service (e.g. the registry version) in /health/ready
+   * and, when it has a version, in every response's Supergraph-Version header.
    */
   supergraphStatus?: () => SupergraphStatus;
   /** How stop() drains (see HttpServiceOptions). */
   drain?: DrainOptions;
 }
 
-/** What the gateway says about the supergraph it serves; version, when known, goes in a header too. */
-export interface SupergraphStatus {
-  source: string;
-  version?: number | string;
-}
-
-/** The response header naming the supergraph version a request was served with. */
-export const SUPERGRAPH_VERSION_HEADER = 'supergraph-version';
-
-/**
- * Sets the Supergraph-Version header from the version in service when the
- * request started: a switch takes effect for requests that start after it.
- */
-function supergraphVersionPlugin(status: NonNullable<GatewayDeps['supergraphStatus']>): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      const version = status().version;
-      return {
-        async willSendResponse({ response }) {
-          if (version !== undefined) response.http.headers.set(SUPERGRAPH_VERSION_HEADER, String(version));
-        },
-      };
-    },
-  };
-}
-
+/** The built gateway, its parts exposed so the entry point and tests can listen, stop and inspect it. */
 export interface GatewayServer {
-  apollo: ApolloServer<BaseContext>;
+  apollo: ApolloServer<GatewayContext>;
   gateway: ApolloGateway;
   http: HttpService;
   metrics: Metrics;
@@ -86,28 +76,48 @@ export function formatGatewayError(logger: Logger) {
   };
 }
 
-/** Builds the gateway server from its dependencies; listening is the caller's business. */
+/**
+ * Builds the gateway server from its dependencies; listening is the
+ * caller's business. The core only assembles: every behaviour beyond
+ * routing fetches comes from the plugins.
+ */
 export function createGatewayServer(deps: GatewayDeps): GatewayServer {
   const logger = deps.logger ?? createLogger('gateway', 'warn');
   const metrics = deps.metrics ?? createMetrics('gateway', { defaultMetrics: false });
+  const subgraphOptions = validateSubgraphOptions(deps.subgraphs);
+  const plugins: readonly GatewayPlugin[] = [
+    ...(deps.plugins ?? standardPlugins({ metrics })),
+    ...(deps.supergraphStatus ? [useSupergraphVersion(deps.supergraphStatus)] : []),
+    ...(deps.routes ? [useRoutes(deps.routes)] : []),
+  ];
+  const buildDataSource = deps.dataSources ?? createSubgraphDataSource;
+  const wrappers = plugins.filter((p) => p.wrapDataSource);
+  const served = new ServedDataSources();
   const supergraph = deps.supergraph;
-  const sources = new Map<string, SubgraphDataSource>();
-  const failover = new RootFailover();
+
   const gateway = new ApolloGateway({
     logger,
     supergraphSdl: typeof supergraph === 'string' ? async () => ({ supergraphSdl: supergraph }) : supergraph,
     buildService: ({ name, url }) => {
-      const source = new SubgraphDataSource(name, areaOf(name), deps.urlOverrides?.[name] ?? url ?? '', logger, { failover, get: (n) => sources.get(n) });
-      sources.set(name, source);
-      return source;
+      const options = subgraphOptions[name] ?? {};
+      const subgraph = { name, area: areaOf(name), url: options.url ?? url ?? '' };
+      const layers: GatewayDataSource[] = [buildDataSource({ subgraph, options, plugins, fetcher: subgraphFetcher(subgraph, options, plugins), logger })];
+      wrappers.forEach((plugin, depth) => {
+        layers.push(plugin.wrapDataSource!(layers[depth]!, { subgraph, logger, peer: (peer) => (peer === name ? undefined : served.get(peer, depth)) }));
+      });
+      served.noteBuilt(name, url ?? '', layers);
+      return layers[layers.length - 1]!;
     },
   });
   let loaded = false;
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-    failover.update(coreSupergraphSdl);
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    const parsed = Supergraph.build(coreSupergraphSdl);
+    served.load(parsed.subgraphsMetadata());
+    for (const plugin of plugins) plugin.onSupergraphLoad?.({ coreSupergraphSdl, apiSchema, supergraph: parsed });
     loaded = true;
   });
-  const apollo = new ApolloServer<BaseContext>({
+
+  const apollo = new ApolloServer<GatewayContext>({
     gateway,
     logger,
     includeStacktraceInErrorResponses: false,
@@ -115,22 +125,33 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     stopOnTerminationSignals: false,
     introspection: deps.introspection,
     formatError: formatGatewayError(logger),
-    plugins: [
-      ApolloServerPluginLandingPageDisabled(),
-      metricsPlugin(metrics),
-      ...(deps.supergraphStatus ? [supergraphVersionPlugin(deps.supergraphStatus)] : []),
-    ],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...plugins.flatMap((p) => p.apolloPlugins ?? [])],
   });
-  const status = deps.supergraphStatus;
+  const buildContext = deps.context ?? createContextBuilder(plugins);
+  const details = plugins.filter((p) => p.readinessDetails);
   const http = createHttpService({
     apollo,
-    context: async () => ({}),
+    context: (req) => buildContext(incomingRequest(req)),
     metrics,
     logger,
     isReady: () => loaded,
-    readinessDetails: status ? () => ({ supergraph: status() }) : undefined,
-    routes: deps.routes,
+    readinessDetails: details.length ? () => Object.assign({}, ...details.map((p) => p.readinessDetails!())) : undefined,
+    routes: pluginRoutes(plugins),
     ...deps.drain,
   });
   return { apollo, gateway, http, metrics };
+}
+
+/** The plugins' routes in one table; two plugins claiming one route is a wiring mistake, reported at build time. */
+function pluginRoutes(plugins: readonly GatewayPlugin[]): Record<string, Route> {
+  const routes: Record<string, Route> = {};
+  const owner: Record<string, string> = {};
+  for (const plugin of plugins) {
+    for (const [route, handler] of Object.entries(plugin.routes ?? {})) {
+      if (owner[route]) throw new Error(`Gateway plugins ${owner[route]} and ${plugin.name} both serve ${route}; keep one.`);
+      owner[route] = plugin.name;
+      routes[route] = handler;
+    }
+  }
+  return routes;
 }

@@ -1,7 +1,10 @@
 import path from 'node:path';
-import { REPO_ROOT } from '@qsmo/shared';
+import { REPO_ROOT, envName } from '@qsmo/shared/subgraphs';
 
-/** The four QSMO subgraphs the gateway composes, with their local defaults. */
+// One list of subgraphs for the whole repository: the gateway only derives from it.
+export { SUBGRAPHS, areaOf, subgraphNamed, type SubgraphName } from '@qsmo/shared/subgraphs';
+
+/** Where the gateway reaches one subgraph: what composition and routing need, nothing else. */
 export interface SubgraphEndpoint {
   /** Service name in the supergraph (also the folder under subgraphs/). */
   name: string;
@@ -10,18 +13,8 @@ export interface SubgraphEndpoint {
   url: string;
 }
 
-export const SUBGRAPHS = [
-  { name: 'financial-management', area: 'Financial Management', port: 4001 },
-  { name: 'human-resources', area: 'Human Resources', port: 4002 },
-  { name: 'grants-management', area: 'Grants Management', port: 4003 },
-  { name: 'cybersecurity', area: 'Cybersecurity', port: 4004 },
-] as const;
+/** FINANCIAL_MANAGEMENT_URL etc.: where the gateway reaches each subgraph; named by the shared rule so all entry points agree. */
+export const urlEnvName = (name: string): string => envName(name, 'URL');
 
-export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
-
-/** FINANCIAL_MANAGEMENT_URL etc.: where the gateway reaches each subgraph. */
-export const urlEnvName = (name: string) => `${name.toUpperCase().replace(/-/g, '_')}_URL`;
-
-export const schemaPathOf = (name: string) => path.join(REPO_ROOT, 'subgraphs', name, 'schema.graphql');
-
-export const areaOf = (name: string): string => SUBGRAPHS.find((s) => s.name === name)?.area ?? name;
+/** The schema file composition reads for a subgraph. */
+export const schemaPathOf = (name: string): string => path.join(REPO_ROOT, 'subgraphs', name, 'schema.graphql');

@@ -1,0 +1,153 @@
+import type { IncomingMessage } from 'node:http';
+import type { Supergraph } from '@apollo/federation-internals';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger, Route } from '@qsmo/shared';
+
+/**
+ * The gateway's seam: every concern (metrics, headers, failover, later
+ * authentication, limits, timeouts, caching) is one GatewayPlugin, so adding
+ * one is a new file in plugins/ and an entry in the list the entry point
+ * passes, never an edit of server.ts or datasource.ts. Every member is
+ * optional; a plugin contributes only what its concern needs.
+ */
+export interface GatewayPlugin {
+  /** Names the concern in logs and errors about the plugin. */
+  readonly name: string;
+  /** Apollo Server plugins the concern needs (response headers, operation metrics). */
+  apolloPlugins?: readonly ApolloServerPlugin<GatewayContext>[];
+  /**
+   * The concern's part of each client request's context, computed once per
+   * request from the incoming HTTP request (headers now, identity later).
+   * Plugins declare their fields by augmenting GatewayContext; `soFar` holds
+   * what the plugins listed earlier contributed (identity before limits).
+   */
+  context?(request: IncomingRequest, soFar: Readonly<GatewayContext>): Partial<GatewayContext> | Promise<Partial<GatewayContext>>;
+  /** Before each subgraph request is sent: the place to set outgoing headers. */
+  willSendRequest?(request: SubgraphRequest): void | Promise<void>;
+  /** After each subgraph response; returning a response replaces it. */
+  didReceiveResponse?(response: SubgraphResponse): GatewayGraphQLResponse | void | Promise<GatewayGraphQLResponse | void>;
+  /**
+   * When a subgraph request fails in transport (no answer, a 5xx, an
+   * unreadable body). Sees the real error; returning an Error replaces the
+   * one thrown. Runs before the core maps client requests' unreachable
+   * subgraphs to SUBGRAPH_UNAVAILABLE.
+   */
+  didEncounterError?(failure: SubgraphFailure): Error | void;
+  /** Wraps the HTTP client of one subgraph (timeouts, retries, circuit breakers); plugins listed first wrap innermost. */
+  wrapFetcher?(fetcher: Fetcher, subgraph: SubgraphInfo): Fetcher;
+  /**
+   * Wraps one subgraph's data source, to act on whole fetches (failover).
+   * `peers` gives the other served subgraphs' data sources as they are below
+   * this plugin's wrapper, so a wrapper never re-enters itself.
+   */
+  wrapDataSource?(source: GatewayDataSource, env: DataSourceEnv): GatewayDataSource;
+  /** Extra HTTP routes, keyed by "METHOD /path" (see createHttpService). */
+  routes?: Readonly<Record<string, Route>>;
+  /** Fields added to the /health/ready JSON. */
+  readinessDetails?(): Record<string, unknown>;
+  /** Called with each supergraph the gateway starts serving (first load and every update). */
+  onSupergraphLoad?(supergraph: LoadedSupergraph): void;
+}
+
+/**
+ * The per-request context every resolver and subgraph hook sees. Plugins add
+ * their own fields with declaration merging, e.g.
+ * `declare module '../plugin' { interface GatewayContext { identity?: Identity } }`,
+ * so the core never needs to know them.
+ */
+export interface GatewayContext {
+  /** The incoming HTTP request, as far as plugins may need it. */
+  request: IncomingRequest;
+}
+
+/** The parts of the client's HTTP request that context contributions may read. */
+export interface IncomingRequest {
+  method: string;
+  url: string;
+  /** Lower-cased names; repeated headers joined with ", " as HTTP allows. */
+  headers: Readonly<Record<string, string>>;
+}
+
+/** Builds each client request's context; the default merges the plugins' contributions in list order. */
+export type ContextBuilder = (request: IncomingRequest) => Promise<GatewayContext>;
+
+/** What every subgraph hook knows about the subgraph it talks to. */
+export interface SubgraphInfo {
+  /** Service name in the supergraph. */
+  name: string;
+  /** Human name of its area, for messages to clients. */
+  area: string;
+  /** The URL actually used (overrides applied). */
+  url: string;
+}
+
+/** A subgraph request about to be sent. */
+export interface SubgraphRequest {
+  subgraph: SubgraphInfo;
+  /** Apollo's options: `options.request.http.headers` is what goes on the wire. */
+  options: GraphQLDataSourceProcessOptions<GatewayContext>;
+  /** The client request's context; absent for the gateway's own health checks and schema loads. */
+  context?: GatewayContext;
+}
+
+/** A subgraph response as received. */
+export interface SubgraphResponse {
+  subgraph: SubgraphInfo;
+  request: GatewayGraphQLRequest;
+  response: GatewayGraphQLResponse;
+  context?: GatewayContext;
+}
+
+/** A failed subgraph request. */
+export interface SubgraphFailure {
+  subgraph: SubgraphInfo;
+  error: Error;
+  request?: GatewayGraphQLRequest;
+  /** The HTTP response, when there was one. */
+  response?: FetcherResponse;
+  context?: GatewayContext;
+  /** True when the subgraph did not answer or answered 5xx: the cases a client sees as SUBGRAPH_UNAVAILABLE. */
+  unreachable: boolean;
+}
+
+/** A data source of the gateway, typed with our context. */
+export type GatewayDataSource = GraphQLDataSource<GatewayContext>;
+
+/** What a data source wrapper may use besides the data source it wraps. */
+export interface DataSourceEnv {
+  subgraph: SubgraphInfo;
+  /** The served data source of another subgraph, at the same wrapping depth; undefined when it is not served. */
+  peer(name: string): GatewayDataSource | undefined;
+  logger: Logger;
+}
+
+/** The supergraph being served, as onSupergraphLoad receives it. */
+export interface LoadedSupergraph {
+  coreSupergraphSdl: string;
+  apiSchema: GraphQLSchema;
+  /** Parsed once by the core, so plugins need not rebuild it to read subgraph schemas. */
+  supergraph: Supergraph;
+}
+
+/** The request facts a context builder needs, taken once from Node's request so plugins never parse it themselves. */
+export function incomingRequest(req: IncomingMessage): IncomingRequest {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return { method: req.method ?? 'GET', url: req.url ?? '/', headers };
+}
+
+/** The default context builder: the request itself, then each plugin's contribution, in list order (later plugins may read earlier fields). */
+export function createContextBuilder(plugins: readonly GatewayPlugin[]): ContextBuilder {
+  const contributors = plugins.filter((p) => p.context);
+  return async (request) => {
+    const context: GatewayContext = { request };
+    for (const plugin of contributors) Object.assign(context, await plugin.context!(request, context));
+    return context;
+  };
+}

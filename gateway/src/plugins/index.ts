@@ -1,0 +1,16 @@
+import type { Metrics } from '@qsmo/shared';
+import type { GatewayPlugin } from '../plugin';
+import { useRootFailover } from './failover';
+import { useMetrics } from './metrics';
+import { usePropagateHeaders } from './propagate-headers';
+
+export { useRootFailover, FailoverDataSource } from './failover';
+export { useMetrics } from './metrics';
+export { usePropagateHeaders, DEFAULT_PROPAGATED_HEADERS } from './propagate-headers';
+export { useRoutes } from './routes';
+export { useSupergraphVersion, SUPERGRAPH_VERSION_HEADER, type SupergraphStatus } from './supergraph-version';
+
+/** The concerns every gateway of the graph runs unless its builder says otherwise; one list, so tests and production agree. */
+export function standardPlugins(deps: { metrics: Metrics }): GatewayPlugin[] {
+  return [useMetrics(deps.metrics), usePropagateHeaders(), useRootFailover()];
+}
