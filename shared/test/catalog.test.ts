@@ -33,6 +33,8 @@ import {
 const CATALOG_DIR = DEFAULT_CATALOG_PATHS.catalogDir;
 const CSV_FILES = [...CATALOG_CSV_FILES];
 const USSM_BLOB = 'https://github.com/GSA/USSM/blob/919aa42afc3f6d6c3c233a8370dd9e84757bd1a8/';
+/** Data rows of a catalog CSV, so counts follow the files when rows are added. */
+const rowCount = (file: string): number => parseCsv(fs.readFileSync(path.join(CATALOG_DIR, file), 'utf8'), file).length;
 
 describe('CSV parser', () => {
   it('reads quoted fields, doubled quotes, embedded commas and line breaks', () => {
@@ -141,10 +143,32 @@ describe('sources', () => {
     expect(resolveSources('')).toEqual([]);
   });
 
-  it('knows all 47 GSA/USSM files and 41 other sources', () => {
+  it('knows all 47 GSA/USSM files and every other source of SOURCES.md', () => {
     const keys = readCatalog().sources.knownKeys();
     expect(keys.filter((k) => k.startsWith('GSA/USSM@919aa42a:'))).toHaveLength(47);
-    expect(keys.filter((k) => !k.startsWith('GSA/USSM@919aa42a:'))).toHaveLength(41);
+    // Blocks with a "Source key" (41), plus the addresses of the blocks added with the
+    // dated customer listings, which give only "URL:"/"URLs:" (one repeats S23's address).
+    const markdown = fs.readFileSync(path.join(CATALOG_DIR, 'SOURCES.md'), 'utf8');
+    const keyed = [...markdown.matchAll(/^- Source key: `([^`]+)`/gm)].map((m) => m[1]!);
+    const addressed = [...markdown.matchAll(/^- URLs?: (.*)$/gm)].flatMap((m) =>
+      m[1]!.replace(/\([^)]*\)/g, '').split(';').map((u) => u.trim()).filter((u) => u.startsWith('http')),
+    );
+    expect(keyed).toHaveLength(41);
+    const others = new Set([...keyed, ...addressed]);
+    expect(others.size).toBe(54);
+    expect(keys.filter((k) => !k.startsWith('GSA/USSM@919aa42a:')).sort()).toEqual([...others].sort());
+  });
+
+  it('titles an address-only source by its heading and keeps the earlier title of a repeated address', () => {
+    const [dot, nih] = resolveSources(
+      'https://www.transportation.gov/briefing-room/us-department-transportation-modernizes-office-personnel-managements-financial;' +
+        'https://nihrecord.nih.gov/newsletters/2005/04_08_2005/story02.htm',
+    ) as [SourceRecord, SourceRecord];
+    expect(dot.title).toMatch(/^DOT press release 'U\.S\. Department of Transportation modernizes/);
+    expect(dot.url).toBe(dot.key);
+    expect(nih.title).toBe("NIH Record 'DFAS Day Approaching Fast' (2005-04-08): HHS payroll moves to DFAS");
+    // "(also ...)" mirrors are alternative copies, not keys.
+    expect(readCatalog().sources.isKnown('https://cdn.slideserve.com/alayna/federal-financial-management-conference-shared-services-progress-through-partnerships')).toBe(false);
   });
 
   it('keeps a listed key that contains ";" whole when splitting a cell', () => {
@@ -168,11 +192,13 @@ describe('sources', () => {
 
 describe('catalog rows', () => {
   it('reads the expected number of rows', () => {
-    expect(readAgencies()).toHaveLength(37);
+    expect(readAgencies()).toHaveLength(rowCount('agencies.csv'));
     expect(readQsmos()).toHaveLength(4);
-    expect(readProviders()).toHaveLength(47);
-    expect(readOfferings()).toHaveLength(60);
-    expect(readOfferingCustomers()).toHaveLength(85);
+    expect(readProviders()).toHaveLength(rowCount('providers.csv'));
+    expect(readOfferings()).toHaveLength(rowCount('offerings.csv'));
+    expect(readOfferingCustomers()).toHaveLength(rowCount('offering_customers.csv'));
+    // 24 CFO Act agencies + 17 others that appear as customers or providers (reference catalog README).
+    expect(readAgencies()).toHaveLength(41);
     const all = QSMO_DOMAINS.flatMap((d) => readCapabilities(d));
     expect(all.filter((c) => c.level === 'FUNCTION')).toHaveLength(61);
     expect(all.filter((c) => c.level === 'ACTIVITY')).toHaveLength(219);

@@ -37,3 +37,5 @@ export {
   type FibfArea,
   type FibfStandardFile,
 } from './read';
+export { parseStatedOn, STATED_ON_FORMATS } from './stated-on';
+export { CUSTOMER_LISTING_CAVEATS, customerListingCaveat, type CustomerListingCaveat } from './customer-caveats';

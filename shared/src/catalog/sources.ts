@@ -6,10 +6,12 @@
  */
 import type { SourceRecord } from './types';
 
+/** GSA/USSM source keys start with the repository at the pinned commit. */
 export const USSM_KEY_PREFIX = 'GSA/USSM@919aa42a:';
 export const USSM_REPO = 'GSA/USSM';
 export const USSM_COMMIT = '919aa42afc3f6d6c3c233a8370dd9e84757bd1a8';
 
+/** Link to a file at a pinned commit, so a cited file stays the one that was read. */
 export function githubBlobUrl(repo: string, commit: string, path: string): string {
   return `https://github.com/${repo}/blob/${commit}/${path}`;
 }
@@ -19,6 +21,7 @@ interface SourceEntry {
   url: string | null;
 }
 
+/** Source keys resolved to titles and links, so every record can cite what it rests on. */
 export interface SourceIndex {
   /** Always returns a record; unlisted keys get a best-effort title and link. */
   resolve(key: string): SourceRecord;
@@ -52,21 +55,31 @@ function parseUssmTable(lines: string[], entries: Map<string, SourceEntry>): voi
   }
 }
 
+/**
+ * One `###` block per source. Older blocks name a `Source key` (with an
+ * Address or Location); the blocks added with the dated customer listings
+ * give only `URL:`/`URLs:`, and there the address itself is the key.
+ */
 function parseOtherSources(lines: string[], entries: Map<string, SourceEntry>): void {
   let title: string | null = null;
   let key: string | null = null;
   let address: string | null = null;
   let location: string | null = null;
+  let urls: string[] = [];
 
   const flush = (): void => {
     if (title !== null && key !== null) {
       entries.set(key, { title, url: urlFor(key, address, location) });
+    } else if (title !== null) {
+      // A later block citing an address an earlier one describes (N12 "= existing S23") keeps the earlier title.
+      for (const url of urls) if (!entries.has(url)) entries.set(url, { title, url });
     }
     title = key = address = location = null;
+    urls = [];
   };
 
   for (const line of lines) {
-    const heading = /^###\s+(?:S\d+\.\s+)?(.+)$/.exec(line);
+    const heading = /^###\s+(?:[A-Z]\d+\.\s+)?(.+)$/.exec(line);
     if (heading) {
       flush();
       title = heading[1]!.trim();
@@ -76,14 +89,24 @@ function parseOtherSources(lines: string[], entries: Map<string, SourceEntry>): 
       flush();
       continue;
     }
-    const field = /^-\s+(Source key|Address|Location):\s*(.*)$/.exec(line);
+    const field = /^-\s+(Source key|Address|Location|URLs?):\s*(.*)$/.exec(line);
     if (!field || title === null) continue;
     const value = field[2]!.trim();
     if (field[1] === 'Source key') key = stripBackticks(value);
     else if (field[1] === 'Address') address = value.replace(/^<(.*)>$/, '$1');
-    else location = value;
+    else if (field[1] === 'Location') location = value;
+    else urls = listedUrls(value);
   }
   flush();
+}
+
+/** The addresses of a `URL:`/`URLs:` line: `;`-separated, with "(also ...)" mirrors left out. */
+function listedUrls(value: string): string[] {
+  return value
+    .replace(/\([^)]*\)/g, ' ')
+    .split(';')
+    .map((part) => part.trim())
+    .filter(isUrl);
 }
 
 function urlFor(key: string, address: string | null, location: string | null): string | null {
@@ -124,6 +147,7 @@ function fallback(key: string): SourceEntry {
   return { title: key, url: null };
 }
 
+/** Builds the key index from SOURCES.md, whose layout the dataset's build script fixes. */
 export function parseSourcesMarkdown(markdown: string): SourceIndex {
   const lines = markdown.split(/\r?\n/);
   const entries = new Map<string, SourceEntry>();

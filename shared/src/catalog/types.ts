@@ -78,11 +78,42 @@ export interface OfferingRecord {
   sources: SourceRecord[];
 }
 
+/**
+ * How precisely a source dates a customer listing, so a consumer can tell a
+ * day from a whole (fiscal) year instead of reading a made-up day.
+ */
+export type StatedOnKind = 'DATE' | 'MONTH' | 'YEAR' | 'FISCAL_YEAR';
+
+/**
+ * The date of the source behind a customer listing, as that source states it.
+ * Listings record what a dated source said, not that the relation holds today
+ * (NOTES.md, "Customer listings added 2026-12-01"), so "current" filters need
+ * the range a value covers.
+ */
+export interface StatedOn {
+  kind: StatedOnKind;
+  /** The value as written in `as_of`: `2005-10-01`, `2021-07`, `2023`, `FY2023`. */
+  value: string;
+  /** First day covered (`YYYY-MM-DD`): the key for "since" filters and ordering. FY2023 starts 2022-10-01. */
+  from: string;
+  /** Last day covered (`YYYY-MM-DD`); FY2023 ends 2023-09-30. Equal to `from` for a DATE. */
+  to: string;
+}
+
+/** An agency a source lists as a customer of an offering, with when and how sure that listing is. */
 export interface OfferingCustomerRecord {
   offeringId: string;
   agencyCode: string;
+  /** The `as_of` cell verbatim; null when the source is undated. */
   asOf: string | null;
+  /** `asOf` read as a typed date; null when the source is undated. */
+  statedOn: StatedOn | null;
   customerAsStated: string | null;
+  /**
+   * What NOTES.md says makes this listing uncertain (a planned start, a reading
+   * step, a cancelled move), condensed from it; null when NOTES.md says nothing.
+   */
+  caveat: string | null;
   sources: SourceRecord[];
 }
 
