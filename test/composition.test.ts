@@ -1,7 +1,7 @@
 import { Kind, parse, type DefinitionNode } from 'graphql';
-import { subgraphSdl } from '@qsmo/shared';
+import { subgraphNamed, subgraphSdl } from '@qsmo/shared';
 import { apiSchemaOf, composeSupergraph, CompositionError, localSubgraphSources } from '../gateway/src/compose';
-import { schemaPathOf, SUBGRAPHS } from '../gateway/src/subgraphs';
+import { SUBGRAPHS } from '../gateway/src/subgraphs';
 
 /**
  * The composition layer: the four subgraphs compose, the supergraph carries
@@ -80,5 +80,5 @@ function undescribed(definitions: readonly DefinitionNode[]): string[] {
 }
 
 test.each(SUBGRAPHS.map((s) => s.name))('every type, field and enum value of %s has a description', (name) => {
-  expect(undescribed(parse(subgraphSdl(schemaPathOf(name))).definitions)).toEqual([]);
+  expect(undescribed(parse(subgraphSdl(subgraphNamed(name))).definitions)).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { parse } from 'graphql';
-import { createLogger, subgraphSdl, type Logger, type SubgraphServer } from '@qsmo/shared';
+import { createLogger, createSubgraphServer, subgraphSdl, type Logger, type SubgraphServer } from '@qsmo/shared';
 import { publishSubgraphs } from '@qsmo/shared/registry/publish';
 import { SchemaRegistry } from '@qsmo/shared/registry/store';
 import { freePort } from '@qsmo/shared/embedded/ferretdb';
@@ -7,7 +7,6 @@ import type { OfferingDoc } from '@qsmo/shared/domain/data';
 import { RegistrySupergraphManager } from '../gateway/src/registry-manager';
 import { createGatewayServer, SUPERGRAPH_VERSION_HEADER, type GatewayServer } from '../gateway/src/server';
 import { definition as grants } from '../subgraphs/grants-management/src/definition';
-import { createServer as createGrants } from '../subgraphs/grants-management/src/server';
 import { openSeededDatabase, openTestDatabase, type TestDatabase } from './support/db';
 import { DOMAINS } from './support/graph';
 import { post } from './support/graphql';
@@ -47,15 +46,17 @@ async function readiness(): Promise<{ status: number; body: any }> {
 /** The grants schema plus offering fields, each with a description and a resolver. */
 function grantsVersion(fields: Record<string, { description: string; type: string; resolve: (doc: OfferingDoc) => unknown }>) {
   const added = Object.entries(fields).map(([name, f]) => `  "${f.description}"\n  ${name}: ${f.type}\n`).join('');
-  const sdl = subgraphSdl(grants.schemaPath).replace('  "Its website."\n  website: String\n', (m) => `${m}${added}`);
-  const resolvers = { GrantsManagementOffering: Object.fromEntries(Object.entries(fields).map(([name, f]) => [name, f.resolve])) };
-  return { sdl, resolvers };
+  const sdl = subgraphSdl(grants.entry).replace('  "Its website."\n  website: String\n', (m) => `${m}${added}`);
+  const addedResolvers = Object.fromEntries(Object.entries(fields).map(([name, f]) => [name, f.resolve]));
+  // The new version of the package: its resolvers plus those of the added fields.
+  const resolvers = { ...grants.resolvers, GrantsManagementOffering: { ...grants.resolvers.GrantsManagementOffering, ...addedResolvers } };
+  return { sdl, definition: { ...grants, resolvers } };
 }
 const CUSTOMER_COUNT = { description: 'Number of agencies listed as its customers.', type: 'Int!', resolve: (doc: OfferingDoc) => doc.customerCodes.length };
 const PARTNER_COUNT = { description: 'Number of organisations partnering with the provider on it.', type: 'Int!', resolve: (doc: OfferingDoc) => doc.partnerIds.length };
 
 async function startGrants(version: ReturnType<typeof grantsVersion>, port = 0): Promise<string> {
-  const server = createGrants({ db: subgraphs[grants.serviceName]!.database.db, typeDefs: parse(version.sdl), resolvers: version.resolvers });
+  const server = createSubgraphServer({ definition: version.definition, db: subgraphs[grants.serviceName]!.database.db, typeDefs: parse(version.sdl) });
   extraServers.push(server);
   return server.http.listen(port, '127.0.0.1');
 }
@@ -127,7 +128,7 @@ test('on an empty registry the gateway is live but not ready, and becomes ready 
   expect(logs.join('\n')).toMatch(/no supergraph is published in the registry .* yet/);
 
   const published = await publishSubgraphs(registry, DOMAINS.map(({ definition: d }) => ({
-    name: d.serviceName, url: subgraphs[d.serviceName]!.url, sdl: subgraphSdl(d.schemaPath),
+    name: d.serviceName, url: subgraphs[d.serviceName]!.url, sdl: subgraphSdl(d.entry),
   })), { publisher: 'registry-e2e' });
   expect(published.status).toBe('published');
   await gatewayListening;

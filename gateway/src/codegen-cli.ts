@@ -1,14 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@qsmo/shared';
+import { deploymentFiles } from '@qsmo/shared/dev/deployment';
+import { subgraphGeneratedFiles } from '@qsmo/shared/subgraph/codegen';
 import { generateFiles, staleFiles } from './codegen';
 
 /**
- * `npm run codegen [-- --check]`: writes the generated files, or with --check
- * fails when the committed ones differ from a fresh generation.
+ * `npm run codegen [-- --check]`: writes every generated file (each
+ * subgraph's full SDL and resolver types, the operations' types, the
+ * deployment files), or with --check fails when a committed one differs from
+ * a fresh generation.
  */
 async function main(): Promise<void> {
-  const generated = await generateFiles();
+  const generated = new Map([...await subgraphGeneratedFiles(), ...await generateFiles(), ...deploymentFiles()]);
   if (process.argv.includes('--check')) {
     const stale = staleFiles(generated);
     if (stale.length > 0) {

@@ -1,15 +1,22 @@
 import { Supergraph } from '@apollo/federation-internals';
 import type { GraphQLSchema } from 'graphql';
-import { subgraphSdl } from '@qsmo/shared';
+import { SUBGRAPHS, subgraphSdl, type SubgraphEntry } from '@qsmo/shared';
 import type { SubgraphSource } from '@qsmo/shared/registry/compose';
-import { schemaPathOf, type SubgraphEndpoint } from './subgraphs';
+import type { SubgraphEndpoint } from './subgraphs';
 
 // Composition itself lives in shared, where the schema registry checks with it too.
 export { composeSupergraph, CompositionError, type SubgraphSource } from '@qsmo/shared/registry/compose';
 
-/** The local subgraph sources: each subgraph's schema.graphql with the shared reference SDL. */
-export function localSubgraphSources(endpoints: SubgraphEndpoint[]): SubgraphSource[] {
-  return endpoints.map((e) => ({ name: e.name, url: e.url, sdl: subgraphSdl(schemaPathOf(e.name)) }));
+/**
+ * The local subgraph sources: each subgraph's SDL built from its package (see
+ * subgraphSdl). `entries` is the list of subgraphs, which a test may extend.
+ */
+export function localSubgraphSources(endpoints: Pick<SubgraphEndpoint, 'name' | 'url'>[], entries: readonly SubgraphEntry[] = SUBGRAPHS): SubgraphSource[] {
+  return endpoints.map((e) => {
+    const entry = entries.find((s) => s.name === e.name);
+    if (!entry) throw new Error(`No subgraph named "${e.name}" in the list of subgraphs: ${entries.map((s) => s.name).join(', ')}.`);
+    return { name: e.name, url: e.url, sdl: subgraphSdl(entry, undefined, entries) };
+  });
 }
 
 /** The client-facing schema of a supergraph: what frontend teams and the IDE see, without federation internals. */

@@ -14,6 +14,8 @@ export { readSubgraphCatalog, validateCatalog, type SubgraphCatalog } from './do
 export { seedSubgraph, ensureSubgraphIndexes, type SeedPolicy } from './domain/seed';
 export { createSubgraphServer, type SubgraphServer, type SubgraphServerDeps } from './subgraph/server';
 export { runSubgraph, readSubgraphConfig } from './subgraph/run';
-export { subgraphSdl, subgraphTypeDefs } from './subgraph/schema';
+export { subgraphSdl, subgraphTypeDefs, marketplaceSdl, ownSchemaPathOf, generatedSchemaPathOf } from './subgraph/schema';
 export { runSeedCli } from './dev/seed';
 export { createContext, graphCollections, type GraphContext } from './context';
+export { defineSubgraph, type SubgraphResolverMap } from './domain/definition';
+export { SUBGRAPHS, envName, subgraphNamed, areaOf, defaultDatabaseOf, packageDirOf, type SubgraphEntry, type SubgraphName, type Subgraph } from './subgraphs';

@@ -17,6 +17,9 @@ export const SUBGRAPHS = [
     fieldName: 'financialManagement',
     fibfPrefix: 'FFM',
     fibfFiles: ['fm.json'],
+    standard: 'FIBF Federal Financial Management (FFM) standard',
+    codeExample: 'FFM.030.070',
+    offeringIdPrefix: 'fm-',
     port: 4001,
   },
   {
@@ -31,6 +34,9 @@ export const SUBGRAPHS = [
       'hr_acquisition.json', 'hr_benefits.json', 'hr_employee.json', 'hr_epm.json', 'hr_hca.json', 'hr_hce.json',
       'hr_hcs.json', 'hr_labor.json', 'hr_par.json', 'hr_retirement.json', 'hr_td.json',
     ],
+    standard: "FIBF Human Capital Management (HCM) standard, organised by OPM's HCBRM",
+    codeExample: 'HCM.A5-1.010',
+    offeringIdPrefix: 'hr-',
     port: 4002,
   },
   {
@@ -42,6 +48,9 @@ export const SUBGRAPHS = [
     fieldName: 'grantsManagement',
     fibfPrefix: 'GRM',
     fibfFiles: ['grants.json'],
+    standard: 'FIBF Grants Management (GRM) standard',
+    codeExample: 'GRM.030.010',
+    offeringIdPrefix: 'grm-',
     port: 4003,
   },
   {
@@ -54,6 +63,9 @@ export const SUBGRAPHS = [
     fibfPrefix: 'CYB',
     // SOC is the CYB base standard and CVD extends CYB.060: the first file wins a code both publish.
     fibfFiles: ['soc.json', 'cvd.json'],
+    standard: 'FIBF Cybersecurity (CYB) standard: Security Operations Center and Coordinated Vulnerability Disclosure',
+    codeExample: 'CYB.060.030',
+    offeringIdPrefix: 'cyb-',
     port: 4004,
   },
 ] as const satisfies readonly SubgraphEntry[];
@@ -76,6 +88,12 @@ export interface SubgraphEntry {
   fibfPrefix: string;
   /** The FIBF standard files in subgraphs/<name>/data/fibf/, named as GSA/USSM publishes them; earlier files win a code two publish. */
   fibfFiles: readonly string[];
+  /** How the schema describes the standard: "FIBF Grants Management (GRM) standard". */
+  standard: string;
+  /** A real code of the standard, for descriptions. */
+  codeExample: string;
+  /** Prefix of its offering ids, e.g. "grm-". */
+  offeringIdPrefix: string;
   /** Default HTTP port. */
   port: number;
 }

@@ -130,8 +130,8 @@ describe('checkAgainst: composition with the published others, diff against the 
   const version = (name: string, sdl: string, url: string, v = 1): SubgraphVersion => ({
     _id: `${name}@${v}`, subgraph: name, version: v, sdl, hash: schemaHash(sdl), url, publisher: 'test', publishedAt: new Date(0),
   });
-  const grantsSdl = subgraphSdl(grants.schemaPath);
-  const hrSdl = subgraphSdl(hr.schemaPath);
+  const grantsSdl = subgraphSdl(grants.entry);
+  const hrSdl = subgraphSdl(hr.entry);
   const state: PublishedState = {
     supergraph: null,
     subgraphs: new Map([

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { REPO_ROOT } from '../src';
-import { subgraphSdl } from '../src/subgraph/schema';
+import { generatedSchemaPathOf, subgraphSdl } from '../src/subgraph/schema';
 import { publishSubgraphs } from '../src/registry/publish';
 import { SchemaRegistry, SUBGRAPH_VERSIONS, SUPERGRAPH_VERSIONS } from '../src/registry/store';
 import { definition as grants } from '../../subgraphs/grants-management/src/definition';
@@ -41,7 +41,7 @@ function npmRun(script: string, args: string[] = []): Promise<Run> {
 
 /** A variant of the grants schema.graphql (the form --schema takes) in a temporary file. */
 function schemaFile(name: string, edit: (sdl: string) => string): string {
-  const original = fs.readFileSync(grants.schemaPath, 'utf8');
+  const original = fs.readFileSync(generatedSchemaPathOf(grants.entry), 'utf8');
   const edited = edit(original);
   expect(edited).not.toBe(original);
   const file = path.join(dir, `${name}.graphql`);
@@ -90,7 +90,7 @@ test('dangerous changes are printed as warnings and pass', async () => {
 
 test('a schema that does not compose with the published others fails with the composition errors in full', async () => {
   const registry = new SchemaRegistry(client.db(database));
-  expect((await publishSubgraphs(registry, [{ name: hr.serviceName, url: 'http://hr:4002/graphql', sdl: subgraphSdl(hr.schemaPath) }], { publisher: 'hr-team' })).status).toBe('published');
+  expect((await publishSubgraphs(registry, [{ name: hr.serviceName, url: 'http://hr:4002/graphql', sdl: subgraphSdl(hr.entry) }], { publisher: 'hr-team' })).status).toBe('published');
   // A type the Human Resources subgraph owns (not @shareable), declared again by Grants.
   const file = schemaFile('clash', (s) => `${s}\n"Declared by the wrong team."\ntype HumanResourcesStats {\n  "Number of offerings listed."\n  offeringCount: Int!\n}\n`);
   const check = await npmRun('schema:check', ['--schema', file, '--url', URL]);

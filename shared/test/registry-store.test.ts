@@ -20,11 +20,11 @@ beforeAll(async () => {
 });
 afterAll(async () => { await t.drop(); });
 
-const source = (def: typeof grants, sdl = subgraphSdl(def.schemaPath), url = `http://${def.serviceName}:${def.defaultPort}/graphql`) =>
+const source = (def: typeof grants, sdl = subgraphSdl(def.entry), url = `http://${def.serviceName}:${def.defaultPort}/graphql`) =>
   ({ name: def.serviceName, url, sdl });
 const publish = (...candidates: ReturnType<typeof source>[]) => publishSubgraphs(registry, candidates, { publisher: 'registry-test' });
 /** The grants schema with one more offering field, described as every field must be. */
-const grantsWith = (field: string) => subgraphSdl(grants.schemaPath).replace(
+const grantsWith = (field: string) => subgraphSdl(grants.entry).replace(
   '  "Its website."\n  website: String\n',
   `  "Its website."\n  website: String\n  "Test field ${field}."\n  ${field}: String\n`,
 );
@@ -69,13 +69,13 @@ test('publishing builds versioned, immutable records; the same SDL again records
 test('a breaking change or a composition error is refused and records nothing', async () => {
   const before = await counts();
   const latest = await registry.latestSupergraph();
-  const breaking = await publish(source(grants, subgraphSdl(grants.schemaPath).replace('  "Curator notes: contacts, caveats, attribution decisions."\n  notes: String\n', '')));
+  const breaking = await publish(source(grants, subgraphSdl(grants.entry).replace('  "Curator notes: contacts, caveats, attribution decisions."\n  notes: String\n', '')));
   expect(breaking.status).toBe('refused');
   const breaks = breaking.report.subgraphs[0]!.breaking.map((c) => c.description);
   // The published version (v2) has both notes and the rating field added above.
   expect(breaks).toEqual(expect.arrayContaining(['GrantsManagementOffering.notes was removed.', 'GrantsManagementOffering.rating was removed.']));
 
-  const clash = await publish(source(hr, subgraphSdl(hr.schemaPath).replace('cfoAct: Boolean!', 'cfoAct: String!')));
+  const clash = await publish(source(hr, subgraphSdl(hr.entry).replace('cfoAct: Boolean!', 'cfoAct: String!')));
   expect(clash.status).toBe('refused');
   expect(clash.report.compositionErrors.join('\n')).toMatch(/Agency\.cfoAct/);
   expect(await counts()).toEqual(before);
@@ -103,7 +103,7 @@ test('concurrent publishes get distinct versions and none loses another one\'s c
   const results = await Promise.all([
     publish(source(fm)),
     publish(source(cyber)),
-    publish(source(hr, subgraphSdl(hr.schemaPath), 'http://human-resources-v2:4002/graphql')),
+    publish(source(hr, subgraphSdl(hr.entry), 'http://human-resources-v2:4002/graphql')),
     publish(source(grants, grantsWith('concurrent').replace('  "Its website."', '  "Test field rating."\n  rating: String\n  "Test field score."\n  score: Int\n  "Its website."'))),
   ]);
   expect(results.map((r) => r.status)).toEqual(['published', 'published', 'published', 'published']);

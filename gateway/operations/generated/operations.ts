@@ -31,7 +31,7 @@ export type OfferingFilter = {
   verification?: Verification | null | undefined;
 };
 
-/** The four Quality Service Management Office marketplaces. */
+/** The Quality Service Management Office marketplaces. */
 export type QsmoDomain =
   /** Financial Management QSMO (Treasury, Bureau of the Fiscal Service). */
   | 'FINANCIAL_MANAGEMENT'

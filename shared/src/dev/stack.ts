@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { EnvReader, REPO_ROOT } from '../config';
+import { EnvReader } from '../config';
+import { envName, REPO_ROOT, SUBGRAPHS } from '../subgraphs';
 import { openDatabase, readDatabaseConfig } from '../database';
 import { createLogger, type Logger } from '../logger';
 import { connectMongo, createMongoClient } from '../mongo';
@@ -12,7 +13,7 @@ import { subgraphSdl } from '../subgraph/schema';
 
 /**
  * `npm start`: the whole graph on one machine. Opens the database (the
- * embedded FerretDB unless MONGODB_URI is set), starts the four subgraphs,
+ * embedded FerretDB unless MONGODB_URI is set), starts the subgraphs of the list,
  * publishes their local schemas to the schema registry (database
  * qsmo_registry on the same server), then starts the gateway following that
  * registry, all as child processes, and stops all of them, database last,
@@ -21,14 +22,7 @@ import { subgraphSdl } from '../subgraph/schema';
  */
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
 
-const SERVICES = [
-  { name: 'financial-management', entry: 'subgraphs/financial-management/src/index.ts', port: 4001 },
-  { name: 'human-resources', entry: 'subgraphs/human-resources/src/index.ts', port: 4002 },
-  { name: 'grants-management', entry: 'subgraphs/grants-management/src/index.ts', port: 4003 },
-  { name: 'cybersecurity', entry: 'subgraphs/cybersecurity/src/index.ts', port: 4004 },
-] as const;
-
-const envName = (name: string, suffix: string) => `${name.toUpperCase().replace(/-/g, '_')}_${suffix}`;
+const SERVICES = SUBGRAPHS.map((s) => ({ name: s.name, entry: `subgraphs/${s.name}/src/index.ts`, port: s.port, subgraph: s }));
 
 interface Running { name: string; url: string; child: ChildProcess; exited: Promise<number | null> }
 
@@ -72,7 +66,7 @@ async function publishLocalSchemas(uri: string, databaseName: string, urls: Reco
     const candidates = SERVICES.map((s) => ({
       name: s.name,
       url: urls[s.name] as string,
-      sdl: subgraphSdl(path.join(REPO_ROOT, 'subgraphs', s.name, 'schema.graphql')),
+      sdl: subgraphSdl(s.subgraph),
     }));
     const result = await publishSubgraphs(registry, candidates, { publisher: `${defaultPublisher()} (npm start)`, allowBreaking: true });
     if (result.status === 'refused') {

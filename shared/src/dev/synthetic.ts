@@ -81,7 +81,7 @@ export function syntheticCatalog(domain: QsmoDomain, options: SyntheticOptions):
     const start = Math.floor(next() * agencyCodes.length);
     const customerCodes = Array.from({ length: own }, (_, k) => agencyCodes[(start + k) % agencyCodes.length]!).sort();
     for (const agencyCode of customerCodes) {
-      customerLinks.push({ _id: customerLinkId(id, agencyCode), offeringId: id, agencyCode, asOf: null, customerAsStated: null, sources: [SYNTHETIC_SOURCE] });
+      customerLinks.push({ _id: customerLinkId(id, agencyCode), offeringId: id, agencyCode, asOf: null, statedOn: null, customerAsStated: null, caveat: null, sources: [SYNTHETIC_SOURCE] });
     }
     offerings.push({
       _id: id,

@@ -1,11 +1,21 @@
-import type { QsmoDomain } from '../catalog/types';
+import type { buildSubgraphSchema } from '@apollo/subgraph';
+import type { DocumentNode } from 'graphql';
+import { defaultDatabaseOf, type QsmoDomain, type SubgraphEntry } from '../subgraphs';
+import { ownSchemaPathOf } from '../subgraph/schema';
+
+/** A schema module as buildSubgraphSchema takes them (the package exports the function, not the type). */
+type SchemaModule = Exclude<Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number], DocumentNode>;
+
+/** The resolver map buildSubgraphSchema takes; each subgraph's generated `Resolvers` type is assignable to it. */
+export type SubgraphResolverMap = NonNullable<SchemaModule['resolvers']>;
 
 /**
- * What distinguishes one QSMO subgraph from another in the shared mechanics:
- * its domain, its GraphQL names and its defaults. Each subgraph package
- * declares one; everything else about the domain lives in that package.
+ * One QSMO subgraph as the shared mechanics see it: its entry in the list of
+ * subgraphs (names, defaults) and the resolvers its package wrote. Each
+ * subgraph package builds one with defineSubgraph.
  */
 export interface DomainDefinition {
+  entry: SubgraphEntry;
   domain: QsmoDomain;
   /** Prefix of the domain's GraphQL types, e.g. "FinancialManagement". */
   typePrefix: string;
@@ -19,6 +29,24 @@ export interface DomainDefinition {
   fibfPrefix: string;
   defaultPort: number;
   defaultDatabase: string;
-  /** Absolute path of the subgraph's schema.graphql. */
+  /** Absolute path of the subgraph's own schema.graphql. */
   schemaPath: string;
+  /** The subgraph's resolvers, type-checked against its generated resolver types. */
+  resolvers: SubgraphResolverMap;
+}
+
+export function defineSubgraph(entry: SubgraphEntry, resolvers: SubgraphResolverMap): DomainDefinition {
+  return {
+    entry,
+    domain: entry.domain as QsmoDomain,
+    typePrefix: entry.typePrefix,
+    fieldName: entry.fieldName,
+    serviceName: entry.name,
+    area: entry.area,
+    fibfPrefix: entry.fibfPrefix,
+    defaultPort: entry.port,
+    defaultDatabase: defaultDatabaseOf(entry),
+    schemaPath: ownSchemaPathOf(entry),
+    resolvers,
+  };
 }

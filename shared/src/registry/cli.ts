@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EnvReader } from '../config';
@@ -25,7 +26,8 @@ const USAGE = (name: string) => `Usage:
 Options:
   --url <url>          routing URL the gateway reaches this subgraph at
                        (default: $ROUTING_URL, else http://localhost:$PORT/graphql)
-  --schema <file>      check/publish this SDL file instead of subgraphs/${name}/schema.graphql
+  --schema <file>      check/publish this whole subgraph SDL (the form of subgraphs/${name}/src/generated/schema.graphql,
+                       e.g. an older one from git to roll back) instead of the one built from the sources
                        (same form: the shared reference types are added to it)
   --publisher <name>   recorded with the new versions (default: $SCHEMA_PUBLISHER, else your OS user)
   --allow-breaking     publish only: record the new version despite breaking changes
@@ -78,7 +80,7 @@ export function parseSchemaCli(definition: DomainDefinition, argv: string[], env
   const schemaPath = values.schema ? path.resolve(base, values.schema) : definition.schemaPath;
   let sdl: string;
   try {
-    sdl = subgraphSdl(schemaPath);
+    sdl = values.schema ? fs.readFileSync(schemaPath, 'utf8') : subgraphSdl(definition.entry);
   } catch (error) {
     throw new UsageError(`Cannot read the schema at ${schemaPath}: ${(error as Error).message}`);
   }

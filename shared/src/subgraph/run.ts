@@ -20,7 +20,7 @@ export interface SubgraphConfig {
   drain: DrainOptions;
 }
 
-export function readSubgraphConfig(definition: DomainDefinition, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
+export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPort' | 'defaultDatabase'>, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
   const reader = new EnvReader(env);
   const config: SubgraphConfig = {
     port: reader.port('PORT', definition.defaultPort),

@@ -1,13 +1,11 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import type { Db } from 'mongodb';
 import { MongoError } from 'mongodb';
 import { createContext, graphCollections, type GraphContext } from '../context';
 import type { DomainDefinition } from '../domain/definition';
-import { createResolvers } from '../domain/resolvers';
 import { ErrorCode } from '../errors';
 import { createHttpService, type DrainOptions, type HttpService } from '../http/service';
 import { createLogger, type Logger } from '../logger';
@@ -20,10 +18,8 @@ export interface SubgraphServerDeps {
   db: Db;
   logger?: Logger;
   metrics?: Metrics;
-  /** Overrides the SDL read from the definition's schema.graphql (schema rollout tests). */
+  /** Overrides the whole SDL built from the subgraph's sources (schema rollout tests, with a definition whose resolvers match). */
   typeDefs?: DocumentNode;
-  /** Resolvers merged over the domain's, for fields a changed typeDefs adds. */
-  resolvers?: GraphQLResolverMap<unknown>;
   /** How stop() drains (see HttpServiceOptions). */
   drain?: DrainOptions;
 }
@@ -63,10 +59,7 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
   const logger = deps.logger ?? createLogger(definition.serviceName, 'warn');
   const metrics = deps.metrics ?? createMetrics(definition.serviceName, { defaultMetrics: false });
   const collections = graphCollections(deps.db);
-  const schema = buildSubgraphSchema({
-    typeDefs: deps.typeDefs ?? subgraphTypeDefs(definition.schemaPath),
-    resolvers: createResolvers(definition, deps.resolvers) as never,
-  });
+  const schema = buildSubgraphSchema([{ typeDefs: deps.typeDefs ?? subgraphTypeDefs(definition.entry), resolvers: definition.resolvers }]);
   const apollo = new ApolloServer<GraphContext>({
     schema,
     logger,

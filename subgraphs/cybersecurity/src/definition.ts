@@ -1,15 +1,6 @@
-import path from 'node:path';
-import type { DomainDefinition } from '@qsmo/shared';
+import { defineSubgraph } from '@qsmo/shared';
+import { entry } from './entry';
+import { resolvers } from './resolvers';
 
-/** The Cybersecurity QSMO subgraph: its names in the graph and its defaults. */
-export const definition: DomainDefinition = {
-  domain: 'CYBERSECURITY',
-  typePrefix: 'Cybersecurity',
-  fieldName: 'cybersecurity',
-  serviceName: 'cybersecurity',
-  area: 'Cybersecurity',
-  fibfPrefix: 'CYB',
-  defaultPort: 4004,
-  defaultDatabase: 'qsmo_cybersecurity',
-  schemaPath: path.resolve(__dirname, '..', 'schema.graphql'),
-};
+/** The Cybersecurity subgraph: its entry in the list of subgraphs and its own resolvers. */
+export const definition = defineSubgraph(entry, resolvers);

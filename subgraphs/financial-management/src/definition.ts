@@ -1,15 +1,6 @@
-import path from 'node:path';
-import type { DomainDefinition } from '@qsmo/shared';
+import { defineSubgraph } from '@qsmo/shared';
+import { entry } from './entry';
+import { resolvers } from './resolvers';
 
-/** The Financial Management QSMO subgraph: its names in the graph and its defaults. */
-export const definition: DomainDefinition = {
-  domain: 'FINANCIAL_MANAGEMENT',
-  typePrefix: 'FinancialManagement',
-  fieldName: 'financialManagement',
-  serviceName: 'financial-management',
-  area: 'Financial Management',
-  fibfPrefix: 'FFM',
-  defaultPort: 4001,
-  defaultDatabase: 'qsmo_financial_management',
-  schemaPath: path.resolve(__dirname, '..', 'schema.graphql'),
-};
+/** The Financial Management subgraph: its entry in the list of subgraphs and its own resolvers. */
+export const definition = defineSubgraph(entry, resolvers);

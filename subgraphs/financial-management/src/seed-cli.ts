@@ -1,4 +1,4 @@
 import { runSeedCli } from '@qsmo/shared';
-import { definition } from './definition';
+import { entry } from './entry';
 
-runSeedCli([definition]);
+runSeedCli([entry]);

@@ -1,15 +1,6 @@
-import path from 'node:path';
-import type { DomainDefinition } from '@qsmo/shared';
+import { defineSubgraph } from '@qsmo/shared';
+import { entry } from './entry';
+import { resolvers } from './resolvers';
 
-/** The Human Resources QSMO subgraph: its names in the graph and its defaults. */
-export const definition: DomainDefinition = {
-  domain: 'HUMAN_RESOURCES',
-  typePrefix: 'HumanResources',
-  fieldName: 'humanResources',
-  serviceName: 'human-resources',
-  area: 'Human Resources',
-  fibfPrefix: 'HCM',
-  defaultPort: 4002,
-  defaultDatabase: 'qsmo_human_resources',
-  schemaPath: path.resolve(__dirname, '..', 'schema.graphql'),
-};
+/** The Human Resources subgraph: its entry in the list of subgraphs and its own resolvers. */
+export const definition = defineSubgraph(entry, resolvers);

@@ -1,24 +1,25 @@
-import type { GraphContext } from '../../context';
 import type { AgencyDoc, ProviderDoc } from '../../reference/documents';
+import type { MarketplaceRoot } from '../types';
+import type { AgencyMarketplaceResolvers, ProviderMarketplaceResolvers } from '../generated/resolvers-types';
 
 /**
  * The domain's contribution to the shared entities: Agency.<domain> and
- * Provider.<domain>, each a small object whose fields the domain resolves.
+ * Provider.<domain> resolve to a small object naming the agency or provider,
+ * whose fields the domain resolves.
  */
-export function agencyDomainResolvers() {
-  return {
-    offerings: (parent: { agencyCode: string }, _: unknown, ctx: GraphContext) => ctx.loaders.offeringsByCustomer.load(parent.agencyCode),
-    offeringCount: (parent: { agencyCode: string }, _: unknown, ctx: GraphContext) => ctx.loaders.offeringCountByCustomer.load(parent.agencyCode),
-  };
-}
+export const agencyDomainOf = (agency: AgencyDoc) => ({ agencyCode: agency._id });
+export const providerDomainOf = (provider: ProviderDoc) => ({ providerId: provider._id });
 
-export function providerDomainResolvers() {
-  return {
-    offerings: (parent: { providerId: string }, _: unknown, ctx: GraphContext) => ctx.loaders.offeringsByProvider.load(parent.providerId),
-    // A provider has a handful of offerings and the loader batches them: counting what it loads is one query per batch.
-    offeringCount: async (parent: { providerId: string }, _: unknown, ctx: GraphContext) => (await ctx.loaders.offeringsByProvider.load(parent.providerId)).length,
-  };
-}
+/** Query.<domain>: the namespace holds nothing itself. */
+export const marketplaceRoot = (): MarketplaceRoot => ({});
 
-export const agencyDomainField = (agency: AgencyDoc) => ({ agencyCode: agency._id });
-export const providerDomainField = (provider: ProviderDoc) => ({ providerId: provider._id });
+export const agencyDomainResolvers = {
+  offerings: (parent, _, ctx) => ctx.loaders.offeringsByCustomer.load(parent.agencyCode),
+  offeringCount: (parent, _, ctx) => ctx.loaders.offeringCountByCustomer.load(parent.agencyCode),
+} satisfies AgencyMarketplaceResolvers;
+
+export const providerDomainResolvers = {
+  offerings: (parent, _, ctx) => ctx.loaders.offeringsByProvider.load(parent.providerId),
+  // A provider has a handful of offerings and the loader batches them: counting what it loads is one query per batch.
+  offeringCount: async (parent, _, ctx) => (await ctx.loaders.offeringsByProvider.load(parent.providerId)).length,
+} satisfies ProviderMarketplaceResolvers;

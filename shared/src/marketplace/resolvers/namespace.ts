@@ -1,8 +1,10 @@
 import type { Filter } from 'mongodb';
-import type { GraphContext } from '../../context';
+import type { SubgraphEntry } from '../../subgraphs';
+import type { MarketplaceResolvers } from '../generated/resolvers-types';
+import { marketplaceRoot } from './entities';
 import { allOf, paginate, searchFilter, type PageArgs } from '../../pagination';
 import { agencyCode, fibfCode, slug } from '../../validation';
-import type { CapabilityDoc, OfferingDoc } from '../data';
+import type { CapabilityDoc, OfferingDoc } from '../../domain/data';
 
 export interface OfferingFilterInput {
   search?: string | null;
@@ -27,20 +29,20 @@ export function offeringFilter(input: OfferingFilterInput | null | undefined): F
   );
 }
 
-/** Resolvers of the domain namespace type (e.g. FinancialManagement), reached from Query. */
-export function namespaceResolvers() {
+/** The marketplace namespace (Query.<domain>): its QSMO, offerings, FIBF entries and totals. */
+export function namespaceResolvers(entry: Pick<SubgraphEntry, 'domain' | 'offeringIdPrefix'>) {
+  const exampleId = `${entry.offeringIdPrefix}example`;
   return {
-    qsmo: (_: unknown, __: unknown, ctx: GraphContext, info: { parentType: { name: string } }) =>
-      ctx.loaders.qsmo.load(domainOfNamespace(info.parentType.name)),
-    offering: (_: unknown, { id }: { id: string }, ctx: GraphContext) => ctx.loaders.offering.load(slug(id, 'id', 'grm-grantsolutions')),
-    offerings: (_: unknown, args: PageArgs & { filter?: OfferingFilterInput | null }, ctx: GraphContext) =>
-      paginate(ctx.collections.offerings, offeringFilter(args.filter), { field: 'sortKey' }, args),
-    capability: (_: unknown, { code }: { code: string }, ctx: GraphContext) => ctx.loaders.capability.load(fibfCode(code)),
-    capabilities: (
-      _: unknown,
-      args: PageArgs & { level?: string | null; parentCode?: string | null },
-      ctx: GraphContext,
-    ) => {
+    qsmo: async (_, __, ctx) => {
+      const qsmo = await ctx.loaders.qsmo.load(entry.domain);
+      // Seeding loads every QSMO of the list, so a miss means the reference data is damaged.
+      if (!qsmo) throw new Error(`The reference data has no QSMO ${entry.domain}.`);
+      return qsmo;
+    },
+    offering: (_, { id }, ctx) => ctx.loaders.offering.load(slug(id, 'id', exampleId)),
+    offerings: (_, args, ctx) => paginate(ctx.collections.offerings, offeringFilter(args.filter), { field: 'sortKey' }, args),
+    capability: (_, { code }, ctx) => ctx.loaders.capability.load(fibfCode(code)),
+    capabilities: (_, args, ctx) => {
       const filter = allOf<CapabilityDoc>(
         args.level ? { level: args.level } : undefined,
         args.parentCode ? { parentCode: fibfCode(args.parentCode, 'parentCode') } : undefined,
@@ -48,11 +50,6 @@ export function namespaceResolvers() {
       // FIBF entries read best in code order (FFM.010, FFM.010.010, ...), which is also their id order.
       return paginate(ctx.collections.capabilities, filter, { field: '_id' }, args);
     },
-    stats: () => ({}),
-  };
-}
-
-/** FinancialManagement -> FINANCIAL_MANAGEMENT. */
-export function domainOfNamespace(typeName: string): string {
-  return typeName.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+    stats: marketplaceRoot,
+  } satisfies MarketplaceResolvers;
 }

@@ -1,26 +1,22 @@
 import type { GraphContext } from '../../context';
-import type { CapabilityDoc, OfferingDoc } from '../data';
+import type { CapabilityDoc } from '../../domain/data';
+import type { MarketplaceOfferingResolvers } from '../generated/resolvers-types';
 
-/** Resolvers of <Domain>Offering. */
-export function offeringResolvers() {
-  return {
-    __resolveReference: (ref: { id: string }, ctx: GraphContext) => ctx.loaders.offering.load(ref.id),
-    id: (doc: OfferingDoc) => doc._id,
-    provider: async (doc: OfferingDoc, _: unknown, ctx: GraphContext) => {
-      const provider = await ctx.loaders.provider.load(doc.providerId);
-      // Seeding checks every provider id, so a miss means the reference data is damaged.
-      if (!provider) throw new Error(`Offering ${doc._id} names provider ${doc.providerId}, which is not in the reference data.`);
-      return provider;
-    },
-    partners: async (doc: OfferingDoc, _: unknown, ctx: GraphContext) =>
-      (await ctx.loaders.provider.loadMany(doc.partnerIds)).filter(present),
-    capabilities: async (doc: OfferingDoc, _: unknown, ctx: GraphContext) =>
-      (await ctx.loaders.capability.loadMany(doc.capabilityCodes)).filter(present) as CapabilityDoc[],
-    customers: async (doc: OfferingDoc, _: unknown, ctx: GraphContext) =>
-      (await ctx.loaders.agency.loadMany(doc.customerCodes)).filter(present),
-    customerLinks: (doc: OfferingDoc, _: unknown, ctx: GraphContext) => ctx.loaders.customerLinksByOffering.load(doc._id),
-  };
-}
+/** The fields every marketplace's <Domain>Offering resolves alike; a subgraph spreads them into its own. */
+export const offeringResolvers = {
+  __resolveReference: (ref: { id: string }, ctx: GraphContext) => ctx.loaders.offering.load(ref.id),
+  id: (doc) => doc._id,
+  provider: async (doc, _, ctx) => {
+    const provider = await ctx.loaders.provider.load(doc.providerId);
+    // Seeding checks every provider id, so a miss means the reference data is damaged.
+    if (!provider) throw new Error(`Offering ${doc._id} names provider ${doc.providerId}, which is not in the reference data.`);
+    return provider;
+  },
+  partners: async (doc, _, ctx) => (await ctx.loaders.provider.loadMany(doc.partnerIds)).filter(present),
+  capabilities: async (doc, _, ctx) => (await ctx.loaders.capability.loadMany(doc.capabilityCodes)).filter(present) as CapabilityDoc[],
+  customers: async (doc, _, ctx) => (await ctx.loaders.agency.loadMany(doc.customerCodes)).filter(present),
+  customerLinks: (doc, _, ctx) => ctx.loaders.customerLinksByOffering.load(doc._id),
+} satisfies MarketplaceOfferingResolvers;
 
 /** Keeps loaded documents, dropping misses; a loader error is rethrown, never hidden. */
 export function present<T>(value: T | Error | null | undefined): value is T {

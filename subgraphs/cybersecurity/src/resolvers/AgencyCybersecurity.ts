@@ -1,0 +1,5 @@
+import { agencyDomainResolvers } from '@qsmo/shared/marketplace';
+import type { AgencyCybersecurityResolvers } from '../generated/resolvers-types';
+
+/** An agency's use of the Cybersecurity marketplace. */
+export const AgencyCybersecurity: AgencyCybersecurityResolvers = { ...agencyDomainResolvers };

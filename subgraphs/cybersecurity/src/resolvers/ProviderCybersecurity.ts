@@ -1,0 +1,5 @@
+import { providerDomainResolvers } from '@qsmo/shared/marketplace';
+import type { ProviderCybersecurityResolvers } from '../generated/resolvers-types';
+
+/** A provider's part in the Cybersecurity marketplace. */
+export const ProviderCybersecurity: ProviderCybersecurityResolvers = { ...providerDomainResolvers };

@@ -1,0 +1,15 @@
+import { referenceQsmoResolvers } from '@qsmo/shared/marketplace';
+import type { Resolvers } from '../generated/resolvers-types';
+import { Query } from './Query';
+import { Agency } from './Agency';
+import { Provider } from './Provider';
+import { Cybersecurity } from './Cybersecurity';
+import { CybersecurityOffering } from './CybersecurityOffering';
+import { CybersecurityCapability } from './CybersecurityCapability';
+import { CybersecurityCustomerLink } from './CybersecurityCustomerLink';
+import { CybersecurityStats } from './CybersecurityStats';
+import { AgencyCybersecurity } from './AgencyCybersecurity';
+import { ProviderCybersecurity } from './ProviderCybersecurity';
+
+/** Every resolver of the Cybersecurity subgraph, one file per type; Qsmo is served as every subgraph serves it. */
+export const resolvers: Resolvers = { Qsmo: referenceQsmoResolvers, Query, Agency, Provider, Cybersecurity, CybersecurityOffering, CybersecurityCapability, CybersecurityCustomerLink, CybersecurityStats, AgencyCybersecurity, ProviderCybersecurity };

@@ -1,0 +1,5 @@
+import { agencyDomainResolvers } from '@qsmo/shared/marketplace';
+import type { AgencyFinancialManagementResolvers } from '../generated/resolvers-types';
+
+/** An agency's use of the Financial Management marketplace. */
+export const AgencyFinancialManagement: AgencyFinancialManagementResolvers = { ...agencyDomainResolvers };

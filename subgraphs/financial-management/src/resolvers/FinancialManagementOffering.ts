@@ -1,0 +1,5 @@
+import { offeringResolvers } from '@qsmo/shared/marketplace';
+import type { FinancialManagementOfferingResolvers } from '../generated/resolvers-types';
+
+/** A Financial Management offering. */
+export const FinancialManagementOffering: FinancialManagementOfferingResolvers = { ...offeringResolvers };

@@ -1,0 +1,5 @@
+import { statsResolvers } from '@qsmo/shared/marketplace';
+import type { FinancialManagementStatsResolvers } from '../generated/resolvers-types';
+
+/** Analyst totals of the Financial Management marketplace. */
+export const FinancialManagementStats: FinancialManagementStatsResolvers = { ...statsResolvers };

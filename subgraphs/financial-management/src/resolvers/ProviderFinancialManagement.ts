@@ -1,0 +1,5 @@
+import { providerDomainResolvers } from '@qsmo/shared/marketplace';
+import type { ProviderFinancialManagementResolvers } from '../generated/resolvers-types';
+
+/** A provider's part in the Financial Management marketplace. */
+export const ProviderFinancialManagement: ProviderFinancialManagementResolvers = { ...providerDomainResolvers };

@@ -1,0 +1,5 @@
+import { agencyDomainResolvers } from '@qsmo/shared/marketplace';
+import type { AgencyGrantsManagementResolvers } from '../generated/resolvers-types';
+
+/** An agency's use of the Grants Management marketplace. */
+export const AgencyGrantsManagement: AgencyGrantsManagementResolvers = { ...agencyDomainResolvers };

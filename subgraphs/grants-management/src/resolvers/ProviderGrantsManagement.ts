@@ -1,0 +1,5 @@
+import { providerDomainResolvers } from '@qsmo/shared/marketplace';
+import type { ProviderGrantsManagementResolvers } from '../generated/resolvers-types';
+
+/** A provider's part in the Grants Management marketplace. */
+export const ProviderGrantsManagement: ProviderGrantsManagementResolvers = { ...providerDomainResolvers };

@@ -1,0 +1,5 @@
+import { providerDomainResolvers } from '@qsmo/shared/marketplace';
+import type { ProviderHumanResourcesResolvers } from '../generated/resolvers-types';
+
+/** A provider's part in the Human Resources marketplace. */
+export const ProviderHumanResources: ProviderHumanResourcesResolvers = { ...providerDomainResolvers };

@@ -1,0 +1,15 @@
+import { referenceQsmoResolvers } from '@qsmo/shared/marketplace';
+import type { Resolvers } from '../generated/resolvers-types';
+import { Query } from './Query';
+import { Agency } from './Agency';
+import { Provider } from './Provider';
+import { HumanResources } from './HumanResources';
+import { HumanResourcesOffering } from './HumanResourcesOffering';
+import { HumanResourcesCapability } from './HumanResourcesCapability';
+import { HumanResourcesCustomerLink } from './HumanResourcesCustomerLink';
+import { HumanResourcesStats } from './HumanResourcesStats';
+import { AgencyHumanResources } from './AgencyHumanResources';
+import { ProviderHumanResources } from './ProviderHumanResources';
+
+/** Every resolver of the Human Resources subgraph, one file per type; Qsmo is served as every subgraph serves it. */
+export const resolvers: Resolvers = { Qsmo: referenceQsmoResolvers, Query, Agency, Provider, HumanResources, HumanResourcesOffering, HumanResourcesCapability, HumanResourcesCustomerLink, HumanResourcesStats, AgencyHumanResources, ProviderHumanResources };
