@@ -6,6 +6,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ideRoutes } from '../src/ide';
 import { ensureIdeBundle } from '../src/ide-build';
+import { findChromium } from '../../test/support/chromium';
 import { startGraph, type RunningGraph } from '../../test/support/graph';
 
 /**
@@ -14,8 +15,9 @@ import { startGraph, type RunningGraph } from '../../test/support/graph';
  * its result, and never asks anything of a host other than the gateway.
  * Every request of the browser (page, scripts, Monaco workers, fetches) goes
  * through a recording proxy, loopback included, so nothing can slip by.
+ * The browser is the machine's Chromium if it has one (CHROMIUM_PATH, else
+ * /usr/bin/chromium), else the one packaged in @sparticuz/chromium.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -84,17 +86,16 @@ const requests: string[] = [];
 const problems: string[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's package with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
-  }
+  const browser = await findChromium(FLAGS);
   const bundle = await ensureIdeBundle();
   graph = await startGraph({ routes: ideRoutes(bundle) });
   proxy = await startRecordingProxy();
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: browser.executablePath,
+    env: browser.env,
     headless: true,
-    args: [...FLAGS, `--proxy-server=${proxy.url}`, '--proxy-bypass-list=<-loopback>'],
+    args: [...browser.args, `--proxy-server=${proxy.url}`, '--proxy-bypass-list=<-loopback>'],
     viewport: { width: 1600, height: 1400 },
   });
   context.on('request', (r) => { requests.push(r.url()); });
