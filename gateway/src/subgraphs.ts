@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { REPO_ROOT, envName } from '@qsmo/shared/subgraphs';
+import { envName } from '@qsmo/shared/subgraphs';
 
 // One list of subgraphs for the whole repository: the gateway only derives from it.
 export { SUBGRAPHS, areaOf, subgraphNamed, type SubgraphName } from '@qsmo/shared/subgraphs';
@@ -15,6 +14,3 @@ export interface SubgraphEndpoint {
 
 /** FINANCIAL_MANAGEMENT_URL etc.: where the gateway reaches each subgraph; named by the shared rule so all entry points agree. */
 export const urlEnvName = (name: string): string => envName(name, 'URL');
-
-/** The schema file composition reads for a subgraph. */
-export const schemaPathOf = (name: string): string => path.join(REPO_ROOT, 'subgraphs', name, 'schema.graphql');

@@ -1,23 +1,22 @@
-import { createLogger, type DomainDefinition, type SubgraphServer } from '@qsmo/shared';
+import path from 'node:path';
+import { createLogger, packageDirOf, type DomainDefinition, type SubgraphServer, type SubgraphServerDeps } from '@qsmo/shared';
 import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
 import { createGatewayServer, type GatewayDeps, type GatewayServer } from '../../gateway/src/server';
 import { SUBGRAPHS } from '../../gateway/src/subgraphs';
-import { definition as cyber } from '../../subgraphs/cybersecurity/src/definition';
-import { createServer as createCyber } from '../../subgraphs/cybersecurity/src/server';
-import { definition as fm } from '../../subgraphs/financial-management/src/definition';
-import { createServer as createFm } from '../../subgraphs/financial-management/src/server';
-import { definition as grants } from '../../subgraphs/grants-management/src/definition';
-import { createServer as createGrants } from '../../subgraphs/grants-management/src/server';
-import { definition as hr } from '../../subgraphs/human-resources/src/definition';
-import { createServer as createHr } from '../../subgraphs/human-resources/src/server';
 import { openSeededDatabase, type TestDatabase } from './db';
 
-export const DOMAINS = [
-  { definition: fm, createServer: createFm },
-  { definition: hr, createServer: createHr },
-  { definition: grants, createServer: createGrants },
-  { definition: cyber, createServer: createCyber },
-] as const;
+/** What every subgraph package exports for tests: its definition and its server builder. */
+export interface SubgraphPackage {
+  definition: DomainDefinition;
+  createServer: (deps: Omit<SubgraphServerDeps, 'definition'>) => SubgraphServer;
+}
+
+/** Every subgraph package of the list, loaded from subgraphs/<name>/src, in list order. */
+export const DOMAINS: SubgraphPackage[] = SUBGRAPHS.map((s) => {
+  const { definition } = require(path.join(packageDirOf(s), 'src', 'definition')) as Pick<SubgraphPackage, 'definition'>;
+  const { createServer } = require(path.join(packageDirOf(s), 'src', 'server')) as Pick<SubgraphPackage, 'createServer'>;
+  return { definition, createServer };
+});
 
 export interface RunningSubgraph {
   name: string;
