@@ -5,6 +5,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '@qsmo/shared';
 import { freePort } from '@qsmo/shared/embedded/ferretdb';
 import { post } from './support/graphql';
+import { envName, SUBGRAPHS } from '@qsmo/shared';
 
 /**
  * `npm start` as a developer runs it: embedded database, seeding, four
@@ -37,24 +38,23 @@ const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catc
 
 test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the same data', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-stack-'));
-  const ports = await Promise.all([0, 1, 2, 3, 4, 5].map(() => freePort()));
+  // The gateway's port, one per subgraph, then the database's.
+  const ports = await Promise.all([null, ...SUBGRAPHS, null].map(() => freePort()));
+  const servicePorts = ports.slice(0, SUBGRAPHS.length + 1);
   const env = {
     MONGODB_URI: '',
     EMBEDDED_DB_DIR: dataDir,
-    EMBEDDED_DB_PORT: String(ports[5]),
+    EMBEDDED_DB_PORT: String(ports[SUBGRAPHS.length + 1]),
     PORT: String(ports[0]),
-    FINANCIAL_MANAGEMENT_PORT: String(ports[1]),
-    HUMAN_RESOURCES_PORT: String(ports[2]),
-    GRANTS_MANAGEMENT_PORT: String(ports[3]),
-    CYBERSECURITY_PORT: String(ports[4]),
+    ...Object.fromEntries(SUBGRAPHS.map((s, i) => [envName(s.name, 'PORT'), String(ports[i + 1])])),
     SUPERGRAPH_OUT: path.join(dataDir, 'supergraph.graphql'),
   };
   try {
     const first = await startStack(env);
-    for (const port of ports.slice(0, 5)) expect(first.output()).toContain(`http://localhost:${port}/graphql`);
+    for (const port of servicePorts) expect(first.output()).toContain(`http://localhost:${port}/graphql`);
     expect(first.output()).toMatch(/seeded/);
     // The local schemas are published to the registry, and the gateway serves what the registry holds.
-    expect(first.output()).toMatch(/schema registry qsmo_registry: published supergraph v1 \(new: financial-management v1, human-resources v1, grants-management v1, cybersecurity v1\)/);
+    expect(first.output()).toContain(`schema registry qsmo_registry: published supergraph v1 (new: ${SUBGRAPHS.map((s) => `${s.name} v1`).join(', ')})`);
     expect(first.output()).toMatch(/serving supergraph v1 from the registry/);
     const r = await post(`http://localhost:${ports[0]}/graphql`, '{ agency(code: "075") { name grantsManagement { offerings { id name } } } }');
     expect(r.errors).toBeUndefined();
@@ -64,7 +64,7 @@ test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the s
     // Ctrl-C in a terminal: SIGINT to the whole process group at once.
     process.kill(-first.child.pid!, 'SIGINT');
     expect(await first.exited).toBe(0);
-    for (const name of ['financial-management', 'human-resources', 'grants-management', 'cybersecurity']) {
+    for (const { name } of SUBGRAPHS) {
       expect(first.output()).toContain(`[${name}] drained: in-flight requests finished`);
     }
     expect(first.output()).not.toMatch(/exiting now/);
