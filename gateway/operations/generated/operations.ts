@@ -15,6 +15,17 @@ export type CapabilityLevel =
   /** A business capability statement within an activity, e.g. GRM.010.010.011. */
   | 'CAPABILITY';
 
+/** How precisely a source dates what it states. */
+export type DatePrecision =
+  /** A calendar day, written YYYY-MM-DD. */
+  | 'DAY'
+  /** A calendar month, written YYYY-MM. */
+  | 'MONTH'
+  /** A calendar year, written YYYY. */
+  | 'YEAR'
+  /** A federal fiscal year, written FYYYYY: 1 October of the year before to 30 September (31 U.S.C. 1102). */
+  | 'FISCAL_YEAR';
+
 /** Filters for a marketplace's offerings; all given conditions must hold. */
 export type OfferingFilter = {
   /** Case-insensitive text found in the name or category (matched literally). */
@@ -70,7 +81,7 @@ export type AgencyPortfolioQueryVariables = Exact<{
 }>;
 
 
-export type AgencyPortfolioQuery = { agency: { code: string, name: string, abbreviation: string, financialManagement: { offerings: Array<{ id: string, name: string, shelf: Shelf, provider: { id: string, name: string } }> } | null, humanResources: { offerings: Array<{ id: string, name: string, shelf: Shelf, provider: { id: string, name: string } }> } | null, grantsManagement: { offerings: Array<{ id: string, name: string, shelf: Shelf, provider: { id: string, name: string } }> } | null, cybersecurity: { offerings: Array<{ id: string, name: string, shelf: Shelf, provider: { id: string, name: string } }> } | null } | null };
+export type AgencyPortfolioQuery = { agency: { code: string, name: string, abbreviation: string, financialManagement: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, humanResources: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, grantsManagement: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, cybersecurity: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null } | null };
 
 type PortfolioOffering_CybersecurityOffering_Fragment = { id: string, name: string, shelf: Shelf, provider: { id: string, name: string } };
 
@@ -119,7 +130,7 @@ export type GrantsOfferingDetailQueryVariables = Exact<{
 }>;
 
 
-export type GrantsOfferingDetailQuery = { grantsManagement: { offering: { id: string, name: string, category: string | null, shelf: Shelf, website: string | null, launchedOn: string | null, verification: Verification, notes: string | null, provider: { id: string, name: string, sector: Sector, website: string | null }, partners: Array<{ id: string, name: string, sector: Sector, website: string | null }>, capabilities: Array<{ code: string, name: string, parent: { code: string, name: string } | null }>, customerLinks: Array<{ customerAsStated: string | null, asOf: string | null, agency: { code: string, name: string }, sources: Array<{ title: string, url: string | null }> }>, sources: Array<{ title: string, url: string | null }> } | null } | null };
+export type GrantsOfferingDetailQuery = { grantsManagement: { offering: { id: string, name: string, category: string | null, shelf: Shelf, website: string | null, launchedOn: string | null, verification: Verification, notes: string | null, provider: { id: string, name: string, sector: Sector, website: string | null }, partners: Array<{ id: string, name: string, sector: Sector, website: string | null }>, capabilities: Array<{ code: string, name: string, parent: { code: string, name: string } | null }>, customerLinks: Array<{ customerAsStated: string | null, asOf: string | null, verification: Verification | null, caveat: string | null, agency: { code: string, name: string }, statedOn: { value: string, precision: DatePrecision, from: string, to: string } | null, sources: Array<{ title: string, url: string | null }> }>, sources: Array<{ title: string, url: string | null }> } | null } | null };
 
 export type ProviderSummaryFragment = { id: string, name: string, sector: Sector, website: string | null };
 

@@ -29,6 +29,25 @@ export function domainCollections(db: Db) {
 }
 export type DomainCollections = ReturnType<typeof domainCollections>;
 
+/**
+ * The stored first day a listing's stated date covers (YYYY-MM-DD text, so
+ * comparing strings compares days); absent for an undated listing, which a
+ * `$gte` therefore never matches.
+ */
+export const STATED_FROM = 'statedOn.from';
+
+/** Listings stated on or after `since`; every listing when it is not given. */
+export const statedSince = (since: string | undefined): Filter<CustomerLinkDoc> =>
+  since === undefined ? {} : ({ [STATED_FROM]: { $gte: since } } as Filter<CustomerLinkDoc>);
+
+/** Newest stated date first, undated listings last, then by agency code: a reader sees at once which listings are old. */
+export function newestStatedFirst(a: CustomerLinkDoc, b: CustomerLinkDoc): number {
+  const fa = a.statedOn?.from ?? '';
+  const fb = b.statedOn?.from ?? '';
+  if (fa !== fb) return fa < fb ? 1 : -1;
+  return a.agencyCode < b.agencyCode ? -1 : a.agencyCode > b.agencyCode ? 1 : 0;
+}
+
 /** Every query path of the domain resolvers has an index. */
 export const DOMAIN_INDEXES: CollectionIndexes[] = [
   {
@@ -55,6 +74,10 @@ export const DOMAIN_INDEXES: CollectionIndexes[] = [
     indexes: [
       { key: { offeringId: 1 }, name: 'offeringId' },
       { key: { agencyCode: 1 }, name: 'agencyCode' },
+      // `since` filters compare the first day a stated date covers, alone (stats) or within an offering or agency.
+      { key: { [STATED_FROM]: 1 }, name: 'statedFrom' },
+      { key: { offeringId: 1, [STATED_FROM]: 1 }, name: 'offeringId_statedFrom' },
+      { key: { agencyCode: 1, [STATED_FROM]: 1 }, name: 'agencyCode_statedFrom' },
     ],
   },
 ];
@@ -67,7 +90,67 @@ export interface DomainLoaders {
   offeringsByCapability: DataLoader<string, OfferingDoc[]>;
   capabilityChildren: DataLoader<string, CapabilityDoc[]>;
   customerLinksByOffering: DataLoader<string, CustomerLinkDoc[]>;
+  /** A listing by its id (see customerLinkId in ./catalog). */
+  customerLink: DataLoader<string, CustomerLinkDoc | null>;
   offeringCountByCustomer: DataLoader<string, number>;
+  /** The same three per `since` day, created on first use and kept for the request. */
+  customerLinksByOfferingSince(since: string): DataLoader<string, CustomerLinkDoc[]>;
+  offeringsByCustomerSince(since: string): DataLoader<string, OfferingDoc[]>;
+  offeringCountByCustomerSince(since: string): DataLoader<string, number>;
+}
+
+/** One loader per distinct argument value, so each `since` batches on its own and stays one query per batch. */
+function perValue<V>(create: (value: string) => V): (value: string) => V {
+  const made = new Map<string, V>();
+  return (value) => {
+    let loader = made.get(value);
+    if (!loader) made.set(value, (loader = create(value)));
+    return loader;
+  };
+}
+
+/** An offering's listings stated since a day: one find per batch over the offeringId/statedOn.from index. */
+function customerLinksSinceLoader(links: Collection<CustomerLinkDoc>, since: string): DataLoader<string, CustomerLinkDoc[]> {
+  return new Loader<string, CustomerLinkDoc[]>(async (offeringIds) => {
+    const keys = [...offeringIds];
+    const docs = await links.find({ offeringId: { $in: keys }, ...statedSince(since) } as Filter<CustomerLinkDoc>).toArray();
+    return keys.map((id) => docs.filter((d) => d.offeringId === id).sort(newestStatedFirst));
+  });
+}
+
+/**
+ * An agency's offerings whose listing of it is stated since a day. The dates
+ * live on the listings, and FerretDB v1 has no $lookup, so: one find of the
+ * listings per batch, then the offerings through the batched offering loader.
+ */
+function offeringsByCustomerSinceLoader(links: Collection<CustomerLinkDoc>, offering: DataLoader<string, OfferingDoc | null>, since: string): DataLoader<string, OfferingDoc[]> {
+  return new Loader<string, OfferingDoc[]>(async (codes) => {
+    const keys = [...codes];
+    const found = await links
+      .find({ agencyCode: { $in: keys }, ...statedSince(since) } as Filter<CustomerLinkDoc>, { projection: { offeringId: 1, agencyCode: 1 } })
+      .toArray();
+    const offerings = await offering.loadMany([...new Set(found.map((l) => l.offeringId))]);
+    const byId = new Map<string, OfferingDoc>();
+    for (const o of offerings) {
+      if (o instanceof Error) throw o;
+      if (o) byId.set(o._id, o);
+    }
+    return keys.map((code) =>
+      found.filter((l) => l.agencyCode === code).map((l) => byId.get(l.offeringId)).filter((o): o is OfferingDoc => o !== undefined).sort(bySortKeyThenId));
+  });
+}
+
+/** Listings are one per (offering, agency), so counting an agency's listings since a day counts its offerings. */
+function offeringCountByCustomerSinceLoader(links: Collection<CustomerLinkDoc>, since: string): DataLoader<string, number> {
+  return new Loader<string, number>(async (codes) => {
+    const keys = [...codes];
+    const rows = await links.aggregate<{ _id: string; count: number }>([
+      { $match: { agencyCode: { $in: keys }, ...statedSince(since) } },
+      { $group: { _id: '$agencyCode', count: { $sum: 1 } } },
+    ]).toArray();
+    const counts = new Map(rows.map((r) => [r._id, r.count]));
+    return keys.map((k) => counts.get(k) ?? 0);
+  });
 }
 
 /** Offerings per customer agency, counted by the database in one aggregation per batch. */
@@ -97,15 +180,20 @@ function offeringsByProviderLoader(offerings: Collection<OfferingDoc>): DataLoad
 }
 
 export function createDomainLoaders(c: DomainCollections): DomainLoaders {
+  const offering = byIdLoader(c.offerings);
   return {
-    offering: byIdLoader(c.offerings),
+    offering,
     capability: byIdLoader(c.capabilities),
     offeringsByCustomer: groupLoader(c.offerings, 'customerCodes', bySortKeyThenId),
     offeringsByProvider: offeringsByProviderLoader(c.offerings),
     offeringsByCapability: groupLoader(c.offerings, 'capabilityPaths', bySortKeyThenId),
     capabilityChildren: groupLoader(c.capabilities, 'parentCode', byId),
-    customerLinksByOffering: groupLoader(c.customerLinks, 'offeringId', (a, b) => (a.agencyCode < b.agencyCode ? -1 : 1)),
+    customerLinksByOffering: groupLoader(c.customerLinks, 'offeringId', newestStatedFirst),
+    customerLink: byIdLoader(c.customerLinks),
     offeringCountByCustomer: offeringCountByCustomerLoader(c.offerings),
+    customerLinksByOfferingSince: perValue((since) => customerLinksSinceLoader(c.customerLinks, since)),
+    offeringsByCustomerSince: perValue((since) => offeringsByCustomerSinceLoader(c.customerLinks, offering, since)),
+    offeringCountByCustomerSince: perValue((since) => offeringCountByCustomerSinceLoader(c.customerLinks, since)),
   };
 }
 

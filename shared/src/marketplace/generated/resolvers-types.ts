@@ -70,9 +70,9 @@ export type MarketplaceStats = {
   __typename?: 'MarketplaceStats';
   /** Number of offerings listed. */
   offeringCount: Scalars['Int']['output'];
-  /** Number of distinct agencies listed as a customer of at least one offering. */
+  /** Number of distinct agencies listed as a customer of at least one offering. With `since`, only agencies with a listing whose source is dated on or after that day (see `MarketplaceCustomerLink.statedOn`); undated listings are then not counted. */
   customerCount: Scalars['Int']['output'];
-  /** Number of (offering, customer agency) listings. */
+  /** Number of (offering, customer agency) listings. With `since`, only listings whose source is dated on or after that day (see `MarketplaceCustomerLink.statedOn`); undated listings are then not counted. */
   customerLinkCount: Scalars['Int']['output'];
   /** Number of distinct organisations providing or partnering on an offering. */
   providerCount: Scalars['Int']['output'];
@@ -82,6 +82,18 @@ export type MarketplaceStats = {
   byVerification: Array<VerificationCount>;
   /** For each FIBF entry of the given level (functions by default), how many offerings serve it, in code order. */
   capabilityCoverage: Array<CapabilityCoverage>;
+};
+
+
+/** Totals of the Marketplace marketplace. Each field is one database aggregation, run only when selected. */
+export type MarketplaceStatsCustomerCountArgs = {
+  since?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Totals of the Marketplace marketplace. Each field is one database aggregation, run only when selected. */
+export type MarketplaceStatsCustomerLinkCountArgs = {
+  since?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -111,8 +123,10 @@ export type MarketplaceOffering = Offering & {
   capabilities: Array<MarketplaceCapability>;
   /** Agencies listed as its customers. */
   customers: Array<Agency>;
-  /** Each customer listing with the source that states it. */
+  /** Each customer listing with the source that states it and the date that source gives, newest stated date first, undated listings last (then by agency code). A listing records what a dated source said, not a live contract. */
   customerLinks: Array<MarketplaceCustomerLink>;
+  /** This offering's listing of one agency, with the date and source that state it; null when the offering does not list that agency. An agency's portfolio selects it to show when each listing was stated. */
+  customerLink?: Maybe<MarketplaceCustomerLink>;
   /** Its website. */
   website?: Maybe<Scalars['String']['output']>;
   /** Launch date, when a source gives one. */
@@ -125,15 +139,37 @@ export type MarketplaceOffering = Offering & {
   sources: Array<Source>;
 };
 
-/** An agency listed as a customer of a Marketplace offering. */
+
+/** A service or solution in the Marketplace marketplace. */
+export type MarketplaceOfferingCustomerLinksArgs = {
+  since?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** A service or solution in the Marketplace marketplace. */
+export type MarketplaceOfferingCustomerLinkArgs = {
+  agencyCode: Scalars['ID']['input'];
+};
+
+/**
+ * An agency listed as a customer of a Marketplace offering, as stated by a source on
+ * the date that source gives (`statedOn`). It records what the source said then,
+ * not a live contract: many listings date from 2001-2015 and may no longer hold.
+ */
 export type MarketplaceCustomerLink = {
   __typename?: 'MarketplaceCustomerLink';
   /** The customer agency. */
   agency: Agency;
   /** The customer exactly as the source wrote it (e.g. a component mapped to its department). */
   customerAsStated?: Maybe<Scalars['String']['output']>;
-  /** Date the listing was true, when the source gives one. */
+  /** The date the source gives, as written (e.g. "2021-05-12", "2021-07", "2023", "FY2023"); null when the source is undated. `statedOn` is the same date typed. */
   asOf?: Maybe<Scalars['String']['output']>;
+  /** When the source stated the listing: the date as written, its precision and the days it covers. Null when the source is undated. It dates the source's statement, not the relation: it does not say the agency is a customer today. */
+  statedOn?: Maybe<StatedOn>;
+  /** What the catalog notes say makes this listing uncertain (e.g. a planned start, a reading step from the source's words, a later cancellation); null when the notes raise nothing. */
+  caveat?: Maybe<Scalars['String']['output']>;
+  /** CONFIRMED when at least one of its sources is graded H in the catalog's source list (a primary official source naming the relation). Null otherwise: the customer listings carry no verification of their own, and sources graded M (official text on a third-party host, or one small reading step) or L (corroboration only), or not graded at all, do not settle it either way. The offering's own `verification` grades the offering, not this listing. */
+  verification?: Maybe<Verification>;
   /** Where the listing comes from. */
   sources: Array<Source>;
 };
@@ -207,13 +243,25 @@ export type MarketplaceCapabilityEdge = {
   node: MarketplaceCapability;
 };
 
-/** An agency's use of the Marketplace marketplace. */
+/** An agency's use of the Marketplace marketplace, as stated by the sources of its customer listings (see `MarketplaceCustomerLink.statedOn`), not a live list of contracts. */
 export type AgencyMarketplace = {
   __typename?: 'AgencyMarketplace';
-  /** Offerings this agency is a listed customer of, in name order, case ignored. */
+  /** Offerings this agency is a listed customer of, in name order, case ignored. With `since`, only offerings whose listing of this agency is stated on or after that day; offerings listing it without a date are then left out. */
   offerings: Array<MarketplaceOffering>;
-  /** Number of offerings this agency is a listed customer of, counted by the database. */
+  /** Number of offerings this agency is a listed customer of, counted by the database. With `since`, only those whose listing of this agency is stated on or after that day; undated listings are then not counted. */
   offeringCount: Scalars['Int']['output'];
+};
+
+
+/** An agency's use of the Marketplace marketplace, as stated by the sources of its customer listings (see `MarketplaceCustomerLink.statedOn`), not a live list of contracts. */
+export type AgencyMarketplaceOfferingsArgs = {
+  since?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** An agency's use of the Marketplace marketplace, as stated by the sources of its customer listings (see `MarketplaceCustomerLink.statedOn`), not a live list of contracts. */
+export type AgencyMarketplaceOfferingCountArgs = {
+  since?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A provider's part in the Marketplace marketplace. */
@@ -247,6 +295,33 @@ export type Verification =
   | 'CONFIRMED'
   /** Only a secondary or third-party source states it; treat with care. */
   | 'UNVERIFIED';
+
+/** How precisely a source dates what it states. */
+export type DatePrecision =
+  /** A calendar day, written YYYY-MM-DD. */
+  | 'DAY'
+  /** A calendar month, written YYYY-MM. */
+  | 'MONTH'
+  /** A calendar year, written YYYY. */
+  | 'YEAR'
+  /** A federal fiscal year, written FYYYYY: 1 October of the year before to 30 September (31 U.S.C. 1102). */
+  | 'FISCAL_YEAR';
+
+/**
+ * The date a source gives for what it states, kept as the source wrote it. It
+ * dates the source's statement, not a fact that holds today.
+ */
+export type StatedOn = {
+  __typename?: 'StatedOn';
+  /** The date exactly as written in the catalog, e.g. "2005-10-01", "2021-07", "2023" or "FY2023". */
+  value: Scalars['String']['output'];
+  /** Whether the source gives a day, a month, a calendar year or a fiscal year. */
+  precision: DatePrecision;
+  /** First day the stated date covers (YYYY-MM-DD): FY2023 begins 2022-10-01. `since` filters and newest-first ordering use it. */
+  from: Scalars['String']['output'];
+  /** Last day the stated date covers (YYYY-MM-DD): FY2023 ends 2023-09-30; equal to `from` for a day. */
+  to: Scalars['String']['output'];
+};
 
 /** The level of an entry in a Federal Integrated Business Framework (FIBF) standard. */
 export type CapabilityLevel =
@@ -693,6 +768,8 @@ export type ResolversTypes = {
   Sector: Sector;
   Shelf: Shelf;
   Verification: Verification;
+  DatePrecision: DatePrecision;
+  StatedOn: ResolverTypeWrapper<StatedOn>;
   CapabilityLevel: CapabilityLevel;
   Source: ResolverTypeWrapper<Source>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -734,6 +811,7 @@ export type ResolversParentTypes = {
   MarketplaceCapabilityEdge: Omit<MarketplaceCapabilityEdge, 'node'> & { node: ResolversParentTypes['MarketplaceCapability'] };
   AgencyMarketplace: AgencyDomainParent;
   ProviderMarketplace: ProviderDomainParent;
+  StatedOn: StatedOn;
   Source: Source;
   PageInfo: PageInfo;
   Agency: AgencyDoc;
@@ -786,8 +864,8 @@ export type MarketplaceResolvers<ContextType = GraphContext, ParentType extends 
 
 export type MarketplaceStatsResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['MarketplaceStats'] = ResolversParentTypes['MarketplaceStats']> = {
   offeringCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  customerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  customerLinkCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  customerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType, Partial<MarketplaceStatsCustomerCountArgs>>;
+  customerLinkCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType, Partial<MarketplaceStatsCustomerLinkCountArgs>>;
   providerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   byShelf?: Resolver<Array<ResolversTypes['ShelfCount']>, ParentType, ContextType>;
   byVerification?: Resolver<Array<ResolversTypes['VerificationCount']>, ParentType, ContextType>;
@@ -805,7 +883,8 @@ export type MarketplaceOfferingResolvers<ContextType = GraphContext, ParentType 
   partners?: Resolver<Array<ResolversTypes['Provider']>, ParentType, ContextType>;
   capabilities?: Resolver<Array<ResolversTypes['MarketplaceCapability']>, ParentType, ContextType>;
   customers?: Resolver<Array<ResolversTypes['Agency']>, ParentType, ContextType>;
-  customerLinks?: Resolver<Array<ResolversTypes['MarketplaceCustomerLink']>, ParentType, ContextType>;
+  customerLinks?: Resolver<Array<ResolversTypes['MarketplaceCustomerLink']>, ParentType, ContextType, Partial<MarketplaceOfferingCustomerLinksArgs>>;
+  customerLink?: Resolver<Maybe<ResolversTypes['MarketplaceCustomerLink']>, ParentType, ContextType, RequireFields<MarketplaceOfferingCustomerLinkArgs, 'agencyCode'>>;
   website?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   launchedOn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   verification?: Resolver<ResolversTypes['Verification'], ParentType, ContextType>;
@@ -818,6 +897,9 @@ export type MarketplaceCustomerLinkResolvers<ContextType = GraphContext, ParentT
   agency?: Resolver<ResolversTypes['Agency'], ParentType, ContextType>;
   customerAsStated?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   asOf?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  statedOn?: Resolver<Maybe<ResolversTypes['StatedOn']>, ParentType, ContextType>;
+  caveat?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  verification?: Resolver<Maybe<ResolversTypes['Verification']>, ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
 };
 
@@ -861,13 +943,20 @@ export type MarketplaceCapabilityEdgeResolvers<ContextType = GraphContext, Paren
 };
 
 export type AgencyMarketplaceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AgencyMarketplace'] = ResolversParentTypes['AgencyMarketplace']> = {
-  offerings?: Resolver<Array<ResolversTypes['MarketplaceOffering']>, ParentType, ContextType>;
-  offeringCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  offerings?: Resolver<Array<ResolversTypes['MarketplaceOffering']>, ParentType, ContextType, Partial<AgencyMarketplaceOfferingsArgs>>;
+  offeringCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType, Partial<AgencyMarketplaceOfferingCountArgs>>;
 };
 
 export type ProviderMarketplaceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ProviderMarketplace'] = ResolversParentTypes['ProviderMarketplace']> = {
   offerings?: Resolver<Array<ResolversTypes['MarketplaceOffering']>, ParentType, ContextType>;
   offeringCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type StatedOnResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['StatedOn'] = ResolversParentTypes['StatedOn']> = {
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  precision?: Resolver<ResolversTypes['DatePrecision'], ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type SourceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Source'] = ResolversParentTypes['Source']> = {
@@ -994,6 +1083,7 @@ export type Resolvers<ContextType = GraphContext> = {
   MarketplaceCapabilityEdge?: MarketplaceCapabilityEdgeResolvers<ContextType>;
   AgencyMarketplace?: AgencyMarketplaceResolvers<ContextType>;
   ProviderMarketplace?: ProviderMarketplaceResolvers<ContextType>;
+  StatedOn?: StatedOnResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Agency?: AgencyResolvers<ContextType>;

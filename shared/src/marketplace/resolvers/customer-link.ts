@@ -1,6 +1,11 @@
-import type { MarketplaceCustomerLinkResolvers } from '../generated/resolvers-types';
+import type { StatedOn } from '../../catalog/types';
+import { listingVerification } from '../../domain/listing-verification';
+import type { DatePrecision, MarketplaceCustomerLinkResolvers } from '../generated/resolvers-types';
 
-/** <Domain>CustomerLink: an agency listed as an offering's customer, with its source. */
+/** The catalog names a day DATE; the public enum names precisions, where DAY reads as one. */
+const PRECISION: Record<StatedOn['kind'], DatePrecision> = { DATE: 'DAY', MONTH: 'MONTH', YEAR: 'YEAR', FISCAL_YEAR: 'FISCAL_YEAR' };
+
+/** <Domain>CustomerLink: an agency listed as an offering's customer, with its source and the date that source gives. */
 export const customerLinkResolvers = {
   agency: async (doc, _, ctx) => {
     const agency = await ctx.loaders.agency.load(doc.agencyCode);
@@ -8,4 +13,7 @@ export const customerLinkResolvers = {
     if (!agency) throw new Error(`Customer listing ${doc._id} names agency ${doc.agencyCode}, which is not in the reference data.`);
     return agency;
   },
+  statedOn: (doc) => (doc.statedOn ? { value: doc.statedOn.value, precision: PRECISION[doc.statedOn.kind], from: doc.statedOn.from, to: doc.statedOn.to } : null),
+  caveat: (doc) => doc.caveat ?? null,
+  verification: (doc) => listingVerification(doc.sources),
 } satisfies MarketplaceCustomerLinkResolvers;

@@ -1,6 +1,7 @@
 import type { AgencyDoc, ProviderDoc } from '../../reference/documents';
 import type { MarketplaceRoot } from '../types';
 import type { AgencyMarketplaceResolvers, ProviderMarketplaceResolvers } from '../generated/resolvers-types';
+import { optionalIsoDay } from '../../validation';
 
 /**
  * The domain's contribution to the shared entities: Agency.<domain> and
@@ -14,8 +15,14 @@ export const providerDomainOf = (provider: ProviderDoc) => ({ providerId: provid
 export const marketplaceRoot = (): MarketplaceRoot => ({});
 
 export const agencyDomainResolvers = {
-  offerings: (parent, _, ctx) => ctx.loaders.offeringsByCustomer.load(parent.agencyCode),
-  offeringCount: (parent, _, ctx) => ctx.loaders.offeringCountByCustomer.load(parent.agencyCode),
+  offerings: (parent, { since }, ctx) => {
+    const day = optionalIsoDay(since);
+    return (day === undefined ? ctx.loaders.offeringsByCustomer : ctx.loaders.offeringsByCustomerSince(day)).load(parent.agencyCode);
+  },
+  offeringCount: (parent, { since }, ctx) => {
+    const day = optionalIsoDay(since);
+    return (day === undefined ? ctx.loaders.offeringCountByCustomer : ctx.loaders.offeringCountByCustomerSince(day)).load(parent.agencyCode);
+  },
 } satisfies AgencyMarketplaceResolvers;
 
 export const providerDomainResolvers = {

@@ -1,6 +1,8 @@
 import type { GraphContext } from '../../context';
 import type { CapabilityDoc } from '../../domain/data';
 import type { MarketplaceOfferingResolvers } from '../generated/resolvers-types';
+import { agencyCode, optionalIsoDay } from '../../validation';
+import { customerLinkId } from '../../domain/catalog';
 
 /** The fields every marketplace's <Domain>Offering resolves alike; a subgraph spreads them into its own. */
 export const offeringResolvers = {
@@ -15,7 +17,11 @@ export const offeringResolvers = {
   partners: async (doc, _, ctx) => (await ctx.loaders.provider.loadMany(doc.partnerIds)).filter(present),
   capabilities: async (doc, _, ctx) => (await ctx.loaders.capability.loadMany(doc.capabilityCodes)).filter(present) as CapabilityDoc[],
   customers: async (doc, _, ctx) => (await ctx.loaders.agency.loadMany(doc.customerCodes)).filter(present),
-  customerLinks: (doc, _, ctx) => ctx.loaders.customerLinksByOffering.load(doc._id),
+  customerLinks: (doc, { since }, ctx) => {
+    const day = optionalIsoDay(since);
+    return (day === undefined ? ctx.loaders.customerLinksByOffering : ctx.loaders.customerLinksByOfferingSince(day)).load(doc._id);
+  },
+  customerLink: (doc, args, ctx) => ctx.loaders.customerLink.load(customerLinkId(doc._id, agencyCode(args.agencyCode, 'agencyCode'))),
 } satisfies MarketplaceOfferingResolvers;
 
 /** Keeps loaded documents, dropping misses; a loader error is rethrown, never hidden. */

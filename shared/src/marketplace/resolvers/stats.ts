@@ -2,6 +2,8 @@ import type { Document } from 'mongodb';
 import type { Shelf, Verification } from '../../catalog/types';
 import type { GraphContext } from '../../context';
 import type { MarketplaceStatsResolvers } from '../generated/resolvers-types';
+import { statedSince } from '../../domain/data';
+import { optionalIsoDay } from '../../validation';
 
 /**
  * Analyst totals of a marketplace. Every figure is computed by the database
@@ -18,9 +20,9 @@ const SHELF_ORDER = ['FEDERAL', 'COMMERCIAL', 'MANDATORY'];
 const VERIFICATION_ORDER = ['CONFIRMED', 'UNVERIFIED'];
 const inOrder = (order: string[]) => <K>(a: GroupRow<K>, b: GroupRow<K>) => order.indexOf(String(a._id)) - order.indexOf(String(b._id));
 
-async function distinctCount(ctx: GraphContext, collection: 'offerings' | 'customerLinks', field: string, unwind = false): Promise<number> {
+async function distinctCount(ctx: GraphContext, collection: 'offerings' | 'customerLinks', field: string, match?: Document): Promise<number> {
   const rows = await countBy(ctx, collection, [
-    ...(unwind ? [{ $unwind: `$${field}` }] : []),
+    ...(match ? [{ $match: match }] : []),
     { $group: { _id: `$${field}` } },
     { $group: { _id: null, count: { $sum: 1 } } },
   ]);
@@ -30,8 +32,11 @@ async function distinctCount(ctx: GraphContext, collection: 'offerings' | 'custo
 /** <Domain>Stats: analyst totals, each computed by the database only when selected. */
 export const statsResolvers = {
   offeringCount: (_, __, ctx) => ctx.collections.offerings.countDocuments({}),
-  customerLinkCount: (_, __, ctx) => ctx.collections.customerLinks.countDocuments({}),
-  customerCount: (_, __, ctx) => distinctCount(ctx, 'customerLinks', 'agencyCode'),
+  customerLinkCount: (_, { since }, ctx) => ctx.collections.customerLinks.countDocuments(statedSince(optionalIsoDay(since))),
+  customerCount: (_, { since }, ctx) => {
+    const day = optionalIsoDay(since);
+    return distinctCount(ctx, 'customerLinks', 'agencyCode', day === undefined ? undefined : statedSince(day));
+  },
   providerCount: async (_, __, ctx) => {
     // Providers and partners are two fields; one $group over both keeps it one round trip each.
     const [providers, partners] = await Promise.all([
