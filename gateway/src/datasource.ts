@@ -26,9 +26,9 @@ export interface SubgraphOptions {
  */
 export function validateSubgraphOptions(options: SubgraphOptionsMap = {}): SubgraphOptionsMap {
   const problems: string[] = [];
+  const known = new Set(['url', 'timeoutMs']);
   for (const [name, value] of Object.entries(options)) {
     if (!value) continue;
-    const known = new Set(['url', 'timeoutMs']);
     for (const key of Object.keys(value)) if (!known.has(key)) problems.push(`subgraph ${name}: unknown option "${key}" (known: ${[...known].join(', ')}).`);
     if (value.url !== undefined) {
       let protocol: string | undefined;
