@@ -18,8 +18,10 @@ let graph: RunningGraph;
 beforeAll(async () => { graph = await startGraph(); });
 afterAll(async () => { await graph.stop(); });
 
+// Each offering row carries the date the source of the agency's listing gives, so a reader sees at once which rows are old.
 const DOMAIN_COLUMNS = (field: string) =>
-  ['id', 'name', 'shelf', 'provider.id', 'provider.name'].map((c) => `agency.${field}.offerings.${c}`);
+  ['id', 'name', 'shelf', 'provider.id', 'provider.name', 'listing.statedOn.value', 'listing.statedOn.from', 'listing.verification', 'listing.caveat']
+    .map((c) => `agency.${field}.offerings.${c}`);
 
 test('agency-portfolio for HHS (075) as CSV: one row per offering, exact content', async () => {
   const r = await runCli([`${OPS}/agency-portfolio.graphql`, '--var', 'code=075', '--format', 'csv', '--endpoint', graph.gatewayUrl]);
@@ -27,20 +29,24 @@ test('agency-portfolio for HHS (075) as CSV: one row per offering, exact content
   expect(r.status).toBe(0);
   const header = ['agency.code', 'agency.name', 'agency.abbreviation',
     ...DOMAIN_COLUMNS('financialManagement'), ...DOMAIN_COLUMNS('humanResources'), ...DOMAIN_COLUMNS('grantsManagement'), ...DOMAIN_COLUMNS('cybersecurity')];
-  const empty = ',,,,';
+  const empty = ',,,,,,,,';
   const hhs = '075,Department of Health and Human Services,HHS';
   expect(r.stdout).toBe([
     header.join(','),
-    // Name order is the graph's: case ignored, so "eRA" comes first.
-    `${hhs},${empty},${empty},grm-era,eRA,FEDERAL,hhs-nih,National Institutes of Health,${empty}`,
-    `${hhs},${empty},${empty},grm-grantsolutions,GrantSolutions,FEDERAL,hhs,Department of Health and Human Services,${empty}`,
-    `${hhs},${empty},${empty},grm-pms,Payment Management System (PMS),FEDERAL,hhs-psc,Program Support Center,${empty}`,
-    `${hhs},${empty},${empty},grm-psc-cost-allocation-services,Program Support Center Cost Allocation Services (CAS) Indirect Cost Rate Negotiation Service,FEDERAL,hhs-psc,Program Support Center,${empty}`,
-    `${hhs},${empty},${empty},grm-salesforce-pss-grantmaking,Salesforce PSS Grantmaking,COMMERCIAL,salesforce,Salesforce,${empty}`,
+    // HHS payroll at DFAS, as the NIH Record stated it in April 2005: the date column shows at once that the row is old.
+    `${hhs},${empty},hr-dod-dfas-civilian-payroll,DFAS Civilian Payroll Services,FEDERAL,dod-dfas,Defense Finance and Accounting Service,2005-04-17,2005-04-17,CONFIRMED,,${empty},${empty}`,
+    // Name order is the graph's: case ignored, so "eRA" comes first. The Grants marketplace page is undated except for PMS and CAS (FY2023).
+    `${hhs},${empty},${empty},grm-era,eRA,FEDERAL,hhs-nih,National Institutes of Health,,,,,${empty}`,
+    `${hhs},${empty},${empty},grm-grantsolutions,GrantSolutions,FEDERAL,hhs,Department of Health and Human Services,,,,,${empty}`,
+    `${hhs},${empty},${empty},grm-pms,Payment Management System (PMS),FEDERAL,hhs-psc,Program Support Center,FY2023,2022-10-01,,,${empty}`,
+    `${hhs},${empty},${empty},grm-psc-cost-allocation-services,Program Support Center Cost Allocation Services (CAS) Indirect Cost Rate Negotiation Service,FEDERAL,hhs-psc,Program Support Center,FY2023,2022-10-01,,,${empty}`,
+    `${hhs},${empty},${empty},grm-salesforce-pss-grantmaking,Salesforce PSS Grantmaking,COMMERCIAL,salesforce,Salesforce,,,,,${empty}`,
     '',
   ].join('\r\n'));
   // And it reads back as the CSV the catalog tooling parses.
-  expect(parseCsv(r.stdout, 'portfolio.csv').map((row) => row['agency.grantsManagement.offerings.name'])).toHaveLength(5);
+  const rows = parseCsv(r.stdout, 'portfolio.csv');
+  expect(rows.map((row) => row['agency.grantsManagement.offerings.name']).filter(Boolean)).toHaveLength(5);
+  expect(rows.map((row) => row['agency.humanResources.offerings.listing.statedOn.value']).filter(Boolean)).toEqual(['2005-04-17']);
 });
 
 test('table, json and ndjson of the same answer; GRAPHQL_URL picks the endpoint', async () => {
@@ -50,13 +56,16 @@ test('table, json and ndjson of the same answer; GRAPHQL_URL picks the endpoint'
   expect(JSON.parse(json.stdout).agency.grantsManagement.offerings).toHaveLength(5);
   const ndjson = await runCli([...args, '--format', 'ndjson'], env);
   const lines = ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  expect(lines).toHaveLength(5);
-  expect(lines[0]).toMatchObject({ 'agency.code': '075', 'agency.grantsManagement.offerings.name': 'eRA', 'agency.financialManagement.offerings.id': null });
+  expect(lines).toHaveLength(6);
+  expect(lines[0]).toMatchObject({ 'agency.code': '075', 'agency.humanResources.offerings.listing.statedOn.value': '2005-04-17', 'agency.financialManagement.offerings.id': null });
+  expect(lines[1]).toMatchObject({ 'agency.code': '075', 'agency.grantsManagement.offerings.name': 'eRA', 'agency.grantsManagement.offerings.listing.statedOn.value': null });
   const table = await runCli([...args, '--format', 'table'], env);
   expect(table.status).toBe(0);
-  expect(table.stdout.split('\n')[0]).toMatch(/^code\s+name\s+abbreviation\s+grantsManagement\.offerings\.id/);
+  expect(table.stdout.split('\n')[0]).toMatch(/^code\s+name\s+abbreviation\s+humanResources\.offerings\.id/);
+  expect(table.stdout).toContain('2005-04-17');
   expect(table.stdout).toContain('GrantSolutions');
-  expect(table.stderr).toMatch(/15 column\(s\) empty in every row are hidden/);
+  // FM and Cybersecurity (9 columns each), the HR caveat and the Grants verification and caveat.
+  expect(table.stderr).toMatch(/21 column\(s\) empty in every row are hidden/);
 });
 
 test('--out writes the file, infers the format and reports on stderr', async () => {
