@@ -116,6 +116,33 @@ test('no N+1: 100 agencies cost the same MongoDB commands per subgraph as 5', as
   for (const n of large) expect(n).toBeLessThanOrEqual(8);
 });
 
+test('dated portfolios: OPM (024) at DOT ESC as stated in 2021, and `since` filters cost the same commands for 100 agencies as for 5', async () => {
+  const opm = await post(graph.gatewayUrl, `{ agency(code: "024") { abbreviation financialManagement {
+    offerings(since: "2021-01-01") { id customerLink(agencyCode: "024") { statedOn { value precision } sources { url } } } } } }`);
+  expect(opm.errors).toBeUndefined();
+  expect(opm.data.agency.financialManagement.offerings).toEqual([{ id: 'fm-dot-esc-core-fm', customerLink: {
+    statedOn: { value: '2021-05-12', precision: 'DAY' },
+    sources: expect.arrayContaining([{ url: expect.stringMatching(/^https:\/\/www\.transportation\.gov\//) }]),
+  } }]);
+
+  const query = `query($n: Int) { agencies(first: $n) { edges { node { code
+    financialManagement { offeringCount(since: "2010-01-01") offerings(since: "2005-01-01") { customerLinks(since: "2005-01-01") { statedOn { from } agency { code } } } }
+    humanResources { offerings { id } }
+    grantsManagement { offerings(since: "2022-10-01") { id } }
+    cybersecurity { offeringCount(since: "2021-01-01") } } } } }`;
+  const cost = async (n: number) => {
+    const before = await Promise.all(Object.values(graph.subgraphs).map(mongoCommandCount));
+    const r = await post(graph.gatewayUrl, query, { n });
+    expect(r.errors).toBeUndefined();
+    const after = await Promise.all(Object.values(graph.subgraphs).map(mongoCommandCount));
+    return after.map((a, i) => a - before[i]!);
+  };
+  const small = await cost(5);
+  const large = await cost(100);
+  expect(large).toEqual(small);
+  for (const n of large) expect(n).toBeLessThanOrEqual(8);
+});
+
 test('a subgraph going down: partial data and an error naming its area, the others unaffected', async () => {
   await graph.subgraphs['human-resources']!.server.http.stop();
   const r = await post(graph.gatewayUrl, `{ agency(code: "014") { name humanResources { offerings { id } } grantsManagement { offerings { id } } } }`);
