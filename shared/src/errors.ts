@@ -9,6 +9,8 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** A subgraph could not be reached; the rest of the response is still valid. */
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  /** A subgraph did not answer within its deadline; the rest of the response is still valid. */
+  SUBGRAPH_TIMEOUT: 'SUBGRAPH_TIMEOUT',
   /** The subgraph's database did not answer in time. */
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
   /** Anything unexpected; details go to the log, never to the client. */
@@ -28,6 +30,23 @@ export function subgraphUnavailable(serviceName: string, area: string): GraphQLE
       'Data from the other QSMO subgraphs is unaffected; retry later for the missing part.',
     { extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName } },
   );
+}
+
+/** A subgraph that did not answer in time: its fields are null, the other areas' data stands. */
+export function subgraphTimeout(serviceName: string, area: string, ms: number): GraphQLError {
+  return new GraphQLError(
+    `The ${area} subgraph did not answer within ${ms} ms, so its fields are null in this response. ` +
+      'Data from the other QSMO subgraphs is unaffected; retry later for the missing part.',
+    { extensions: { code: ErrorCode.SUBGRAPH_TIMEOUT, serviceName } },
+  );
+}
+
+/**
+ * Cuts a caller's value to a short prefix for an error message, so a huge
+ * argument is never echoed back whole (or written whole to the log).
+ */
+export function excerpt(value: string, max = 60): string {
+  return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`;
 }
 
 /** A configuration problem found at start-up: the message lists every bad setting and how to fix it. */

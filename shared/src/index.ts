@@ -1,6 +1,6 @@
 /** The graph's shared library: mechanics every service uses, once. */
 export * from './catalog/types';
-export { ConfigError, ErrorCode, badUserInput, subgraphUnavailable } from './errors';
+export { ConfigError, ErrorCode, badUserInput, excerpt, subgraphTimeout, subgraphUnavailable } from './errors';
 export { EnvReader, REPO_ROOT } from './config';
 export { createLogger, type Logger, type LogLevel } from './logger';
 export { createMongoClient, connectMongo, pingDb } from './mongo';

@@ -1,4 +1,4 @@
-import { badUserInput } from './errors';
+import { badUserInput, excerpt } from './errors';
 
 /**
  * Shapes of the public identifiers. A malformed id is the caller's mistake
@@ -11,14 +11,14 @@ export const FIBF_CODE = /^[A-Z]{3}(?:\.[A-Z0-9]+(?:-\d+)?){1,3}$/;
 
 export function agencyCode(value: string, argumentName = 'code'): string {
   if (!AGENCY_CODE.test(value)) {
-    throw badUserInput(`${argumentName} "${value}" is not a CGAC agency code: use the 3-digit code as text, zero-padded, e.g. "075".`, argumentName);
+    throw badUserInput(`${argumentName} "${excerpt(value)}" is not a CGAC agency code: use the 3-digit code as text, zero-padded, e.g. "075".`, argumentName);
   }
   return value;
 }
 
 export function slug(value: string, argumentName: string, example: string): string {
   if (!SLUG.test(value)) {
-    throw badUserInput(`${argumentName} "${value}" is not an id: ids are lowercase slugs like "${example}".`, argumentName);
+    throw badUserInput(`${argumentName} "${excerpt(value)}" is not an id: ids are lowercase slugs like "${example}".`, argumentName);
   }
   return value;
 }
@@ -26,7 +26,7 @@ export function slug(value: string, argumentName: string, example: string): stri
 export function fibfCode(value: string, argumentName = 'code'): string {
   const trimmed = value.trim();
   if (!FIBF_CODE.test(trimmed)) {
-    throw badUserInput(`${argumentName} "${value}" is not a FIBF code: use a function, activity or capability code such as "FFM.030", "FFM.030.070" or "HCM.A1-1.010".`, argumentName);
+    throw badUserInput(`${argumentName} "${excerpt(value)}" is not a FIBF code: use a function, activity or capability code such as "FFM.030", "FFM.030.070" or "HCM.A1-1.010".`, argumentName);
   }
   return trimmed;
 }
@@ -42,7 +42,7 @@ export function isoDay(value: string, argumentName = 'since'): string {
   const [y, mo, d] = m ? m.slice(1).map(Number) : [];
   const real = m !== null && mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
   if (!real) {
-    throw badUserInput(`${argumentName} "${value}" is not an ISO date: use a calendar day written YYYY-MM-DD, e.g. "2015-01-01".`, argumentName);
+    throw badUserInput(`${argumentName} "${excerpt(value)}" is not an ISO date: use a calendar day written YYYY-MM-DD, e.g. "2015-01-01".`, argumentName);
   }
   return value;
 }
