@@ -69,7 +69,7 @@ export async function ensureFerretDb(toolsDir: string, logger: Logger): Promise<
   if (await binaryIsCurrent(binary)) return binary;
   if (!(await hasGo())) throw new EmbeddedDatabaseUnavailable(NO_GO_MESSAGE);
 
-  logger.info(`building FerretDB ${FERRETDB_VERSION} into ${path.relative(process.cwd(), binary)} (first run only, about a minute)`);
+  logger.info(`building FerretDB ${FERRETDB_VERSION} into ${path.relative(process.cwd(), binary)} (first run only, about two minutes on 2 cores with empty Go caches)`);
   const env = { ...process.env, GOFLAGS: '-mod=readonly -buildvcs=false', GOTOOLCHAIN: 'local' };
   const run = async (args: string[], cwd?: string) => {
     try {
