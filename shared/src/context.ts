@@ -1,10 +1,13 @@
 import type { Db } from 'mongodb';
+import { ANONYMOUS, type Identity } from './auth/identity';
 import { createDomainLoaders, domainCollections, type DomainCollections, type DomainLoaders } from './domain/data';
 import { referenceCollections, type ReferenceCollections } from './reference/documents';
 import { createReferenceLoaders, type ReferenceLoaders } from './reference/loaders';
 
-/** The per-request context of a QSMO subgraph: its collections and a fresh set of loaders. */
+/** The per-request context of a QSMO subgraph: who is calling, its collections and a fresh set of loaders. */
 export interface GraphContext {
+  /** The caller as the gateway verified and signed it; the anonymous reader when unsigned requests are allowed. */
+  identity: Identity;
   collections: ReferenceCollections & DomainCollections;
   loaders: ReferenceLoaders & DomainLoaders;
 }
@@ -14,6 +17,6 @@ export function graphCollections(db: Db): GraphContext['collections'] {
 }
 
 /** Called once per request: loaders must never share a cache across requests. */
-export function createContext(collections: GraphContext['collections']): GraphContext {
-  return { collections, loaders: { ...createReferenceLoaders(collections), ...createDomainLoaders(collections) } };
+export function createContext(collections: GraphContext['collections'], identity: Identity = ANONYMOUS): GraphContext {
+  return { identity, collections, loaders: { ...createReferenceLoaders(collections), ...createDomainLoaders(collections) } };
 }

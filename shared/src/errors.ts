@@ -13,6 +13,10 @@ export const ErrorCode = {
   SUBGRAPH_TIMEOUT: 'SUBGRAPH_TIMEOUT',
   /** The subgraph's database did not answer in time. */
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  /** No credentials where they are needed, or credentials that do not verify (HTTP 401); the message says which. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The caller is known but lacks the role (or the QSMO) needed; `requiredRole` names it. */
+  FORBIDDEN: 'FORBIDDEN',
   /** Anything unexpected; details go to the log, never to the client. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

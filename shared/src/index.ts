@@ -19,3 +19,4 @@ export { runSeedCli } from './dev/seed';
 export { createContext, graphCollections, type GraphContext } from './context';
 export { defineSubgraph, type SubgraphResolverMap } from './domain/definition';
 export { SUBGRAPHS, envName, subgraphNamed, areaOf, defaultDatabaseOf, packageDirOf, type SubgraphEntry, type SubgraphName, type Subgraph } from './subgraphs';
+export { ANONYMOUS, ROLES, requireRole, requireEditor, forbidden, unauthenticated, isAnonymous, type Identity, type Role } from './auth/identity';

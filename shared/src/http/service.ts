@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +38,14 @@ export interface HttpServiceOptions<TContext extends BaseContext> {
   /** Extra fields of the /health/ready JSON (e.g. the supergraph version the gateway serves). */
   readinessDetails?: () => Record<string, unknown>;
   maxBodyBytes?: number;
+  /**
+   * Runs for every request before any route (CORS, authentication, rate
+   * limits). Resolves true when it has answered the request itself (a 401,
+   * a 429, a preflight); headers it sets stay on the response otherwise.
+   */
+  beforeRequest?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+  /** Who may read /metrics (see readMetricsAccess); default: anyone, as in development. */
+  metricsAccess?: MetricsAccess;
   /** How long draining waits for in-flight requests before cutting connections. */
   drainTimeoutMs?: number;
   /**
@@ -55,6 +64,45 @@ export function readDrainOptions(env: EnvReader): DrainOptions {
     drainDelayMs: env.nonNegativeInt('DRAIN_DELAY_MS', 0),
     drainTimeoutMs: env.positiveInt('DRAIN_TIMEOUT_MS', 10_000),
   };
+}
+
+/**
+ * Who may read /metrics: with a token, only callers sending it as a Bearer
+ * token; without one, everyone when `open`, nobody otherwise. Metrics name
+ * operations, clients and collections, so production keeps them closed.
+ */
+export interface MetricsAccess {
+  token?: string;
+  open: boolean;
+}
+
+/** The shortest METRICS_TOKEN accepted: it is a password, compared in constant time. */
+export const MIN_METRICS_TOKEN_LENGTH = 16;
+
+/**
+ * METRICS_TOKEN (a Bearer token for /metrics) and METRICS_PUBLIC (open
+ * without one; default true except with NODE_ENV=production).
+ */
+export function readMetricsAccess(env: EnvReader): MetricsAccess {
+  const token = env.string('METRICS_TOKEN');
+  if (token !== undefined && token.length < MIN_METRICS_TOKEN_LENGTH) {
+    env.problem(`METRICS_TOKEN is ${token.length} characters long: use at least ${MIN_METRICS_TOKEN_LENGTH} random characters (e.g. \`openssl rand -hex 24\`).`);
+  }
+  return { token, open: env.boolean('METRICS_PUBLIC', env.string('NODE_ENV') !== 'production') };
+}
+
+/** Whether a request may read /metrics; the answer to send when not. */
+function metricsRefusal(req: IncomingMessage, access: MetricsAccess | undefined): { status: number; message: string } | undefined {
+  if (!access) return undefined;
+  if (access.token === undefined) {
+    return access.open ? undefined : { status: 403, message: 'Metrics are not public here: set METRICS_TOKEN and send it as "Authorization: Bearer <token>", or set METRICS_PUBLIC=true.' };
+  }
+  const sent = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (sent === undefined) return { status: 401, message: 'Metrics need the metrics token: send "Authorization: Bearer <METRICS_TOKEN>".' };
+  // Digests first: timingSafeEqual needs equal lengths, and a length must not leak either.
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  if (!timingSafeEqual(digest(sent), digest(access.token))) return { status: 401, message: 'The metrics token is wrong: send the configured METRICS_TOKEN.' };
+  return undefined;
 }
 
 export type ServiceState = 'starting' | 'ready' | 'draining' | 'stopped';
@@ -153,6 +201,7 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
     });
     if (state === 'draining') res.setHeader('connection', 'close');
     try {
+      if (options.beforeRequest && (await options.beforeRequest(req, res, url))) return;
       const custom = options.routes?.[`${method} ${url.pathname}`];
       const handler = typeof custom === 'function' ? custom : custom?.accepts(req) ? custom.handle : undefined;
       if (handler) return await handler(req, res);
@@ -166,10 +215,16 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
             ...options.readinessDetails?.(),
           });
         }
-        case 'GET /metrics':
+        case 'GET /metrics': {
+          const refusal = metricsRefusal(req, options.metricsAccess);
+          if (refusal) {
+            if (refusal.status === 401) res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+            return sendJson(res, refusal.status, { errors: [{ message: refusal.message }] });
+          }
           res.setHeader('content-type', metrics.registry.contentType);
           res.end(await metrics.registry.metrics());
           return;
+        }
       }
       if (url.pathname === '/graphql') {
         // While draining, requests still arriving (the load balancer has not

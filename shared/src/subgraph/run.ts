@@ -3,7 +3,8 @@ import { openDatabase, readDatabaseConfig } from '../database';
 import { readSubgraphCatalog } from '../domain/catalog';
 import type { DomainDefinition } from '../domain/definition';
 import { ensureSubgraphIndexes, SEED_POLICIES, seedSubgraph, type SeedPolicy } from '../domain/seed';
-import { readDrainOptions, type DrainOptions } from '../http/service';
+import { readGatewaySignatureConfig, type GatewaySignatureConfig } from '../auth/gateway-signature';
+import { readDrainOptions, readMetricsAccess, type DrainOptions, type MetricsAccess } from '../http/service';
 import { createLogger } from '../logger';
 import { createMetrics } from '../metrics';
 import { connectMongo, createMongoClient } from '../mongo';
@@ -18,6 +19,8 @@ export interface SubgraphConfig {
   logLevel: ReturnType<EnvReader['logLevel']>;
   database: ReturnType<typeof readDatabaseConfig>;
   drain: DrainOptions;
+  gatewaySignature: GatewaySignatureConfig;
+  metricsAccess: MetricsAccess;
 }
 
 export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPort' | 'defaultDatabase'>, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
@@ -30,6 +33,8 @@ export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPo
     logLevel: reader.logLevel(),
     database: readDatabaseConfig(reader),
     drain: readDrainOptions(reader),
+    gatewaySignature: readGatewaySignatureConfig(reader),
+    metricsAccess: readMetricsAccess(reader),
   };
   reader.done();
   return config;
@@ -56,7 +61,8 @@ export function runSubgraph(definition: DomainDefinition): void {
     const db = client.db(config.databaseName);
     await seedSubgraph(db, readSubgraphCatalog(definition.domain), config.seed, logger);
     await ensureSubgraphIndexes(db);
-    const server = createSubgraphServer({ definition, db, logger: createLogger(definition.serviceName, config.logLevel), metrics, drain: config.drain });
+    const server = createSubgraphServer({ definition, db, logger: createLogger(definition.serviceName, config.logLevel), metrics, drain: config.drain,
+      gatewaySignature: config.gatewaySignature, metricsAccess: config.metricsAccess });
     onShutdown(logger, [
       async () => { await server.http.stop(); logger.info('drained: in-flight requests finished'); },
       async () => { await client.close(); logger.info('database client closed'); },

@@ -4,10 +4,14 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import type { Db } from 'mongodb';
 import { MongoError } from 'mongodb';
+import type { IncomingMessage } from 'node:http';
+import { applyFieldRules, RESTRICTED_FIELDS, type FieldRules } from '../auth/field-guard';
+import { gatewaySignatureGuard, type GatewaySignatureConfig } from '../auth/gateway-signature';
+import { ANONYMOUS, type Identity } from '../auth/identity';
 import { createContext, graphCollections, type GraphContext } from '../context';
 import type { DomainDefinition } from '../domain/definition';
 import { ErrorCode } from '../errors';
-import { createHttpService, type DrainOptions, type HttpService } from '../http/service';
+import { createHttpService, type DrainOptions, type HttpService, type MetricsAccess } from '../http/service';
 import { createLogger, type Logger } from '../logger';
 import { createMetrics, metricsPlugin, type Metrics } from '../metrics';
 import { pingDb } from '../mongo';
@@ -22,14 +26,20 @@ export interface SubgraphServerDeps {
   typeDefs?: DocumentNode;
   /** How stop() drains (see HttpServiceOptions). */
   drain?: DrainOptions;
+  /** Whether requests must carry the gateway's signature, and its secret; default: unsigned requests are the anonymous reader. */
+  gatewaySignature?: GatewaySignatureConfig;
+  /** Fields only some roles may read; default RESTRICTED_FIELDS (tests pass their own). */
+  restrictedFields?: FieldRules;
+  /** Who may read /metrics; default: anyone. */
+  metricsAccess?: MetricsAccess;
 }
 
 export interface SubgraphServer {
   apollo: ApolloServer<GraphContext>;
   http: HttpService;
   metrics: Metrics;
-  /** A fresh per-request context, for in-process executeOperation tests. */
-  context(): GraphContext;
+  /** A fresh per-request context, for in-process executeOperation tests; anonymous unless an identity is given. */
+  context(identity?: Identity): GraphContext;
 }
 
 /**
@@ -59,7 +69,11 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
   const logger = deps.logger ?? createLogger(definition.serviceName, 'warn');
   const metrics = deps.metrics ?? createMetrics(definition.serviceName, { defaultMetrics: false });
   const collections = graphCollections(deps.db);
-  const schema = buildSubgraphSchema([{ typeDefs: deps.typeDefs ?? subgraphTypeDefs(definition.entry), resolvers: definition.resolvers }]);
+  const schema = applyFieldRules<GraphContext>(
+    buildSubgraphSchema([{ typeDefs: deps.typeDefs ?? subgraphTypeDefs(definition.entry), resolvers: definition.resolvers }]),
+    deps.restrictedFields ?? RESTRICTED_FIELDS,
+    definition.domain,
+  );
   const apollo = new ApolloServer<GraphContext>({
     schema,
     logger,
@@ -70,10 +84,14 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     // Inline (ftv1) traces only feed Apollo's hosted usage reporting, which this graph never sends.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics)],
   });
-  const context = () => createContext(collections);
+  const context = (identity: Identity = ANONYMOUS) => createContext(collections, identity);
+  // The guard verifies the gateway's signature before the body is read; the context picks up what it found.
+  const identities = new WeakMap<IncomingMessage, Identity>();
   const http = createHttpService({
     apollo,
-    context: async () => context(),
+    context: async (req) => context(identities.get(req) ?? ANONYMOUS),
+    beforeRequest: gatewaySignatureGuard(deps.gatewaySignature ?? { required: false }, definition.serviceName, identities),
+    metricsAccess: deps.metricsAccess,
     metrics,
     logger,
     isReady: () => pingDb(deps.db),

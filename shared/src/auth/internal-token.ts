@@ -1,0 +1,67 @@
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { ANONYMOUS, qsmosFromClaim, rolesFromClaim, type Identity } from './identity';
+
+/**
+ * The gateway's word to a subgraph: "this request comes from me, on behalf of
+ * this identity". A short-lived HS256 JWT over the identity, addressed to one
+ * subgraph (audience = its service name), so a token seen by one subgraph
+ * cannot be replayed to another, and a subgraph never has to trust the
+ * client's own credentials or parse them.
+ */
+export const IDENTITY_HEADER = 'x-qsmo-identity';
+
+/** The issuer of internal tokens; a subgraph accepts no other. */
+export const INTERNAL_ISSUER = 'qsmo-gateway';
+
+/** Long enough for a slow fetch and some clock skew, short enough that a leaked header is useless soon. */
+export const INTERNAL_TOKEN_TTL_SECONDS = 60;
+
+/** The shortest shared secret accepted: HS256 is only as strong as its key (RFC 7518 §3.2 asks for at least 256 bits). */
+export const MIN_SECRET_LENGTH = 32;
+
+/** Signs `identity` for the subgraph named `audience`. */
+export async function signInternalToken(identity: Identity, secret: Uint8Array, audience: string): Promise<string> {
+  const jwt = new SignJWT({ roles: [...identity.roles], qsmos: [...identity.qsmos], ...(identity.issuer ? { user_iss: identity.issuer } : {}) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(INTERNAL_ISSUER)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime(`${INTERNAL_TOKEN_TTL_SECONDS}s`);
+  if (identity.subject !== null) jwt.setSubject(identity.subject);
+  return jwt.sign(secret);
+}
+
+/** Why an internal token was refused; the subgraph's 401 says so. */
+export class InternalTokenError extends Error {}
+
+/**
+ * Verifies an internal token addressed to `audience` and returns the identity
+ * it carries. Any failure (bad signature, wrong subgraph, expired, `alg:
+ * none`) is an InternalTokenError with a message an operator can act on.
+ */
+export async function verifyInternalToken(token: string, secret: Uint8Array, audience: string): Promise<Identity> {
+  try {
+    const { payload } = await jwtVerify(token, secret, {
+      algorithms: ['HS256'],
+      issuer: INTERNAL_ISSUER,
+      audience,
+      clockTolerance: 5,
+      maxTokenAge: `${INTERNAL_TOKEN_TTL_SECONDS + 5}s`,
+    });
+    if (payload.sub === undefined) return ANONYMOUS;
+    return {
+      subject: payload.sub,
+      issuer: typeof payload.user_iss === 'string' ? payload.user_iss : null,
+      roles: rolesFromClaim(payload.roles),
+      qsmos: qsmosFromClaim(payload.qsmos),
+    };
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw new InternalTokenError(`the gateway's signature in ${IDENTITY_HEADER} has expired: requests must come through the gateway, with clocks in sync.`);
+    if (error instanceof joseErrors.JWTClaimValidationFailed) throw new InternalTokenError(`the ${IDENTITY_HEADER} token is not addressed to this subgraph (${error.claim} check failed): requests must come through the gateway.`);
+    if (error instanceof joseErrors.JOSEError) throw new InternalTokenError(`the ${IDENTITY_HEADER} token is not signed by the gateway (${error.code}): requests must come through the gateway.`);
+    throw error;
+  }
+}
+
+/** The shared secret as bytes, from its configured text. */
+export const secretBytes = (secret: string): Uint8Array => new TextEncoder().encode(secret);
