@@ -17,6 +17,8 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The caller is known but lacks the role (or the QSMO) needed; `requiredRole` names it. */
   FORBIDDEN: 'FORBIDDEN',
+  /** TRUSTED_DOCUMENTS=enforce and the document is not one of gateway/operations (HTTP 400); send its sha256Hash, or sign in as an analyst. */
+  PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
   /** Anything unexpected; details go to the log, never to the client. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
