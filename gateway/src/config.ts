@@ -3,6 +3,7 @@ import { EnvReader, REPO_ROOT, type LogLevel } from '@qsmo/shared';
 import { readDrainOptions, type DrainOptions } from '@qsmo/shared/http/service';
 import { readRegistryConfig, type RegistryConfig } from '@qsmo/shared/registry/config';
 import { readIdeConfig, type IdeConfig } from './ide-config';
+import { readResilienceConfig, type ResilienceConfig } from './resilience-config';
 import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
 
 /** Where the gateway's supergraph comes from (SUPERGRAPH_SOURCE). */
@@ -24,6 +25,8 @@ export interface GatewayConfig {
   supergraph: SupergraphSourceConfig;
   drain: DrainOptions;
   ide: IdeConfig;
+  /** Timeouts, retries, circuit breakers and connection caps of calls to subgraphs. */
+  resilience: ResilienceConfig;
 }
 
 export const DEFAULT_SUPERGRAPH_OUTPUT = path.join(REPO_ROOT, '.data', 'supergraph.graphql');
@@ -65,6 +68,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     supergraph: readSupergraphSource(env),
     drain: readDrainOptions(env),
     ide: readIdeConfig(env),
+    resilience: readResilienceConfig(env),
   };
   env.done();
   return config;

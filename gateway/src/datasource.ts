@@ -70,9 +70,10 @@ export function isIncomingOperation<T extends Record<string, any>>(
   return 'incomingRequestContext' in options;
 }
 
-/** Whether an error is our "that subgraph could not be reached", the only failure failover and retries may act on. */
+/** Whether an error is our "that subgraph could not be reached (or not in time)", the only failures failover may act on. */
 export function isSubgraphUnavailable(error: unknown): error is GraphQLError {
-  return error instanceof GraphQLError && error.extensions?.code === ErrorCode.SUBGRAPH_UNAVAILABLE;
+  const code = error instanceof GraphQLError ? error.extensions?.code : undefined;
+  return code === ErrorCode.SUBGRAPH_UNAVAILABLE || code === ErrorCode.SUBGRAPH_TIMEOUT;
 }
 
 /**

@@ -6,7 +6,7 @@ import { composeSupergraph, localSubgraphSources } from './compose';
 import { readGatewayConfig, type GatewayConfig } from './config';
 import { createIdeRoutes } from './ide';
 import { RegistrySupergraphManager, RegistrySupergraphManagerStopped } from './registry-manager';
-import { standardPlugins, useRoutes, useSupergraphVersion } from './plugins';
+import { resiliencePlugins, standardPlugins, useRoutes, useSupergraphVersion } from './plugins';
 import { createGatewayServer, type GatewayDeps } from './server';
 
 // No usage data leaves the machine: the graph runs on closed networks.
@@ -66,6 +66,8 @@ void (async () => {
     // Each concern of the gateway is one plugin: later ones (auth, limits, caching) are added to this list.
     plugins: [
       ...standardPlugins({ metrics }),
+      // Deadlines, retries, circuit breakers and connection caps of calls to subgraphs.
+      ...resiliencePlugins({ ...config.resilience, metrics }),
       ...(supergraphStatus ? [useSupergraphVersion(supergraphStatus)] : []),
       ...(ideRoutes ? [useRoutes(ideRoutes, 'ide')] : []),
     ],

@@ -14,3 +14,9 @@ export { useSupergraphVersion, SUPERGRAPH_VERSION_HEADER, type SupergraphStatus 
 export function standardPlugins(deps: { metrics: Metrics }): GatewayPlugin[] {
   return [useMetrics(deps.metrics), usePropagateHeaders(), useRootFailover()];
 }
+export { resiliencePlugins } from './resilience';
+export { useUpstreamTimeout, type UpstreamTimeoutOptions } from './upstream-timeout';
+export { useRetries, RetryBudget, type RetryOptions } from './retries';
+export { useCircuitBreaker, type CircuitBreakerPlugin, type CircuitBreakerOptions } from './circuit-breaker';
+export { useConnectionLimits, type ConnectionLimitOptions } from './connection-limits';
+export { useSubgraphHealth, probeReady, type SubgraphHealthOptions } from './subgraph-health';

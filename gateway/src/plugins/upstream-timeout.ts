@@ -1,0 +1,69 @@
+import type { Fetcher } from '@apollo/utils.fetcher';
+import { subgraphTimeout } from '@qsmo/shared';
+import type { GatewayPlugin } from '../plugin';
+import { UpstreamTimeoutError, timeoutOf } from './upstream';
+
+declare module '../plugin' {
+  interface GatewayContext {
+    /** When the client's request must be answered (epoch ms): no subgraph call outlives it. */
+    deadline?: number;
+  }
+}
+
+/** Carries the request's deadline from willSendRequest to the fetcher; removed before the request goes on the wire. */
+const DEADLINE_HEADER = 'x-qsmo-deadline';
+
+/** Deadlines of subgraph calls: per subgraph, and for the client's whole request. */
+export interface UpstreamTimeoutOptions {
+  /** How long one call to a subgraph may take, unless `perSubgraph` says otherwise. */
+  timeoutMs: number;
+  /** Timeouts by subgraph name (from `<NAME>_TIMEOUT_MS`). */
+  perSubgraph?: Readonly<Record<string, number>>;
+  /** How long a client's request may take in all: later subgraph calls get only what is left. */
+  requestDeadlineMs?: number;
+}
+
+/**
+ * A subgraph that does not answer in time must not hold the client's whole
+ * response: each call is aborted after the subgraph's timeout, or when the
+ * request's overall deadline passes, whichever is first, and the client gets
+ * partial data with SUBGRAPH_TIMEOUT naming the area. The gateway's own
+ * health checks keep the plain error, for the registry manager's log. List
+ * it first, so retries time each attempt and the circuit breaker counts
+ * timeouts.
+ */
+export function useUpstreamTimeout(options: UpstreamTimeoutOptions): GatewayPlugin {
+  const deadlineMs = options.requestDeadlineMs;
+  return {
+    name: 'upstream-timeout',
+    context() {
+      return deadlineMs ? { deadline: Date.now() + deadlineMs } : {};
+    },
+    willSendRequest({ options: request, context }) {
+      if (context?.deadline) request.request.http?.headers.set(DEADLINE_HEADER, String(context.deadline));
+    },
+    wrapFetcher(fetcher, subgraph): Fetcher {
+      const ms = options.perSubgraph?.[subgraph.name] ?? options.timeoutMs;
+      return async (url, init) => {
+        const headers = { ...(init?.headers as Record<string, string> | undefined) };
+        const deadline = Number(headers[DEADLINE_HEADER]);
+        delete headers[DEADLINE_HEADER];
+        const budget = Number.isFinite(deadline) && deadline > 0 ? Math.min(ms, deadline - Date.now()) : ms;
+        if (budget <= 0) throw new UpstreamTimeoutError(url, 0);
+        const timeout = AbortSignal.timeout(budget);
+        const signal = init?.signal ? AbortSignal.any([init.signal as AbortSignal, timeout]) : timeout;
+        try {
+          return await fetcher(url, { ...init, headers, signal });
+        } catch (error) {
+          if (timeout.aborted) throw new UpstreamTimeoutError(url, budget, error);
+          throw error;
+        }
+      };
+    },
+    didEncounterError({ subgraph, error, context }) {
+      const timeout = timeoutOf(error);
+      if (!timeout || !context) return;
+      return subgraphTimeout(subgraph.name, subgraph.area, timeout.ms);
+    },
+  };
+}
