@@ -19,6 +19,8 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   /** TRUSTED_DOCUMENTS=enforce and the document is not one of gateway/operations (HTTP 400); send its sha256Hash, or sign in as an analyst. */
   PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
+  /** Too many requests from one caller (HTTP 429); Retry-After says when to try again. */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** Anything unexpected; details go to the log, never to the client. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
