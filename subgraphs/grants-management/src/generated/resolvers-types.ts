@@ -137,6 +137,8 @@ export type GrantsManagementOffering = Offering & {
   notes?: Maybe<Scalars['String']['output']>;
   /** Where the listing comes from. */
   sources: Array<Source>;
+  /** The FIBF GRM functions the offering's listed activities belong to, in code order. The Grants catalog is the only one that maps offerings to FIBF activities (from the USSM marketplace pages); an offering with no mapped activity has none. */
+  functions: Array<GrantsManagementCapability>;
 };
 
 
@@ -890,6 +892,7 @@ export type GrantsManagementOfferingResolvers<ContextType = GraphContext, Parent
   verification?: Resolver<ResolversTypes['Verification'], ParentType, ContextType>;
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  functions?: Resolver<Array<ResolversTypes['GrantsManagementCapability']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
