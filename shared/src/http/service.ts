@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import net from 'node:net';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
@@ -54,16 +55,55 @@ export interface HttpServiceOptions<TContext extends BaseContext> {
    * before connections are refused. 0 (the default) closes the listener at once.
    */
   drainDelayMs?: number;
+  /**
+   * GraphQL requests served at once; past it a request gets 503 with
+   * Retry-After at once instead of queuing without limit (probes and
+   * /metrics are never shed). Default 256.
+   */
+  maxInFlight?: number;
+  /** How long a client may take to send a whole request, headers and body (default 10 s; Node's own is 300 s). */
+  requestTimeoutMs?: number;
+  /** How long a client may take to send the request headers (default 5 s). */
+  headersTimeoutMs?: number;
 }
 
-/** The draining settings a process reads from its environment (DRAIN_DELAY_MS, DRAIN_TIMEOUT_MS). */
-export type DrainOptions = Pick<HttpServiceOptions<BaseContext>, 'drainDelayMs' | 'drainTimeoutMs'>;
+/**
+ * The serving settings a process reads from its environment: draining
+ * (DRAIN_DELAY_MS, DRAIN_TIMEOUT_MS) and the limits that keep slow or
+ * numerous clients from holding the process (MAX_IN_FLIGHT,
+ * HTTP_REQUEST_TIMEOUT_MS, HTTP_HEADERS_TIMEOUT_MS).
+ */
+export type DrainOptions = Pick<HttpServiceOptions<BaseContext>, 'drainDelayMs' | 'drainTimeoutMs' | 'maxInFlight' | 'requestTimeoutMs' | 'headersTimeoutMs'>;
 
+/** Reads DrainOptions once at the entry point; a headers timeout longer than the request timeout is reported, as Node would ignore it. */
 export function readDrainOptions(env: EnvReader): DrainOptions {
+  const requestTimeoutMs = env.positiveInt('HTTP_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS);
+  const headersTimeoutMs = env.positiveInt('HTTP_HEADERS_TIMEOUT_MS', Math.min(DEFAULT_HEADERS_TIMEOUT_MS, requestTimeoutMs));
+  if (headersTimeoutMs > requestTimeoutMs) env.problem(`HTTP_HEADERS_TIMEOUT_MS=${headersTimeoutMs} is longer than HTTP_REQUEST_TIMEOUT_MS=${requestTimeoutMs}: the headers are part of the request, so lower it.`);
   return {
     drainDelayMs: env.nonNegativeInt('DRAIN_DELAY_MS', 0),
     drainTimeoutMs: env.positiveInt('DRAIN_TIMEOUT_MS', 10_000),
+    maxInFlight: env.positiveInt('MAX_IN_FLIGHT', DEFAULT_MAX_IN_FLIGHT),
+    requestTimeoutMs,
+    headersTimeoutMs,
   };
+}
+
+export const DEFAULT_MAX_IN_FLIGHT = 256;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 5_000;
+/**
+ * While draining, a keep-alive connection is closed only once it has been
+ * idle this long. Closing an idle socket races a request the client is
+ * sending on it, which the client sees as a reset; a busy client instead
+ * gets `Connection: close` on its next answer and closes it itself.
+ */
+const DRAIN_IDLE_MS = 250;
+
+/** True for a request the client gave up on (closed the socket): nothing to answer, nothing to log as an error. */
+function isClientAbort(req: IncomingMessage, error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return req.destroyed || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error)?.message === 'aborted';
 }
 
 /**
@@ -230,18 +270,57 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
         // While draining, requests still arriving (the load balancer has not
         // seen readiness turn 503 yet, or a keep-alive connection) are served.
         if (!apolloStarted || state === 'starting' || state === 'stopped') throw new HttpError(503, `The service is ${state}; retry shortly.`);
-        return await handleGraphQL(req, res, url);
+        if (inFlight >= maxInFlight) {
+          // Shedding at once keeps latency bounded for the requests already admitted.
+          res.setHeader('retry-after', '1');
+          throw new HttpError(503, `The service is at its limit of ${maxInFlight} requests in flight; retry after a second.`);
+        }
+        inFlight++;
+        active.add(res);
+        try {
+          return await handleGraphQL(req, res, url);
+        } finally {
+          inFlight--;
+          active.delete(res);
+        }
       }
       throw new HttpError(404, `Nothing at ${url.pathname}: GraphQL is served at /graphql.`);
     } catch (error) {
       if (error instanceof HttpError) return sendJson(res, error.status, { errors: [{ message: error.message }] });
+      if (isClientAbort(req, error)) {
+        logger.debug(`client closed the connection before ${method} ${url.pathname} was answered`);
+        if (!res.destroyed) res.destroy();
+        return;
+      }
       logger.error('unhandled HTTP error', error);
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error' }] });
       else res.destroy();
     }
   }
 
-  const server = http.createServer((req, res) => void handle(req, res));
+  const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  let inFlight = 0;
+  const active = new Set<ServerResponse>();
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const server = http.createServer({
+    // Slow clients (a stalled body, headers sent a byte at a time) get 408 in seconds, not Node's 300 s.
+    requestTimeout,
+    headersTimeout: Math.min(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout),
+    // Node checks those timeouts every 30 s by default, which would add up to 30 s to each.
+    connectionsCheckingInterval: 500,
+  }, (req, res) => void handle(req, res));
+  // Each connection's requests in progress and when it last changed, so draining closes only truly idle ones.
+  const sockets = new Map<net.Socket, { busy: number; since: number }>();
+  server.on('connection', (socket: net.Socket) => {
+    sockets.set(socket, { busy: 0, since: Date.now() });
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const use = sockets.get(req.socket);
+    if (!use) return;
+    use.busy++;
+    res.once('close', () => { use.busy--; use.since = Date.now(); });
+  });
   // Keep-alive longer than typical load balancer idle timeouts, so they close first.
   server.keepAliveTimeout = 65_000;
   let stopping: Promise<void> | undefined;
@@ -271,10 +350,18 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
         if (server.listening) {
           const delay = options.drainDelayMs ?? 0;
           if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          // Answers not yet begun tell their clients to close the connection.
+          for (const res of active) if (!res.headersSent) res.setHeader('connection', 'close');
+          // Stops listening without http.Server's close(), which would also
+          // close idle keep-alive sockets at once, racing requests clients
+          // are sending on them (a reset for the client).
+          const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
           // Idle keep-alive sockets would hold close() open forever; in-flight ones finish first.
-          const sweep = setInterval(() => server.closeIdleConnections(), 100);
-          server.closeIdleConnections();
+          const closeIdle = () => {
+            const now = Date.now();
+            for (const [socket, use] of sockets) if (use.busy === 0 && now - use.since >= DRAIN_IDLE_MS) socket.destroy();
+          };
+          const sweep = setInterval(closeIdle, 50);
           const timeout = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
           await closed;
           clearInterval(sweep);
