@@ -4,6 +4,7 @@ import { openDatabase, readDatabaseConfig } from '../database';
 import { createLogger } from '../logger';
 import { connectMongo, createMongoClient } from '../mongo';
 import { exitOnStartupError } from '../shutdown';
+import { SUBGRAPHS } from '../subgraphs';
 import { seedSynthetic, syntheticDatabaseName } from './synthetic';
 
 /**
@@ -33,10 +34,12 @@ function parse(argv: string[]): { offerings: number; customers: number; seed: nu
     if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} ${raw}: give a whole number of at least 0.`);
     return n;
   };
-  const domains = (values.get('--domains') ?? QSMO_DOMAINS.join(',')).split(',').map((d) => d.trim().toUpperCase().replace(/-/g, '_'));
-  for (const d of domains) {
-    if (!(QSMO_DOMAINS as readonly string[]).includes(d)) throw new Error(`--domains: ${d} is not one of ${QSMO_DOMAINS.join(', ').toLowerCase()}.`);
-  }
+  // A subgraph's name (grants-management) or its domain (GRANTS_MANAGEMENT), as the list of subgraphs spells them.
+  const domains = (values.get('--domains') ?? QSMO_DOMAINS.join(',')).split(',').map((d) => {
+    const entry = SUBGRAPHS.find((s) => s.name === d.trim().toLowerCase() || s.domain === d.trim().toUpperCase());
+    if (!entry) throw new Error(`--domains: ${d} is not one of ${SUBGRAPHS.map((s) => s.name).join(', ')}.`);
+    return entry.domain;
+  });
   return { offerings: int('--offerings'), customers: int('--customers'), seed: int('--seed', 1), domains: domains as QsmoDomain[] };
 }
 
