@@ -3,6 +3,7 @@ import { EnvReader, REPO_ROOT, type LogLevel } from '@qsmo/shared';
 import { readDrainOptions, type DrainOptions } from '@qsmo/shared/http/service';
 import { readRegistryConfig, type RegistryConfig } from '@qsmo/shared/registry/config';
 import { readIdeConfig, type IdeConfig } from './ide-config';
+import { readSecurityConfig, type SecurityConfig } from './security-config';
 import { readResilienceConfig, type ResilienceConfig } from './resilience-config';
 import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
 
@@ -25,6 +26,8 @@ export interface GatewayConfig {
   supergraph: SupergraphSourceConfig;
   drain: DrainOptions;
   ide: IdeConfig;
+  /** Identity, rate limits, CORS, the subgraph signing secret and /metrics access. */
+  security: SecurityConfig;
   /** Timeouts, retries, circuit breakers and connection caps of calls to subgraphs. */
   resilience: ResilienceConfig;
 }
@@ -68,6 +71,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     supergraph: readSupergraphSource(env),
     drain: readDrainOptions(env),
     ide: readIdeConfig(env),
+    security: readSecurityConfig(env),
     resilience: readResilienceConfig(env),
   };
   env.done();

@@ -8,6 +8,7 @@ import { createIdeRoutes } from './ide';
 import { RegistrySupergraphManager, RegistrySupergraphManagerStopped } from './registry-manager';
 import { resiliencePlugins, standardPlugins, useRoutes, useSupergraphVersion } from './plugins';
 import { createGatewayServer, type GatewayDeps } from './server';
+import { securityPlugins } from './plugins/security';
 
 // No usage data leaves the machine: the graph runs on closed networks.
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
@@ -65,6 +66,8 @@ void (async () => {
     ...supergraph,
     // Each concern of the gateway is one plugin: later ones (auth, limits, caching) are added to this list.
     plugins: [
+      // CORS, identity, rate limits and the signed identity for the subgraphs: first, so a refused request costs nothing more.
+      ...securityPlugins(config.security),
       ...standardPlugins({ metrics }),
       // Deadlines, retries, circuit breakers and connection caps of calls to subgraphs.
       ...resiliencePlugins({ ...config.resilience, metrics }),
@@ -75,6 +78,7 @@ void (async () => {
     logger: gatewayLogger,
     metrics,
     drain: config.drain,
+    metricsAccess: config.security.metricsAccess,
   });
   onShutdown(logger, [...source.stop, () => server.http.stop(), ...source.close]);
   try {

@@ -3,7 +3,7 @@ export * from './catalog/types';
 export { ConfigError, ErrorCode, badUserInput, excerpt, subgraphTimeout, subgraphUnavailable } from './errors';
 export { EnvReader, REPO_ROOT } from './config';
 export { createLogger, type Logger, type LogLevel } from './logger';
-export { createMongoClient, connectMongo, pingDb } from './mongo';
+export { createMongoClient, connectMongo, pingDb, servingDb } from './mongo';
 export { openDatabase, readDatabaseConfig, type DatabaseConfig, type DatabaseHandle } from './database';
 export { createMetrics, metricsPlugin, type Metrics } from './metrics';
 export { createHttpService, readDrainOptions, type DrainOptions, type HttpService, type Route, type ConditionalRoute, type RouteHandler } from './http/service';

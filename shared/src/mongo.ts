@@ -20,16 +20,23 @@ function collectionOf(event: CommandStartedEvent): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** How long one database operation of a request may take (MONGODB_TIMEOUT_MS): the driver's client-side timeout, sent as maxTimeMS. */
+export const DEFAULT_OPERATION_TIMEOUT_MS = 2_000;
+/** The readiness ping's budget, so /health/ready answers within a second even when the database hangs. */
+export const READINESS_PING_MS = 800;
+
 /**
  * Creates the process's single MongoClient. Timeouts are short so a missing
- * database fails a request quickly instead of hanging it; writes wait for a
+ * or hung database fails a request quickly instead of hanging it (server
+ * selection and connecting bounded; each serving operation is bounded by
+ * the database handle's `timeoutMS`, see servingDb); writes wait for a
  * majority so a seeded catalog survives a primary failover.
  */
 export function createMongoClient(uri: string, options: MongoOptions): MongoClient {
   const client = new MongoClient(uri, {
     appName: options.appName,
-    serverSelectionTimeoutMS: 5_000,
-    connectTimeoutMS: 5_000,
+    serverSelectionTimeoutMS: 3_000,
+    connectTimeoutMS: 3_000,
     socketTimeoutMS: 30_000,
     maxPoolSize: 20,
     writeConcern: { w: 'majority' },
@@ -56,10 +63,21 @@ export async function connectMongo(client: MongoClient, logger: Logger, label: s
   logger.debug(`connected to the database for ${label}`);
 }
 
+/**
+ * The database handle requests use: every operation through it carries the
+ * driver's client-side operation timeout (CSOT), which also sends the time
+ * left as maxTimeMS, so a hung database gives DATABASE_UNAVAILABLE within
+ * `timeoutMs`. Seeding and index builds use the plain handle, which may take
+ * longer.
+ */
+export function servingDb(client: MongoClient, databaseName: string, timeoutMs = DEFAULT_OPERATION_TIMEOUT_MS): Db {
+  return client.db(databaseName, { timeoutMS: timeoutMs });
+}
+
 /** True when the database answers a ping: the readiness probe. */
 export async function pingDb(db: Db): Promise<boolean> {
   try {
-    await db.command({ ping: 1 }, { timeoutMS: 2_000 });
+    await db.command({ ping: 1 }, { timeoutMS: READINESS_PING_MS });
     return true;
   } catch {
     return false;

@@ -7,7 +7,7 @@ import { readGatewaySignatureConfig, type GatewaySignatureConfig } from '../auth
 import { readDrainOptions, readMetricsAccess, type DrainOptions, type MetricsAccess } from '../http/service';
 import { createLogger } from '../logger';
 import { createMetrics } from '../metrics';
-import { connectMongo, createMongoClient } from '../mongo';
+import { connectMongo, createMongoClient, DEFAULT_OPERATION_TIMEOUT_MS, servingDb } from '../mongo';
 import { exitOnStartupError, onShutdown } from '../shutdown';
 import { createSubgraphServer } from './server';
 
@@ -19,6 +19,8 @@ export interface SubgraphConfig {
   logLevel: ReturnType<EnvReader['logLevel']>;
   database: ReturnType<typeof readDatabaseConfig>;
   drain: DrainOptions;
+  /** MONGODB_TIMEOUT_MS: how long one database operation of a request may take. */
+  databaseTimeoutMs: number;
   gatewaySignature: GatewaySignatureConfig;
   metricsAccess: MetricsAccess;
 }
@@ -33,6 +35,7 @@ export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPo
     logLevel: reader.logLevel(),
     database: readDatabaseConfig(reader),
     drain: readDrainOptions(reader),
+    databaseTimeoutMs: reader.positiveInt('MONGODB_TIMEOUT_MS', DEFAULT_OPERATION_TIMEOUT_MS),
     gatewaySignature: readGatewaySignatureConfig(reader),
     metricsAccess: readMetricsAccess(reader),
   };
@@ -61,7 +64,7 @@ export function runSubgraph(definition: DomainDefinition): void {
     const db = client.db(config.databaseName);
     await seedSubgraph(db, readSubgraphCatalog(definition.domain), config.seed, logger);
     await ensureSubgraphIndexes(db);
-    const server = createSubgraphServer({ definition, db, logger: createLogger(definition.serviceName, config.logLevel), metrics, drain: config.drain,
+    const server = createSubgraphServer({ definition, db: servingDb(client, config.databaseName, config.databaseTimeoutMs), logger: createLogger(definition.serviceName, config.logLevel), metrics, drain: config.drain,
       gatewaySignature: config.gatewaySignature, metricsAccess: config.metricsAccess });
     onShutdown(logger, [
       async () => { await server.http.stop(); logger.info('drained: in-flight requests finished'); },
