@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Supergraph } from '@apollo/federation-internals';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -17,6 +17,14 @@ import type { Logger, Route } from '@qsmo/shared';
 export interface GatewayPlugin {
   /** Names the concern in logs and errors about the plugin. */
   readonly name: string;
+  /**
+   * Runs for every HTTP request before any route, in list order (CORS,
+   * authentication, rate limits). Resolves true when it has answered the
+   * request itself (a preflight, a 401, a 429); headers it sets on `response`
+   * stay on whatever answers the request otherwise. Work done here for the
+   * context can be kept by `request`, which is the same object context() gets.
+   */
+  beforeRequest?(request: IncomingRequest, response: ServerResponse): boolean | Promise<boolean>;
   /** Apollo Server plugins the concern needs (response headers, operation metrics). */
   apolloPlugins?: readonly ApolloServerPlugin<GatewayContext>[];
   /**
@@ -70,6 +78,8 @@ export interface IncomingRequest {
   url: string;
   /** Lower-cased names; repeated headers joined with ", " as HTTP allows. */
   headers: Readonly<Record<string, string>>;
+  /** The peer's address (a proxy's, behind one); '' when the socket has closed. */
+  remoteAddress: string;
 }
 
 /** Builds each client request's context; the default merges the plugins' contributions in list order. */
@@ -133,13 +143,34 @@ export interface LoadedSupergraph {
   supergraph: Supergraph;
 }
 
-/** The request facts a context builder needs, taken once from Node's request so plugins never parse it themselves. */
+const taken = new WeakMap<IncomingMessage, IncomingRequest>();
+
+/**
+ * The request facts a context builder needs, taken once from Node's request
+ * so plugins never parse it themselves. The same object for the same request,
+ * so beforeRequest and context() of one plugin can share per-request work.
+ */
 export function incomingRequest(req: IncomingMessage): IncomingRequest {
+  const known = taken.get(req);
+  if (known) return known;
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
-  return { method: req.method ?? 'GET', url: req.url ?? '/', headers };
+  const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers, remoteAddress: req.socket.remoteAddress ?? '' };
+  taken.set(req, request);
+  return request;
+}
+
+/** The plugins' beforeRequest hooks as one HTTP guard, in list order; the first that answers ends the chain. */
+export function requestGuard(plugins: readonly GatewayPlugin[]): ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined {
+  const guards = plugins.filter((p) => p.beforeRequest);
+  if (!guards.length) return undefined;
+  return async (req, res) => {
+    const request = incomingRequest(req);
+    for (const plugin of guards) if (await plugin.beforeRequest!(request, res)) return true;
+    return false;
+  };
 }
 
 /** The default context builder: the request itself, then each plugin's contribution, in list order (later plugins may read earlier fields). */

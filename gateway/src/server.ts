@@ -4,9 +4,9 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
 import { createHttpService, createLogger, createMetrics, ErrorCode, type HttpService, type Logger, type Metrics, type Route } from '@qsmo/shared';
-import type { DrainOptions } from '@qsmo/shared/http/service';
+import type { DrainOptions, MetricsAccess } from '@qsmo/shared/http/service';
 import { createSubgraphDataSource, subgraphFetcher, validateSubgraphOptions, type DataSourceFactory, type SubgraphOptionsMap } from './datasource';
-import { createContextBuilder, incomingRequest, type ContextBuilder, type GatewayContext, type GatewayDataSource, type GatewayPlugin } from './plugin';
+import { createContextBuilder, incomingRequest, requestGuard, type ContextBuilder, type GatewayContext, type GatewayDataSource, type GatewayPlugin } from './plugin';
 import { standardPlugins, useRoutes, useSupergraphVersion, type SupergraphStatus } from './plugins';
 import { ServedDataSources } from './served-sources';
 import { areaOf } from './subgraphs';
@@ -45,6 +45,8 @@ export interface GatewayDeps {
   supergraphStatus?: () => SupergraphStatus;
   /** How stop() drains (see HttpServiceOptions). */
   drain?: DrainOptions;
+  /** Who may read /metrics (METRICS_TOKEN, METRICS_PUBLIC); default: anyone. */
+  metricsAccess?: MetricsAccess;
 }
 
 /** The built gateway, its parts exposed so the entry point and tests can listen, stop and inspect it. */
@@ -56,7 +58,7 @@ export interface GatewayServer {
 }
 
 const PASS_THROUGH = new Set<string>([
-  ErrorCode.BAD_USER_INPUT, ErrorCode.SUBGRAPH_UNAVAILABLE, ErrorCode.SUBGRAPH_TIMEOUT, ErrorCode.DATABASE_UNAVAILABLE,
+  ErrorCode.BAD_USER_INPUT, ErrorCode.SUBGRAPH_UNAVAILABLE, ErrorCode.SUBGRAPH_TIMEOUT, ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.DATABASE_UNAVAILABLE,
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE',
 ]);
 
@@ -68,8 +70,9 @@ export function formatGatewayError(logger: Logger) {
     if (code === 'INVALID_GRAPHQL') return { message: formatted.message, extensions: { code: ErrorCode.BAD_USER_INPUT } };
     if (typeof code === 'string' && PASS_THROUGH.has(code)) {
       // Subgraph internals (stack traces, upstream responses) never reach clients.
-      const { serviceName } = formatted.extensions ?? {};
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, ...(serviceName ? { serviceName } : {}) } };
+      const { serviceName, requiredRole, domain } = formatted.extensions ?? {};
+      const named = { ...(serviceName ? { serviceName } : {}), ...(requiredRole ? { requiredRole } : {}), ...(domain ? { domain } : {}) };
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, ...named } };
     }
     logger.error('unexpected error', (error as { originalError?: unknown })?.originalError ?? error);
     return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
@@ -137,6 +140,8 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     isReady: () => loaded,
     readinessDetails: details.length ? () => Object.assign({}, ...details.map((p) => p.readinessDetails!())) : undefined,
     routes: pluginRoutes(plugins),
+    beforeRequest: requestGuard(plugins),
+    metricsAccess: deps.metricsAccess,
     ...deps.drain,
   });
   return { apollo, gateway, http, metrics };
