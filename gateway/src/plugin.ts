@@ -4,7 +4,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
 import type { Logger, Route } from '@qsmo/shared';
 
 /**
@@ -27,6 +27,10 @@ export interface GatewayPlugin {
   beforeRequest?(request: IncomingRequest, response: ServerResponse): boolean | Promise<boolean>;
   /** Apollo Server plugins the concern needs (response headers, operation metrics). */
   apolloPlugins?: readonly ApolloServerPlugin<GatewayContext>[];
+  /** Validation rules run with GraphQL's own on every new document, before it is planned (operation limits). */
+  validationRules?: readonly ValidationRule[];
+  /** Options of the parser for client documents (e.g. maxTokens); merged in list order. */
+  parseOptions?: ParseOptions;
   /**
    * The concern's part of each client request's context, computed once per
    * request from the incoming HTTP request (headers now, identity later).

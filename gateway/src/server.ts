@@ -37,6 +37,8 @@ export interface GatewayDeps {
    * production. The browser IDE needs it for its docs and completion.
    */
   introspection?: boolean;
+  /** Whether validation errors leave out field suggestions; by default only in production. */
+  hideSchemaDetails?: boolean;
   /**
    * Shorthand for a useSupergraphVersion plugin after `plugins`: describes
    * the supergraph in service (e.g. the registry version) in /health/ready
@@ -59,7 +61,8 @@ export interface GatewayServer {
 
 const PASS_THROUGH = new Set<string>([
   ErrorCode.BAD_USER_INPUT, ErrorCode.SUBGRAPH_UNAVAILABLE, ErrorCode.SUBGRAPH_TIMEOUT, ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.DATABASE_UNAVAILABLE,
-  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE',
+  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE', ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
 ]);
 
 /** Lets the graph's own and GraphQL's validation errors through; masks anything else. */
@@ -129,6 +132,10 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     introspection: deps.introspection,
     formatError: formatGatewayError(logger),
     plugins: [ApolloServerPluginLandingPageDisabled(), ...plugins.flatMap((p) => p.apolloPlugins ?? [])],
+    validationRules: plugins.flatMap((p) => p.validationRules ?? []),
+    parseOptions: Object.assign({}, ...plugins.map((p) => p.parseOptions ?? {})),
+    // "Did you mean ...?" would rebuild the schema for a client without introspection.
+    hideSchemaDetailsFromClientErrors: deps.hideSchemaDetails ?? process.env.NODE_ENV === 'production',
   });
   const buildContext = deps.context ?? createContextBuilder(plugins);
   const details = plugins.filter((p) => p.readinessDetails);

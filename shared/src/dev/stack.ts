@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import { EnvReader } from '../config';
 import { envName, REPO_ROOT, SUBGRAPHS } from '../subgraphs';
@@ -17,14 +18,16 @@ import { subgraphSdl } from '../subgraph/schema';
  * publishes their local schemas to the schema registry (database
  * qsmo_registry on the same server), then starts the gateway following that
  * registry, all as child processes, and stops all of them, database last,
- * on Ctrl-C or SIGTERM. A child that dies is reported and left down, so the
- * rest of the graph keeps answering (that is how partial failure is tried).
+ * on Ctrl-C or SIGTERM. A child that crashes or is killed is restarted with
+ * backoff (1 s, doubling to 30 s); one stopped on purpose (SIGTERM or
+ * SIGINT sent to that child, or named in STACK_KEEP_DOWN) is left down, so
+ * the rest of the graph keeps answering: that is how partial failure is tried.
  */
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
 
 const SERVICES = SUBGRAPHS.map((s) => ({ name: s.name, entry: `subgraphs/${s.name}/src/index.ts`, port: s.port, subgraph: s }));
 
-interface Running { name: string; url: string; child: ChildProcess; exited: Promise<number | null> }
+interface Running { name: string; url: string; child: ChildProcess; exited: Promise<number | null>; restart?: () => Omit<Running, 'url'> }
 
 function startService(name: string, entry: string, env: NodeJS.ProcessEnv): Omit<Running, 'url'> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
@@ -36,19 +39,68 @@ function startService(name: string, entry: string, env: NodeJS.ProcessEnv): Omit
   return { name, child, exited };
 }
 
+/** One readiness probe over node:http (fetch refuses ports such as 6000), with the reason when it is not ready. */
+function probeReady(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/health/ready', timeout: 2_000, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 ? undefined : `/health/ready answered ${res.statusCode}`);
+    });
+    req.on('timeout', () => req.destroy(new Error('/health/ready gave no answer within 2 s')));
+    req.on('error', (error) => resolve(error.message));
+  });
+}
+
 async function waitReady(service: Omit<Running, 'url'>, port: number, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let done = false;
+  let last = 'no probe yet';
   void service.exited.then(() => { done = true; });
   while (Date.now() < deadline) {
     if (done) throw new Error(`${service.name} exited during start-up; its log is above.`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
-      if (res.ok) return;
-    } catch { /* not listening yet */ }
+    const problem = await probeReady(port);
+    if (problem === undefined) return;
+    last = problem;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${service.name} was not ready within ${timeoutMs / 1000}s.`);
+  throw new Error(`${service.name} was not ready within ${timeoutMs / 1000}s on port ${port}; last probe: ${last}.`);
+}
+
+const RESTART_FIRST_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
+/** A child that has run this long since its last start is healthy again: its next crash restarts after the first delay. */
+const RESTART_RESET_AFTER_MS = 60_000;
+
+/**
+ * Restarts a child that dies, with doubling backoff, unless it was stopped on
+ * purpose: SIGTERM or SIGINT sent to it (`kill <pid>`), or its name in
+ * STACK_KEEP_DOWN. Each restart and each decision to leave it down is logged.
+ */
+function supervise(service: Running, keepDown: ReadonlySet<string>, log: Logger): void {
+  let delay = RESTART_FIRST_MS;
+  let startedAt = Date.now();
+  const watch = (): void => {
+    const { child } = service;
+    void service.exited.then(() => {
+      if (stopping) return;
+      const how = child.signalCode ? `signal ${child.signalCode}` : `exit ${child.exitCode}`;
+      if (keepDown.has(service.name) || child.signalCode === 'SIGTERM' || child.signalCode === 'SIGINT') {
+        log.warn(`${service.name} stopped (${how}) and is left down on purpose; the rest of the graph keeps running. Restart \`npm start\` to bring it back.`);
+        return;
+      }
+      if (Date.now() - startedAt > RESTART_RESET_AFTER_MS) delay = RESTART_FIRST_MS;
+      log.warn(`${service.name} died (${how}); restarting in ${delay / 1000} s`);
+      setTimeout(() => {
+        if (stopping || !service.restart) return;
+        Object.assign(service, service.restart());
+        startedAt = Date.now();
+        log.info(`${service.name} restarted (pid ${service.child.pid})`);
+        watch();
+      }, delay);
+      delay = Math.min(delay * 2, RESTART_MAX_MS);
+    });
+  };
+  watch();
 }
 
 /**
@@ -114,6 +166,9 @@ void (async () => {
   });
   const registryUri = env.mongoUri('REGISTRY_MONGODB_URI');
   const registryDatabase = env.databaseName('REGISTRY_DATABASE', DEFAULT_REGISTRY_DATABASE);
+  const keepDown = new Set((env.string('STACK_KEEP_DOWN') ?? '').split(',').map((n) => n.trim()).filter(Boolean));
+  const names = new Set([...SERVICES.map((s) => s.name), 'gateway']);
+  for (const name of keepDown) if (!names.has(name)) env.problem(`STACK_KEEP_DOWN names "${name}", which npm start does not run: use one of ${[...names].join(', ')}.`);
   env.done();
 
   let signalled = false;
@@ -132,31 +187,31 @@ void (async () => {
   const subgraphUrls: Record<string, string> = {};
   await Promise.all(SERVICES.map(async (s, i) => {
     const port = ports[i] as number;
-    const service = startService(s.name, s.entry, {
+    const serviceEnv = {
       MONGODB_URI: database.uri,
       PORT: String(port),
       // Per-service database names (e.g. a synthetic data set for one subgraph); unset keeps each subgraph's default.
       MONGODB_DATABASE: databases[i] ?? '',
-    });
+    };
+    const service = startService(s.name, s.entry, serviceEnv);
     const url = `http://localhost:${port}/graphql`;
-    running.push({ ...service, url });
+    running.push({ ...service, url, restart: () => startService(s.name, s.entry, serviceEnv) });
     subgraphUrls[s.name] = url;
     await waitReady(service, port);
   }));
   await publishLocalSchemas(registryUri ?? database.uri, registryDatabase, subgraphUrls, logger);
-  const gateway = startService('gateway', 'gateway/src/index.ts', {
+  const gatewayEnv = {
     PORT: String(gatewayPort),
     SUPERGRAPH_SOURCE: 'registry',
     SUPERGRAPH_PATH: '',
     REGISTRY_MONGODB_URI: registryUri ?? database.uri,
     REGISTRY_DATABASE: registryDatabase,
-  });
-  running.push({ ...gateway, url: `http://localhost:${gatewayPort}/graphql` });
+  };
+  const gateway = startService('gateway', 'gateway/src/index.ts', gatewayEnv);
+  running.push({ ...gateway, url: `http://localhost:${gatewayPort}/graphql`, restart: () => startService('gateway', 'gateway/src/index.ts', gatewayEnv) });
   await waitReady(gateway, gatewayPort);
 
-  for (const s of running) {
-    void s.exited.then((code) => { if (!stopping) logger.warn(`${s.name} stopped (exit ${code}); the rest of the graph keeps running`); });
-  }
+  for (const s of running) supervise(s, keepDown, logger);
   const width = Math.max(...running.map((s) => s.name.length));
   process.stdout.write('\nThe QSMO shared-services graph is up:\n');
   for (const s of running) process.stdout.write(`  ${s.name.padEnd(width)}  ${s.url}\n`);
