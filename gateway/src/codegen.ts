@@ -5,12 +5,14 @@ import * as typescriptOperationsPlugin from '@graphql-codegen/typescript-operati
 import { parse, printSchema } from 'graphql';
 import { REPO_ROOT } from '@qsmo/shared';
 import { GENERATED_DIR, loadOperationsLibrary, localApiSchema } from './operations';
+import { trustedDocumentsManifest } from './trusted-documents';
 
 /**
  * `npm run codegen`: TypeScript types of the operations library for frontend
- * teams, generated from the API schema of the composed supergraph, and that
- * schema itself. `--check` regenerates in memory and fails when the committed
- * files differ, which the tests run so the types never go stale.
+ * teams, generated from the API schema of the composed supergraph, that
+ * schema itself, and the trusted-documents manifest of the operations.
+ * `--check` regenerates in memory and fails when the committed files
+ * differ, which the tests run so the types never go stale.
  */
 const HEADER = (what: string) =>
   `${what}\n` +
@@ -48,6 +50,8 @@ export async function generateFiles(): Promise<Map<string, string>> {
   return new Map([
     [rel('schema.graphql'), `${comment('#', HEADER('The public API schema of the QSMO graph, as clients see it through the gateway.'))}\n\n${schemaSdl}\n`],
     [rel('operations.ts'), `${comment('//', HEADER('TypeScript types of the operations in gateway/operations.'))}\n\n${types.trimEnd()}\n`],
+    // JSON has no comments: the format field says what it is; the README says where it comes from.
+    [rel('trusted-documents.json'), `${JSON.stringify(trustedDocumentsManifest(library), null, 2)}\n`],
   ]);
 }
 

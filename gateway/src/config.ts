@@ -4,6 +4,8 @@ import { readDrainOptions, type DrainOptions } from '@qsmo/shared/http/service';
 import { readRegistryConfig, type RegistryConfig } from '@qsmo/shared/registry/config';
 import { readIdeConfig, type IdeConfig } from './ide-config';
 import { readSecurityConfig, type SecurityConfig } from './security-config';
+import { readOperationLimits, type OperationLimits } from '@qsmo/shared/limits';
+import { readTrustedDocumentsMode, type TrustedDocumentsMode } from './plugins/trusted-documents';
 import { readResilienceConfig, type ResilienceConfig } from './resilience-config';
 import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
 
@@ -30,6 +32,10 @@ export interface GatewayConfig {
   security: SecurityConfig;
   /** Timeouts, retries, circuit breakers and connection caps of calls to subgraphs. */
   resilience: ResilienceConfig;
+  /** MAX_DEPTH, MAX_ALIASES, MAX_TOKENS, MAX_DIRECTIVES, MAX_COST, MAX_RECURSION. */
+  limits: OperationLimits;
+  /** TRUSTED_DOCUMENTS. */
+  trustedDocuments: TrustedDocumentsMode;
 }
 
 export const DEFAULT_SUPERGRAPH_OUTPUT = path.join(REPO_ROOT, '.data', 'supergraph.graphql');
@@ -73,6 +79,8 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     ide: readIdeConfig(env),
     security: readSecurityConfig(env),
     resilience: readResilienceConfig(env),
+    limits: readOperationLimits(env),
+    trustedDocuments: readTrustedDocumentsMode(env),
   };
   env.done();
   return config;

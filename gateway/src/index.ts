@@ -7,8 +7,11 @@ import { readGatewayConfig, type GatewayConfig } from './config';
 import { createIdeRoutes } from './ide';
 import { RegistrySupergraphManager, RegistrySupergraphManagerStopped } from './registry-manager';
 import { resiliencePlugins, standardPlugins, useRoutes, useSupergraphVersion } from './plugins';
+import { useOperationLimits } from './plugins/operation-limits';
+import { useTrustedDocuments } from './plugins/trusted-documents';
 import { createGatewayServer, type GatewayDeps } from './server';
 import { securityPlugins } from './plugins/security';
+import { readTrustedDocuments } from './trusted-documents';
 
 // No usage data leaves the machine: the graph runs on closed networks.
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
@@ -73,6 +76,9 @@ void (async () => {
       ...resiliencePlugins({ ...config.resilience, metrics }),
       ...(supergraphStatus ? [useSupergraphVersion(supergraphStatus)] : []),
       ...(ideRoutes ? [useRoutes(ideRoutes, 'ide')] : []),
+      // Operation limits and trusted documents: a document is refused before it is planned.
+      useOperationLimits(config.limits),
+      useTrustedDocuments({ mode: config.trustedDocuments, documents: config.trustedDocuments === 'off' ? new Map() : readTrustedDocuments() }),
     ],
     introspection: ideRoutes ? true : undefined,
     logger: gatewayLogger,

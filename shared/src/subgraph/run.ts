@@ -5,6 +5,7 @@ import type { DomainDefinition } from '../domain/definition';
 import { ensureSubgraphIndexes, SEED_POLICIES, seedSubgraph, type SeedPolicy } from '../domain/seed';
 import { readGatewaySignatureConfig, type GatewaySignatureConfig } from '../auth/gateway-signature';
 import { readDrainOptions, readMetricsAccess, type DrainOptions, type MetricsAccess } from '../http/service';
+import { readOperationLimits, subgraphLimits, type OperationLimits } from '../limits';
 import { createLogger } from '../logger';
 import { createMetrics } from '../metrics';
 import { connectMongo, createMongoClient, DEFAULT_OPERATION_TIMEOUT_MS, servingDb } from '../mongo';
@@ -21,6 +22,8 @@ export interface SubgraphConfig {
   drain: DrainOptions;
   /** MONGODB_TIMEOUT_MS: how long one database operation of a request may take. */
   databaseTimeoutMs: number;
+  /** The gateway's MAX_* limits with a subgraph's headroom (see limits.ts). */
+  limits: OperationLimits;
   gatewaySignature: GatewaySignatureConfig;
   metricsAccess: MetricsAccess;
 }
@@ -36,6 +39,7 @@ export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPo
     database: readDatabaseConfig(reader),
     drain: readDrainOptions(reader),
     databaseTimeoutMs: reader.positiveInt('MONGODB_TIMEOUT_MS', DEFAULT_OPERATION_TIMEOUT_MS),
+    limits: subgraphLimits(readOperationLimits(reader)),
     gatewaySignature: readGatewaySignatureConfig(reader),
     metricsAccess: readMetricsAccess(reader),
   };
@@ -64,7 +68,7 @@ export function runSubgraph(definition: DomainDefinition): void {
     const db = client.db(config.databaseName);
     await seedSubgraph(db, readSubgraphCatalog(definition.domain), config.seed, logger);
     await ensureSubgraphIndexes(db);
-    const server = createSubgraphServer({ definition, db: servingDb(client, config.databaseName, config.databaseTimeoutMs), logger: createLogger(definition.serviceName, config.logLevel), metrics, drain: config.drain,
+    const server = createSubgraphServer({ definition, db: servingDb(client, config.databaseName, config.databaseTimeoutMs), logger: createLogger(definition.serviceName, config.logLevel), metrics, drain: config.drain, limits: config.limits,
       gatewaySignature: config.gatewaySignature, metricsAccess: config.metricsAccess });
     onShutdown(logger, [
       async () => { await server.http.stop(); logger.info('drained: in-flight requests finished'); },

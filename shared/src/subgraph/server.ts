@@ -13,6 +13,7 @@ import type { DomainDefinition } from '../domain/definition';
 import { ErrorCode } from '../errors';
 import { createHttpService, type DrainOptions, type HttpService, type MetricsAccess } from '../http/service';
 import { createLogger, type Logger } from '../logger';
+import { DEFAULT_OPERATION_LIMITS, operationLimitRules, subgraphLimits, tokenLimitMessagePlugin, tokenLimitParseOptions, type OperationLimits } from '../limits';
 import { createMetrics, metricsPlugin, type Metrics } from '../metrics';
 import { pingDb } from '../mongo';
 import { subgraphTypeDefs } from './schema';
@@ -32,6 +33,10 @@ export interface SubgraphServerDeps {
   restrictedFields?: FieldRules;
   /** Who may read /metrics; default: anyone. */
   metricsAccess?: MetricsAccess;
+  /** What one document may ask for (see limits.ts); default: subgraphLimits of the gateway's defaults. */
+  limits?: OperationLimits;
+  /** Whether validation errors leave out field suggestions; by default only in production. */
+  hideSchemaDetails?: boolean;
 }
 
 export interface SubgraphServer {
@@ -69,6 +74,7 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
   const logger = deps.logger ?? createLogger(definition.serviceName, 'warn');
   const metrics = deps.metrics ?? createMetrics(definition.serviceName, { defaultMetrics: false });
   const collections = graphCollections(deps.db);
+  const limits = deps.limits ?? subgraphLimits(DEFAULT_OPERATION_LIMITS);
   const schema = applyFieldRules<GraphContext>(
     buildSubgraphSchema([{ typeDefs: deps.typeDefs ?? subgraphTypeDefs(definition.entry), resolvers: definition.resolvers }]),
     deps.restrictedFields ?? RESTRICTED_FIELDS,
@@ -82,7 +88,11 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     stopOnTerminationSignals: false,
     formatError: formatSubgraphError(logger),
     // Inline (ftv1) traces only feed Apollo's hosted usage reporting, which this graph never sends.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), tokenLimitMessagePlugin()],
+    // The same limits as the gateway's, with headroom for its fetches: a document sent here directly cannot exhaust the subgraph either.
+    validationRules: operationLimitRules(limits),
+    parseOptions: tokenLimitParseOptions(limits),
+    hideSchemaDetailsFromClientErrors: deps.hideSchemaDetails ?? process.env.NODE_ENV === 'production',
   });
   const context = (identity: Identity = ANONYMOUS) => createContext(collections, identity);
   // The guard verifies the gateway's signature before the body is read; the context picks up what it found.

@@ -1,0 +1,61 @@
+import { GraphQLError } from 'graphql';
+import { ErrorCode, type EnvReader } from '@qsmo/shared';
+import type { GatewayContext, GatewayPlugin } from '../plugin';
+
+/** TRUSTED_DOCUMENTS: `enforce` runs only the library's documents (analysts excepted), `allow` resolves their hashes but runs anything, `off` is plain APQ. */
+export const TRUSTED_DOCUMENTS_MODES = ['enforce', 'allow', 'off'] as const;
+export type TrustedDocumentsMode = (typeof TRUSTED_DOCUMENTS_MODES)[number];
+
+/** The role that may still send ad-hoc documents under `enforce`: analysts explore the graph. */
+export const AD_HOC_ROLE = 'analyst';
+
+/** Reads TRUSTED_DOCUMENTS; default `enforce` with NODE_ENV=production, else `off`, so development and the IDE keep sending any query. */
+export function readTrustedDocumentsMode(env: EnvReader): TrustedDocumentsMode {
+  return env.oneOf('TRUSTED_DOCUMENTS', TRUSTED_DOCUMENTS_MODES, env.string('NODE_ENV') === 'production' ? 'enforce' : 'off');
+}
+
+/** What useTrustedDocuments needs: the mode and the manifest (hash → document, see readTrustedDocuments). */
+export interface TrustedDocumentsOptions {
+  mode: TrustedDocumentsMode;
+  documents: ReadonlyMap<string, string>;
+}
+
+/** Part A's identity, read without claiming its type: only the roles matter here. */
+function rolesOf(context: GatewayContext): readonly string[] {
+  return (context as { identity?: { roles?: readonly string[] } }).identity?.roles ?? [];
+}
+
+/**
+ * Trusted documents at the gateway. A request carrying only the sha256Hash
+ * of a library document gets that document filled in before Apollo looks at
+ * it (no registration round trip, and it works on every gateway instance).
+ * With `enforce`, any other document is refused with 400 once it is
+ * resolved, before it is planned or executed; an `analyst` may still send
+ * ad-hoc documents. APQ keeps working in `allow` and `off`.
+ */
+export function useTrustedDocuments(options: TrustedDocumentsOptions): GatewayPlugin {
+  const { mode, documents } = options;
+  if (mode === 'off') return { name: 'trusted-documents' };
+  return {
+    name: 'trusted-documents',
+    apolloPlugins: [{
+      async requestDidStart({ request }) {
+        const hash = request.extensions?.persistedQuery?.sha256Hash;
+        // Runs before Apollo reads the request, so it sees a document with a matching hash.
+        if (request.query === undefined && typeof hash === 'string' && documents.has(hash)) request.query = documents.get(hash);
+        if (mode !== 'enforce') return;
+        return {
+          async didResolveOperation({ queryHash, contextValue }) {
+            if (documents.has(queryHash) || rolesOf(contextValue).includes(AD_HOC_ROLE)) return;
+            throw new GraphQLError(
+              'This graph runs only its trusted documents (TRUSTED_DOCUMENTS=enforce): send the sha256Hash of an operation of ' +
+                'gateway/operations/generated/trusted-documents.json as extensions.persistedQuery, ' +
+                `or sign in with the role "${AD_HOC_ROLE}" to send other queries.`,
+              { extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, http: { status: 400 } } },
+            );
+          },
+        };
+      },
+    }],
+  };
+}
