@@ -11,6 +11,7 @@ import { defaultPublisher, publishSubgraphs } from '../registry/publish';
 import { DEFAULT_REGISTRY_DATABASE, SchemaRegistry } from '../registry/store';
 import { exitOnStartupError } from '../shutdown';
 import { subgraphSdl } from '../subgraph/schema';
+import { DEV_AUDIENCE, DEV_ISSUER, DEV_KEYS_DIR, ensureDevKeys } from './dev-keys';
 
 /**
  * `npm start`: the whole graph on one machine. Opens the database (the
@@ -169,6 +170,9 @@ void (async () => {
   const keepDown = new Set((env.string('STACK_KEEP_DOWN') ?? '').split(',').map((n) => n.trim()).filter(Boolean));
   const names = new Set([...SERVICES.map((s) => s.name), 'gateway']);
   for (const name of keepDown) if (!names.has(name)) env.problem(`STACK_KEEP_DOWN names "${name}", which npm start does not run: use one of ${[...names].join(', ')}.`);
+  const keysDir = env.string('DEV_KEYS_DIR', DEV_KEYS_DIR);
+  // A configured identity provider wins; otherwise the local development key pair stands in for one.
+  const ownKeys = env.string('AUTH_JWKS_URL') === undefined && env.string('AUTH_JWKS_FILE') === undefined;
   env.done();
 
   let signalled = false;
@@ -183,6 +187,8 @@ void (async () => {
 
   const database = await openDatabase(dbConfig, logger);
   stopDatabase = () => database.stop();
+  const keys = await ensureDevKeys(keysDir);
+  const signingSecret = process.env.GATEWAY_SIGNING_SECRET || keys.signingSecret;
 
   const subgraphUrls: Record<string, string> = {};
   await Promise.all(SERVICES.map(async (s, i) => {
@@ -192,11 +198,14 @@ void (async () => {
       PORT: String(port),
       // Per-service database names (e.g. a synthetic data set for one subgraph); unset keeps each subgraph's default.
       MONGODB_DATABASE: databases[i] ?? '',
+      // Only the gateway, on this machine, talks to the subgraphs; it signs every request.
+      HOST: '127.0.0.1',
+      GATEWAY_SIGNING_SECRET: signingSecret,
     };
     const service = startService(s.name, s.entry, serviceEnv);
     const url = `http://localhost:${port}/graphql`;
     running.push({ ...service, url, restart: () => startService(s.name, s.entry, serviceEnv) });
-    subgraphUrls[s.name] = url;
+    subgraphUrls[s.name] = `http://127.0.0.1:${port}/graphql`;
     await waitReady(service, port);
   }));
   await publishLocalSchemas(registryUri ?? database.uri, registryDatabase, subgraphUrls, logger);
@@ -206,6 +215,8 @@ void (async () => {
     SUPERGRAPH_PATH: '',
     REGISTRY_MONGODB_URI: registryUri ?? database.uri,
     REGISTRY_DATABASE: registryDatabase,
+    GATEWAY_SIGNING_SECRET: signingSecret,
+    ...(ownKeys ? { AUTH_JWKS_FILE: keys.jwksFile, AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE } : {}),
   };
   const gateway = startService('gateway', 'gateway/src/index.ts', gatewayEnv);
   running.push({ ...gateway, url: `http://localhost:${gatewayPort}/graphql`, restart: () => startService('gateway', 'gateway/src/index.ts', gatewayEnv) });
@@ -217,5 +228,6 @@ void (async () => {
   for (const s of running) process.stdout.write(`  ${s.name.padEnd(width)}  ${s.url}\n`);
   process.stdout.write(`  ${'database'.padEnd(width)}  ${database.uri}${dbConfig.kind === 'embedded' ? ' (embedded FerretDB)' : ''}\n`);
   process.stdout.write(`  ${'registry'.padEnd(width)}  ${registryDatabase} (the gateway follows it: \`npm run schema:publish -w subgraphs/<name>\`)\n`);
+  if (ownKeys) process.stdout.write(`  ${'tokens'.padEnd(width)}  npm run -s token -- --role editor --qsmo GRANTS_MANAGEMENT (development keys in ${keysDir})\n`);
   process.stdout.write('Press Ctrl-C to stop.\n\n');
 })().catch(exitOnStartupError(logger, stopAll));
