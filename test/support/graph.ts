@@ -1,7 +1,10 @@
 import path from 'node:path';
-import { createLogger, packageDirOf, type DomainDefinition, type SubgraphServer, type SubgraphServerDeps } from '@qsmo/shared';
+import { createLogger, createMetrics, packageDirOf, type DomainDefinition, type SubgraphServer, type SubgraphServerDeps } from '@qsmo/shared';
 import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
 import { createGatewayServer, type GatewayDeps, type GatewayServer } from '../../gateway/src/server';
+import { standardPlugins } from '../../gateway/src/plugins';
+import { useOperationLimits } from '../../gateway/src/plugins/operation-limits';
+import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
 import { SUBGRAPHS } from '../../gateway/src/subgraphs';
 import { openSeededDatabase, type TestDatabase } from './db';
 
@@ -41,20 +44,32 @@ export interface GraphOptions {
   openDatabase?: (definition: DomainDefinition) => Promise<TestDatabase>;
   /** Extra gateway routes, e.g. the browser IDE. */
   routes?: GatewayDeps['routes'];
+  /** Gateway settings beyond the supergraph, as an entry point passes them; default plugins: the standard ones and the default operation limits. */
+  gateway?: Omit<GatewayDeps, 'supergraph' | 'logger' | 'routes'>;
+  /** Settings of every subgraph server (limits, hideSchemaDetails). */
+  subgraph?: Omit<SubgraphServerDeps, 'definition' | 'db' | 'metrics'>;
 }
 
 export async function startGraph(options: GraphOptions = {}): Promise<RunningGraph> {
   const subgraphs: Record<string, RunningSubgraph> = {};
   await Promise.all(DOMAINS.map(async ({ definition, createServer }) => {
     const database = await (options.openDatabase ?? openSeededDatabase)(definition);
-    const server = createServer({ db: database.db, metrics: database.metrics });
+    const server = createServer({ ...options.subgraph, db: database.db, metrics: database.metrics });
     const url = await server.http.listen(0, '127.0.0.1');
     subgraphs[definition.serviceName] = { name: definition.serviceName, server, database, url };
   }));
   const { supergraphSdl } = composeSupergraph(localSubgraphSources(
     SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: subgraphs[s.name]!.url })),
   ));
-  const gateway = createGatewayServer({ supergraph: supergraphSdl, logger: createLogger('gateway', 'silent'), routes: options.routes });
+  const metrics = options.gateway?.metrics ?? createMetrics('gateway', { defaultMetrics: false });
+  const gateway = createGatewayServer({
+    plugins: [...standardPlugins({ metrics }), useOperationLimits(DEFAULT_OPERATION_LIMITS)],
+    ...options.gateway,
+    metrics,
+    supergraph: supergraphSdl,
+    logger: createLogger('gateway', 'silent'),
+    routes: options.routes,
+  });
   const gatewayUrl = await gateway.http.listen(0, '127.0.0.1');
   return {
     gateway,
