@@ -34,20 +34,44 @@ export function validateFirst(first: number | null | undefined): number {
   return first;
 }
 
-interface CursorPayload { v: unknown; id: string }
+/** What a cursor holds: the sort value of the last row (a string, a finite number or null) and its _id. */
+export interface CursorPayload { v: string | number | null; id: string }
 
 export function encodeCursor(value: unknown, id: string): string {
-  return Buffer.from(JSON.stringify({ v: value, id } satisfies CursorPayload)).toString('base64url');
+  // A missing sort field is encoded as null, so every cursor this list hands out decodes.
+  return Buffer.from(JSON.stringify({ v: value ?? null, id })).toString('base64url');
 }
 
+/** A cursor longer than this was not made by encodeCursor (sort keys are short names). */
+const MAX_CURSOR_LENGTH = 1_024;
+
+/**
+ * Decodes a client's cursor and checks its shape before any of it reaches a
+ * filter: exactly `{ v, id }`, `v` a string, a finite number or null and `id`
+ * a string. A crafted cursor carrying an object (`{"$regex": ...}`,
+ * `{"$in": [...]}`, `{"$where": ...}`) would otherwise be run by the
+ * database as an operator.
+ */
 export function decodeCursor(cursor: string): CursorPayload {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorPayload>;
-    if (typeof parsed.id === 'string' && 'v' in parsed) return parsed as CursorPayload;
-  } catch {
-    /* reported below */
+  let parsed: unknown;
+  if (cursor.length <= MAX_CURSOR_LENGTH) {
+    try {
+      parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    } catch {
+      /* reported below */
+    }
   }
+  if (isCursorPayload(parsed)) return { v: parsed.v, id: parsed.id };
   throw badUserInput('after is not a cursor from this list: pass pageInfo.endCursor (or an edge cursor) from a previous page.', 'after');
+}
+
+function isCursorPayload(value: unknown): value is CursorPayload {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length !== 2 || !keys.includes('v') || !keys.includes('id')) return false;
+  const { v, id } = value as Record<string, unknown>;
+  const scalar = v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+  return scalar && typeof id === 'string';
 }
 
 function getPath(doc: Document, field: string): unknown {
