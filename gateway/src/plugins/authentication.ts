@@ -30,6 +30,8 @@ export interface AuthenticationConfig {
   qsmosClaim: string;
   /** Whether requests without a token are served as the anonymous public reader. */
   anonymous: boolean;
+  /** Least time between two fetches of a JWKS URL, so tokens with made-up kids cannot hammer the provider; default 30 s. */
+  jwksCooldownMs?: number;
 }
 
 /** Why a token was refused; `reason` is machine-readable, the message says what to do. */
@@ -55,8 +57,8 @@ export function bearerToken(headers: Readonly<Record<string, string>>): string |
 export function createTokenVerifier(config: AuthenticationConfig): (token: string) => Promise<Identity> {
   const keys: JWTVerifyGetKey | undefined = !config.jwks ? undefined
     : 'url' in config.jwks
-      // Keys are cached for 10 minutes; an unknown kid refetches at most every 30 s, so a rotated key is picked up at once.
-      ? createRemoteJWKSet(new URL(config.jwks.url), { cacheMaxAge: 600_000, cooldownDuration: 30_000, timeoutDuration: 5_000 })
+      // Keys are cached for 10 minutes; a token with an unknown kid refetches them (at most every 30 s), so a rotated key is picked up without a restart.
+      ? createRemoteJWKSet(new URL(config.jwks.url), { cacheMaxAge: 600_000, cooldownDuration: config.jwksCooldownMs ?? 30_000, timeoutDuration: 5_000 })
       : createLocalJWKSet(config.jwks.keys);
   return async (token) => {
     if (!keys) throw new TokenRejected('not-accepted', 'This gateway accepts no tokens (AUTH_JWKS_URL and AUTH_JWKS_FILE are unset): send the request without an Authorization header.');
