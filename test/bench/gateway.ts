@@ -1,0 +1,313 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { createLogger, REPO_ROOT, SUBGRAPHS } from '../../shared/src';
+import { ensureFerretDb, freePort, startFerretDb } from '../../shared/src/embedded/ferretdb';
+import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
+import { urlEnvName } from '../../gateway/src/subgraphs';
+import { workloads, type BenchRequest, type Workload } from './workloads';
+
+/**
+ * `npm run bench`: the project's gateway against stock gateways on the same
+ * supergraph, on one machine. Starts the embedded FerretDB (its own data
+ * directory and port), the four real subgraphs as child processes, composes
+ * the supergraph once, starts every gateway as its own process (so its CPU
+ * and memory can be read from /proc), then runs each workload against each
+ * gateway in turn, round after round (A B C A B C ...), so the machine's
+ * noise falls on all alike. Prints a table, writes JSON to .data/bench/.
+ *
+ *   npm run bench -- [--duration 10] [--rounds 3] [--connections 10] [--warmup 3]
+ *                    [--workloads single,direct,deep,varied] [--targets project,apollo,hive]
+ *                    [--project-env NAME=value ...] [--subgraph-env NAME=value ...]
+ *
+ * The project's gateway runs as gateway/src/index.ts does in production
+ * (NODE_ENV=production, the plugin list of index.ts, SUPERGRAPH_PATH; see
+ * PROJECT_ENV for the two settings that would refuse the load itself). The
+ * subgraphs verify its signature (GATEWAY_SIGNING_SECRET) but also answer
+ * unsigned requests (REQUIRE_GATEWAY_SIGNATURE=false), because the stock
+ * gateways sign nothing.
+ */
+process.env.APOLLO_TELEMETRY_DISABLED = '1';
+const logger = createLogger('bench', 'info');
+
+/**
+ * The project's gateway as in production, with every plugin of index.ts
+ * running, except that nothing refuses the benchmark itself: the rate limit
+ * is counted but set above any rate reached here, and trusted documents are
+ * resolved but not enforced, since the stock gateways run any document.
+ */
+const PROJECT_ENV = { NODE_ENV: 'production', RATE_LIMIT_ANONYMOUS: '100000000', TRUSTED_DOCUMENTS: 'allow' };
+
+interface Options {
+  duration: number; rounds: number; connections: number; warmup: number;
+  workloads: string[]; targets: string[]; projectEnv: Record<string, string>; subgraphEnv: Record<string, string>;
+}
+
+const TARGETS: Record<string, { entry: string; description: string }> = {
+  project: { entry: 'gateway/src/index.ts', description: 'this project\'s gateway (gateway/src/index.ts, NODE_ENV=production)' },
+  apollo: { entry: 'test/bench/stock-apollo.ts', description: 'stock @apollo/gateway + @apollo/server, no tuning' },
+  hive: { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway (createGatewayRuntime + node:http)' },
+};
+
+function parseArgs(argv: string[]): Options {
+  const known = ['--duration', '--rounds', '--connections', '--warmup', '--workloads', '--targets', '--project-env', '--subgraph-env'];
+  const value = (i: number) => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${argv[i]} needs a value.`);
+    return v;
+  };
+  const o: Options = { duration: 10, rounds: 3, connections: 10, warmup: 3, workloads: ['single', 'direct', 'deep', 'varied'], targets: ['project', 'apollo', 'hive'], projectEnv: {}, subgraphEnv: {} };
+  const whole = (flag: string, v: string, min: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} ${v}: give a whole number of at least ${min}.`);
+    return n;
+  };
+  const pair = (flag: string, v: string, into: Record<string, string>) => {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new Error(`${flag} ${v}: write NAME=value.`);
+    into[v.slice(0, eq)] = v.slice(eq + 1);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (!known.includes(a)) throw new Error(`unknown option ${a}: use ${known.join(', ')}.`);
+    const v = value(i++);
+    if (a === '--duration') o.duration = whole(a, v, 1);
+    else if (a === '--rounds') o.rounds = whole(a, v, 1);
+    else if (a === '--connections') o.connections = whole(a, v, 1);
+    else if (a === '--warmup') o.warmup = whole(a, v, 0);
+    else if (a === '--workloads') o.workloads = v.split(',');
+    else if (a === '--targets') o.targets = v.split(',');
+    else if (a === '--project-env') pair(a, v, o.projectEnv);
+    else if (a === '--subgraph-env') pair(a, v, o.subgraphEnv);
+  }
+  const names = workloads().map((w) => w.name);
+  for (const w of o.workloads) if (!names.includes(w)) throw new Error(`--workloads: unknown workload "${w}"; known: ${names.join(', ')}.`);
+  for (const t of o.targets) if (!TARGETS[t]) throw new Error(`--targets: unknown target "${t}"; known: ${Object.keys(TARGETS).join(', ')}.`);
+  if (!o.targets.includes('apollo')) throw new Error('--targets must include apollo: every ratio is to stock Apollo.');
+  return o;
+}
+
+interface Process { name: string; child: ChildProcess; url: string; exited: Promise<unknown> }
+const children: Process[] = [];
+
+function start(name: string, entry: string, port: number, env: Record<string, string>): Process {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const p = { name, child, url: `http://127.0.0.1:${port}/graphql`, exited };
+  children.push(p);
+  return p;
+}
+
+async function post(url: string, body: BenchRequest): Promise<{ status: number; json: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: await res.json().catch(() => null) };
+}
+
+async function waitAnswering(p: Process, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  let last = 'no answer';
+  void p.exited.then(() => { exited = true; });
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${p.name} exited during start-up; its log is above.`);
+    try {
+      const r = await post(p.url, { query: '{ __typename }' });
+      if (r.status === 200) return;
+      last = `${r.status} ${JSON.stringify(r.json).slice(0, 300)}`;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${p.name} did not answer within ${timeoutMs / 1000}s (last: ${last}).`);
+}
+
+/** CPU seconds (user + system) and resident memory of a process, from /proc: the honest view from outside. */
+function sample(pid: number): { cpuSeconds: number; rssMb: number } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuSeconds: ticks / 100, rssMb: rss ? Number(rss[1]) / 1024 : NaN };
+}
+
+interface Run {
+  round: number; workload: string; target: string;
+  rps: number; p50: number; p99: number; requests: number; errors: number; cpuPercent: number; rssMb: number;
+}
+
+async function load(url: string, workload: Workload, seconds: number, connections: number): Promise<Omit<Run, 'round' | 'workload' | 'target' | 'cpuPercent' | 'rssMb'>> {
+  let graphqlErrors = 0;
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    requests: [{
+      setupRequest: (req) => ({ ...req, body: JSON.stringify(workload.next()) }),
+      onResponse: (_status, body) => { if (body.includes('"errors"')) graphqlErrors++; },
+    }],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** The same answer from every gateway for each workload's first request: a benchmark of wrong answers proves nothing. */
+async function checkAgreement(targets: Process[], subgraphUrl: string, list: Workload[]): Promise<void> {
+  for (const w of list) {
+    const body = w.next();
+    const urls = w.target === 'gateway' ? targets.map((t) => [t.name, t.url] as const) : [['grants-management', subgraphUrl] as const];
+    let first: string | undefined;
+    for (const [name, url] of urls) {
+      const { status, json } = await post(url, body);
+      if (status !== 200 || json?.errors) throw new Error(`${name} answered workload ${w.name} with ${status}: ${JSON.stringify(json?.errors ?? json).slice(0, 500)}`);
+      const data = JSON.stringify(json.data);
+      if (first === undefined) first = data;
+      else if (data !== first) throw new Error(`${name} answered workload ${w.name} differently from ${urls[0]![0]}.`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const benchDir = path.join(REPO_ROOT, '.data', 'bench');
+  fs.mkdirSync(benchDir, { recursive: true });
+
+  const binary = await ensureFerretDb(path.join(REPO_ROOT, '.tools'), logger);
+  const database = await startFerretDb({ binary, dataDir: path.join(benchDir, 'ferretdb'), port: 0, logger, reuse: false });
+  // Production's signed identity on the project's gateway; the subgraphs verify a signature when there is one and
+  // still answer the stock gateways, which sign nothing.
+  const secret = crypto.randomBytes(32).toString('hex');
+  try {
+    const subgraphs = await Promise.all(SUBGRAPHS.map(async (s) => {
+      const p = start(s.name, `subgraphs/${s.name}/src/index.ts`, await freePort(),
+        { MONGODB_URI: database.uri, GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...o.subgraphEnv });
+      await waitAnswering(p);
+      return p;
+    }));
+    const { supergraphSdl } = composeSupergraph(localSubgraphSources(SUBGRAPHS.map((s, i) => ({ name: s.name, url: subgraphs[i]!.url }))));
+    const supergraphPath = path.join(benchDir, 'supergraph.graphql');
+    fs.writeFileSync(supergraphPath, supergraphSdl);
+
+    const targets: Process[] = [];
+    for (const name of o.targets) {
+      const env: Record<string, string> = { SUPERGRAPH_PATH: supergraphPath };
+      if (name === 'project') Object.assign(env, { ...PROJECT_ENV, GATEWAY_SIGNING_SECRET: secret, ...o.projectEnv });
+      // Environment URL overrides would otherwise point the project's gateway at the default ports.
+      for (const [i, s] of SUBGRAPHS.entries()) env[urlEnvName(s.name)] = subgraphs[i]!.url;
+      const p = start(name, TARGETS[name]!.entry, await freePort(), env);
+      await waitAnswering(p);
+      targets.push(p);
+    }
+    const grants = subgraphs[SUBGRAPHS.findIndex((s) => s.name === 'grants-management')]!;
+    const chosen = workloads().filter((w) => o.workloads.includes(w.name));
+    await checkAgreement(targets, grants.url, chosen);
+
+    // Each pass: every workload, and within it every gateway in turn (a direct workload has one target).
+    const pass = async (round: number, seconds: number, runs: Run[]) => {
+      for (const w of chosen) {
+        const list = w.target === 'gateway' ? targets : [grants];
+        for (const t of list) {
+          const before = sample(t.child.pid!);
+          const started = process.hrtime.bigint();
+          const r = await load(t.url, w, seconds, o.connections);
+          const wall = Number(process.hrtime.bigint() - started) / 1e9;
+          const after = sample(t.child.pid!);
+          const run: Run = { round, workload: w.name, target: w.target === 'gateway' ? t.name : 'direct', ...r,
+            cpuPercent: (100 * (after.cpuSeconds - before.cpuSeconds)) / wall, rssMb: after.rssMb };
+          runs.push(run);
+          if (round > 0) logger.info(`round ${round} ${w.name.padEnd(7)} ${run.target.padEnd(8)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  errors ${run.errors}`);
+        }
+      }
+    };
+    if (o.warmup > 0) {
+      logger.info(`warm-up: ${o.warmup} s per workload and gateway`);
+      await pass(0, o.warmup, []);
+    }
+    const runs: Run[] = [];
+    for (let round = 1; round <= o.rounds; round++) await pass(round, o.duration, runs);
+
+    const summary = summarize(runs, chosen, o);
+    const file = path.join(benchDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(file, JSON.stringify({
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` },
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      options: o, targets: Object.fromEntries(o.targets.map((t) => [t, TARGETS[t]!.description])),
+      workloads: Object.fromEntries(chosen.map((w) => [w.name, w.description])),
+      summary, runs,
+    }, null, 2));
+    process.stdout.write(`\n${formatTable(summary)}\nJSON: ${path.relative(process.cwd(), file)}\n`);
+  } finally {
+    for (const c of [...children].reverse()) {
+      if (c.child.exitCode === null) c.child.kill('SIGTERM');
+      const timer = setTimeout(() => c.child.kill('SIGKILL'), 10_000);
+      await c.exited;
+      clearTimeout(timer);
+    }
+    await database.stop();
+  }
+}
+
+interface Row {
+  workload: string; target: string; rps: number; p50: number; p99: number; errors: number; cpuPercent: number; rssMb: number;
+  /** This target's RPS over stock Apollo's, per round, and their median; undefined for the direct row. */
+  ratios?: number[]; ratio?: number;
+}
+
+function summarize(runs: Run[], chosen: Workload[], o: Options): Row[] {
+  const rows: Row[] = [];
+  for (const w of chosen) {
+    const names = w.target === 'gateway' ? o.targets : ['direct'];
+    for (const target of names) {
+      const mine = runs.filter((r) => r.workload === w.name && r.target === target);
+      const row: Row = {
+        workload: w.name, target,
+        rps: median(mine.map((r) => r.rps)), p50: median(mine.map((r) => r.p50)), p99: median(mine.map((r) => r.p99)),
+        errors: mine.reduce((n, r) => n + r.errors, 0), cpuPercent: median(mine.map((r) => r.cpuPercent)), rssMb: Math.max(...mine.map((r) => r.rssMb)),
+      };
+      if (w.target === 'gateway') {
+        row.ratios = mine.map((r) => {
+          const ref = runs.find((x) => x.workload === w.name && x.target === 'apollo' && x.round === r.round);
+          return ref && ref.rps > 0 ? r.rps / ref.rps : NaN;
+        });
+        row.ratio = median(row.ratios);
+      }
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+function formatTable(rows: Row[]): string {
+  const head = ['workload', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU %', 'RSS MB', '/ apollo (rounds)', 'median'];
+  const body = rows.map((r) => [
+    r.workload, r.target, r.rps.toFixed(0), String(r.p50), String(r.p99), String(r.errors), r.cpuPercent.toFixed(0), r.rssMb.toFixed(0),
+    r.ratios ? r.ratios.map((x) => x.toFixed(2)).join(' ') : '', r.ratio !== undefined ? r.ratio.toFixed(2) : '',
+  ]);
+  return [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+main().catch((error) => {
+  logger.error(error instanceof Error ? error.message : String(error));
+  for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import { createGatewayRuntime } from '@graphql-hive/gateway';
+
+/**
+ * The benchmark's second reference: stock Hive Gateway with its defaults,
+ * on the supergraph file SUPERGRAPH_PATH, listening on PORT.
+ */
+void (async () => {
+  const supergraph = fs.readFileSync(process.env.SUPERGRAPH_PATH as string, 'utf8');
+  const runtime = createGatewayRuntime({ supergraph, logging: 'error' });
+  const server = http.createServer(runtime);
+  await new Promise<void>((resolve) => server.listen(Number(process.env.PORT), '127.0.0.1', resolve));
+  process.stdout.write(`stock hive ready at http://127.0.0.1:${process.env.PORT}/graphql\n`);
+})().catch((error) => { console.error(error); process.exit(1); });
