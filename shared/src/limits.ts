@@ -92,7 +92,8 @@ function refusal(message: string): GraphQLError {
 /** graphql-armor's limit messages, without their misleading "Syntax Error:" prefix and with the variable to change. */
 function reporter(variable: string, advice: string) {
   return (context: ValidationContext | null, error: GraphQLError) => {
-    const message = error.message.replace(/^Syntax Error: /, '').replace(/\.$/, '');
+    // Costs are fractional (×1.5 per level); a whole number reads better and never understates.
+    const message = error.message.replace(/^Syntax Error: /, '').replace(/\.$/, '').replace(/found (\d+\.\d+)/, (_, n: string) => `found ${Math.ceil(Number(n))}`);
     context?.reportError(refusal(`${message} (${variable}): ${advice}`));
   };
 }
