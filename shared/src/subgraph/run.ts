@@ -10,6 +10,7 @@ import { createLogger } from '../logger';
 import { createMetrics } from '../metrics';
 import { connectMongo, createMongoClient, DEFAULT_OPERATION_TIMEOUT_MS, servingDb } from '../mongo';
 import { exitOnStartupError, onShutdown } from '../shutdown';
+import { ReadModel, readReadModelConfig, type ReadModelConfig } from '../read-model';
 import { createSubgraphServer } from './server';
 
 export interface SubgraphConfig {
@@ -26,6 +27,8 @@ export interface SubgraphConfig {
   limits: OperationLimits;
   gatewaySignature: GatewaySignatureConfig;
   metricsAccess: MetricsAccess;
+  /** The exact in-process read model (READ_MODEL, on by default); undefined when off. */
+  readModel: ReadModelConfig;
 }
 
 export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPort' | 'defaultDatabase'>, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
@@ -42,6 +45,7 @@ export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPo
     limits: subgraphLimits(readOperationLimits(reader)),
     gatewaySignature: readGatewaySignatureConfig(reader),
     metricsAccess: readMetricsAccess(reader),
+    readModel: readReadModelConfig(reader),
   };
   reader.done();
   return config;
@@ -68,11 +72,14 @@ export function runSubgraph(definition: DomainDefinition): void {
     const db = client.db(config.databaseName);
     await seedSubgraph(db, readSubgraphCatalog(definition.domain), config.seed, logger);
     await ensureSubgraphIndexes(db);
-    const server = createSubgraphServer({ definition, db: servingDb(client, config.databaseName, config.databaseTimeoutMs), logger: createLogger(definition.serviceName, config.logLevel), metrics, drain: config.drain, limits: config.limits,
-      gatewaySignature: config.gatewaySignature, metricsAccess: config.metricsAccess });
+    const serving = servingDb(client, config.databaseName, config.databaseTimeoutMs);
+    const readModel = config.readModel ? new ReadModel(serving, { ...config.readModel, logger, registry: metrics.registry }) : undefined;
+    await readModel?.start();
+    const server = createSubgraphServer({ definition, db: serving, logger: createLogger(definition.serviceName, config.logLevel), metrics, drain: config.drain, limits: config.limits,
+      gatewaySignature: config.gatewaySignature, metricsAccess: config.metricsAccess, readModel });
     onShutdown(logger, [
       async () => { await server.http.stop(); logger.info('drained: in-flight requests finished'); },
-      async () => { await client.close(); logger.info('database client closed'); },
+      async () => { readModel?.stop(); await client.close(); logger.info('database client closed'); },
       () => database.stop(),
     ]);
     const url = await server.http.listen(config.port, config.host);

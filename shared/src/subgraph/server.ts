@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../logger';
 import { DEFAULT_OPERATION_LIMITS, operationLimitRules, subgraphLimits, tokenLimitMessagePlugin, tokenLimitParseOptions, type OperationLimits } from '../limits';
 import { createMetrics, metricsPlugin, type Metrics } from '../metrics';
 import { pingDb } from '../mongo';
+import type { ReadModel } from '../read-model';
 import { subgraphTypeDefs } from './schema';
 
 export interface SubgraphServerDeps {
@@ -37,6 +38,8 @@ export interface SubgraphServerDeps {
   limits?: OperationLimits;
   /** Whether validation errors leave out field suggestions; by default only in production. */
   hideSchemaDetails?: boolean;
+  /** Answers repeated reads from memory, exactly (see read-model.ts); default: every read goes to the database. */
+  readModel?: ReadModel;
 }
 
 export interface SubgraphServer {
@@ -73,7 +76,7 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
   const { definition } = deps;
   const logger = deps.logger ?? createLogger(definition.serviceName, 'warn');
   const metrics = deps.metrics ?? createMetrics(definition.serviceName, { defaultMetrics: false });
-  const collections = graphCollections(deps.db);
+  const collections = deps.readModel ? deps.readModel.wrapAll(graphCollections(deps.db)) : graphCollections(deps.db);
   const limits = deps.limits ?? subgraphLimits(DEFAULT_OPERATION_LIMITS);
   const schema = applyFieldRules<GraphContext>(
     buildSubgraphSchema([{ typeDefs: deps.typeDefs ?? subgraphTypeDefs(definition.entry), resolvers: definition.resolvers }]),
