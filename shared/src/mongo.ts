@@ -76,10 +76,12 @@ export function servingDb(client: MongoClient, databaseName: string, timeoutMs =
 
 /** True when the database answers a ping: the readiness probe. */
 export async function pingDb(db: Db): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  // The driver's timeout does not cover every wait (a connection being set up to a hung server), so the probe keeps its own clock too.
+  const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), READINESS_PING_MS); });
   try {
-    await db.command({ ping: 1 }, { timeoutMS: READINESS_PING_MS });
-    return true;
-  } catch {
-    return false;
+    return await Promise.race([db.command({ ping: 1 }, { timeoutMS: READINESS_PING_MS }).then(() => true, () => false), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

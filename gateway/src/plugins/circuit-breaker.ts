@@ -1,5 +1,5 @@
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
-import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import { Gauge } from 'prom-client';
 import type { Metrics } from '@qsmo/shared';
 import type { GatewayPlugin, SubgraphInfo } from '../plugin';
@@ -72,7 +72,11 @@ export function useCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitB
     name: 'circuit-breaker',
     wrapFetcher(fetcher, subgraph): Fetcher {
       const policy = circuitFor(subgraph);
-      return (url, init) => policy.execute(() => fetcher(url, init));
+      return async (url, init) => {
+        // cockatiel makes calls wait for the half-open probe's outcome; here they fail at once, so no call waits on a sick subgraph.
+        if (policy.state === CircuitState.HalfOpen) throw new BrokenCircuitError('The circuit is half-open: one probe call is testing the subgraph.');
+        return policy.execute(() => fetcher(url, init));
+      };
     },
     states() {
       const out: Record<string, { area: string; state: CircuitStateName }> = {};

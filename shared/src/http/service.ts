@@ -93,12 +93,15 @@ export const DEFAULT_MAX_IN_FLIGHT = 256;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 5_000;
 /**
- * While draining, a keep-alive connection is closed only once it has been
- * idle this long. Closing an idle socket races a request the client is
- * sending on it, which the client sees as a reset; a busy client instead
- * gets `Connection: close` on its next answer and closes it itself.
+ * While draining under load, a keep-alive connection is closed only once it
+ * has been idle this long. Closing an idle socket races a request the client
+ * is sending on it, which the client sees as a reset; a busy client instead
+ * gets `Connection: close` on its next answer and closes it itself. Once no
+ * request at all has been in progress for DRAIN_QUIET_MS, idle connections
+ * are closed at once: nobody is sending.
  */
-const DRAIN_IDLE_MS = 250;
+const DRAIN_IDLE_MS = 1_500;
+const DRAIN_QUIET_MS = 100;
 
 /** True for a request the client gave up on (closed the socket): nothing to answer, nothing to log as an error. */
 function isClientAbort(req: IncomingMessage, error: unknown): boolean {
@@ -311,6 +314,8 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
   }, (req, res) => void handle(req, res));
   // Each connection's requests in progress and when it last changed, so draining closes only truly idle ones.
   const sockets = new Map<net.Socket, { busy: number; since: number }>();
+  let busySockets = 0;
+  let lastBusyAt = 0;
   server.on('connection', (socket: net.Socket) => {
     sockets.set(socket, { busy: 0, since: Date.now() });
     socket.once('close', () => sockets.delete(socket));
@@ -318,8 +323,11 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const use = sockets.get(req.socket);
     if (!use) return;
-    use.busy++;
-    res.once('close', () => { use.busy--; use.since = Date.now(); });
+    if (use.busy++ === 0) busySockets++;
+    res.once('close', () => {
+      use.since = lastBusyAt = Date.now();
+      if (--use.busy === 0) busySockets--;
+    });
   });
   // Keep-alive longer than typical load balancer idle timeouts, so they close first.
   server.keepAliveTimeout = 65_000;
@@ -359,7 +367,8 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
           // Idle keep-alive sockets would hold close() open forever; in-flight ones finish first.
           const closeIdle = () => {
             const now = Date.now();
-            for (const [socket, use] of sockets) if (use.busy === 0 && now - use.since >= DRAIN_IDLE_MS) socket.destroy();
+            const quiet = busySockets === 0 && now - lastBusyAt >= DRAIN_QUIET_MS;
+            for (const [socket, use] of sockets) if (use.busy === 0 && (quiet || now - use.since >= DRAIN_IDLE_MS)) socket.destroy();
           };
           const sweep = setInterval(closeIdle, 50);
           const timeout = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
