@@ -36,6 +36,18 @@ async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
+/** The pid of the stack's child running `entry`, found in /proc by its process group and command line. */
+function childPid(group: number, entry: string): number {
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgrp === group && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry)) return Number(pid);
+    } catch { /* gone meanwhile */ }
+  }
+  throw new Error(`no process running ${entry}`);
+}
+
 test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the same data', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-stack-'));
   // The gateway's port, one per subgraph, then the database's.
@@ -77,6 +89,21 @@ test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the s
     expect(second.output()).toMatch(/the local schemas are already published \(supergraph v1\)/);
     const again = await post(`http://localhost:${ports[0]}/graphql`, '{ agency(code: "075") { name } }');
     expect(again.data.agency.name).toBe('Department of Health and Human Services');
+
+    // A killed subgraph is restarted by the supervisor and answers again within seconds.
+    const grantsIndex = SUBGRAPHS.findIndex((s) => s.name === 'grants-management');
+    process.kill(childPid(second.child.pid!, 'subgraphs/grants-management/src/index.ts'), 'SIGKILL');
+    const killedAt = Date.now();
+    let back = false;
+    while (!back && Date.now() - killedAt < 30_000) {
+      await new Promise((r) => setTimeout(r, 200));
+      back = await fetch(`http://127.0.0.1:${ports[grantsIndex + 1]}/health/ready`).then((res) => res.ok, () => false);
+    }
+    expect(back).toBe(true);
+    process.stdout.write(`FAULT stack-subgraph-killed {"backAfterMs":${Date.now() - killedAt}}\n`);
+    expect(second.output()).toContain('grants-management died (signal SIGKILL); restarting in 1 s');
+    const whole = await post(`http://localhost:${ports[0]}/graphql`, '{ agency(code: "075") { grantsManagement { offerings { id } } } }');
+    expect(whole.errors).toBeUndefined();
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   } finally {
