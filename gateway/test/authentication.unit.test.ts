@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { buildSchema, graphql } from 'graphql';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { ConfigError, EnvReader, ErrorCode } from '@qsmo/shared';
-import { applyFieldRules } from '@qsmo/shared/auth/field-guard';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { applyFieldRules, fieldRulesProblems, RESTRICTED_FIELDS } from '@qsmo/shared/auth/field-guard';
+import { SUBGRAPHS } from '@qsmo/shared';
+import { subgraphTypeDefs } from '@qsmo/shared/subgraph/schema';
 import { readGatewaySignatureConfig } from '@qsmo/shared/auth/gateway-signature';
 import { ANONYMOUS, type Identity } from '@qsmo/shared/auth/identity';
 import { InternalTokenError, secretBytes, signInternalToken, verifyInternalToken } from '@qsmo/shared/auth/internal-token';
@@ -163,8 +166,15 @@ describe('restricted fields', () => {
     expect((await run({ subject: 'carol', issuer: null, roles: ['editor', 'analyst'], qsmos: ['GRANTS_MANAGEMENT'] })).data).toEqual(root);
   });
 
-  test('a rule naming a field the schema lacks stops the build', () => {
+  test("a rule naming a field the schema lacks stops the build; another subgraph's types are left to it", () => {
     expect(() => applyFieldRules(schema(), { 'Query.note': 'editor' }, 'GRANTS_MANAGEMENT')).toThrow(/Query.note is not in the schema/);
+    expect(() => applyFieldRules(schema(), { 'CybersecurityOffering.notes': 'editor' }, 'GRANTS_MANAGEMENT')).not.toThrow();
+    expect(fieldRulesProblems({ 'Query.notes': 'editor', 'Nowhere.notes': 'analyst' }, [schema()])).toEqual([expect.stringContaining('Nowhere.notes is in no subgraph')]);
+  });
+
+  test("every rule of the graph's table names a field of some subgraph", () => {
+    const schemas = SUBGRAPHS.map((s) => buildSubgraphSchema({ typeDefs: subgraphTypeDefs(s) }));
+    expect(fieldRulesProblems(RESTRICTED_FIELDS, schemas)).toEqual([]);
   });
 });
 

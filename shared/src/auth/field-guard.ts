@@ -19,15 +19,18 @@ export type FieldRules = Readonly<Record<string, Role>>;
 export const RESTRICTED_FIELDS: FieldRules = {};
 
 /**
- * Wraps each listed field's resolver with its role check. Throws at build
- * time for a rule naming a type or field the schema lacks, so a renamed field
- * never silently becomes public.
+ * Wraps each listed field's resolver with its role check. The table is the
+ * graph's, so rules for another subgraph's types are skipped; a rule naming
+ * a field this subgraph's type lacks throws at build time, so a renamed field
+ * never silently becomes public (fieldRulesProblems checks a whole table
+ * against all the subgraphs).
  */
 export function applyFieldRules<TContext extends { identity: Identity }>(schema: GraphQLSchema, rules: FieldRules, domain: QsmoDomain): GraphQLSchema {
   const problems: string[] = [];
   for (const [coordinate, role] of Object.entries(rules)) {
     const [typeName, fieldName] = coordinate.split('.');
     const type = typeName ? schema.getType(typeName) : undefined;
+    if (!type) continue;
     const field = isObjectType(type) && fieldName ? type.getFields()[fieldName] : undefined;
     if (!field) {
       problems.push(`restricted field ${coordinate} is not in the schema: fix or remove the rule.`);
@@ -43,4 +46,15 @@ export function applyFieldRules<TContext extends { identity: Identity }>(schema:
   }
   if (problems.length) throw new Error(problems.join('\n'));
   return schema;
+}
+
+/** The rules of a table that name a field no subgraph has: each a wiring mistake to fix. */
+export function fieldRulesProblems(rules: FieldRules, schemas: readonly GraphQLSchema[]): string[] {
+  return Object.keys(rules).filter((coordinate) => {
+    const [typeName, fieldName] = coordinate.split('.');
+    return !schemas.some((schema) => {
+      const type = typeName ? schema.getType(typeName) : undefined;
+      return isObjectType(type) && fieldName !== undefined && fieldName in type.getFields();
+    });
+  }).map((coordinate) => `restricted field ${coordinate} is in no subgraph's schema: fix or remove the rule.`);
 }
