@@ -225,3 +225,50 @@ export function maxRecursionRule(max: number): ValidationRule {
     };
   };
 }
+
+/**
+ * How deep `{`, `(` and `[` may nest in any document a service accepts. Far
+ * above what the depth limit lets through (selections nest at most MAX_DEPTH
+ * plus a few input-object levels), and far below what overflows graphql's
+ * recursive parser (a few thousand levels), which would otherwise answer
+ * "Maximum call stack size exceeded".
+ */
+export const MAX_DOCUMENT_NESTING = 64;
+
+const OPENING = new Set<string>([TokenKind.BRACE_L, TokenKind.PAREN_L, TokenKind.BRACKET_L]);
+const CLOSING = new Set<string>([TokenKind.BRACE_R, TokenKind.PAREN_R, TokenKind.BRACKET_R]);
+
+/**
+ * The deepest nesting of a document, read by graphql's lexer, which is a loop
+ * and cannot overflow. Stops as soon as the nesting passes `stopAbove`; a
+ * document that does not lex returns what was read, so the parser reports
+ * the syntax error itself.
+ */
+export function documentNesting(query: string, stopAbove = MAX_DOCUMENT_NESTING): number {
+  const lexer = new Lexer(new Source(query));
+  let depth = 0;
+  let deepest = 0;
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (OPENING.has(token.kind)) {
+        deepest = Math.max(deepest, ++depth);
+        if (deepest > stopAbove) return deepest;
+      } else if (CLOSING.has(token.kind)) {
+        depth--;
+      }
+    }
+  } catch {
+    // Not lexable: the parser will say where.
+  }
+  return deepest;
+}
+
+/** The refusal of a document nested deeper than MAX_DOCUMENT_NESTING, before it reaches the parser. */
+export function nestingRefusal(query: string): { message: string; extensions: { code: string } } | undefined {
+  const nesting = documentNesting(query);
+  if (nesting <= MAX_DOCUMENT_NESTING) return undefined;
+  return {
+    message: `The document nests brackets more than ${MAX_DOCUMENT_NESTING} levels deep: send a document with fewer nested selections or input values.`,
+    extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+  };
+}

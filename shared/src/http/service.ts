@@ -7,6 +7,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { EnvReader } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { nestingRefusal } from '../limits';
 
 /**
  * The HTTP layer every service shares: GraphQL at /graphql, Prometheus
@@ -218,6 +219,13 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
       } else {
         body = raw;
       }
+    }
+    // graphql's parser recurses per nesting level: a document deep enough to overflow it is refused before it is parsed.
+    const query = typeof (body as { query?: unknown } | undefined)?.query === 'string' ? (body as { query: string }).query : url.searchParams.get('query');
+    const refusal = query ? nestingRefusal(query) : undefined;
+    if (refusal) {
+      sendJson(res, 400, { errors: [refusal] });
+      return;
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
