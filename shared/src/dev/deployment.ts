@@ -68,6 +68,8 @@ x-subgraph: &subgraph
   environment: &subgraph-env
     MONGODB_URI: mongodb://mongo:27017/?replicaSet=rs0
     APOLLO_TELEMETRY_DISABLED: "1"
+    # In production the subgraphs answer only what the gateway signed with this secret.
+    GATEWAY_SIGNING_SECRET: \${GATEWAY_SIGNING_SECRET:?set GATEWAY_SIGNING_SECRET to 32+ random characters, e.g. openssl rand -hex 32}
 
 services:
   mongo:
@@ -91,6 +93,7 @@ ${services}
       PORT: "4000"
       APOLLO_TELEMETRY_DISABLED: "1"
       MONGODB_URI: mongodb://mongo:27017/?replicaSet=rs0
+      GATEWAY_SIGNING_SECRET: \${GATEWAY_SIGNING_SECRET:?set GATEWAY_SIGNING_SECRET to 32+ random characters, e.g. openssl rand -hex 32}
 ${urls}
     ports: ["4000:4000"]
     depends_on:
