@@ -8,6 +8,8 @@ import { readOperationLimits, type OperationLimits } from '@qsmo/shared/limits';
 import { readTrustedDocumentsMode, type TrustedDocumentsMode } from './plugins/trusted-documents';
 import { readResilienceConfig, type ResilienceConfig } from './resilience-config';
 import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
+import { readObservabilityConfig, type ObservabilityConfig } from '@qsmo/shared/observability';
+import { readUsageConfig, type UsageConfig } from '@qsmo/shared/registry/usage';
 
 /** Where the gateway's supergraph comes from (SUPERGRAPH_SOURCE). */
 export type SupergraphSourceConfig =
@@ -36,6 +38,10 @@ export interface GatewayConfig {
   limits: OperationLimits;
   /** TRUSTED_DOCUMENTS. */
   trustedDocuments: TrustedDocumentsMode;
+  /** LOG_FORMAT and the OTel variables. */
+  observability: ObservabilityConfig;
+  /** FIELD_USAGE and its settings: recorded into the registry when the gateway follows one. */
+  usage: UsageConfig;
 }
 
 export const DEFAULT_SUPERGRAPH_OUTPUT = path.join(REPO_ROOT, '.data', 'supergraph.graphql');
@@ -81,6 +87,8 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     resilience: readResilienceConfig(env),
     limits: readOperationLimits(env),
     trustedDocuments: readTrustedDocumentsMode(env),
+    observability: readObservabilityConfig(env, environment),
+    usage: readUsageConfig(env),
   };
   env.done();
   return config;

@@ -1,3 +1,5 @@
+// First: the tracing instrumentations patch http, graphql and mongodb as they load (a no-op unless OTel is configured).
+import '@qsmo/shared/telemetry-preload';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLogger, createMetrics, exitOnStartupError, onShutdown, type Logger } from '@qsmo/shared';
@@ -12,6 +14,13 @@ import { useTrustedDocuments } from './plugins/trusted-documents';
 import { createGatewayServer, type GatewayDeps } from './server';
 import { securityPlugins } from './plugins/security';
 import { readTrustedDocuments } from './trusted-documents';
+import { startTelemetry } from '@qsmo/shared/telemetry';
+import { FieldUsageStore } from '@qsmo/shared/registry/usage';
+import type { Db } from 'mongodb';
+import { useTracing } from './plugins/tracing';
+import { useRequestLog } from './plugins/request-log';
+import { useSubgraphMetrics } from './plugins/subgraph-metrics';
+import { FieldUsageRecorder, useFieldUsage } from './plugins/field-usage';
 
 // No usage data leaves the machine: the graph runs on closed networks.
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
@@ -22,6 +31,8 @@ interface SupergraphSource {
   close: (() => Promise<void>)[];
   /** Shutdown steps before draining (stop following the registry). */
   stop: (() => Promise<void>)[];
+  /** The registry's database, when the gateway follows one: field usage is recorded there. */
+  registryDb?: Db;
 }
 
 /** The gateway process: read config once, obtain its supergraph source, listen, drain on SIGTERM. */
@@ -37,6 +48,7 @@ async function supergraphSource(config: GatewayConfig, logger: Logger): Promise<
         deps: { supergraph: manager, supergraphStatus: () => manager.status() },
         stop: [() => manager.stop()],
         close: [() => open.close()],
+        registryDb: open.registry.db,
       };
     }
     case 'file': {
@@ -58,13 +70,15 @@ const logger = createLogger('gateway');
 let cleanup = async () => undefined as void;
 void (async () => {
   const config = readGatewayConfig();
-  const gatewayLogger = createLogger('gateway', config.logLevel);
+  const telemetry = startTelemetry('gateway');
+  const gatewayLogger = createLogger('gateway', config.logLevel, config.observability.logFormat);
   const source = await supergraphSource(config, gatewayLogger);
   cleanup = async () => { for (const step of source.close) await step(); };
   // The IDE's docs and completion need introspection, also where it is enabled in production.
   const ideRoutes = config.ide.enabled ? await createIdeRoutes(gatewayLogger) : undefined;
   const metrics = createMetrics('gateway');
   const { supergraphStatus, ...supergraph } = source.deps;
+  const usage = source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
   const server = createGatewayServer({
     ...supergraph,
     // Each concern of the gateway is one plugin: later ones (auth, limits, caching) are added to this list.
@@ -72,6 +86,11 @@ void (async () => {
       // CORS, identity, rate limits and the signed identity for the subgraphs: first, so a refused request costs nothing more.
       ...securityPlugins(config.security),
       ...standardPlugins({ metrics }),
+      // Trace context to the subgraphs, the trace id back to clients, one log line per request, per-subgraph call metrics, field usage.
+      useTracing(),
+      useRequestLog({ logger: gatewayLogger }),
+      useSubgraphMetrics(metrics),
+      ...(usage ? [useFieldUsage(usage)] : []),
       // Deadlines, retries, circuit breakers and connection caps of calls to subgraphs.
       ...resiliencePlugins({ ...config.resilience, metrics }),
       ...(supergraphStatus ? [useSupergraphVersion(supergraphStatus)] : []),
@@ -86,7 +105,7 @@ void (async () => {
     drain: config.drain,
     metricsAccess: config.security.metricsAccess,
   });
-  onShutdown(logger, [...source.stop, () => server.http.stop(), ...source.close]);
+  onShutdown(logger, [...source.stop, () => server.http.stop(), async () => { await usage?.stop(); await telemetry?.shutdown(); }, ...source.close]);
   try {
     const url = await server.http.listen(config.port, config.host);
     logger.info(`gateway ready at ${url}`);

@@ -5,7 +5,7 @@ export { EnvReader, REPO_ROOT } from './config';
 export { createLogger, type Logger, type LogLevel } from './logger';
 export { createMongoClient, connectMongo, pingDb, servingDb } from './mongo';
 export { openDatabase, readDatabaseConfig, type DatabaseConfig, type DatabaseHandle } from './database';
-export { createMetrics, metricsPlugin, type Metrics } from './metrics';
+export { createMetrics, metricsPlugin, mongoCommandHooks, BoundedLabel, LATENCY_BUCKETS, type Metrics } from './metrics';
 export { createHttpService, readDrainOptions, type DrainOptions, type HttpService, type Route, type ConditionalRoute, type RouteHandler } from './http/service';
 export { paginate, validateFirst, encodeCursor, decodeCursor, escapeRegex, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './pagination';
 export { onShutdown, exitOnStartupError } from './shutdown';

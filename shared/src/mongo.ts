@@ -6,6 +6,8 @@ export interface MongoOptions {
   appName: string;
   /** Called for every command the driver sends: feeds the per-command metrics. */
   onCommand?: (event: { commandName: string; collection: string | null; databaseName: string }) => void;
+  /** Called when a command completes, with the driver's own measure of its round trip: feeds the latency histogram. */
+  onCommandDone?: (event: { commandName: string; collection: string | null; durationMs: number; ok: boolean }) => void;
 }
 
 // Commands whose first argument is the collection name (find: "offerings", ...).
@@ -40,13 +42,26 @@ export function createMongoClient(uri: string, options: MongoOptions): MongoClie
     socketTimeoutMS: 30_000,
     maxPoolSize: 20,
     writeConcern: { w: 'majority' },
-    monitorCommands: options.onCommand !== undefined,
+    monitorCommands: options.onCommand !== undefined || options.onCommandDone !== undefined,
   });
-  if (options.onCommand) {
-    const onCommand = options.onCommand;
+  const { onCommand, onCommandDone } = options;
+  // Completion events do not carry the command, so the collection is noted when it starts.
+  const pending = new Map<number, string | null>();
+  if (onCommand || onCommandDone) {
     client.on('commandStarted', (event) => {
-      onCommand({ commandName: event.commandName, collection: collectionOf(event), databaseName: event.databaseName });
+      const collection = collectionOf(event);
+      if (onCommandDone) pending.set(event.requestId, collection);
+      onCommand?.({ commandName: event.commandName, collection, databaseName: event.databaseName });
     });
+  }
+  if (onCommandDone) {
+    const done = (ok: boolean) => (event: { requestId: number; commandName: string; duration: number }) => {
+      const collection = pending.get(event.requestId) ?? null;
+      pending.delete(event.requestId);
+      onCommandDone({ commandName: event.commandName, collection, durationMs: event.duration, ok });
+    };
+    client.on('commandSucceeded', done(true));
+    client.on('commandFailed', done(false));
   }
   return client;
 }

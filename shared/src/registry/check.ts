@@ -1,6 +1,7 @@
 import { composeSupergraph, CompositionError, type SubgraphSource } from './compose';
 import { diffSubgraphSchemas, InvalidSubgraphSchemaError, type SchemaChange } from './diff';
 import { schemaHash, type PublishedState, type SchemaRegistry, type SubgraphVersion } from './store';
+import { classifyRemovals, removedCoordinate, type FieldUsageStore, type SafeRemoval, type UsageIndex } from './usage';
 
 /**
  * The check a candidate subgraph schema must pass before it is published:
@@ -17,6 +18,8 @@ export interface SubgraphCheck {
   unchanged: boolean;
   breaking: SchemaChange[];
   dangerous: SchemaChange[];
+  /** Removed fields no client selected within the usage window (only with usage data): not breaking. */
+  safeRemovals: SafeRemoval[];
 }
 
 export interface CheckReport {
@@ -32,11 +35,15 @@ export interface CheckReport {
   hints: string[];
   /** No input or composition errors and no breaking changes. */
   passed: boolean;
+  /** The usage window removals were judged by, when the check had usage data. */
+  usage?: Pick<UsageIndex, 'windowDays' | 'recordingSince'>;
 }
 
 export interface CheckOptions {
   /** Treat breaking changes as warnings (the local `npm start` registry); composition errors still fail. */
   allowBreaking?: boolean;
+  /** Field usage of the coordinates the change removes: unused removals pass, used ones name their clients (see usage.ts). */
+  usage?: UsageIndex;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -76,6 +83,7 @@ export function checkAgainst(state: PublishedState, candidates: SubgraphSource[]
       unchanged: published !== undefined && published.hash === hash && published.url === candidate.url,
       breaking: [],
       dangerous: [],
+      safeRemovals: [],
     };
     if (published) {
       const { version, url, publisher, publishedAt } = published;
@@ -83,6 +91,11 @@ export function checkAgainst(state: PublishedState, candidates: SubgraphSource[]
       if (published.hash !== hash) {
         try {
           Object.assign(check, diffSubgraphSchemas(published.sdl, candidate.sdl));
+          if (options.usage) {
+            const { breaking, safe } = classifyRemovals(check.breaking, options.usage);
+            check.breaking = breaking;
+            check.safeRemovals = safe;
+          }
         } catch (error) {
           // An invalid candidate fails composition too, with the same message; nothing to diff.
           if (!(error instanceof InvalidSubgraphSchemaError)) throw error;
@@ -117,11 +130,33 @@ export function checkAgainst(state: PublishedState, candidates: SubgraphSource[]
     inputErrors,
     supergraphSdl,
     hints,
+    ...(options.usage ? { usage: { windowDays: options.usage.windowDays, recordingSince: options.usage.recordingSince } } : {}),
     passed: inputErrors.length === 0 && compositionErrors.length === 0 && (!breaking || options.allowBreaking === true),
   };
 }
 
-/** Checks candidates against what the registry publishes now. Writes nothing. */
-export async function checkSubgraphs(registry: SchemaRegistry, candidates: SubgraphSource[], options: CheckOptions = {}): Promise<CheckReport> {
-  return checkAgainst(await registry.publishedState(), candidates, options);
+/** Where a check finds field usage: the registry's store and the window (USAGE_WINDOW_DAYS). */
+export interface UsageSource {
+  store: FieldUsageStore;
+  windowDays: number;
+  now?: Date;
+}
+
+/**
+ * Checks candidates against what the registry publishes now. Writes
+ * nothing. With a usage source, the fields the candidates remove are looked
+ * up (one query) and judged by their use (see classifyRemovals).
+ */
+export async function checkSubgraphs(registry: SchemaRegistry, candidates: SubgraphSource[], options: CheckOptions & { usageSource?: UsageSource } = {}): Promise<CheckReport> {
+  const { usageSource, ...rest } = options;
+  const state = await registry.publishedState();
+  const report = checkAgainst(state, candidates, rest);
+  if (!usageSource) return report;
+  return checkAgainst(state, candidates, { ...rest, usage: await usageOfRemovals(report, usageSource) });
+}
+
+/** The usage of every field a report's candidates remove: what a publish passes as `usage` to be judged as the check was. */
+export async function usageOfRemovals(report: CheckReport, source: UsageSource): Promise<UsageIndex> {
+  const coordinates = [...new Set(report.subgraphs.flatMap((s) => [...s.breaking, ...s.safeRemovals].map(removedCoordinate).filter((c): c is string => c !== undefined)))];
+  return source.store.index(coordinates, source.windowDays, source.now);
 }

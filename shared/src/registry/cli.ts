@@ -6,10 +6,11 @@ import type { DomainDefinition } from '../domain/definition';
 import { ConfigError } from '../errors';
 import { createLogger } from '../logger';
 import { subgraphSdl } from '../subgraph/schema';
-import { checkSubgraphs, type CheckReport, type SubgraphCheck } from './check';
+import { checkSubgraphs, usageOfRemovals, type CheckReport, type SubgraphCheck, type UsageSource } from './check';
 import type { SubgraphSource } from './compose';
 import { openRegistry, readRegistryConfig } from './config';
 import { defaultPublisher, publishSubgraphs } from './publish';
+import { FieldUsageStore, readUsageConfig } from './usage';
 
 /**
  * `npm run schema:check -w subgraphs/<name>` and `npm run schema:publish -w
@@ -34,7 +35,8 @@ Options:
                        (coordinate with the graph's clients first)
   --help
 
-Registry: REGISTRY_MONGODB_URI (default MONGODB_URI, else the embedded database), REGISTRY_DATABASE (default qsmo_registry).`;
+Registry: REGISTRY_MONGODB_URI (default MONGODB_URI, else the embedded database), REGISTRY_DATABASE (default qsmo_registry).
+Field usage: a removed field no client selected in the last USAGE_WINDOW_DAYS (default 30) days is not breaking.`;
 
 export interface SchemaCliOptions {
   command: 'check' | 'publish';
@@ -110,6 +112,10 @@ export function formatCheckReport(report: CheckReport, options: { allowBreaking?
     }
   }
   for (const s of report.subgraphs) {
+    if (s.safeRemovals.length > 0) {
+      lines.push(`Removals no client uses, not breaking (${s.safeRemovals.length}):`);
+      for (const c of s.safeRemovals) lines.push(`  ✓ ${c.description}`);
+    }
     if (s.breaking.length > 0) {
       lines.push(`Breaking changes against ${s.name} v${s.base?.version} (${s.breaking.length}):`);
       for (const c of s.breaking) lines.push(`  ✗ ${c.description}`);
@@ -158,10 +164,12 @@ export function runSchemaCli(definition: DomainDefinition, argv: string[] = proc
   void (async () => {
     let options: SchemaCliOptions;
     let config;
+    let windowDays;
     try {
       options = parseSchemaCli(definition, argv);
       const env = new EnvReader();
       config = readRegistryConfig(env);
+      windowDays = readUsageConfig(env).windowDays;
       env.done();
     } catch (error) {
       if (error instanceof UsageError || error instanceof ConfigError) {
@@ -177,12 +185,15 @@ export function runSchemaCli(definition: DomainDefinition, argv: string[] = proc
     try {
       const { candidate } = options;
       process.stdout.write(`${options.command === 'check' ? 'Checking' : 'Publishing'} ${candidate.name} from ${shortPath(options.schemaPath)}, routing URL ${candidate.url}\n`);
+      const usageSource: UsageSource = { store: new FieldUsageStore(open.registry.db), windowDays };
       if (options.command === 'check') {
-        const report = await checkSubgraphs(open.registry, [candidate]);
+        const report = await checkSubgraphs(open.registry, [candidate], { usageSource });
         process.stdout.write(`${formatCheckReport(report)}\n`);
         code = report.passed ? 0 : 1;
       } else {
-        const result = await publishSubgraphs(open.registry, [candidate], { publisher: options.publisher, allowBreaking: options.allowBreaking });
+        // Removals are judged by usage as the check judges them.
+        const usage = await usageOfRemovals(await checkSubgraphs(open.registry, [candidate]), usageSource);
+        const result = await publishSubgraphs(open.registry, [candidate], { publisher: options.publisher, allowBreaking: options.allowBreaking, usage });
         process.stdout.write(`${formatCheckReport(result.report, options)}\n`);
         if (result.status === 'refused') {
           process.stdout.write('Nothing was recorded.\n');

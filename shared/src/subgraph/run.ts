@@ -7,7 +7,9 @@ import { readGatewaySignatureConfig, type GatewaySignatureConfig } from '../auth
 import { readDrainOptions, readMetricsAccess, type DrainOptions, type MetricsAccess } from '../http/service';
 import { readOperationLimits, subgraphLimits, type OperationLimits } from '../limits';
 import { createLogger } from '../logger';
-import { createMetrics } from '../metrics';
+import { createMetrics, mongoCommandHooks } from '../metrics';
+import { readObservabilityConfig, type ObservabilityConfig } from '../observability';
+import { startTelemetry } from '../telemetry';
 import { connectMongo, createMongoClient, DEFAULT_OPERATION_TIMEOUT_MS, servingDb } from '../mongo';
 import { exitOnStartupError, onShutdown } from '../shutdown';
 import { ReadModel, readReadModelConfig, type ReadModelConfig } from '../read-model';
@@ -18,6 +20,8 @@ export interface SubgraphConfig {
   host: string;
   databaseName: string;
   seed: SeedPolicy;
+  /** SEED_RESET: replace the team's edits with the reference catalog at start-up (recorded in the audit trail); otherwise edits are kept. */
+  seedReset: boolean;
   logLevel: ReturnType<EnvReader['logLevel']>;
   database: ReturnType<typeof readDatabaseConfig>;
   drain: DrainOptions;
@@ -29,6 +33,8 @@ export interface SubgraphConfig {
   metricsAccess: MetricsAccess;
   /** The exact in-process read model (READ_MODEL, on by default); undefined when off. */
   readModel: ReadModelConfig;
+  /** LOG_FORMAT and the OTel variables. */
+  observability: ObservabilityConfig;
 }
 
 export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPort' | 'defaultDatabase'>, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
@@ -38,6 +44,7 @@ export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPo
     host: reader.string('HOST', '0.0.0.0'),
     databaseName: reader.databaseName('MONGODB_DATABASE', definition.defaultDatabase),
     seed: reader.oneOf('SEED_ON_START', SEED_POLICIES, 'auto'),
+    seedReset: reader.boolean('SEED_RESET', false),
     logLevel: reader.logLevel(),
     database: readDatabaseConfig(reader),
     drain: readDrainOptions(reader),
@@ -46,6 +53,7 @@ export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPo
     gatewaySignature: readGatewaySignatureConfig(reader),
     metricsAccess: readMetricsAccess(reader),
     readModel: readReadModelConfig(reader),
+    observability: readObservabilityConfig(reader, env),
   };
   reader.done();
   return config;
@@ -61,27 +69,32 @@ export function runSubgraph(definition: DomainDefinition): void {
   let cleanup = async () => undefined as void;
   void (async () => {
     const config = readSubgraphConfig(definition);
+    // Spans recorded by the instrumentations the entry point preloaded are exported from here on (nothing runs when OTel is not configured).
+    const telemetry = startTelemetry(definition.serviceName);
     const database = await openDatabase(config.database, logger);
     cleanup = () => database.stop();
     const metrics = createMetrics(definition.serviceName);
     const client = createMongoClient(database.uri, {
       appName: definition.serviceName,
-      onCommand: ({ commandName, collection }) => metrics.mongoCommands.inc({ command: commandName, collection: collection ?? '' }),
+      ...mongoCommandHooks(metrics),
     });
     await connectMongo(client, logger, definition.serviceName);
     const db = client.db(config.databaseName);
-    await seedSubgraph(db, readSubgraphCatalog(definition.domain), config.seed, logger);
+    await seedSubgraph(db, readSubgraphCatalog(definition.domain), config.seed, logger, { onEdits: config.seedReset ? 'reset' : 'keep' });
     await ensureSubgraphIndexes(db);
     const serving = servingDb(client, config.databaseName, config.databaseTimeoutMs);
     const readModel = config.readModel ? new ReadModel(serving, { ...config.readModel, logger, registry: metrics.registry }) : undefined;
     await readModel?.start();
-    const server = createSubgraphServer({ definition, db: serving, logger: createLogger(definition.serviceName, config.logLevel), metrics, drain: config.drain, limits: config.limits,
+    const server = createSubgraphServer({ definition, db: serving, logger: createLogger(definition.serviceName, config.logLevel, config.observability.logFormat), metrics, drain: config.drain, limits: config.limits,
       gatewaySignature: config.gatewaySignature, metricsAccess: config.metricsAccess, readModel });
     onShutdown(logger, [
       async () => { await server.http.stop(); logger.info('drained: in-flight requests finished'); },
       async () => { readModel?.stop(); await client.close(); logger.info('database client closed'); },
+      async () => { await telemetry?.shutdown(); },
       () => database.stop(),
     ]);
+    // A change a crashed process left half-written is finished before anything is served.
+    await server.catalog.recover();
     const url = await server.http.listen(config.port, config.host);
     logger.info(`${definition.area} subgraph ready at ${url}`);
   })().catch(exitOnStartupError(logger, () => cleanup()));

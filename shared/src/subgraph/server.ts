@@ -9,6 +9,7 @@ import { applyFieldRules, RESTRICTED_FIELDS, type FieldRules } from '../auth/fie
 import { gatewaySignatureGuard, type GatewaySignatureConfig } from '../auth/gateway-signature';
 import { ANONYMOUS, type Identity } from '../auth/identity';
 import { createContext, graphCollections, type GraphContext } from '../context';
+import { CatalogStore, type WriteHooks } from '../domain/changes';
 import type { DomainDefinition } from '../domain/definition';
 import { ErrorCode } from '../errors';
 import { createHttpService, type DrainOptions, type HttpService, type MetricsAccess } from '../http/service';
@@ -16,6 +17,8 @@ import { createLogger, type Logger } from '../logger';
 import { DEFAULT_OPERATION_LIMITS, operationLimitRules, subgraphLimits, tokenLimitMessagePlugin, tokenLimitParseOptions, type OperationLimits } from '../limits';
 import { createMetrics, metricsPlugin, type Metrics } from '../metrics';
 import { pingDb } from '../mongo';
+import { headerClient, requestLogPlugin } from '../request-log';
+import { instrumentResolvers } from '../resolver-metrics';
 import type { ReadModel } from '../read-model';
 import { subgraphTypeDefs } from './schema';
 
@@ -40,12 +43,16 @@ export interface SubgraphServerDeps {
   hideSchemaDetails?: boolean;
   /** Answers repeated reads from memory, exactly (see read-model.ts); default: every read goes to the database. */
   readModel?: ReadModel;
+  /** Test seam of the catalog's writes: awaited between their steps (crash tests stop the process there). */
+  writeHooks?: WriteHooks;
 }
 
 export interface SubgraphServer {
   apollo: ApolloServer<GraphContext>;
   http: HttpService;
   metrics: Metrics;
+  /** The catalog's writer, for tools and tests that change the catalog as the mutations do. */
+  catalog: CatalogStore;
   /** A fresh per-request context, for in-process executeOperation tests; anonymous unless an identity is given. */
   context(identity?: Identity): GraphContext;
 }
@@ -79,7 +86,8 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
   const collections = deps.readModel ? deps.readModel.wrapAll(graphCollections(deps.db)) : graphCollections(deps.db);
   const limits = deps.limits ?? subgraphLimits(DEFAULT_OPERATION_LIMITS);
   const schema = applyFieldRules<GraphContext>(
-    buildSubgraphSchema([{ typeDefs: deps.typeDefs ?? subgraphTypeDefs(definition.entry), resolvers: definition.resolvers }]),
+    // Timed before the field rules wrap them, so a refused read is not counted as a resolver call.
+    instrumentResolvers(buildSubgraphSchema([{ typeDefs: deps.typeDefs ?? subgraphTypeDefs(definition.entry), resolvers: definition.resolvers }]), metrics),
     deps.restrictedFields ?? RESTRICTED_FIELDS,
     definition.domain,
   );
@@ -91,13 +99,16 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     stopOnTerminationSignals: false,
     formatError: formatSubgraphError(logger),
     // Inline (ftv1) traces only feed Apollo's hosted usage reporting, which this graph never sends.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), tokenLimitMessagePlugin()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), tokenLimitMessagePlugin(),
+      // One log line per request with the trace id the gateway propagated; the id also goes back in x-trace-id and error extensions.
+      requestLogPlugin<GraphContext>({ logger, clientOf: (r) => { const c = headerClient(r); return { ...c, name: c.name ?? r.contextValue.identity.subject ?? undefined }; } })],
     // The same limits as the gateway's, with headroom for its fetches: a document sent here directly cannot exhaust the subgraph either.
     validationRules: operationLimitRules(limits),
     parseOptions: tokenLimitParseOptions(limits),
     hideSchemaDetailsFromClientErrors: deps.hideSchemaDetails ?? process.env.NODE_ENV === 'production',
   });
-  const context = (identity: Identity = ANONYMOUS) => createContext(collections, identity);
+  const catalog = new CatalogStore({ db: deps.db, readModel: deps.readModel, logger, hooks: deps.writeHooks });
+  const context = (identity: Identity = ANONYMOUS) => createContext(collections, identity, catalog);
   // The guard verifies the gateway's signature before the body is read; the context picks up what it found.
   const identities = new WeakMap<IncomingMessage, Identity>();
   const http = createHttpService({
@@ -110,5 +121,5 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     isReady: () => pingDb(deps.db),
     ...deps.drain,
   });
-  return { apollo, http, metrics, context };
+  return { apollo, http, metrics, catalog, context };
 }

@@ -1,0 +1,25 @@
+import { headerClient, requestLogPlugin } from '@qsmo/shared/request-log';
+import type { Logger } from '@qsmo/shared';
+import type { GatewayContext, GatewayPlugin } from '../plugin';
+
+/**
+ * One structured log line per client request (trace id, operation, client
+ * name and version, duration, outcome, error codes) and the trace id back
+ * to the client, in `x-trace-id` and in every error's `extensions.traceId`.
+ * The client is named by Apollo's client awareness headers, else by the
+ * token's subject; the token itself is never logged. List it after
+ * useTracing, whose trace id it reports.
+ */
+export function useRequestLog(options: { logger: Logger }): GatewayPlugin {
+  return {
+    name: 'request-log',
+    apolloPlugins: [requestLogPlugin<GatewayContext>({
+      logger: options.logger,
+      traceIdOf: (context) => context.traceId,
+      clientOf: (request) => {
+        const client = headerClient(request);
+        return { ...client, name: client.name ?? request.contextValue.identity?.subject ?? undefined };
+      },
+    })],
+  };
+}
