@@ -11,8 +11,10 @@ import { RegistrySupergraphManager, RegistrySupergraphManagerStopped } from './r
 import { resiliencePlugins, standardPlugins, useRoutes, useSupergraphVersion } from './plugins';
 import { useOperationLimits } from './plugins/operation-limits';
 import { useTrustedDocuments } from './plugins/trusted-documents';
+import { useDedupe } from './plugins/dedupe';
 import { createGatewayServer, type GatewayDeps } from './server';
 import { securityPlugins } from './plugins/security';
+import { useCatalogWrites } from './plugins/catalog-writes';
 import { readTrustedDocuments } from './trusted-documents';
 import { startTelemetry } from '@qsmo/shared/telemetry';
 import { FieldUsageStore } from '@qsmo/shared/registry/usage';
@@ -85,6 +87,8 @@ void (async () => {
     plugins: [
       // CORS, identity, rate limits and the signed identity for the subgraphs: first, so a refused request costs nothing more.
       ...securityPlugins(config.security),
+      // An anonymous mutation is 401 before planning; the subgraphs decide the role and the QSMO.
+      useCatalogWrites(),
       ...standardPlugins({ metrics }),
       // Trace context to the subgraphs, the trace id back to clients, one log line per request, per-subgraph call metrics, field usage.
       useTracing(),
@@ -93,6 +97,8 @@ void (async () => {
       ...(usage ? [useFieldUsage(usage)] : []),
       // Deadlines, retries, circuit breakers and connection caps of calls to subgraphs.
       ...resiliencePlugins({ ...config.resilience, metrics }),
+      // Identical subgraph queries in flight sent once; outermost, so the shared call has the resilience above.
+      useDedupe(),
       ...(supergraphStatus ? [useSupergraphVersion(supergraphStatus)] : []),
       ...(ideRoutes ? [useRoutes(ideRoutes, 'ide')] : []),
       // Operation limits and trusted documents: a document is refused before it is planned.

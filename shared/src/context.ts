@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { ANONYMOUS, type Identity } from './auth/identity';
+import type { CatalogStore } from './domain/changes';
 import { createDomainLoaders, domainCollections, type DomainCollections, type DomainLoaders } from './domain/data';
 import { referenceCollections, type ReferenceCollections } from './reference/documents';
 import { createReferenceLoaders, type ReferenceLoaders } from './reference/loaders';
@@ -10,6 +11,8 @@ export interface GraphContext {
   identity: Identity;
   collections: ReferenceCollections & DomainCollections;
   loaders: ReferenceLoaders & DomainLoaders;
+  /** The catalog's writer (audited, versioned, crash-safe; see domain/changes.ts): the only way the mutations write. */
+  catalog: CatalogStore;
 }
 
 export function graphCollections(db: Db): GraphContext['collections'] {
@@ -17,6 +20,6 @@ export function graphCollections(db: Db): GraphContext['collections'] {
 }
 
 /** Called once per request: loaders must never share a cache across requests. */
-export function createContext(collections: GraphContext['collections'], identity: Identity = ANONYMOUS): GraphContext {
-  return { identity, collections, loaders: { ...createReferenceLoaders(collections), ...createDomainLoaders(collections) } };
+export function createContext(collections: GraphContext['collections'], identity: Identity, catalog: CatalogStore): GraphContext {
+  return { identity, collections, loaders: { ...createReferenceLoaders(collections), ...createDomainLoaders(collections) }, catalog };
 }

@@ -5,6 +5,7 @@ import { createGatewayServer, type GatewayDeps, type GatewayServer } from '../..
 import { standardPlugins } from '../../gateway/src/plugins';
 import { useOperationLimits } from '../../gateway/src/plugins/operation-limits';
 import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
+import { DEFAULT_READ_MODEL, ReadModel } from '@qsmo/shared/read-model';
 import { SUBGRAPHS } from '../../gateway/src/subgraphs';
 import { openSeededDatabase, type TestDatabase } from './db';
 
@@ -48,13 +49,19 @@ export interface GraphOptions {
   gateway?: Omit<GatewayDeps, 'supergraph' | 'logger' | 'routes'>;
   /** Settings of every subgraph server (limits, hideSchemaDetails). */
   subgraph?: Omit<SubgraphServerDeps, 'definition' | 'db' | 'metrics'>;
+  /** Each subgraph answers reads from its read model, as in production (default: off, every read goes to the database). */
+  readModel?: boolean;
 }
 
 export async function startGraph(options: GraphOptions = {}): Promise<RunningGraph> {
   const subgraphs: Record<string, RunningSubgraph> = {};
+  const readModels: (ReadModel | undefined)[] = [];
   await Promise.all(DOMAINS.map(async ({ definition, createServer }) => {
     const database = await (options.openDatabase ?? openSeededDatabase)(definition);
-    const server = createServer({ ...options.subgraph, db: database.db, metrics: database.metrics });
+    const readModel = options.readModel ? new ReadModel(database.db, { ...DEFAULT_READ_MODEL, logger: createLogger(definition.serviceName, 'silent') }) : undefined;
+    await readModel?.start();
+    const server = createServer({ ...options.subgraph, db: database.db, metrics: database.metrics, readModel });
+    readModels.push(readModel);
     const url = await server.http.listen(0, '127.0.0.1');
     subgraphs[definition.serviceName] = { name: definition.serviceName, server, database, url };
   }));
@@ -77,6 +84,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<RunningGra
     subgraphs,
     async stop() {
       await gateway.http.stop();
+      for (const model of readModels) model?.stop();
       for (const s of Object.values(subgraphs)) {
         await s.server.http.stop();
         await s.database.drop();

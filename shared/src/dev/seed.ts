@@ -1,7 +1,7 @@
 import { EnvReader } from '../config';
 import { openDatabase, readDatabaseConfig } from '../database';
 import { readSubgraphCatalog } from '../domain/catalog';
-import { seedSubgraph } from '../domain/seed';
+import { EditsPresent, seedSubgraph } from '../domain/seed';
 import { createLogger } from '../logger';
 import { connectMongo, createMongoClient } from '../mongo';
 import { exitOnStartupError } from '../shutdown';
@@ -9,22 +9,31 @@ import { defaultDatabaseOf, envName, type QsmoDomain, type SubgraphEntry } from 
 
 /**
  * `npm run seed`: reloads the real catalog into each given subgraph's
- * database, whatever it holds now. Database names follow the same
- * <SERVICE>_MONGODB_DATABASE / default rules as the services.
+ * database. A marketplace its team has edited is refused (exit 1, naming
+ * the edits) unless `--reset` or SEED_RESET=true asks to replace the edits.
+ * Database names follow the same <SERVICE>_MONGODB_DATABASE / default rules
+ * as the services.
  */
-export function runSeedCli(entries: readonly SubgraphEntry[]): void {
+export function runSeedCli(entries: readonly SubgraphEntry[], args: readonly string[] = process.argv.slice(2)): void {
   const logger = createLogger('seed');
   void (async () => {
     const env = new EnvReader();
     const dbConfig = readDatabaseConfig(env);
     const names = entries.map((e) => env.databaseName(envName(e.name, 'MONGODB_DATABASE'), defaultDatabaseOf(e)));
+    const reset = args.includes('--reset') || env.boolean('SEED_RESET', false);
     env.done();
     const database = await openDatabase(dbConfig, logger);
     const client = createMongoClient(database.uri, { appName: 'seed' });
     try {
       await connectMongo(client, logger, 'seed');
       for (const [i, entry] of entries.entries()) {
-        await seedSubgraph(client.db(names[i] as string), readSubgraphCatalog(entry.domain as QsmoDomain), 'always', logger);
+        try {
+          await seedSubgraph(client.db(names[i] as string), readSubgraphCatalog(entry.domain as QsmoDomain), 'always', logger, { onEdits: reset ? 'reset' : 'refuse' });
+        } catch (error) {
+          if (!(error instanceof EditsPresent)) throw error;
+          logger.error(error.message);
+          process.exitCode = 1;
+        }
       }
     } finally {
       await client.close();

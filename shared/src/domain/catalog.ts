@@ -35,6 +35,7 @@ export function readSubgraphCatalog(domain: QsmoDomain): SubgraphCatalog {
       sortKey: sortKeyOf(rest.name),
       capabilityPaths: [...new Set(rest.capabilityCodes.flatMap(capabilityPath))].sort(),
       customerCodes: [...new Set(customersOf.get(id) ?? [])].sort(),
+      version: 1,
     })),
     capabilities: readCapabilities(domain).map(({ code, ...rest }) => ({ _id: code, ...rest })),
     customerLinks: links.map((l) => ({ _id: customerLinkId(l.offeringId, l.agencyCode), ...l })),

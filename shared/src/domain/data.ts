@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { Collection, Db, Filter } from 'mongodb';
-import type { CapabilityRecord, OfferingCustomerRecord, OfferingRecord } from '../catalog/types';
+import type { CapabilityRecord, OfferingCustomerRecord, OfferingRecord, Verification } from '../catalog/types';
+import type { ChangeDoc } from './changes';
 import { byId, byIdLoader, bySortKeyThenId, groupLoader } from '../loaders';
 import type { CollectionIndexes } from '../seeding';
 import Loader from 'dataloader';
@@ -14,17 +15,25 @@ export type OfferingDoc = Omit<OfferingRecord, 'id'> & {
   capabilityPaths: string[];
   /** Agency codes of the listed customers, denormalized for the customer filter. */
   customerCodes: string[];
+  /** Optimistic concurrency: 1 when loaded or created, one more with each recorded change (absent on older data: 1). */
+  version?: number;
 };
 export type CapabilityDoc = Omit<CapabilityRecord, 'code'> & { _id: string };
-export type CustomerLinkDoc = OfferingCustomerRecord & { _id: string };
+export type CustomerLinkDoc = OfferingCustomerRecord & {
+  _id: string;
+  /** The verification an editor gave with the listing's last change; absent for the reference listings, graded from their sources. */
+  verification?: Verification;
+};
 
-export const DOMAIN_COLLECTIONS = { offerings: 'offerings', capabilities: 'capabilities', customerLinks: 'offering_customers' } as const;
+export const DOMAIN_COLLECTIONS = { offerings: 'offerings', capabilities: 'capabilities', customerLinks: 'offering_customers', changes: 'changes' } as const;
 
 export function domainCollections(db: Db) {
   return {
     offerings: db.collection<OfferingDoc>(DOMAIN_COLLECTIONS.offerings),
     capabilities: db.collection<CapabilityDoc>(DOMAIN_COLLECTIONS.capabilities),
     customerLinks: db.collection<CustomerLinkDoc>(DOMAIN_COLLECTIONS.customerLinks),
+    /** The audit trail: one insert-only record per change (see ./changes). */
+    changes: db.collection<ChangeDoc>(DOMAIN_COLLECTIONS.changes),
   };
 }
 export type DomainCollections = ReturnType<typeof domainCollections>;
@@ -78,6 +87,16 @@ export const DOMAIN_INDEXES: CollectionIndexes[] = [
       { key: { [STATED_FROM]: 1 }, name: 'statedFrom' },
       { key: { offeringId: 1, [STATED_FROM]: 1 }, name: 'offeringId_statedFrom' },
       { key: { agencyCode: 1, [STATED_FROM]: 1 }, name: 'agencyCode_statedFrom' },
+    ],
+  },
+  {
+    collection: DOMAIN_COLLECTIONS.changes,
+    indexes: [
+      // An offering's history and its latest version; pending changes by offering; the feed in commit order; retries by key.
+      { key: { offeringId: 1, version: 1 }, name: 'offeringId_version' },
+      { key: { state: 1, offeringId: 1 }, name: 'state_offeringId' },
+      { key: { at: 1, _id: 1 }, name: 'at_id' },
+      { key: { idempotencyKey: 1 }, name: 'idempotencyKey' },
     ],
   },
 ];

@@ -7,6 +7,16 @@ export type { GraphContext } from '../context';
 export type { OfferingDoc, CapabilityDoc, CustomerLinkDoc } from '../domain/data';
 export type { AgencyDoc, ProviderDoc, QsmoDoc } from '../reference/documents';
 export type { Connection } from '../pagination';
+export type { ChangeDoc } from '../domain/changes';
+import type { ChangeDoc, CatalogUserError } from '../domain/changes';
+import type { OfferingDoc } from '../domain/data';
+
+/** <Domain>OfferingPayload: the offering after a change, its audit record, or why it was refused. */
+export interface OfferingPayloadDoc {
+  offering: OfferingDoc | null;
+  change: ChangeDoc | null;
+  userErrors: CatalogUserError[];
+}
 
 /** The marketplace namespace (Query.<domain>) and its stats carry no data of their own. */
 export type MarketplaceRoot = Record<string, never>;

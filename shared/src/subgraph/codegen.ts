@@ -59,6 +59,9 @@ function mappers(e: SubgraphEntry, types: string): Record<string, string> {
     [`${P}CapabilityConnection`]: `${m('Connection')}<CapabilityDoc>`,
     [`Agency${P}`]: m('AgencyDomainParent'),
     [`Provider${P}`]: m('ProviderDomainParent'),
+    [`${P}Change`]: m('ChangeDoc'),
+    [`${P}ChangeConnection`]: `${m('Connection')}<ChangeDoc>`,
+    [`${P}OfferingPayload`]: m('OfferingPayloadDoc'),
   };
 }
 

@@ -9,6 +9,7 @@ import { applyFieldRules, RESTRICTED_FIELDS, type FieldRules } from '../auth/fie
 import { gatewaySignatureGuard, type GatewaySignatureConfig } from '../auth/gateway-signature';
 import { ANONYMOUS, type Identity } from '../auth/identity';
 import { createContext, graphCollections, type GraphContext } from '../context';
+import { CatalogStore, type WriteHooks } from '../domain/changes';
 import type { DomainDefinition } from '../domain/definition';
 import { ErrorCode } from '../errors';
 import { createHttpService, type DrainOptions, type HttpService, type MetricsAccess } from '../http/service';
@@ -42,12 +43,16 @@ export interface SubgraphServerDeps {
   hideSchemaDetails?: boolean;
   /** Answers repeated reads from memory, exactly (see read-model.ts); default: every read goes to the database. */
   readModel?: ReadModel;
+  /** Test seam of the catalog's writes: awaited between their steps (crash tests stop the process there). */
+  writeHooks?: WriteHooks;
 }
 
 export interface SubgraphServer {
   apollo: ApolloServer<GraphContext>;
   http: HttpService;
   metrics: Metrics;
+  /** The catalog's writer, for tools and tests that change the catalog as the mutations do. */
+  catalog: CatalogStore;
   /** A fresh per-request context, for in-process executeOperation tests; anonymous unless an identity is given. */
   context(identity?: Identity): GraphContext;
 }
@@ -102,7 +107,8 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     parseOptions: tokenLimitParseOptions(limits),
     hideSchemaDetailsFromClientErrors: deps.hideSchemaDetails ?? process.env.NODE_ENV === 'production',
   });
-  const context = (identity: Identity = ANONYMOUS) => createContext(collections, identity);
+  const catalog = new CatalogStore({ db: deps.db, readModel: deps.readModel, logger, hooks: deps.writeHooks });
+  const context = (identity: Identity = ANONYMOUS) => createContext(collections, identity, catalog);
   // The guard verifies the gateway's signature before the body is read; the context picks up what it found.
   const identities = new WeakMap<IncomingMessage, Identity>();
   const http = createHttpService({
@@ -115,5 +121,5 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     isReady: () => pingDb(deps.db),
     ...deps.drain,
   });
-  return { apollo, http, metrics, context };
+  return { apollo, http, metrics, catalog, context };
 }

@@ -3,7 +3,7 @@
 // Do not edit: change the sources and regenerate.
 
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AgencyDoc, ProviderDoc, QsmoDoc, Connection, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, AgencyDomainParent, ProviderDomainParent, GraphContext } from '../types';
+import type { AgencyDoc, ProviderDoc, QsmoDoc, Connection, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, AgencyDomainParent, ProviderDomainParent, ChangeDoc, OfferingPayloadDoc, GraphContext } from '../types';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -34,6 +34,8 @@ export type Marketplace = {
   capabilities: MarketplaceCapabilityConnection;
   /** Totals of this marketplace for analysts, computed by the database. */
   stats: MarketplaceStats;
+  /** The audit trail of this marketplace, oldest first: every change recorded at or after `since`. Needs the role analyst or an editor of MARKETPLACE. */
+  changes: MarketplaceChangeConnection;
 };
 
 
@@ -61,6 +63,14 @@ export type MarketplaceCapabilityArgs = {
 export type MarketplaceCapabilitiesArgs = {
   level?: InputMaybe<CapabilityLevel>;
   parentCode?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** The Marketplace marketplace. */
+export type MarketplaceChangesArgs = {
+  since?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
 };
@@ -137,6 +147,10 @@ export type MarketplaceOffering = Offering & {
   notes?: Maybe<Scalars['String']['output']>;
   /** Where the listing comes from. */
   sources: Array<Source>;
+  /** The record's version: 1 when loaded or created, one more with each change. Name it when you update the offering. */
+  version: Scalars['Int']['output'];
+  /** Every recorded change of this offering, oldest first. Needs the role analyst or an editor of MARKETPLACE. */
+  history: Array<MarketplaceChange>;
 };
 
 
@@ -271,6 +285,287 @@ export type ProviderMarketplace = {
   offerings: Array<MarketplaceOffering>;
   /** Number of offerings it provides or partners on. */
   offeringCount: Scalars['Int']['output'];
+};
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Adds an offering to the Marketplace marketplace at version 1. */
+  createMarketplaceOffering: MarketplaceOfferingPayload;
+  /** Changes the given fields of an offering; fields left out keep their value, null clears an optional one. */
+  updateMarketplaceOffering: MarketplaceOfferingPayload;
+  /** Takes an offering and its customer listings off the marketplace; its history stays readable in the audit trail. */
+  retireMarketplaceOffering: MarketplaceOfferingPayload;
+  /** Sets the FIBF XXX entries an offering serves (replacing the list); every code must be in the FIBF standard. */
+  setMarketplaceOfferingCapabilities: MarketplaceOfferingPayload;
+  /** Lists an agency as a customer of an offering, with the source that states it. */
+  addMarketplaceCustomerListing: MarketplaceOfferingPayload;
+  /** Changes an existing customer listing (its date, the customer as stated), adding the sources that state the change. */
+  updateMarketplaceCustomerListing: MarketplaceOfferingPayload;
+  /** Removes an agency from an offering's customers; the audit trail keeps the listing as it was. */
+  removeMarketplaceCustomerListing: MarketplaceOfferingPayload;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationCreateMarketplaceOfferingArgs = {
+  input: CreateMarketplaceOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationUpdateMarketplaceOfferingArgs = {
+  input: UpdateMarketplaceOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationRetireMarketplaceOfferingArgs = {
+  input: RetireMarketplaceOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationSetMarketplaceOfferingCapabilitiesArgs = {
+  input: SetMarketplaceOfferingCapabilitiesInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationAddMarketplaceCustomerListingArgs = {
+  input: MarketplaceCustomerListingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationUpdateMarketplaceCustomerListingArgs = {
+  input: MarketplaceCustomerListingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationRemoveMarketplaceCustomerListingArgs = {
+  input: RemoveMarketplaceCustomerListingInput;
+};
+
+/** A source given with a change: every write names at least one. The record keeps every source that ever stated it. */
+export type CatalogSourceInput = {
+  /** Title or description of the source, e.g. the page's heading. */
+  title: Scalars['String']['input'];
+  /** Address of the source (http or https). */
+  url: Scalars['String']['input'];
+};
+
+/** What every change of a catalog record carries besides its own fields. */
+export type CatalogProvenanceInput = {
+  /** At least one source stating the change. */
+  sources: Array<CatalogSourceInput>;
+  /** How well the sources support the record after the change. */
+  verification: Verification;
+};
+
+/** Fields of a new Marketplace offering. */
+export type CreateMarketplaceOfferingInput = {
+  /** Stable slug, lower case with hyphens, starting xxx-. */
+  id: Scalars['ID']['input'];
+  /** Name of the service or product. */
+  name: Scalars['String']['input'];
+  /** Category as the marketplace lists it. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** The marketplace shelf. */
+  shelf: Shelf;
+  /** Id of the accountable provider; it must be in the reference data (maintained in shared/catalog by the graph's maintainers). */
+  providerId: Scalars['ID']['input'];
+  /** Ids of other providers delivering it. */
+  partnerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** FIBF XXX codes it serves. */
+  capabilityCodes?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Its website. */
+  website?: InputMaybe<Scalars['String']['input']>;
+  /** Launch date (YYYY-MM-DD), when a source gives one. */
+  launchedOn?: InputMaybe<Scalars['String']['input']>;
+  /** Curator notes. */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  /** The sources and verification of the new record. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Fields to change on a Marketplace offering; a field left out keeps its value. */
+export type UpdateMarketplaceOfferingInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the change was made from (`version` as read); a stale one is refused with the current version. */
+  version: Scalars['Int']['input'];
+  /** New name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New category; null clears it. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** New shelf. */
+  shelf?: InputMaybe<Shelf>;
+  /** New accountable provider (from the reference data). */
+  providerId?: InputMaybe<Scalars['ID']['input']>;
+  /** New list of partner provider ids. */
+  partnerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** New website; null clears it. */
+  website?: InputMaybe<Scalars['String']['input']>;
+  /** New launch date (YYYY-MM-DD); null clears it. */
+  launchedOn?: InputMaybe<Scalars['String']['input']>;
+  /** New curator notes; null clears them. */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  /** The sources stating the change and the verification after it. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Which Marketplace offering to retire. */
+export type RetireMarketplaceOfferingInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the decision was made from. */
+  version: Scalars['Int']['input'];
+  /** The sources stating that it is no longer offered. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The FIBF XXX entries a Marketplace offering serves. */
+export type SetMarketplaceOfferingCapabilitiesInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the change was made from. */
+  version: Scalars['Int']['input'];
+  /** The complete new list of FIBF codes (e.g. "XXX.010.010"); an empty list clears it. */
+  capabilityCodes: Array<Scalars['ID']['input']>;
+  /** The sources mapping the offering to these entries. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A customer listing of a Marketplace offering: an agency a source names as its customer. */
+export type MarketplaceCustomerListingInput = {
+  /** The offering's id. */
+  offeringId: Scalars['ID']['input'];
+  /** The offering's version the change was made from (a listing is part of its offering). */
+  version: Scalars['Int']['input'];
+  /** CGAC code of the customer agency, 3 digits as text. */
+  agencyCode: Scalars['ID']['input'];
+  /** The date the source gives, as written: YYYY-MM-DD, YYYY-MM, YYYY or FYYYYY; null when undated. */
+  asOf?: InputMaybe<Scalars['String']['input']>;
+  /** The customer exactly as the source writes it. */
+  customerAsStated?: InputMaybe<Scalars['String']['input']>;
+  /** The sources naming the relation, and how well they support it. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Which customer listing of a Marketplace offering to remove. */
+export type RemoveMarketplaceCustomerListingInput = {
+  /** The offering's id. */
+  offeringId: Scalars['ID']['input'];
+  /** The offering's version the change was made from. */
+  version: Scalars['Int']['input'];
+  /** CGAC code of the agency to remove. */
+  agencyCode: Scalars['ID']['input'];
+  /** The sources stating that the agency is no longer a customer. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of a change to a Marketplace offering. */
+export type MarketplaceOfferingPayload = {
+  __typename?: 'MarketplaceOfferingPayload';
+  /** The offering after the change (null when it was retired or the change was refused). */
+  offering?: Maybe<MarketplaceOffering>;
+  /** The audit record of the change; null when it was refused. */
+  change?: Maybe<MarketplaceChange>;
+  /** Why the change was refused; empty when it was made. */
+  userErrors: Array<CatalogUserError>;
+};
+
+/** Why a change was refused, and what to change. */
+export type CatalogUserError = {
+  __typename?: 'CatalogUserError';
+  /** Path of the input field at fault, e.g. ["input", "version"]. */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  /** What is wrong and what to do. */
+  message: Scalars['String']['output'];
+  /** Machine-readable reason. */
+  code: CatalogUserErrorCode;
+  /** STALE_VERSION only: the record's current version, to re-read and retry from. */
+  currentVersion?: Maybe<Scalars['Int']['output']>;
+};
+
+/** Reasons a change is refused. */
+export type CatalogUserErrorCode =
+  /** A field value is malformed or out of range. */
+  | 'INVALID'
+  /** The change carries no source, or a source without a title or an http(s) URL. */
+  | 'SOURCE_REQUIRED'
+  /** The record named does not exist. */
+  | 'NOT_FOUND'
+  /** The record already exists. */
+  | 'ALREADY_EXISTS'
+  /** The version given is not the current one: someone changed the record since it was read. */
+  | 'STALE_VERSION'
+  /** Another change to the record is being written right now; retry in a moment. */
+  | 'IN_PROGRESS'
+  /** The change names reference data (a provider, an agency) the graph does not have; reference data is maintained in shared/catalog by the graph's maintainers. */
+  | 'REFERENCE_DATA';
+
+/** One recorded change of the Marketplace catalog: who made it, when, through which mutation, and the record before and after. Never edited. */
+export type MarketplaceChange = {
+  __typename?: 'MarketplaceChange';
+  /** Unique id: the offering id and the version the change made, e.g. "xxx-example@2". */
+  id: Scalars['ID']['output'];
+  /** The offering changed. */
+  offeringId: Scalars['ID']['output'];
+  /** The offering's version after the change. */
+  version: Scalars['Int']['output'];
+  /** The mutation (or import) that made it, e.g. "updateMarketplaceOffering". */
+  mutation: Scalars['String']['output'];
+  /** The token subject of the editor who made it. */
+  actor: Scalars['String']['output'];
+  /** The token issuer of that editor. */
+  actorIssuer?: Maybe<Scalars['String']['output']>;
+  /** When it was recorded (ISO 8601, UTC). */
+  at: Scalars['String']['output'];
+  /** Names of the fields that differ between before and after. */
+  changedFields: Array<Scalars['String']['output']>;
+  /** The offering with its customer listings before the change, as JSON; null for a creation. */
+  before?: Maybe<Scalars['String']['output']>;
+  /** The offering with its customer listings after the change, as JSON; null for a retirement. */
+  after?: Maybe<Scalars['String']['output']>;
+  /** The sources the change was made on. */
+  sources: Array<Source>;
+  /** The verification the editor gave with the change. */
+  verification: Verification;
+};
+
+/** A page of Marketplace changes. */
+export type MarketplaceChangeConnection = {
+  __typename?: 'MarketplaceChangeConnection';
+  /** The changes of this page with their cursors. */
+  edges: Array<MarketplaceChangeEdge>;
+  /** Whether more pages follow. */
+  pageInfo: PageInfo;
+  /** Number of changes matching the arguments, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A Marketplace change with its cursor. */
+export type MarketplaceChangeEdge = {
+  __typename?: 'MarketplaceChangeEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The change. */
+  node: MarketplaceChange;
 };
 
 /** Whether a provider is a federal organisation or a commercial vendor. */
@@ -765,6 +1060,21 @@ export type ResolversTypes = {
   MarketplaceCapabilityEdge: ResolverTypeWrapper<Omit<MarketplaceCapabilityEdge, 'node'> & { node: ResolversTypes['MarketplaceCapability'] }>;
   AgencyMarketplace: ResolverTypeWrapper<AgencyDomainParent>;
   ProviderMarketplace: ResolverTypeWrapper<ProviderDomainParent>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  CatalogSourceInput: CatalogSourceInput;
+  CatalogProvenanceInput: CatalogProvenanceInput;
+  CreateMarketplaceOfferingInput: CreateMarketplaceOfferingInput;
+  UpdateMarketplaceOfferingInput: UpdateMarketplaceOfferingInput;
+  RetireMarketplaceOfferingInput: RetireMarketplaceOfferingInput;
+  SetMarketplaceOfferingCapabilitiesInput: SetMarketplaceOfferingCapabilitiesInput;
+  MarketplaceCustomerListingInput: MarketplaceCustomerListingInput;
+  RemoveMarketplaceCustomerListingInput: RemoveMarketplaceCustomerListingInput;
+  MarketplaceOfferingPayload: ResolverTypeWrapper<OfferingPayloadDoc>;
+  CatalogUserError: ResolverTypeWrapper<CatalogUserError>;
+  CatalogUserErrorCode: CatalogUserErrorCode;
+  MarketplaceChange: ResolverTypeWrapper<ChangeDoc>;
+  MarketplaceChangeConnection: ResolverTypeWrapper<Connection<ChangeDoc>>;
+  MarketplaceChangeEdge: ResolverTypeWrapper<Omit<MarketplaceChangeEdge, 'node'> & { node: ResolversTypes['MarketplaceChange'] }>;
   Sector: Sector;
   Shelf: Shelf;
   Verification: Verification;
@@ -811,6 +1121,20 @@ export type ResolversParentTypes = {
   MarketplaceCapabilityEdge: Omit<MarketplaceCapabilityEdge, 'node'> & { node: ResolversParentTypes['MarketplaceCapability'] };
   AgencyMarketplace: AgencyDomainParent;
   ProviderMarketplace: ProviderDomainParent;
+  Mutation: Record<PropertyKey, never>;
+  CatalogSourceInput: CatalogSourceInput;
+  CatalogProvenanceInput: CatalogProvenanceInput;
+  CreateMarketplaceOfferingInput: CreateMarketplaceOfferingInput;
+  UpdateMarketplaceOfferingInput: UpdateMarketplaceOfferingInput;
+  RetireMarketplaceOfferingInput: RetireMarketplaceOfferingInput;
+  SetMarketplaceOfferingCapabilitiesInput: SetMarketplaceOfferingCapabilitiesInput;
+  MarketplaceCustomerListingInput: MarketplaceCustomerListingInput;
+  RemoveMarketplaceCustomerListingInput: RemoveMarketplaceCustomerListingInput;
+  MarketplaceOfferingPayload: OfferingPayloadDoc;
+  CatalogUserError: CatalogUserError;
+  MarketplaceChange: ChangeDoc;
+  MarketplaceChangeConnection: Connection<ChangeDoc>;
+  MarketplaceChangeEdge: Omit<MarketplaceChangeEdge, 'node'> & { node: ResolversParentTypes['MarketplaceChange'] };
   StatedOn: StatedOn;
   Source: Source;
   PageInfo: PageInfo;
@@ -860,6 +1184,7 @@ export type MarketplaceResolvers<ContextType = GraphContext, ParentType extends 
   capability?: Resolver<Maybe<ResolversTypes['MarketplaceCapability']>, ParentType, ContextType, RequireFields<MarketplaceCapabilityArgs, 'code'>>;
   capabilities?: Resolver<ResolversTypes['MarketplaceCapabilityConnection'], ParentType, ContextType, RequireFields<MarketplaceCapabilitiesArgs, 'first'>>;
   stats?: Resolver<ResolversTypes['MarketplaceStats'], ParentType, ContextType>;
+  changes?: Resolver<ResolversTypes['MarketplaceChangeConnection'], ParentType, ContextType, RequireFields<MarketplaceChangesArgs, 'first'>>;
 };
 
 export type MarketplaceStatsResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['MarketplaceStats'] = ResolversParentTypes['MarketplaceStats']> = {
@@ -890,6 +1215,8 @@ export type MarketplaceOfferingResolvers<ContextType = GraphContext, ParentType 
   verification?: Resolver<ResolversTypes['Verification'], ParentType, ContextType>;
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['MarketplaceChange']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -950,6 +1277,55 @@ export type AgencyMarketplaceResolvers<ContextType = GraphContext, ParentType ex
 export type ProviderMarketplaceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ProviderMarketplace'] = ResolversParentTypes['ProviderMarketplace']> = {
   offerings?: Resolver<Array<ResolversTypes['MarketplaceOffering']>, ParentType, ContextType>;
   offeringCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createMarketplaceOffering?: Resolver<ResolversTypes['MarketplaceOfferingPayload'], ParentType, ContextType, RequireFields<MutationCreateMarketplaceOfferingArgs, 'input'>>;
+  updateMarketplaceOffering?: Resolver<ResolversTypes['MarketplaceOfferingPayload'], ParentType, ContextType, RequireFields<MutationUpdateMarketplaceOfferingArgs, 'input'>>;
+  retireMarketplaceOffering?: Resolver<ResolversTypes['MarketplaceOfferingPayload'], ParentType, ContextType, RequireFields<MutationRetireMarketplaceOfferingArgs, 'input'>>;
+  setMarketplaceOfferingCapabilities?: Resolver<ResolversTypes['MarketplaceOfferingPayload'], ParentType, ContextType, RequireFields<MutationSetMarketplaceOfferingCapabilitiesArgs, 'input'>>;
+  addMarketplaceCustomerListing?: Resolver<ResolversTypes['MarketplaceOfferingPayload'], ParentType, ContextType, RequireFields<MutationAddMarketplaceCustomerListingArgs, 'input'>>;
+  updateMarketplaceCustomerListing?: Resolver<ResolversTypes['MarketplaceOfferingPayload'], ParentType, ContextType, RequireFields<MutationUpdateMarketplaceCustomerListingArgs, 'input'>>;
+  removeMarketplaceCustomerListing?: Resolver<ResolversTypes['MarketplaceOfferingPayload'], ParentType, ContextType, RequireFields<MutationRemoveMarketplaceCustomerListingArgs, 'input'>>;
+};
+
+export type MarketplaceOfferingPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['MarketplaceOfferingPayload'] = ResolversParentTypes['MarketplaceOfferingPayload']> = {
+  offering?: Resolver<Maybe<ResolversTypes['MarketplaceOffering']>, ParentType, ContextType>;
+  change?: Resolver<Maybe<ResolversTypes['MarketplaceChange']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['CatalogUserError']>, ParentType, ContextType>;
+};
+
+export type CatalogUserErrorResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CatalogUserError'] = ResolversParentTypes['CatalogUserError']> = {
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['CatalogUserErrorCode'], ParentType, ContextType>;
+  currentVersion?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type MarketplaceChangeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['MarketplaceChange'] = ResolversParentTypes['MarketplaceChange']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  offeringId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mutation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorIssuer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changedFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  before?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  after?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  verification?: Resolver<ResolversTypes['Verification'], ParentType, ContextType>;
+};
+
+export type MarketplaceChangeConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['MarketplaceChangeConnection'] = ResolversParentTypes['MarketplaceChangeConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['MarketplaceChangeEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MarketplaceChangeEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['MarketplaceChangeEdge'] = ResolversParentTypes['MarketplaceChangeEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['MarketplaceChange'], ParentType, ContextType>;
 };
 
 export type StatedOnResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['StatedOn'] = ResolversParentTypes['StatedOn']> = {
@@ -1083,6 +1459,12 @@ export type Resolvers<ContextType = GraphContext> = {
   MarketplaceCapabilityEdge?: MarketplaceCapabilityEdgeResolvers<ContextType>;
   AgencyMarketplace?: AgencyMarketplaceResolvers<ContextType>;
   ProviderMarketplace?: ProviderMarketplaceResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  MarketplaceOfferingPayload?: MarketplaceOfferingPayloadResolvers<ContextType>;
+  CatalogUserError?: CatalogUserErrorResolvers<ContextType>;
+  MarketplaceChange?: MarketplaceChangeResolvers<ContextType>;
+  MarketplaceChangeConnection?: MarketplaceChangeConnectionResolvers<ContextType>;
+  MarketplaceChangeEdge?: MarketplaceChangeEdgeResolvers<ContextType>;
   StatedOn?: StatedOnResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

@@ -15,5 +15,6 @@ export const customerLinkResolvers = {
   },
   statedOn: (doc) => (doc.statedOn ? { value: doc.statedOn.value, precision: PRECISION[doc.statedOn.kind], from: doc.statedOn.from, to: doc.statedOn.to } : null),
   caveat: (doc) => doc.caveat ?? null,
-  verification: (doc) => listingVerification(doc.sources),
+  // An editor's verification, given with the listing's last change, stands; the reference listings are graded from their sources.
+  verification: (doc) => doc.verification ?? listingVerification(doc.sources),
 } satisfies MarketplaceCustomerLinkResolvers;

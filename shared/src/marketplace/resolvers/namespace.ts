@@ -5,6 +5,18 @@ import { marketplaceRoot } from './entities';
 import { allOf, paginate, searchFilter, type PageArgs } from '../../pagination';
 import { agencyCode, fibfCode, slug } from '../../validation';
 import type { CapabilityDoc, OfferingDoc } from '../../domain/data';
+import type { ChangeDoc } from '../../domain/changes';
+import type { QsmoDomain } from '../../subgraphs';
+import { badUserInput, excerpt } from '../../errors';
+import { requireAuditReader } from './catalog-edits';
+
+/** A `since` instant of the audit trail: an ISO date or date-time, compared as UTC ISO text. */
+function changesSince(value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) throw badUserInput(`since "${excerpt(value)}" is not an ISO date or date-time: write e.g. "2026-01-31" or "2026-01-31T12:00:00Z".`, 'since');
+  return new Date(ms).toISOString();
+}
 
 export interface OfferingFilterInput {
   search?: string | null;
@@ -31,6 +43,7 @@ export function offeringFilter(input: OfferingFilterInput | null | undefined): F
 
 /** The marketplace namespace (Query.<domain>): its QSMO, offerings, FIBF entries and totals. */
 export function namespaceResolvers(entry: Pick<SubgraphEntry, 'domain' | 'offeringIdPrefix'>) {
+  const domain = entry.domain as QsmoDomain;
   const exampleId = `${entry.offeringIdPrefix}example`;
   return {
     qsmo: async (_, __, ctx) => {
@@ -51,5 +64,11 @@ export function namespaceResolvers(entry: Pick<SubgraphEntry, 'domain' | 'offeri
       return paginate(ctx.collections.capabilities, filter, { field: '_id' }, args);
     },
     stats: marketplaceRoot,
+    changes: (_, args, ctx) => {
+      requireAuditReader(ctx.identity, domain, 'changes');
+      const since = changesSince(args.since);
+      const filter = allOf<ChangeDoc>({ state: 'committed' }, since ? { at: { $gte: since } } : undefined);
+      return paginate(ctx.collections.changes, filter, { field: 'at' }, args);
+    },
   } satisfies MarketplaceResolvers;
 }

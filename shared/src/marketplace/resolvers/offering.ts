@@ -3,6 +3,8 @@ import type { CapabilityDoc } from '../../domain/data';
 import type { MarketplaceOfferingResolvers } from '../generated/resolvers-types';
 import { agencyCode, optionalIsoDay } from '../../validation';
 import { customerLinkId } from '../../domain/catalog';
+import { versionOf } from '../../domain/changes';
+import { requireAuditReader } from './catalog-edits';
 
 /** The fields every marketplace's <Domain>Offering resolves alike; a subgraph spreads them into its own. */
 export const offeringResolvers = {
@@ -22,6 +24,11 @@ export const offeringResolvers = {
     return (day === undefined ? ctx.loaders.customerLinksByOffering : ctx.loaders.customerLinksByOfferingSince(day)).load(doc._id);
   },
   customerLink: (doc, args, ctx) => ctx.loaders.customerLink.load(customerLinkId(doc._id, agencyCode(args.agencyCode, 'agencyCode'))),
+  version: (doc) => versionOf(doc),
+  history: (doc, _, ctx) => {
+    requireAuditReader(ctx.identity, doc.domain, 'history');
+    return ctx.collections.changes.find({ offeringId: doc._id, state: 'committed' }).sort({ version: 1 }).toArray();
+  },
 } satisfies MarketplaceOfferingResolvers;
 
 /** Keeps loaded documents, dropping misses; a loader error is rethrown, never hidden. */

@@ -3,7 +3,7 @@
 // Do not edit: change the sources and regenerate.
 
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AgencyDoc, ProviderDoc, QsmoDoc, Connection, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, AgencyDomainParent, ProviderDomainParent, GraphContext } from '@qsmo/shared/marketplace/types';
+import type { AgencyDoc, ProviderDoc, QsmoDoc, Connection, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, AgencyDomainParent, ProviderDomainParent, ChangeDoc, OfferingPayloadDoc, GraphContext } from '@qsmo/shared/marketplace/types';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -34,6 +34,8 @@ export type Cybersecurity = {
   capabilities: CybersecurityCapabilityConnection;
   /** Totals of this marketplace for analysts, computed by the database. */
   stats: CybersecurityStats;
+  /** The audit trail of this marketplace, oldest first: every change recorded at or after `since`. Needs the role analyst or an editor of CYBERSECURITY. */
+  changes: CybersecurityChangeConnection;
 };
 
 
@@ -61,6 +63,14 @@ export type CybersecurityCapabilityArgs = {
 export type CybersecurityCapabilitiesArgs = {
   level?: InputMaybe<CapabilityLevel>;
   parentCode?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** The Cybersecurity marketplace. */
+export type CybersecurityChangesArgs = {
+  since?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
 };
@@ -137,6 +147,10 @@ export type CybersecurityOffering = Offering & {
   notes?: Maybe<Scalars['String']['output']>;
   /** Where the listing comes from. */
   sources: Array<Source>;
+  /** The record's version: 1 when loaded or created, one more with each change. Name it when you update the offering. */
+  version: Scalars['Int']['output'];
+  /** Every recorded change of this offering, oldest first. Needs the role analyst or an editor of CYBERSECURITY. */
+  history: Array<CybersecurityChange>;
 };
 
 
@@ -273,6 +287,287 @@ export type ProviderCybersecurity = {
   offerings: Array<CybersecurityOffering>;
   /** Number of offerings it provides or partners on. */
   offeringCount: Scalars['Int']['output'];
+};
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Adds an offering to the Cybersecurity marketplace at version 1. */
+  createCybersecurityOffering: CybersecurityOfferingPayload;
+  /** Changes the given fields of an offering; fields left out keep their value, null clears an optional one. */
+  updateCybersecurityOffering: CybersecurityOfferingPayload;
+  /** Takes an offering and its customer listings off the marketplace; its history stays readable in the audit trail. */
+  retireCybersecurityOffering: CybersecurityOfferingPayload;
+  /** Sets the FIBF CYB entries an offering serves (replacing the list); every code must be in the FIBF Cybersecurity (CYB) standard: Security Operations Center and Coordinated Vulnerability Disclosure. */
+  setCybersecurityOfferingCapabilities: CybersecurityOfferingPayload;
+  /** Lists an agency as a customer of an offering, with the source that states it. */
+  addCybersecurityCustomerListing: CybersecurityOfferingPayload;
+  /** Changes an existing customer listing (its date, the customer as stated), adding the sources that state the change. */
+  updateCybersecurityCustomerListing: CybersecurityOfferingPayload;
+  /** Removes an agency from an offering's customers; the audit trail keeps the listing as it was. */
+  removeCybersecurityCustomerListing: CybersecurityOfferingPayload;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationCreateCybersecurityOfferingArgs = {
+  input: CreateCybersecurityOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationUpdateCybersecurityOfferingArgs = {
+  input: UpdateCybersecurityOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationRetireCybersecurityOfferingArgs = {
+  input: RetireCybersecurityOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationSetCybersecurityOfferingCapabilitiesArgs = {
+  input: SetCybersecurityOfferingCapabilitiesInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationAddCybersecurityCustomerListingArgs = {
+  input: CybersecurityCustomerListingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationUpdateCybersecurityCustomerListingArgs = {
+  input: CybersecurityCustomerListingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationRemoveCybersecurityCustomerListingArgs = {
+  input: RemoveCybersecurityCustomerListingInput;
+};
+
+/** A source given with a change: every write names at least one. The record keeps every source that ever stated it. */
+export type CatalogSourceInput = {
+  /** Title or description of the source, e.g. the page's heading. */
+  title: Scalars['String']['input'];
+  /** Address of the source (http or https). */
+  url: Scalars['String']['input'];
+};
+
+/** What every change of a catalog record carries besides its own fields. */
+export type CatalogProvenanceInput = {
+  /** At least one source stating the change. */
+  sources: Array<CatalogSourceInput>;
+  /** How well the sources support the record after the change. */
+  verification: Verification;
+};
+
+/** Fields of a new Cybersecurity offering. */
+export type CreateCybersecurityOfferingInput = {
+  /** Stable slug, lower case with hyphens, starting cyb-. */
+  id: Scalars['ID']['input'];
+  /** Name of the service or product. */
+  name: Scalars['String']['input'];
+  /** Category as the marketplace lists it. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** The marketplace shelf. */
+  shelf: Shelf;
+  /** Id of the accountable provider; it must be in the reference data (maintained in shared/catalog by the graph's maintainers). */
+  providerId: Scalars['ID']['input'];
+  /** Ids of other providers delivering it. */
+  partnerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** FIBF CYB codes it serves. */
+  capabilityCodes?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Its website. */
+  website?: InputMaybe<Scalars['String']['input']>;
+  /** Launch date (YYYY-MM-DD), when a source gives one. */
+  launchedOn?: InputMaybe<Scalars['String']['input']>;
+  /** Curator notes. */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  /** The sources and verification of the new record. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Fields to change on a Cybersecurity offering; a field left out keeps its value. */
+export type UpdateCybersecurityOfferingInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the change was made from (`version` as read); a stale one is refused with the current version. */
+  version: Scalars['Int']['input'];
+  /** New name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New category; null clears it. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** New shelf. */
+  shelf?: InputMaybe<Shelf>;
+  /** New accountable provider (from the reference data). */
+  providerId?: InputMaybe<Scalars['ID']['input']>;
+  /** New list of partner provider ids. */
+  partnerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** New website; null clears it. */
+  website?: InputMaybe<Scalars['String']['input']>;
+  /** New launch date (YYYY-MM-DD); null clears it. */
+  launchedOn?: InputMaybe<Scalars['String']['input']>;
+  /** New curator notes; null clears them. */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  /** The sources stating the change and the verification after it. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Which Cybersecurity offering to retire. */
+export type RetireCybersecurityOfferingInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the decision was made from. */
+  version: Scalars['Int']['input'];
+  /** The sources stating that it is no longer offered. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The FIBF CYB entries a Cybersecurity offering serves. */
+export type SetCybersecurityOfferingCapabilitiesInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the change was made from. */
+  version: Scalars['Int']['input'];
+  /** The complete new list of FIBF codes (e.g. "CYB.060.030"); an empty list clears it. */
+  capabilityCodes: Array<Scalars['ID']['input']>;
+  /** The sources mapping the offering to these entries. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A customer listing of a Cybersecurity offering: an agency a source names as its customer. */
+export type CybersecurityCustomerListingInput = {
+  /** The offering's id. */
+  offeringId: Scalars['ID']['input'];
+  /** The offering's version the change was made from (a listing is part of its offering). */
+  version: Scalars['Int']['input'];
+  /** CGAC code of the customer agency, 3 digits as text. */
+  agencyCode: Scalars['ID']['input'];
+  /** The date the source gives, as written: YYYY-MM-DD, YYYY-MM, YYYY or FYYYYY; null when undated. */
+  asOf?: InputMaybe<Scalars['String']['input']>;
+  /** The customer exactly as the source writes it. */
+  customerAsStated?: InputMaybe<Scalars['String']['input']>;
+  /** The sources naming the relation, and how well they support it. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Which customer listing of a Cybersecurity offering to remove. */
+export type RemoveCybersecurityCustomerListingInput = {
+  /** The offering's id. */
+  offeringId: Scalars['ID']['input'];
+  /** The offering's version the change was made from. */
+  version: Scalars['Int']['input'];
+  /** CGAC code of the agency to remove. */
+  agencyCode: Scalars['ID']['input'];
+  /** The sources stating that the agency is no longer a customer. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of a change to a Cybersecurity offering. */
+export type CybersecurityOfferingPayload = {
+  __typename?: 'CybersecurityOfferingPayload';
+  /** The offering after the change (null when it was retired or the change was refused). */
+  offering?: Maybe<CybersecurityOffering>;
+  /** The audit record of the change; null when it was refused. */
+  change?: Maybe<CybersecurityChange>;
+  /** Why the change was refused; empty when it was made. */
+  userErrors: Array<CatalogUserError>;
+};
+
+/** Why a change was refused, and what to change. */
+export type CatalogUserError = {
+  __typename?: 'CatalogUserError';
+  /** Path of the input field at fault, e.g. ["input", "version"]. */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  /** What is wrong and what to do. */
+  message: Scalars['String']['output'];
+  /** Machine-readable reason. */
+  code: CatalogUserErrorCode;
+  /** STALE_VERSION only: the record's current version, to re-read and retry from. */
+  currentVersion?: Maybe<Scalars['Int']['output']>;
+};
+
+/** Reasons a change is refused. */
+export type CatalogUserErrorCode =
+  /** A field value is malformed or out of range. */
+  | 'INVALID'
+  /** The change carries no source, or a source without a title or an http(s) URL. */
+  | 'SOURCE_REQUIRED'
+  /** The record named does not exist. */
+  | 'NOT_FOUND'
+  /** The record already exists. */
+  | 'ALREADY_EXISTS'
+  /** The version given is not the current one: someone changed the record since it was read. */
+  | 'STALE_VERSION'
+  /** Another change to the record is being written right now; retry in a moment. */
+  | 'IN_PROGRESS'
+  /** The change names reference data (a provider, an agency) the graph does not have; reference data is maintained in shared/catalog by the graph's maintainers. */
+  | 'REFERENCE_DATA';
+
+/** One recorded change of the Cybersecurity catalog: who made it, when, through which mutation, and the record before and after. Never edited. */
+export type CybersecurityChange = {
+  __typename?: 'CybersecurityChange';
+  /** Unique id: the offering id and the version the change made, e.g. "cyb-example@2". */
+  id: Scalars['ID']['output'];
+  /** The offering changed. */
+  offeringId: Scalars['ID']['output'];
+  /** The offering's version after the change. */
+  version: Scalars['Int']['output'];
+  /** The mutation (or import) that made it, e.g. "updateCybersecurityOffering". */
+  mutation: Scalars['String']['output'];
+  /** The token subject of the editor who made it. */
+  actor: Scalars['String']['output'];
+  /** The token issuer of that editor. */
+  actorIssuer?: Maybe<Scalars['String']['output']>;
+  /** When it was recorded (ISO 8601, UTC). */
+  at: Scalars['String']['output'];
+  /** Names of the fields that differ between before and after. */
+  changedFields: Array<Scalars['String']['output']>;
+  /** The offering with its customer listings before the change, as JSON; null for a creation. */
+  before?: Maybe<Scalars['String']['output']>;
+  /** The offering with its customer listings after the change, as JSON; null for a retirement. */
+  after?: Maybe<Scalars['String']['output']>;
+  /** The sources the change was made on. */
+  sources: Array<Source>;
+  /** The verification the editor gave with the change. */
+  verification: Verification;
+};
+
+/** A page of Cybersecurity changes. */
+export type CybersecurityChangeConnection = {
+  __typename?: 'CybersecurityChangeConnection';
+  /** The changes of this page with their cursors. */
+  edges: Array<CybersecurityChangeEdge>;
+  /** Whether more pages follow. */
+  pageInfo: PageInfo;
+  /** Number of changes matching the arguments, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A Cybersecurity change with its cursor. */
+export type CybersecurityChangeEdge = {
+  __typename?: 'CybersecurityChangeEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The change. */
+  node: CybersecurityChange;
 };
 
 /** Whether a provider is a federal organisation or a commercial vendor. */
@@ -767,6 +1062,21 @@ export type ResolversTypes = {
   CybersecurityCapabilityEdge: ResolverTypeWrapper<Omit<CybersecurityCapabilityEdge, 'node'> & { node: ResolversTypes['CybersecurityCapability'] }>;
   AgencyCybersecurity: ResolverTypeWrapper<AgencyDomainParent>;
   ProviderCybersecurity: ResolverTypeWrapper<ProviderDomainParent>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  CatalogSourceInput: CatalogSourceInput;
+  CatalogProvenanceInput: CatalogProvenanceInput;
+  CreateCybersecurityOfferingInput: CreateCybersecurityOfferingInput;
+  UpdateCybersecurityOfferingInput: UpdateCybersecurityOfferingInput;
+  RetireCybersecurityOfferingInput: RetireCybersecurityOfferingInput;
+  SetCybersecurityOfferingCapabilitiesInput: SetCybersecurityOfferingCapabilitiesInput;
+  CybersecurityCustomerListingInput: CybersecurityCustomerListingInput;
+  RemoveCybersecurityCustomerListingInput: RemoveCybersecurityCustomerListingInput;
+  CybersecurityOfferingPayload: ResolverTypeWrapper<OfferingPayloadDoc>;
+  CatalogUserError: ResolverTypeWrapper<CatalogUserError>;
+  CatalogUserErrorCode: CatalogUserErrorCode;
+  CybersecurityChange: ResolverTypeWrapper<ChangeDoc>;
+  CybersecurityChangeConnection: ResolverTypeWrapper<Connection<ChangeDoc>>;
+  CybersecurityChangeEdge: ResolverTypeWrapper<Omit<CybersecurityChangeEdge, 'node'> & { node: ResolversTypes['CybersecurityChange'] }>;
   Sector: Sector;
   Shelf: Shelf;
   Verification: Verification;
@@ -813,6 +1123,20 @@ export type ResolversParentTypes = {
   CybersecurityCapabilityEdge: Omit<CybersecurityCapabilityEdge, 'node'> & { node: ResolversParentTypes['CybersecurityCapability'] };
   AgencyCybersecurity: AgencyDomainParent;
   ProviderCybersecurity: ProviderDomainParent;
+  Mutation: Record<PropertyKey, never>;
+  CatalogSourceInput: CatalogSourceInput;
+  CatalogProvenanceInput: CatalogProvenanceInput;
+  CreateCybersecurityOfferingInput: CreateCybersecurityOfferingInput;
+  UpdateCybersecurityOfferingInput: UpdateCybersecurityOfferingInput;
+  RetireCybersecurityOfferingInput: RetireCybersecurityOfferingInput;
+  SetCybersecurityOfferingCapabilitiesInput: SetCybersecurityOfferingCapabilitiesInput;
+  CybersecurityCustomerListingInput: CybersecurityCustomerListingInput;
+  RemoveCybersecurityCustomerListingInput: RemoveCybersecurityCustomerListingInput;
+  CybersecurityOfferingPayload: OfferingPayloadDoc;
+  CatalogUserError: CatalogUserError;
+  CybersecurityChange: ChangeDoc;
+  CybersecurityChangeConnection: Connection<ChangeDoc>;
+  CybersecurityChangeEdge: Omit<CybersecurityChangeEdge, 'node'> & { node: ResolversParentTypes['CybersecurityChange'] };
   StatedOn: StatedOn;
   Source: Source;
   PageInfo: PageInfo;
@@ -862,6 +1186,7 @@ export type CybersecurityResolvers<ContextType = GraphContext, ParentType extend
   capability?: Resolver<Maybe<ResolversTypes['CybersecurityCapability']>, ParentType, ContextType, RequireFields<CybersecurityCapabilityArgs, 'code'>>;
   capabilities?: Resolver<ResolversTypes['CybersecurityCapabilityConnection'], ParentType, ContextType, RequireFields<CybersecurityCapabilitiesArgs, 'first'>>;
   stats?: Resolver<ResolversTypes['CybersecurityStats'], ParentType, ContextType>;
+  changes?: Resolver<ResolversTypes['CybersecurityChangeConnection'], ParentType, ContextType, RequireFields<CybersecurityChangesArgs, 'first'>>;
 };
 
 export type CybersecurityStatsResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CybersecurityStats'] = ResolversParentTypes['CybersecurityStats']> = {
@@ -892,6 +1217,8 @@ export type CybersecurityOfferingResolvers<ContextType = GraphContext, ParentTyp
   verification?: Resolver<ResolversTypes['Verification'], ParentType, ContextType>;
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['CybersecurityChange']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -953,6 +1280,55 @@ export type AgencyCybersecurityResolvers<ContextType = GraphContext, ParentType 
 export type ProviderCybersecurityResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ProviderCybersecurity'] = ResolversParentTypes['ProviderCybersecurity']> = {
   offerings?: Resolver<Array<ResolversTypes['CybersecurityOffering']>, ParentType, ContextType>;
   offeringCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createCybersecurityOffering?: Resolver<ResolversTypes['CybersecurityOfferingPayload'], ParentType, ContextType, RequireFields<MutationCreateCybersecurityOfferingArgs, 'input'>>;
+  updateCybersecurityOffering?: Resolver<ResolversTypes['CybersecurityOfferingPayload'], ParentType, ContextType, RequireFields<MutationUpdateCybersecurityOfferingArgs, 'input'>>;
+  retireCybersecurityOffering?: Resolver<ResolversTypes['CybersecurityOfferingPayload'], ParentType, ContextType, RequireFields<MutationRetireCybersecurityOfferingArgs, 'input'>>;
+  setCybersecurityOfferingCapabilities?: Resolver<ResolversTypes['CybersecurityOfferingPayload'], ParentType, ContextType, RequireFields<MutationSetCybersecurityOfferingCapabilitiesArgs, 'input'>>;
+  addCybersecurityCustomerListing?: Resolver<ResolversTypes['CybersecurityOfferingPayload'], ParentType, ContextType, RequireFields<MutationAddCybersecurityCustomerListingArgs, 'input'>>;
+  updateCybersecurityCustomerListing?: Resolver<ResolversTypes['CybersecurityOfferingPayload'], ParentType, ContextType, RequireFields<MutationUpdateCybersecurityCustomerListingArgs, 'input'>>;
+  removeCybersecurityCustomerListing?: Resolver<ResolversTypes['CybersecurityOfferingPayload'], ParentType, ContextType, RequireFields<MutationRemoveCybersecurityCustomerListingArgs, 'input'>>;
+};
+
+export type CybersecurityOfferingPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CybersecurityOfferingPayload'] = ResolversParentTypes['CybersecurityOfferingPayload']> = {
+  offering?: Resolver<Maybe<ResolversTypes['CybersecurityOffering']>, ParentType, ContextType>;
+  change?: Resolver<Maybe<ResolversTypes['CybersecurityChange']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['CatalogUserError']>, ParentType, ContextType>;
+};
+
+export type CatalogUserErrorResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CatalogUserError'] = ResolversParentTypes['CatalogUserError']> = {
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['CatalogUserErrorCode'], ParentType, ContextType>;
+  currentVersion?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type CybersecurityChangeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CybersecurityChange'] = ResolversParentTypes['CybersecurityChange']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  offeringId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mutation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorIssuer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changedFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  before?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  after?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  verification?: Resolver<ResolversTypes['Verification'], ParentType, ContextType>;
+};
+
+export type CybersecurityChangeConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CybersecurityChangeConnection'] = ResolversParentTypes['CybersecurityChangeConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['CybersecurityChangeEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type CybersecurityChangeEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CybersecurityChangeEdge'] = ResolversParentTypes['CybersecurityChangeEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['CybersecurityChange'], ParentType, ContextType>;
 };
 
 export type StatedOnResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['StatedOn'] = ResolversParentTypes['StatedOn']> = {
@@ -1086,6 +1462,12 @@ export type Resolvers<ContextType = GraphContext> = {
   CybersecurityCapabilityEdge?: CybersecurityCapabilityEdgeResolvers<ContextType>;
   AgencyCybersecurity?: AgencyCybersecurityResolvers<ContextType>;
   ProviderCybersecurity?: ProviderCybersecurityResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  CybersecurityOfferingPayload?: CybersecurityOfferingPayloadResolvers<ContextType>;
+  CatalogUserError?: CatalogUserErrorResolvers<ContextType>;
+  CybersecurityChange?: CybersecurityChangeResolvers<ContextType>;
+  CybersecurityChangeConnection?: CybersecurityChangeConnectionResolvers<ContextType>;
+  CybersecurityChangeEdge?: CybersecurityChangeEdgeResolvers<ContextType>;
   StatedOn?: StatedOnResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

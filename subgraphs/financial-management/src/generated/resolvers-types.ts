@@ -3,7 +3,7 @@
 // Do not edit: change the sources and regenerate.
 
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AgencyDoc, ProviderDoc, QsmoDoc, Connection, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, AgencyDomainParent, ProviderDomainParent, GraphContext } from '@qsmo/shared/marketplace/types';
+import type { AgencyDoc, ProviderDoc, QsmoDoc, Connection, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, AgencyDomainParent, ProviderDomainParent, ChangeDoc, OfferingPayloadDoc, GraphContext } from '@qsmo/shared/marketplace/types';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -34,6 +34,8 @@ export type FinancialManagement = {
   capabilities: FinancialManagementCapabilityConnection;
   /** Totals of this marketplace for analysts, computed by the database. */
   stats: FinancialManagementStats;
+  /** The audit trail of this marketplace, oldest first: every change recorded at or after `since`. Needs the role analyst or an editor of FINANCIAL_MANAGEMENT. */
+  changes: FinancialManagementChangeConnection;
 };
 
 
@@ -61,6 +63,14 @@ export type FinancialManagementCapabilityArgs = {
 export type FinancialManagementCapabilitiesArgs = {
   level?: InputMaybe<CapabilityLevel>;
   parentCode?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** The Financial Management marketplace. */
+export type FinancialManagementChangesArgs = {
+  since?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
 };
@@ -137,6 +147,10 @@ export type FinancialManagementOffering = Offering & {
   notes?: Maybe<Scalars['String']['output']>;
   /** Where the listing comes from. */
   sources: Array<Source>;
+  /** The record's version: 1 when loaded or created, one more with each change. Name it when you update the offering. */
+  version: Scalars['Int']['output'];
+  /** Every recorded change of this offering, oldest first. Needs the role analyst or an editor of FINANCIAL_MANAGEMENT. */
+  history: Array<FinancialManagementChange>;
 };
 
 
@@ -271,6 +285,287 @@ export type ProviderFinancialManagement = {
   offerings: Array<FinancialManagementOffering>;
   /** Number of offerings it provides or partners on. */
   offeringCount: Scalars['Int']['output'];
+};
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Adds an offering to the Financial Management marketplace at version 1. */
+  createFinancialManagementOffering: FinancialManagementOfferingPayload;
+  /** Changes the given fields of an offering; fields left out keep their value, null clears an optional one. */
+  updateFinancialManagementOffering: FinancialManagementOfferingPayload;
+  /** Takes an offering and its customer listings off the marketplace; its history stays readable in the audit trail. */
+  retireFinancialManagementOffering: FinancialManagementOfferingPayload;
+  /** Sets the FIBF FFM entries an offering serves (replacing the list); every code must be in the FIBF Federal Financial Management (FFM) standard. */
+  setFinancialManagementOfferingCapabilities: FinancialManagementOfferingPayload;
+  /** Lists an agency as a customer of an offering, with the source that states it. */
+  addFinancialManagementCustomerListing: FinancialManagementOfferingPayload;
+  /** Changes an existing customer listing (its date, the customer as stated), adding the sources that state the change. */
+  updateFinancialManagementCustomerListing: FinancialManagementOfferingPayload;
+  /** Removes an agency from an offering's customers; the audit trail keeps the listing as it was. */
+  removeFinancialManagementCustomerListing: FinancialManagementOfferingPayload;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationCreateFinancialManagementOfferingArgs = {
+  input: CreateFinancialManagementOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationUpdateFinancialManagementOfferingArgs = {
+  input: UpdateFinancialManagementOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationRetireFinancialManagementOfferingArgs = {
+  input: RetireFinancialManagementOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationSetFinancialManagementOfferingCapabilitiesArgs = {
+  input: SetFinancialManagementOfferingCapabilitiesInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationAddFinancialManagementCustomerListingArgs = {
+  input: FinancialManagementCustomerListingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationUpdateFinancialManagementCustomerListingArgs = {
+  input: FinancialManagementCustomerListingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationRemoveFinancialManagementCustomerListingArgs = {
+  input: RemoveFinancialManagementCustomerListingInput;
+};
+
+/** A source given with a change: every write names at least one. The record keeps every source that ever stated it. */
+export type CatalogSourceInput = {
+  /** Title or description of the source, e.g. the page's heading. */
+  title: Scalars['String']['input'];
+  /** Address of the source (http or https). */
+  url: Scalars['String']['input'];
+};
+
+/** What every change of a catalog record carries besides its own fields. */
+export type CatalogProvenanceInput = {
+  /** At least one source stating the change. */
+  sources: Array<CatalogSourceInput>;
+  /** How well the sources support the record after the change. */
+  verification: Verification;
+};
+
+/** Fields of a new Financial Management offering. */
+export type CreateFinancialManagementOfferingInput = {
+  /** Stable slug, lower case with hyphens, starting fm-. */
+  id: Scalars['ID']['input'];
+  /** Name of the service or product. */
+  name: Scalars['String']['input'];
+  /** Category as the marketplace lists it. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** The marketplace shelf. */
+  shelf: Shelf;
+  /** Id of the accountable provider; it must be in the reference data (maintained in shared/catalog by the graph's maintainers). */
+  providerId: Scalars['ID']['input'];
+  /** Ids of other providers delivering it. */
+  partnerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** FIBF FFM codes it serves. */
+  capabilityCodes?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Its website. */
+  website?: InputMaybe<Scalars['String']['input']>;
+  /** Launch date (YYYY-MM-DD), when a source gives one. */
+  launchedOn?: InputMaybe<Scalars['String']['input']>;
+  /** Curator notes. */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  /** The sources and verification of the new record. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Fields to change on a Financial Management offering; a field left out keeps its value. */
+export type UpdateFinancialManagementOfferingInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the change was made from (`version` as read); a stale one is refused with the current version. */
+  version: Scalars['Int']['input'];
+  /** New name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New category; null clears it. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** New shelf. */
+  shelf?: InputMaybe<Shelf>;
+  /** New accountable provider (from the reference data). */
+  providerId?: InputMaybe<Scalars['ID']['input']>;
+  /** New list of partner provider ids. */
+  partnerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** New website; null clears it. */
+  website?: InputMaybe<Scalars['String']['input']>;
+  /** New launch date (YYYY-MM-DD); null clears it. */
+  launchedOn?: InputMaybe<Scalars['String']['input']>;
+  /** New curator notes; null clears them. */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  /** The sources stating the change and the verification after it. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Which Financial Management offering to retire. */
+export type RetireFinancialManagementOfferingInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the decision was made from. */
+  version: Scalars['Int']['input'];
+  /** The sources stating that it is no longer offered. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The FIBF FFM entries a Financial Management offering serves. */
+export type SetFinancialManagementOfferingCapabilitiesInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the change was made from. */
+  version: Scalars['Int']['input'];
+  /** The complete new list of FIBF codes (e.g. "FFM.030.070"); an empty list clears it. */
+  capabilityCodes: Array<Scalars['ID']['input']>;
+  /** The sources mapping the offering to these entries. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A customer listing of a Financial Management offering: an agency a source names as its customer. */
+export type FinancialManagementCustomerListingInput = {
+  /** The offering's id. */
+  offeringId: Scalars['ID']['input'];
+  /** The offering's version the change was made from (a listing is part of its offering). */
+  version: Scalars['Int']['input'];
+  /** CGAC code of the customer agency, 3 digits as text. */
+  agencyCode: Scalars['ID']['input'];
+  /** The date the source gives, as written: YYYY-MM-DD, YYYY-MM, YYYY or FYYYYY; null when undated. */
+  asOf?: InputMaybe<Scalars['String']['input']>;
+  /** The customer exactly as the source writes it. */
+  customerAsStated?: InputMaybe<Scalars['String']['input']>;
+  /** The sources naming the relation, and how well they support it. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Which customer listing of a Financial Management offering to remove. */
+export type RemoveFinancialManagementCustomerListingInput = {
+  /** The offering's id. */
+  offeringId: Scalars['ID']['input'];
+  /** The offering's version the change was made from. */
+  version: Scalars['Int']['input'];
+  /** CGAC code of the agency to remove. */
+  agencyCode: Scalars['ID']['input'];
+  /** The sources stating that the agency is no longer a customer. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of a change to a Financial Management offering. */
+export type FinancialManagementOfferingPayload = {
+  __typename?: 'FinancialManagementOfferingPayload';
+  /** The offering after the change (null when it was retired or the change was refused). */
+  offering?: Maybe<FinancialManagementOffering>;
+  /** The audit record of the change; null when it was refused. */
+  change?: Maybe<FinancialManagementChange>;
+  /** Why the change was refused; empty when it was made. */
+  userErrors: Array<CatalogUserError>;
+};
+
+/** Why a change was refused, and what to change. */
+export type CatalogUserError = {
+  __typename?: 'CatalogUserError';
+  /** Path of the input field at fault, e.g. ["input", "version"]. */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  /** What is wrong and what to do. */
+  message: Scalars['String']['output'];
+  /** Machine-readable reason. */
+  code: CatalogUserErrorCode;
+  /** STALE_VERSION only: the record's current version, to re-read and retry from. */
+  currentVersion?: Maybe<Scalars['Int']['output']>;
+};
+
+/** Reasons a change is refused. */
+export type CatalogUserErrorCode =
+  /** A field value is malformed or out of range. */
+  | 'INVALID'
+  /** The change carries no source, or a source without a title or an http(s) URL. */
+  | 'SOURCE_REQUIRED'
+  /** The record named does not exist. */
+  | 'NOT_FOUND'
+  /** The record already exists. */
+  | 'ALREADY_EXISTS'
+  /** The version given is not the current one: someone changed the record since it was read. */
+  | 'STALE_VERSION'
+  /** Another change to the record is being written right now; retry in a moment. */
+  | 'IN_PROGRESS'
+  /** The change names reference data (a provider, an agency) the graph does not have; reference data is maintained in shared/catalog by the graph's maintainers. */
+  | 'REFERENCE_DATA';
+
+/** One recorded change of the Financial Management catalog: who made it, when, through which mutation, and the record before and after. Never edited. */
+export type FinancialManagementChange = {
+  __typename?: 'FinancialManagementChange';
+  /** Unique id: the offering id and the version the change made, e.g. "fm-example@2". */
+  id: Scalars['ID']['output'];
+  /** The offering changed. */
+  offeringId: Scalars['ID']['output'];
+  /** The offering's version after the change. */
+  version: Scalars['Int']['output'];
+  /** The mutation (or import) that made it, e.g. "updateFinancialManagementOffering". */
+  mutation: Scalars['String']['output'];
+  /** The token subject of the editor who made it. */
+  actor: Scalars['String']['output'];
+  /** The token issuer of that editor. */
+  actorIssuer?: Maybe<Scalars['String']['output']>;
+  /** When it was recorded (ISO 8601, UTC). */
+  at: Scalars['String']['output'];
+  /** Names of the fields that differ between before and after. */
+  changedFields: Array<Scalars['String']['output']>;
+  /** The offering with its customer listings before the change, as JSON; null for a creation. */
+  before?: Maybe<Scalars['String']['output']>;
+  /** The offering with its customer listings after the change, as JSON; null for a retirement. */
+  after?: Maybe<Scalars['String']['output']>;
+  /** The sources the change was made on. */
+  sources: Array<Source>;
+  /** The verification the editor gave with the change. */
+  verification: Verification;
+};
+
+/** A page of Financial Management changes. */
+export type FinancialManagementChangeConnection = {
+  __typename?: 'FinancialManagementChangeConnection';
+  /** The changes of this page with their cursors. */
+  edges: Array<FinancialManagementChangeEdge>;
+  /** Whether more pages follow. */
+  pageInfo: PageInfo;
+  /** Number of changes matching the arguments, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A Financial Management change with its cursor. */
+export type FinancialManagementChangeEdge = {
+  __typename?: 'FinancialManagementChangeEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The change. */
+  node: FinancialManagementChange;
 };
 
 /** Whether a provider is a federal organisation or a commercial vendor. */
@@ -765,6 +1060,21 @@ export type ResolversTypes = {
   FinancialManagementCapabilityEdge: ResolverTypeWrapper<Omit<FinancialManagementCapabilityEdge, 'node'> & { node: ResolversTypes['FinancialManagementCapability'] }>;
   AgencyFinancialManagement: ResolverTypeWrapper<AgencyDomainParent>;
   ProviderFinancialManagement: ResolverTypeWrapper<ProviderDomainParent>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  CatalogSourceInput: CatalogSourceInput;
+  CatalogProvenanceInput: CatalogProvenanceInput;
+  CreateFinancialManagementOfferingInput: CreateFinancialManagementOfferingInput;
+  UpdateFinancialManagementOfferingInput: UpdateFinancialManagementOfferingInput;
+  RetireFinancialManagementOfferingInput: RetireFinancialManagementOfferingInput;
+  SetFinancialManagementOfferingCapabilitiesInput: SetFinancialManagementOfferingCapabilitiesInput;
+  FinancialManagementCustomerListingInput: FinancialManagementCustomerListingInput;
+  RemoveFinancialManagementCustomerListingInput: RemoveFinancialManagementCustomerListingInput;
+  FinancialManagementOfferingPayload: ResolverTypeWrapper<OfferingPayloadDoc>;
+  CatalogUserError: ResolverTypeWrapper<CatalogUserError>;
+  CatalogUserErrorCode: CatalogUserErrorCode;
+  FinancialManagementChange: ResolverTypeWrapper<ChangeDoc>;
+  FinancialManagementChangeConnection: ResolverTypeWrapper<Connection<ChangeDoc>>;
+  FinancialManagementChangeEdge: ResolverTypeWrapper<Omit<FinancialManagementChangeEdge, 'node'> & { node: ResolversTypes['FinancialManagementChange'] }>;
   Sector: Sector;
   Shelf: Shelf;
   Verification: Verification;
@@ -811,6 +1121,20 @@ export type ResolversParentTypes = {
   FinancialManagementCapabilityEdge: Omit<FinancialManagementCapabilityEdge, 'node'> & { node: ResolversParentTypes['FinancialManagementCapability'] };
   AgencyFinancialManagement: AgencyDomainParent;
   ProviderFinancialManagement: ProviderDomainParent;
+  Mutation: Record<PropertyKey, never>;
+  CatalogSourceInput: CatalogSourceInput;
+  CatalogProvenanceInput: CatalogProvenanceInput;
+  CreateFinancialManagementOfferingInput: CreateFinancialManagementOfferingInput;
+  UpdateFinancialManagementOfferingInput: UpdateFinancialManagementOfferingInput;
+  RetireFinancialManagementOfferingInput: RetireFinancialManagementOfferingInput;
+  SetFinancialManagementOfferingCapabilitiesInput: SetFinancialManagementOfferingCapabilitiesInput;
+  FinancialManagementCustomerListingInput: FinancialManagementCustomerListingInput;
+  RemoveFinancialManagementCustomerListingInput: RemoveFinancialManagementCustomerListingInput;
+  FinancialManagementOfferingPayload: OfferingPayloadDoc;
+  CatalogUserError: CatalogUserError;
+  FinancialManagementChange: ChangeDoc;
+  FinancialManagementChangeConnection: Connection<ChangeDoc>;
+  FinancialManagementChangeEdge: Omit<FinancialManagementChangeEdge, 'node'> & { node: ResolversParentTypes['FinancialManagementChange'] };
   StatedOn: StatedOn;
   Source: Source;
   PageInfo: PageInfo;
@@ -860,6 +1184,7 @@ export type FinancialManagementResolvers<ContextType = GraphContext, ParentType 
   capability?: Resolver<Maybe<ResolversTypes['FinancialManagementCapability']>, ParentType, ContextType, RequireFields<FinancialManagementCapabilityArgs, 'code'>>;
   capabilities?: Resolver<ResolversTypes['FinancialManagementCapabilityConnection'], ParentType, ContextType, RequireFields<FinancialManagementCapabilitiesArgs, 'first'>>;
   stats?: Resolver<ResolversTypes['FinancialManagementStats'], ParentType, ContextType>;
+  changes?: Resolver<ResolversTypes['FinancialManagementChangeConnection'], ParentType, ContextType, RequireFields<FinancialManagementChangesArgs, 'first'>>;
 };
 
 export type FinancialManagementStatsResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FinancialManagementStats'] = ResolversParentTypes['FinancialManagementStats']> = {
@@ -890,6 +1215,8 @@ export type FinancialManagementOfferingResolvers<ContextType = GraphContext, Par
   verification?: Resolver<ResolversTypes['Verification'], ParentType, ContextType>;
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['FinancialManagementChange']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -950,6 +1277,55 @@ export type AgencyFinancialManagementResolvers<ContextType = GraphContext, Paren
 export type ProviderFinancialManagementResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ProviderFinancialManagement'] = ResolversParentTypes['ProviderFinancialManagement']> = {
   offerings?: Resolver<Array<ResolversTypes['FinancialManagementOffering']>, ParentType, ContextType>;
   offeringCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createFinancialManagementOffering?: Resolver<ResolversTypes['FinancialManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationCreateFinancialManagementOfferingArgs, 'input'>>;
+  updateFinancialManagementOffering?: Resolver<ResolversTypes['FinancialManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationUpdateFinancialManagementOfferingArgs, 'input'>>;
+  retireFinancialManagementOffering?: Resolver<ResolversTypes['FinancialManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationRetireFinancialManagementOfferingArgs, 'input'>>;
+  setFinancialManagementOfferingCapabilities?: Resolver<ResolversTypes['FinancialManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationSetFinancialManagementOfferingCapabilitiesArgs, 'input'>>;
+  addFinancialManagementCustomerListing?: Resolver<ResolversTypes['FinancialManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationAddFinancialManagementCustomerListingArgs, 'input'>>;
+  updateFinancialManagementCustomerListing?: Resolver<ResolversTypes['FinancialManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationUpdateFinancialManagementCustomerListingArgs, 'input'>>;
+  removeFinancialManagementCustomerListing?: Resolver<ResolversTypes['FinancialManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationRemoveFinancialManagementCustomerListingArgs, 'input'>>;
+};
+
+export type FinancialManagementOfferingPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FinancialManagementOfferingPayload'] = ResolversParentTypes['FinancialManagementOfferingPayload']> = {
+  offering?: Resolver<Maybe<ResolversTypes['FinancialManagementOffering']>, ParentType, ContextType>;
+  change?: Resolver<Maybe<ResolversTypes['FinancialManagementChange']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['CatalogUserError']>, ParentType, ContextType>;
+};
+
+export type CatalogUserErrorResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CatalogUserError'] = ResolversParentTypes['CatalogUserError']> = {
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['CatalogUserErrorCode'], ParentType, ContextType>;
+  currentVersion?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type FinancialManagementChangeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FinancialManagementChange'] = ResolversParentTypes['FinancialManagementChange']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  offeringId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mutation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorIssuer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changedFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  before?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  after?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  verification?: Resolver<ResolversTypes['Verification'], ParentType, ContextType>;
+};
+
+export type FinancialManagementChangeConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FinancialManagementChangeConnection'] = ResolversParentTypes['FinancialManagementChangeConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['FinancialManagementChangeEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type FinancialManagementChangeEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FinancialManagementChangeEdge'] = ResolversParentTypes['FinancialManagementChangeEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['FinancialManagementChange'], ParentType, ContextType>;
 };
 
 export type StatedOnResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['StatedOn'] = ResolversParentTypes['StatedOn']> = {
@@ -1083,6 +1459,12 @@ export type Resolvers<ContextType = GraphContext> = {
   FinancialManagementCapabilityEdge?: FinancialManagementCapabilityEdgeResolvers<ContextType>;
   AgencyFinancialManagement?: AgencyFinancialManagementResolvers<ContextType>;
   ProviderFinancialManagement?: ProviderFinancialManagementResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  FinancialManagementOfferingPayload?: FinancialManagementOfferingPayloadResolvers<ContextType>;
+  CatalogUserError?: CatalogUserErrorResolvers<ContextType>;
+  FinancialManagementChange?: FinancialManagementChangeResolvers<ContextType>;
+  FinancialManagementChangeConnection?: FinancialManagementChangeConnectionResolvers<ContextType>;
+  FinancialManagementChangeEdge?: FinancialManagementChangeEdgeResolvers<ContextType>;
   StatedOn?: StatedOnResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

@@ -3,7 +3,7 @@
 // Do not edit: change the sources and regenerate.
 
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AgencyDoc, ProviderDoc, QsmoDoc, Connection, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, AgencyDomainParent, ProviderDomainParent, GraphContext } from '@qsmo/shared/marketplace/types';
+import type { AgencyDoc, ProviderDoc, QsmoDoc, Connection, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, AgencyDomainParent, ProviderDomainParent, ChangeDoc, OfferingPayloadDoc, GraphContext } from '@qsmo/shared/marketplace/types';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -34,6 +34,8 @@ export type GrantsManagement = {
   capabilities: GrantsManagementCapabilityConnection;
   /** Totals of this marketplace for analysts, computed by the database. */
   stats: GrantsManagementStats;
+  /** The audit trail of this marketplace, oldest first: every change recorded at or after `since`. Needs the role analyst or an editor of GRANTS_MANAGEMENT. */
+  changes: GrantsManagementChangeConnection;
 };
 
 
@@ -61,6 +63,14 @@ export type GrantsManagementCapabilityArgs = {
 export type GrantsManagementCapabilitiesArgs = {
   level?: InputMaybe<CapabilityLevel>;
   parentCode?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** The Grants Management marketplace. */
+export type GrantsManagementChangesArgs = {
+  since?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
 };
@@ -139,6 +149,10 @@ export type GrantsManagementOffering = Offering & {
   sources: Array<Source>;
   /** The FIBF GRM functions the offering's listed activities belong to, in code order. The Grants catalog is the only one that maps offerings to FIBF activities (from the USSM marketplace pages); an offering with no mapped activity has none. */
   functions: Array<GrantsManagementCapability>;
+  /** The record's version: 1 when loaded or created, one more with each change. Name it when you update the offering. */
+  version: Scalars['Int']['output'];
+  /** Every recorded change of this offering, oldest first. Needs the role analyst or an editor of GRANTS_MANAGEMENT. */
+  history: Array<GrantsManagementChange>;
 };
 
 
@@ -273,6 +287,287 @@ export type ProviderGrantsManagement = {
   offerings: Array<GrantsManagementOffering>;
   /** Number of offerings it provides or partners on. */
   offeringCount: Scalars['Int']['output'];
+};
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Adds an offering to the Grants Management marketplace at version 1. */
+  createGrantsManagementOffering: GrantsManagementOfferingPayload;
+  /** Changes the given fields of an offering; fields left out keep their value, null clears an optional one. */
+  updateGrantsManagementOffering: GrantsManagementOfferingPayload;
+  /** Takes an offering and its customer listings off the marketplace; its history stays readable in the audit trail. */
+  retireGrantsManagementOffering: GrantsManagementOfferingPayload;
+  /** Sets the FIBF GRM entries an offering serves (replacing the list); every code must be in the FIBF Grants Management (GRM) standard. */
+  setGrantsManagementOfferingCapabilities: GrantsManagementOfferingPayload;
+  /** Lists an agency as a customer of an offering, with the source that states it. */
+  addGrantsManagementCustomerListing: GrantsManagementOfferingPayload;
+  /** Changes an existing customer listing (its date, the customer as stated), adding the sources that state the change. */
+  updateGrantsManagementCustomerListing: GrantsManagementOfferingPayload;
+  /** Removes an agency from an offering's customers; the audit trail keeps the listing as it was. */
+  removeGrantsManagementCustomerListing: GrantsManagementOfferingPayload;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationCreateGrantsManagementOfferingArgs = {
+  input: CreateGrantsManagementOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationUpdateGrantsManagementOfferingArgs = {
+  input: UpdateGrantsManagementOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationRetireGrantsManagementOfferingArgs = {
+  input: RetireGrantsManagementOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationSetGrantsManagementOfferingCapabilitiesArgs = {
+  input: SetGrantsManagementOfferingCapabilitiesInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationAddGrantsManagementCustomerListingArgs = {
+  input: GrantsManagementCustomerListingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationUpdateGrantsManagementCustomerListingArgs = {
+  input: GrantsManagementCustomerListingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationRemoveGrantsManagementCustomerListingArgs = {
+  input: RemoveGrantsManagementCustomerListingInput;
+};
+
+/** A source given with a change: every write names at least one. The record keeps every source that ever stated it. */
+export type CatalogSourceInput = {
+  /** Title or description of the source, e.g. the page's heading. */
+  title: Scalars['String']['input'];
+  /** Address of the source (http or https). */
+  url: Scalars['String']['input'];
+};
+
+/** What every change of a catalog record carries besides its own fields. */
+export type CatalogProvenanceInput = {
+  /** At least one source stating the change. */
+  sources: Array<CatalogSourceInput>;
+  /** How well the sources support the record after the change. */
+  verification: Verification;
+};
+
+/** Fields of a new Grants Management offering. */
+export type CreateGrantsManagementOfferingInput = {
+  /** Stable slug, lower case with hyphens, starting grm-. */
+  id: Scalars['ID']['input'];
+  /** Name of the service or product. */
+  name: Scalars['String']['input'];
+  /** Category as the marketplace lists it. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** The marketplace shelf. */
+  shelf: Shelf;
+  /** Id of the accountable provider; it must be in the reference data (maintained in shared/catalog by the graph's maintainers). */
+  providerId: Scalars['ID']['input'];
+  /** Ids of other providers delivering it. */
+  partnerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** FIBF GRM codes it serves. */
+  capabilityCodes?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Its website. */
+  website?: InputMaybe<Scalars['String']['input']>;
+  /** Launch date (YYYY-MM-DD), when a source gives one. */
+  launchedOn?: InputMaybe<Scalars['String']['input']>;
+  /** Curator notes. */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  /** The sources and verification of the new record. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Fields to change on a Grants Management offering; a field left out keeps its value. */
+export type UpdateGrantsManagementOfferingInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the change was made from (`version` as read); a stale one is refused with the current version. */
+  version: Scalars['Int']['input'];
+  /** New name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New category; null clears it. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** New shelf. */
+  shelf?: InputMaybe<Shelf>;
+  /** New accountable provider (from the reference data). */
+  providerId?: InputMaybe<Scalars['ID']['input']>;
+  /** New list of partner provider ids. */
+  partnerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** New website; null clears it. */
+  website?: InputMaybe<Scalars['String']['input']>;
+  /** New launch date (YYYY-MM-DD); null clears it. */
+  launchedOn?: InputMaybe<Scalars['String']['input']>;
+  /** New curator notes; null clears them. */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  /** The sources stating the change and the verification after it. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Which Grants Management offering to retire. */
+export type RetireGrantsManagementOfferingInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the decision was made from. */
+  version: Scalars['Int']['input'];
+  /** The sources stating that it is no longer offered. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The FIBF GRM entries a Grants Management offering serves. */
+export type SetGrantsManagementOfferingCapabilitiesInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the change was made from. */
+  version: Scalars['Int']['input'];
+  /** The complete new list of FIBF codes (e.g. "GRM.030.010"); an empty list clears it. */
+  capabilityCodes: Array<Scalars['ID']['input']>;
+  /** The sources mapping the offering to these entries. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A customer listing of a Grants Management offering: an agency a source names as its customer. */
+export type GrantsManagementCustomerListingInput = {
+  /** The offering's id. */
+  offeringId: Scalars['ID']['input'];
+  /** The offering's version the change was made from (a listing is part of its offering). */
+  version: Scalars['Int']['input'];
+  /** CGAC code of the customer agency, 3 digits as text. */
+  agencyCode: Scalars['ID']['input'];
+  /** The date the source gives, as written: YYYY-MM-DD, YYYY-MM, YYYY or FYYYYY; null when undated. */
+  asOf?: InputMaybe<Scalars['String']['input']>;
+  /** The customer exactly as the source writes it. */
+  customerAsStated?: InputMaybe<Scalars['String']['input']>;
+  /** The sources naming the relation, and how well they support it. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Which customer listing of a Grants Management offering to remove. */
+export type RemoveGrantsManagementCustomerListingInput = {
+  /** The offering's id. */
+  offeringId: Scalars['ID']['input'];
+  /** The offering's version the change was made from. */
+  version: Scalars['Int']['input'];
+  /** CGAC code of the agency to remove. */
+  agencyCode: Scalars['ID']['input'];
+  /** The sources stating that the agency is no longer a customer. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of a change to a Grants Management offering. */
+export type GrantsManagementOfferingPayload = {
+  __typename?: 'GrantsManagementOfferingPayload';
+  /** The offering after the change (null when it was retired or the change was refused). */
+  offering?: Maybe<GrantsManagementOffering>;
+  /** The audit record of the change; null when it was refused. */
+  change?: Maybe<GrantsManagementChange>;
+  /** Why the change was refused; empty when it was made. */
+  userErrors: Array<CatalogUserError>;
+};
+
+/** Why a change was refused, and what to change. */
+export type CatalogUserError = {
+  __typename?: 'CatalogUserError';
+  /** Path of the input field at fault, e.g. ["input", "version"]. */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  /** What is wrong and what to do. */
+  message: Scalars['String']['output'];
+  /** Machine-readable reason. */
+  code: CatalogUserErrorCode;
+  /** STALE_VERSION only: the record's current version, to re-read and retry from. */
+  currentVersion?: Maybe<Scalars['Int']['output']>;
+};
+
+/** Reasons a change is refused. */
+export type CatalogUserErrorCode =
+  /** A field value is malformed or out of range. */
+  | 'INVALID'
+  /** The change carries no source, or a source without a title or an http(s) URL. */
+  | 'SOURCE_REQUIRED'
+  /** The record named does not exist. */
+  | 'NOT_FOUND'
+  /** The record already exists. */
+  | 'ALREADY_EXISTS'
+  /** The version given is not the current one: someone changed the record since it was read. */
+  | 'STALE_VERSION'
+  /** Another change to the record is being written right now; retry in a moment. */
+  | 'IN_PROGRESS'
+  /** The change names reference data (a provider, an agency) the graph does not have; reference data is maintained in shared/catalog by the graph's maintainers. */
+  | 'REFERENCE_DATA';
+
+/** One recorded change of the Grants Management catalog: who made it, when, through which mutation, and the record before and after. Never edited. */
+export type GrantsManagementChange = {
+  __typename?: 'GrantsManagementChange';
+  /** Unique id: the offering id and the version the change made, e.g. "grm-example@2". */
+  id: Scalars['ID']['output'];
+  /** The offering changed. */
+  offeringId: Scalars['ID']['output'];
+  /** The offering's version after the change. */
+  version: Scalars['Int']['output'];
+  /** The mutation (or import) that made it, e.g. "updateGrantsManagementOffering". */
+  mutation: Scalars['String']['output'];
+  /** The token subject of the editor who made it. */
+  actor: Scalars['String']['output'];
+  /** The token issuer of that editor. */
+  actorIssuer?: Maybe<Scalars['String']['output']>;
+  /** When it was recorded (ISO 8601, UTC). */
+  at: Scalars['String']['output'];
+  /** Names of the fields that differ between before and after. */
+  changedFields: Array<Scalars['String']['output']>;
+  /** The offering with its customer listings before the change, as JSON; null for a creation. */
+  before?: Maybe<Scalars['String']['output']>;
+  /** The offering with its customer listings after the change, as JSON; null for a retirement. */
+  after?: Maybe<Scalars['String']['output']>;
+  /** The sources the change was made on. */
+  sources: Array<Source>;
+  /** The verification the editor gave with the change. */
+  verification: Verification;
+};
+
+/** A page of Grants Management changes. */
+export type GrantsManagementChangeConnection = {
+  __typename?: 'GrantsManagementChangeConnection';
+  /** The changes of this page with their cursors. */
+  edges: Array<GrantsManagementChangeEdge>;
+  /** Whether more pages follow. */
+  pageInfo: PageInfo;
+  /** Number of changes matching the arguments, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A Grants Management change with its cursor. */
+export type GrantsManagementChangeEdge = {
+  __typename?: 'GrantsManagementChangeEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The change. */
+  node: GrantsManagementChange;
 };
 
 /** Whether a provider is a federal organisation or a commercial vendor. */
@@ -767,6 +1062,21 @@ export type ResolversTypes = {
   GrantsManagementCapabilityEdge: ResolverTypeWrapper<Omit<GrantsManagementCapabilityEdge, 'node'> & { node: ResolversTypes['GrantsManagementCapability'] }>;
   AgencyGrantsManagement: ResolverTypeWrapper<AgencyDomainParent>;
   ProviderGrantsManagement: ResolverTypeWrapper<ProviderDomainParent>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  CatalogSourceInput: CatalogSourceInput;
+  CatalogProvenanceInput: CatalogProvenanceInput;
+  CreateGrantsManagementOfferingInput: CreateGrantsManagementOfferingInput;
+  UpdateGrantsManagementOfferingInput: UpdateGrantsManagementOfferingInput;
+  RetireGrantsManagementOfferingInput: RetireGrantsManagementOfferingInput;
+  SetGrantsManagementOfferingCapabilitiesInput: SetGrantsManagementOfferingCapabilitiesInput;
+  GrantsManagementCustomerListingInput: GrantsManagementCustomerListingInput;
+  RemoveGrantsManagementCustomerListingInput: RemoveGrantsManagementCustomerListingInput;
+  GrantsManagementOfferingPayload: ResolverTypeWrapper<OfferingPayloadDoc>;
+  CatalogUserError: ResolverTypeWrapper<CatalogUserError>;
+  CatalogUserErrorCode: CatalogUserErrorCode;
+  GrantsManagementChange: ResolverTypeWrapper<ChangeDoc>;
+  GrantsManagementChangeConnection: ResolverTypeWrapper<Connection<ChangeDoc>>;
+  GrantsManagementChangeEdge: ResolverTypeWrapper<Omit<GrantsManagementChangeEdge, 'node'> & { node: ResolversTypes['GrantsManagementChange'] }>;
   Sector: Sector;
   Shelf: Shelf;
   Verification: Verification;
@@ -813,6 +1123,20 @@ export type ResolversParentTypes = {
   GrantsManagementCapabilityEdge: Omit<GrantsManagementCapabilityEdge, 'node'> & { node: ResolversParentTypes['GrantsManagementCapability'] };
   AgencyGrantsManagement: AgencyDomainParent;
   ProviderGrantsManagement: ProviderDomainParent;
+  Mutation: Record<PropertyKey, never>;
+  CatalogSourceInput: CatalogSourceInput;
+  CatalogProvenanceInput: CatalogProvenanceInput;
+  CreateGrantsManagementOfferingInput: CreateGrantsManagementOfferingInput;
+  UpdateGrantsManagementOfferingInput: UpdateGrantsManagementOfferingInput;
+  RetireGrantsManagementOfferingInput: RetireGrantsManagementOfferingInput;
+  SetGrantsManagementOfferingCapabilitiesInput: SetGrantsManagementOfferingCapabilitiesInput;
+  GrantsManagementCustomerListingInput: GrantsManagementCustomerListingInput;
+  RemoveGrantsManagementCustomerListingInput: RemoveGrantsManagementCustomerListingInput;
+  GrantsManagementOfferingPayload: OfferingPayloadDoc;
+  CatalogUserError: CatalogUserError;
+  GrantsManagementChange: ChangeDoc;
+  GrantsManagementChangeConnection: Connection<ChangeDoc>;
+  GrantsManagementChangeEdge: Omit<GrantsManagementChangeEdge, 'node'> & { node: ResolversParentTypes['GrantsManagementChange'] };
   StatedOn: StatedOn;
   Source: Source;
   PageInfo: PageInfo;
@@ -862,6 +1186,7 @@ export type GrantsManagementResolvers<ContextType = GraphContext, ParentType ext
   capability?: Resolver<Maybe<ResolversTypes['GrantsManagementCapability']>, ParentType, ContextType, RequireFields<GrantsManagementCapabilityArgs, 'code'>>;
   capabilities?: Resolver<ResolversTypes['GrantsManagementCapabilityConnection'], ParentType, ContextType, RequireFields<GrantsManagementCapabilitiesArgs, 'first'>>;
   stats?: Resolver<ResolversTypes['GrantsManagementStats'], ParentType, ContextType>;
+  changes?: Resolver<ResolversTypes['GrantsManagementChangeConnection'], ParentType, ContextType, RequireFields<GrantsManagementChangesArgs, 'first'>>;
 };
 
 export type GrantsManagementStatsResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['GrantsManagementStats'] = ResolversParentTypes['GrantsManagementStats']> = {
@@ -893,6 +1218,8 @@ export type GrantsManagementOfferingResolvers<ContextType = GraphContext, Parent
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
   functions?: Resolver<Array<ResolversTypes['GrantsManagementCapability']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['GrantsManagementChange']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -953,6 +1280,55 @@ export type AgencyGrantsManagementResolvers<ContextType = GraphContext, ParentTy
 export type ProviderGrantsManagementResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ProviderGrantsManagement'] = ResolversParentTypes['ProviderGrantsManagement']> = {
   offerings?: Resolver<Array<ResolversTypes['GrantsManagementOffering']>, ParentType, ContextType>;
   offeringCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createGrantsManagementOffering?: Resolver<ResolversTypes['GrantsManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationCreateGrantsManagementOfferingArgs, 'input'>>;
+  updateGrantsManagementOffering?: Resolver<ResolversTypes['GrantsManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationUpdateGrantsManagementOfferingArgs, 'input'>>;
+  retireGrantsManagementOffering?: Resolver<ResolversTypes['GrantsManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationRetireGrantsManagementOfferingArgs, 'input'>>;
+  setGrantsManagementOfferingCapabilities?: Resolver<ResolversTypes['GrantsManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationSetGrantsManagementOfferingCapabilitiesArgs, 'input'>>;
+  addGrantsManagementCustomerListing?: Resolver<ResolversTypes['GrantsManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationAddGrantsManagementCustomerListingArgs, 'input'>>;
+  updateGrantsManagementCustomerListing?: Resolver<ResolversTypes['GrantsManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationUpdateGrantsManagementCustomerListingArgs, 'input'>>;
+  removeGrantsManagementCustomerListing?: Resolver<ResolversTypes['GrantsManagementOfferingPayload'], ParentType, ContextType, RequireFields<MutationRemoveGrantsManagementCustomerListingArgs, 'input'>>;
+};
+
+export type GrantsManagementOfferingPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['GrantsManagementOfferingPayload'] = ResolversParentTypes['GrantsManagementOfferingPayload']> = {
+  offering?: Resolver<Maybe<ResolversTypes['GrantsManagementOffering']>, ParentType, ContextType>;
+  change?: Resolver<Maybe<ResolversTypes['GrantsManagementChange']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['CatalogUserError']>, ParentType, ContextType>;
+};
+
+export type CatalogUserErrorResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CatalogUserError'] = ResolversParentTypes['CatalogUserError']> = {
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['CatalogUserErrorCode'], ParentType, ContextType>;
+  currentVersion?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type GrantsManagementChangeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['GrantsManagementChange'] = ResolversParentTypes['GrantsManagementChange']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  offeringId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mutation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorIssuer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changedFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  before?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  after?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  verification?: Resolver<ResolversTypes['Verification'], ParentType, ContextType>;
+};
+
+export type GrantsManagementChangeConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['GrantsManagementChangeConnection'] = ResolversParentTypes['GrantsManagementChangeConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['GrantsManagementChangeEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type GrantsManagementChangeEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['GrantsManagementChangeEdge'] = ResolversParentTypes['GrantsManagementChangeEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['GrantsManagementChange'], ParentType, ContextType>;
 };
 
 export type StatedOnResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['StatedOn'] = ResolversParentTypes['StatedOn']> = {
@@ -1086,6 +1462,12 @@ export type Resolvers<ContextType = GraphContext> = {
   GrantsManagementCapabilityEdge?: GrantsManagementCapabilityEdgeResolvers<ContextType>;
   AgencyGrantsManagement?: AgencyGrantsManagementResolvers<ContextType>;
   ProviderGrantsManagement?: ProviderGrantsManagementResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  GrantsManagementOfferingPayload?: GrantsManagementOfferingPayloadResolvers<ContextType>;
+  CatalogUserError?: CatalogUserErrorResolvers<ContextType>;
+  GrantsManagementChange?: GrantsManagementChangeResolvers<ContextType>;
+  GrantsManagementChangeConnection?: GrantsManagementChangeConnectionResolvers<ContextType>;
+  GrantsManagementChangeEdge?: GrantsManagementChangeEdgeResolvers<ContextType>;
   StatedOn?: StatedOnResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

@@ -3,7 +3,7 @@
 // Do not edit: change the sources and regenerate.
 
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AgencyDoc, ProviderDoc, QsmoDoc, Connection, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, AgencyDomainParent, ProviderDomainParent, GraphContext } from '@qsmo/shared/marketplace/types';
+import type { AgencyDoc, ProviderDoc, QsmoDoc, Connection, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, AgencyDomainParent, ProviderDomainParent, ChangeDoc, OfferingPayloadDoc, GraphContext } from '@qsmo/shared/marketplace/types';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -34,6 +34,8 @@ export type HumanResources = {
   capabilities: HumanResourcesCapabilityConnection;
   /** Totals of this marketplace for analysts, computed by the database. */
   stats: HumanResourcesStats;
+  /** The audit trail of this marketplace, oldest first: every change recorded at or after `since`. Needs the role analyst or an editor of HUMAN_RESOURCES. */
+  changes: HumanResourcesChangeConnection;
 };
 
 
@@ -61,6 +63,14 @@ export type HumanResourcesCapabilityArgs = {
 export type HumanResourcesCapabilitiesArgs = {
   level?: InputMaybe<CapabilityLevel>;
   parentCode?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** The Human Resources marketplace. */
+export type HumanResourcesChangesArgs = {
+  since?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
 };
@@ -137,6 +147,10 @@ export type HumanResourcesOffering = Offering & {
   notes?: Maybe<Scalars['String']['output']>;
   /** Where the listing comes from. */
   sources: Array<Source>;
+  /** The record's version: 1 when loaded or created, one more with each change. Name it when you update the offering. */
+  version: Scalars['Int']['output'];
+  /** Every recorded change of this offering, oldest first. Needs the role analyst or an editor of HUMAN_RESOURCES. */
+  history: Array<HumanResourcesChange>;
 };
 
 
@@ -273,6 +287,287 @@ export type ProviderHumanResources = {
   offerings: Array<HumanResourcesOffering>;
   /** Number of offerings it provides or partners on. */
   offeringCount: Scalars['Int']['output'];
+};
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Adds an offering to the Human Resources marketplace at version 1. */
+  createHumanResourcesOffering: HumanResourcesOfferingPayload;
+  /** Changes the given fields of an offering; fields left out keep their value, null clears an optional one. */
+  updateHumanResourcesOffering: HumanResourcesOfferingPayload;
+  /** Takes an offering and its customer listings off the marketplace; its history stays readable in the audit trail. */
+  retireHumanResourcesOffering: HumanResourcesOfferingPayload;
+  /** Sets the FIBF HCM entries an offering serves (replacing the list); every code must be in the FIBF Human Capital Management (HCM) standard, organised by OPM's HCBRM. */
+  setHumanResourcesOfferingCapabilities: HumanResourcesOfferingPayload;
+  /** Lists an agency as a customer of an offering, with the source that states it. */
+  addHumanResourcesCustomerListing: HumanResourcesOfferingPayload;
+  /** Changes an existing customer listing (its date, the customer as stated), adding the sources that state the change. */
+  updateHumanResourcesCustomerListing: HumanResourcesOfferingPayload;
+  /** Removes an agency from an offering's customers; the audit trail keeps the listing as it was. */
+  removeHumanResourcesCustomerListing: HumanResourcesOfferingPayload;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationCreateHumanResourcesOfferingArgs = {
+  input: CreateHumanResourcesOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationUpdateHumanResourcesOfferingArgs = {
+  input: UpdateHumanResourcesOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationRetireHumanResourcesOfferingArgs = {
+  input: RetireHumanResourcesOfferingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationSetHumanResourcesOfferingCapabilitiesArgs = {
+  input: SetHumanResourcesOfferingCapabilitiesInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationAddHumanResourcesCustomerListingArgs = {
+  input: HumanResourcesCustomerListingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationUpdateHumanResourcesCustomerListingArgs = {
+  input: HumanResourcesCustomerListingInput;
+};
+
+
+/** Changes to the QSMO catalogs. Each QSMO's mutations are named after it, and only an editor of that QSMO may call them (FORBIDDEN otherwise, naming the role; an anonymous caller gets 401). Each change carries its sources, is refused when it names a stale version, and is recorded in that QSMO's audit trail. */
+export type MutationRemoveHumanResourcesCustomerListingArgs = {
+  input: RemoveHumanResourcesCustomerListingInput;
+};
+
+/** A source given with a change: every write names at least one. The record keeps every source that ever stated it. */
+export type CatalogSourceInput = {
+  /** Title or description of the source, e.g. the page's heading. */
+  title: Scalars['String']['input'];
+  /** Address of the source (http or https). */
+  url: Scalars['String']['input'];
+};
+
+/** What every change of a catalog record carries besides its own fields. */
+export type CatalogProvenanceInput = {
+  /** At least one source stating the change. */
+  sources: Array<CatalogSourceInput>;
+  /** How well the sources support the record after the change. */
+  verification: Verification;
+};
+
+/** Fields of a new Human Resources offering. */
+export type CreateHumanResourcesOfferingInput = {
+  /** Stable slug, lower case with hyphens, starting hr-. */
+  id: Scalars['ID']['input'];
+  /** Name of the service or product. */
+  name: Scalars['String']['input'];
+  /** Category as the marketplace lists it. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** The marketplace shelf. */
+  shelf: Shelf;
+  /** Id of the accountable provider; it must be in the reference data (maintained in shared/catalog by the graph's maintainers). */
+  providerId: Scalars['ID']['input'];
+  /** Ids of other providers delivering it. */
+  partnerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** FIBF HCM codes it serves. */
+  capabilityCodes?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Its website. */
+  website?: InputMaybe<Scalars['String']['input']>;
+  /** Launch date (YYYY-MM-DD), when a source gives one. */
+  launchedOn?: InputMaybe<Scalars['String']['input']>;
+  /** Curator notes. */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  /** The sources and verification of the new record. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Fields to change on a Human Resources offering; a field left out keeps its value. */
+export type UpdateHumanResourcesOfferingInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the change was made from (`version` as read); a stale one is refused with the current version. */
+  version: Scalars['Int']['input'];
+  /** New name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New category; null clears it. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** New shelf. */
+  shelf?: InputMaybe<Shelf>;
+  /** New accountable provider (from the reference data). */
+  providerId?: InputMaybe<Scalars['ID']['input']>;
+  /** New list of partner provider ids. */
+  partnerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** New website; null clears it. */
+  website?: InputMaybe<Scalars['String']['input']>;
+  /** New launch date (YYYY-MM-DD); null clears it. */
+  launchedOn?: InputMaybe<Scalars['String']['input']>;
+  /** New curator notes; null clears them. */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  /** The sources stating the change and the verification after it. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Which Human Resources offering to retire. */
+export type RetireHumanResourcesOfferingInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the decision was made from. */
+  version: Scalars['Int']['input'];
+  /** The sources stating that it is no longer offered. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The FIBF HCM entries a Human Resources offering serves. */
+export type SetHumanResourcesOfferingCapabilitiesInput = {
+  /** The offering's id. */
+  id: Scalars['ID']['input'];
+  /** The version the change was made from. */
+  version: Scalars['Int']['input'];
+  /** The complete new list of FIBF codes (e.g. "HCM.A5-1.010"); an empty list clears it. */
+  capabilityCodes: Array<Scalars['ID']['input']>;
+  /** The sources mapping the offering to these entries. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A customer listing of a Human Resources offering: an agency a source names as its customer. */
+export type HumanResourcesCustomerListingInput = {
+  /** The offering's id. */
+  offeringId: Scalars['ID']['input'];
+  /** The offering's version the change was made from (a listing is part of its offering). */
+  version: Scalars['Int']['input'];
+  /** CGAC code of the customer agency, 3 digits as text. */
+  agencyCode: Scalars['ID']['input'];
+  /** The date the source gives, as written: YYYY-MM-DD, YYYY-MM, YYYY or FYYYYY; null when undated. */
+  asOf?: InputMaybe<Scalars['String']['input']>;
+  /** The customer exactly as the source writes it. */
+  customerAsStated?: InputMaybe<Scalars['String']['input']>;
+  /** The sources naming the relation, and how well they support it. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Which customer listing of a Human Resources offering to remove. */
+export type RemoveHumanResourcesCustomerListingInput = {
+  /** The offering's id. */
+  offeringId: Scalars['ID']['input'];
+  /** The offering's version the change was made from. */
+  version: Scalars['Int']['input'];
+  /** CGAC code of the agency to remove. */
+  agencyCode: Scalars['ID']['input'];
+  /** The sources stating that the agency is no longer a customer. */
+  provenance: CatalogProvenanceInput;
+  /** Makes a retry safe: the same key from the same caller returns the first result without a second change. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of a change to a Human Resources offering. */
+export type HumanResourcesOfferingPayload = {
+  __typename?: 'HumanResourcesOfferingPayload';
+  /** The offering after the change (null when it was retired or the change was refused). */
+  offering?: Maybe<HumanResourcesOffering>;
+  /** The audit record of the change; null when it was refused. */
+  change?: Maybe<HumanResourcesChange>;
+  /** Why the change was refused; empty when it was made. */
+  userErrors: Array<CatalogUserError>;
+};
+
+/** Why a change was refused, and what to change. */
+export type CatalogUserError = {
+  __typename?: 'CatalogUserError';
+  /** Path of the input field at fault, e.g. ["input", "version"]. */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  /** What is wrong and what to do. */
+  message: Scalars['String']['output'];
+  /** Machine-readable reason. */
+  code: CatalogUserErrorCode;
+  /** STALE_VERSION only: the record's current version, to re-read and retry from. */
+  currentVersion?: Maybe<Scalars['Int']['output']>;
+};
+
+/** Reasons a change is refused. */
+export type CatalogUserErrorCode =
+  /** A field value is malformed or out of range. */
+  | 'INVALID'
+  /** The change carries no source, or a source without a title or an http(s) URL. */
+  | 'SOURCE_REQUIRED'
+  /** The record named does not exist. */
+  | 'NOT_FOUND'
+  /** The record already exists. */
+  | 'ALREADY_EXISTS'
+  /** The version given is not the current one: someone changed the record since it was read. */
+  | 'STALE_VERSION'
+  /** Another change to the record is being written right now; retry in a moment. */
+  | 'IN_PROGRESS'
+  /** The change names reference data (a provider, an agency) the graph does not have; reference data is maintained in shared/catalog by the graph's maintainers. */
+  | 'REFERENCE_DATA';
+
+/** One recorded change of the Human Resources catalog: who made it, when, through which mutation, and the record before and after. Never edited. */
+export type HumanResourcesChange = {
+  __typename?: 'HumanResourcesChange';
+  /** Unique id: the offering id and the version the change made, e.g. "hr-example@2". */
+  id: Scalars['ID']['output'];
+  /** The offering changed. */
+  offeringId: Scalars['ID']['output'];
+  /** The offering's version after the change. */
+  version: Scalars['Int']['output'];
+  /** The mutation (or import) that made it, e.g. "updateHumanResourcesOffering". */
+  mutation: Scalars['String']['output'];
+  /** The token subject of the editor who made it. */
+  actor: Scalars['String']['output'];
+  /** The token issuer of that editor. */
+  actorIssuer?: Maybe<Scalars['String']['output']>;
+  /** When it was recorded (ISO 8601, UTC). */
+  at: Scalars['String']['output'];
+  /** Names of the fields that differ between before and after. */
+  changedFields: Array<Scalars['String']['output']>;
+  /** The offering with its customer listings before the change, as JSON; null for a creation. */
+  before?: Maybe<Scalars['String']['output']>;
+  /** The offering with its customer listings after the change, as JSON; null for a retirement. */
+  after?: Maybe<Scalars['String']['output']>;
+  /** The sources the change was made on. */
+  sources: Array<Source>;
+  /** The verification the editor gave with the change. */
+  verification: Verification;
+};
+
+/** A page of Human Resources changes. */
+export type HumanResourcesChangeConnection = {
+  __typename?: 'HumanResourcesChangeConnection';
+  /** The changes of this page with their cursors. */
+  edges: Array<HumanResourcesChangeEdge>;
+  /** Whether more pages follow. */
+  pageInfo: PageInfo;
+  /** Number of changes matching the arguments, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A Human Resources change with its cursor. */
+export type HumanResourcesChangeEdge = {
+  __typename?: 'HumanResourcesChangeEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The change. */
+  node: HumanResourcesChange;
 };
 
 /** Whether a provider is a federal organisation or a commercial vendor. */
@@ -767,6 +1062,21 @@ export type ResolversTypes = {
   HumanResourcesCapabilityEdge: ResolverTypeWrapper<Omit<HumanResourcesCapabilityEdge, 'node'> & { node: ResolversTypes['HumanResourcesCapability'] }>;
   AgencyHumanResources: ResolverTypeWrapper<AgencyDomainParent>;
   ProviderHumanResources: ResolverTypeWrapper<ProviderDomainParent>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  CatalogSourceInput: CatalogSourceInput;
+  CatalogProvenanceInput: CatalogProvenanceInput;
+  CreateHumanResourcesOfferingInput: CreateHumanResourcesOfferingInput;
+  UpdateHumanResourcesOfferingInput: UpdateHumanResourcesOfferingInput;
+  RetireHumanResourcesOfferingInput: RetireHumanResourcesOfferingInput;
+  SetHumanResourcesOfferingCapabilitiesInput: SetHumanResourcesOfferingCapabilitiesInput;
+  HumanResourcesCustomerListingInput: HumanResourcesCustomerListingInput;
+  RemoveHumanResourcesCustomerListingInput: RemoveHumanResourcesCustomerListingInput;
+  HumanResourcesOfferingPayload: ResolverTypeWrapper<OfferingPayloadDoc>;
+  CatalogUserError: ResolverTypeWrapper<CatalogUserError>;
+  CatalogUserErrorCode: CatalogUserErrorCode;
+  HumanResourcesChange: ResolverTypeWrapper<ChangeDoc>;
+  HumanResourcesChangeConnection: ResolverTypeWrapper<Connection<ChangeDoc>>;
+  HumanResourcesChangeEdge: ResolverTypeWrapper<Omit<HumanResourcesChangeEdge, 'node'> & { node: ResolversTypes['HumanResourcesChange'] }>;
   Sector: Sector;
   Shelf: Shelf;
   Verification: Verification;
@@ -813,6 +1123,20 @@ export type ResolversParentTypes = {
   HumanResourcesCapabilityEdge: Omit<HumanResourcesCapabilityEdge, 'node'> & { node: ResolversParentTypes['HumanResourcesCapability'] };
   AgencyHumanResources: AgencyDomainParent;
   ProviderHumanResources: ProviderDomainParent;
+  Mutation: Record<PropertyKey, never>;
+  CatalogSourceInput: CatalogSourceInput;
+  CatalogProvenanceInput: CatalogProvenanceInput;
+  CreateHumanResourcesOfferingInput: CreateHumanResourcesOfferingInput;
+  UpdateHumanResourcesOfferingInput: UpdateHumanResourcesOfferingInput;
+  RetireHumanResourcesOfferingInput: RetireHumanResourcesOfferingInput;
+  SetHumanResourcesOfferingCapabilitiesInput: SetHumanResourcesOfferingCapabilitiesInput;
+  HumanResourcesCustomerListingInput: HumanResourcesCustomerListingInput;
+  RemoveHumanResourcesCustomerListingInput: RemoveHumanResourcesCustomerListingInput;
+  HumanResourcesOfferingPayload: OfferingPayloadDoc;
+  CatalogUserError: CatalogUserError;
+  HumanResourcesChange: ChangeDoc;
+  HumanResourcesChangeConnection: Connection<ChangeDoc>;
+  HumanResourcesChangeEdge: Omit<HumanResourcesChangeEdge, 'node'> & { node: ResolversParentTypes['HumanResourcesChange'] };
   StatedOn: StatedOn;
   Source: Source;
   PageInfo: PageInfo;
@@ -862,6 +1186,7 @@ export type HumanResourcesResolvers<ContextType = GraphContext, ParentType exten
   capability?: Resolver<Maybe<ResolversTypes['HumanResourcesCapability']>, ParentType, ContextType, RequireFields<HumanResourcesCapabilityArgs, 'code'>>;
   capabilities?: Resolver<ResolversTypes['HumanResourcesCapabilityConnection'], ParentType, ContextType, RequireFields<HumanResourcesCapabilitiesArgs, 'first'>>;
   stats?: Resolver<ResolversTypes['HumanResourcesStats'], ParentType, ContextType>;
+  changes?: Resolver<ResolversTypes['HumanResourcesChangeConnection'], ParentType, ContextType, RequireFields<HumanResourcesChangesArgs, 'first'>>;
 };
 
 export type HumanResourcesStatsResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['HumanResourcesStats'] = ResolversParentTypes['HumanResourcesStats']> = {
@@ -892,6 +1217,8 @@ export type HumanResourcesOfferingResolvers<ContextType = GraphContext, ParentTy
   verification?: Resolver<ResolversTypes['Verification'], ParentType, ContextType>;
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['HumanResourcesChange']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -953,6 +1280,55 @@ export type AgencyHumanResourcesResolvers<ContextType = GraphContext, ParentType
 export type ProviderHumanResourcesResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ProviderHumanResources'] = ResolversParentTypes['ProviderHumanResources']> = {
   offerings?: Resolver<Array<ResolversTypes['HumanResourcesOffering']>, ParentType, ContextType>;
   offeringCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createHumanResourcesOffering?: Resolver<ResolversTypes['HumanResourcesOfferingPayload'], ParentType, ContextType, RequireFields<MutationCreateHumanResourcesOfferingArgs, 'input'>>;
+  updateHumanResourcesOffering?: Resolver<ResolversTypes['HumanResourcesOfferingPayload'], ParentType, ContextType, RequireFields<MutationUpdateHumanResourcesOfferingArgs, 'input'>>;
+  retireHumanResourcesOffering?: Resolver<ResolversTypes['HumanResourcesOfferingPayload'], ParentType, ContextType, RequireFields<MutationRetireHumanResourcesOfferingArgs, 'input'>>;
+  setHumanResourcesOfferingCapabilities?: Resolver<ResolversTypes['HumanResourcesOfferingPayload'], ParentType, ContextType, RequireFields<MutationSetHumanResourcesOfferingCapabilitiesArgs, 'input'>>;
+  addHumanResourcesCustomerListing?: Resolver<ResolversTypes['HumanResourcesOfferingPayload'], ParentType, ContextType, RequireFields<MutationAddHumanResourcesCustomerListingArgs, 'input'>>;
+  updateHumanResourcesCustomerListing?: Resolver<ResolversTypes['HumanResourcesOfferingPayload'], ParentType, ContextType, RequireFields<MutationUpdateHumanResourcesCustomerListingArgs, 'input'>>;
+  removeHumanResourcesCustomerListing?: Resolver<ResolversTypes['HumanResourcesOfferingPayload'], ParentType, ContextType, RequireFields<MutationRemoveHumanResourcesCustomerListingArgs, 'input'>>;
+};
+
+export type HumanResourcesOfferingPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['HumanResourcesOfferingPayload'] = ResolversParentTypes['HumanResourcesOfferingPayload']> = {
+  offering?: Resolver<Maybe<ResolversTypes['HumanResourcesOffering']>, ParentType, ContextType>;
+  change?: Resolver<Maybe<ResolversTypes['HumanResourcesChange']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['CatalogUserError']>, ParentType, ContextType>;
+};
+
+export type CatalogUserErrorResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CatalogUserError'] = ResolversParentTypes['CatalogUserError']> = {
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['CatalogUserErrorCode'], ParentType, ContextType>;
+  currentVersion?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type HumanResourcesChangeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['HumanResourcesChange'] = ResolversParentTypes['HumanResourcesChange']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  offeringId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mutation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorIssuer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changedFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  before?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  after?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  verification?: Resolver<ResolversTypes['Verification'], ParentType, ContextType>;
+};
+
+export type HumanResourcesChangeConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['HumanResourcesChangeConnection'] = ResolversParentTypes['HumanResourcesChangeConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['HumanResourcesChangeEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type HumanResourcesChangeEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['HumanResourcesChangeEdge'] = ResolversParentTypes['HumanResourcesChangeEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['HumanResourcesChange'], ParentType, ContextType>;
 };
 
 export type StatedOnResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['StatedOn'] = ResolversParentTypes['StatedOn']> = {
@@ -1086,6 +1462,12 @@ export type Resolvers<ContextType = GraphContext> = {
   HumanResourcesCapabilityEdge?: HumanResourcesCapabilityEdgeResolvers<ContextType>;
   AgencyHumanResources?: AgencyHumanResourcesResolvers<ContextType>;
   ProviderHumanResources?: ProviderHumanResourcesResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  HumanResourcesOfferingPayload?: HumanResourcesOfferingPayloadResolvers<ContextType>;
+  CatalogUserError?: CatalogUserErrorResolvers<ContextType>;
+  HumanResourcesChange?: HumanResourcesChangeResolvers<ContextType>;
+  HumanResourcesChangeConnection?: HumanResourcesChangeConnectionResolvers<ContextType>;
+  HumanResourcesChangeEdge?: HumanResourcesChangeEdgeResolvers<ContextType>;
   StatedOn?: StatedOnResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

@@ -1,0 +1,5 @@
+import { changeResolvers } from '@qsmo/shared/marketplace';
+import type { CybersecurityChangeResolvers } from '../generated/resolvers-types';
+
+/** One record of the Cybersecurity audit trail. */
+export const CybersecurityChange: CybersecurityChangeResolvers = changeResolvers;

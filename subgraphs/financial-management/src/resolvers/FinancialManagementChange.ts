@@ -1,0 +1,5 @@
+import { changeResolvers } from '@qsmo/shared/marketplace';
+import type { FinancialManagementChangeResolvers } from '../generated/resolvers-types';
+
+/** One record of the Financial Management audit trail. */
+export const FinancialManagementChange: FinancialManagementChangeResolvers = changeResolvers;

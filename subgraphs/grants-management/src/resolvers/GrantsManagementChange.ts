@@ -1,0 +1,5 @@
+import { changeResolvers } from '@qsmo/shared/marketplace';
+import type { GrantsManagementChangeResolvers } from '../generated/resolvers-types';
+
+/** One record of the Grants Management audit trail. */
+export const GrantsManagementChange: GrantsManagementChangeResolvers = changeResolvers;

@@ -1,0 +1,5 @@
+import { changeResolvers } from '@qsmo/shared/marketplace';
+import type { HumanResourcesChangeResolvers } from '../generated/resolvers-types';
+
+/** One record of the Human Resources audit trail. */
+export const HumanResourcesChange: HumanResourcesChangeResolvers = changeResolvers;
