@@ -19,8 +19,36 @@ export const INTERNAL_TOKEN_TTL_SECONDS = 60;
 /** The shortest shared secret accepted: HS256 is only as strong as its key (RFC 7518 §3.2 asks for at least 256 bits). */
 export const MIN_SECRET_LENGTH = 32;
 
-/** Signs `identity` for the subgraph named `audience`. */
+/**
+ * Signed tokens kept per secret, identity and audience, reused while more
+ * than half their lifetime remains: jose signs through WebCrypto, an async
+ * round trip through libuv's thread pool, and once per subgraph fetch it cost
+ * the gateway a third of its throughput on a three-fetch query.
+ */
+const signed = new WeakMap<Uint8Array, Map<string, { token: string; renewAt: number }>>();
+/** Verified tokens per secret and audience, until they expire: the subgraph's side of the same cost. */
+const verified = new WeakMap<Uint8Array, Map<string, { identity: Identity; expiresAt: number }>>();
+/** Distinct callers' tokens kept at most per secret; beyond, the oldest are dropped (and signed or verified again). */
+const MAX_KEPT_TOKENS = 10_000;
+
+function kept<V>(cache: WeakMap<Uint8Array, Map<string, V>>, secret: Uint8Array): Map<string, V> {
+  let map = cache.get(secret);
+  if (!map) cache.set(secret, (map = new Map()));
+  return map;
+}
+
+function keep<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > MAX_KEPT_TOKENS) map.delete(map.keys().next().value as string);
+}
+
+/** Signs `identity` for the subgraph named `audience` (a token signed less than half its lifetime ago is reused). */
 export async function signInternalToken(identity: Identity, secret: Uint8Array, audience: string): Promise<string> {
+  const key = JSON.stringify([audience, identity.subject, identity.issuer, identity.roles, identity.qsmos]);
+  const tokens = kept(signed, secret);
+  const known = tokens.get(key);
+  if (known && Date.now() < known.renewAt) return known.token;
   const jwt = new SignJWT({ roles: [...identity.roles], qsmos: [...identity.qsmos], ...(identity.issuer ? { user_iss: identity.issuer } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(INTERNAL_ISSUER)
@@ -28,7 +56,9 @@ export async function signInternalToken(identity: Identity, secret: Uint8Array, 
     .setIssuedAt()
     .setExpirationTime(`${INTERNAL_TOKEN_TTL_SECONDS}s`);
   if (identity.subject !== null) jwt.setSubject(identity.subject);
-  return jwt.sign(secret);
+  const token = await jwt.sign(secret);
+  keep(tokens, key, { token, renewAt: Date.now() + (INTERNAL_TOKEN_TTL_SECONDS * 1000) / 2 });
+  return token;
 }
 
 /** Why an internal token was refused; the subgraph's 401 says so. */
@@ -40,6 +70,11 @@ export class InternalTokenError extends Error {}
  * none`) is an InternalTokenError with a message an operator can act on.
  */
 export async function verifyInternalToken(token: string, secret: Uint8Array, audience: string): Promise<Identity> {
+  const tokens = kept(verified, secret);
+  const key = `${audience}\u0000${token}`;
+  const known = tokens.get(key);
+  // The same bytes were verified before: only the clock can have changed the verdict.
+  if (known && Date.now() < known.expiresAt) return known.identity;
   try {
     const { payload } = await jwtVerify(token, secret, {
       algorithms: ['HS256'],
@@ -48,13 +83,16 @@ export async function verifyInternalToken(token: string, secret: Uint8Array, aud
       clockTolerance: 5,
       maxTokenAge: `${INTERNAL_TOKEN_TTL_SECONDS + 5}s`,
     });
-    if (payload.sub === undefined) return ANONYMOUS;
-    return {
+    const identity: Identity = payload.sub === undefined ? ANONYMOUS : {
       subject: payload.sub,
       issuer: typeof payload.user_iss === 'string' ? payload.user_iss : null,
       roles: rolesFromClaim(payload.roles),
       qsmos: qsmosFromClaim(payload.qsmos),
     };
+    // Kept no longer than jose would accept it: the earlier of exp and the maximum age, both with the tolerance.
+    const expiresAt = Math.min(((payload.exp ?? Infinity) + 5) * 1000, ((payload.iat ?? 0) + INTERNAL_TOKEN_TTL_SECONDS + 5) * 1000);
+    keep(tokens, key, { identity, expiresAt });
+    return identity;
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw new InternalTokenError(`the gateway's signature in ${IDENTITY_HEADER} has expired: requests must come through the gateway, with clocks in sync.`);
     if (error instanceof joseErrors.JWTClaimValidationFailed) throw new InternalTokenError(`the ${IDENTITY_HEADER} token is not addressed to this subgraph (${error.claim} check failed): requests must come through the gateway.`);
