@@ -12,7 +12,6 @@ import { resiliencePlugins, standardPlugins, useRoutes, useSupergraphVersion } f
 import { useOperationLimits } from './plugins/operation-limits';
 import { useTrustedDocuments } from './plugins/trusted-documents';
 import { useDedupe } from './plugins/dedupe';
-import { useDedupe } from './plugins/dedupe';
 import { createGatewayServer, type GatewayDeps } from './server';
 import { securityPlugins } from './plugins/security';
 import { useCatalogWrites } from './plugins/catalog-writes';
@@ -98,8 +97,6 @@ void (async () => {
       ...(usage ? [useFieldUsage(usage)] : []),
       // Deadlines, retries, circuit breakers and connection caps of calls to subgraphs.
       ...resiliencePlugins({ ...config.resilience, metrics }),
-      // Identical subgraph queries in flight sent once; outermost, so the shared call has the resilience above.
-      useDedupe(),
       // Identical subgraph queries in flight sent once; outermost, so the shared call has the resilience above.
       useDedupe(),
       ...(supergraphStatus ? [useSupergraphVersion(supergraphStatus)] : []),
