@@ -68,6 +68,7 @@ x-subgraph: &subgraph
   environment: &subgraph-env
     MONGODB_URI: mongodb://mongo:27017/?replicaSet=rs0
     APOLLO_TELEMETRY_DISABLED: "1"
+    OTEL_EXPORTER_OTLP_ENDPOINT: http://jaeger:4318
     # In production the subgraphs answer only what the gateway signed with this secret.
     GATEWAY_SIGNING_SECRET: \${GATEWAY_SIGNING_SECRET:?set GATEWAY_SIGNING_SECRET to 32+ random characters, e.g. openssl rand -hex 32}
 
@@ -93,20 +94,68 @@ ${services}
       PORT: "4000"
       APOLLO_TELEMETRY_DISABLED: "1"
       MONGODB_URI: mongodb://mongo:27017/?replicaSet=rs0
+      OTEL_EXPORTER_OTLP_ENDPOINT: http://jaeger:4318
       GATEWAY_SIGNING_SECRET: \${GATEWAY_SIGNING_SECRET:?set GATEWAY_SIGNING_SECRET to 32+ random characters, e.g. openssl rand -hex 32}
 ${urls}
     ports: ["4000:4000"]
     depends_on:
 ${deps}
 
+  # Traces: every service exports OTLP here; the UI is http://localhost:16686.
+  jaeger:
+    image: jaegertracing/all-in-one:1.62.0
+    environment: { COLLECTOR_OTLP_ENABLED: "true" }
+    ports: ["16686:16686", "4318:4318"]
+
+  # Metrics: scrapes every service's /metrics (deploy/prometheus.yml); http://localhost:9090.
+  prometheus:
+    image: prom/prometheus:v2.55.1
+    volumes:
+      - ./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro
+    ports: ["9090:9090"]
+
+  # The graph's dashboard (deploy/grafana/dashboard.json) on Prometheus: http://localhost:3000.
+  grafana:
+    image: grafana/grafana:11.3.0
+    environment: { GF_AUTH_ANONYMOUS_ENABLED: "true", GF_AUTH_ANONYMOUS_ORG_ROLE: Viewer }
+    volumes:
+      - ./deploy/grafana/provisioning:/etc/grafana/provisioning:ro
+      - ./deploy/grafana/dashboard.json:/var/lib/grafana/dashboards/qsmo-graph.json:ro
+    ports: ["3000:3000"]
+    depends_on: [prometheus]
+
 volumes:
   mongo-data:
 `;
 }
 
+/** Prometheus's scrape config: the gateway and every subgraph of the list, by their compose service names. */
+export function prometheusConfig(entries: readonly SubgraphEntry[] = SUBGRAPHS): string {
+  const targets = entries.map((s) => `          - ${s.name}:${s.port}`).join('\n');
+  return `${GENERATED('#')}
+# Every service serves Prometheus metrics at /metrics (see README, Observability).
+# Outside docker compose, replace the targets by the services' addresses; with
+# METRICS_TOKEN set, add \`authorization: { credentials: <token> }\` to each job.
+global:
+  scrape_interval: 15s
+  evaluation_interval: 15s
+
+scrape_configs:
+  - job_name: gateway
+    metrics_path: /metrics
+    static_configs:
+      - targets: [gateway:4000]
+  - job_name: subgraphs
+    metrics_path: /metrics
+    static_configs:
+      - targets:
+${targets}
+`;
+}
+
 /** The deployment files keyed by path from the repository root. */
 export function deploymentFiles(entries: readonly SubgraphEntry[] = SUBGRAPHS): Map<string, string> {
-  return new Map([['docker-compose.yml', dockerCompose(entries)], ['shared/Dockerfile', dockerfile(entries)]]);
+  return new Map([['docker-compose.yml', dockerCompose(entries)], ['shared/Dockerfile', dockerfile(entries)], ['deploy/prometheus.yml', prometheusConfig(entries)]]);
 }
 
 /** Whether a generated file on disk differs from `content` (a missing file does). */
