@@ -7,6 +7,7 @@ import { readSecurityConfig, type SecurityConfig } from './security-config';
 import { readOperationLimits, type OperationLimits } from '@qsmo/shared/limits';
 import { readTrustedDocumentsMode, type TrustedDocumentsMode } from './plugins/trusted-documents';
 import { readResilienceConfig, type ResilienceConfig } from './resilience-config';
+import { readResponseCacheConfig, type ResponseCacheConfig } from './plugins/response-cache';
 import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
 import { readObservabilityConfig, type ObservabilityConfig } from '@qsmo/shared/observability';
 import { readUsageConfig, type UsageConfig } from '@qsmo/shared/registry/usage';
@@ -34,6 +35,8 @@ export interface GatewayConfig {
   security: SecurityConfig;
   /** Timeouts, retries, circuit breakers and connection caps of calls to subgraphs. */
   resilience: ResilienceConfig;
+  /** Whole-response caching (RESPONSE_CACHE, RESPONSE_CACHE_MAX_AGE_S, RESPONSE_CACHE_MAX_MB). */
+  responseCache: ResponseCacheConfig;
   /** MAX_DEPTH, MAX_ALIASES, MAX_TOKENS, MAX_DIRECTIVES, MAX_COST, MAX_RECURSION. */
   limits: OperationLimits;
   /** TRUSTED_DOCUMENTS. */
@@ -85,6 +88,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     ide: readIdeConfig(env),
     security: readSecurityConfig(env),
     resilience: readResilienceConfig(env),
+    responseCache: readResponseCacheConfig(env),
     limits: readOperationLimits(env),
     trustedDocuments: readTrustedDocumentsMode(env),
     observability: readObservabilityConfig(env, environment),

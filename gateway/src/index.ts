@@ -12,6 +12,7 @@ import { resiliencePlugins, standardPlugins, useRoutes, useSupergraphVersion } f
 import { useOperationLimits } from './plugins/operation-limits';
 import { useTrustedDocuments } from './plugins/trusted-documents';
 import { useDedupe } from './plugins/dedupe';
+import { useResponseCache } from './plugins/response-cache';
 import { createGatewayServer, type GatewayDeps } from './server';
 import { securityPlugins } from './plugins/security';
 import { useCatalogWrites } from './plugins/catalog-writes';
@@ -104,6 +105,8 @@ void (async () => {
       // Operation limits and trusted documents: a document is refused before it is planned.
       useOperationLimits(config.limits),
       useTrustedDocuments({ mode: config.trustedDocuments, documents: config.trustedDocuments === 'off' ? new Map() : readTrustedDocuments() }),
+      // Whole responses, keyed by document, variables and the caller's scope; mutations and new supergraphs evict.
+      useResponseCache(config.responseCache),
     ],
     introspection: ideRoutes ? true : undefined,
     logger: gatewayLogger,

@@ -1,0 +1,93 @@
+import { createMetrics } from '@qsmo/shared';
+import type { GatewayPlugin } from '../gateway/src/plugin';
+import { standardPlugins } from '../gateway/src/plugins';
+import { useResponseCache, type ResponseCachePlugin } from '../gateway/src/plugins/response-cache';
+import { startGraph, type RunningGraph } from './support/graph';
+
+/**
+ * The gateway's response cache over HTTP on the real graph: hits say their
+ * age, callers with different scopes never share an answer, errors are not
+ * kept, and after a mutation through the gateway no read is stale, although
+ * the data was changed behind the gateway's back.
+ */
+let graph: RunningGraph;
+let cache: ResponseCachePlugin;
+
+/** A stand-in for the authentication plugin: the identity named by a test header. */
+const testIdentity: GatewayPlugin = {
+  name: 'test-identity',
+  context: (request) => {
+    const user = request.headers['x-test-user'];
+    return user ? { identity: { subject: user, issuer: 'test', roles: ['analyst'], qsmos: [] } } as never : {};
+  },
+};
+
+beforeEach(async () => {
+  cache = useResponseCache({ enabled: true, maxAgeSeconds: 30, maxBytes: 2 ** 20 });
+  const metrics = createMetrics('gateway', { defaultMetrics: false });
+  graph = await startGraph({ gateway: { metrics, plugins: [testIdentity, ...standardPlugins({ metrics }), cache] } });
+});
+afterEach(async () => { await graph.stop(); });
+
+async function ask(query: string, user?: string) {
+  const res = await fetch(graph.gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(user ? { 'x-test-user': user } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  return { status: res.status, cacheControl: res.headers.get('cache-control'), age: res.headers.get('age'), body: (await res.json()) as any };
+}
+
+const ERA = `{ grantsManagement { offering(id: "grm-era") { name } } }`;
+const rename = (name: string) => graph.subgraphs['grants-management']!.database.db.collection('offerings').updateOne({ _id: 'grm-era' } as never, { $set: { name } });
+
+test('a repeated query is served from the cache with its age; errors are never kept', async () => {
+  const first = await ask(ERA);
+  expect(first.body.data.grantsManagement.offering.name).toBe('eRA');
+  expect(first.cacheControl).toBe('max-age=30, public');
+  expect(first.age).toBe('0');
+  const second = await ask(ERA);
+  expect(second.body).toEqual(first.body);
+  expect(second.cacheControl).toMatch(/^max-age=\d+, public$/);
+  expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, entries: 1 });
+  const bad = `{ agency(code: "HHS") { name } }`;
+  expect((await ask(bad)).body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  await ask(bad);
+  expect(cache.stats()).toMatchObject({ hits: 1, misses: 3, entries: 1 });
+});
+
+test('callers with different identities never share a response; the anonymous answer is public, theirs private', async () => {
+  await ask(ERA);
+  const alice = await ask(ERA, 'alice');
+  expect(alice.cacheControl).toBe('max-age=30, private');
+  await ask(ERA, 'bob');
+  expect(cache.stats()).toMatchObject({ hits: 0, misses: 3, entries: 3 });
+  await ask(ERA, 'alice');
+  expect(cache.stats().hits).toBe(1);
+});
+
+test('0 stale reads after a mutation through the gateway; a change behind its back is served at most its max-age', async () => {
+  expect((await ask(ERA)).body.data.grantsManagement.offering.name).toBe('eRA');
+  await rename('eRA renamed');
+  // Changed behind the gateway's back: still the cached answer, which says how old it is.
+  expect((await ask(ERA)).body.data.grantsManagement.offering.name).toBe('eRA');
+  const mutation = await ask(`mutation { retireGrantsManagementOffering(input: { id: "grm-era", version: 1, provenance: { sources: [{ title: "t", url: "https://example.gov/" }], verification: UNVERIFIED } }) { __typename } }`);
+  expect(mutation.cacheControl).toBe('no-store');
+  expect((await ask(ERA)).body.data.grantsManagement.offering.name).toBe('eRA renamed');
+  // A new supergraph evicts everything too.
+  cache.onSupergraphLoad!({} as never);
+  expect(cache.stats().entries).toBe(0);
+});
+
+test('stays within its size', async () => {
+  const small = useResponseCache({ enabled: true, maxAgeSeconds: 30, maxBytes: 4_000 });
+  await graph.stop();
+  const metrics = createMetrics('gateway', { defaultMetrics: false });
+  graph = await startGraph({ gateway: { metrics, plugins: [...standardPlugins({ metrics }), small] } });
+  for (const code of ['075', '070', '024', '012', '013', '015']) {
+    const r = await ask(`{ agency(code: "${code}") { name grantsManagement { offerings { id name } } } }`);
+    expect(r.body.errors).toBeUndefined();
+    expect(small.stats().bytes).toBeLessThanOrEqual(4_000);
+  }
+  expect(small.stats().entries).toBeGreaterThan(0);
+});
