@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import { REFERENCE_COLLECTIONS } from '../reference/documents';
 import { ensureIndexes, fingerprint, lastSeed, recordSeed, replaceCollection, type CollectionIndexes } from '../seeding';
 import { validateCatalog, type SubgraphCatalog } from './catalog';
-import { DOMAIN_COLLECTIONS, DOMAIN_INDEXES, domainCollections, type OfferingDoc } from './data';
+import { DOMAIN_COLLECTIONS, DOMAIN_INDEXES, domainCollections, type CustomerLinkDoc, type OfferingDoc } from './data';
 import { changedFieldsOf, type ChangeDoc, type OfferingSnapshot } from './changes';
 
 export const REFERENCE_INDEXES: CollectionIndexes[] = [
@@ -86,12 +86,12 @@ export async function seedSubgraph(db: Db, catalog: SubgraphCatalog, policy: See
   await replaceCollection(db, REFERENCE_COLLECTIONS.providers, catalog.providers);
   await replaceCollection(db, REFERENCE_COLLECTIONS.qsmos, catalog.qsmos);
   await replaceCollection(db, DOMAIN_COLLECTIONS.capabilities, catalog.capabilities);
-  if (!keepEdits) {
-    const offerings = await continueVersions(db, catalog, edits.count > 0);
-    await replaceCollection(db, DOMAIN_COLLECTIONS.offerings, offerings);
-    await replaceCollection(db, DOMAIN_COLLECTIONS.customerLinks, catalog.customerLinks);
-  }
   await ensureSubgraphIndexes(db);
+  if (keepEdits) return true;
+  const offerings = await continueVersions(db, catalog);
+  await replaceCollection(db, DOMAIN_COLLECTIONS.offerings, offerings);
+  await replaceCollection(db, DOMAIN_COLLECTIONS.customerLinks, catalog.customerLinks);
+  // Only a seed that loaded the offerings restarts the count of edits: a kept marketplace stays "edited" until reset.
   await recordSeed(db, print, description);
   logger.info(`seeded ${db.databaseName}: ${catalog.offerings.length} offerings, ${catalog.capabilities.length} FIBF entries, ` +
     `${catalog.customerLinks.length} customer links, ${catalog.agencies.length} agencies, ${catalog.providers.length} providers`);
@@ -103,7 +103,7 @@ export async function seedSubgraph(db: Db, catalog: SubgraphCatalog, policy: See
  * an audit record id (`<offering>@<version>`) is never reused; a reset
  * records, for each of them that it changes, one audit record naming it.
  */
-async function continueVersions(db: Db, catalog: SubgraphCatalog, recordReset: boolean): Promise<OfferingDoc[]> {
+async function continueVersions(db: Db, catalog: SubgraphCatalog): Promise<OfferingDoc[]> {
   const c = domainCollections(db);
   const latest = new Map<string, number>();
   // FerretDB v1 has no $max accumulator: the versions are few, so they are read and compared here.
@@ -113,20 +113,24 @@ async function continueVersions(db: Db, catalog: SubgraphCatalog, recordReset: b
   if (latest.size === 0) return catalog.offerings;
   const seeded = new Map(catalog.offerings.map((o) => [o._id, o]));
   const at = new Date().toISOString();
-  const out: OfferingDoc[] = [];
-  for (const o of catalog.offerings) out.push(latest.has(o._id) ? { ...o, version: latest.get(o._id)! + 1 } : o);
-  if (!recordReset) return out;
   const ids = [...latest.keys()];
   const current = new Map((await c.offerings.find({ _id: { $in: ids } }).toArray()).map((o) => [o._id, o]));
   const listings = await c.customerLinks.find({ offeringId: { $in: ids } }).toArray();
-  const snapshot = (o: OfferingDoc | undefined, ls: typeof listings): OfferingSnapshot | null => (o ? { offering: o, listings: ls.filter((l) => l.offeringId === o._id) } : null);
+  const snapshot = (o: OfferingDoc | undefined, ls: readonly CustomerLinkDoc[]): OfferingSnapshot | null =>
+    (o ? { offering: o, listings: ls.filter((l) => l.offeringId === o._id).sort((a, b) => (a._id < b._id ? -1 : 1)) } : null);
+  const next = new Map<string, number>();
   const records: ChangeDoc[] = [];
   for (const id of ids) {
     const before = snapshot(current.get(id), listings);
-    const target = out.find((o) => o._id === id);
-    const after = snapshot(target, catalog.customerLinks.filter((l) => l.offeringId === id) as typeof listings);
-    if (!before && !after) continue;
+    const after = snapshot(seeded.get(id), catalog.customerLinks);
+    const unchanged = before && after && changedFieldsOf(before, after).length === 0;
+    if ((!before && !after) || unchanged) {
+      if (before) next.set(id, before.offering.version ?? latest.get(id)!);
+      continue;
+    }
     const version = latest.get(id)! + 1;
+    next.set(id, version);
+    if (after) after.offering = { ...after.offering, version };
     records.push({
       _id: `${id}@${version}`, offeringId: id, version, fromVersion: version - 1, mutation: RESET_MUTATION,
       actor: { subject: 'seed', issuer: null }, recordedAt: at, at, state: 'committed', before, after,
@@ -135,5 +139,5 @@ async function continueVersions(db: Db, catalog: SubgraphCatalog, recordReset: b
     });
   }
   if (records.length > 0) await c.changes.insertMany(records);
-  return out;
+  return catalog.offerings.map((o) => (next.has(o._id) ? { ...o, version: next.get(o._id)! } : o));
 }
