@@ -104,6 +104,39 @@ test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the s
     expect(second.output()).toContain('grants-management died (signal SIGKILL); restarting in 1 s');
     const whole = await post(`http://localhost:${ports[0]}/graphql`, '{ agency(code: "075") { grantsManagement { offerings { id } } } }');
     expect(whole.errors).toBeUndefined();
+
+    // A hung subgraph (SIGSTOP: the process lives, its socket accepts, nothing answers) costs its own area only,
+    // within the deadline, and the graph is whole again soon after it resumes.
+    const portfolio = '{ agency(code: "075") { name financialManagement { offeringCount } humanResources { offeringCount } grantsManagement { offerings { id } } cybersecurity { offeringCount } } }';
+    const grantsPid = childPid(second.child.pid!, 'subgraphs/grants-management/src/index.ts');
+    process.kill(grantsPid, 'SIGSTOP');
+    try {
+      const hungAt = Date.now();
+      const partial = await post(`http://localhost:${ports[0]}/graphql`, portfolio);
+      const hungMs = Date.now() - hungAt;
+      expect(hungMs).toBeLessThan(5_000);
+      expect(partial.data.agency.name).toBe('Department of Health and Human Services');
+      expect(partial.data.agency.grantsManagement).toBeNull();
+      expect(partial.data.agency.humanResources.offeringCount).toBeGreaterThan(0);
+      expect(partial.errors.map((e: any) => e.extensions.code)).toContain('SUBGRAPH_TIMEOUT');
+      expect(partial.errors.find((e: any) => e.extensions.code === 'SUBGRAPH_TIMEOUT').message).toMatch(/Grants Management/);
+      const otherAt = Date.now();
+      const other = await post(`http://localhost:${ports[0]}/graphql`, '{ humanResources { offerings(first: 3) { totalCount } } }');
+      expect(other.errors).toBeUndefined();
+      process.stdout.write(`FAULT stack-subgraph-sigstop {"portfolioMs":${hungMs},"otherAreaMs":${Date.now() - otherAt}}\n`);
+    } finally {
+      process.kill(grantsPid, 'SIGCONT');
+    }
+    const resumedAt = Date.now();
+    let recovered = false;
+    while (!recovered && Date.now() - resumedAt < 20_000) {
+      const r = await post(`http://localhost:${ports[0]}/graphql`, portfolio);
+      recovered = r.errors === undefined && r.data.agency.grantsManagement.offerings.length > 0;
+      if (!recovered) await new Promise((done) => setTimeout(done, 250));
+    }
+    expect(recovered).toBe(true);
+    process.stdout.write(`FAULT stack-subgraph-sigcont {"wholeAgainAfterMs":${Date.now() - resumedAt}}\n`);
+
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   } finally {
