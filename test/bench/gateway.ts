@@ -20,8 +20,8 @@ import { workloads, type BenchRequest, type Workload } from './workloads';
  * noise falls on all alike. Prints a table, writes JSON to .data/bench/.
  *
  *   npm run bench -- [--duration 10] [--rounds 3] [--connections 10] [--warmup 3]
- *                    [--workloads single,direct,deep,varied] [--targets project,apollo,hive]
- *                    [--project-env NAME=value ...] [--subgraph-env NAME=value ...]
+ *                    [--workloads single,direct,deep,varied] [--targets project,project-nocache,apollo,hive]
+ *                    [--project-env NAME=value ...] [--subgraph-env NAME=value ...] [--profile]
  *
  * The project's gateway runs as gateway/src/index.ts does in production
  * (NODE_ENV=production, the plugin list of index.ts, SUPERGRAPH_PATH; see
@@ -44,22 +44,25 @@ const PROJECT_ENV = { NODE_ENV: 'production', RATE_LIMIT_ANONYMOUS: '100000000',
 interface Options {
   duration: number; rounds: number; connections: number; warmup: number;
   workloads: string[]; targets: string[]; projectEnv: Record<string, string>; subgraphEnv: Record<string, string>;
+  /** Write a CPU profile of the project's gateway to .data/bench/profiles (node --cpu-prof). */
+  profile: boolean;
 }
 
 const TARGETS: Record<string, { entry: string; description: string }> = {
   project: { entry: 'gateway/src/index.ts', description: 'this project\'s gateway (gateway/src/index.ts, NODE_ENV=production)' },
+  'project-nocache': { entry: 'gateway/src/index.ts', description: 'the same with its response cache off (RESPONSE_CACHE=off)' },
   apollo: { entry: 'test/bench/stock-apollo.ts', description: 'stock @apollo/gateway + @apollo/server, no tuning' },
   hive: { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway (createGatewayRuntime + node:http)' },
 };
 
 function parseArgs(argv: string[]): Options {
-  const known = ['--duration', '--rounds', '--connections', '--warmup', '--workloads', '--targets', '--project-env', '--subgraph-env'];
+  const known = ['--profile', '--duration', '--rounds', '--connections', '--warmup', '--workloads', '--targets', '--project-env', '--subgraph-env'];
   const value = (i: number) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${argv[i]} needs a value.`);
     return v;
   };
-  const o: Options = { duration: 10, rounds: 3, connections: 10, warmup: 3, workloads: ['single', 'direct', 'deep', 'varied'], targets: ['project', 'apollo', 'hive'], projectEnv: {}, subgraphEnv: {} };
+  const o: Options = { duration: 10, rounds: 3, connections: 10, warmup: 3, workloads: ['single', 'direct', 'deep', 'varied'], targets: ['project', 'project-nocache', 'apollo', 'hive'], projectEnv: {}, subgraphEnv: {}, profile: false };
   const whole = (flag: string, v: string, min: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} ${v}: give a whole number of at least ${min}.`);
@@ -73,6 +76,7 @@ function parseArgs(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (!known.includes(a)) throw new Error(`unknown option ${a}: use ${known.join(', ')}.`);
+    if (a === '--profile') { o.profile = true; continue; }
     const v = value(i++);
     if (a === '--duration') o.duration = whole(a, v, 1);
     else if (a === '--rounds') o.rounds = whole(a, v, 1);
@@ -93,8 +97,8 @@ function parseArgs(argv: string[]): Options {
 interface Process { name: string; child: ChildProcess; url: string; exited: Promise<unknown> }
 const children: Process[] = [];
 
-function start(name: string, entry: string, port: number, env: Record<string, string>): Process {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
+function start(name: string, entry: string, port: number, env: Record<string, string>, nodeArgs: string[] = []): Process {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -139,10 +143,13 @@ function sample(pid: number): { cpuSeconds: number; rssMb: number } {
 interface Run {
   round: number; workload: string; target: string;
   rps: number; p50: number; p99: number; requests: number; errors: number; cpuPercent: number; rssMb: number;
+  /** The first failed response of the run, to say what went wrong. */
+  sampleError?: string;
 }
 
 async function load(url: string, workload: Workload, seconds: number, connections: number): Promise<Omit<Run, 'round' | 'workload' | 'target' | 'cpuPercent' | 'rssMb'>> {
   let graphqlErrors = 0;
+  let sampleError: string | undefined;
   const result = await autocannon({
     url,
     connections,
@@ -151,7 +158,11 @@ async function load(url: string, workload: Workload, seconds: number, connection
     headers: { 'content-type': 'application/json' },
     requests: [{
       setupRequest: (req) => ({ ...req, body: JSON.stringify(workload.next()) }),
-      onResponse: (_status, body) => { if (body.includes('"errors"')) graphqlErrors++; },
+      onResponse: (status, body) => {
+        if (status === 200 && !body.includes('"errors"')) return;
+        if (body.includes('"errors"')) graphqlErrors++;
+        sampleError ??= `${status} ${body.slice(0, 300)}`;
+      },
     }],
   });
   return {
@@ -160,6 +171,7 @@ async function load(url: string, workload: Workload, seconds: number, connection
     p99: result.latency.p99,
     requests: result.requests.total,
     errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
+    ...(sampleError ? { sampleError } : {}),
   };
 }
 
@@ -210,10 +222,12 @@ async function main(): Promise<void> {
     const targets: Process[] = [];
     for (const name of o.targets) {
       const env: Record<string, string> = { SUPERGRAPH_PATH: supergraphPath };
-      if (name === 'project') Object.assign(env, { ...PROJECT_ENV, GATEWAY_SIGNING_SECRET: secret, ...o.projectEnv });
+      if (name.startsWith('project')) Object.assign(env, { ...PROJECT_ENV, GATEWAY_SIGNING_SECRET: secret, ...o.projectEnv });
+      if (name === 'project-nocache') env.RESPONSE_CACHE = 'off';
       // Environment URL overrides would otherwise point the project's gateway at the default ports.
       for (const [i, s] of SUBGRAPHS.entries()) env[urlEnvName(s.name)] = subgraphs[i]!.url;
-      const p = start(name, TARGETS[name]!.entry, await freePort(), env);
+      const profile = name.startsWith('project') && o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(benchDir, 'profiles')}`] : [];
+      const p = start(name, TARGETS[name]!.entry, await freePort(), env, profile);
       await waitAnswering(p);
       targets.push(p);
     }
@@ -224,7 +238,8 @@ async function main(): Promise<void> {
     // Each pass: every workload, and within it every gateway in turn (a direct workload has one target).
     const pass = async (round: number, seconds: number, runs: Run[]) => {
       for (const w of chosen) {
-        const list = w.target === 'gateway' ? targets : [grants];
+        // Each round starts with the next gateway (A B C, B C A, ...): the first to run meets the subgraphs' coldest read models.
+        const list = w.target === 'gateway' ? targets.map((_, i) => targets[(i + round) % targets.length]!) : [grants];
         for (const t of list) {
           const before = sample(t.child.pid!);
           const started = process.hrtime.bigint();
@@ -234,7 +249,7 @@ async function main(): Promise<void> {
           const run: Run = { round, workload: w.name, target: w.target === 'gateway' ? t.name : 'direct', ...r,
             cpuPercent: (100 * (after.cpuSeconds - before.cpuSeconds)) / wall, rssMb: after.rssMb };
           runs.push(run);
-          if (round > 0) logger.info(`round ${round} ${w.name.padEnd(7)} ${run.target.padEnd(8)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  errors ${run.errors}`);
+          if (round > 0) logger.info(`round ${round} ${w.name.padEnd(7)} ${run.target.padEnd(8)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  errors ${run.errors}${run.sampleError ? ` (first: ${run.sampleError})` : ''}`);
         }
       }
     };
