@@ -140,19 +140,21 @@ describe('useTrustedDocuments', () => {
   const start_ = (mode: TrustedDocumentsMode) => start([testIdentity, useTrustedDocuments({ mode, documents })]);
   const hashOnly = (body: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: documentHash(body) } } });
 
-  test('enforce: a library hash alone runs; an ad-hoc document is refused with 400 naming the setting; an analyst may send one', async () => {
+  test('enforce: a library hash alone runs; an ad-hoc document is refused with 400 naming the setting; an analyst or an editor may send one', async () => {
     const url = await start_('enforce');
     const byHash = await send(url, hashOnly(ping));
     expect(byHash).toMatchObject({ status: 200, body: { data: { __typename: 'Query' } } });
     const adHoc = await send(url, { query: '{ __typename }' });
     expect(adHoc.status).toBe(400);
     expect(first(adHoc)?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
-    expect(first(adHoc)?.message).toMatch(/TRUSTED_DOCUMENTS=enforce.*role "analyst"/);
+    expect(first(adHoc)?.message).toMatch(/TRUSTED_DOCUMENTS=enforce.*sign in as an analyst or an editor/);
     // The full text of a trusted document is as good as its hash.
     expect((await send(url, { query: ping })).status).toBe(200);
     // Registering an ad-hoc document as a persisted query is refused too.
     expect((await send(url, { query: '{ __typename }', ...hashOnly('{ __typename }') })).status).toBe(400);
     expect((await send(url, { query: '{ __typename }' }, { 'x-test-role': 'analyst' })).status).toBe(200);
+    // Editors maintain their catalog with mutations no library operation covers.
+    expect((await send(url, { query: '{ __typename }' }, { 'x-test-role': 'editor' })).status).toBe(200);
   });
 
   test('allow: library hashes resolve and ad-hoc documents run; off: plain APQ (register, then the hash alone)', async () => {

@@ -2,12 +2,17 @@ import { GraphQLError } from 'graphql';
 import { ErrorCode, type EnvReader } from '@qsmo/shared';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
-/** TRUSTED_DOCUMENTS: `enforce` runs only the library's documents (analysts excepted), `allow` resolves their hashes but runs anything, `off` is plain APQ. */
+/** TRUSTED_DOCUMENTS: `enforce` runs only the library's documents (analysts and editors excepted), `allow` resolves their hashes but runs anything, `off` is plain APQ. */
 export const TRUSTED_DOCUMENTS_MODES = ['enforce', 'allow', 'off'] as const;
 export type TrustedDocumentsMode = (typeof TRUSTED_DOCUMENTS_MODES)[number];
 
-/** The role that may still send ad-hoc documents under `enforce`: analysts explore the graph. */
-export const AD_HOC_ROLE = 'analyst';
+/**
+ * The roles that may still send ad-hoc documents under `enforce`: signed-in
+ * staff. Analysts explore the graph; editors maintain their QSMO's catalog
+ * with mutations from their own tools and imports, which no frontend library
+ * operation covers.
+ */
+export const AD_HOC_ROLES: readonly string[] = ['analyst', 'editor'];
 
 /** Reads TRUSTED_DOCUMENTS; default `enforce` with NODE_ENV=production, else `off`, so development and the IDE keep sending any query. */
 export function readTrustedDocumentsMode(env: EnvReader): TrustedDocumentsMode {
@@ -30,8 +35,8 @@ function rolesOf(context: GatewayContext): readonly string[] {
  * of a library document gets that document filled in before Apollo looks at
  * it (no registration round trip, and it works on every gateway instance).
  * With `enforce`, any other document is refused with 400 once it is
- * resolved, before it is planned or executed; an `analyst` may still send
- * ad-hoc documents. APQ keeps working in `allow` and `off`.
+ * resolved, before it is planned or executed; an analyst or an editor may
+ * still send ad-hoc documents. APQ keeps working in `allow` and `off`.
  */
 export function useTrustedDocuments(options: TrustedDocumentsOptions): GatewayPlugin {
   const { mode, documents } = options;
@@ -46,11 +51,11 @@ export function useTrustedDocuments(options: TrustedDocumentsOptions): GatewayPl
         if (mode !== 'enforce') return;
         return {
           async didResolveOperation({ queryHash, contextValue }) {
-            if (documents.has(queryHash) || rolesOf(contextValue).includes(AD_HOC_ROLE)) return;
+            if (documents.has(queryHash) || rolesOf(contextValue).some((role) => AD_HOC_ROLES.includes(role))) return;
             throw new GraphQLError(
               'This graph runs only its trusted documents (TRUSTED_DOCUMENTS=enforce): send the sha256Hash of an operation of ' +
                 'gateway/operations/generated/trusted-documents.json as extensions.persistedQuery, ' +
-                `or sign in with the role "${AD_HOC_ROLE}" to send other queries.`,
+                `or sign in as an ${AD_HOC_ROLES.join(' or an ')} to send other documents.`,
               { extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, http: { status: 400 } } },
             );
           },
