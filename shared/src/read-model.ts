@@ -45,6 +45,7 @@ export interface ReadModelOptions {
 /** READ_MODEL, READ_MODEL_POLL_MS, READ_MODEL_MAX_ENTRIES and READ_MODEL_MAX_AGE_MS; undefined when the model is off. */
 export type ReadModelConfig = Omit<ReadModelOptions, 'logger' | 'registry'> | undefined;
 
+/** One poll a second bounds another replica's write to a second; 2000 results cover the catalog's read shapes many times over. */
 export const DEFAULT_READ_MODEL = { pollIntervalMs: 1_000, maxEntries: 2_000, maxAgeMs: 60_000 } as const;
 
 /** Reads the read model's settings once at the entry point; on by default. */
@@ -79,6 +80,7 @@ function handOut<T>(value: T): T {
   return (Array.isArray(value) ? value.map(copy) : copy(value)) as T;
 }
 
+/** The read model of one subgraph database (see ReadModelOptions for what makes it exact). */
 export class ReadModel {
   private readonly entries = new Map<string, { value: unknown; at: number }>();
   private readonly inFlight = new Map<string, Promise<unknown>>();
@@ -103,6 +105,7 @@ export class ReadModel {
     this.timer.unref();
   }
 
+  /** Stops following the change counter (at shutdown). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

@@ -16,6 +16,7 @@ export interface ResponseCacheConfig {
   maxBytes: number;
 }
 
+/** 30 s: the longest a page may lag a change made elsewhere; 64 MB holds the whole catalog's pages many times. */
 export const DEFAULT_RESPONSE_CACHE: ResponseCacheConfig = { enabled: true, maxAgeSeconds: 30, maxBytes: 64 * 2 ** 20 };
 
 /** Reads the response cache's settings once at the entry point; on by default. */
