@@ -2,6 +2,7 @@ import type { Collection, Db, Document } from 'mongodb';
 import { Counter, type Registry } from 'prom-client';
 import type { EnvReader } from './config';
 import type { Logger } from './logger';
+import { runCount, runFind, Unsupported } from './read-model-match';
 
 /**
  * A subgraph's exact in-process read model: the results of its read
@@ -26,6 +27,15 @@ import type { Logger } from './logger';
  *   number guards it), so a slow read cannot put old data back.
  * The same code runs on a real MongoDB, where it saves the round trips.
  * Identical reads in flight share one command.
+ *
+ * Whole collections: a collection of at most SNAPSHOT_MAX_DOCUMENTS is read
+ * whole once (one `find`, which costs FerretDB v1 what any `find` of it
+ * costs) and the finds and counts whose shapes read-model-match.ts
+ * reproduces exactly are answered from that snapshot; any other command is
+ * kept per command as before. Snapshots are loaded when the subgraph starts
+ * and again right after each invalidation, so no caller meets a cold
+ * collection after a write or at start-up. A snapshot obeys the same rules
+ * as any other result (generation, max age, change counter).
  */
 export interface ReadModelOptions {
   /** How often the change counter is read; the bound on serving a write made elsewhere. */
@@ -56,6 +66,12 @@ export function readReadModelConfig(env: EnvReader): ReadModelConfig {
   const maxAgeMs = env.positiveInt('READ_MODEL_MAX_AGE_MS', DEFAULT_READ_MODEL.maxAgeMs);
   return mode === 'off' ? undefined : { pollIntervalMs, maxEntries, maxAgeMs };
 }
+
+/**
+ * Collections up to this size are held whole: the catalog's largest (FIBF
+ * entries, customer listings) are a few thousand small documents.
+ */
+export const SNAPSHOT_MAX_DOCUMENTS = 20_000;
 
 const META = '_meta';
 const CHANGES_ID = 'changes';
@@ -88,10 +104,13 @@ export class ReadModel {
   private token: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly reads: Counter<'result'> | undefined;
+  /** Wrapped collections by name, whose snapshots are loaded ahead of the first read. */
+  private readonly wrapped = new Map<string, Collection<any>>();
+  private warming: NodeJS.Immediate | undefined;
 
   constructor(private readonly db: Db, private readonly options: ReadModelOptions) {
     this.reads = options.registry
-      ? new Counter({ name: 'read_model_reads_total', help: 'Reads answered by the in-process read model (hit) or sent to the database (miss)', labelNames: ['result'], registers: [options.registry] })
+      ? new Counter({ name: 'read_model_reads_total', help: 'Reads answered by the in-process read model (hit: a kept result; snapshot: from a whole collection held in memory) or sent to the database (miss)', labelNames: ['result'], registers: [options.registry] })
       : undefined;
   }
 
@@ -103,12 +122,26 @@ export class ReadModel {
     this.token = await this.readToken();
     this.timer = setInterval(() => void this.poll(), this.options.pollIntervalMs);
     this.timer.unref();
+    await this.warm();
   }
 
   /** Stops following the change counter (at shutdown). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.warming) clearImmediate(this.warming);
+    this.warming = undefined;
+  }
+
+  /**
+   * Loads the snapshot of every wrapped collection (at start and after each
+   * invalidation), so the first reader of a collection after either finds
+   * it in memory. A failure is only logged: reads then load it themselves.
+   */
+  async warm(): Promise<void> {
+    await Promise.all([...this.wrapped].map(([name, c]) => this.snapshot(name, c).catch((error: Error) => {
+      this.options.logger.debug(`read model: ${name} not loaded ahead (${error.message})`);
+    })));
   }
 
   /** Forgets every result held here (this replica only). */
@@ -116,6 +149,31 @@ export class ReadModel {
     this.generation++;
     this.entries.clear();
     this.inFlight.clear();
+    // Reload the snapshots once the writer's turn is over (only while started: not after stop()).
+    if (this.timer && !this.warming) {
+      this.warming = setImmediate(() => { this.warming = undefined; void this.warm(); });
+      this.warming.unref();
+    }
+  }
+
+  /** @internal A whole collection, or undefined when it is larger than SNAPSHOT_MAX_DOCUMENTS. */
+  async snapshot(name: string, collection: Collection<any>): Promise<readonly Document[] | undefined> {
+    const all = await this.read(keyOf(name, 'snapshot', []), () => collection.find({}).limit(SNAPSHOT_MAX_DOCUMENTS + 1).toArray(), false);
+    return all.length > SNAPSHOT_MAX_DOCUMENTS ? undefined : all;
+  }
+
+  /** @internal A find or count answered from the collection's snapshot; undefined when its shape is not reproduced exactly. */
+  async fromSnapshot<R>(name: string, collection: Collection<any>, answer: (all: readonly Document[]) => R): Promise<R | undefined> {
+    const all = await this.snapshot(name, collection);
+    if (!all) return undefined;
+    try {
+      const result = answer(all);
+      this.reads?.inc({ result: 'snapshot' });
+      return handOut(result);
+    } catch (error) {
+      if (error instanceof Unsupported) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -133,12 +191,18 @@ export class ReadModel {
   wrap<T extends Document>(collection: Collection<T>): Collection<T> {
     const model = this;
     const name = collection.collectionName;
+    model.wrapped.set(name, collection);
     return new Proxy(collection, {
       get(target, prop, receiver) {
         const real = Reflect.get(target, prop, receiver) as unknown;
         if (typeof prop !== 'string' || typeof real !== 'function') return real;
         if (prop === 'find' || prop === 'aggregate') {
           return (...args: unknown[]) => new RecordedCursor(model, name, prop, args, target);
+        }
+        if (prop === 'countDocuments') {
+          return async (...args: unknown[]) =>
+            (await model.fromSnapshot(name, target, (all) => runCount(all, args)))
+            ?? model.read(keyOf(name, prop, args), () => (real as (...a: unknown[]) => Promise<unknown>).apply(target, args));
         }
         if (PROMISED_READS.has(prop)) {
           return (...args: unknown[]) => model.read(keyOf(name, prop, args), () => (real as (...a: unknown[]) => Promise<unknown>).apply(target, args));
@@ -164,19 +228,20 @@ export class ReadModel {
   }
 
   /** @internal A read through the model: a held result, the same read in flight, or the database. */
-  async read<R>(key: string, load: () => Promise<R>): Promise<R> {
+  async read<R>(key: string, load: () => Promise<R>, copy = true): Promise<R> {
+    const out = copy ? handOut : <T>(v: T) => v;
     const held = this.entries.get(key);
     if (held && Date.now() - held.at <= this.options.maxAgeMs) {
       // Least recently used goes first: a hit moves to the back.
       this.entries.delete(key);
       this.entries.set(key, held);
       this.reads?.inc({ result: 'hit' });
-      return handOut(held.value as R);
+      return out(held.value as R);
     }
     const pending = this.inFlight.get(key) as Promise<R> | undefined;
     if (pending) {
       this.reads?.inc({ result: 'hit' });
-      return handOut(await pending);
+      return out(await pending);
     }
     this.reads?.inc({ result: 'miss' });
     const generation = this.generation;
@@ -190,7 +255,7 @@ export class ReadModel {
         this.entries.set(key, { value, at: Date.now() });
         while (this.entries.size > this.options.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
       }
-      return handOut(value);
+      return out(value);
     } finally {
       if (this.inFlight.get(key) === promise) this.inFlight.delete(key);
     }
@@ -240,7 +305,11 @@ class RecordedCursor {
   project(...a: unknown[]): this { this.calls.push(['project', a]); return this; }
   batchSize(): this { return this; }
 
-  toArray(): Promise<unknown[]> {
+  async toArray(): Promise<unknown[]> {
+    if (this.op === 'find') {
+      const answered = await this.model.fromSnapshot(this.collection, this.target, (all) => runFind(all, this.args, this.calls));
+      if (answered) return answered;
+    }
     return this.model.read(keyOf(this.collection, this.op, [this.args, this.calls]), () => {
       let cursor = (this.target[this.op] as (...a: unknown[]) => any).apply(this.target, this.args);
       for (const [method, a] of this.calls) cursor = cursor[method](...a);
