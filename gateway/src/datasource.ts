@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLRequest, GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import { httpFetcher } from './http-fetcher';
 import { GraphQLError } from 'graphql';
 import { ConfigError, ErrorCode, subgraphUnavailable, type Logger } from '@qsmo/shared';
 import type { SubgraphName } from './subgraphs';
@@ -77,13 +78,12 @@ export function isSubgraphUnavailable(error: unknown): error is GraphQLError {
 }
 
 /**
- * The HTTP client one subgraph gets: Apollo's default client, the subgraph's
+ * The HTTP client one subgraph gets: httpFetcher (see there why not Apollo's default), the subgraph's
  * timeout innermost (so a retry plugin times each attempt), then the plugins'
  * wrappers in list order.
  */
 export function subgraphFetcher(subgraph: SubgraphInfo, options: SubgraphOptions, plugins: readonly GatewayPlugin[]): Fetcher {
-  // Apollo's own keep-alive client, taken from its public property rather than depending on its HTTP library.
-  let fetcher: Fetcher = new RemoteGraphQLDataSource().fetcher;
+  let fetcher: Fetcher = httpFetcher;
   if (options.timeoutMs !== undefined) fetcher = withTimeout(fetcher, options.timeoutMs);
   for (const plugin of plugins) if (plugin.wrapFetcher) fetcher = plugin.wrapFetcher(fetcher, subgraph);
   return fetcher;
