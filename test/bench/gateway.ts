@@ -143,11 +143,13 @@ function sample(pid: number): { cpuSeconds: number; rssMb: number } {
 interface Run {
   round: number; workload: string; target: string;
   rps: number; p50: number; p99: number; requests: number; errors: number; cpuPercent: number; rssMb: number;
+  /** CPU of the four subgraph processes together during the run: work a gateway causes downstream. */
+  subgraphCpuPercent: number;
   /** The first failed response of the run, to say what went wrong. */
   sampleError?: string;
 }
 
-async function load(url: string, workload: Workload, seconds: number, connections: number): Promise<Omit<Run, 'round' | 'workload' | 'target' | 'cpuPercent' | 'rssMb'>> {
+async function load(url: string, workload: Workload, seconds: number, connections: number): Promise<Omit<Run, 'round' | 'workload' | 'target' | 'cpuPercent' | 'rssMb' | 'subgraphCpuPercent'>> {
   let graphqlErrors = 0;
   let sampleError: string | undefined;
   const result = await autocannon({
@@ -242,14 +244,17 @@ async function main(): Promise<void> {
         const list = w.target === 'gateway' ? targets.map((_, i) => targets[(i + round) % targets.length]!) : [grants];
         for (const t of list) {
           const before = sample(t.child.pid!);
+          const subgraphsBefore = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);
           const started = process.hrtime.bigint();
           const r = await load(t.url, w, seconds, o.connections);
           const wall = Number(process.hrtime.bigint() - started) / 1e9;
           const after = sample(t.child.pid!);
+          const subgraphsAfter = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);
           const run: Run = { round, workload: w.name, target: w.target === 'gateway' ? t.name : 'direct', ...r,
-            cpuPercent: (100 * (after.cpuSeconds - before.cpuSeconds)) / wall, rssMb: after.rssMb };
+            cpuPercent: (100 * (after.cpuSeconds - before.cpuSeconds)) / wall, rssMb: after.rssMb,
+            subgraphCpuPercent: (100 * (subgraphsAfter - subgraphsBefore)) / wall };
           runs.push(run);
-          if (round > 0) logger.info(`round ${round} ${w.name.padEnd(7)} ${run.target.padEnd(8)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  errors ${run.errors}${run.sampleError ? ` (first: ${run.sampleError})` : ''}`);
+          if (round > 0) logger.info(`round ${round} ${w.name.padEnd(7)} ${run.target.padEnd(8)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  errors ${run.errors}  CPU ${run.cpuPercent.toFixed(0)} % (subgraphs ${run.subgraphCpuPercent.toFixed(0)} %)${run.sampleError ? ` (first: ${run.sampleError})` : ''}`);
         }
       }
     };
@@ -284,6 +289,8 @@ async function main(): Promise<void> {
 
 interface Row {
   workload: string; target: string; rps: number; p50: number; p99: number; errors: number; cpuPercent: number; rssMb: number;
+  /** The subgraphs' CPU per 1,000 requests of this gateway (CPU seconds): what the gateway makes the subgraphs do. */
+  subgraphCpuPerKilo: number;
   /** This target's RPS over stock Apollo's, per round, and their median; undefined for the direct row. */
   ratios?: number[]; ratio?: number;
 }
@@ -298,6 +305,7 @@ function summarize(runs: Run[], chosen: Workload[], o: Options): Row[] {
         workload: w.name, target,
         rps: median(mine.map((r) => r.rps)), p50: median(mine.map((r) => r.p50)), p99: median(mine.map((r) => r.p99)),
         errors: mine.reduce((n, r) => n + r.errors, 0), cpuPercent: median(mine.map((r) => r.cpuPercent)), rssMb: Math.max(...mine.map((r) => r.rssMb)),
+        subgraphCpuPerKilo: median(mine.map((r) => (r.rps > 0 ? (10 * r.subgraphCpuPercent) / r.rps : NaN))),
       };
       if (w.target === 'gateway') {
         row.ratios = mine.map((r) => {
@@ -313,9 +321,9 @@ function summarize(runs: Run[], chosen: Workload[], o: Options): Row[] {
 }
 
 function formatTable(rows: Row[]): string {
-  const head = ['workload', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU %', 'RSS MB', '/ apollo (rounds)', 'median'];
+  const head = ['workload', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU %', 'RSS MB', 'subgraph CPU s/1k req', '/ apollo (rounds)', 'median'];
   const body = rows.map((r) => [
-    r.workload, r.target, r.rps.toFixed(0), String(r.p50), String(r.p99), String(r.errors), r.cpuPercent.toFixed(0), r.rssMb.toFixed(0),
+    r.workload, r.target, r.rps.toFixed(0), String(r.p50), String(r.p99), String(r.errors), r.cpuPercent.toFixed(0), r.rssMb.toFixed(0), r.subgraphCpuPerKilo.toFixed(2),
     r.ratios ? r.ratios.map((x) => x.toFixed(2)).join(' ') : '', r.ratio !== undefined ? r.ratio.toFixed(2) : '',
   ]);
   return [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
