@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { EnvReader, REPO_ROOT, type LogLevel } from '@qsmo/shared';
 import { readDrainOptions, type DrainOptions } from '@qsmo/shared/http/service';
@@ -45,6 +46,8 @@ export interface GatewayConfig {
   observability: ObservabilityConfig;
   /** FIELD_USAGE and its settings: recorded into the registry when the gateway follows one. */
   usage: UsageConfig;
+  /** GATEWAY_WORKERS: gateway processes behind the one port (see cluster.ts); 1 runs no cluster. */
+  workers: number;
 }
 
 export const DEFAULT_SUPERGRAPH_OUTPUT = path.join(REPO_ROOT, '.data', 'supergraph.graphql');
@@ -93,6 +96,8 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     trustedDocuments: readTrustedDocumentsMode(env),
     observability: readObservabilityConfig(env, environment),
     usage: readUsageConfig(env),
+    // One per core by default: each worker uses one.
+    workers: env.positiveInt('GATEWAY_WORKERS', os.availableParallelism()),
   };
   env.done();
   return config;

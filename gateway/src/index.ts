@@ -24,6 +24,7 @@ import { useTracing } from './plugins/tracing';
 import { useRequestLog } from './plugins/request-log';
 import { useSubgraphMetrics } from './plugins/subgraph-metrics';
 import { FieldUsageRecorder, useFieldUsage } from './plugins/field-usage';
+import { announceReady, isWorker, joinClusterMetrics, runPrimary } from './cluster';
 
 // No usage data leaves the machine: the graph runs on closed networks.
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
@@ -73,6 +74,18 @@ const logger = createLogger('gateway');
 let cleanup = async () => undefined as void;
 void (async () => {
   const config = readGatewayConfig();
+  if (config.workers > 1 && !isWorker()) {
+    // The primary composes once (workers writing one file at once would race) and hands the file on.
+    const env: Record<string, string> = {};
+    if (config.supergraph.kind === 'compose') {
+      const { supergraphSdl } = composeSupergraph(localSubgraphSources(config.subgraphs));
+      fs.mkdirSync(path.dirname(config.supergraph.outputPath), { recursive: true });
+      fs.writeFileSync(config.supergraph.outputPath, supergraphSdl);
+      Object.assign(env, { SUPERGRAPH_SOURCE: 'file', SUPERGRAPH_PATH: config.supergraph.outputPath });
+    }
+    runPrimary({ workers: config.workers, logger, env, stopTimeoutMs: (config.drain.drainDelayMs ?? 0) + (config.drain.drainTimeoutMs ?? 10_000) + 15_000 });
+    return;
+  }
   const telemetry = startTelemetry('gateway');
   const gatewayLogger = createLogger('gateway', config.logLevel, config.observability.logFormat);
   const source = await supergraphSource(config, gatewayLogger);
@@ -80,6 +93,7 @@ void (async () => {
   // The IDE's docs and completion need introspection, also where it is enabled in production.
   const ideRoutes = config.ide.enabled ? await createIdeRoutes(gatewayLogger) : undefined;
   const metrics = createMetrics('gateway');
+  if (isWorker()) joinClusterMetrics(metrics.registry);
   const { supergraphStatus, ...supergraph } = source.deps;
   const usage = source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
   const server = createGatewayServer({
@@ -118,6 +132,7 @@ void (async () => {
   try {
     const url = await server.http.listen(config.port, config.host);
     logger.info(`gateway ready at ${url}`);
+    if (isWorker()) announceReady(url);
     if (config.ide.enabled) logger.info(`browser IDE at ${url.replace(/graphql$/, '')}`);
   } catch (error) {
     // A SIGTERM while waiting for a first supergraph: the shutdown steps are already running.

@@ -216,6 +216,8 @@ void (async () => {
     REGISTRY_MONGODB_URI: registryUri ?? database.uri,
     REGISTRY_DATABASE: registryDatabase,
     GATEWAY_SIGNING_SECRET: signingSecret,
+    // One gateway process: the local stack shares its cores with four subgraphs and the database; GATEWAY_WORKERS overrides.
+    GATEWAY_WORKERS: process.env.GATEWAY_WORKERS ?? '1',
     ...(ownKeys ? { AUTH_JWKS_FILE: keys.jwksFile, AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE } : {}),
   };
   const gateway = startService('gateway', 'gateway/src/index.ts', gatewayEnv);

@@ -1,0 +1,138 @@
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry, type Registry } from 'prom-client';
+import type { Logger } from '@qsmo/shared';
+
+/**
+ * GATEWAY_WORKERS: the gateway as N worker processes behind one port
+ * (node:cluster), one service to the outside.
+ *
+ * Why processes: planning, result shaping and JSON are CPU work on one
+ * thread; a gateway process uses one core however many the machine has.
+ * Each worker is a whole gateway (it reads its config, follows the registry
+ * or serves the file, has its own caches); the primary only forks, restarts
+ * a worker that dies, forwards SIGTERM/SIGINT and waits for every worker to
+ * drain, and aggregates /metrics (prom-client's AggregatorRegistry) so a
+ * scrape of any worker reports the whole service.
+ */
+
+const METRICS_REQUEST = 'qsmo:gateway-metrics';
+const READY = 'qsmo:gateway-ready';
+
+interface ClusterMessage { type: string; id?: number; text?: string; error?: string; url?: string }
+
+/** Options of the primary process. */
+export interface PrimaryOptions {
+  workers: number;
+  logger: Logger;
+  /** Environment the workers get on top of the primary's (e.g. the supergraph file the primary composed). */
+  env?: Record<string, string>;
+  /** How long the primary waits for the workers to drain after a signal before killing them. */
+  stopTimeoutMs: number;
+}
+
+/** Whether this process is a gateway worker forked by the primary. */
+export const isWorker = (): boolean => cluster.isWorker;
+
+/**
+ * Runs the primary: forks the workers, restarts one that dies after start-up
+ * (a worker that dies during start-up stops the service, since every worker
+ * would fail alike), and on SIGTERM/SIGINT forwards the signal and exits once
+ * all have drained (1 if any failed to).
+ */
+export function runPrimary(options: PrimaryOptions): void {
+  const { logger } = options;
+  const aggregator = new AggregatorRegistry();
+  const ready = new Set<number>();
+  let stopping = false;
+  let failed = false;
+  let announced = false;
+
+  const fork = (): Worker => cluster.fork(options.env ?? {});
+  for (let i = 0; i < options.workers; i++) fork();
+
+  cluster.on('message', (worker, message: ClusterMessage) => {
+    if (message?.type === READY) {
+      ready.add(worker.id);
+      if (!announced && ready.size >= options.workers) {
+        announced = true;
+        logger.info(`gateway ready at ${message.url} with ${options.workers} workers`);
+      }
+    } else if (message?.type === METRICS_REQUEST) {
+      aggregator.clusterMetrics().then(
+        (text) => worker.isConnected() && worker.send({ type: METRICS_REQUEST, id: message.id, text }),
+        (error: Error) => worker.isConnected() && worker.send({ type: METRICS_REQUEST, id: message.id, error: error.message }),
+      );
+    }
+  });
+
+  cluster.on('exit', (worker, code, signal) => {
+    const wasReady = ready.delete(worker.id);
+    if (code !== 0) failed = true;
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
+      return;
+    }
+    if (!wasReady) {
+      logger.error(`gateway worker ${worker.process.pid} exited during start-up (${signal ?? `code ${code}`}); stopping the other workers`);
+      stop('SIGTERM');
+      return;
+    }
+    logger.warn(`gateway worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting another`);
+    failed = false;
+    fork();
+  });
+
+  let stoppedAt: number | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stoppedAt !== undefined) {
+      // A Ctrl-C reaches the workers and the primary alike and is often relayed twice; a later one means "now".
+      if (Date.now() - stoppedAt < 1_000) return;
+      logger.warn(`${signal} again: killing the workers`);
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+      process.exit(1);
+    }
+    stoppedAt = Date.now();
+    stopping = true;
+    logger.info(`${signal}: draining ${Object.keys(cluster.workers ?? {}).length} gateway workers`);
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
+    setTimeout(() => {
+      logger.error(`gateway workers still running ${options.stopTimeoutMs} ms after ${signal}: killing them`);
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+      process.exit(1);
+    }, options.stopTimeoutMs).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+/**
+ * In a worker: its metrics join the primary's aggregate, and the worker's
+ * /metrics answers with the aggregate of all workers. The HTTP service
+ * serves `registry.metrics()`, so that one method of this worker's registry
+ * asks the primary instead (the primary collects each worker's own metrics
+ * with getMetricsAsJSON, which stays local).
+ */
+export function joinClusterMetrics(registry: Registry): void {
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([registry]);
+  const pending = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
+  let next = 0;
+  process.on('message', (message: ClusterMessage) => {
+    if (message?.type !== METRICS_REQUEST || message.id === undefined) return;
+    const waiting = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.error !== undefined) waiting?.reject(new Error(`metrics of the other gateway workers: ${message.error}`));
+    else waiting?.resolve(message.text ?? '');
+  });
+  registry.metrics = () => new Promise<string>((resolve, reject) => {
+    const id = next++;
+    pending.set(id, { resolve, reject });
+    process.send!({ type: METRICS_REQUEST, id });
+  });
+}
+
+/** In a worker: tells the primary this worker listens. */
+export function announceReady(url: string): void {
+  process.send?.({ type: READY, url });
+}
