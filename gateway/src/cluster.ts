@@ -17,6 +17,11 @@ import type { Logger } from '@qsmo/shared';
 
 const METRICS_REQUEST = 'qsmo:gateway-metrics';
 const READY = 'qsmo:gateway-ready';
+/** A worker asks the primary to evict every other worker's response cache; the primary asks each and answers when all did. */
+const EVICT_ALL = 'qsmo:gateway-evict-all';
+const EVICT = 'qsmo:gateway-evict';
+/** A worker that does not confirm an eviction within this is killed: it must not serve what it may still hold. */
+const EVICT_TIMEOUT_MS = 2_000;
 
 interface ClusterMessage { type: string; id?: number; text?: string; error?: string; url?: string }
 
@@ -48,6 +53,29 @@ export function runPrimary(options: PrimaryOptions): void {
   let announced = false;
 
   const fork = (): Worker => cluster.fork(options.env ?? {});
+  const evictions = new Map<number, (workerId: number) => void>();
+  let nextEviction = 0;
+  const evictOthers = (origin: Worker): Promise<void> => {
+    const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && w.id !== origin.id && w.isConnected());
+    if (!others.length) return Promise.resolve();
+    const id = nextEviction++;
+    const waiting = new Set(others.map((w) => w.id));
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        for (const w of others) if (waiting.has(w.id)) {
+          logger.error(`gateway worker ${w.process.pid} did not confirm a response-cache eviction within ${EVICT_TIMEOUT_MS} ms: killing it`);
+          w.process.kill('SIGKILL');
+        }
+        evictions.delete(id);
+        resolve();
+      }, EVICT_TIMEOUT_MS);
+      evictions.set(id, (workerId) => {
+        waiting.delete(workerId);
+        if (waiting.size === 0) { clearTimeout(timer); evictions.delete(id); resolve(); }
+      });
+      for (const w of others) w.send({ type: EVICT, id });
+    });
+  };
   for (let i = 0; i < options.workers; i++) fork();
 
   cluster.on('message', (worker, message: ClusterMessage) => {
@@ -57,6 +85,10 @@ export function runPrimary(options: PrimaryOptions): void {
         announced = true;
         logger.info(`gateway ready at ${message.url} with ${options.workers} workers`);
       }
+    } else if (message?.type === EVICT_ALL) {
+      void evictOthers(worker).then(() => worker.isConnected() && worker.send({ type: EVICT_ALL, id: message.id }));
+    } else if (message?.type === EVICT && message.id !== undefined) {
+      evictions.get(message.id)?.(worker.id);
     } else if (message?.type === METRICS_REQUEST) {
       aggregator.clusterMetrics().then(
         (text) => worker.isConnected() && worker.send({ type: METRICS_REQUEST, id: message.id, text }),
@@ -129,6 +161,32 @@ export function joinClusterMetrics(registry: Registry): void {
     const id = next++;
     pending.set(id, { resolve, reject });
     process.send!({ type: METRICS_REQUEST, id });
+  });
+}
+
+/**
+ * In a worker: evicts the other workers' response caches through the
+ * primary and resolves once each confirmed (or was killed for not
+ * confirming), so a mutation's answer leaves only after every worker forgot
+ * what it could have changed. `local` is this worker's own eviction, run
+ * when another worker's mutation asks for it.
+ */
+export function clusterEviction(local: () => void): () => Promise<void> {
+  const pending = new Map<number, () => void>();
+  let next = 0;
+  process.on('message', (message: ClusterMessage) => {
+    if (message?.type === EVICT) {
+      local();
+      process.send!({ type: EVICT, id: message.id });
+    } else if (message?.type === EVICT_ALL && message.id !== undefined) {
+      pending.get(message.id)?.();
+      pending.delete(message.id);
+    }
+  });
+  return () => new Promise<void>((resolve) => {
+    const id = next++;
+    pending.set(id, resolve);
+    process.send!({ type: EVICT_ALL, id });
   });
 }
 

@@ -24,7 +24,7 @@ import { useTracing } from './plugins/tracing';
 import { useRequestLog } from './plugins/request-log';
 import { useSubgraphMetrics } from './plugins/subgraph-metrics';
 import { FieldUsageRecorder, useFieldUsage } from './plugins/field-usage';
-import { announceReady, isWorker, joinClusterMetrics, runPrimary } from './cluster';
+import { announceReady, clusterEviction, isWorker, joinClusterMetrics, runPrimary } from './cluster';
 
 // No usage data leaves the machine: the graph runs on closed networks.
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
@@ -95,6 +95,9 @@ void (async () => {
   const metrics = createMetrics('gateway');
   if (isWorker()) joinClusterMetrics(metrics.registry);
   const { supergraphStatus, ...supergraph } = source.deps;
+  // With GATEWAY_WORKERS, a mutation through one worker evicts every worker's response cache before its answer leaves.
+  const evictPeers = isWorker() ? clusterEviction(() => responseCache.invalidate()) : undefined;
+  const responseCache = useResponseCache(config.responseCache, evictPeers);
   const usage = source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
   const server = createGatewayServer({
     ...supergraph,
@@ -120,7 +123,7 @@ void (async () => {
       useOperationLimits(config.limits),
       useTrustedDocuments({ mode: config.trustedDocuments, documents: config.trustedDocuments === 'off' ? new Map() : readTrustedDocuments() }),
       // Whole responses, keyed by document, variables and the caller's scope; mutations and new supergraphs evict.
-      useResponseCache(config.responseCache),
+      responseCache,
     ],
     introspection: ideRoutes ? true : undefined,
     logger: gatewayLogger,

@@ -57,9 +57,11 @@ export interface ResponseCachePlugin extends GatewayPlugin {
  *   which every response states (`Cache-Control: max-age`, `Age`);
  * - bounded by the bytes of what it holds, least recently used first.
  * One gateway replica's cache is its own: with several replicas, another
- * replica's mutation reaches this one's cache within maxAgeSeconds.
+ * replica's mutation reaches this one's cache within maxAgeSeconds. The
+ * workers of one gateway (GATEWAY_WORKERS) are one replica: `evictPeers`
+ * evicts the other workers' caches, and a mutation's answer waits for it.
  */
-export function useResponseCache(config: ResponseCacheConfig = DEFAULT_RESPONSE_CACHE): ResponseCachePlugin {
+export function useResponseCache(config: ResponseCacheConfig = DEFAULT_RESPONSE_CACHE, evictPeers?: () => Promise<void>): ResponseCachePlugin {
   const entries = new Map<string, Entry>();
   let bytes = 0;
   let generation = 0;
@@ -95,7 +97,7 @@ export function useResponseCache(config: ResponseCacheConfig = DEFAULT_RESPONSE_
       return {
         async responseForOperation({ operation, request, contextValue }) {
           kind = operation.operation;
-          if (kind === 'mutation') { invalidate(); return null; }
+          if (kind === 'mutation') { invalidate(); await evictPeers?.(); return null; }
           if (kind !== 'query' || request.query === undefined) return null;
           const who = scopeOf(contextValue);
           scope = who.scope;
@@ -117,6 +119,7 @@ export function useResponseCache(config: ResponseCacheConfig = DEFAULT_RESPONSE_
           if (kind === 'mutation') {
             // Before the mutation's answer leaves: nothing read during it may be served after it.
             invalidate();
+            await evictPeers?.();
             ctx.response.http.headers.set('cache-control', 'no-store');
             return;
           }
