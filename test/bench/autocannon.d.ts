@@ -2,8 +2,9 @@
 declare module 'autocannon' {
   namespace autocannon {
     interface Request {
-      setupRequest?(request: Record<string, unknown>): Record<string, unknown>;
-      onResponse?(status: number, body: string): void;
+      /** context: one object per connection, kept across its requests (initialContext copied). */
+      setupRequest?(request: Record<string, unknown>, context: Record<string, unknown>): Record<string, unknown>;
+      onResponse?(status: number, body: string, context: Record<string, unknown>): void;
     }
     interface Options {
       url: string;
@@ -13,6 +14,7 @@ declare module 'autocannon' {
       headers?: Record<string, string>;
       body?: string;
       requests?: Request[];
+      initialContext?: Record<string, unknown>;
     }
     interface Histogram { average: number; total: number; p50: number; p99: number }
     interface Result { requests: Histogram; latency: Histogram; errors: number; timeouts: number; non2xx: number }

@@ -8,7 +8,8 @@ import { createLogger, REPO_ROOT, SUBGRAPHS } from '../../shared/src';
 import { ensureFerretDb, freePort, startFerretDb } from '../../shared/src/embedded/ferretdb';
 import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
 import { urlEnvName } from '../../gateway/src/subgraphs';
-import { workloads, type BenchRequest, type Workload } from './workloads';
+import { ensureDevKeys, DEV_AUDIENCE, DEV_ISSUER, mintDevToken } from '../../shared/src/dev/dev-keys';
+import { workloads, type BenchRequest, type Workload, type WriteTally } from './workloads';
 
 /**
  * `npm run bench`: the project's gateway against stock gateways on the same
@@ -131,13 +132,29 @@ async function waitAnswering(p: Process, timeoutMs = 120_000): Promise<void> {
   throw new Error(`${p.name} did not answer within ${timeoutMs / 1000}s (last: ${last}).`);
 }
 
-/** CPU seconds (user + system) and resident memory of a process, from /proc: the honest view from outside. */
+/** A process and its descendants (a gateway with GATEWAY_WORKERS is a primary and its workers). */
+function processTree(pid: number): number[] {
+  let kids: number[] = [];
+  try {
+    kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch { /* exited */ }
+  return [pid, ...kids.flatMap(processTree)];
+}
+
+/** CPU seconds (user + system) and resident memory of a process and its descendants, from /proc: the honest view from outside. */
 function sample(pid: number): { cpuSeconds: number; rssMb: number } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuSeconds: ticks / 100, rssMb: rss ? Number(rss[1]) / 1024 : NaN };
+  let cpuSeconds = 0;
+  let rssMb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpuSeconds += (Number(fields[11]) + Number(fields[12])) / 100;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+      rssMb += rss ? Number(rss[1]) / 1024 : 0;
+    } catch { /* exited between the listing and the read */ }
+  }
+  return { cpuSeconds, rssMb };
 }
 
 interface Run {
@@ -147,20 +164,37 @@ interface Run {
   subgraphCpuPercent: number;
   /** The first failed response of the run, to say what went wrong. */
   sampleError?: string;
+  /** write-mix only: renames made and refused, reads checked and stale. */
+  writes?: WriteTally;
 }
 
-async function load(url: string, workload: Workload, seconds: number, connections: number): Promise<Omit<Run, 'round' | 'workload' | 'target' | 'cpuPercent' | 'rssMb' | 'subgraphCpuPercent'>> {
+async function load(url: string, workload: Workload, seconds: number, connections: number, bearer?: string): Promise<Omit<Run, 'round' | 'workload' | 'target' | 'cpuPercent' | 'rssMb' | 'subgraphCpuPercent'>> {
   let graphqlErrors = 0;
   let sampleError: string | undefined;
+  const tally: WriteTally = { writes: 0, refusedWrites: 0, checkedReads: 0, staleReads: 0 };
+  const mix = workload.writes;
+  type Conn = ReturnType<NonNullable<Workload['writes']>['connection']>;
   const result = await autocannon({
     url,
     connections,
     duration: seconds,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
+    initialContext: {},
     requests: [{
-      setupRequest: (req) => ({ ...req, body: JSON.stringify(workload.next()) }),
-      onResponse: (status, body) => {
+      setupRequest: (req, context) => {
+        if (!mix) return { ...req, body: JSON.stringify(workload.next()) };
+        const conn = ((context as { conn?: Conn }).conn ??= mix.connection(tally, bearer));
+        const { headers, ...body } = conn.next();
+        (context as { writing?: boolean }).writing = body.query.startsWith('mutation');
+        return { ...req, headers: { ...(req.headers as Record<string, string>), ...headers }, body: JSON.stringify(body) };
+      },
+      onResponse: (status, body, context) => {
+        if (mix) {
+          (context as { conn: Conn }).conn.answered(status, body);
+          // A rename's outcome is tallied (a stock gateway's are refused by the subgraph), not counted as an error.
+          if ((context as { writing?: boolean }).writing) return;
+        }
         if (status === 200 && !body.includes('"errors"')) return;
         if (body.includes('"errors"')) graphqlErrors++;
         sampleError ??= `${status} ${body.slice(0, 300)}`;
@@ -174,6 +208,7 @@ async function load(url: string, workload: Workload, seconds: number, connection
     requests: result.requests.total,
     errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
     ...(sampleError ? { sampleError } : {}),
+    ...(mix ? { writes: tally } : {}),
   };
 }
 
@@ -210,6 +245,9 @@ async function main(): Promise<void> {
   // Production's signed identity on the project's gateway; the subgraphs verify a signature when there is one and
   // still answer the stock gateways, which sign nothing.
   const secret = crypto.randomBytes(32).toString('hex');
+  // write-mix: an editor of the Grants QSMO, with keys the project's gateway is configured to trust.
+  const keys = await ensureDevKeys(path.join(benchDir, 'keys'));
+  const editor = await mintDevToken(keys, { subject: 'bench-editor@hhs.gov', roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'], ttl: '12h' });
   try {
     const subgraphs = await Promise.all(SUBGRAPHS.map(async (s) => {
       const p = start(s.name, `subgraphs/${s.name}/src/index.ts`, await freePort(),
@@ -224,7 +262,9 @@ async function main(): Promise<void> {
     const targets: Process[] = [];
     for (const name of o.targets) {
       const env: Record<string, string> = { SUPERGRAPH_PATH: supergraphPath };
-      if (name.startsWith('project')) Object.assign(env, { ...PROJECT_ENV, GATEWAY_SIGNING_SECRET: secret, ...o.projectEnv });
+      if (name.startsWith('project')) {
+        Object.assign(env, { ...PROJECT_ENV, GATEWAY_SIGNING_SECRET: secret, AUTH_JWKS_FILE: keys.jwksFile, AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE, ...o.projectEnv });
+      }
       if (name === 'project-nocache') env.RESPONSE_CACHE = 'off';
       // Environment URL overrides would otherwise point the project's gateway at the default ports.
       for (const [i, s] of SUBGRAPHS.entries()) env[urlEnvName(s.name)] = subgraphs[i]!.url;
@@ -246,7 +286,7 @@ async function main(): Promise<void> {
           const before = sample(t.child.pid!);
           const subgraphsBefore = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);
           const started = process.hrtime.bigint();
-          const r = await load(t.url, w, seconds, o.connections);
+          const r = await load(t.url, w, seconds, o.connections, editor);
           const wall = Number(process.hrtime.bigint() - started) / 1e9;
           const after = sample(t.child.pid!);
           const subgraphsAfter = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);
@@ -254,7 +294,7 @@ async function main(): Promise<void> {
             cpuPercent: (100 * (after.cpuSeconds - before.cpuSeconds)) / wall, rssMb: after.rssMb,
             subgraphCpuPercent: (100 * (subgraphsAfter - subgraphsBefore)) / wall };
           runs.push(run);
-          if (round > 0) logger.info(`round ${round} ${w.name.padEnd(7)} ${run.target.padEnd(8)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  errors ${run.errors}  CPU ${run.cpuPercent.toFixed(0)} % (subgraphs ${run.subgraphCpuPercent.toFixed(0)} %)${run.sampleError ? ` (first: ${run.sampleError})` : ''}`);
+          if (round > 0) logger.info(`round ${round} ${w.name.padEnd(7)} ${run.target.padEnd(8)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  errors ${run.errors}${run.writes ? `  renames ${run.writes.writes} (refused ${run.writes.refusedWrites}), reads checked ${run.writes.checkedReads}, stale ${run.writes.staleReads}${run.writes.firstStale ? ` (${run.writes.firstStale})` : ''}` : ''}  CPU ${run.cpuPercent.toFixed(0)} % (subgraphs ${run.subgraphCpuPercent.toFixed(0)} %)${run.sampleError ? ` (first: ${run.sampleError})` : ''}`);
         }
       }
     };
@@ -275,7 +315,13 @@ async function main(): Promise<void> {
       workloads: Object.fromEntries(chosen.map((w) => [w.name, w.description])),
       summary, runs,
     }, null, 2));
-    process.stdout.write(`\n${formatTable(summary)}\nJSON: ${path.relative(process.cwd(), file)}\n`);
+    const writeLines = o.targets.map((t) => {
+      const tallies = runs.filter((r) => r.target === t && r.writes).map((r) => r.writes!);
+      if (!tallies.length) return '';
+      const sum = (k: 'writes' | 'refusedWrites' | 'checkedReads' | 'staleReads') => tallies.reduce((n, x) => n + x[k], 0);
+      return `write-mix ${t}: renames ${sum('writes')} (refused ${sum('refusedWrites')}), reads checked after a rename ${sum('checkedReads')}, stale ${sum('staleReads')}\n`;
+    }).join('');
+    process.stdout.write(`\n${formatTable(summary)}\n${writeLines}JSON: ${path.relative(process.cwd(), file)}\n`);
   } finally {
     for (const c of [...children].reverse()) {
       if (c.child.exitCode === null) c.child.kill('SIGTERM');

@@ -16,7 +16,94 @@ export interface Workload {
   description: string;
   target: 'gateway' | 'grants-management';
   next(): BenchRequest;
+  /** A workload that writes: it builds its own requests per connection and checks what each read answers. */
+  writes?: WriteMix;
 }
+
+/** What a write-mix run counted: every read sent after a confirmed write must show it. */
+export interface WriteTally { writes: number; refusedWrites: number; checkedReads: number; staleReads: number; firstStale?: string }
+
+/**
+ * 1 % mutations (renames of a few Grants offerings, with an editor's token)
+ * among reads of those offerings and the varied mix. A read is checked when
+ * it was sent after a rename's answer arrived: it must show that version or
+ * a later one. Stock gateways send no identity, so their renames are refused
+ * by the subgraph (counted as refused, not as errors).
+ */
+export interface WriteMix {
+  offerings: string[];
+  /** Called by the runner once per connection: the request to send next, and what to do with its answer. */
+  connection(tally: WriteTally, bearer: string | undefined): { next(): BenchRequest & { headers?: Record<string, string> }; answered(status: number, body: string): void };
+}
+
+const RENAME = `mutation BenchRename($input: UpdateGrantsManagementOfferingInput!) { updateGrantsManagementOffering(input: $input) { offering { id version name } userErrors { code currentVersion } } }`;
+const READ_ONE = `query BenchOffering($id: ID!) { grantsManagement { offering(id: $id) { id version name } } }`;
+
+function writeMix(varied: (() => BenchRequest)[]): WriteMix {
+  const offerings = readOfferings('GRANTS_MANAGEMENT').slice(0, 3).map((o) => o.id);
+  // What is known to be written: per offering the latest confirmed version and when its answer arrived.
+  const confirmed = new Map<string, number>();
+  const known = new Map<string, number>();
+  let seq = 0;
+  const rnd = random(29);
+  return {
+    offerings,
+    connection(tally, bearer) {
+      let pending: { kind: 'write' | 'read' | 'other'; id?: string; atLeast?: number } = { kind: 'other' };
+      return {
+        next() {
+          const id = offerings[Math.floor(rnd() * offerings.length)]!;
+          const r = rnd();
+          if (r < 0.01) {
+            pending = { kind: 'write', id };
+            const version = known.get(id) ?? 1;
+            return {
+              query: RENAME,
+              variables: { input: { id, version, name: `Bench offering ${id} #${++seq}`, provenance: { sources: [{ title: 'benchmark', url: 'https://example.gov/bench' }], verification: 'UNVERIFIED' } } },
+              ...(bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {}),
+            };
+          }
+          if (r < 0.5) {
+            pending = { kind: 'read', id, atLeast: confirmed.get(id) ?? 0 };
+            return { query: READ_ONE, variables: { id } };
+          }
+          pending = { kind: 'other' };
+          return varied[Math.floor(rnd() * varied.length)]!();
+        },
+        answered(status, body) {
+          if (pending.kind === 'other' || status !== 200) return;
+          let json: any;
+          try { json = JSON.parse(body); } catch { return; }
+          if (pending.kind === 'write') {
+            const payload = json?.data?.updateGrantsManagementOffering;
+            const version = payload?.offering?.version as number | undefined;
+            if (version !== undefined && !payload.userErrors?.length) {
+              tally.writes++;
+              confirmed.set(pending.id!, Math.max(confirmed.get(pending.id!) ?? 0, version));
+              known.set(pending.id!, version);
+            } else {
+              tally.refusedWrites++;
+              const current = payload?.userErrors?.[0]?.currentVersion as number | undefined;
+              if (current !== undefined) known.set(pending.id!, current);
+            }
+            return;
+          }
+          const version = json?.data?.grantsManagement?.offering?.version as number | undefined;
+          if (version === undefined) return;
+          known.set(pending.id!, Math.max(known.get(pending.id!) ?? 0, version));
+          if (pending.atLeast! > 0) {
+            tally.checkedReads++;
+            if (version < pending.atLeast!) {
+              tally.staleReads++;
+              tally.firstStale ??= `${pending.id} read at version ${version} after version ${pending.atLeast} was confirmed`;
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
 
 const OPERATIONS_DIR = path.join(REPO_ROOT, 'gateway', 'operations');
 const operation = (file: string): string => fs.readFileSync(path.join(OPERATIONS_DIR, file), 'utf8');
@@ -78,5 +165,7 @@ export function workloads(): Workload[] {
     { name: 'deep', description: 'HHS (075) portfolio across all four QSMOs with providers and customers', target: 'gateway', next: () => ({ query: portfolio, variables: { code: '075' } }) },
     // Round-robin over the operations so every one is in every second of the run, each with random variables.
     { name: 'varied', description: 'every operation of gateway/operations/ with variables drawn from the catalog', target: 'gateway', next: () => varied[i++ % varied.length]!() },
+    // Last: its renames change what the other workloads would read.
+    { name: 'write-mix', description: '1 % renames of three Grants offerings through the gateway (editor token), reads of them checked for staleness, the rest the varied mix', target: 'gateway', next: () => varied[i++ % varied.length]!(), writes: writeMix(varied) },
   ];
 }
