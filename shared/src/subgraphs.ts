@@ -117,10 +117,11 @@ export const defaultDatabaseOf = (s: Pick<SubgraphEntry, 'name'>): string => `qs
 export const packageDirOf = (s: Pick<SubgraphEntry, 'name'>): string => path.join(REPO_ROOT, 'subgraphs', s.name);
 
 /** Looks a subgraph up by service name; unknown names are a programming error. */
-export function subgraphNamed(name: string): Subgraph {
+export function subgraphNamed<N extends string>(name: N): N extends SubgraphName ? Extract<Subgraph, { name: N }> : Subgraph {
   const found = SUBGRAPHS.find((s) => s.name === name);
   if (!found) throw new Error(`No QSMO subgraph is named "${name}"; the list is in shared/src/subgraphs.ts: ${SUBGRAPHS.map((s) => s.name).join(', ')}.`);
-  return found;
+  // A known name narrows to its own entry, so a package's typePrefix is a literal type (see catalogMutationResolvers).
+  return found as N extends SubgraphName ? Extract<Subgraph, { name: N }> : Subgraph;
 }
 
 /** Human name of a subgraph's area, or the name itself for a subgraph not in the list (e.g. a test's). */

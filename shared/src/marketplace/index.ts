@@ -10,5 +10,5 @@ export { namespaceResolvers, offeringFilter, type OfferingFilterInput } from './
 export { statsResolvers } from './resolvers/stats';
 export { agencyDomainOf, providerDomainOf, marketplaceRoot, agencyDomainResolvers, providerDomainResolvers } from './resolvers/entities';
 export { referenceQueryResolvers, referenceAgencyResolvers, referenceProviderResolvers, referenceQsmoResolvers } from './resolvers/reference';
-export { catalogMutations, requireAuditReader } from './resolvers/catalog-edits';
+export { catalogMutations, catalogMutationResolvers, requireAuditReader } from './resolvers/catalog-edits';
 export { changeResolvers } from './resolvers/change';

@@ -217,3 +217,25 @@ export function catalogMutations(entry: SubgraphEntry) {
     });
   }
 }
+
+/** How the marketplace template names each catalog mutation for a type prefix. */
+const CATALOG_MUTATION_NAMES = {
+  create: ['create', 'Offering'], update: ['update', 'Offering'], retire: ['retire', 'Offering'], setCapabilities: ['set', 'OfferingCapabilities'],
+  addListing: ['add', 'CustomerListing'], updateListing: ['update', 'CustomerListing'], removeListing: ['remove', 'CustomerListing'],
+} as const;
+type CatalogMutationKey = keyof typeof CATALOG_MUTATION_NAMES;
+type SchemaName<K extends CatalogMutationKey, P extends string> = `${(typeof CATALOG_MUTATION_NAMES)[K][0]}${P}${(typeof CATALOG_MUTATION_NAMES)[K][1]}`;
+
+/**
+ * A marketplace's catalog mutations under their names in its schema
+ * (createGrantsManagementOffering, ...), so a subgraph's Mutation resolvers
+ * are one line; the package checks them with `satisfies Required<MutationResolvers>`,
+ * which fails to compile if a name here and in the template ever differ.
+ */
+export function catalogMutationResolvers<P extends string>(entry: SubgraphEntry & { typePrefix: P }) {
+  const ops = catalogMutations(entry);
+  return Object.fromEntries((Object.keys(CATALOG_MUTATION_NAMES) as CatalogMutationKey[]).map((key) => {
+    const [verb, noun] = CATALOG_MUTATION_NAMES[key];
+    return [`${verb}${entry.typePrefix}${noun}`, ops[key]];
+  })) as { [K in CatalogMutationKey as SchemaName<K, P>]: ReturnType<typeof catalogMutations>[K] };
+}
