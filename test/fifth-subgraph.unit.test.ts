@@ -5,7 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { REPO_ROOT, SUBGRAPHS, subgraphSdl, type SubgraphEntry } from '@qsmo/shared';
 import {
-  agencyDomainOf, agencyDomainResolvers, capabilityResolvers, customerLinkResolvers, marketplaceRoot, namespaceResolvers,
+  agencyDomainOf, agencyDomainResolvers, capabilityResolvers, catalogMutationResolvers, customerLinkResolvers, marketplaceRoot, namespaceResolvers,
   offeringResolvers, providerDomainOf, providerDomainResolvers, referenceAgencyResolvers, referenceProviderResolvers,
   referenceQsmoResolvers, referenceQueryResolvers, statsResolvers,
 } from '@qsmo/shared/marketplace';
@@ -56,6 +56,7 @@ const resolvers = {
   TestMarketplaceStats: statsResolvers,
   AgencyTestMarketplace: agencyDomainResolvers,
   ProviderTestMarketplace: providerDomainResolvers,
+  Mutation: catalogMutationResolvers(fifth),
 };
 
 const sources = () => [
@@ -96,6 +97,7 @@ test('its resolver types generate and its server builds from the shared mechanic
   expect(result.body.kind === 'single' && result.body.singleResult.errors).toBeFalsy();
   const served = result.body.kind === 'single' ? (result.body.singleResult.data as { _service: { sdl: string } })._service.sdl : '';
   expect(served).toMatch(/testOnly: String/);
+  expect(served).toMatch(/createTestMarketplaceOffering\(/);
   await server.stop();
 });
 
