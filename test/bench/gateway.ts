@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -21,7 +22,7 @@ import { workloads, type BenchRequest, type Workload, type WriteTally } from './
  * noise falls on all alike. Prints a table, writes JSON to .data/bench/.
  *
  *   npm run bench -- [--duration 10] [--rounds 3] [--connections 10] [--warmup 3]
- *                    [--workloads single,direct,deep,varied] [--targets project,project-nocache,apollo,hive]
+ *                    [--workloads single,direct,deep,varied,write-mix] [--targets project,project-nocache,project-traced,apollo,hive]
  *                    [--project-env NAME=value ...] [--subgraph-env NAME=value ...] [--profile]
  *
  * The project's gateway runs as gateway/src/index.ts does in production
@@ -52,6 +53,7 @@ interface Options {
 const TARGETS: Record<string, { entry: string; description: string }> = {
   project: { entry: 'gateway/src/index.ts', description: 'this project\'s gateway (gateway/src/index.ts, NODE_ENV=production)' },
   'project-nocache': { entry: 'gateway/src/index.ts', description: 'the same with its response cache off (RESPONSE_CACHE=off)' },
+  'project-traced': { entry: 'gateway/src/index.ts', description: 'project-nocache with tracing on: every span exported over OTLP/HTTP to a sink the bench runs (what tracing costs)' },
   apollo: { entry: 'test/bench/stock-apollo.ts', description: 'stock @apollo/gateway + @apollo/server, no tuning' },
   hive: { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway (createGatewayRuntime + node:http)' },
 };
@@ -63,7 +65,7 @@ function parseArgs(argv: string[]): Options {
     if (v === undefined || v.startsWith('--')) throw new Error(`${argv[i]} needs a value.`);
     return v;
   };
-  const o: Options = { duration: 10, rounds: 3, connections: 10, warmup: 3, workloads: ['single', 'direct', 'deep', 'varied'], targets: ['project', 'project-nocache', 'apollo', 'hive'], projectEnv: {}, subgraphEnv: {}, profile: false };
+  const o: Options = { duration: 10, rounds: 3, connections: 10, warmup: 3, workloads: ['single', 'direct', 'deep', 'varied', 'write-mix'], targets: ['project', 'project-nocache', 'apollo', 'hive'], projectEnv: {}, subgraphEnv: {}, profile: false };
   const whole = (flag: string, v: string, min: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} ${v}: give a whole number of at least ${min}.`);
@@ -155,6 +157,17 @@ function sample(pid: number): { cpuSeconds: number; rssMb: number } {
     } catch { /* exited between the listing and the read */ }
   }
   return { cpuSeconds, rssMb };
+}
+
+/** An OTLP/HTTP endpoint that accepts and counts exports: the collector's part, at no cost to the gateway. */
+async function startOtlpSink(): Promise<{ url: string; server: http.Server; received: { requests: number; bytes: number } }> {
+  const received = { requests: 0, bytes: 0 };
+  const server = http.createServer((req, res) => {
+    req.on('data', (c: Buffer) => { received.bytes += c.length; });
+    req.on('end', () => { received.requests++; res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(); });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, received };
 }
 
 interface Run {
@@ -260,12 +273,14 @@ async function main(): Promise<void> {
     fs.writeFileSync(supergraphPath, supergraphSdl);
 
     const targets: Process[] = [];
+    let sink: Awaited<ReturnType<typeof startOtlpSink>> | undefined;
     for (const name of o.targets) {
       const env: Record<string, string> = { SUPERGRAPH_PATH: supergraphPath };
       if (name.startsWith('project')) {
         Object.assign(env, { ...PROJECT_ENV, GATEWAY_SIGNING_SECRET: secret, AUTH_JWKS_FILE: keys.jwksFile, AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE, ...o.projectEnv });
       }
-      if (name === 'project-nocache') env.RESPONSE_CACHE = 'off';
+      if (name === 'project-nocache' || name === 'project-traced') env.RESPONSE_CACHE = 'off';
+      if (name === 'project-traced') env.OTEL_EXPORTER_OTLP_ENDPOINT = (sink ??= await startOtlpSink()).url;
       // Environment URL overrides would otherwise point the project's gateway at the default ports.
       for (const [i, s] of SUBGRAPHS.entries()) env[urlEnvName(s.name)] = subgraphs[i]!.url;
       const profile = name.startsWith('project') && o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(benchDir, 'profiles')}`] : [];
@@ -321,6 +336,8 @@ async function main(): Promise<void> {
       const sum = (k: 'writes' | 'refusedWrites' | 'checkedReads' | 'staleReads') => tallies.reduce((n, x) => n + x[k], 0);
       return `write-mix ${t}: renames ${sum('writes')} (refused ${sum('refusedWrites')}), reads checked after a rename ${sum('checkedReads')}, stale ${sum('staleReads')}\n`;
     }).join('');
+    if (sink) logger.info(`OTLP sink: ${sink.received.requests} exports, ${(sink.received.bytes / 2 ** 20).toFixed(1)} MB of spans from project-traced`);
+    sink?.server.close();
     process.stdout.write(`\n${formatTable(summary)}\n${writeLines}JSON: ${path.relative(process.cwd(), file)}\n`);
   } finally {
     for (const c of [...children].reverse()) {
