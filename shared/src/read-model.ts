@@ -81,6 +81,11 @@ const PROMISED_READS = new Set(['countDocuments', 'estimatedDocumentCount', 'fin
 const WRITES = /^(insert|update|replace|delete|findOneAnd|bulkWrite|drop|rename|createIndex|dropIndex)/;
 
 /** A key for one read: RegExp values (search filters) keep their source, which JSON would drop. */
+/** The collection a result's key belongs to (keys start with it, see keyOf). */
+function collectionOfKey(key: string): string {
+  return key.slice(0, key.indexOf('\u0000'));
+}
+
 function keyOf(collection: string, op: string, args: unknown): string {
   return `${collection}\u0000${op}\u0000${JSON.stringify(args, (_k, v: unknown) => (v instanceof RegExp ? `\u0000re:${v.source}/${v.flags}` : v))}`;
 }
@@ -101,6 +106,8 @@ export class ReadModel {
   private readonly entries = new Map<string, { value: unknown; at: number }>();
   private readonly inFlight = new Map<string, Promise<unknown>>();
   private generation = 0;
+  /** Invalidations of one collection only (see invalidate). */
+  private readonly generations = new Map<string, number>();
   private token: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly reads: Counter<'result'> | undefined;
@@ -144,11 +151,24 @@ export class ReadModel {
     })));
   }
 
-  /** Forgets every result held here (this replica only). */
-  invalidate(): void {
-    this.generation++;
-    this.entries.clear();
-    this.inFlight.clear();
+  /**
+   * Forgets results held here (this replica only): every one, or only those
+   * of the named collections, whose writes cannot change any other result
+   * (each result is one collection's; FerretDB v1 and the subgraphs have no
+   * cross-collection reads). Keeping the untouched collections' snapshots is
+   * what keeps a write from stalling reads while everything reloads.
+   */
+  invalidate(collections?: readonly string[]): void {
+    if (collections === undefined) {
+      this.generation++;
+      this.entries.clear();
+      this.inFlight.clear();
+    } else {
+      for (const name of collections) this.generations.set(name, (this.generations.get(name) ?? 0) + 1);
+      const touched = (key: string) => collections.includes(collectionOfKey(key));
+      for (const key of [...this.entries.keys()]) if (touched(key)) this.entries.delete(key);
+      for (const key of [...this.inFlight.keys()]) if (touched(key)) this.inFlight.delete(key);
+    }
     // Reload the snapshots once the writer's turn is over (only while started: not after stop()).
     if (this.timer && !this.warming) {
       this.warming = setImmediate(() => { this.warming = undefined; void this.warm(); });
@@ -180,11 +200,11 @@ export class ReadModel {
    * After a write to this database: forgets every result here and bumps the
    * change counter, so every other replica forgets its results within one poll.
    */
-  async noteWrite(): Promise<void> {
-    this.invalidate();
+  async noteWrite(collections?: readonly string[]): Promise<void> {
+    this.invalidate(collections);
     await this.db.collection<{ _id: string; version?: number }>(META).updateOne({ _id: CHANGES_ID }, { $inc: { version: 1 } }, { upsert: true });
     this.token = await this.readToken();
-    this.invalidate();
+    this.invalidate(collections);
   }
 
   /** The same collection, its reads answered from the model and its writes invalidating it. */
@@ -209,11 +229,11 @@ export class ReadModel {
         }
         if (WRITES.test(prop)) {
           return async (...args: unknown[]) => {
-            model.invalidate();
+            model.invalidate([name]);
             try {
               return await (real as (...a: unknown[]) => Promise<unknown>).apply(target, args);
             } finally {
-              await model.noteWrite();
+              await model.noteWrite([name]);
             }
           };
         }
@@ -244,13 +264,13 @@ export class ReadModel {
       return out(await pending);
     }
     this.reads?.inc({ result: 'miss' });
-    const generation = this.generation;
+    const generation = this.generationOf(key);
     const promise = load();
     this.inFlight.set(key, promise);
     try {
       const value = await promise;
       // Invalidated while reading: the result may predate the change, so it is handed out once and not kept.
-      if (generation === this.generation) {
+      if (generation === this.generationOf(key)) {
         this.entries.delete(key);
         this.entries.set(key, { value, at: Date.now() });
         while (this.entries.size > this.options.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
@@ -259,6 +279,11 @@ export class ReadModel {
     } finally {
       if (this.inFlight.get(key) === promise) this.inFlight.delete(key);
     }
+  }
+
+  /** The invalidations a result of `key` has seen: all of them, and its own collection's. */
+  private generationOf(key: string): string {
+    return `${this.generation}/${this.generations.get(collectionOfKey(key)) ?? 0}`;
   }
 
   private async readToken(): Promise<string> {

@@ -69,6 +69,20 @@ test('a write through the model is seen by the next read; another replica sees i
   expect(await nameOfEra(b.server)).toBe('eRA Commons');
 });
 
+test('a write forgets only its own collection: the reference data and FIBF entries stay in memory', async () => {
+  const { server, model } = await serverWith();
+  const fibf = `{ grantsManagement { capability(code: "GRM.030") { code children { code name } } } agency(code: "075") { name } }`;
+  const expected = await execute(server.apollo, { query: fibf }, server.context());
+  expect(expected.errors).toBeUndefined();
+  const offerings = model.wrap(database.db.collection('offerings'));
+  await offerings.updateOne({ _id: 'grm-era' } as never, { $set: { name: 'eRA Commons' } });
+  await new Promise((r) => setTimeout(r, 50));
+  const before = await commands();
+  expect(await execute(server.apollo, { query: fibf }, server.context())).toEqual(expected);
+  expect(await commands()).toBe(before);
+  expect(await nameOfEra(server)).toBe('eRA Commons');
+});
+
 test('a reseed is seen within one poll; a hand edit that bumps nothing within the max age', async () => {
   const { server } = await serverWith({ maxAgeMs: 500 });
   expect(await nameOfEra(server)).toBe('eRA');

@@ -4,7 +4,10 @@ import { MongoServerError } from 'mongodb';
 import type { SourceRecord, Verification } from '../catalog/types';
 import type { Logger } from '../logger';
 import type { ReadModel } from '../read-model';
-import { domainCollections, type CustomerLinkDoc, type OfferingDoc } from './data';
+import { DOMAIN_COLLECTIONS, domainCollections, type CustomerLinkDoc, type OfferingDoc } from './data';
+
+/** The collections a catalog change writes: the read model forgets only their results, and keeps the reference data's. */
+const WRITTEN_COLLECTIONS = [DOMAIN_COLLECTIONS.offerings, DOMAIN_COLLECTIONS.customerLinks, DOMAIN_COLLECTIONS.changes] as const;
 
 /**
  * The write protocol of a marketplace's catalog: every change of an offering
@@ -231,7 +234,7 @@ export class CatalogStore {
         verification: request.verification,
         ...(idempotency ? { idempotencyKey: idempotency.key, requestHash: idempotency.hash } : {}),
       };
-      this.options.readModel?.invalidate();
+      this.options.readModel?.invalidate(WRITTEN_COLLECTIONS);
       try {
         await this.changes.insertOne(change);
       } catch (error) {
@@ -246,7 +249,7 @@ export class CatalogStore {
         const committed = await this.rollForward(change);
         return committed ? { change: committed, replayed: false } : { error: staleVersion(offeringId, version, (await this.current(offeringId)).version) };
       } finally {
-        await this.options.readModel?.noteWrite();
+        await this.options.readModel?.noteWrite(WRITTEN_COLLECTIONS);
       }
     }
   }
@@ -261,7 +264,7 @@ export class CatalogStore {
     let committed = 0;
     for (const change of pending) if (await this.rollForward(change)) committed++;
     if (pending.length > 0) {
-      await this.options.readModel?.noteWrite();
+      await this.options.readModel?.noteWrite(WRITTEN_COLLECTIONS);
       this.options.logger?.warn(`catalog: finished ${committed} of ${pending.length} change(s) interrupted by a crash` +
         (committed < pending.length ? '; the others no longer applied and were marked abandoned' : ''));
     }
@@ -334,7 +337,7 @@ export class CatalogStore {
     }
     if (earlier.state === 'committed') return { change: earlier, replayed: true };
     const committed = await this.rollForward(earlier);
-    await this.options.readModel?.noteWrite();
+    await this.options.readModel?.noteWrite(WRITTEN_COLLECTIONS);
     return committed ? { change: committed, replayed: true } : undefined;
   }
 }
