@@ -4,6 +4,7 @@ import { createMetrics, ErrorCode } from '@qsmo/shared';
 import { standardPlugins } from '../gateway/src/plugins';
 import { securityPlugins } from '../gateway/src/plugins/security';
 import { useCatalogWrites } from '../gateway/src/plugins/catalog-writes';
+import { useResponseCache } from '../gateway/src/plugins/response-cache';
 import { startGraph, type RunningGraph } from './support/graph';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
@@ -29,7 +30,7 @@ async function token(sub: string, roles: string[], qsmos: string[] = []): Promis
     .sign(key.privateKey);
 }
 
-interface Answer { status: number; body: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] }; ms: number }
+interface Answer { status: number; body: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] }; ms: number; cacheControl: string | null }
 
 async function gql(query: string, variables: Record<string, unknown> = {}, bearer?: string): Promise<Answer> {
   const started = performance.now();
@@ -38,7 +39,7 @@ async function gql(query: string, variables: Record<string, unknown> = {}, beare
     headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: res.status, body: (await res.json()) as Answer['body'], ms: performance.now() - started };
+  return { status: res.status, body: (await res.json()) as Answer['body'], ms: performance.now() - started, cacheControl: res.headers.get('cache-control') };
 }
 
 const SOURCE = { title: 'Grants QSMO marketplace, federal shelf', url: 'https://www.usaspending.gov/grants-qsmo/marketplace' };
@@ -86,6 +87,8 @@ beforeAll(async () => {
         }),
         useCatalogWrites(),
         ...standardPlugins({ metrics }),
+        // As in production: every read after a write must show it although answers are cached.
+        useResponseCache(),
       ],
       metrics,
     },
@@ -109,9 +112,10 @@ describe('an editor of Grants keeps the Grants catalog', () => {
   const id = 'grm-test-portal';
 
   test('create, then update: each visible at once in a cross-QSMO query, both in history with the editor', async () => {
-    // Read first, so the read models hold the old answer a stale cache would serve.
+    // Read first, so the read models and the gateway's response cache hold the old answer a stale cache would serve.
     const beforeRead = await gql(CROSS);
     expect(beforeRead.body.data.provider.grantsManagement.offerings.map((o: { id: string }) => o.id)).not.toContain(id);
+    expect(beforeRead.cacheControl).toBe('max-age=30, public');
 
     const created = await gql(CREATE, { input: { id, name: 'Test Grants Portal', shelf: 'FEDERAL', providerId: 'hhs', capabilityCodes: ['GRM.030.010'], provenance: PROVENANCE } }, grantsEditor);
     expect(created.body.errors).toBeUndefined();
@@ -137,6 +141,8 @@ describe('an editor of Grants keeps the Grants catalog', () => {
 
     const history = await gql(HISTORY, { id }, grantsEditor);
     expect(history.body.errors).toBeUndefined();
+    // The audit trail declares max-age 0: never cached, and said so.
+    expect(history.cacheControl).toBe('no-store');
     const changes = history.body.data.grantsManagement.offering.history;
     expect(changes.map((c: { mutation: string; version: number; actor: string; actorIssuer: string }) => [c.mutation, c.version, c.actor, c.actorIssuer])).toEqual([
       ['createGrantsManagementOffering', 1, 'grm-editor@hhs.gov', ISSUER],

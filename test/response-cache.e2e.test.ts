@@ -1,14 +1,16 @@
 import { createMetrics } from '@qsmo/shared';
 import type { GatewayPlugin } from '../gateway/src/plugin';
 import { standardPlugins } from '../gateway/src/plugins';
-import { useResponseCache, type ResponseCachePlugin } from '../gateway/src/plugins/response-cache';
+import { DEFAULT_RESPONSE_CACHE, useResponseCache, type ResponseCachePlugin } from '../gateway/src/plugins/response-cache';
 import { startGraph, type RunningGraph } from './support/graph';
 
 /**
  * The gateway's response cache over HTTP on the real graph: hits say their
  * age, callers with different scopes never share an answer, errors are not
- * kept, and after a mutation through the gateway no read is stale, although
- * the data was changed behind the gateway's back.
+ * kept, each answer is kept for the shortest max-age its types declare, and
+ * after a mutation through the gateway no read is stale, although the data
+ * was changed behind the gateway's back, while answers read from other
+ * subgraphs stay cached.
  */
 let graph: RunningGraph;
 let cache: ResponseCachePlugin;
@@ -23,7 +25,7 @@ const testIdentity: GatewayPlugin = {
 };
 
 beforeEach(async () => {
-  cache = useResponseCache({ enabled: true, maxAgeSeconds: 30, maxBytes: 2 ** 20 });
+  cache = useResponseCache({ ...DEFAULT_RESPONSE_CACHE, maxBytes: 2 ** 20 });
   const metrics = createMetrics('gateway', { defaultMetrics: false });
   graph = await startGraph({ gateway: { metrics, plugins: [testIdentity, ...standardPlugins({ metrics }), cache] } });
 });
@@ -77,6 +79,39 @@ test('0 stale reads after a mutation through the gateway; a change behind its ba
   // A new supergraph evicts everything too.
   cache.onSupergraphLoad!({} as never);
   expect(cache.stats().entries).toBe(0);
+});
+
+test('each answer is kept for the shortest max-age its types declare, capped by the configured ceiling', async () => {
+  // Reference data only (agencies, QSMOs): 300 s.
+  expect((await ask(`{ agencies(first: 3) { totalCount edges { node { code name sources { url } } } } qsmos { name } }`)).cacheControl).toBe('max-age=300, public');
+  // With catalog data (an agency's offerings, through an entity fetch): the catalog's 30 s.
+  const portfolio = await ask(`{ agency(code: "075") { name grantsManagement { offeringCount offerings { id provider { name } } } } }`);
+  expect(portfolio.body.errors).toBeUndefined();
+  expect(portfolio.cacheControl).toBe('max-age=30, public');
+  expect((await ask(`{ grantsManagement { stats { offeringCount byShelf { shelf count } } } }`)).cacheControl).toBe('max-age=30, public');
+  expect(cache.stats().entries).toBe(3);
+  // A ceiling below the types' ages caps them.
+  const capped = useResponseCache({ enabled: true, maxAgeSeconds: 7, maxBytes: 2 ** 20 });
+  await graph.stop();
+  const metrics = createMetrics('gateway', { defaultMetrics: false });
+  graph = await startGraph({ gateway: { metrics, plugins: [...standardPlugins({ metrics }), capped] } });
+  expect((await ask(`{ qsmos { name } }`)).cacheControl).toBe('max-age=7, public');
+});
+
+test('a mutation evicts only the answers read from the subgraphs it reached', async () => {
+  const FM = `{ financialManagement { offerings(first: 3) { edges { node { id name } } } } }`;
+  const fm = await ask(FM);
+  await ask(ERA);
+  await rename('eRA renamed');
+  await ask(`mutation { retireGrantsManagementOffering(input: { id: "grm-era", version: 1, provenance: { sources: [{ title: "t", url: "https://example.gov/" }], verification: UNVERIFIED } }) { __typename } }`);
+  const before = cache.stats();
+  // Financial Management's page was read from its own subgraph only: still served from the cache.
+  const again = await ask(FM);
+  expect(again.body).toEqual(fm.body);
+  expect(cache.stats().hits).toBe(before.hits + 1);
+  // The Grants answer was evicted before the mutation's answer left.
+  expect((await ask(ERA)).body.data.grantsManagement.offering.name).toBe('eRA renamed');
+  expect(cache.stats().misses).toBe(before.misses + 1);
 });
 
 test('stays within its size', async () => {

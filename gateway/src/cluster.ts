@@ -17,13 +17,17 @@ import type { Logger } from '@qsmo/shared';
 
 const METRICS_REQUEST = 'qsmo:gateway-metrics';
 const READY = 'qsmo:gateway-ready';
-/** A worker asks the primary to evict every other worker's response cache; the primary asks each and answers when all did. */
+/** A worker asks the primary to evict the other workers' response caches (of some subgraphs, or all); the primary asks each and answers when all did. */
 const EVICT_ALL = 'qsmo:gateway-evict-all';
 const EVICT = 'qsmo:gateway-evict';
 /** A worker that does not confirm an eviction within this is killed: it must not serve what it may still hold. */
 const EVICT_TIMEOUT_MS = 2_000;
 
-interface ClusterMessage { type: string; id?: number; text?: string; error?: string; url?: string }
+interface ClusterMessage {
+  type: string; id?: number; text?: string; error?: string; url?: string;
+  /** An eviction's subgraphs: the responses read from them are evicted (all responses when absent). */
+  subgraphs?: string[];
+}
 
 /** Options of the primary process. */
 export interface PrimaryOptions {
@@ -55,7 +59,7 @@ export function runPrimary(options: PrimaryOptions): void {
   const fork = (): Worker => cluster.fork(options.env ?? {});
   const evictions = new Map<number, (workerId: number) => void>();
   let nextEviction = 0;
-  const evictOthers = (origin: Worker): Promise<void> => {
+  const evictOthers = (origin: Worker, subgraphs: string[] | undefined): Promise<void> => {
     const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && w.id !== origin.id && w.isConnected());
     if (!others.length) return Promise.resolve();
     const id = nextEviction++;
@@ -73,7 +77,7 @@ export function runPrimary(options: PrimaryOptions): void {
         waiting.delete(workerId);
         if (waiting.size === 0) { clearTimeout(timer); evictions.delete(id); resolve(); }
       });
-      for (const w of others) w.send({ type: EVICT, id });
+      for (const w of others) w.send({ type: EVICT, id, ...(subgraphs ? { subgraphs } : {}) });
     });
   };
   for (let i = 0; i < options.workers; i++) fork();
@@ -86,7 +90,7 @@ export function runPrimary(options: PrimaryOptions): void {
         logger.info(`gateway ready at ${message.url} with ${options.workers} workers`);
       }
     } else if (message?.type === EVICT_ALL) {
-      void evictOthers(worker).then(() => worker.isConnected() && worker.send({ type: EVICT_ALL, id: message.id }));
+      void evictOthers(worker, message.subgraphs).then(() => worker.isConnected() && worker.send({ type: EVICT_ALL, id: message.id }));
     } else if (message?.type === EVICT && message.id !== undefined) {
       evictions.get(message.id)?.(worker.id);
     } else if (message?.type === METRICS_REQUEST) {
@@ -171,22 +175,22 @@ export function joinClusterMetrics(registry: Registry): void {
  * what it could have changed. `local` is this worker's own eviction, run
  * when another worker's mutation asks for it.
  */
-export function clusterEviction(local: () => void): () => Promise<void> {
+export function clusterEviction(local: (subgraphs?: readonly string[]) => void): (subgraphs?: readonly string[]) => Promise<void> {
   const pending = new Map<number, () => void>();
   let next = 0;
   process.on('message', (message: ClusterMessage) => {
     if (message?.type === EVICT) {
-      local();
+      local(message.subgraphs);
       process.send!({ type: EVICT, id: message.id });
     } else if (message?.type === EVICT_ALL && message.id !== undefined) {
       pending.get(message.id)?.();
       pending.delete(message.id);
     }
   });
-  return () => new Promise<void>((resolve) => {
+  return (subgraphs) => new Promise<void>((resolve) => {
     const id = next++;
     pending.set(id, resolve);
-    process.send!({ type: EVICT_ALL, id });
+    process.send!({ type: EVICT_ALL, id, ...(subgraphs ? { subgraphs: [...subgraphs] } : {}) });
   });
 }
 

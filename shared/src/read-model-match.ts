@@ -186,6 +186,8 @@ function projector(options: unknown): (doc: Document) => Document {
 export function runFind(all: readonly Document[], args: unknown[], calls: readonly [string, unknown[]][]): Document[] {
   if (args.length > 2) unsupported('find with more than two arguments');
   const [filter, options] = args;
+  const byId = calls.length === 0 ? lookUpIds(all, filter) : undefined;
+  if (byId) return byId.map(projector(options));
   let project = projector(options);
   const match = compileFilter(filter);
   let result = all.filter(match);
@@ -220,4 +222,38 @@ export function runCount(all: readonly Document[], args: unknown[]): number {
   let n = 0;
   for (const d of all) if (match(d)) n++;
   return n;
+}
+
+/** Each snapshot's documents by `_id`, with their natural position; null when an `_id` is not a string or number. */
+const idIndexes = new WeakMap<readonly Document[], Map<unknown, number> | null>();
+
+function idIndex(all: readonly Document[]): Map<unknown, number> | null {
+  let index = idIndexes.get(all);
+  if (index === undefined) {
+    index = new Map();
+    for (const [i, d] of all.entries()) {
+      if (typeof d._id !== 'string' && !(typeof d._id === 'number' && Number.isFinite(d._id))) { index = null; break; }
+      index.set(d._id, i);
+    }
+    idIndexes.set(all, index);
+  }
+  return index;
+}
+
+/**
+ * The DataLoaders' batch shape, `{_id: {$in: keys}}` or `{_id: key}`, answered
+ * through an index instead of a scan, in the collection's natural order as a
+ * scan would; undefined for any other filter.
+ */
+function lookUpIds(all: readonly Document[], filter: unknown): Document[] | undefined {
+  if (!isPlain(filter) || Object.keys(filter).length !== 1 || !('_id' in filter)) return undefined;
+  const condition = filter._id;
+  let keys: readonly unknown[];
+  if (isScalar(condition)) keys = [condition];
+  else if (isPlain(condition) && Object.keys(condition).length === 1 && Array.isArray(condition.$in) && condition.$in.every(isScalar)) keys = condition.$in;
+  else return undefined;
+  const index = idIndex(all);
+  if (!index) return undefined;
+  const positions = [...new Set(keys)].map((k) => index.get(k)).filter((i): i is number => i !== undefined).sort((a, b) => a - b);
+  return positions.map((i) => all[i]!);
 }

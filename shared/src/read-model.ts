@@ -74,6 +74,8 @@ export function readReadModelConfig(env: EnvReader): ReadModelConfig {
 export const SNAPSHOT_MAX_DOCUMENTS = 20_000;
 
 const META = '_meta';
+/** A command whose shape a snapshot cannot answer exactly: remembered, so it is not tried again on the same snapshot. */
+const UNSUPPORTED = Symbol('unsupported');
 const CHANGES_ID = 'changes';
 
 /** Methods that only read; every other method of a collection that returns a promise is treated as a write. */
@@ -114,6 +116,8 @@ export class ReadModel {
   /** Wrapped collections by name, whose snapshots are loaded ahead of the first read. */
   private readonly wrapped = new Map<string, Collection<any>>();
   private warming: NodeJS.Immediate | undefined;
+  /** Answers computed from each snapshot, by command key (see fromSnapshot). */
+  private readonly answers = new WeakMap<readonly Document[], Map<string, unknown>>();
 
   constructor(private readonly db: Db, private readonly options: ReadModelOptions) {
     this.reads = options.registry
@@ -182,18 +186,33 @@ export class ReadModel {
     return all.length > SNAPSHOT_MAX_DOCUMENTS ? undefined : all;
   }
 
-  /** @internal A find or count answered from the collection's snapshot; undefined when its shape is not reproduced exactly. */
-  async fromSnapshot<R>(name: string, collection: Collection<any>, answer: (all: readonly Document[]) => R): Promise<R | undefined> {
+  /**
+   * @internal A find or count answered from the collection's snapshot;
+   * undefined when its shape is not reproduced exactly. The answer is a pure
+   * function of the snapshot and the command (`key`), so it is remembered
+   * with that snapshot: a reloaded snapshot starts with no answers, which
+   * keeps the memo exactly as fresh as the snapshot itself.
+   */
+  async fromSnapshot<R>(name: string, collection: Collection<any>, key: string, answer: (all: readonly Document[]) => R): Promise<R | undefined> {
     const all = await this.snapshot(name, collection);
     if (!all) return undefined;
-    try {
-      const result = answer(all);
-      this.reads?.inc({ result: 'snapshot' });
-      return handOut(result);
-    } catch (error) {
-      if (error instanceof Unsupported) return undefined;
-      throw error;
+    let memo = this.answers.get(all);
+    if (!memo) this.answers.set(all, (memo = new Map()));
+    let result = memo.get(key) as R | typeof UNSUPPORTED | undefined;
+    if (result === undefined) {
+      try {
+        result = answer(all);
+      } catch (error) {
+        if (!(error instanceof Unsupported)) throw error;
+        result = UNSUPPORTED;
+      }
+      // Bounded like the results: the oldest answers go first.
+      if (memo.size >= this.options.maxEntries) memo.delete(memo.keys().next().value as string);
+      memo.set(key, result);
     }
+    if (result === UNSUPPORTED) return undefined;
+    this.reads?.inc({ result: 'snapshot' });
+    return handOut(result);
   }
 
   /**
@@ -221,7 +240,7 @@ export class ReadModel {
         }
         if (prop === 'countDocuments') {
           return async (...args: unknown[]) =>
-            (await model.fromSnapshot(name, target, (all) => runCount(all, args)))
+            (await model.fromSnapshot(name, target, keyOf(name, prop, args), (all) => runCount(all, args)))
             ?? model.read(keyOf(name, prop, args), () => (real as (...a: unknown[]) => Promise<unknown>).apply(target, args));
         }
         if (PROMISED_READS.has(prop)) {
@@ -331,11 +350,12 @@ class RecordedCursor {
   batchSize(): this { return this; }
 
   async toArray(): Promise<unknown[]> {
+    const key = keyOf(this.collection, this.op, [this.args, this.calls]);
     if (this.op === 'find') {
-      const answered = await this.model.fromSnapshot(this.collection, this.target, (all) => runFind(all, this.args, this.calls));
+      const answered = await this.model.fromSnapshot(this.collection, this.target, key, (all) => runFind(all, this.args, this.calls));
       if (answered) return answered;
     }
-    return this.model.read(keyOf(this.collection, this.op, [this.args, this.calls]), () => {
+    return this.model.read(key, () => {
       let cursor = (this.target[this.op] as (...a: unknown[]) => any).apply(this.target, this.args);
       for (const [method, a] of this.calls) cursor = cursor[method](...a);
       return cursor.toArray() as Promise<unknown[]>;

@@ -19,6 +19,9 @@ type Call = [string, unknown[]];
 const CASES: { collection: string; args: unknown[]; calls?: Call[] }[] = [
   { collection: 'offerings', args: [{}] },
   { collection: 'offerings', args: [{ _id: { $in: ['grm-era', 'grm-grantsgov', 'nope'] } }] },
+  { collection: 'offerings', args: [{ _id: 'grm-era' }] },
+  { collection: 'offerings', args: [{ _id: { $in: ['grm-grantsgov', 'grm-era', 'grm-era', 'nope'] } }, { projection: { name: 1 } }] },
+  { collection: 'capabilities', args: [{ _id: { $in: ['GRM.010', 'GRM.020.010', 'nope'] } }] },
   { collection: 'offerings', args: [{ providerId: 'nope' }] },
   { collection: 'offerings', args: [{ customerCodes: { $in: ['075', '070'] } }] },
   { collection: 'offerings', args: [{}], calls: [['sort', [{ sortKey: 1, _id: 1 }]], ['limit', [6]]] },

@@ -46,7 +46,7 @@ const PROJECT_ENV = { NODE_ENV: 'production', RATE_LIMIT_ANONYMOUS: '100000000',
 interface Options {
   duration: number; rounds: number; connections: number; warmup: number;
   workloads: string[]; targets: string[]; projectEnv: Record<string, string>; subgraphEnv: Record<string, string>;
-  /** Write a CPU profile of the project's gateway to .data/bench/profiles (node --cpu-prof). */
+  /** Write CPU profiles of the project's gateway and of each subgraph to .data/bench/profiles (node --cpu-prof). */
   profile: boolean;
 }
 
@@ -263,8 +263,9 @@ async function main(): Promise<void> {
   const editor = await mintDevToken(keys, { subject: 'bench-editor@hhs.gov', roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'], ttl: '12h' });
   try {
     const subgraphs = await Promise.all(SUBGRAPHS.map(async (s) => {
+      const profile = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(benchDir, 'profiles', s.name)}`] : [];
       const p = start(s.name, `subgraphs/${s.name}/src/index.ts`, await freePort(),
-        { MONGODB_URI: database.uri, GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...o.subgraphEnv });
+        { MONGODB_URI: database.uri, GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...o.subgraphEnv }, profile);
       await waitAnswering(p);
       return p;
     }));

@@ -7,17 +7,20 @@ import type { GatewayContext, GatewayPlugin } from '../plugin';
 export interface ResponseCacheConfig {
   enabled: boolean;
   /**
-   * The longest a response is served after it was computed: the bound for
-   * data changed elsewhere (a seed, another gateway replica's mutation, a
-   * hand edit). Mutations through this gateway evict at once.
+   * A ceiling on how long a response is served after it was computed. Each
+   * response is kept for the shortest max-age its types declare in the
+   * subgraphs' schemas (`@cacheControl`), and never longer than this.
    */
   maxAgeSeconds: number;
   /** The cache's size, counted as the bytes of the JSON responses it holds. */
   maxBytes: number;
 }
 
-/** 30 s: the longest a page may lag a change made elsewhere; 64 MB holds the whole catalog's pages many times. */
-export const DEFAULT_RESPONSE_CACHE: ResponseCacheConfig = { enabled: true, maxAgeSeconds: 30, maxBytes: 64 * 2 ** 20 };
+/**
+ * 300 s: the longest any type declares (reference data), so by default the
+ * types' own max-ages decide; 64 MB holds the whole catalog's pages many times.
+ */
+export const DEFAULT_RESPONSE_CACHE: ResponseCacheConfig = { enabled: true, maxAgeSeconds: 300, maxBytes: 64 * 2 ** 20 };
 
 /** Reads the response cache's settings once at the entry point; on by default. */
 export function readResponseCacheConfig(env: EnvReader): ResponseCacheConfig {
@@ -28,19 +31,33 @@ export function readResponseCacheConfig(env: EnvReader): ResponseCacheConfig {
   };
 }
 
-interface Entry { result: Record<string, unknown>; storedAt: number; bytes: number; scope: 'public' | 'private' }
+type Scope = 'public' | 'private';
+
+interface Entry {
+  result: Record<string, unknown>;
+  storedAt: number;
+  /** When it stops being served: storedAt plus the shortest max-age of the types it carries. */
+  expiresAt: number;
+  bytes: number;
+  scope: Scope;
+  /** The subgraphs its answer was read from: a mutation through one of them evicts it. */
+  subgraphs: readonly string[];
+}
 
 /** Who may see a response: the anonymous reader's answers are shared, anyone else's only with the same identity. */
-function scopeOf(context: GatewayContext): { key: string; scope: 'public' | 'private' } {
+function scopeOf(context: GatewayContext): { key: string; scope: Scope } {
   const identity = (context as { identity?: { subject?: string | null; issuer?: string | null; roles?: readonly string[]; qsmos?: readonly string[] } }).identity;
   if (!identity || identity.subject === null || identity.subject === undefined) return { key: 'anonymous', scope: 'public' };
   return { key: JSON.stringify([identity.issuer ?? null, identity.subject, [...(identity.roles ?? [])].sort(), [...(identity.qsmos ?? [])].sort()]), scope: 'private' };
 }
 
+/** Evicts the cached responses read from these subgraphs, or every response when none are named. */
+export type Eviction = (subgraphs?: readonly string[]) => void;
+
 /** The response cache plugin, with the hooks catalog writers and tests use to evict it. */
 export interface ResponseCachePlugin extends GatewayPlugin {
-  /** Forgets every cached response, now; a read already in flight is not stored. */
-  invalidate(): void;
+  /** Forgets the responses read from the named subgraphs (all responses without a list), now; a read already in flight is not stored. */
+  invalidate: Eviction;
   /** Responses and bytes held now (bounded by maxBytes). */
   stats(): { entries: number; bytes: number; hits: number; misses: number };
 }
@@ -49,33 +66,46 @@ export interface ResponseCachePlugin extends GatewayPlugin {
  * Whole-response caching at the gateway, never wrong:
  * - keyed by the document, the operation name, the variables and the
  *   caller's authorization scope, so one caller never sees what another may not;
- * - only queries without errors are stored; a mutation through this gateway
- *   evicts everything when it is resolved and again before its response is
- *   sent, and a read in flight across it is not stored;
+ * - only queries without errors whose every subgraph answer was cacheable
+ *   are stored, each for the shortest max-age the types it carries declare
+ *   (the subgraphs' `@cacheControl` hints, which reach the gateway as each
+ *   subgraph answer's Cache-Control and make up Apollo's overall cache
+ *   policy), capped by maxAgeSeconds: data changed outside this gateway is
+ *   served at most that long, which every response states (`Cache-Control:
+ *   max-age`, `Age`);
+ * - each response remembers the subgraphs it was read from; a mutation
+ *   evicts every response read from a subgraph the mutation reached, before
+ *   its answer is sent (a response that read nothing from that subgraph
+ *   cannot carry what the mutation changed), and no read that overlapped a
+ *   mutation is stored;
  * - a new supergraph evicts everything;
- * - data changed outside this gateway is served at most maxAgeSeconds,
- *   which every response states (`Cache-Control: max-age`, `Age`);
  * - bounded by the bytes of what it holds, least recently used first.
  * One gateway replica's cache is its own: with several replicas, another
- * replica's mutation reaches this one's cache within maxAgeSeconds. The
+ * replica's mutation reaches this one's cache within the max-age. The
  * workers of one gateway (GATEWAY_WORKERS) are one replica: `evictPeers`
  * evicts the other workers' caches, and a mutation's answer waits for it.
  */
-export function useResponseCache(config: ResponseCacheConfig = DEFAULT_RESPONSE_CACHE, evictPeers?: () => Promise<void>): ResponseCachePlugin {
+export function useResponseCache(config: ResponseCacheConfig = DEFAULT_RESPONSE_CACHE, evictPeers?: (subgraphs?: readonly string[]) => Promise<void>): ResponseCachePlugin {
   const entries = new Map<string, Entry>();
   let bytes = 0;
-  let generation = 0;
+  /** Bumped when a mutation starts or ends and at every eviction: a read that saw it change is not stored. */
+  let epoch = 0;
+  let mutationsInFlight = 0;
   let hits = 0;
   let misses = 0;
-  const maxAgeMs = config.maxAgeSeconds * 1000;
+  /** The subgraphs each client request fetched from, by its context. */
+  const fetched = new WeakMap<object, Set<string>>();
   const drop = (key: string) => {
     const e = entries.get(key);
     if (e) { bytes -= e.bytes; entries.delete(key); }
   };
-  const invalidate = () => { generation++; entries.clear(); bytes = 0; };
-  const stamp = (ctx: GraphQLRequestContextWillSendResponse<GatewayContext>, scope: 'public' | 'private', ageSeconds: number) => {
-    const maxAge = Math.max(0, config.maxAgeSeconds - ageSeconds);
-    // Apollo's cache-control plugin writes the header from this policy (restricted to 0 by the subgraphs' answers), whichever runs last.
+  const invalidate: Eviction = (subgraphs) => {
+    epoch++;
+    if (subgraphs === undefined) { entries.clear(); bytes = 0; return; }
+    for (const [key, e] of entries) if (e.subgraphs.some((s) => subgraphs.includes(s))) drop(key);
+  };
+  const stamp = (ctx: GraphQLRequestContextWillSendResponse<GatewayContext>, scope: Scope, maxAge: number, ageSeconds: number) => {
+    // Apollo's cache-control plugin writes the header from this policy, whichever of the two runs last.
     ctx.overallCachePolicy.replace({ maxAge, scope: scope === 'public' ? 'PUBLIC' : 'PRIVATE' });
     ctx.response.http.headers.set('cache-control', `max-age=${maxAge}, ${scope}`);
     ctx.response.http.headers.set('age', String(ageSeconds));
@@ -84,27 +114,33 @@ export function useResponseCache(config: ResponseCacheConfig = DEFAULT_RESPONSE_
     name: 'response-cache',
     invalidate,
     stats: () => ({ entries: entries.size, bytes, hits, misses }),
-    onSupergraphLoad: invalidate,
+    onSupergraphLoad: () => invalidate(),
   };
   if (!config.enabled) return plugin;
+  plugin.willSendRequest = ({ subgraph, context }) => {
+    if (!context) return;
+    let names = fetched.get(context);
+    if (!names) fetched.set(context, (names = new Set()));
+    names.add(subgraph.name);
+  };
   plugin.apolloPlugins = [{
     async requestDidStart() {
       let key: string | undefined;
       let hit: Entry | undefined;
       let startedAt = 0;
-      let scope: 'public' | 'private' = 'public';
+      let scope: Scope = 'public';
       let kind: string | undefined;
       return {
         async responseForOperation({ operation, request, contextValue }) {
           kind = operation.operation;
-          if (kind === 'mutation') { invalidate(); await evictPeers?.(); return null; }
+          if (kind === 'mutation') { mutationsInFlight++; epoch++; return null; }
           if (kind !== 'query' || request.query === undefined) return null;
           const who = scopeOf(contextValue);
           scope = who.scope;
           key = createHash('sha256').update(JSON.stringify([request.query, request.operationName ?? null, request.variables ?? {}, who.key])).digest('base64url');
-          startedAt = generation;
+          startedAt = epoch;
           const entry = entries.get(key);
-          if (entry && Date.now() - entry.storedAt < maxAgeMs) {
+          if (entry && Date.now() < entry.expiresAt) {
             entries.delete(key);
             entries.set(key, entry);
             hits++;
@@ -117,23 +153,40 @@ export function useResponseCache(config: ResponseCacheConfig = DEFAULT_RESPONSE_
         },
         async willSendResponse(ctx) {
           if (kind === 'mutation') {
-            // Before the mutation's answer leaves: nothing read during it may be served after it.
-            invalidate();
-            await evictPeers?.();
+            // Before the mutation's answer leaves: nothing read from what it reached may be served after it.
+            // A mutation that was refused before execution reached no subgraph and changed nothing.
+            const reached = [...(fetched.get(ctx.contextValue) ?? [])];
+            mutationsInFlight--;
+            invalidate(reached);
+            if (reached.length) await evictPeers?.(reached);
             ctx.response.http.headers.set('cache-control', 'no-store');
             return;
           }
           if (!key) return;
-          if (hit) { stamp(ctx, hit.scope, Math.floor((Date.now() - hit.storedAt) / 1000)); return; }
+          const now = Date.now();
+          if (hit) {
+            const age = Math.floor((now - hit.storedAt) / 1000);
+            stamp(ctx, hit.scope, Math.max(0, Math.ceil((hit.expiresAt - now) / 1000)), age);
+            return;
+          }
           const body = ctx.response.body;
-          if (body.kind !== 'single' || body.singleResult.errors?.length || startedAt !== generation) return;
+          if (body.kind !== 'single' || body.singleResult.errors?.length || startedAt !== epoch || mutationsInFlight > 0) return;
+          // The subgraphs' hints, combined by Apollo: the shortest max-age of the types in the answer, and its scope.
+          const policy = ctx.overallCachePolicy.policyIfCacheable();
+          // A PRIVATE hint is per user; the anonymous reader's answers are shared, so such an answer is not kept for them.
+          if (!policy || (policy.scope === 'PRIVATE' && scope === 'public')) return;
+          const maxAge = Math.min(policy.maxAge, config.maxAgeSeconds);
+          const entryScope = scope;
           const size = JSON.stringify(body.singleResult).length;
           if (size > config.maxBytes / 4) return;
           drop(key);
-          entries.set(key, { result: body.singleResult as Record<string, unknown>, storedAt: Date.now(), bytes: size, scope });
+          entries.set(key, {
+            result: body.singleResult as Record<string, unknown>, storedAt: now, expiresAt: now + maxAge * 1000, bytes: size,
+            scope: entryScope, subgraphs: [...(fetched.get(ctx.contextValue) ?? [])],
+          });
           bytes += size;
           while (bytes > config.maxBytes) drop(entries.keys().next().value as string);
-          stamp(ctx, scope, 0);
+          stamp(ctx, entryScope, maxAge, 0);
         },
       };
     },

@@ -1049,7 +1049,6 @@ export type ResolversTypes = {
   FieldSet: ResolverTypeWrapper<Scalars['FieldSet']['output']>;
   Marketplace: ResolverTypeWrapper<MarketplaceRoot>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   MarketplaceStats: ResolverTypeWrapper<MarketplaceRoot>;
   MarketplaceOffering: ResolverTypeWrapper<OfferingDoc>;
   MarketplaceCustomerLink: ResolverTypeWrapper<CustomerLinkDoc>;
@@ -1102,6 +1101,7 @@ export type ResolversTypes = {
   QsmoDomain: QsmoDomain;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1110,7 +1110,6 @@ export type ResolversParentTypes = {
   FieldSet: Scalars['FieldSet']['output'];
   Marketplace: MarketplaceRoot;
   ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
   MarketplaceStats: MarketplaceRoot;
   MarketplaceOffering: OfferingDoc;
   MarketplaceCustomerLink: CustomerLinkDoc;
@@ -1156,6 +1155,7 @@ export type ResolversParentTypes = {
   CapabilityCoverage: CapabilityCoverage;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 };
 
 export type LinkDirectiveArgs = {
@@ -1168,6 +1168,13 @@ export type LinkDirectiveResolver<Result, Parent, ContextType = GraphContext, Ar
 export type ShareableDirectiveArgs = { };
 
 export type ShareableDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = ShareableDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
   name: 'link__Import';
@@ -1486,4 +1493,5 @@ export type Resolvers<ContextType = GraphContext> = {
 export type DirectiveResolvers<ContextType = GraphContext> = {
   link?: LinkDirectiveResolver<any, any, ContextType>;
   shareable?: ShareableDirectiveResolver<any, any, ContextType>;
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
 };

@@ -1051,7 +1051,6 @@ export type ResolversTypes = {
   FieldSet: ResolverTypeWrapper<Scalars['FieldSet']['output']>;
   GrantsManagement: ResolverTypeWrapper<MarketplaceRoot>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   GrantsManagementStats: ResolverTypeWrapper<MarketplaceRoot>;
   GrantsManagementOffering: ResolverTypeWrapper<OfferingDoc>;
   GrantsManagementCustomerLink: ResolverTypeWrapper<CustomerLinkDoc>;
@@ -1104,6 +1103,7 @@ export type ResolversTypes = {
   QsmoDomain: QsmoDomain;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1112,7 +1112,6 @@ export type ResolversParentTypes = {
   FieldSet: Scalars['FieldSet']['output'];
   GrantsManagement: MarketplaceRoot;
   ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
   GrantsManagementStats: MarketplaceRoot;
   GrantsManagementOffering: OfferingDoc;
   GrantsManagementCustomerLink: CustomerLinkDoc;
@@ -1158,6 +1157,7 @@ export type ResolversParentTypes = {
   CapabilityCoverage: CapabilityCoverage;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 };
 
 export type LinkDirectiveArgs = {
@@ -1170,6 +1170,13 @@ export type LinkDirectiveResolver<Result, Parent, ContextType = GraphContext, Ar
 export type ShareableDirectiveArgs = { };
 
 export type ShareableDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = ShareableDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
   name: 'link__Import';
@@ -1489,4 +1496,5 @@ export type Resolvers<ContextType = GraphContext> = {
 export type DirectiveResolvers<ContextType = GraphContext> = {
   link?: LinkDirectiveResolver<any, any, ContextType>;
   shareable?: ShareableDirectiveResolver<any, any, ContextType>;
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
 };
