@@ -257,3 +257,67 @@ function lookUpIds(all: readonly Document[], filter: unknown): Document[] | unde
   const positions = [...new Set(keys)].map((k) => index.get(k)).filter((i): i is number => i !== undefined).sort((a, b) => a - b);
   return positions.map((i) => all[i]!);
 }
+
+/** A `$field` path of a stage (`'$customerCodes'`), or unsupported. */
+function fieldPath(expression: unknown, stage: string): string {
+  if (typeof expression !== 'string' || !/^\$[A-Za-z_][\w.]*$/.test(expression)) return unsupported(`${stage} of ${JSON.stringify(expression)}`);
+  return expression.slice(1);
+}
+
+/** `$unwind: '$path'`: one document per element; a missing, null or empty array drops the document, a scalar stays one. */
+function unwind(docs: readonly Document[], expression: unknown): Document[] {
+  const path = fieldPath(expression, '$unwind');
+  if (path.includes('.')) unsupported('$unwind of a nested path');
+  const out: Document[] = [];
+  for (const d of docs) {
+    const v = d[path];
+    if (v === undefined || v === null) continue;
+    if (!Array.isArray(v)) { out.push(d); continue; }
+    for (const e of v) out.push({ ...d, [path]: e });
+  }
+  return out;
+}
+
+/** `$group` by a field path or null, with `$sum: 1` counts: rows in no particular order, as MongoDB promises none. */
+function group(docs: readonly Document[], spec: unknown): Document[] {
+  if (!isPlain(spec) || !('_id' in spec)) return unsupported('this $group');
+  const path = spec._id === null ? undefined : fieldPath(spec._id, '$group');
+  const counters = Object.entries(spec).filter(([k]) => k !== '_id');
+  for (const [name, acc] of counters) if (!isPlain(acc) || Object.keys(acc).length !== 1 || acc.$sum !== 1) unsupported(`accumulator ${name}`);
+  const rows = new Map<unknown, Document>();
+  for (const d of docs) {
+    let key: unknown = null;
+    if (path !== undefined) {
+      const v = valueAt(d, path);
+      key = v === MISSING || v === null ? null : v;
+      // Documents and arrays group by deep equality, which is not reproduced here.
+      if (!(key === null || isScalar(key))) unsupported(`grouping on a ${Array.isArray(key) ? 'array' : typeof key} at ${path}`);
+    }
+    let row = rows.get(key);
+    if (!row) rows.set(key, (row = { _id: key, ...Object.fromEntries(counters.map(([name]) => [name, 0])) }));
+    for (const [name] of counters) row[name] += 1;
+  }
+  return [...rows.values()];
+}
+
+/**
+ * aggregate(pipeline) of the stages the subgraphs' totals use ($match,
+ * $unwind of a top-level field, $group by a field with `$sum: 1`), over a
+ * whole collection. Group rows come in no particular order (callers key
+ * them by `_id`), as MongoDB's do. Throws Unsupported for anything else.
+ */
+export function runAggregate(all: readonly Document[], args: unknown[]): Document[] {
+  const [pipeline, options] = args;
+  if (args.length > 2 || (options !== undefined && !(isPlain(options) && Object.keys(options).length === 0))) unsupported('aggregate options');
+  if (!Array.isArray(pipeline)) return unsupported('a pipeline that is not a list');
+  let docs: readonly Document[] = all;
+  for (const stage of pipeline) {
+    if (!isPlain(stage) || Object.keys(stage).length !== 1) return unsupported('a stage that is not one operator');
+    const [op, spec] = Object.entries(stage)[0]!;
+    if (op === '$match') docs = docs.filter(compileFilter(spec));
+    else if (op === '$unwind') docs = unwind(docs, spec);
+    else if (op === '$group') docs = group(docs, spec);
+    else unsupported(`stage ${op}`);
+  }
+  return docs as Document[];
+}

@@ -2,7 +2,9 @@ import type { Collection, Db, Document } from 'mongodb';
 import { Counter, type Registry } from 'prom-client';
 import type { EnvReader } from './config';
 import type { Logger } from './logger';
-import { runCount, runFind, Unsupported } from './read-model-match';
+import { runAggregate, runCount, runFind, Unsupported } from './read-model-match';
+
+const unsupported = (): never => { throw new Unsupported('cursor calls on an aggregation'); };
 
 /**
  * A subgraph's exact in-process read model: the results of its read
@@ -30,9 +32,10 @@ import { runCount, runFind, Unsupported } from './read-model-match';
  *
  * Whole collections: a collection of at most SNAPSHOT_MAX_DOCUMENTS is read
  * whole once (one `find`, which costs FerretDB v1 what any `find` of it
- * costs) and the finds and counts whose shapes read-model-match.ts
- * reproduces exactly are answered from that snapshot; any other command is
- * kept per command as before. Snapshots are loaded when the subgraph starts
+ * costs) and the finds, counts and aggregations whose shapes
+ * read-model-match.ts reproduces exactly are answered from that snapshot
+ * (each answer remembered with it); any other command is kept per command
+ * as before. Snapshots are loaded when the subgraph starts
  * and again right after each invalidation, so no caller meets a cold
  * collection after a write or at start-up. A snapshot obeys the same rules
  * as any other result (generation, max age, change counter).
@@ -180,8 +183,9 @@ export class ReadModel {
     }
   }
 
-  /** @internal A whole collection, or undefined when it is larger than SNAPSHOT_MAX_DOCUMENTS. */
+  /** @internal A whole collection, or undefined when it is larger than SNAPSHOT_MAX_DOCUMENTS or not held whole. */
   async snapshot(name: string, collection: Collection<any>): Promise<readonly Document[] | undefined> {
+    if (!this.wrapped.has(name)) return undefined;
     const all = await this.read(keyOf(name, 'snapshot', []), () => collection.find({}).limit(SNAPSHOT_MAX_DOCUMENTS + 1).toArray(), false);
     return all.length > SNAPSHOT_MAX_DOCUMENTS ? undefined : all;
   }
@@ -226,11 +230,17 @@ export class ReadModel {
     this.invalidate(collections);
   }
 
-  /** The same collection, its reads answered from the model and its writes invalidating it. */
-  wrap<T extends Document>(collection: Collection<T>): Collection<T> {
+  /**
+   * The same collection, its reads answered from the model and its writes
+   * invalidating it. `whole: false` keeps its results per command only, never
+   * the collection itself: for a collection that grows without bound and is
+   * rarely read (the audit trail), whose every reload would cost a scan of
+   * all of it after each write.
+   */
+  wrap<T extends Document>(collection: Collection<T>, { whole = true }: { whole?: boolean } = {}): Collection<T> {
     const model = this;
     const name = collection.collectionName;
-    model.wrapped.set(name, collection);
+    if (whole) model.wrapped.set(name, collection);
     return new Proxy(collection, {
       get(target, prop, receiver) {
         const real = Reflect.get(target, prop, receiver) as unknown;
@@ -261,9 +271,9 @@ export class ReadModel {
     });
   }
 
-  /** Every collection of a record wrapped (a subgraph's context collections). */
-  wrapAll<C extends Record<string, Collection<any>>>(collections: C): C {
-    return Object.fromEntries(Object.entries(collections).map(([k, c]) => [k, this.wrap(c)])) as C;
+  /** Every collection of a record wrapped (a subgraph's context collections); those named in `notWhole` are never held whole. */
+  wrapAll<C extends Record<string, Collection<any>>>(collections: C, { notWhole = [] }: { notWhole?: readonly string[] } = {}): C {
+    return Object.fromEntries(Object.entries(collections).map(([k, c]) => [k, this.wrap(c, { whole: !notWhole.includes(c.collectionName) })])) as C;
   }
 
   /** @internal A read through the model: a held result, the same read in flight, or the database. */
@@ -351,10 +361,9 @@ class RecordedCursor {
 
   async toArray(): Promise<unknown[]> {
     const key = keyOf(this.collection, this.op, [this.args, this.calls]);
-    if (this.op === 'find') {
-      const answered = await this.model.fromSnapshot(this.collection, this.target, key, (all) => runFind(all, this.args, this.calls));
-      if (answered) return answered;
-    }
+    const answered = await this.model.fromSnapshot(this.collection, this.target, key, (all) =>
+      this.op === 'find' ? runFind(all, this.args, this.calls) : this.calls.length ? unsupported() : runAggregate(all, this.args));
+    if (answered) return answered;
     return this.model.read(key, () => {
       let cursor = (this.target[this.op] as (...a: unknown[]) => any).apply(this.target, this.args);
       for (const [method, a] of this.calls) cursor = cursor[method](...a);

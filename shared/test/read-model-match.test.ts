@@ -1,5 +1,5 @@
 import type { Document } from 'mongodb';
-import { runCount, runFind, Unsupported } from '@qsmo/shared/read-model-match';
+import { runAggregate, runCount, runFind, Unsupported } from '@qsmo/shared/read-model-match';
 import { DOMAINS } from '../../test/support/graph';
 import { openSeededDatabase, type TestDatabase } from '../../test/support/db';
 
@@ -54,6 +54,34 @@ test('finds and counts from a snapshot equal the database\'s answers', async () 
   }
   // The cases are not vacuous: most of them select something, and not everything.
   expect(selecting).toBeGreaterThanOrEqual(CASES.length - 3);
+});
+
+const PIPELINES: { collection: string; pipeline: unknown[] }[] = [
+  { collection: 'offerings', pipeline: [{ $group: { _id: '$shelf', count: { $sum: 1 } } }] },
+  { collection: 'offerings', pipeline: [{ $group: { _id: '$providerId' } }, { $group: { _id: null, count: { $sum: 1 } } }] },
+  { collection: 'offerings', pipeline: [{ $unwind: '$partnerIds' }, { $group: { _id: '$partnerIds' } }] },
+  { collection: 'offerings', pipeline: [{ $unwind: '$capabilityPaths' }, { $group: { _id: '$capabilityPaths', count: { $sum: 1 } } }] },
+  { collection: 'offerings', pipeline: [{ $match: { customerCodes: { $in: ['075', '070', '024'] } } }, { $unwind: '$customerCodes' }, { $match: { customerCodes: { $in: ['075', '070', '024'] } } }, { $group: { _id: '$customerCodes', count: { $sum: 1 } } }] },
+  { collection: 'offering_customers', pipeline: [{ $match: { agencyCode: { $in: ['075', '070', '015'] }, 'statedOn.from': { $gte: '2020-06-01' } } }, { $group: { _id: '$agencyCode', count: { $sum: 1 } } }] },
+  { collection: 'offering_customers', pipeline: [{ $group: { _id: '$agencyCode' } }, { $group: { _id: null, count: { $sum: 1 } } }] },
+];
+
+test('aggregations from a snapshot equal the database\'s (group rows as a set)', async () => {
+  let grouped = 0;
+  for (const c of PIPELINES) {
+    const collection = database.db.collection(c.collection);
+    const all = await collection.find({}).toArray();
+    const expected = await collection.aggregate(c.pipeline as Document[]).toArray();
+    if (expected.length > 0) grouped++;
+    const label = JSON.stringify(c);
+    expect([label, byId(runAggregate(all, [c.pipeline]))]).toEqual([label, byId(expected)]);
+  }
+  // Not vacuous: all but at most one (Grants offerings have no partners) give rows.
+  expect(grouped).toBeGreaterThanOrEqual(PIPELINES.length - 1);
+  const offerings = await database.db.collection('offerings').find({}).toArray();
+  for (const refused of [[{ $lookup: {} }], [{ $group: { _id: '$shelf', total: { $sum: '$x' } } }], [{ $group: { _id: '$customerCodes' } }], [{ $sort: { _id: 1 } }]]) {
+    expect(() => runAggregate(offerings, [refused])).toThrow(Unsupported);
+  }
 });
 
 test('shapes outside what is reproduced are refused, so the database answers them', async () => {

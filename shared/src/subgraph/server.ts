@@ -10,6 +10,7 @@ import { gatewaySignatureGuard, type GatewaySignatureConfig } from '../auth/gate
 import { ANONYMOUS, type Identity } from '../auth/identity';
 import { createContext, graphCollections, type GraphContext } from '../context';
 import { CatalogStore, type WriteHooks } from '../domain/changes';
+import { DOMAIN_COLLECTIONS } from '../domain/data';
 import type { DomainDefinition } from '../domain/definition';
 import { ErrorCode } from '../errors';
 import { createHttpService, type DrainOptions, type HttpService, type MetricsAccess } from '../http/service';
@@ -83,7 +84,8 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
   const { definition } = deps;
   const logger = deps.logger ?? createLogger(definition.serviceName, 'warn');
   const metrics = deps.metrics ?? createMetrics(definition.serviceName, { defaultMetrics: false });
-  const collections = deps.readModel ? deps.readModel.wrapAll(graphCollections(deps.db)) : graphCollections(deps.db);
+  // The audit trail grows with every change and is read only by history and the changes feed: kept per read, never whole.
+  const collections = deps.readModel ? deps.readModel.wrapAll(graphCollections(deps.db), { notWhole: [DOMAIN_COLLECTIONS.changes] }) : graphCollections(deps.db);
   const limits = deps.limits ?? subgraphLimits(DEFAULT_OPERATION_LIMITS);
   const schema = applyFieldRules<GraphContext>(
     // Timed before the field rules wrap them, so a refused read is not counted as a resolver call.

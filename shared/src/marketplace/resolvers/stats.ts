@@ -6,9 +6,10 @@ import { statedSince } from '../../domain/data';
 import { optionalIsoDay } from '../../validation';
 
 /**
- * Analyst totals of a marketplace. Every figure is computed by the database
- * with $match/$unwind/$group/$sum (stages FerretDB v1 and MongoDB both run),
- * never by loading a collection into memory.
+ * Analyst totals of a marketplace. Every figure is one aggregation with
+ * $match/$unwind/$group/$sum (stages FerretDB v1 and MongoDB both run),
+ * never a loop over documents here; where the read model holds the
+ * collection whole, it runs the same stages over it (read-model-match.ts).
  */
 interface GroupRow<K = string | null> { _id: K; count: number }
 
