@@ -97,7 +97,7 @@ void (async () => {
   const { supergraphStatus, ...supergraph } = source.deps;
   // With GATEWAY_WORKERS, a mutation through one worker evicts what it could have changed from every worker's response cache before its answer leaves.
   const evictPeers = isWorker() ? clusterEviction((subgraphs) => responseCache.invalidate(subgraphs)) : undefined;
-  const responseCache = useResponseCache(config.responseCache, evictPeers);
+  const responseCache = useResponseCache(config.responseCache, evictPeers, metrics.registry);
   const usage = source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
   const server = createGatewayServer({
     ...supergraph,

@@ -24,6 +24,13 @@ import { workloads, type BenchRequest, type Workload, type WriteTally } from './
  *   npm run bench -- [--duration 10] [--rounds 3] [--connections 10] [--warmup 3]
  *                    [--workloads single,direct,deep,varied,write-mix] [--targets project,project-nocache,project-traced,apollo,hive]
  *                    [--project-env NAME=value ...] [--subgraph-env NAME=value ...] [--profile]
+ *   npm run bench -- --soak 600 [--workloads varied] [--targets project]
+ *
+ * --soak SECONDS runs the first workload against the first project target
+ * without pause for that long, sampling the gateway's memory (RSS of its
+ * process tree) and its response cache's size every 10 s, and reports
+ * whether memory stayed flat (the last sample within 20 % of the one at
+ * the end of the first minute) and the cache within its configured size.
  *
  * The project's gateway runs as gateway/src/index.ts does in production
  * (NODE_ENV=production, the plugin list of index.ts, SUPERGRAPH_PATH; see
@@ -41,13 +48,16 @@ const logger = createLogger('bench', 'info');
  * is counted but set above any rate reached here, and trusted documents are
  * resolved but not enforced, since the stock gateways run any document.
  */
-const PROJECT_ENV = { NODE_ENV: 'production', RATE_LIMIT_ANONYMOUS: '100000000', TRUSTED_DOCUMENTS: 'allow' };
+const METRICS_TOKEN = crypto.randomBytes(16).toString('hex');
+const PROJECT_ENV = { NODE_ENV: 'production', RATE_LIMIT_ANONYMOUS: '100000000', TRUSTED_DOCUMENTS: 'allow', METRICS_TOKEN };
 
 interface Options {
   duration: number; rounds: number; connections: number; warmup: number;
   workloads: string[]; targets: string[]; projectEnv: Record<string, string>; subgraphEnv: Record<string, string>;
   /** Write CPU profiles of the project's gateway and of each subgraph to .data/bench/profiles (node --cpu-prof). */
   profile: boolean;
+  /** Seconds of one uninterrupted run watching memory and the cache's size (see the usage above); 0 for the comparison. */
+  soak: number;
 }
 
 const TARGETS: Record<string, { entry: string; description: string }> = {
@@ -59,13 +69,13 @@ const TARGETS: Record<string, { entry: string; description: string }> = {
 };
 
 function parseArgs(argv: string[]): Options {
-  const known = ['--profile', '--duration', '--rounds', '--connections', '--warmup', '--workloads', '--targets', '--project-env', '--subgraph-env'];
+  const known = ['--profile', '--soak', '--duration', '--rounds', '--connections', '--warmup', '--workloads', '--targets', '--project-env', '--subgraph-env'];
   const value = (i: number) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${argv[i]} needs a value.`);
     return v;
   };
-  const o: Options = { duration: 10, rounds: 3, connections: 10, warmup: 3, workloads: ['single', 'direct', 'deep', 'varied', 'write-mix'], targets: ['project', 'project-nocache', 'apollo', 'hive'], projectEnv: {}, subgraphEnv: {}, profile: false };
+  const o: Options = { duration: 10, rounds: 3, connections: 10, warmup: 3, workloads: ['single', 'direct', 'deep', 'varied', 'write-mix'], targets: ['project', 'project-nocache', 'apollo', 'hive'], projectEnv: {}, subgraphEnv: {}, profile: false, soak: 0 };
   const whole = (flag: string, v: string, min: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} ${v}: give a whole number of at least ${min}.`);
@@ -85,6 +95,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--rounds') o.rounds = whole(a, v, 1);
     else if (a === '--connections') o.connections = whole(a, v, 1);
     else if (a === '--warmup') o.warmup = whole(a, v, 0);
+    else if (a === '--soak') o.soak = whole(a, v, 60);
     else if (a === '--workloads') o.workloads = v.split(',');
     else if (a === '--targets') o.targets = v.split(',');
     else if (a === '--project-env') pair(a, v, o.projectEnv);
@@ -93,6 +104,12 @@ function parseArgs(argv: string[]): Options {
   const names = workloads().map((w) => w.name);
   for (const w of o.workloads) if (!names.includes(w)) throw new Error(`--workloads: unknown workload "${w}"; known: ${names.join(', ')}.`);
   for (const t of o.targets) if (!TARGETS[t]) throw new Error(`--targets: unknown target "${t}"; known: ${Object.keys(TARGETS).join(', ')}.`);
+  if (o.soak > 0) {
+    if (!argv.includes('--workloads')) o.workloads = ['varied'];
+    if (!argv.includes('--targets')) o.targets = ['project'];
+    if (!o.targets[0]!.startsWith('project')) throw new Error('--soak watches the project\'s gateway: list a project target first in --targets.');
+    return o;
+  }
   if (!o.targets.includes('apollo')) throw new Error('--targets must include apollo: every ratio is to stock Apollo.');
   return o;
 }
@@ -292,6 +309,10 @@ async function main(): Promise<void> {
     const grants = subgraphs[SUBGRAPHS.findIndex((s) => s.name === 'grants-management')]!;
     const chosen = workloads().filter((w) => o.workloads.includes(w.name));
     await checkAgreement(targets, grants.url, chosen);
+    if (o.soak > 0) {
+      await soak(targets[0]!, chosen[0]!, o, benchDir, editor);
+      return;
+    }
 
     // Each pass: every workload, and within it every gateway in turn (a direct workload has one target).
     const pass = async (round: number, seconds: number, runs: Run[]) => {
@@ -349,6 +370,59 @@ async function main(): Promise<void> {
     }
     await database.stop();
   }
+}
+
+/** The response cache's bytes and entries from a gateway's /metrics (summed over its workers); undefined when it has no cache. */
+async function cacheSize(url: string): Promise<{ bytes: number; entries: number } | undefined> {
+  const res = await fetch(url.replace(/\/graphql$/, '/metrics'), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await res.text();
+  const value = (name: string) => {
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  const bytes = value('gateway_response_cache_bytes');
+  const entries = value('gateway_response_cache_entries');
+  return bytes === undefined || entries === undefined ? undefined : { bytes, entries };
+}
+
+/** --soak: one long run, memory and the cache's size sampled every 10 s. */
+async function soak(target: Process, workload: Workload, o: Options, benchDir: string, bearer: string): Promise<void> {
+  const limitMb = Number(o.projectEnv.RESPONSE_CACHE_MAX_MB ?? 64);
+  const samples: { second: number; rssMb: number; cacheMb?: number; cacheEntries?: number }[] = [];
+  const started = Date.now();
+  const take = async () => {
+    const { rssMb } = sample(target.child.pid!);
+    const cache = await cacheSize(target.url).catch(() => undefined);
+    const s = { second: Math.round((Date.now() - started) / 1000), rssMb, ...(cache ? { cacheMb: cache.bytes / 2 ** 20, cacheEntries: cache.entries } : {}) };
+    samples.push(s);
+    logger.info(`soak ${String(s.second).padStart(4)} s  RSS ${rssMb.toFixed(0)} MB${cache ? `  cache ${s.cacheMb!.toFixed(1)} MB in ${cache.entries} responses` : ''}`);
+  };
+  await take();
+  const timer = setInterval(() => void take(), 10_000);
+  const cpuBefore = sample(target.child.pid!).cpuSeconds;
+  const r = await load(target.url, workload, o.soak, o.connections, bearer).finally(() => clearInterval(timer));
+  await take();
+  const wall = (Date.now() - started) / 1000;
+  const afterMinute = samples.find((x) => x.second >= 60) ?? samples[0]!;
+  const last = samples.at(-1)!;
+  const growth = (last.rssMb - afterMinute.rssMb) / afterMinute.rssMb;
+  const peakRss = Math.max(...samples.map((x) => x.rssMb));
+  const peakCache = Math.max(0, ...samples.map((x) => x.cacheMb ?? 0));
+  const verdict = {
+    rssFlat: Math.abs(growth) <= 0.2, rssGrowth: growth, rssAfterFirstMinuteMb: afterMinute.rssMb, rssLastMb: last.rssMb, rssPeakMb: peakRss,
+    cacheWithinLimit: peakCache <= limitMb, cachePeakMb: peakCache, cacheLimitMb: limitMb,
+  };
+  const file = path.join(benchDir, `soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify({
+    date: new Date().toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    target: target.name, workload: workload.name, seconds: o.soak, connections: o.connections,
+    load: { ...r, cpuPercent: (100 * (sample(target.child.pid!).cpuSeconds - cpuBefore)) / wall }, verdict, samples,
+  }, null, 2));
+  process.stdout.write(`\nsoak: ${target.name}, ${workload.name}, ${o.soak} s, ${o.connections} connections: ${r.requests} requests (${r.rps.toFixed(0)} req/s), p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}\n`
+    + `RSS ${afterMinute.rssMb.toFixed(0)} MB after the first minute, ${last.rssMb.toFixed(0)} MB at the end (${(100 * growth).toFixed(1)} %, peak ${peakRss.toFixed(0)} MB): ${verdict.rssFlat ? 'flat' : 'NOT flat'} (within 20 %)\n`
+    + `response cache: peak ${peakCache.toFixed(1)} MB of ${limitMb} MB: ${verdict.cacheWithinLimit ? 'within' : 'OVER'} its size\n`
+    + `JSON: ${path.relative(process.cwd(), file)}\n`);
 }
 
 interface Row {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HeaderMap, type GraphQLRequestContextWillSendResponse } from '@apollo/server';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EnvReader } from '@qsmo/shared';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
@@ -85,7 +86,12 @@ export interface ResponseCachePlugin extends GatewayPlugin {
  * workers of one gateway (GATEWAY_WORKERS) are one replica: `evictPeers`
  * evicts the other workers' caches, and a mutation's answer waits for it.
  */
-export function useResponseCache(config: ResponseCacheConfig = DEFAULT_RESPONSE_CACHE, evictPeers?: (subgraphs?: readonly string[]) => Promise<void>): ResponseCachePlugin {
+export function useResponseCache(
+  config: ResponseCacheConfig = DEFAULT_RESPONSE_CACHE,
+  evictPeers?: (subgraphs?: readonly string[]) => Promise<void>,
+  /** Where its size and hit counts are reported (the gateway's /metrics, summed across workers). */
+  registry?: Registry,
+): ResponseCachePlugin {
   const entries = new Map<string, Entry>();
   let bytes = 0;
   /** Bumped when a mutation starts or ends and at every eviction: a read that saw it change is not stored. */
@@ -117,6 +123,14 @@ export function useResponseCache(config: ResponseCacheConfig = DEFAULT_RESPONSE_
     onSupergraphLoad: () => invalidate(),
   };
   if (!config.enabled) return plugin;
+  let lookups: Counter<'result'> | undefined;
+  if (registry) {
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+    gauge('gateway_response_cache_bytes', 'Bytes of JSON responses the response cache holds (bounded by RESPONSE_CACHE_MAX_MB).', () => bytes);
+    gauge('gateway_response_cache_entries', 'Responses the response cache holds.', () => entries.size);
+    lookups = new Counter({ name: 'gateway_response_cache_lookups_total', help: 'Queries looked up in the response cache, by result (hit, miss).', labelNames: ['result'], registers: [registry] });
+  }
   plugin.willSendRequest = ({ subgraph, context }) => {
     if (!context) return;
     let names = fetched.get(context);
@@ -144,10 +158,12 @@ export function useResponseCache(config: ResponseCacheConfig = DEFAULT_RESPONSE_
             entries.delete(key);
             entries.set(key, entry);
             hits++;
+            lookups?.inc({ result: 'hit' });
             hit = entry;
             return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: entry.result } };
           }
           misses++;
+          lookups?.inc({ result: 'miss' });
           if (entry) drop(key);
           return null;
         },

@@ -182,6 +182,20 @@ export class CatalogStore {
     return { snapshot: null, version: last[0]?.version ?? 0 };
   }
 
+  /**
+   * The pending records that can exist for an offering stored at `version`:
+   * the change that brought it there (stored, not yet marked committed) and
+   * the next one (recorded, not yet stored). No other version can be
+   * pending, because a writer refuses (or first rolls forward) while either
+   * is. Two reads by `_id`, which FerretDB v1 finds directly, instead of a
+   * scan of the whole audit trail, whose records hold whole snapshots.
+   */
+  private async pendingAt(offeringId: string, version: number): Promise<ChangeDoc[]> {
+    const ids = version > 0 ? [`${offeringId}@${version}`, `${offeringId}@${version + 1}`] : [`${offeringId}@1`];
+    const found = await Promise.all(ids.map((_id) => this.changes.findOne({ _id, state: 'pending' })));
+    return found.filter((c): c is ChangeDoc => c !== null);
+  }
+
   /** Makes one change by the protocol above; a refusal is returned, never thrown. */
   async write(request: ChangeRequest): Promise<ChangeResult> {
     const { offeringId } = request;
@@ -194,7 +208,9 @@ export class CatalogStore {
     }
     for (let attempt = 0; ; attempt++) {
       const { snapshot, version } = await this.current(offeringId);
-      const pending = await this.changes.find({ offeringId, state: 'pending' }).sort({ version: 1 }).toArray();
+      // Named from an old version: refused before anything else is read.
+      if (typeof request.expectedVersion === 'number' && snapshot && request.expectedVersion < version) return { error: staleVersion(offeringId, request.expectedVersion, version) };
+      const pending = await this.pendingAt(offeringId, version);
       if (pending.length > 0) {
         const stale = pending.filter((p) => Date.now() - Date.parse(p.recordedAt) > this.leaseMs);
         if (stale.length === pending.length && attempt === 0) {
