@@ -23,7 +23,7 @@ afterEach(async () => { await database.drop(); });
 const ID = 'grm-era';
 const rename = (expectedVersion: number, name: string): ChangeRequest => ({
   offeringId: ID, expectedVersion, mutation: 'updateGrantsManagementOffering', actor: { subject: 'writer-test', issuer: null },
-  sources: [{ title: 'test', url: 'https://example.gov/test' }], verification: 'UNVERIFIED',
+  sources: [{ key: 'test', title: 'test', url: 'https://example.gov/test' }], verification: 'UNVERIFIED',
   compute: (before, nextVersion) => (before ? { offering: { ...before.offering, name, version: nextVersion }, listings: before.listings } : null),
 });
 const changes = () => database.db.collection<ChangeDoc>(DOMAIN_COLLECTIONS.changes);

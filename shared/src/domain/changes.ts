@@ -187,13 +187,14 @@ export class CatalogStore {
    * the change that brought it there (stored, not yet marked committed) and
    * the next one (recorded, not yet stored). No other version can be
    * pending, because a writer refuses (or first rolls forward) while either
-   * is. Two reads by `_id`, which FerretDB v1 finds directly, instead of a
-   * scan of the whole audit trail, whose records hold whole snapshots.
+   * is. Two reads by `_id` alone, which FerretDB v1 answers without a scan of
+   * the whole audit trail (whose records hold whole snapshots).
    */
   private async pendingAt(offeringId: string, version: number): Promise<ChangeDoc[]> {
     const ids = version > 0 ? [`${offeringId}@${version}`, `${offeringId}@${version + 1}`] : [`${offeringId}@1`];
-    const found = await Promise.all(ids.map((_id) => this.changes.findOne({ _id, state: 'pending' })));
-    return found.filter((c): c is ChangeDoc => c !== null);
+    // By `_id` alone: FerretDB v1 finds that directly, and scans for any other filter (the state is checked here).
+    const found = await Promise.all(ids.map((_id) => this.changes.findOne({ _id })));
+    return found.filter((c): c is ChangeDoc => c !== null && c.state === 'pending');
   }
 
   /** Makes one change by the protocol above; a refusal is returned, never thrown. */
@@ -334,8 +335,11 @@ export class CatalogStore {
     await hooks?.afterStep?.('listings', change);
 
     const committedAt = new Date().toISOString();
-    await this.changes.updateOne({ _id: change._id, state: 'pending' }, { $set: { state: 'committed', at: committedAt } });
-    return (await this.changes.findOne({ _id: change._id })) ?? { ...change, state: 'committed', at: committedAt };
+    // By `_id` alone (FerretDB v1 scans the audit trail for any other filter). Not conditional on `pending`: the
+    // offering is at this change's version, so the change took effect, and committed is what the record must say,
+    // even over an abandonment by a writer that saw the offering moved on by hand.
+    await this.changes.updateOne({ _id: change._id }, { $set: { state: 'committed', at: committedAt }, $unset: { abandonReason: '' } });
+    return { ...change, state: 'committed', at: committedAt };
   }
 
   private async abandon(change: ChangeDoc, reason: string): Promise<null> {
