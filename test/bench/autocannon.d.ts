@@ -4,7 +4,7 @@ declare module 'autocannon' {
     interface Request {
       /** context: one object per connection, kept across its requests (initialContext copied). */
       setupRequest?(request: Record<string, unknown>, context: Record<string, unknown>): Record<string, unknown>;
-      onResponse?(status: number, body: string, context: Record<string, unknown>): void;
+      onResponse?(status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>): void;
     }
     interface Options {
       url: string;

@@ -219,9 +219,9 @@ async function load(url: string, workload: Workload, seconds: number, connection
         (context as { writing?: boolean }).writing = body.query.startsWith('mutation');
         return { ...req, headers: { ...(req.headers as Record<string, string>), ...headers }, body: JSON.stringify(body) };
       },
-      onResponse: (status, body, context) => {
+      onResponse: (status, body, context, headers) => {
         if (mix) {
-          (context as { conn: Conn }).conn.answered(status, body);
+          (context as { conn: Conn }).conn.answered(status, body, headers);
           // A rename's outcome is tallied (a stock gateway's are refused by the subgraph), not counted as an error.
           if ((context as { writing?: boolean }).writing) return;
         }
@@ -314,7 +314,10 @@ async function main(): Promise<void> {
       return;
     }
 
-    // Each pass: every workload, and within it every gateway in turn (a direct workload has one target).
+    // Each gateway drives its own copy of every workload: write-mix checks each read against the renames
+    // confirmed through the same gateway. A rename through another gateway is, to this one, a change made
+    // elsewhere, which its cache may serve for the max-age it declares.
+    const own = new Map(targets.map((t) => [t.name, new Map(workloads().map((w) => [w.name, w]))]));
     const pass = async (round: number, seconds: number, runs: Run[]) => {
       for (const w of chosen) {
         // Each round starts with the next gateway (A B C, B C A, ...): the first to run meets the subgraphs' coldest read models.
@@ -323,7 +326,7 @@ async function main(): Promise<void> {
           const before = sample(t.child.pid!);
           const subgraphsBefore = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);
           const started = process.hrtime.bigint();
-          const r = await load(t.url, w, seconds, o.connections, editor);
+          const r = await load(t.url, own.get(t.name)?.get(w.name) ?? w, seconds, o.connections, editor);
           const wall = Number(process.hrtime.bigint() - started) / 1e9;
           const after = sample(t.child.pid!);
           const subgraphsAfter = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);

@@ -26,14 +26,14 @@ export interface WriteTally { writes: number; refusedWrites: number; checkedRead
 /**
  * 1 % mutations (renames of a few Grants offerings, with an editor's token)
  * among reads of those offerings and the varied mix. A read is checked when
- * it was sent after a rename's answer arrived: it must show that version or
- * a later one. Stock gateways send no identity, so their renames are refused
+ * it was sent after a rename's answer arrived through the same gateway: it
+ * must show that version or a later one (each gateway has its own mix). Stock gateways send no identity, so their renames are refused
  * by the subgraph (counted as refused, not as errors).
  */
 export interface WriteMix {
   offerings: string[];
   /** Called by the runner once per connection: the request to send next, and what to do with its answer. */
-  connection(tally: WriteTally, bearer: string | undefined): { next(): BenchRequest & { headers?: Record<string, string> }; answered(status: number, body: string): void };
+  connection(tally: WriteTally, bearer: string | undefined): { next(): BenchRequest & { headers?: Record<string, string> }; answered(status: number, body: string, headers?: Record<string, string>): void };
 }
 
 const RENAME = `mutation BenchRename($input: UpdateGrantsManagementOfferingInput!) { updateGrantsManagementOffering(input: $input) { offering { id version name } userErrors { code currentVersion } } }`;
@@ -70,7 +70,7 @@ function writeMix(varied: (() => BenchRequest)[]): WriteMix {
           pending = { kind: 'other' };
           return varied[Math.floor(rnd() * varied.length)]!();
         },
-        answered(status, body) {
+        answered(status, body, headers = {}) {
           if (pending.kind === 'other' || status !== 200) return;
           let json: any;
           try { json = JSON.parse(body); } catch { return; }
@@ -95,7 +95,7 @@ function writeMix(varied: (() => BenchRequest)[]): WriteMix {
             tally.checkedReads++;
             if (version < pending.atLeast!) {
               tally.staleReads++;
-              tally.firstStale ??= `${pending.id} read at version ${version} after version ${pending.atLeast} was confirmed`;
+              tally.firstStale ??= `${pending.id} read at version ${version} after version ${pending.atLeast} was confirmed (Age ${headers.age ?? 'none'}, ${headers['cache-control'] ?? 'no Cache-Control'})`;
             }
           }
         },
