@@ -2,6 +2,9 @@ import { createMetrics } from '@qsmo/shared';
 import type { GatewayPlugin } from '../gateway/src/plugin';
 import { standardPlugins } from '../gateway/src/plugins';
 import { DEFAULT_RESPONSE_CACHE, useResponseCache, type ResponseCachePlugin } from '../gateway/src/plugins/response-cache';
+import { useSubgraphChanges } from '../gateway/src/plugins/subgraph-changes';
+import { createLogger } from '@qsmo/shared';
+import { CatalogStore } from '@qsmo/shared/domain/changes';
 import { startGraph, type RunningGraph } from './support/graph';
 
 /**
@@ -27,7 +30,8 @@ const testIdentity: GatewayPlugin = {
 beforeEach(async () => {
   cache = useResponseCache({ ...DEFAULT_RESPONSE_CACHE, maxBytes: 2 ** 20 });
   const metrics = createMetrics('gateway', { defaultMetrics: false });
-  graph = await startGraph({ gateway: { metrics, plugins: [testIdentity, ...standardPlugins({ metrics }), cache] } });
+  const changes = useSubgraphChanges({ intervalMs: 100, onChange: (names) => cache.invalidate(names) });
+  graph = await startGraph({ gateway: { metrics, plugins: [testIdentity, ...standardPlugins({ metrics }), cache, changes] } });
 });
 afterEach(async () => { await graph.stop(); });
 
@@ -91,7 +95,7 @@ test('each answer is kept for the shortest max-age its types declare, capped by 
   expect((await ask(`{ grantsManagement { stats { offeringCount byShelf { shelf count } } } }`)).cacheControl).toBe('max-age=30, public');
   expect(cache.stats().entries).toBe(3);
   // A ceiling below the types' ages caps them.
-  const capped = useResponseCache({ enabled: true, maxAgeSeconds: 7, maxBytes: 2 ** 20 });
+  const capped = useResponseCache({ ...DEFAULT_RESPONSE_CACHE, maxAgeSeconds: 7, maxBytes: 2 ** 20 });
   await graph.stop();
   const metrics = createMetrics('gateway', { defaultMetrics: false });
   graph = await startGraph({ gateway: { metrics, plugins: [...standardPlugins({ metrics }), capped] } });
@@ -114,8 +118,35 @@ test('a mutation evicts only the answers read from the subgraphs it reached', as
   expect(cache.stats().misses).toBe(before.misses + 1);
 });
 
+test('a change made elsewhere (another gateway replica, a tool) evicts what was read from that subgraph once its data version moves', async () => {
+  const FM = `{ financialManagement { offerings(first: 3) { edges { node { id name } } } } }`;
+  await ask(FM);
+  expect((await ask(ERA)).body.data.grantsManagement.offering.name).toBe('eRA');
+  // A catalog write that did not pass through this gateway (another replica's, an import's).
+  const elsewhere = new CatalogStore({ db: graph.subgraphs['grants-management']!.database.db, logger: createLogger('elsewhere', 'silent') });
+  const written = await elsewhere.write({
+    offeringId: 'grm-era', expectedVersion: 1, mutation: 'updateGrantsManagementOffering', actor: { subject: 'other-replica', issuer: null },
+    sources: [{ key: 't', title: 't', url: 'https://example.gov/t' }], verification: 'UNVERIFIED',
+    compute: (before, version) => (before ? { offering: { ...before.offering, name: 'eRA elsewhere', version }, listings: before.listings } : null),
+  });
+  expect('change' in written).toBe(true);
+  const since = Date.now();
+  let name = 'eRA';
+  while (name === 'eRA' && Date.now() - since < 3_000) {
+    await new Promise((r) => setTimeout(r, 50));
+    name = (await ask(ERA)).body.data.grantsManagement.offering.name;
+  }
+  expect(name).toBe('eRA elsewhere');
+  // Seen within a few polls of 100 ms, not the 30 s the offering type declares.
+  expect(Date.now() - since).toBeLessThan(1_500);
+  // Financial Management's answer was not read from the Grants subgraph: still served from the cache.
+  const hits = cache.stats().hits;
+  await ask(FM);
+  expect(cache.stats().hits).toBe(hits + 1);
+});
+
 test('stays within its size', async () => {
-  const small = useResponseCache({ enabled: true, maxAgeSeconds: 30, maxBytes: 4_000 });
+  const small = useResponseCache({ ...DEFAULT_RESPONSE_CACHE, maxBytes: 4_000 });
   await graph.stop();
   const metrics = createMetrics('gateway', { defaultMetrics: false });
   graph = await startGraph({ gateway: { metrics, plugins: [...standardPlugins({ metrics }), small] } });

@@ -13,6 +13,7 @@ import { useOperationLimits } from './plugins/operation-limits';
 import { useTrustedDocuments } from './plugins/trusted-documents';
 import { useDedupe } from './plugins/dedupe';
 import { useResponseCache } from './plugins/response-cache';
+import { useSubgraphChanges } from './plugins/subgraph-changes';
 import { createGatewayServer, type GatewayDeps } from './server';
 import { securityPlugins } from './plugins/security';
 import { useCatalogWrites } from './plugins/catalog-writes';
@@ -124,6 +125,8 @@ void (async () => {
       useTrustedDocuments({ mode: config.trustedDocuments, documents: config.trustedDocuments === 'off' ? new Map() : readTrustedDocuments() }),
       // Whole responses, keyed by document, variables and the caller's scope; mutations and new supergraphs evict.
       responseCache,
+      // Changes made elsewhere (another replica, a seed): what was read from that subgraph is evicted within about two polls.
+      ...(config.responseCache.enabled ? [useSubgraphChanges({ intervalMs: config.responseCache.changePollMs, onChange: (names) => responseCache.invalidate(names), logger: gatewayLogger })] : []),
     ],
     introspection: ideRoutes ? true : undefined,
     logger: gatewayLogger,

@@ -85,6 +85,22 @@ const CHANGES_ID = 'changes';
 const PROMISED_READS = new Set(['countDocuments', 'estimatedDocumentCount', 'findOne', 'distinct']);
 const WRITES = /^(insert|update|replace|delete|findOneAnd|bulkWrite|drop|rename|createIndex|dropIndex)/;
 
+/**
+ * A subgraph database's data version: its change counter (`_meta.changes`,
+ * bumped by every catalog write) and seed record (`_meta.seed`, rewritten by
+ * every seed), as one opaque string. The read models and the gateway's
+ * response caches compare it to learn that data changed elsewhere.
+ */
+export async function readDataVersion(db: Db): Promise<string> {
+  const docs = await db.collection<Document>(META).find({ _id: { $in: [CHANGES_ID, 'seed'] } } as Document).toArray();
+  return JSON.stringify(docs.map((d) => [d._id, d.version ?? null, d.seededAt ?? null, d.fingerprint ?? null]).sort());
+}
+
+/** Tells every reader of the data version that this database's catalog changed (after a write). */
+export async function bumpChangeCounter(db: Db): Promise<void> {
+  await db.collection<{ _id: string; version?: number }>(META).updateOne({ _id: CHANGES_ID }, { $inc: { version: 1 } }, { upsert: true });
+}
+
 /** A key for one read: RegExp values (search filters) keep their source, which JSON would drop. */
 /** The collection a result's key belongs to (keys start with it, see keyOf). */
 function collectionOfKey(key: string): string {
@@ -225,7 +241,7 @@ export class ReadModel {
    */
   async noteWrite(collections?: readonly string[]): Promise<void> {
     this.invalidate(collections);
-    await this.db.collection<{ _id: string; version?: number }>(META).updateOne({ _id: CHANGES_ID }, { $inc: { version: 1 } }, { upsert: true });
+    await bumpChangeCounter(this.db);
     this.token = await this.readToken();
     this.invalidate(collections);
   }
@@ -315,9 +331,17 @@ export class ReadModel {
     return `${this.generation}/${this.generations.get(collectionOfKey(key)) ?? 0}`;
   }
 
-  private async readToken(): Promise<string> {
-    const docs = await this.db.collection<Document>(META).find({ _id: { $in: [CHANGES_ID, 'seed'] } } as Document).toArray();
-    return JSON.stringify(docs.map((d) => [d._id, d.version ?? null, d.seededAt ?? null, d.fingerprint ?? null]).sort());
+  /**
+   * The version of this database's data as this replica last read it (the
+   * change counter and the seed record): it changes with every write through
+   * any replica or tool that bumps the counter, and with every seed.
+   */
+  async dataVersion(): Promise<string> {
+    return this.token ?? (this.token = await readDataVersion(this.db));
+  }
+
+  private readToken(): Promise<string> {
+    return readDataVersion(this.db);
   }
 
   private async poll(): Promise<void> {

@@ -1,4 +1,5 @@
-import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherRequestInit } from '@apollo/utils.fetcher';
+import { BufferedHeaders, BufferedResponse } from '../http-fetcher';
 import type { GatewayPlugin } from '../plugin';
 
 /** Header values that change what a subgraph answers, so they are part of the key (the caller's signed identity). */
@@ -22,7 +23,7 @@ export function dedupeKey(url: string, init: FetcherRequestInit | undefined): st
   return [url, ...KEYED_HEADERS.map((h) => headerOf(init!, h)), body].join('\u0000');
 }
 
-interface Shared { status: number; statusText: string; headers: [string, string][]; body: string }
+interface Shared { status: number; statusText: string; headers: [string, string][]; body: Buffer; url: string }
 
 /**
  * Identical subgraph queries in flight at the same time are sent once: when
@@ -46,14 +47,14 @@ export function useDedupe(): GatewayPlugin {
           shared = (async () => {
             const res = await fetcher(url, init);
             const headers: [string, string][] = [...res.headers];
-            return { status: res.status, statusText: res.statusText, headers, body: await res.text() };
+            return { status: res.status, statusText: res.statusText, headers, body: Buffer.from(await res.arrayBuffer()), url: res.url };
           })();
           inFlight.set(key, shared);
           const clear = () => { if (inFlight.get(key) === shared) inFlight.delete(key); };
           shared.then(clear, clear);
         }
-        const { status, statusText, headers, body } = await shared;
-        return new Response(body, { status, statusText, headers }) as unknown as FetcherResponse;
+        const { status, statusText, headers, body, url: answered } = await shared;
+        return new BufferedResponse(body, status, statusText, new BufferedHeaders(headers), answered);
       };
     },
   };

@@ -15,13 +15,19 @@ export interface ResponseCacheConfig {
   maxAgeSeconds: number;
   /** The cache's size, counted as the bytes of the JSON responses it holds. */
   maxBytes: number;
+  /**
+   * How often each subgraph's data version is read (useSubgraphChanges): a
+   * change made elsewhere (another replica, a seed) evicts what was read
+   * from that subgraph within about this plus the subgraph's own poll.
+   */
+  changePollMs: number;
 }
 
 /**
  * 300 s: the longest any type declares (reference data), so by default the
  * types' own max-ages decide; 64 MB holds the whole catalog's pages many times.
  */
-export const DEFAULT_RESPONSE_CACHE: ResponseCacheConfig = { enabled: true, maxAgeSeconds: 300, maxBytes: 64 * 2 ** 20 };
+export const DEFAULT_RESPONSE_CACHE: ResponseCacheConfig = { enabled: true, maxAgeSeconds: 300, maxBytes: 64 * 2 ** 20, changePollMs: 1_000 };
 
 /** Reads the response cache's settings once at the entry point; on by default. */
 export function readResponseCacheConfig(env: EnvReader): ResponseCacheConfig {
@@ -29,6 +35,7 @@ export function readResponseCacheConfig(env: EnvReader): ResponseCacheConfig {
     enabled: env.oneOf('RESPONSE_CACHE', ['on', 'off'] as const, 'on') === 'on',
     maxAgeSeconds: env.positiveInt('RESPONSE_CACHE_MAX_AGE_S', DEFAULT_RESPONSE_CACHE.maxAgeSeconds),
     maxBytes: env.positiveInt('RESPONSE_CACHE_MAX_MB', DEFAULT_RESPONSE_CACHE.maxBytes / 2 ** 20) * 2 ** 20,
+    changePollMs: env.positiveInt('RESPONSE_CACHE_CHANGE_POLL_MS', DEFAULT_RESPONSE_CACHE.changePollMs),
   };
 }
 
@@ -82,7 +89,9 @@ export interface ResponseCachePlugin extends GatewayPlugin {
  * - a new supergraph evicts everything;
  * - bounded by the bytes of what it holds, least recently used first.
  * One gateway replica's cache is its own: with several replicas, another
- * replica's mutation reaches this one's cache within the max-age. The
+ * replica's mutation reaches this one's cache when useSubgraphChanges sees
+ * the subgraph's data version move (about two polls), and within the
+ * max-age in any case. The
  * workers of one gateway (GATEWAY_WORKERS) are one replica: `evictPeers`
  * evicts the other workers' caches, and a mutation's answer waits for it.
  */

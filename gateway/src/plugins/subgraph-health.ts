@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { Gauge } from 'prom-client';
 import type { Metrics } from '@qsmo/shared';
-import type { GatewayPlugin, SubgraphInfo } from '../plugin';
+import type { GatewayPlugin } from '../plugin';
+import { pollSubgraphs } from './subgraph-poller';
 import type { CircuitBreakerPlugin } from './circuit-breaker';
 
 /** How the gateway watches its subgraphs' own readiness. */
@@ -38,42 +39,21 @@ export function probeReady(url: string, timeoutMs: number): Promise<{ ready: boo
 export function useSubgraphHealth(options: SubgraphHealthOptions = {}): GatewayPlugin {
   const intervalMs = options.intervalMs ?? 2_000;
   const timeoutMs = options.timeoutMs ?? 1_000;
-  const known = new Map<string, SubgraphInfo>();
   const status = new Map<string, { ready: boolean; reason?: string; checkedAt: string }>();
   const gauge = options.metrics
     ? new Gauge({ name: 'gateway_subgraph_ready', help: 'Whether each subgraph answers its own readiness probe (1) or not (0).', labelNames: ['subgraph'], registers: [options.metrics.registry] })
     : undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let probing = false;
-
-  async function probeAll(): Promise<void> {
-    if (probing) return;
-    probing = true;
-    try {
-      await Promise.all([...known.values()].map(async (s) => {
-        const result = await probeReady(s.url.replace(/\/graphql$/, '/health/ready'), timeoutMs);
-        status.set(s.name, { ...result, checkedAt: new Date().toISOString() });
-        gauge?.set({ subgraph: s.name }, result.ready ? 1 : 0);
-      }));
-    } finally {
-      probing = false;
-    }
-  }
+  const { known, ...poller } = pollSubgraphs(intervalMs, async (subgraphs) => {
+    await Promise.all(subgraphs.map(async (s) => {
+      const result = await probeReady(s.url.replace(/\/graphql$/, '/health/ready'), timeoutMs);
+      status.set(s.name, { ...result, checkedAt: new Date().toISOString() });
+      gauge?.set({ subgraph: s.name }, result.ready ? 1 : 0);
+    }));
+  });
 
   return {
     name: 'subgraph-health',
-    wrapFetcher(fetcher, subgraph) {
-      known.set(subgraph.name, subgraph);
-      return fetcher;
-    },
-    apolloPlugins: [{
-      async serverWillStart() {
-        timer = setInterval(() => void probeAll(), intervalMs);
-        timer.unref();
-        return { async serverWillStop() { clearInterval(timer); } };
-      },
-    }],
-    onSupergraphLoad() { void probeAll(); },
+    ...poller,
     readinessDetails() {
       const circuits = options.circuits?.states() ?? {};
       const subgraphs: Record<string, unknown> = {};

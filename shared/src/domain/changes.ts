@@ -3,7 +3,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import { MongoServerError } from 'mongodb';
 import type { SourceRecord, Verification } from '../catalog/types';
 import type { Logger } from '../logger';
-import type { ReadModel } from '../read-model';
+import { bumpChangeCounter, type ReadModel } from '../read-model';
 import { DOMAIN_COLLECTIONS, domainCollections, type CustomerLinkDoc, type OfferingDoc } from './data';
 
 /** The collections a catalog change writes: the read model forgets only their results, and keeps the reference data's. */
@@ -182,6 +182,12 @@ export class CatalogStore {
     return { snapshot: null, version: last[0]?.version ?? 0 };
   }
 
+  /** After a write: the read model forgets what it wrote, and the change counter tells every other reader (replicas, gateways). */
+  private async noteWrite(): Promise<void> {
+    if (this.options.readModel) await this.options.readModel.noteWrite(WRITTEN_COLLECTIONS);
+    else await bumpChangeCounter(this.options.db);
+  }
+
   /**
    * The pending records that can exist for an offering stored at `version`:
    * the change that brought it there (stored, not yet marked committed) and
@@ -266,7 +272,7 @@ export class CatalogStore {
         const committed = await this.rollForward(change);
         return committed ? { change: committed, replayed: false } : { error: staleVersion(offeringId, version, (await this.current(offeringId)).version) };
       } finally {
-        await this.options.readModel?.noteWrite(WRITTEN_COLLECTIONS);
+        await this.noteWrite();
       }
     }
   }
@@ -281,7 +287,7 @@ export class CatalogStore {
     let committed = 0;
     for (const change of pending) if (await this.rollForward(change)) committed++;
     if (pending.length > 0) {
-      await this.options.readModel?.noteWrite(WRITTEN_COLLECTIONS);
+      await this.noteWrite();
       this.options.logger?.warn(`catalog: finished ${committed} of ${pending.length} change(s) interrupted by a crash` +
         (committed < pending.length ? '; the others no longer applied and were marked abandoned' : ''));
     }
@@ -357,7 +363,7 @@ export class CatalogStore {
     }
     if (earlier.state === 'committed') return { change: earlier, replayed: true };
     const committed = await this.rollForward(earlier);
-    await this.options.readModel?.noteWrite(WRITTEN_COLLECTIONS);
+    await this.noteWrite();
     return committed ? { change: committed, replayed: true } : undefined;
   }
 }

@@ -4,7 +4,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode, GraphQLFormattedError } from 'graphql';
 import type { Db } from 'mongodb';
 import { MongoError } from 'mongodb';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyFieldRules, RESTRICTED_FIELDS, type FieldRules } from '../auth/field-guard';
 import { gatewaySignatureGuard, type GatewaySignatureConfig } from '../auth/gateway-signature';
 import { ANONYMOUS, type Identity } from '../auth/identity';
@@ -20,7 +20,7 @@ import { createMetrics, metricsPlugin, type Metrics } from '../metrics';
 import { pingDb } from '../mongo';
 import { headerClient, requestLogPlugin } from '../request-log';
 import { instrumentResolvers } from '../resolver-metrics';
-import type { ReadModel } from '../read-model';
+import { readDataVersion, type ReadModel } from '../read-model';
 import { subgraphTypeDefs } from './schema';
 
 export interface SubgraphServerDeps {
@@ -79,6 +79,28 @@ export function formatSubgraphError(logger: Logger) {
   };
 }
 
+/**
+ * `GET /data-version`: this subgraph's data version (readDataVersion), which
+ * changes with every catalog write through any replica or tool and every
+ * seed. Gateways poll it to evict the cached answers they read from this
+ * subgraph when its data changed elsewhere (useSubgraphChanges). An opaque
+ * counter, so it needs no signature; 503 while the database cannot say.
+ */
+function dataVersionRoute(db: Db, readModel: ReadModel | undefined, logger: Logger) {
+  return async (_req: IncomingMessage, res: ServerResponse) => {
+    let status = 200;
+    let body: unknown;
+    try {
+      body = { version: readModel ? await readModel.dataVersion() : await readDataVersion(db) };
+    } catch (error) {
+      logger.debug(`data version unavailable: ${(error as Error).message}`);
+      status = 503;
+      body = { errors: [{ message: 'The database cannot be read right now; retry shortly.' }] };
+    }
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+  };
+}
+
 /** Builds a subgraph server from its dependencies; listening is the caller's business. */
 export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
   const { definition } = deps;
@@ -121,6 +143,7 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     metrics,
     logger,
     isReady: () => pingDb(deps.db),
+    routes: { 'GET /data-version': dataVersionRoute(deps.db, deps.readModel, logger) },
     ...deps.drain,
   });
   return { apollo, http, metrics, catalog, context };
