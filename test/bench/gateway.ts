@@ -11,6 +11,8 @@ import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compo
 import { urlEnvName } from '../../gateway/src/subgraphs';
 import { ensureDevKeys, DEV_AUDIENCE, DEV_ISSUER, mintDevToken } from '../../shared/src/dev/dev-keys';
 import { workloads, type BenchRequest, type Workload, type WriteTally } from './workloads';
+import type { Identity } from '../../shared/src/auth/identity';
+import { IDENTITY_HEADER, secretBytes, signInternalToken } from '../../shared/src/auth/internal-token';
 
 /**
  * `npm run bench`: the project's gateway against stock gateways on the same
@@ -198,7 +200,7 @@ interface Run {
   writes?: WriteTally;
 }
 
-async function load(url: string, workload: Workload, seconds: number, connections: number, bearer?: string): Promise<Omit<Run, 'round' | 'workload' | 'target' | 'cpuPercent' | 'rssMb' | 'subgraphCpuPercent'>> {
+async function load(url: string, workload: Workload, seconds: number, connections: number, credentials: () => Record<string, string> = () => ({})): Promise<Omit<Run, 'round' | 'workload' | 'target' | 'cpuPercent' | 'rssMb' | 'subgraphCpuPercent'>> {
   let graphqlErrors = 0;
   let sampleError: string | undefined;
   const tally: WriteTally = { writes: 0, refusedWrites: 0, checkedReads: 0, staleReads: 0 };
@@ -214,7 +216,7 @@ async function load(url: string, workload: Workload, seconds: number, connection
     requests: [{
       setupRequest: (req, context) => {
         if (!mix) return { ...req, body: JSON.stringify(workload.next()) };
-        const conn = ((context as { conn?: Conn }).conn ??= mix.connection(tally, bearer));
+        const conn = ((context as { conn?: Conn }).conn ??= mix.connection(tally, credentials));
         const { headers, ...body } = conn.next();
         (context as { writing?: boolean }).writing = body.query.startsWith('mutation');
         return { ...req, headers: { ...(req.headers as Record<string, string>), ...headers }, body: JSON.stringify(body) };
@@ -278,6 +280,14 @@ async function main(): Promise<void> {
   // write-mix: an editor of the Grants QSMO, with keys the project's gateway is configured to trust.
   const keys = await ensureDevKeys(path.join(benchDir, 'keys'));
   const editor = await mintDevToken(keys, { subject: 'bench-editor@hhs.gov', roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'], ttl: '12h' });
+  const asEditor = () => ({ authorization: `Bearer ${editor}` });
+  // The stock gateways verify no token: they pass on the identity the subgraphs trust (what the project's gateway
+  // signs for this editor), renewed well within its lifetime, so their renames are real writes too.
+  const editorIdentity: Identity = { subject: 'bench-editor@hhs.gov', issuer: DEV_ISSUER, roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'] };
+  let internal = await signInternalToken(editorIdentity, secretBytes(secret), 'grants-management');
+  const renew = setInterval(() => void signInternalToken(editorIdentity, secretBytes(secret), 'grants-management').then((t) => { internal = t; }), 10_000);
+  renew.unref();
+  const signedEditor = () => ({ [IDENTITY_HEADER]: internal });
   try {
     const subgraphs = await Promise.all(SUBGRAPHS.map(async (s) => {
       const profile = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(benchDir, 'profiles', s.name)}`] : [];
@@ -310,7 +320,7 @@ async function main(): Promise<void> {
     const chosen = workloads().filter((w) => o.workloads.includes(w.name));
     await checkAgreement(targets, grants.url, chosen);
     if (o.soak > 0) {
-      await soak(targets[0]!, chosen[0]!, o, benchDir, editor);
+      await soak(targets[0]!, chosen[0]!, o, benchDir, asEditor);
       return;
     }
 
@@ -326,7 +336,7 @@ async function main(): Promise<void> {
           const before = sample(t.child.pid!);
           const subgraphsBefore = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);
           const started = process.hrtime.bigint();
-          const r = await load(t.url, own.get(t.name)?.get(w.name) ?? w, seconds, o.connections, editor);
+          const r = await load(t.url, own.get(t.name)?.get(w.name) ?? w, seconds, o.connections, t.name.startsWith('project') ? asEditor : signedEditor);
           const wall = Number(process.hrtime.bigint() - started) / 1e9;
           const after = sample(t.child.pid!);
           const subgraphsAfter = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);
@@ -389,7 +399,7 @@ async function cacheSize(url: string): Promise<{ bytes: number; entries: number 
 }
 
 /** --soak: one long run, memory and the cache's size sampled every 10 s. */
-async function soak(target: Process, workload: Workload, o: Options, benchDir: string, bearer: string): Promise<void> {
+async function soak(target: Process, workload: Workload, o: Options, benchDir: string, credentials: () => Record<string, string>): Promise<void> {
   const limitMb = Number(o.projectEnv.RESPONSE_CACHE_MAX_MB ?? 64);
   const samples: { second: number; rssMb: number; cacheMb?: number; cacheEntries?: number }[] = [];
   const started = Date.now();
@@ -403,7 +413,7 @@ async function soak(target: Process, workload: Workload, o: Options, benchDir: s
   await take();
   const timer = setInterval(() => void take(), 10_000);
   const cpuBefore = sample(target.child.pid!).cpuSeconds;
-  const r = await load(target.url, workload, o.soak, o.connections, bearer).finally(() => clearInterval(timer));
+  const r = await load(target.url, workload, o.soak, o.connections, credentials).finally(() => clearInterval(timer));
   await take();
   const wall = (Date.now() - started) / 1000;
   const afterMinute = samples.find((x) => x.second >= 60) ?? samples[0]!;

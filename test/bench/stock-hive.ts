@@ -4,11 +4,17 @@ import { createGatewayRuntime } from '@graphql-hive/gateway';
 
 /**
  * The benchmark's second reference: stock Hive Gateway with its defaults,
- * on the supergraph file SUPERGRAPH_PATH, listening on PORT.
+ * on the supergraph file SUPERGRAPH_PATH, listening on PORT; like the stock
+ * Apollo reference, it passes on the identity header the bench signs for
+ * write-mix's renames (its own propagateHeaders option).
  */
 void (async () => {
   const supergraph = fs.readFileSync(process.env.SUPERGRAPH_PATH as string, 'utf8');
-  const runtime = createGatewayRuntime({ supergraph, logging: 'error' });
+  const runtime = createGatewayRuntime({
+    supergraph,
+    logging: 'error',
+    propagateHeaders: { fromClientToSubgraphs: ({ request }) => ({ 'x-qsmo-identity': request.headers.get('x-qsmo-identity') }) },
+  });
   const server = http.createServer(runtime);
   await new Promise<void>((resolve) => server.listen(Number(process.env.PORT), '127.0.0.1', resolve));
   process.stdout.write(`stock hive ready at http://127.0.0.1:${process.env.PORT}/graphql\n`);

@@ -24,16 +24,18 @@ export interface Workload {
 export interface WriteTally { writes: number; refusedWrites: number; checkedReads: number; staleReads: number; firstStale?: string }
 
 /**
- * 1 % mutations (renames of a few Grants offerings, with an editor's token)
- * among reads of those offerings and the varied mix. A read is checked when
- * it was sent after a rename's answer arrived through the same gateway: it
- * must show that version or a later one (each gateway has its own mix). Stock gateways send no identity, so their renames are refused
- * by the subgraph (counted as refused, not as errors).
+ * 1 % mutations (renames of a few Grants offerings, as an editor of the
+ * Grants QSMO) among reads of those offerings and the varied mix. A read is
+ * checked when it was sent after a rename's answer arrived through the same
+ * gateway: it must show that version or a later one (each gateway has its
+ * own mix). `credentials` gives the headers of a rename: the editor's token
+ * for the project's gateway, the identity the subgraphs trust for a stock
+ * gateway that passes it on, so every gateway's renames are real writes.
  */
 export interface WriteMix {
   offerings: string[];
   /** Called by the runner once per connection: the request to send next, and what to do with its answer. */
-  connection(tally: WriteTally, bearer: string | undefined): { next(): BenchRequest & { headers?: Record<string, string> }; answered(status: number, body: string, headers?: Record<string, string>): void };
+  connection(tally: WriteTally, credentials: () => Record<string, string>): { next(): BenchRequest & { headers?: Record<string, string> }; answered(status: number, body: string, headers?: Record<string, string>): void };
 }
 
 const RENAME = `mutation BenchRename($input: UpdateGrantsManagementOfferingInput!) { updateGrantsManagementOffering(input: $input) { offering { id version name } userErrors { code currentVersion } } }`;
@@ -48,7 +50,7 @@ function writeMix(varied: (() => BenchRequest)[]): WriteMix {
   const rnd = random(29);
   return {
     offerings,
-    connection(tally, bearer) {
+    connection(tally, credentials) {
       let pending: { kind: 'write' | 'read' | 'other'; id?: string; atLeast?: number } = { kind: 'other' };
       return {
         next() {
@@ -60,7 +62,7 @@ function writeMix(varied: (() => BenchRequest)[]): WriteMix {
             return {
               query: RENAME,
               variables: { input: { id, version, name: `Bench offering ${id} #${++seq}`, provenance: { sources: [{ title: 'benchmark', url: 'https://example.gov/bench' }], verification: 'UNVERIFIED' } } },
-              ...(bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {}),
+              headers: credentials(),
             };
           }
           if (r < 0.5) {
