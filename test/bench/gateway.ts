@@ -66,8 +66,8 @@ const TARGETS: Record<string, { entry: string; description: string }> = {
   project: { entry: 'gateway/src/index.ts', description: 'this project\'s gateway (gateway/src/index.ts, NODE_ENV=production)' },
   'project-nocache': { entry: 'gateway/src/index.ts', description: 'the same with its response cache off (RESPONSE_CACHE=off)' },
   'project-traced': { entry: 'gateway/src/index.ts', description: 'project-nocache with tracing on: every span exported over OTLP/HTTP to a sink the bench runs (what tracing costs)' },
-  apollo: { entry: 'test/bench/stock-apollo.ts', description: 'stock @apollo/gateway + @apollo/server, no tuning' },
-  hive: { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway (createGatewayRuntime + node:http)' },
+  apollo: { entry: 'test/bench/stock-apollo.ts', description: 'stock @apollo/gateway + @apollo/server, no tuning (it passes on the identity header of write-mix\'s renames)' },
+  hive: { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway (createGatewayRuntime + node:http; it passes on the identity header of write-mix\'s renames)' },
 };
 
 function parseArgs(argv: string[]): Options {
