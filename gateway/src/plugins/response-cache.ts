@@ -41,6 +41,9 @@ export function readResponseCacheConfig(env: EnvReader): ResponseCacheConfig {
 
 type Scope = 'public' | 'private';
 
+/** Longer than any request may run (REQUEST_DEADLINE_MS is 4.5 s by default). */
+const MUTATION_HOLD_MS = 60_000;
+
 interface Entry {
   result: Record<string, unknown>;
   storedAt: number;
@@ -105,7 +108,17 @@ export function useResponseCache(
   let bytes = 0;
   /** Bumped when a mutation starts or ends and at every eviction: a read that saw it change is not stored. */
   let epoch = 0;
-  let mutationsInFlight = 0;
+  /**
+   * Mutations under way, with when each started: while any is, no read is
+   * stored. One whose answer never went out (a bug elsewhere) stops counting
+   * after MUTATION_HOLD_MS, so it cannot switch the cache off for good.
+   */
+  const mutations = new Map<object, number>();
+  const mutationUnderWay = () => {
+    const now = Date.now();
+    for (const [ctx, at] of mutations) if (now - at > MUTATION_HOLD_MS) mutations.delete(ctx);
+    return mutations.size > 0;
+  };
   let hits = 0;
   let misses = 0;
   /** The subgraphs each client request fetched from, by its context. */
@@ -156,7 +169,7 @@ export function useResponseCache(
       return {
         async responseForOperation({ operation, request, contextValue }) {
           kind = operation.operation;
-          if (kind === 'mutation') { mutationsInFlight++; epoch++; return null; }
+          if (kind === 'mutation') { mutations.set(contextValue, Date.now()); epoch++; return null; }
           if (kind !== 'query' || request.query === undefined) return null;
           const who = scopeOf(contextValue);
           scope = who.scope;
@@ -181,7 +194,7 @@ export function useResponseCache(
             // Before the mutation's answer leaves: nothing read from what it reached may be served after it.
             // A mutation that was refused before execution reached no subgraph and changed nothing.
             const reached = [...(fetched.get(ctx.contextValue) ?? [])];
-            mutationsInFlight--;
+            mutations.delete(ctx.contextValue);
             invalidate(reached);
             if (reached.length) await evictPeers?.(reached);
             ctx.response.http.headers.set('cache-control', 'no-store');
@@ -195,7 +208,7 @@ export function useResponseCache(
             return;
           }
           const body = ctx.response.body;
-          if (body.kind !== 'single' || body.singleResult.errors?.length || startedAt !== epoch || mutationsInFlight > 0) return;
+          if (body.kind !== 'single' || body.singleResult.errors?.length || startedAt !== epoch || mutationUnderWay()) return;
           // The subgraphs' hints, combined by Apollo: the shortest max-age of the types in the answer, and its scope.
           const policy = ctx.overallCachePolicy.policyIfCacheable();
           // A PRIVATE hint is per user; the anonymous reader's answers are shared, so such an answer is not kept for them.
