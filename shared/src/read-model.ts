@@ -149,7 +149,7 @@ export class ReadModel {
 
   /** Starts following the change counter; call once the database is reachable. */
   async start(): Promise<void> {
-    this.token = await this.readToken();
+    this.token = await readDataVersion(this.db);
     this.timer = setInterval(() => void this.poll(), this.options.pollIntervalMs);
     this.timer.unref();
     await this.warm();
@@ -242,7 +242,7 @@ export class ReadModel {
   async noteWrite(collections?: readonly string[]): Promise<void> {
     this.invalidate(collections);
     await bumpChangeCounter(this.db);
-    this.token = await this.readToken();
+    this.token = await readDataVersion(this.db);
     this.invalidate(collections);
   }
 
@@ -265,9 +265,11 @@ export class ReadModel {
           return (...args: unknown[]) => new RecordedCursor(model, name, prop, args, target);
         }
         if (prop === 'countDocuments') {
-          return async (...args: unknown[]) =>
-            (await model.fromSnapshot(name, target, keyOf(name, prop, args), (all) => runCount(all, args)))
-            ?? model.read(keyOf(name, prop, args), () => (real as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+          return async (...args: unknown[]) => {
+            const key = keyOf(name, prop, args);
+            return (await model.fromSnapshot(name, target, key, (all) => runCount(all, args)))
+              ?? model.read(key, () => (real as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+          };
         }
         if (PROMISED_READS.has(prop)) {
           return (...args: unknown[]) => model.read(keyOf(name, prop, args), () => (real as (...a: unknown[]) => Promise<unknown>).apply(target, args));
@@ -340,13 +342,9 @@ export class ReadModel {
     return this.token ?? (this.token = await readDataVersion(this.db));
   }
 
-  private readToken(): Promise<string> {
-    return readDataVersion(this.db);
-  }
-
   private async poll(): Promise<void> {
     try {
-      const token = await this.readToken();
+      const token = await readDataVersion(this.db);
       if (token !== this.token) {
         this.token = token;
         this.invalidate();

@@ -1,7 +1,6 @@
-import http from 'node:http';
 import type { Logger } from '@qsmo/shared';
 import type { GatewayPlugin } from '../plugin';
-import { pollSubgraphs } from './subgraph-poller';
+import { getSubgraphRoute, pollSubgraphs } from './subgraph-poller';
 
 /** How the gateway learns that a subgraph's data changed elsewhere. */
 export interface SubgraphChangesOptions {
@@ -14,26 +13,16 @@ export interface SubgraphChangesOptions {
   logger?: Logger;
 }
 
-/** One read of `<subgraph>/data-version` over node:http; undefined when it does not answer in time. */
-export function readSubgraphDataVersion(url: string, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return resolve(undefined);
-        try {
-          const version = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { version?: unknown }).version;
-          resolve(typeof version === 'string' ? version : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      });
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', () => resolve(undefined));
-  });
+/** One read of `<subgraph>/data-version`; undefined when it does not answer in time or says nothing readable. */
+export async function readSubgraphDataVersion(url: string, timeoutMs: number): Promise<string | undefined> {
+  const answer = await getSubgraphRoute(url, timeoutMs);
+  if ('error' in answer || answer.status !== 200) return undefined;
+  try {
+    const version = (JSON.parse(answer.body) as { version?: unknown }).version;
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -48,7 +37,7 @@ export function readSubgraphDataVersion(url: string, timeoutMs: number): Promise
 export function useSubgraphChanges(options: SubgraphChangesOptions): GatewayPlugin {
   const timeoutMs = options.timeoutMs ?? 1_000;
   const versions = new Map<string, string>();
-  const { known: _known, ...poller } = pollSubgraphs(options.intervalMs, async (subgraphs) => {
+  const poller = pollSubgraphs(options.intervalMs, async (subgraphs) => {
     const changed: string[] = [];
     await Promise.all(subgraphs.map(async (s) => {
       const version = await readSubgraphDataVersion(s.url.replace(/\/graphql$/, '/data-version'), timeoutMs);
@@ -62,5 +51,5 @@ export function useSubgraphChanges(options: SubgraphChangesOptions): GatewayPlug
       options.onChange(changed);
     }
   });
-  return { name: 'subgraph-changes', ...poller };
+  return { name: 'subgraph-changes', ...poller.hooks };
 }

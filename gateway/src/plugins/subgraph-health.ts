@@ -1,8 +1,7 @@
-import http from 'node:http';
 import { Gauge } from 'prom-client';
 import type { Metrics } from '@qsmo/shared';
 import type { GatewayPlugin } from '../plugin';
-import { pollSubgraphs } from './subgraph-poller';
+import { getSubgraphRoute, pollSubgraphs } from './subgraph-poller';
 import type { CircuitBreakerPlugin } from './circuit-breaker';
 
 /** How the gateway watches its subgraphs' own readiness. */
@@ -16,16 +15,11 @@ export interface SubgraphHealthOptions {
   timeoutMs?: number;
 }
 
-/** One probe of `<subgraph>/health/ready` over node:http, so no port is refused and a hung subgraph costs one socket for `timeoutMs`. */
-export function probeReady(url: string, timeoutMs: number): Promise<{ ready: boolean; reason?: string }> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200 ? { ready: true } : { ready: false, reason: `answered ${res.statusCode}` });
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (error) => resolve({ ready: false, reason: error.message }));
-  });
+/** One probe of `<subgraph>/health/ready`; a hung subgraph costs one socket for `timeoutMs`. */
+export async function probeReady(url: string, timeoutMs: number): Promise<{ ready: boolean; reason?: string }> {
+  const answer = await getSubgraphRoute(url, timeoutMs);
+  if ('error' in answer) return { ready: false, reason: answer.error };
+  return answer.status === 200 ? { ready: true } : { ready: false, reason: `answered ${answer.status}` };
 }
 
 /**
@@ -43,7 +37,7 @@ export function useSubgraphHealth(options: SubgraphHealthOptions = {}): GatewayP
   const gauge = options.metrics
     ? new Gauge({ name: 'gateway_subgraph_ready', help: 'Whether each subgraph answers its own readiness probe (1) or not (0).', labelNames: ['subgraph'], registers: [options.metrics.registry] })
     : undefined;
-  const { known, ...poller } = pollSubgraphs(intervalMs, async (subgraphs) => {
+  const { known, hooks } = pollSubgraphs(intervalMs, async (subgraphs) => {
     await Promise.all(subgraphs.map(async (s) => {
       const result = await probeReady(s.url.replace(/\/graphql$/, '/health/ready'), timeoutMs);
       status.set(s.name, { ...result, checkedAt: new Date().toISOString() });
@@ -53,7 +47,7 @@ export function useSubgraphHealth(options: SubgraphHealthOptions = {}): GatewayP
 
   return {
     name: 'subgraph-health',
-    ...poller,
+    ...hooks,
     readinessDetails() {
       const circuits = options.circuits?.states() ?? {};
       const subgraphs: Record<string, unknown> = {};

@@ -1,9 +1,30 @@
+import http from 'node:http';
 import type { GatewayPlugin, SubgraphInfo } from '../plugin';
 
-/** The plugin members a background poll of every served subgraph needs, and the subgraphs it knows. */
-export interface SubgraphPoller extends Required<Pick<GatewayPlugin, 'wrapFetcher' | 'apolloPlugins' | 'onSupergraphLoad'>> {
+/**
+ * One GET of a subgraph's own route (readiness, data version) over node:http
+ * without the keep-alive pool, so a hung subgraph costs one socket for
+ * `timeoutMs` and no client request waits behind it. Never rejects.
+ */
+export function getSubgraphRoute(url: string, timeoutMs: number): Promise<{ status: number; body: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', (error) => resolve({ error: error.message }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (error) => resolve({ error: error.message }));
+  });
+}
+
+/** A background poll of every served subgraph: the plugin members it needs, and the subgraphs it knows. */
+export interface SubgraphPoller {
+  /** To spread into the plugin that polls. */
+  hooks: Required<Pick<GatewayPlugin, 'wrapFetcher' | 'apolloPlugins' | 'onSupergraphLoad'>>;
   /** The subgraphs served now, by name (learnt as their HTTP clients are built). */
-  readonly known: ReadonlyMap<string, SubgraphInfo>;
+  known: ReadonlyMap<string, SubgraphInfo>;
 }
 
 /**
@@ -27,17 +48,19 @@ export function pollSubgraphs(intervalMs: number, poll: (subgraphs: readonly Sub
   };
   return {
     known,
-    wrapFetcher(fetcher, subgraph) {
-      known.set(subgraph.name, subgraph);
-      return fetcher;
-    },
-    apolloPlugins: [{
-      async serverWillStart() {
-        timer = setInterval(() => void run(), intervalMs);
-        timer.unref();
-        return { async serverWillStop() { clearInterval(timer); } };
+    hooks: {
+      wrapFetcher(fetcher, subgraph) {
+        known.set(subgraph.name, subgraph);
+        return fetcher;
       },
-    }],
-    onSupergraphLoad() { void run(); },
+      apolloPlugins: [{
+        async serverWillStart() {
+          timer = setInterval(() => void run(), intervalMs);
+          timer.unref();
+          return { async serverWillStop() { clearInterval(timer); } };
+        },
+      }],
+      onSupergraphLoad() { void run(); },
+    },
   };
 }
