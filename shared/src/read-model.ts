@@ -130,6 +130,14 @@ export class ReadModel {
   /** Invalidations of one collection only (see invalidate). */
   private readonly generations = new Map<string, number>();
   private token: string | undefined;
+  /**
+   * This replica's writes begun, and those not yet recorded in `token`: a
+   * poll that overlaps one would otherwise take the write's own bump for a
+   * change made elsewhere (and forget everything), or put back the version
+   * from before it.
+   */
+  private writes = 0;
+  private writesUnderWay = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly reads: Counter<'result'> | undefined;
   /** Wrapped collections by name, whose snapshots are loaded ahead of the first read. */
@@ -240,10 +248,16 @@ export class ReadModel {
    * change counter, so every other replica forgets its results within one poll.
    */
   async noteWrite(collections?: readonly string[]): Promise<void> {
-    this.invalidate(collections);
-    await bumpChangeCounter(this.db);
-    this.token = await readDataVersion(this.db);
-    this.invalidate(collections);
+    this.writes++;
+    this.writesUnderWay++;
+    try {
+      this.invalidate(collections);
+      await bumpChangeCounter(this.db);
+      this.token = await readDataVersion(this.db);
+      this.invalidate(collections);
+    } finally {
+      this.writesUnderWay--;
+    }
   }
 
   /**
@@ -343,8 +357,11 @@ export class ReadModel {
   }
 
   private async poll(): Promise<void> {
+    const writes = this.writes;
+    if (this.writesUnderWay > 0) return;
     try {
       const token = await readDataVersion(this.db);
+      if (writes !== this.writes || this.writesUnderWay > 0) return;
       if (token !== this.token) {
         this.token = token;
         this.invalidate();
