@@ -98,8 +98,9 @@ export async function mongoCommandCount(subgraph: RunningSubgraph): Promise<numb
   const text = await (await fetch(subgraph.url.replace(/\/graphql$/, '/metrics'))).text();
   let total = 0;
   for (const line of text.split('\n')) {
-    const m = /^mongodb_commands_total\{[^}]*\} (\d+(?:\.\d+)?)$/.exec(line);
-    if (m) total += Number(m[1]);
+    const m = /^mongodb_commands_total\{([^}]*)\} (\d+(?:\.\d+)?)$/.exec(line);
+    // The gateway's background poll of each subgraph's data version reads `_meta`: not part of any request.
+    if (m && !/collection="_meta"/.test(m[1]!)) total += Number(m[2]);
   }
   return total;
 }
