@@ -11,7 +11,7 @@ import type { Shelf, SourceRecord, Verification } from '../catalog/types';
 import { changedFieldsOf, CatalogStore, type ChangeActor, type OfferingSnapshot } from '../domain/changes';
 import { domainCollections, type CustomerLinkDoc, type OfferingDoc } from '../domain/data';
 import { referenceCollections } from '../reference/documents';
-import { checkListing, listingDoc, mergeSources, offeringDoc, Problems, withListings, type OfferingFields } from '../domain/edits';
+import { CATALOG_LIMITS, checkListing, listingDoc, mergeSources, offeringDoc, Problems, withListings, type OfferingFields } from '../domain/edits';
 import { QSMO_DOMAINS, type QsmoDomain, type SubgraphEntry } from '../subgraphs';
 import type { ReadModel } from '../read-model';
 
@@ -163,7 +163,7 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
         const p = new Problems();
         const statedOn = checkListing(fields, p);
         if (p.any) row.fail('as_of', p.list[0]!.message);
-        return listingDoc(offeringId, fields, statedOn ?? null, sourcesOf(row));
+        return listingDoc(offeringId, fields, statedOn ?? null, mergeSources([], sourcesOf(row), CATALOG_LIMITS.listingSources));
       });
       if (listing && wanted.has(listing.offeringId)) wantedListings.set(listing.offeringId, [...(wantedListings.get(listing.offeringId) ?? []), listing]);
     }
@@ -182,11 +182,11 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
     const listings = plan.withListings
       ? (wantedListings.get(id) ?? []).map((l) => {
         const old = oldListings.get(l._id);
-        return old ? { ...l, sources: mergeSources(old.sources, l.sources), ...(old.verification ? { verification: old.verification } : {}) } : l;
+        return old ? { ...l, sources: mergeSources(old.sources, l.sources, CATALOG_LIMITS.listingSources), ...(old.verification ? { verification: old.verification } : {}) } : l;
       })
       : before?.listings ?? [];
     const fromVersion = existing ? (existing.version ?? 1) : (await store.current(id)).version;
-    const offering = offeringDoc(id, domain, w.fields, { verification: w.verification, sources: mergeSources(existing?.sources ?? [], w.sources), listings, version: fromVersion + 1 });
+    const offering = offeringDoc(id, domain, w.fields, { verification: w.verification, sources: mergeSources(existing?.sources ?? [], w.sources, CATALOG_LIMITS.offeringSources), listings, version: fromVersion + 1 });
     const after = withListings({ offering, listings }, listings);
     const changed = before ? changedFieldsOf(before, after) : [];
     if (before && changed.length === 0) continue;
