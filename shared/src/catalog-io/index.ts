@@ -5,7 +5,7 @@ import { CatalogDataError } from '../catalog/errors';
 import { readCatalog } from '../catalog/read';
 import { VERIFICATIONS } from '../catalog/records';
 import type { SourceIndex } from '../catalog/sources';
-import { CsvError, parseCsvRecords, toCsvLine } from '../catalog/csv';
+import { CsvError, parseCsvRecords, restoreFormula, toSpreadsheetCsvLine } from '../catalog/csv';
 import { Row } from '../catalog/row';
 import type { Shelf, SourceRecord, Verification } from '../catalog/types';
 import { changedFieldsOf, CatalogStore, type ChangeActor, type OfferingSnapshot } from '../domain/changes';
@@ -18,7 +18,9 @@ import type { ReadModel } from '../read-model';
 /**
  * Bulk export and import of one marketplace, in the reference catalog's CSV
  * format (shared/catalog/offerings.csv and offering_customers.csv), for a
- * QSMO team that keeps its catalog in a spreadsheet. An import is checked
+ * QSMO team that keeps its catalog in a spreadsheet. The export neutralizes
+ * every cell a spreadsheet would run as a formula (a leading `'`, see
+ * toSpreadsheetCsvLine), and the import removes that quote again. An import is checked
  * whole before anything is written (a bad row is reported by line and
  * column, and then nothing is applied), shown as a difference, and applied
  * through the same audited, versioned writes as the mutations.
@@ -36,11 +38,11 @@ export async function exportCatalog(db: Db, entry: Pick<SubgraphEntry, 'domain'>
   const offerings = await c.offerings.find({}).sort({ _id: 1 }).toArray();
   const listings = await c.customerLinks.find({}).sort({ offeringId: 1, agencyCode: 1 }).toArray();
   const keys = (sources: readonly SourceRecord[]) => sources.map((s) => s.key).join(';');
-  const offeringLines = offerings.map((o) => toCsvLine([
+  const offeringLines = offerings.map((o) => toSpreadsheetCsvLine([
     o._id, entry.domain, o.name, o.category, o.shelf, o.providerId, o.partnerIds.join(';'), o.capabilityCodes.join(';'),
     o.website, o.launchedOn, o.verification, keys(o.sources), o.notes,
   ]));
-  const customerLines = listings.map((l) => toCsvLine([l.offeringId, l.agencyCode, l.asOf, keys(l.sources), l.customerAsStated]));
+  const customerLines = listings.map((l) => toSpreadsheetCsvLine([l.offeringId, l.agencyCode, l.asOf, keys(l.sources), l.customerAsStated]));
   fs.mkdirSync(dir, { recursive: true });
   const files = { offerings: path.join(dir, OFFERINGS_FILE), customers: path.join(dir, CUSTOMERS_FILE) };
   fs.writeFileSync(files.offerings, [OFFERING_COLUMNS.join(','), ...offeringLines].join('\n') + '\n');
@@ -93,7 +95,11 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
   const rows = (file: string): Row[] => {
     const name = path.basename(file);
     try {
-      return parseCsvRecords(fs.readFileSync(file, 'utf8'), name).map((r) => new Row(name, r.line, r.values, r.values.id ?? r.values.offering_id ?? '?'));
+      // Undoes the export's formula neutralization, so an exported folder imports back unchanged.
+      return parseCsvRecords(fs.readFileSync(file, 'utf8'), name).map((r) => {
+        const values = Object.fromEntries(Object.entries(r.values).map(([k, v]) => [k, restoreFormula(v)]));
+        return new Row(name, r.line, values, values.id ?? values.offering_id ?? '?');
+      });
     } catch (error) {
       if (error instanceof CsvError || (error as NodeJS.ErrnoException).code === 'ENOENT') problems.push((error as Error).message);
       else throw error;

@@ -268,14 +268,18 @@ export function withListings(snapshot: OfferingSnapshot, listings: CustomerLinkD
   return { offering: { ...snapshot.offering, customerCodes: [...new Set(sorted.map((l) => l.agencyCode))].sort() }, listings: sorted };
 }
 
+/** A source as the graph's Source type shows it: its key is internal (an editor's source is keyed by its URL). */
+const publicSource = ({ title, url }: SourceRecord) => ({ title, url });
+
 /** Part of a state as the audit trail shows it: public field names, derived fields left out. */
 export function publicSnapshot(snapshot: OfferingPart | null, withListings = true): Record<string, unknown> | null {
   if (!snapshot) return null;
-  const { _id, sortKey: _s, capabilityPaths: _c, customerCodes: _cc, ...fields } = snapshot.offering;
+  const { _id, sortKey: _s, capabilityPaths: _c, customerCodes: _cc, sources, ...fields } = snapshot.offering;
   return {
     id: _id,
     ...fields,
-    ...(withListings ? { customerListings: snapshot.listings.map(({ _id: _l, offeringId: _o, caveat: _cv, ...l }) => l) } : {}),
+    ...(sources ? { sources: sources.map(publicSource) } : {}),
+    ...(withListings ? { customerListings: snapshot.listings.map(({ _id: _l, offeringId: _o, caveat: _cv, sources: ls, ...l }) => ({ ...l, sources: ls.map(publicSource) })) } : {}),
   };
 }
 
@@ -283,12 +287,21 @@ export function publicSnapshot(snapshot: OfferingPart | null, withListings = tru
  * An audit record's before and after as the audit trail shows them: the
  * offering's id and version, and only what the change made differ (the
  * fields named in `changedFields`, and the listings it added, changed or
- * removed when `customerListings` is one of them). A creation shows the
- * whole new offering, a retirement the whole one retired.
+ * removed when `customerListings` is one of them; of `sources`, the ones it
+ * dropped and the ones it added). A creation shows the whole new offering, a
+ * retirement the whole one retired.
  */
 export function publicChange(doc: Pick<ChangeDoc, 'before' | 'after' | 'changedFields'>): { before: Record<string, unknown> | null; after: Record<string, unknown> | null } {
   const sides = auditSides(doc.before, doc.after, doc.changedFields);
   const listings = doc.changedFields.includes('customerListings');
-  const after = sides.after && sides.before ? { ...sides.after, offering: offeringFields(sides.after.offering, doc.changedFields) } : sides.after;
-  return { before: publicSnapshot(sides.before, listings || !sides.after), after: publicSnapshot(after, listings || !sides.before) };
+  if (!sides.before || !sides.after) return { before: publicSnapshot(sides.before), after: publicSnapshot(sides.after) };
+  const before = { ...sides.before, offering: { ...sides.before.offering } };
+  const after = { ...sides.after, offering: offeringFields(sides.after.offering, doc.changedFields) };
+  // Of the kept source lists (up to 20 each), only what the change dropped and what it added.
+  if (before.offering.sources && after.offering.sources) {
+    const [was, is] = [before.offering.sources, after.offering.sources];
+    before.offering.sources = was.filter((s) => !is.some((t) => t.key === s.key));
+    after.offering.sources = is.filter((s) => !was.some((t) => t.key === s.key));
+  }
+  return { before: publicSnapshot(before, listings), after: publicSnapshot(after, listings) };
 }

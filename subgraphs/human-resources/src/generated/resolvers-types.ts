@@ -542,9 +542,9 @@ export type HumanResourcesChange = {
   at: Scalars['String']['output'];
   /** Names of the fields that differ between before and after (`customerListings` when a listing was added, changed or removed). */
   changedFields: Array<Scalars['String']['output']>;
-  /** What the change replaced, as JSON: the offering's id and version, the fields named in changedFields as they were, and under `customerListings` the listings it changed or removed (only when it changed listings). The whole offering for a retirement; null for a creation. */
+  /** What the change replaced, as JSON: the offering's id and version, the fields named in changedFields as they were (of `sources`, the ones the change dropped), and under `customerListings` the listings it changed or removed (only when it changed listings). The whole offering for a retirement; null for a creation. */
   before?: Maybe<Scalars['String']['output']>;
-  /** What the change made, as JSON: the offering's id and version, the fields named in changedFields as they became, and under `customerListings` the listings it added or changed (only when it changed listings). The whole offering for a creation; null for a retirement. */
+  /** What the change made, as JSON: the offering's id and version, the fields named in changedFields as they became (of `sources`, the ones the change added), and under `customerListings` the listings it added or changed (only when it changed listings). The whole offering for a creation; null for a retirement. */
   after?: Maybe<Scalars['String']['output']>;
   /** The sources the change was made on. */
   sources: Array<Source>;
