@@ -146,7 +146,8 @@ export function mergeSources(existing: readonly SourceRecord[], added: readonly 
   return merged.length > keep ? merged.slice(-keep) : merged;
 }
 
-type Given<T> = { [K in keyof T]?: T[K] | null };
+/** Fields as an input gives them: each may be left out, or null. */
+export type Given<T> = { [K in keyof T]?: T[K] | null };
 
 /**
  * Checks the shape of an offering's fields (ids, dates, lengths, counts);

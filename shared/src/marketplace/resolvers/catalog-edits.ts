@@ -3,7 +3,7 @@ import { forbidden, isAnonymous, requireEditor, unauthenticated, type Identity }
 import { IdempotencyKeyReused, type CatalogUserError, type ChangeRequest, type OfferingSnapshot } from '../../domain/changes';
 import {
   CATALOG_LIMITS, checkListing, checkOfferingFields, checkOfferingId, checkSources, fieldsOf, listingDoc, mergeSources, offeringDoc, Problems, withListings,
-  type OfferingFields, type SourceInput,
+  type Given, type OfferingFields, type SourceInput,
 } from '../../domain/edits';
 import { customerLinkId } from '../../domain/catalog';
 import type { ProviderDoc } from '../../reference/documents';
@@ -142,7 +142,7 @@ export function catalogMutations(entry: SubgraphEntry) {
       const given = Object.fromEntries(Object.entries({
         name: input.name, category: input.category, shelf: input.shelf, providerId: input.providerId, partnerIds: input.partnerIds,
         website: input.website, launchedOn: input.launchedOn, notes: input.notes,
-      }).filter(([, v]) => v !== undefined)) as { [K in keyof OfferingFields]?: OfferingFields[K] | null };
+      }).filter(([, v]) => v !== undefined)) as Given<OfferingFields>;
       // The schema lets every field be null (it means "clear" for the optional ones); the required ones cannot be cleared.
       for (const required of ['name', 'shelf', 'providerId', 'partnerIds'] as const) {
         if (required in given && given[required] === null) problems.add(['input', required], 'INVALID', `${required} cannot be cleared: leave it out to keep it, or give a new value.`);
