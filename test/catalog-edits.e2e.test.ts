@@ -1,11 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
-import { createMetrics, ErrorCode } from '@qsmo/shared';
-import { standardPlugins } from '../gateway/src/plugins';
-import { securityPlugins } from '../gateway/src/plugins/security';
-import { useCatalogWrites } from '../gateway/src/plugins/catalog-writes';
-import { useResponseCache } from '../gateway/src/plugins/response-cache';
-import { startGraph, type RunningGraph } from './support/graph';
+import { ErrorCode } from '@qsmo/shared';
+import { ISSUER, startEditingGraph, type EditingGraph, type GraphAnswer } from './support/editing-graph';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -15,32 +9,10 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
  * signing identities to the subgraphs, read models on), called over HTTP
  * with tokens as a team's tools would.
  */
-const ISSUER = 'https://login.example.gov';
-const AUDIENCE = 'qsmo-graph';
-const SECRET = randomBytes(32).toString('hex');
 const BOUND_MS = 2_000;
 
-let key: { privateKey: KeyLike; jwk: JWK };
-let graph: RunningGraph;
-
-async function token(sub: string, roles: string[], qsmos: string[] = []): Promise<string> {
-  return new SignJWT({ roles, qsmos })
-    .setProtectedHeader({ alg: 'ES256', kid: key.jwk.kid })
-    .setIssuer(ISSUER).setAudience(AUDIENCE).setSubject(sub).setIssuedAt().setExpirationTime('5m')
-    .sign(key.privateKey);
-}
-
-interface Answer { status: number; body: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] }; ms: number; cacheControl: string | null }
-
-async function gql(query: string, variables: Record<string, unknown> = {}, bearer?: string): Promise<Answer> {
-  const started = performance.now();
-  const res = await fetch(graph.gatewayUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: res.status, body: (await res.json()) as Answer['body'], ms: performance.now() - started, cacheControl: res.headers.get('cache-control') };
-}
+let editing: EditingGraph;
+const gql = (query: string, variables: Record<string, unknown> = {}, bearer?: string): Promise<GraphAnswer> => editing.gql(query, variables, bearer);
 
 const SOURCE = { title: 'Grants QSMO marketplace, federal shelf', url: 'https://www.usaspending.gov/grants-qsmo/marketplace' };
 const PROVENANCE = { sources: [SOURCE], verification: 'CONFIRMED' };
@@ -73,28 +45,8 @@ let analyst: string;
 let reader: string;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256', { extractable: true });
-  key = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' } };
-  const metrics = createMetrics('gateway', { defaultMetrics: false });
-  graph = await startGraph({
-    gateway: {
-      plugins: [
-        ...securityPlugins({
-          authentication: { jwks: { keys: { keys: [key.jwk] } }, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 5, rolesClaim: 'roles', qsmosClaim: 'qsmos', anonymous: true },
-          signingSecret: SECRET,
-          rateLimit: { perMinute: { anonymous: 0, analyst: 0, editor: 0 }, trustProxyHops: 0, maxCallers: 1_000 },
-          cors: { origins: [] },
-        }),
-        useCatalogWrites(),
-        ...standardPlugins({ metrics }),
-        // As in production: every read after a write must show it although answers are cached.
-        useResponseCache(),
-      ],
-      metrics,
-    },
-    subgraph: { gatewaySignature: { secret: SECRET, required: true } },
-    readModel: true,
-  });
+  editing = await startEditingGraph();
+  const token = editing.token;
   grantsEditor = await token('grm-editor@hhs.gov', ['editor'], ['GRANTS_MANAGEMENT']);
   cyberEditor = await token('cyb-editor@cisa.gov', ['editor'], ['CYBERSECURITY']);
   analyst = await token('analyst@gsa.gov', ['analyst']);
@@ -102,7 +54,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await graph?.stop();
+  await editing?.stop();
 });
 
 const CROSS = `query Cross { provider(id: "hhs") { name grantsManagement { offerings { id name version } } humanResources { offeringCount } }

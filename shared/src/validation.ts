@@ -1,3 +1,4 @@
+import { isIsoDay } from './dates';
 import { badUserInput, excerpt } from './errors';
 
 /**
@@ -31,17 +32,14 @@ export function fibfCode(value: string, argumentName = 'code'): string {
   return trimmed;
 }
 
-export const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+export { ISO_DAY } from './dates';
 
 /**
  * A `since` day. Stated dates are compared as YYYY-MM-DD text, so only that
  * form (and a real calendar day) keeps the comparison meaningful.
  */
 export function isoDay(value: string, argumentName = 'since'): string {
-  const m = ISO_DAY.exec(value);
-  const [y, mo, d] = m ? m.slice(1).map(Number) : [];
-  const real = m !== null && mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
-  if (!real) {
+  if (!isIsoDay(value)) {
     throw badUserInput(`${argumentName} "${excerpt(value)}" is not an ISO date: use a calendar day written YYYY-MM-DD, e.g. "2015-01-01".`, argumentName);
   }
   return value;

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { toCsvLine } from '@qsmo/shared/catalog/csv';
+import { toSpreadsheetCsvLine } from '@qsmo/shared/catalog/csv';
 import type { Format } from './args';
 import { cellText, flattenRows, type Cell, type FlatRow } from './flatten';
 
@@ -33,19 +33,23 @@ export async function writeChunk(out: Writable, chunk: string): Promise<void> {
 
 const CRLF = '\r\n';
 
+/** A cell as the CSV holds it: a list of scalars joined as text; a single number or boolean kept typed, so it is not neutralized. */
+const csvCell = (cell: Cell | undefined): string | number | boolean | null => (Array.isArray(cell) || cell === undefined ? cellText(cell) : cell);
+
+/** For spreadsheets (analysts open it in Excel): text that would start a formula is neutralized (see toSpreadsheetCsvLine). */
 function csvWriter(out: Writable, { columns }: WriterOptions): ResultWriter {
   let header = false;
   return {
     async writePage(data) {
       const rows = flattenRows(data);
-      let chunk = header ? '' : toCsvLine(columns) + CRLF;
+      let chunk = header ? '' : toSpreadsheetCsvLine(columns) + CRLF;
       header = true;
-      for (const row of rows) chunk += toCsvLine(columns.map((c) => cellText(row[c]))) + CRLF;
+      for (const row of rows) chunk += toSpreadsheetCsvLine(columns.map((c) => csvCell(row[c]))) + CRLF;
       await writeChunk(out, chunk);
       return rows.length;
     },
     async finish() {
-      if (!header) await writeChunk(out, toCsvLine(columns) + CRLF);
+      if (!header) await writeChunk(out, toSpreadsheetCsvLine(columns) + CRLF);
     },
   };
 }

@@ -5,20 +5,22 @@ import { CatalogDataError } from '../catalog/errors';
 import { readCatalog } from '../catalog/read';
 import { VERIFICATIONS } from '../catalog/records';
 import type { SourceIndex } from '../catalog/sources';
-import { CsvError, parseCsvRecords, toCsvLine } from '../catalog/csv';
+import { CsvError, parseCsvRecords, restoreFormula, toSpreadsheetCsvLine } from '../catalog/csv';
 import { Row } from '../catalog/row';
 import type { Shelf, SourceRecord, Verification } from '../catalog/types';
 import { changedFieldsOf, CatalogStore, type ChangeActor, type OfferingSnapshot } from '../domain/changes';
 import { domainCollections, type CustomerLinkDoc, type OfferingDoc } from '../domain/data';
 import { referenceCollections } from '../reference/documents';
-import { checkListing, listingDoc, mergeSources, offeringDoc, Problems, withListings, type OfferingFields } from '../domain/edits';
+import { CATALOG_LIMITS, checkListing, listingDoc, mergeSources, offeringDoc, Problems, withListings, type OfferingFields } from '../domain/edits';
 import { QSMO_DOMAINS, type QsmoDomain, type SubgraphEntry } from '../subgraphs';
 import type { ReadModel } from '../read-model';
 
 /**
  * Bulk export and import of one marketplace, in the reference catalog's CSV
  * format (shared/catalog/offerings.csv and offering_customers.csv), for a
- * QSMO team that keeps its catalog in a spreadsheet. An import is checked
+ * QSMO team that keeps its catalog in a spreadsheet. The export neutralizes
+ * every cell a spreadsheet would run as a formula (a leading `'`, see
+ * toSpreadsheetCsvLine), and the import removes that quote again. An import is checked
  * whole before anything is written (a bad row is reported by line and
  * column, and then nothing is applied), shown as a difference, and applied
  * through the same audited, versioned writes as the mutations.
@@ -36,11 +38,11 @@ export async function exportCatalog(db: Db, entry: Pick<SubgraphEntry, 'domain'>
   const offerings = await c.offerings.find({}).sort({ _id: 1 }).toArray();
   const listings = await c.customerLinks.find({}).sort({ offeringId: 1, agencyCode: 1 }).toArray();
   const keys = (sources: readonly SourceRecord[]) => sources.map((s) => s.key).join(';');
-  const offeringLines = offerings.map((o) => toCsvLine([
+  const offeringLines = offerings.map((o) => toSpreadsheetCsvLine([
     o._id, entry.domain, o.name, o.category, o.shelf, o.providerId, o.partnerIds.join(';'), o.capabilityCodes.join(';'),
     o.website, o.launchedOn, o.verification, keys(o.sources), o.notes,
   ]));
-  const customerLines = listings.map((l) => toCsvLine([l.offeringId, l.agencyCode, l.asOf, keys(l.sources), l.customerAsStated]));
+  const customerLines = listings.map((l) => toSpreadsheetCsvLine([l.offeringId, l.agencyCode, l.asOf, keys(l.sources), l.customerAsStated]));
   fs.mkdirSync(dir, { recursive: true });
   const files = { offerings: path.join(dir, OFFERINGS_FILE), customers: path.join(dir, CUSTOMERS_FILE) };
   fs.writeFileSync(files.offerings, [OFFERING_COLUMNS.join(','), ...offeringLines].join('\n') + '\n');
@@ -93,7 +95,11 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
   const rows = (file: string): Row[] => {
     const name = path.basename(file);
     try {
-      return parseCsvRecords(fs.readFileSync(file, 'utf8'), name).map((r) => new Row(name, r.line, r.values, r.values.id ?? r.values.offering_id ?? '?'));
+      // Undoes the export's formula neutralization, so an exported folder imports back unchanged.
+      return parseCsvRecords(fs.readFileSync(file, 'utf8'), name).map((r) => {
+        const values = Object.fromEntries(Object.entries(r.values).map(([k, v]) => [k, restoreFormula(v)]));
+        return new Row(name, r.line, values, values.id ?? values.offering_id ?? '?');
+      });
     } catch (error) {
       if (error instanceof CsvError || (error as NodeJS.ErrnoException).code === 'ENOENT') problems.push((error as Error).message);
       else throw error;
@@ -163,7 +169,7 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
         const p = new Problems();
         const statedOn = checkListing(fields, p);
         if (p.any) row.fail('as_of', p.list[0]!.message);
-        return listingDoc(offeringId, fields, statedOn ?? null, sourcesOf(row));
+        return listingDoc(offeringId, fields, statedOn ?? null, mergeSources([], sourcesOf(row), CATALOG_LIMITS.listingSources));
       });
       if (listing && wanted.has(listing.offeringId)) wantedListings.set(listing.offeringId, [...(wantedListings.get(listing.offeringId) ?? []), listing]);
     }
@@ -182,11 +188,11 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
     const listings = plan.withListings
       ? (wantedListings.get(id) ?? []).map((l) => {
         const old = oldListings.get(l._id);
-        return old ? { ...l, sources: mergeSources(old.sources, l.sources), ...(old.verification ? { verification: old.verification } : {}) } : l;
+        return old ? { ...l, sources: mergeSources(old.sources, l.sources, CATALOG_LIMITS.listingSources), ...(old.verification ? { verification: old.verification } : {}) } : l;
       })
       : before?.listings ?? [];
     const fromVersion = existing ? (existing.version ?? 1) : (await store.current(id)).version;
-    const offering = offeringDoc(id, domain, w.fields, { verification: w.verification, sources: mergeSources(existing?.sources ?? [], w.sources), listings, version: fromVersion + 1 });
+    const offering = offeringDoc(id, domain, w.fields, { verification: w.verification, sources: mergeSources(existing?.sources ?? [], w.sources, CATALOG_LIMITS.offeringSources), listings, version: fromVersion + 1 });
     const after = withListings({ offering, listings }, listings);
     const changed = before ? changedFieldsOf(before, after) : [];
     if (before && changed.length === 0) continue;

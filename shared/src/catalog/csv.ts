@@ -155,3 +155,35 @@ export function toCsvField(value: string | number | boolean | null | undefined):
 export function toCsvLine(values: ReadonlyArray<string | number | boolean | null | undefined>): string {
   return values.map(toCsvField).join(',');
 }
+
+/**
+ * A text a spreadsheet would run as a formula when the CSV is opened: one
+ * starting with =, +, - or @ (or a tab or carriage return, which some
+ * spreadsheets skip before reading the rest as one), after any quotes this
+ * module added, so that adding one is reversible. OWASP, "CSV Injection".
+ */
+const FORMULA_LEAD = /^'*[=+\-@\t\r]/;
+
+/** The text with a leading `'` when a spreadsheet would read it as a formula, so it shows as text. */
+export function neutralizeFormula(text: string): string {
+  return FORMULA_LEAD.test(text) ? `'${text}` : text;
+}
+
+/**
+ * Undoes neutralizeFormula: a cell that is `'` followed by a formula-leading
+ * text loses that one quote. A text that merely starts with a quote ("'The
+ * latest ...") is not one neutralizeFormula changes, so it is left alone.
+ */
+export function restoreFormula(text: string): string {
+  return text.startsWith("'") && FORMULA_LEAD.test(text) ? text.slice(1) : text;
+}
+
+/**
+ * One line of a CSV meant to be opened in a spreadsheet: every text cell
+ * that would start a formula is neutralized, then quoted as RFC 4180 needs.
+ * Numbers and booleans are written as they are: they come typed from the
+ * data (never from text an editor wrote), so a negative number stays a number.
+ */
+export function toSpreadsheetCsvLine(values: ReadonlyArray<string | number | boolean | null | undefined>): string {
+  return values.map((v) => toCsvField(typeof v === 'string' ? neutralizeFormula(v) : v)).join(',');
+}

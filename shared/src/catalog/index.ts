@@ -1,5 +1,5 @@
 export * from './types';
-export { CsvError, parseCsv, parseCsvRecords, toCsvField, toCsvLine, type CsvRecord, type CsvRow } from './csv';
+export { CsvError, neutralizeFormula, parseCsv, parseCsvRecords, restoreFormula, toCsvField, toCsvLine, toSpreadsheetCsvLine, type CsvRecord, type CsvRow } from './csv';
 export {
   githubBlobUrl,
   parseSourcesMarkdown,

@@ -3,6 +3,7 @@
  * to a day, a month, a calendar year or a federal fiscal year; the value is
  * kept as stated and the days it covers are computed, never guessed.
  */
+import { daysInMonth as daysIn, isCalendarDay } from '../dates';
 import type { StatedOn, StatedOnKind } from './types';
 
 /** The written forms `as_of` accepts, for the error message of any other. */
@@ -10,7 +11,6 @@ export const STATED_ON_FORMATS = 'YYYY-MM-DD, YYYY-MM, YYYY or FYYYYY (federal f
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 const day = (y: number, m: number, d: number): string => `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
-const daysIn = (y: number, m: number): number => new Date(Date.UTC(y, m, 0)).getUTCDate();
 
 interface Format {
   kind: StatedOnKind;
@@ -24,7 +24,7 @@ const FORMATS: readonly Format[] = [
     kind: 'DATE',
     pattern: /^(\d{4})-(\d{2})-(\d{2})$/,
     range: ([y, m, d]) =>
-      m! < 1 || m! > 12 || d! < 1 || d! > daysIn(y!, m!) ? 'not a calendar day' : [day(y!, m!, d!), day(y!, m!, d!)],
+      !isCalendarDay(y!, m!, d!) ? 'not a calendar day' : [day(y!, m!, d!), day(y!, m!, d!)],
   },
   {
     kind: 'MONTH',

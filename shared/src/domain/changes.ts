@@ -19,7 +19,9 @@ const WRITTEN_COLLECTIONS = [DOMAIN_COLLECTIONS.offerings, DOMAIN_COLLECTIONS.cu
  * writes and an idempotent roll-forward:
  *
  * 1. the audit record is inserted first, `pending`, with the whole offering
- *    and its listings before and after. Its `_id` is `<offering>@<version>`,
+ *    after the change, the listings the change writes, and what it replaces
+ *    (the fields it changes and the listings it changes or removes; see
+ *    auditSides). Its `_id` is `<offering>@<version>`,
  *    so of two writers starting from the same version only one insert
  *    succeeds: the unique `_id` is the optimistic-concurrency check, and
  *    the loser is told the current version (no lost update);
@@ -49,6 +51,16 @@ export interface ChangeActor {
   issuer: string | null;
 }
 
+/**
+ * Part of an offering's state: some of its fields (always with its id, and its
+ * version when it has one) and some of its listings. An audit record keeps
+ * this much of the state before a change.
+ */
+export interface OfferingPart {
+  offering: Partial<OfferingDoc> & Pick<OfferingDoc, '_id'>;
+  listings: CustomerLinkDoc[];
+}
+
 /** One audit record. Inserted once; only `state`, `at` and `abandonReason` are ever set afterwards, by this module. */
 export interface ChangeDoc {
   /** `<offeringId>@<version>`: unique, hence the concurrency check. */
@@ -65,7 +77,9 @@ export interface ChangeDoc {
   /** When it was committed (ISO 8601, UTC): the feed's order. Absent while pending. */
   at?: string;
   state: ChangeState;
-  before: OfferingSnapshot | null;
+  /** What the change replaced: the fields it changed and the listings it changed or removed (older records: the whole state); null for a creation. */
+  before: OfferingPart | null;
+  /** The whole offering after the change, with the listings it added or changed (older records: all of them); null for a retirement. */
   after: OfferingSnapshot | null;
   changedFields: string[];
   sources: SourceRecord[];
@@ -81,7 +95,7 @@ export interface ChangeDoc {
 export interface CatalogUserError {
   field: string[] | null;
   message: string;
-  code: 'INVALID' | 'SOURCE_REQUIRED' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'STALE_VERSION' | 'IN_PROGRESS' | 'REFERENCE_DATA';
+  code: 'INVALID' | 'SOURCE_REQUIRED' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'STALE_VERSION' | 'IN_PROGRESS' | 'REFERENCE_DATA' | 'UNCHANGED';
   currentVersion?: number | null;
 }
 
@@ -156,6 +170,34 @@ export function changedFieldsOf(before: OfferingSnapshot | null, after: Offering
   return fields.sort();
 }
 
+/** The listings of `these` that `others` does not hold exactly so (by id). */
+function listingsNotIn(these: readonly CustomerLinkDoc[], others: readonly CustomerLinkDoc[]): CustomerLinkDoc[] {
+  const held = new Map(others.map((l) => [l._id, canonicalJson(l)]));
+  return these.filter((l) => held.get(l._id) !== canonicalJson(l));
+}
+
+/** The offering's id, version and the named fields only. */
+export function offeringFields(offering: OfferingPart['offering'], fields: readonly string[]): OfferingPart['offering'] {
+  const keep = new Set(['_id', 'version', ...fields]);
+  return Object.fromEntries(Object.entries(offering).filter(([k]) => keep.has(k))) as OfferingPart['offering'];
+}
+
+/**
+ * What an audit record keeps of a change, so that its size follows the
+ * change and not the record: of the state before, the fields the change
+ * made differ and the listings it changed or removed; of the state after, the
+ * whole offering (a crashed write is finished from it, and a retry answers
+ * with it) and the listings it added or changed. Unchanged listings, which
+ * an offering may have dozens of, are in neither. Applied again to its own
+ * result (or to an older record holding whole states) it gives the same.
+ */
+export function auditSides(before: OfferingPart | null, after: OfferingSnapshot | null, changedFields: readonly string[]): { before: OfferingPart | null; after: OfferingSnapshot | null } {
+  return {
+    before: before && { offering: offeringFields(before.offering, changedFields), listings: after ? listingsNotIn(before.listings, after.listings) : before.listings },
+    after: after && { offering: after.offering, listings: before ? listingsNotIn(after.listings, before.listings) : after.listings },
+  };
+}
+
 /** The catalog's writer and the recovery of interrupted writes, for one subgraph database. */
 export class CatalogStore {
   private readonly offerings: Collection<OfferingDoc>;
@@ -194,7 +236,7 @@ export class CatalogStore {
    * the next one (recorded, not yet stored). No other version can be
    * pending, because a writer refuses (or first rolls forward) while either
    * is. Two reads by `_id` alone, which FerretDB v1 answers without a scan of
-   * the whole audit trail (whose records hold whole snapshots).
+   * the whole audit trail.
    */
   private async pendingAt(offeringId: string, version: number): Promise<ChangeDoc[]> {
     const ids = version > 0 ? [`${offeringId}@${version}`, `${offeringId}@${version + 1}`] : [`${offeringId}@1`];
@@ -241,6 +283,10 @@ export class CatalogStore {
       const nextVersion = version + 1;
       const after = request.compute(snapshot, nextVersion);
       if (after && 'code' in after) return { error: after };
+      const changedFields = changedFieldsOf(snapshot, after);
+      // A change that changes nothing would only bump the version and lengthen the audit trail.
+      if (snapshot && after && changedFields.length === 0) return { error: unchanged(offeringId, version) };
+      const sides = auditSides(snapshot, after ? { offering: { ...after.offering, version: nextVersion }, listings: after.listings } : null, changedFields);
       const change: ChangeDoc = {
         _id: `${offeringId}@${nextVersion}`,
         offeringId,
@@ -250,9 +296,9 @@ export class CatalogStore {
         actor: request.actor,
         recordedAt: new Date().toISOString(),
         state: 'pending',
-        before: snapshot,
-        after: after ? { offering: { ...after.offering, version: nextVersion }, listings: after.listings } : null,
-        changedFields: changedFieldsOf(snapshot, after),
+        before: sides.before,
+        after: sides.after,
+        changedFields,
         sources: request.sources,
         verification: request.verification,
         ...(idempotency ? { idempotencyKey: idempotency.key, requestHash: idempotency.hash } : {}),
@@ -366,6 +412,14 @@ export class CatalogStore {
     await this.noteWrite();
     return committed ? { change: committed, replayed: true } : undefined;
   }
+}
+
+function unchanged(offeringId: string, version: number): CatalogUserError {
+  return {
+    field: ['input'],
+    message: `Nothing to change: every field given already has that value in ${offeringId} and every source given is already recorded, so nothing was written and it stays at version ${version}. Give a field a new value, or a new source.`,
+    code: 'UNCHANGED',
+  };
 }
 
 function staleVersion(offeringId: string, given: number, current: number): CatalogUserError {

@@ -4,7 +4,7 @@ import { REFERENCE_COLLECTIONS } from '../reference/documents';
 import { ensureIndexes, fingerprint, lastSeed, recordSeed, replaceCollection, type CollectionIndexes } from '../seeding';
 import { validateCatalog, type SubgraphCatalog } from './catalog';
 import { DOMAIN_COLLECTIONS, DOMAIN_INDEXES, domainCollections, type CustomerLinkDoc, type OfferingDoc } from './data';
-import { changedFieldsOf, type ChangeDoc, type OfferingSnapshot } from './changes';
+import { auditSides, changedFieldsOf, type ChangeDoc, type OfferingSnapshot } from './changes';
 
 export const REFERENCE_INDEXES: CollectionIndexes[] = [
   { collection: REFERENCE_COLLECTIONS.agencies, indexes: [{ key: { sortKey: 1, _id: 1 }, name: 'sortKey_id' }, { key: { cfoAct: 1, sortKey: 1 }, name: 'cfoAct_sortKey' }] },
@@ -131,10 +131,11 @@ async function continueVersions(db: Db, catalog: SubgraphCatalog): Promise<Offer
     const version = latest.get(id)! + 1;
     next.set(id, version);
     if (after) after.offering = { ...after.offering, version };
+    const changedFields = changedFieldsOf(before, after);
     records.push({
       _id: `${id}@${version}`, offeringId: id, version, fromVersion: version - 1, mutation: RESET_MUTATION,
-      actor: { subject: 'seed', issuer: null }, recordedAt: at, at, state: 'committed', before, after,
-      changedFields: changedFieldsOf(before, after),
+      actor: { subject: 'seed', issuer: null }, recordedAt: at, at, state: 'committed', ...auditSides(before, after, changedFields),
+      changedFields,
       sources: [...(seeded.get(id)?.sources ?? [])], verification: seeded.get(id)?.verification ?? 'UNVERIFIED',
     });
   }

@@ -2,8 +2,8 @@ import type { GraphContext } from '../../context';
 import { forbidden, isAnonymous, requireEditor, unauthenticated, type Identity } from '../../auth/identity';
 import { IdempotencyKeyReused, type CatalogUserError, type ChangeRequest, type OfferingSnapshot } from '../../domain/changes';
 import {
-  checkListing, checkOfferingFields, checkOfferingId, checkSources, fieldsOf, listingDoc, mergeSources, offeringDoc, Problems, withListings,
-  type OfferingFields, type SourceInput,
+  CATALOG_LIMITS, checkListing, checkOfferingFields, checkOfferingId, checkSources, fieldsOf, listingDoc, mergeSources, offeringDoc, Problems, withListings,
+  type Given, type OfferingFields, type SourceInput,
 } from '../../domain/edits';
 import { customerLinkId } from '../../domain/catalog';
 import type { ProviderDoc } from '../../reference/documents';
@@ -107,7 +107,7 @@ export function catalogMutations(entry: SubgraphEntry) {
 
   /** The state after changing a listed offering's fields: sources merged, derived fields recomputed. */
   const edited = (before: OfferingSnapshot, fields: OfferingFields, p: Provenance, sources: ReturnType<typeof checkSources>, version: number, listings = before.listings): OfferingSnapshot => ({
-    offering: offeringDoc(before.offering._id, domain, fields, { verification: p.verification, sources: mergeSources(before.offering.sources, sources), listings, version }),
+    offering: offeringDoc(before.offering._id, domain, fields, { verification: p.verification, sources: mergeSources(before.offering.sources, sources, CATALOG_LIMITS.offeringSources), listings, version }),
     listings,
   });
 
@@ -138,10 +138,12 @@ export function catalogMutations(entry: SubgraphEntry) {
       const mutation = name('update', 'Offering');
       requireWriter(ctx.identity, domain, mutation);
       const problems = new Problems();
+      checkOfferingId(input.id, entry.offeringIdPrefix, problems);
       const given = Object.fromEntries(Object.entries({
         name: input.name, category: input.category, shelf: input.shelf, providerId: input.providerId, partnerIds: input.partnerIds,
         website: input.website, launchedOn: input.launchedOn, notes: input.notes,
-      }).filter(([, v]) => v !== undefined)) as Partial<OfferingFields>;
+      }).filter(([, v]) => v !== undefined)) as Given<OfferingFields>;
+      // The schema lets every field be null (it means "clear" for the optional ones); the required ones cannot be cleared.
       for (const required of ['name', 'shelf', 'providerId', 'partnerIds'] as const) {
         if (required in given && given[required] === null) problems.add(['input', required], 'INVALID', `${required} cannot be cleared: leave it out to keep it, or give a new value.`);
       }
@@ -156,20 +158,26 @@ export function catalogMutations(entry: SubgraphEntry) {
       return write(ctx, mutation, input, problems, {
         offeringId: input.id,
         expectedVersion: input.version,
-        compute: (before, version) => edited(before!, { ...fieldsOf(before!.offering), ...given }, input.provenance, sources, version),
+        // Reached only without problems, so no required field is null here.
+        compute: (before, version) => edited(before!, { ...fieldsOf(before!.offering), ...(given as Partial<OfferingFields>) }, input.provenance, sources, version),
       });
     }) satisfies MutationResolvers['updateMarketplaceOffering'],
 
-    retire: (async (_, { input }, ctx) => write(ctx, name('retire', 'Offering'), input, new Problems(), {
-      offeringId: input.id,
-      expectedVersion: input.version,
-      compute: () => null,
-    })) satisfies MutationResolvers['retireMarketplaceOffering'],
+    retire: (async (_, { input }, ctx) => {
+      const problems = new Problems();
+      checkOfferingId(input.id, entry.offeringIdPrefix, problems);
+      return write(ctx, name('retire', 'Offering'), input, problems, {
+        offeringId: input.id,
+        expectedVersion: input.version,
+        compute: () => null,
+      });
+    }) satisfies MutationResolvers['retireMarketplaceOffering'],
 
     setCapabilities: (async (_, { input }, ctx) => {
       const mutation = name('set', 'OfferingCapabilities');
       requireWriter(ctx.identity, domain, mutation);
       const problems = new Problems();
+      checkOfferingId(input.id, entry.offeringIdPrefix, problems);
       checkOfferingFields({ capabilityCodes: input.capabilityCodes }, problems, entry);
       if (!problems.any) await checkCapabilities(ctx, input.capabilityCodes, entry, problems, ['input', 'capabilityCodes']);
       const sources = checkSources(input.provenance.sources, new Problems());
@@ -194,6 +202,7 @@ export function catalogMutations(entry: SubgraphEntry) {
     const mutation = name(verb, 'CustomerListing');
     requireWriter(ctx.identity, domain, mutation);
     const problems = new Problems();
+    checkOfferingId(input.offeringId, entry.offeringIdPrefix, problems, 'offeringId');
     const fields = { agencyCode: input.agencyCode, asOf: input.asOf ?? null, customerAsStated: input.customerAsStated ?? null };
     const statedOn = checkListing(fields, problems);
     if (verb !== 'remove') await checkAgency(ctx, input.agencyCode, problems);
@@ -209,7 +218,7 @@ export function catalogMutations(entry: SubgraphEntry) {
         const others = before!.listings.filter((l) => l._id !== id);
         const listings = verb === 'remove'
           ? others
-          : [...others, listingDoc(input.offeringId, fields, statedOn ?? null, mergeSources(existing?.sources ?? [], sources), input.provenance.verification)];
+          : [...others, listingDoc(input.offeringId, fields, statedOn ?? null, mergeSources(existing?.sources ?? [], sources, CATALOG_LIMITS.listingSources), input.provenance.verification)];
         // A listing's change is a change of its offering: same version line, same audit record; the offering's own verification stands.
         const next = withListings(before!, listings);
         return { offering: { ...next.offering, version }, listings: next.listings };

@@ -4,6 +4,7 @@ import type { MarketplaceResolvers } from '../generated/resolvers-types';
 import { marketplaceRoot } from './entities';
 import { allOf, paginate, searchFilter, type PageArgs } from '../../pagination';
 import { agencyCode, fibfCode, slug } from '../../validation';
+import { isIsoDay } from '../../dates';
 import type { CapabilityDoc, OfferingDoc } from '../../domain/data';
 import type { ChangeDoc } from '../../domain/changes';
 import type { QsmoDomain } from '../../subgraphs';
@@ -13,7 +14,8 @@ import { requireAuditReader } from './catalog-edits';
 /** A `since` instant of the audit trail: an ISO date or date-time, compared as UTC ISO text. */
 function changesSince(value: string | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
-  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value) ? Date.parse(value) : NaN;
+  // Date.parse rolls an impossible day (2021-02-30) over into the next month, so the day is checked first.
+  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value) && isIsoDay(value.slice(0, 10)) ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) throw badUserInput(`since "${excerpt(value)}" is not an ISO date or date-time: write e.g. "2026-01-31" or "2026-01-31T12:00:00Z".`, 'since');
   return new Date(ms).toISOString();
 }

@@ -145,7 +145,7 @@ export type HumanResourcesOffering = Offering & {
   verification: Verification;
   /** Curator notes: contacts, caveats, attribution decisions. */
   notes?: Maybe<Scalars['String']['output']>;
-  /** Where the listing comes from. */
+  /** Where the listing comes from, oldest first: each source once (by URL), at most the 20 most recently cited. */
   sources: Array<Source>;
   /** The record's version: 1 when loaded or created, one more with each change. Name it when you update the offering. */
   version: Scalars['Int']['output'];
@@ -184,7 +184,7 @@ export type HumanResourcesCustomerLink = {
   caveat?: Maybe<Scalars['String']['output']>;
   /** CONFIRMED when at least one of its sources is graded H in the catalog's source list (a primary official source naming the relation). Null otherwise: the customer listings carry no verification of their own, and sources graded M (official text on a third-party host, or one small reading step) or L (corroboration only), or not graded at all, do not settle it either way. The offering's own `verification` grades the offering, not this listing. */
   verification?: Maybe<Verification>;
-  /** Where the listing comes from. */
+  /** Where the listing comes from, oldest first: each source once (by URL), at most the 5 most recently cited. */
   sources: Array<Source>;
 };
 
@@ -294,7 +294,7 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Adds an offering to the Human Resources marketplace at version 1. */
   createHumanResourcesOffering: HumanResourcesOfferingPayload;
-  /** Changes the given fields of an offering; fields left out keep their value, null clears an optional one. */
+  /** Changes the given fields of an offering; fields left out keep their value, null clears an optional one. A change that would leave the offering as it is (every field given already has that value, no new source, the same verification) is refused with UNCHANGED: nothing is written and the version stays. */
   updateHumanResourcesOffering: HumanResourcesOfferingPayload;
   /** Takes an offering and its customer listings off the marketplace; its history stays readable in the audit trail. */
   retireHumanResourcesOffering: HumanResourcesOfferingPayload;
@@ -350,17 +350,17 @@ export type MutationRemoveHumanResourcesCustomerListingArgs = {
   input: RemoveHumanResourcesCustomerListingInput;
 };
 
-/** A source given with a change: every write names at least one. The record keeps every source that ever stated it. */
+/** A source given with a change: every write names at least one. The record keeps each source once (by URL), and only its most recent ones: 20 for an offering, 5 for a customer listing; older ones stay readable in the audit trail. */
 export type CatalogSourceInput = {
-  /** Title or description of the source, e.g. the page's heading. */
+  /** Title or description of the source, e.g. the page's heading; 1 to 300 characters. */
   title: Scalars['String']['input'];
-  /** Address of the source (http or https). */
+  /** Address of the source: an http or https URL of at most 1000 characters. */
   url: Scalars['String']['input'];
 };
 
 /** What every change of a catalog record carries besides its own fields. */
 export type CatalogProvenanceInput = {
-  /** At least one source stating the change. */
+  /** 1 to 10 sources stating the change (one given twice is kept once). */
   sources: Array<CatalogSourceInput>;
   /** How well the sources support the record after the change. */
   verification: Verification;
@@ -368,25 +368,25 @@ export type CatalogProvenanceInput = {
 
 /** Fields of a new Human Resources offering. */
 export type CreateHumanResourcesOfferingInput = {
-  /** Stable slug, lower case with hyphens, starting hr-. */
+  /** Stable slug, lower case with hyphens, starting hr-; at most 100 characters. */
   id: Scalars['ID']['input'];
-  /** Name of the service or product. */
+  /** Name of the service or product; 1 to 200 characters. */
   name: Scalars['String']['input'];
-  /** Category as the marketplace lists it. */
+  /** Category as the marketplace lists it; at most 200 characters. */
   category?: InputMaybe<Scalars['String']['input']>;
   /** The marketplace shelf. */
   shelf: Shelf;
   /** Id of the accountable provider; it must be in the reference data (maintained in shared/catalog by the graph's maintainers). */
   providerId: Scalars['ID']['input'];
-  /** Ids of other providers delivering it. */
+  /** Ids of other providers delivering it; at most 20. */
   partnerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
-  /** FIBF HCM codes it serves. */
+  /** FIBF HCM codes it serves; at most 100. */
   capabilityCodes?: InputMaybe<Array<Scalars['ID']['input']>>;
-  /** Its website. */
+  /** Its website: an http(s) URL of at most 1000 characters. */
   website?: InputMaybe<Scalars['String']['input']>;
-  /** Launch date (YYYY-MM-DD), when a source gives one. */
+  /** Launch date, when a source gives one: YYYY-MM-DD, a real calendar day from 1900-01-01 to a year from today. */
   launchedOn?: InputMaybe<Scalars['String']['input']>;
-  /** Curator notes. */
+  /** Curator notes; at most 2000 characters. */
   notes?: InputMaybe<Scalars['String']['input']>;
   /** The sources and verification of the new record. */
   provenance: CatalogProvenanceInput;
@@ -394,25 +394,25 @@ export type CreateHumanResourcesOfferingInput = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** Fields to change on a Human Resources offering; a field left out keeps its value. */
+/** Fields to change on a Human Resources offering; a field left out keeps its value. Null clears an optional field; name, shelf, providerId and partnerIds cannot be cleared (null for them is refused with INVALID). Values have the limits of CreateHumanResourcesOfferingInput. */
 export type UpdateHumanResourcesOfferingInput = {
   /** The offering's id. */
   id: Scalars['ID']['input'];
   /** The version the change was made from (`version` as read); a stale one is refused with the current version. */
   version: Scalars['Int']['input'];
-  /** New name. */
+  /** New name (1 to 200 characters); null is refused. */
   name?: InputMaybe<Scalars['String']['input']>;
   /** New category; null clears it. */
   category?: InputMaybe<Scalars['String']['input']>;
-  /** New shelf. */
+  /** New shelf; null is refused. */
   shelf?: InputMaybe<Shelf>;
-  /** New accountable provider (from the reference data). */
+  /** New accountable provider (from the reference data); null is refused. */
   providerId?: InputMaybe<Scalars['ID']['input']>;
-  /** New list of partner provider ids. */
+  /** New list of partner provider ids (an empty list clears it; null is refused). */
   partnerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** New website; null clears it. */
   website?: InputMaybe<Scalars['String']['input']>;
-  /** New launch date (YYYY-MM-DD); null clears it. */
+  /** New launch date (YYYY-MM-DD, a real calendar day from 1900-01-01 to a year from today); null clears it. */
   launchedOn?: InputMaybe<Scalars['String']['input']>;
   /** New curator notes; null clears them. */
   notes?: InputMaybe<Scalars['String']['input']>;
@@ -456,9 +456,9 @@ export type HumanResourcesCustomerListingInput = {
   version: Scalars['Int']['input'];
   /** CGAC code of the customer agency, 3 digits as text. */
   agencyCode: Scalars['ID']['input'];
-  /** The date the source gives, as written: YYYY-MM-DD, YYYY-MM, YYYY or FYYYYY; null when undated. */
+  /** The date the source gives, as written: YYYY-MM-DD, YYYY-MM, YYYY or FYYYYY, a real date whose first day lies from 1900-01-01 to a year from today; null when undated. */
   asOf?: InputMaybe<Scalars['String']['input']>;
-  /** The customer exactly as the source writes it. */
+  /** The customer exactly as the source writes it; at most 500 characters. */
   customerAsStated?: InputMaybe<Scalars['String']['input']>;
   /** The sources naming the relation, and how well they support it. */
   provenance: CatalogProvenanceInput;
@@ -518,6 +518,8 @@ export type CatalogUserErrorCode =
   | 'STALE_VERSION'
   /** Another change to the record is being written right now; retry in a moment. */
   | 'IN_PROGRESS'
+  /** The change would leave the record as it is (every field given already has that value, and every source given is already kept): nothing was written and the version stays. */
+  | 'UNCHANGED'
   /** The change names reference data (a provider, an agency) the graph does not have; reference data is maintained in shared/catalog by the graph's maintainers. */
   | 'REFERENCE_DATA';
 
@@ -538,11 +540,11 @@ export type HumanResourcesChange = {
   actorIssuer?: Maybe<Scalars['String']['output']>;
   /** When it was recorded (ISO 8601, UTC). */
   at: Scalars['String']['output'];
-  /** Names of the fields that differ between before and after. */
+  /** Names of the fields that differ between before and after (`customerListings` when a listing was added, changed or removed). */
   changedFields: Array<Scalars['String']['output']>;
-  /** The offering with its customer listings before the change, as JSON; null for a creation. */
+  /** What the change replaced, as JSON: the offering's id and version, the fields named in changedFields as they were (of `sources`, the ones the change dropped), and under `customerListings` the listings it changed or removed (only when it changed listings). The whole offering for a retirement; null for a creation. */
   before?: Maybe<Scalars['String']['output']>;
-  /** The offering with its customer listings after the change, as JSON; null for a retirement. */
+  /** What the change made, as JSON: the offering's id and version, the fields named in changedFields as they became (of `sources`, the ones the change added), and under `customerListings` the listings it added or changed (only when it changed listings). The whole offering for a creation; null for a retirement. */
   after?: Maybe<Scalars['String']['output']>;
   /** The sources the change was made on. */
   sources: Array<Source>;
