@@ -85,10 +85,13 @@ export function persistedQueryRefusal({ query, extensions }: GraphQLParams): Req
   if (!persisted) return undefined;
   const { version, sha256Hash } = persisted as { version?: unknown; sha256Hash?: unknown };
   if (typeof persisted !== 'object' || version !== 1) {
+    const problem = typeof persisted !== 'object' ? `extensions.persistedQuery is ${excerpt(JSON.stringify(persisted))}, not an object`
+      : version === undefined ? 'extensions.persistedQuery has no version'
+        : `Persisted query version ${excerpt(JSON.stringify(version))} is not supported`;
     return {
       status: 400,
       code: ErrorCode.PERSISTED_QUERY_VERSION_NOT_SUPPORTED,
-      message: `Persisted query version ${excerpt(JSON.stringify(version) ?? 'undefined')} is not supported: send extensions.persistedQuery as {"version": 1, "sha256Hash": "<sha256 of the document, hex>"}.`,
+      message: `${problem}: send extensions.persistedQuery as {"version": 1, "sha256Hash": "<sha256 of the document, hex>"}.`,
     };
   }
   if (typeof query === 'string' && sha256Hash !== documentHash(query)) {

@@ -309,7 +309,8 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
       throw new HttpError(404, `Nothing at ${url.pathname}: GraphQL is served at /graphql.`);
     } catch (error) {
       if (error instanceof HttpError) {
-        logger.debug(`refused ${method} ${url.pathname} with ${error.status}${error.code ? ` ${error.code}` : ''}`);
+        // A client's mistake, refused before Apollo's request log saw it: one line, never at error level.
+        if (error.code) logger.info(`refused ${method} ${url.pathname}: ${error.status} ${error.code}`);
         return sendJson(res, error.status, { errors: [{ message: error.message, ...(error.code ? { extensions: { code: error.code } } : {}) }] });
       }
       if (isClientAbort(req, error)) {
