@@ -30,10 +30,9 @@ export interface UpstreamTimeoutOptions {
  * request's overall deadline passes, whichever is first, and the client gets
  * partial data with SUBGRAPH_TIMEOUT naming the area (in a mutation, saying
  * the change may have been applied and to retry with the same idempotency
- * key). The gateway's own
- * health checks keep the plain error, for the registry manager's log. List
- * it first, so retries time each attempt and the circuit breaker counts
- * timeouts.
+ * key). The gateway's own health checks keep the plain error, for the
+ * registry manager's log. List it first, so retries time each attempt and
+ * the circuit breaker counts timeouts.
  */
 export function useUpstreamTimeout(options: UpstreamTimeoutOptions): GatewayPlugin {
   const deadlineMs = options.requestDeadlineMs;
