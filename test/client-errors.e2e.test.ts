@@ -253,13 +253,18 @@ describe('a mutation that times out at the gateway', () => {
   const provenance = { sources: [{ title: 'Grants QSMO marketplace', url: 'https://www.usaspending.gov/grants-qsmo/marketplace' }], verification: 'CONFIRMED' };
   const asEditor = () => ({ authorization: `Bearer ${editor}` });
 
-  afterEach(() => proxy.setMode({ kind: 'pass' }));
+  // Grants answers this long after the gateway's timeout; each test waits for the late answer, so none is in flight after it.
+  const LATE_MS = 500;
+  afterEach(async () => {
+    proxy.setMode({ kind: 'pass' });
+    await new Promise((r) => setTimeout(r, LATE_MS + 100));
+  });
 
   test('says the change may have been applied and to retry with the same idempotency key; the retry applies nothing twice', async () => {
     const id = `grm-timeout-${randomUUID().slice(0, 8)}`;
     const input = { id, name: 'Timeout Test Portal', shelf: 'FEDERAL', providerId: 'hhs', capabilityCodes: ['GRM.030.010'], provenance, idempotencyKey: randomUUID() };
     // Grants commits at once, but its answer reaches the gateway only after the gateway's timeout.
-    proxy.setMode({ kind: 'delay', ms: TIMEOUT_MS + 1_500 });
+    proxy.setMode({ kind: 'delay', ms: TIMEOUT_MS + LATE_MS });
     const timedOut = await send(graph.gatewayUrl, { query: CREATE, variables: { input } }, asEditor());
     measured.push(`mutation, Grants answers after the timeout | ${timedOut.status} | ${codes(timedOut).join(',')} | ${timedOut.ms.toFixed(0)} ms | ${messages(timedOut)}`);
     expect(codes(timedOut)).toEqual(['SUBGRAPH_TIMEOUT']);
@@ -277,7 +282,7 @@ describe('a mutation that times out at the gateway', () => {
   }, 30_000);
 
   test('a query that times out keeps its message: the other areas stand, retry later for the missing part', async () => {
-    proxy.setMode({ kind: 'delay', ms: TIMEOUT_MS + 1_500 });
+    proxy.setMode({ kind: 'delay', ms: TIMEOUT_MS + LATE_MS });
     // A page size no other test asked for, so the response cache cannot answer it.
     const timedOut = await send(graph.gatewayUrl, { extensions: OFFERINGS_PAGE, variables: { first: 5 } });
     expect(codes(timedOut)).toEqual(['SUBGRAPH_TIMEOUT']);
