@@ -6,6 +6,8 @@ import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/serv
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import type { GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
 import type { Logger, Route } from '@qsmo/shared';
+import type { GraphQLParams, RequestRefusal } from '@qsmo/shared/http/request-checks';
+import type { HttpServiceOptions } from '@qsmo/shared/http/service';
 
 /**
  * The gateway's seam: every concern (metrics, headers, failover, later
@@ -25,6 +27,14 @@ export interface GatewayPlugin {
    * context can be kept by `request`, which is the same object context() gets.
    */
   beforeRequest?(request: IncomingRequest, response: ServerResponse): boolean | Promise<boolean>;
+  /**
+   * Runs for each GraphQL request once its body is read and has passed the
+   * checks every service makes, before Apollo parses or validates the
+   * document, in list order; the first refusal answers the request (e.g. a
+   * document that is not trusted, refused without telling whether its
+   * fields exist). `context` is the request's context, the one Apollo gets.
+   */
+  screenRequest?(params: GraphQLParams, context: GatewayContext): RequestRefusal | undefined | Promise<RequestRefusal | undefined>;
   /** Apollo Server plugins the concern needs (response headers, operation metrics). */
   apolloPlugins?: readonly ApolloServerPlugin<GatewayContext>[];
   /** Validation rules run with GraphQL's own on every new document, before it is planned (operation limits). */
@@ -174,6 +184,20 @@ export function requestGuard(plugins: readonly GatewayPlugin[]): ((req: Incoming
     const request = incomingRequest(req);
     for (const plugin of guards) if (await plugin.beforeRequest!(request, res)) return true;
     return false;
+  };
+}
+
+/** The plugins' screenRequest hooks as one, in list order; the context is built only when some plugin screens. */
+export function requestScreen(plugins: readonly GatewayPlugin[]): HttpServiceOptions<GatewayContext>['screenRequest'] {
+  const screens = plugins.filter((p) => p.screenRequest);
+  if (!screens.length) return undefined;
+  return async (params, context) => {
+    const contextValue = await context();
+    for (const plugin of screens) {
+      const refusal = await plugin.screenRequest!(params, contextValue);
+      if (refusal) return refusal;
+    }
+    return undefined;
   };
 }
 

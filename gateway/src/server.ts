@@ -4,9 +4,10 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
 import { createHttpService, createLogger, createMetrics, ErrorCode, type HttpService, type Logger, type Metrics, type Route } from '@qsmo/shared';
+import { hideSuggestionsPlugin } from '@qsmo/shared/client-errors';
 import type { DrainOptions, MetricsAccess } from '@qsmo/shared/http/service';
 import { createSubgraphDataSource, subgraphFetcher, validateSubgraphOptions, type DataSourceFactory, type SubgraphOptionsMap } from './datasource';
-import { createContextBuilder, incomingRequest, requestGuard, type ContextBuilder, type GatewayContext, type GatewayDataSource, type GatewayPlugin } from './plugin';
+import { createContextBuilder, incomingRequest, requestGuard, requestScreen, type ContextBuilder, type GatewayContext, type GatewayDataSource, type GatewayPlugin } from './plugin';
 import { standardPlugins, useRoutes, useSupergraphVersion, type SupergraphStatus } from './plugins';
 import { ServedDataSources } from './served-sources';
 import { areaOf } from './subgraphs';
@@ -37,7 +38,7 @@ export interface GatewayDeps {
    * production. The browser IDE needs it for its docs and completion.
    */
   introspection?: boolean;
-  /** Whether validation errors leave out field suggestions; by default only in production. */
+  /** Whether errors (validation and variable coercion alike) leave out field suggestions; by default only in production. */
   hideSchemaDetails?: boolean;
   /**
    * Shorthand for a useSupergraphVersion plugin after `plugins`: describes
@@ -61,8 +62,8 @@ export interface GatewayServer {
 
 const PASS_THROUGH = new Set<string>([
   ErrorCode.BAD_USER_INPUT, ErrorCode.SUBGRAPH_UNAVAILABLE, ErrorCode.SUBGRAPH_TIMEOUT, ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.DATABASE_UNAVAILABLE,
-  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE', ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
+  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', ErrorCode.BAD_REQUEST, 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE', ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, ErrorCode.SUBSCRIPTIONS_NOT_SUPPORTED,
 ]);
 
 /** Lets the graph's own and GraphQL's validation errors through; masks anything else. */
@@ -123,6 +124,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     loaded = true;
   });
 
+  const hideSchemaDetails = deps.hideSchemaDetails ?? process.env.NODE_ENV === 'production';
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     logger,
@@ -131,11 +133,14 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     stopOnTerminationSignals: false,
     introspection: deps.introspection,
     formatError: formatGatewayError(logger),
-    plugins: [ApolloServerPluginLandingPageDisabled(), ...plugins.flatMap((p) => p.apolloPlugins ?? [])],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(), ...plugins.flatMap((p) => p.apolloPlugins ?? []),
+      ...(hideSchemaDetails ? [hideSuggestionsPlugin<GatewayContext>()] : []),
+    ],
     validationRules: plugins.flatMap((p) => p.validationRules ?? []),
     parseOptions: Object.assign({}, ...plugins.map((p) => p.parseOptions ?? {})),
-    // "Did you mean ...?" would rebuild the schema for a client without introspection.
-    hideSchemaDetailsFromClientErrors: deps.hideSchemaDetails ?? process.env.NODE_ENV === 'production',
+    // "Did you mean ...?" would rebuild the schema for a client without introspection (validation errors here, the rest by hideSuggestionsPlugin).
+    hideSchemaDetailsFromClientErrors: hideSchemaDetails,
   });
   const buildContext = deps.context ?? createContextBuilder(plugins);
   const details = plugins.filter((p) => p.readinessDetails);
@@ -148,6 +153,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     readinessDetails: details.length ? () => Object.assign({}, ...details.map((p) => p.readinessDetails!())) : undefined,
     routes: pluginRoutes(plugins),
     beforeRequest: requestGuard(plugins),
+    screenRequest: requestScreen(plugins),
     metricsAccess: deps.metricsAccess,
     ...deps.drain,
   });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { documentHash } from '@qsmo/shared/http/request-checks';
 import { GENERATED_DIR, type LibraryOperation } from './operations';
 
 /**
@@ -31,10 +31,8 @@ export interface TrustedDocumentsManifest {
   operations: TrustedDocument[];
 }
 
-/** The hash Apollo's APQ computes for a document: sha256 of its text, hex. */
-export function documentHash(body: string): string {
-  return createHash('sha256').update(body).digest('hex');
-}
+/** The hash Apollo's APQ computes for a document: sha256 of its text, hex (the services check it against the text they are sent). */
+export { documentHash } from '@qsmo/shared/http/request-checks';
 
 /** The manifest of the library, in library order (codegen writes it). */
 export function trustedDocumentsManifest(library: readonly LibraryOperation[]): TrustedDocumentsManifest {

@@ -150,8 +150,9 @@ describe('useTrustedDocuments', () => {
     expect(first(adHoc)?.message).toMatch(/TRUSTED_DOCUMENTS=enforce.*sign in as an analyst or an editor/);
     // The full text of a trusted document is as good as its hash.
     expect((await send(url, { query: ping })).status).toBe(200);
-    // Registering an ad-hoc document as a persisted query is refused too.
+    // Registering an ad-hoc document as a persisted query is refused too, and so is a hash the library does not hold.
     expect((await send(url, { query: '{ __typename }', ...hashOnly('{ __typename }') })).status).toBe(400);
+    expect(first(await send(url, hashOnly('{ __typename }')))?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
     expect((await send(url, { query: '{ __typename }' }, { 'x-test-role': 'analyst' })).status).toBe(200);
     // Editors maintain their catalog with mutations no library operation covers.
     expect((await send(url, { query: '{ __typename }' }, { 'x-test-role': 'editor' })).status).toBe(200);

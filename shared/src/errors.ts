@@ -21,6 +21,20 @@ export const ErrorCode = {
   PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
   /** Too many requests from one caller (HTTP 429); Retry-After says when to try again. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The HTTP request is not a GraphQL request the service can read (HTTP 400), e.g. a body that is not JSON; Apollo Server's own code for the same. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /**
+   * The request's JSON (the body, or a GET's variables or extensions) nests
+   * deeper than MAX_JSON_NESTING (HTTP 400), refused before anything walks it;
+   * no input type of the graph nests nearly that deep.
+   */
+  JSON_TOO_DEEP: 'JSON_TOO_DEEP',
+  /** extensions.persistedQuery.sha256Hash is not the sha256 of the query sent with it (HTTP 400); send the hash of the exact text, or the hash alone. */
+  PERSISTED_QUERY_HASH_MISMATCH: 'PERSISTED_QUERY_HASH_MISMATCH',
+  /** extensions.persistedQuery is not `{"version": 1, "sha256Hash": …}` (HTTP 400): version 1 is the only one there is. */
+  PERSISTED_QUERY_VERSION_NOT_SUPPORTED: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED',
+  /** A subscription operation (HTTP 400): the graph does not serve subscriptions yet, so nothing was run. */
+  SUBSCRIPTIONS_NOT_SUPPORTED: 'SUBSCRIPTIONS_NOT_SUPPORTED',
   /** Anything unexpected; details go to the log, never to the client. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -40,11 +54,20 @@ export function subgraphUnavailable(serviceName: string, area: string): GraphQLE
   );
 }
 
-/** A subgraph that did not answer in time: its fields are null, the other areas' data stands. */
-export function subgraphTimeout(serviceName: string, area: string, ms: number): GraphQLError {
+/**
+ * A subgraph that did not answer in time: its fields are null, the other
+ * areas' data stands. In a mutation the subgraph may still have committed the
+ * change after the gateway stopped waiting, so "retry later" could apply it
+ * twice; the client is told to retry with the same idempotency key instead,
+ * which the catalog never applies twice.
+ */
+export function subgraphTimeout(serviceName: string, area: string, ms: number, operation: 'query' | 'mutation' = 'query'): GraphQLError {
+  const advice = operation === 'mutation'
+    ? 'The change may have been applied all the same: send the same mutation again with the same input.idempotencyKey, which never applies a change twice ' +
+      '(the retry answers with the change if it was made, or makes it). Without a key, read the offering (its version and history) before deciding to retry.'
+    : 'Data from the other QSMO subgraphs is unaffected; retry later for the missing part.';
   return new GraphQLError(
-    `The ${area} subgraph did not answer within ${ms} ms, so its fields are null in this response. ` +
-      'Data from the other QSMO subgraphs is unaffected; retry later for the missing part.',
+    `The ${area} subgraph did not answer within ${ms} ms, so its fields are null in this response. ${advice}`,
     { extensions: { code: ErrorCode.SUBGRAPH_TIMEOUT, serviceName } },
   );
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createLogger, createMetrics, packageDirOf, type DomainDefinition, type SubgraphServer, type SubgraphServerDeps } from '@qsmo/shared';
+import { createLogger, createMetrics, packageDirOf, type DomainDefinition, type Logger, type SubgraphServer, type SubgraphServerDeps } from '@qsmo/shared';
 import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
 import { createGatewayServer, type GatewayDeps, type GatewayServer } from '../../gateway/src/server';
 import { standardPlugins } from '../../gateway/src/plugins';
@@ -51,6 +51,8 @@ export interface GraphOptions {
   subgraph?: Omit<SubgraphServerDeps, 'definition' | 'db' | 'metrics'>;
   /** Each subgraph answers reads from its read model, as in production (default: off, every read goes to the database). */
   readModel?: boolean;
+  /** The gateway's logger, for tests that check what it logs; default: silent. */
+  logger?: Logger;
 }
 
 export async function startGraph(options: GraphOptions = {}): Promise<RunningGraph> {
@@ -74,7 +76,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<RunningGra
     ...options.gateway,
     metrics,
     supergraph: supergraphSdl,
-    logger: createLogger('gateway', 'silent'),
+    logger: options.logger ?? createLogger('gateway', 'silent'),
     routes: options.routes,
   });
   const gatewayUrl = await gateway.http.listen(0, '127.0.0.1');

@@ -1,18 +1,19 @@
 import { GraphQLError, Kind } from 'graphql';
 import { ErrorCode } from '@qsmo/shared';
-import type { GatewayPlugin } from '../plugin';
+import { refuseSubscriptionsPlugin } from '@qsmo/shared/client-errors';
+import type { GatewayContext, GatewayPlugin } from '../plugin';
 
 /**
  * Client mistakes answer 400, never 500. Apollo Server leaves choosing the
  * operation of a document to the executor, and the gateway's executor throws
- * for an unknown or missing operationName, which Apollo then answers with
- * 500; here the operation is checked once it is resolved, before anything
- * is planned.
+ * for an unknown or missing operationName, and for any subscription, which
+ * Apollo then answers with 500; here the operation is checked once it is
+ * resolved, before anything is planned.
  */
 export function useRequestHygiene(): GatewayPlugin {
   return {
     name: 'request-hygiene',
-    apolloPlugins: [{
+    apolloPlugins: [refuseSubscriptionsPlugin<GatewayContext>(), {
       async requestDidStart() {
         return {
           async didResolveOperation({ operation, document, request }) {

@@ -1,5 +1,6 @@
-import { GraphQLError } from 'graphql';
 import { ErrorCode, type EnvReader } from '@qsmo/shared';
+import type { RequestRefusal } from '@qsmo/shared/http/request-checks';
+import { documentHash } from '../trusted-documents';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
 /** TRUSTED_DOCUMENTS: `enforce` runs only the library's documents (analysts and editors excepted), `allow` resolves their hashes but runs anything, `off` is plain APQ. */
@@ -34,32 +35,39 @@ function rolesOf(context: GatewayContext): readonly string[] {
  * Trusted documents at the gateway. A request carrying only the sha256Hash
  * of a library document gets that document filled in before Apollo looks at
  * it (no registration round trip, and it works on every gateway instance).
- * With `enforce`, any other document is refused with 400 once it is
- * resolved, before it is planned or executed; an analyst or an editor may
- * still send ad-hoc documents. APQ keeps working in `allow` and `off`.
+ * With `enforce`, any other document is refused with 400 as soon as the
+ * request is read, before it is parsed or validated: validation errors would
+ * tell a caller who may run only trusted documents which fields exist
+ * (`Cannot query field "qsmoz"` against a refusal for `qsmos`). An analyst
+ * or an editor may still send ad-hoc documents. APQ keeps working in `allow`
+ * and `off`.
  */
 export function useTrustedDocuments(options: TrustedDocumentsOptions): GatewayPlugin {
   const { mode, documents } = options;
   if (mode === 'off') return { name: 'trusted-documents' };
   return {
     name: 'trusted-documents',
+    ...(mode === 'enforce' ? {
+      screenRequest({ query, extensions }, context): RequestRefusal | undefined {
+        if (rolesOf(context).some((role) => AD_HOC_ROLES.includes(role))) return undefined;
+        // A query that is not a string, or no document at all: Apollo's own 400 says what is wrong.
+        if (query !== undefined && typeof query !== 'string') return undefined;
+        const hash = typeof query === 'string' ? documentHash(query) : (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+        if (hash === undefined || (typeof hash === 'string' && documents.has(hash))) return undefined;
+        return {
+          status: 400,
+          code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
+          message: 'This graph runs only its trusted documents (TRUSTED_DOCUMENTS=enforce): send the sha256Hash of an operation of ' +
+            'gateway/operations/generated/trusted-documents.json as extensions.persistedQuery, ' +
+            `or sign in as an ${AD_HOC_ROLES.join(' or an ')} to send other documents.`,
+        };
+      },
+    } : {}),
     apolloPlugins: [{
       async requestDidStart({ request }) {
         const hash = request.extensions?.persistedQuery?.sha256Hash;
         // Runs before Apollo reads the request, so it sees a document with a matching hash.
         if (request.query === undefined && typeof hash === 'string' && documents.has(hash)) request.query = documents.get(hash);
-        if (mode !== 'enforce') return;
-        return {
-          async didResolveOperation({ queryHash, contextValue }) {
-            if (documents.has(queryHash) || rolesOf(contextValue).some((role) => AD_HOC_ROLES.includes(role))) return;
-            throw new GraphQLError(
-              'This graph runs only its trusted documents (TRUSTED_DOCUMENTS=enforce): send the sha256Hash of an operation of ' +
-                'gateway/operations/generated/trusted-documents.json as extensions.persistedQuery, ' +
-                `or sign in as an ${AD_HOC_ROLES.join(' or an ')} to send other documents.`,
-              { extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, http: { status: 400 } } },
-            );
-          },
-        };
       },
     }],
   };

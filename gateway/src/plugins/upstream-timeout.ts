@@ -1,6 +1,7 @@
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { subgraphTimeout } from '@qsmo/shared';
-import type { GatewayPlugin } from '../plugin';
+import { isIncomingOperation } from '../datasource';
+import type { GatewayContext, GatewayPlugin } from '../plugin';
 import { UpstreamTimeoutError, timeoutOf } from './upstream';
 
 declare module '../plugin' {
@@ -27,13 +28,16 @@ export interface UpstreamTimeoutOptions {
  * A subgraph that does not answer in time must not hold the client's whole
  * response: each call is aborted after the subgraph's timeout, or when the
  * request's overall deadline passes, whichever is first, and the client gets
- * partial data with SUBGRAPH_TIMEOUT naming the area. The gateway's own
- * health checks keep the plain error, for the registry manager's log. List
- * it first, so retries time each attempt and the circuit breaker counts
- * timeouts.
+ * partial data with SUBGRAPH_TIMEOUT naming the area (in a mutation, saying
+ * the change may have been applied and to retry with the same idempotency
+ * key). The gateway's own health checks keep the plain error, for the
+ * registry manager's log. List it first, so retries time each attempt and
+ * the circuit breaker counts timeouts.
  */
 export function useUpstreamTimeout(options: UpstreamTimeoutOptions): GatewayPlugin {
   const deadlineMs = options.requestDeadlineMs;
+  // Client requests that are mutations: a timeout there may hide a committed change, and the client is told so.
+  const mutations = new WeakSet<GatewayContext>();
   return {
     name: 'upstream-timeout',
     context() {
@@ -41,6 +45,7 @@ export function useUpstreamTimeout(options: UpstreamTimeoutOptions): GatewayPlug
     },
     willSendRequest({ options: request, context }) {
       if (context?.deadline) request.request.http?.headers.set(DEADLINE_HEADER, String(context.deadline));
+      if (context && isIncomingOperation(request) && request.incomingRequestContext.operation?.operation === 'mutation') mutations.add(context);
     },
     wrapFetcher(fetcher, subgraph): Fetcher {
       const ms = options.perSubgraph?.[subgraph.name] ?? options.timeoutMs;
@@ -63,7 +68,7 @@ export function useUpstreamTimeout(options: UpstreamTimeoutOptions): GatewayPlug
     didEncounterError({ subgraph, error, context }) {
       const timeout = timeoutOf(error);
       if (!timeout || !context) return;
-      return subgraphTimeout(subgraph.name, subgraph.area, timeout.ms);
+      return subgraphTimeout(subgraph.name, subgraph.area, timeout.ms, mutations.has(context) ? 'mutation' : 'query');
     },
   };
 }

@@ -7,7 +7,8 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { EnvReader } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { nestingRefusal } from '../limits';
+import { ErrorCode } from '../errors';
+import { checkGraphQLRequest, jsonNestingRefusal, type GraphQLParams, type RequestRefusal } from './request-checks';
 
 /**
  * The HTTP layer every service shares: GraphQL at /graphql, Prometheus
@@ -66,6 +67,14 @@ export interface HttpServiceOptions<TContext extends BaseContext> {
   requestTimeoutMs?: number;
   /** How long a client may take to send the request headers (default 5 s). */
   headersTimeoutMs?: number;
+  /**
+   * Runs for each GraphQL request that passed the checks before Apollo,
+   * before Apollo parses or validates its document: resolves with a refusal
+   * to answer the request without Apollo (e.g. a document that is not
+   * trusted), so nothing about the schema is learnt from it. `context` is
+   * the request's context, built once and shared with Apollo.
+   */
+  screenRequest?: (params: GraphQLParams, context: () => Promise<TContext>) => Promise<RequestRefusal | undefined>;
 }
 
 /**
@@ -169,7 +178,7 @@ export interface HttpService {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  constructor(readonly status: number, message: string, readonly code?: string) { super(message); }
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -211,25 +220,27 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
       const raw = await readBody(req, maxBody);
       const type = headers.get('content-type') ?? '';
       if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
+        // Before JSON.parse, so no deeply nested value ever exists to be walked.
+        const deep = jsonNestingRefusal(raw, 'the request body');
+        if (deep) throw new HttpError(deep.status, deep.message, deep.code);
         try {
           body = raw === '' ? {} : JSON.parse(raw);
         } catch {
-          throw new HttpError(400, 'The request body is not valid JSON: send {"query": "...", "variables": {...}}.');
+          throw new HttpError(400, 'The request body is not valid JSON: send {"query": "...", "variables": {...}}.', ErrorCode.BAD_REQUEST);
         }
       } else {
         body = raw;
       }
     }
-    // graphql's parser recurses per nesting level: a document deep enough to overflow it is refused before it is parsed.
-    const query = typeof (body as { query?: unknown } | undefined)?.query === 'string' ? (body as { query: string }).query : url.searchParams.get('query');
-    const refusal = query ? nestingRefusal(query) : undefined;
-    if (refusal) {
-      sendJson(res, 400, { errors: [refusal] });
-      return;
-    }
+    const { params, refusal } = checkGraphQLRequest(req.method ?? 'GET', body, url.searchParams);
+    if (refusal) throw new HttpError(refusal.status, refusal.message, refusal.code);
+    let contextValue: Promise<TContext> | undefined;
+    const context = () => (contextValue ??= options.context(req));
+    const screened = await options.screenRequest?.(params, context);
+    if (screened) throw new HttpError(screened.status, screened.message, screened.code);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => options.context(req),
+      context,
     });
     res.statusCode = response.status ?? 200;
     for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -297,7 +308,11 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
       }
       throw new HttpError(404, `Nothing at ${url.pathname}: GraphQL is served at /graphql.`);
     } catch (error) {
-      if (error instanceof HttpError) return sendJson(res, error.status, { errors: [{ message: error.message }] });
+      if (error instanceof HttpError) {
+        // A client's mistake, refused before Apollo's request log saw it: one line, never at error level.
+        if (error.code) logger.info(`refused ${method} ${url.pathname}: ${error.status} ${error.code}`);
+        return sendJson(res, error.status, { errors: [{ message: error.message, ...(error.code ? { extensions: { code: error.code } } : {}) }] });
+      }
       if (isClientAbort(req, error)) {
         logger.debug(`client closed the connection before ${method} ${url.pathname} was answered`);
         if (!res.destroyed) res.destroy();

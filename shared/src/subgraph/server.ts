@@ -13,6 +13,7 @@ import { CatalogStore, type WriteHooks } from '../domain/changes';
 import { DOMAIN_COLLECTIONS } from '../domain/data';
 import type { DomainDefinition } from '../domain/definition';
 import { ErrorCode } from '../errors';
+import { hideSuggestionsPlugin, refuseSubscriptionsPlugin } from '../client-errors';
 import { createHttpService, type DrainOptions, type HttpService, type MetricsAccess } from '../http/service';
 import { createLogger, type Logger } from '../logger';
 import { DEFAULT_OPERATION_LIMITS, operationLimitRules, subgraphLimits, tokenLimitMessagePlugin, tokenLimitParseOptions, type OperationLimits } from '../limits';
@@ -109,6 +110,7 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
   // The audit trail grows with every change and is read only by history and the changes feed: kept per read, never whole.
   const collections = deps.readModel ? deps.readModel.wrapAll(graphCollections(deps.db), { notWhole: [DOMAIN_COLLECTIONS.changes] }) : graphCollections(deps.db);
   const limits = deps.limits ?? subgraphLimits(DEFAULT_OPERATION_LIMITS);
+  const hideSchemaDetails = deps.hideSchemaDetails ?? process.env.NODE_ENV === 'production';
   const schema = applyFieldRules<GraphContext>(
     // Timed before the field rules wrap them, so a refused read is not counted as a resolver call.
     instrumentResolvers(buildSubgraphSchema([{ typeDefs: deps.typeDefs ?? subgraphTypeDefs(definition.entry), resolvers: definition.resolvers }]), metrics),
@@ -125,11 +127,12 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     // Inline (ftv1) traces only feed Apollo's hosted usage reporting, which this graph never sends.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), tokenLimitMessagePlugin(),
       // One log line per request with the trace id the gateway propagated; the id also goes back in x-trace-id and error extensions.
-      requestLogPlugin<GraphContext>({ logger, clientOf: (r) => { const c = headerClient(r); return { ...c, name: c.name ?? r.contextValue.identity.subject ?? undefined }; } })],
+      requestLogPlugin<GraphContext>({ logger, clientOf: (r) => { const c = headerClient(r); return { ...c, name: c.name ?? r.contextValue.identity.subject ?? undefined }; } }),
+      refuseSubscriptionsPlugin(), ...(hideSchemaDetails ? [hideSuggestionsPlugin<GraphContext>()] : [])],
     // The same limits as the gateway's, with headroom for its fetches: a document sent here directly cannot exhaust the subgraph either.
     validationRules: operationLimitRules(limits),
     parseOptions: tokenLimitParseOptions(limits),
-    hideSchemaDetailsFromClientErrors: deps.hideSchemaDetails ?? process.env.NODE_ENV === 'production',
+    hideSchemaDetailsFromClientErrors: hideSchemaDetails,
   });
   const catalog = new CatalogStore({ db: deps.db, readModel: deps.readModel, logger, hooks: deps.writeHooks });
   const context = (identity: Identity = ANONYMOUS) => createContext(collections, identity, catalog);
