@@ -21,6 +21,8 @@ export const ErrorCode = {
   PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
   /** Too many requests from one caller (HTTP 429); Retry-After says when to try again. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The operation's estimated cost is over the caller's budget (HTTP 400); `extensions.cost` gives `estimated` and `budget`, the message how to ask for less. */
+  COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
   /** Anything unexpected; details go to the log, never to the client. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -4,6 +4,7 @@ import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compo
 import { createGatewayServer, type GatewayDeps, type GatewayServer } from '../../gateway/src/server';
 import { standardPlugins } from '../../gateway/src/plugins';
 import { useOperationLimits } from '../../gateway/src/plugins/operation-limits';
+import { useDemandControl } from '../../gateway/src/plugins/demand-control';
 import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
 import { DEFAULT_READ_MODEL, ReadModel } from '@qsmo/shared/read-model';
 import { SUBGRAPHS } from '../../gateway/src/subgraphs';
@@ -45,7 +46,7 @@ export interface GraphOptions {
   openDatabase?: (definition: DomainDefinition) => Promise<TestDatabase>;
   /** Extra gateway routes, e.g. the browser IDE. */
   routes?: GatewayDeps['routes'];
-  /** Gateway settings beyond the supergraph, as an entry point passes them; default plugins: the standard ones and the default operation limits. */
+  /** Gateway settings beyond the supergraph, as an entry point passes them; default plugins: the standard ones, the default operation limits and demand control. */
   gateway?: Omit<GatewayDeps, 'supergraph' | 'logger' | 'routes'>;
   /** Settings of every subgraph server (limits, hideSchemaDetails). */
   subgraph?: Omit<SubgraphServerDeps, 'definition' | 'db' | 'metrics'>;
@@ -70,7 +71,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<RunningGra
   ));
   const metrics = options.gateway?.metrics ?? createMetrics('gateway', { defaultMetrics: false });
   const gateway = createGatewayServer({
-    plugins: [...standardPlugins({ metrics }), useOperationLimits(DEFAULT_OPERATION_LIMITS)],
+    plugins: [...standardPlugins({ metrics }), useOperationLimits(DEFAULT_OPERATION_LIMITS), useDemandControl()],
     ...options.gateway,
     metrics,
     supergraph: supergraphSdl,
