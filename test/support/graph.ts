@@ -6,6 +6,7 @@ import { standardPlugins } from '../../gateway/src/plugins';
 import { useOperationLimits } from '../../gateway/src/plugins/operation-limits';
 import { useDemandControl } from '../../gateway/src/plugins/demand-control';
 import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
+import { DEFAULT_COST_BUDGETS, subgraphCostBudgets, type CostBudgets } from '@qsmo/shared/demand-control';
 import { DEFAULT_READ_MODEL, ReadModel } from '@qsmo/shared/read-model';
 import { SUBGRAPHS } from '../../gateway/src/subgraphs';
 import { openSeededDatabase, type TestDatabase } from './db';
@@ -52,6 +53,8 @@ export interface GraphOptions {
   subgraph?: Omit<SubgraphServerDeps, 'definition' | 'db' | 'metrics'>;
   /** Each subgraph answers reads from its read model, as in production (default: off, every read goes to the database). */
   readModel?: boolean;
+  /** Demand control's budgets at the gateway (with the default plugins), and twice them at every subgraph; default: the defaults. */
+  costBudgets?: CostBudgets;
 }
 
 export async function startGraph(options: GraphOptions = {}): Promise<RunningGraph> {
@@ -61,7 +64,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<RunningGra
     const database = await (options.openDatabase ?? openSeededDatabase)(definition);
     const readModel = options.readModel ? new ReadModel(database.db, { ...DEFAULT_READ_MODEL, logger: createLogger(definition.serviceName, 'silent') }) : undefined;
     await readModel?.start();
-    const server = createServer({ ...options.subgraph, db: database.db, metrics: database.metrics, readModel });
+    const server = createServer({ costBudgets: subgraphCostBudgets(options.costBudgets ?? DEFAULT_COST_BUDGETS), ...options.subgraph, db: database.db, metrics: database.metrics, readModel });
     readModels.push(readModel);
     const url = await server.http.listen(0, '127.0.0.1');
     subgraphs[definition.serviceName] = { name: definition.serviceName, server, database, url };
@@ -71,7 +74,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<RunningGra
   ));
   const metrics = options.gateway?.metrics ?? createMetrics('gateway', { defaultMetrics: false });
   const gateway = createGatewayServer({
-    plugins: [...standardPlugins({ metrics }), useOperationLimits(DEFAULT_OPERATION_LIMITS), useDemandControl()],
+    plugins: [...standardPlugins({ metrics }), useOperationLimits(DEFAULT_OPERATION_LIMITS), useDemandControl(options.costBudgets)],
     ...options.gateway,
     metrics,
     supergraph: supergraphSdl,
