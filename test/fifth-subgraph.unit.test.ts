@@ -35,7 +35,7 @@ const fifth: SubgraphEntry = {
   port: 4005,
 };
 const entries = [...SUBGRAPHS, fifth];
-const ownSdl = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+const ownSdl = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@cost", "@listSize"])
 
 extend type TestMarketplaceOffering {
   "A field only this marketplace has."

@@ -16,7 +16,10 @@ const AGENCY_COUNT = readAgencies().length;
  * answers when a subgraph goes down.
  */
 let graph: RunningGraph;
-beforeEach(async () => { graph = await startGraph(); });
+// The batching tests below send deliberately wide pages (100 agencies, every offering's customers and capabilities: an
+// estimated cost of about 72,000); demand control, tested on its own, would refuse them under the default budgets.
+const WIDE_BUDGETS = { anonymous: 1_000_000, analyst: 1_000_000, editor: 1_000_000 };
+beforeEach(async () => { graph = await startGraph({ costBudgets: WIDE_BUDGETS }); });
 afterEach(async () => { await graph.stop(); });
 
 const names = (list: { name: string }[]) => list.map((o) => o.name);

@@ -4,6 +4,7 @@ import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose'
 import { loadOperationsLibrary } from '../gateway/src/operations';
 import { standardPlugins } from '../gateway/src/plugins';
 import { useOperationLimits } from '../gateway/src/plugins/operation-limits';
+import { useDemandControl } from '../gateway/src/plugins/demand-control';
 import { useTrustedDocuments } from '../gateway/src/plugins/trusted-documents';
 import { createGatewayServer } from '../gateway/src/server';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
@@ -41,7 +42,7 @@ afterAll(async () => {
   await graph?.stop();
 });
 
-interface Answer { status: number; ms: number; cpuMs: number; body: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } }
+interface Answer { status: number; ms: number; cpuMs: number; body: { data?: any; errors?: { message: string; extensions?: { code?: string; cost?: unknown } }[]; extensions?: { cost?: unknown } } }
 
 async function send(url: string, payload: unknown): Promise<Answer> {
   const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
@@ -134,10 +135,43 @@ describe('bombs', () => {
     expect(messages(answer)).toEqual(expect.arrayContaining([expect.stringMatching(/^Directives limit of 30 exceeded, found 60 \(MAX_DIRECTIVES\)/)]));
   });
 
-  test('a cost bomb (wide pages nested) is refused by the cost limit', async () => {
-    const query = '{ agencies(first: 100) { edges { node { code name abbreviation grantsManagement { offeringCount offerings { id name shelf provider { id name } } } } } } }';
-    const answer = await probe('cost: agencies(first: 100) with nested offerings', { query });
-    expect(messages(answer)).toEqual([expect.stringMatching(/^Query Cost limit of 5000 exceeded, found \d+ \(MAX_COST\)/)]);
+  describe('demand control: a page size given as a variable costs what the literal costs', () => {
+    const marketplaces = ['financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity'];
+    /** A page of agencies with each marketplace's offerings and their providers: 1 + n × (2 + 4 × (1 + 1 + 10 × 2)). */
+    const AGENCIES = `query Agencies($n: Int) { agencies(first: $n) { edges { node { code name abbreviation ${marketplaces.map((f) => `${f} { offeringCount offerings { id name shelf provider { id name } } }`).join(' ')} } } } }`;
+    const refused = { code: 'COST_LIMIT_EXCEEDED', cost: { estimated: 9_001, budget: 5_000 } };
+
+    test('agencies(first: $n) with $n = 100 and four marketplaces nested: 400 COST_LIMIT_EXCEEDED with the estimate and the budget, as for first: 100', async () => {
+      const variable = await probe('cost: agencies(first: $n), $n = 100, four marketplaces', { query: AGENCIES, variables: { n: 100 } });
+      expect(variable.status).toBe(400);
+      expect(variable.body.errors).toEqual([{ message: expect.any(String), extensions: refused }]);
+      expect(messages(variable)[0]).toBe('The estimated cost of this operation, 9001, is over the budget of 5000 for anonymous callers (COST_BUDGET_ANONYMOUS): ' +
+        'ask for smaller pages (a smaller first, then page with after), select fewer nested lists, or split the query in two. Analysts, signed in, have a larger budget.');
+      expect(variable.body.extensions?.cost).toEqual(refused.cost);
+      // A variable's default is the variable's value too.
+      const byDefault = await probe('cost: agencies(first: $n = 100) by default', { query: AGENCIES.replace('($n: Int)', '($n: Int = 100)') });
+      expect(byDefault.body.errors?.[0]?.extensions).toEqual(refused);
+      const literal = await probe('cost: agencies(first: 100), four marketplaces', { query: AGENCIES.replace('($n: Int)', '').replace('$n', '100') });
+      expect(literal.body.errors?.[0]?.extensions).toEqual(refused);
+    });
+
+    test('the same query with a small page is answered, with extensions.cost', async () => {
+      const answer = await send(graph.gatewayUrl, { query: AGENCIES, variables: { n: 5 } });
+      probes.push({ name: 'cost: agencies(first: $n), $n = 5, answered', status: answer.status, ms: answer.ms, cpuMs: answer.cpuMs, bytes: AGENCIES.length, message: '' });
+      expect(answer.status).toBe(200);
+      expect(answer.body.errors).toBeUndefined();
+      expect(answer.body.data.agencies.edges).toHaveLength(5);
+      expect(answer.body.extensions?.cost).toEqual({ estimated: 451, budget: 5_000 });
+    });
+
+    test('a costly document sent to a subgraph directly is refused by the subgraph\'s own estimate (twice the gateway\'s budget)', async () => {
+      // 100 functions × 50 children × 20 offerings × 25 customers: millions of objects from a 150-byte document.
+      const query = 'query($n: Int) { grantsManagement { capabilities(first: $n) { edges { node { children { offerings { customers { code } } } } } } } }';
+      const answer = await probe('cost: nested lists, grants subgraph directly', { query, variables: { n: 100 } }, graph.subgraphs['grants-management']!.url);
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors?.[0]?.extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: { estimated: 2_605_202, budget: 10_000 } });
+      expect(messages(answer)[0]).toMatch(/^The estimated cost of this operation, 2605202, is over the budget of 10000 for anonymous callers \(COST_BUDGET_ANONYMOUS\)/);
+    });
   });
 
   test('a fragment bomb (2^40 fields once expanded) is refused', async () => {
@@ -205,7 +239,7 @@ describe('trusted documents through the graph (TRUSTED_DOCUMENTS=enforce)', () =
     const metrics = createMetrics('gateway', { defaultMetrics: false });
     const gateway = createGatewayServer({
       supergraph: supergraphSdl, logger: createLogger('gateway', 'silent'), metrics,
-      plugins: [...standardPlugins({ metrics }), useOperationLimits(DEFAULT_OPERATION_LIMITS), useTrustedDocuments({ mode: 'enforce', documents: readTrustedDocuments() })],
+      plugins: [...standardPlugins({ metrics }), useOperationLimits(DEFAULT_OPERATION_LIMITS), useTrustedDocuments({ mode: 'enforce', documents: readTrustedDocuments() }), useDemandControl()],
     });
     const url = await gateway.http.listen(0, '127.0.0.1');
     try {

@@ -6,6 +6,7 @@ import { readRegistryConfig, type RegistryConfig } from '@qsmo/shared/registry/c
 import { readIdeConfig, type IdeConfig } from './ide-config';
 import { readSecurityConfig, type SecurityConfig } from './security-config';
 import { readOperationLimits, type OperationLimits } from '@qsmo/shared/limits';
+import { readCostBudgets, type CostBudgets } from '@qsmo/shared/demand-control';
 import { readTrustedDocumentsMode, type TrustedDocumentsMode } from './plugins/trusted-documents';
 import { readResilienceConfig, type ResilienceConfig } from './resilience-config';
 import { readResponseCacheConfig, type ResponseCacheConfig } from './plugins/response-cache';
@@ -38,8 +39,10 @@ export interface GatewayConfig {
   resilience: ResilienceConfig;
   /** Whole-response caching (RESPONSE_CACHE, RESPONSE_CACHE_MAX_AGE_S, RESPONSE_CACHE_MAX_MB). */
   responseCache: ResponseCacheConfig;
-  /** MAX_DEPTH, MAX_ALIASES, MAX_TOKENS, MAX_DIRECTIVES, MAX_COST, MAX_RECURSION. */
+  /** MAX_DEPTH, MAX_ALIASES, MAX_TOKENS, MAX_DIRECTIVES, MAX_RECURSION. */
   limits: OperationLimits;
+  /** COST_BUDGET_ANONYMOUS, COST_BUDGET_ANALYST, COST_BUDGET_EDITOR: demand control's budgets. */
+  costBudgets: CostBudgets;
   /** TRUSTED_DOCUMENTS. */
   trustedDocuments: TrustedDocumentsMode;
   /** LOG_FORMAT and the OTel variables. */
@@ -93,6 +96,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     resilience: readResilienceConfig(env),
     responseCache: readResponseCacheConfig(env),
     limits: readOperationLimits(env),
+    costBudgets: readCostBudgets(env),
     trustedDocuments: readTrustedDocumentsMode(env),
     observability: readObservabilityConfig(env, environment),
     usage: readUsageConfig(env),

@@ -10,6 +10,7 @@ import { createIdeRoutes } from './ide';
 import { RegistrySupergraphManager, RegistrySupergraphManagerStopped } from './registry-manager';
 import { resiliencePlugins, standardPlugins, useRoutes, useSupergraphVersion } from './plugins';
 import { useOperationLimits } from './plugins/operation-limits';
+import { useDemandControl } from './plugins/demand-control';
 import { useTrustedDocuments } from './plugins/trusted-documents';
 import { useDedupe } from './plugins/dedupe';
 import { useResponseCache } from './plugins/response-cache';
@@ -123,6 +124,8 @@ void (async () => {
       // Operation limits and trusted documents: a document is refused before it is planned.
       useOperationLimits(config.limits),
       useTrustedDocuments({ mode: config.trustedDocuments, documents: config.trustedDocuments === 'off' ? new Map() : readTrustedDocuments() }),
+      // Each operation's estimated cost, with its variables, against the caller's budget: refused before planning and before the response cache answers.
+      useDemandControl(config.costBudgets),
       // Whole responses, keyed by document, variables and the caller's scope; mutations and new supergraphs evict.
       responseCache,
       // Changes made elsewhere (another replica, a seed): what was read from that subgraph is evicted within about two polls.

@@ -63,7 +63,7 @@ export interface GatewayServer {
 const PASS_THROUGH = new Set<string>([
   ErrorCode.BAD_USER_INPUT, ErrorCode.SUBGRAPH_UNAVAILABLE, ErrorCode.SUBGRAPH_TIMEOUT, ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.DATABASE_UNAVAILABLE,
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', ErrorCode.BAD_REQUEST, 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE', ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, ErrorCode.SUBSCRIPTIONS_NOT_SUPPORTED,
+  'OPERATION_RESOLUTION_FAILURE', ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, ErrorCode.SUBSCRIPTIONS_NOT_SUPPORTED, ErrorCode.COST_LIMIT_EXCEEDED,
 ]);
 
 /** Lets the graph's own and GraphQL's validation errors through; masks anything else. */
@@ -74,8 +74,8 @@ export function formatGatewayError(logger: Logger) {
     if (code === 'INVALID_GRAPHQL') return { message: formatted.message, extensions: { code: ErrorCode.BAD_USER_INPUT } };
     if (typeof code === 'string' && PASS_THROUGH.has(code)) {
       // Subgraph internals (stack traces, upstream responses) never reach clients.
-      const { serviceName, requiredRole, domain } = formatted.extensions ?? {};
-      const named = { ...(serviceName ? { serviceName } : {}), ...(requiredRole ? { requiredRole } : {}), ...(domain ? { domain } : {}) };
+      const { serviceName, requiredRole, domain, cost } = formatted.extensions ?? {};
+      const named = { ...(serviceName ? { serviceName } : {}), ...(requiredRole ? { requiredRole } : {}), ...(domain ? { domain } : {}), ...(cost ? { cost } : {}) };
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, ...named } };
     }
     logger.error('unexpected error', (error as { originalError?: unknown })?.originalError ?? error);

@@ -1,6 +1,9 @@
+import { Supergraph } from '@apollo/federation-internals';
 import { validate } from 'graphql';
 import { ConfigError, EnvReader, createLogger } from '@qsmo/shared';
 import { DEFAULT_OPERATION_LIMITS, MAX_EXPANDED_FIELDS, operationLimitRules, readOperationLimits, subgraphLimits } from '@qsmo/shared/limits';
+import { costModelOfSupergraph, estimateCost } from '@qsmo/shared/cost';
+import { DEFAULT_COST_BUDGETS, readCostBudgets } from '@qsmo/shared/demand-control';
 import { composeSupergraph, localSubgraphSources } from '../src/compose';
 import { loadOperationsLibrary, localApiSchema } from '../src/operations';
 import type { GatewayContext, GatewayPlugin } from '../src/plugin';
@@ -57,24 +60,37 @@ describe('the default limits', () => {
     }
   });
 
-  test('a bad MAX_* value stops start-up with a message naming it', () => {
-    const env = new EnvReader({ MAX_DEPTH: 'deep', MAX_COST: '0' });
+  test('every operation of gateway/operations, with its sample variables and with a full page (first: 100), fits the anonymous reader\'s cost budget at least twice over', () => {
+    const supergraph = Supergraph.build(supergraphSdl);
+    const model = costModelOfSupergraph(supergraph, supergraph.apiSchema().toGraphQLJSSchema());
+    const estimates = library.map((op) => {
+      const fullPage = op.document.definitions.some((d) => d.kind === 'OperationDefinition' && d.variableDefinitions?.some((v) => v.variable.name.value === 'first'));
+      return { op: op.name, audience: op.audience, sample: estimateCost(model, op.document, op.name, op.variables), fullPage: fullPage ? estimateCost(model, op.document, op.name, { ...op.variables, first: 100 }) : undefined };
+    });
+    // The table of estimates, for the record of what each operation costs.
+    console.log(estimates.map((e) => `${e.op} (${e.audience}): ${e.sample}${e.fullPage === undefined ? '' : `, first: 100 → ${e.fullPage}`}`).join('\n'));
+    for (const e of estimates) expect([e.op, Math.max(e.sample, e.fullPage ?? 0) * 2 <= DEFAULT_COST_BUDGETS.anonymous]).toEqual([e.op, true]);
+  });
+
+  test('a bad MAX_* or COST_BUDGET_* value stops start-up with a message naming it; a leftover MAX_COST names the settings that replace it', () => {
+    const env = new EnvReader({ MAX_DEPTH: 'deep', MAX_COST: '5000', COST_BUDGET_ANALYST: '0' });
     readOperationLimits(env);
+    readCostBudgets(env);
     expect(() => env.done()).toThrow(ConfigError);
     try { env.done(); } catch (e) {
       expect((e as Error).message).toMatch(/MAX_DEPTH="deep" must be a positive whole number/);
-      expect((e as Error).message).toMatch(/MAX_COST="0"/);
+      expect((e as Error).message).toMatch(/MAX_COST is no longer read: .*Remove MAX_COST and set COST_BUDGET_ANONYMOUS \(default 5000\), COST_BUDGET_ANALYST \(default 50000\), COST_BUDGET_EDITOR \(default 50000\) instead\./);
+      expect((e as Error).message).toMatch(/COST_BUDGET_ANALYST="0" must be a positive whole number/);
     }
   });
 });
 
 describe('useOperationLimits refuses with 400, naming the limit, the value found and the setting', () => {
-  const small = { maxDepth: 4, maxAliases: 3, maxTokens: 200, maxDirectives: 3, maxCost: 300, maxRecursion: 2 };
+  const small = { maxDepth: 4, maxAliases: 3, maxTokens: 200, maxDirectives: 3, maxRecursion: 2 };
   const cases: [string, string, RegExp][] = [
     ['depth', '{ agencies { edges { node { grantsManagement { offerings { provider { name } } } } } } }', /Query depth limit of 4 exceeded, found \d+ \(MAX_DEPTH\)/],
     ['aliases', '{ a: qsmos { name } b: qsmos { name } c: qsmos { name } d: qsmos { name } }', /Aliases limit of 3 exceeded, found 4 \(MAX_ALIASES\)/],
     ['directives', '{ qsmos { name @include(if: true) shortName @include(if: true) designatedOn @skip(if: false) leadAgency @skip(if: false) { code } } }', /Directives limit of 3 exceeded, found 4 \(MAX_DIRECTIVES\)/],
-    ['cost', '{ agencies(first: 100) { edges { node { name code } } } }', /Query Cost limit of 300 exceeded, found \d+ \(MAX_COST\)/],
     ['recursion', '{ grantsManagement { capability(code: "GRM.030") { children { parent { children { parent { children { code } } } } } } } }', /Recursion limit of 2 exceeded, found GrantsManagementCapability\.children nested 3 times \(MAX_RECURSION\)/],
   ];
   test.each(cases)('%s', async (what, query, message) => {
@@ -97,7 +113,7 @@ describe('useOperationLimits refuses with 400, naming the limit, the value found
   });
 
   test('recursion through fragments counts too, and a fragment bomb is refused', async () => {
-    const url = await start([useOperationLimits({ ...small, maxDepth: 20, maxCost: 1e9, maxTokens: 5_000 })]);
+    const url = await start([useOperationLimits({ ...small, maxDepth: 20, maxTokens: 5_000 })]);
     const viaFragments = await send(url, { query: `
       { providers { edges { node { ...P } } } }
       fragment P on Provider { grantsManagement { offerings { ...O } } }

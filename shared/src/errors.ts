@@ -35,6 +35,8 @@ export const ErrorCode = {
   PERSISTED_QUERY_VERSION_NOT_SUPPORTED: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED',
   /** A subscription operation (HTTP 400): the graph does not serve subscriptions yet, so nothing was run. */
   SUBSCRIPTIONS_NOT_SUPPORTED: 'SUBSCRIPTIONS_NOT_SUPPORTED',
+  /** The operation's estimated cost is over the caller's budget (HTTP 400); `extensions.cost` gives `estimated` and `budget`, the message how to ask for less. */
+  COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
   /** Anything unexpected; details go to the log, never to the client. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

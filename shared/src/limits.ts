@@ -24,8 +24,6 @@ export interface OperationLimits {
   maxTokens: number;
   /** Directives in one operation. MAX_DIRECTIVES. */
   maxDirectives: number;
-  /** graphql-armor's cost: objects 2, scalars 1, ×1.5 per level, × a literal `first`. MAX_COST. */
-  maxCost: number;
   /**
    * How often one field (Type.field) may appear on one path, e.g.
    * `parent { children { parent ... } }` or provider ↔ offerings: recursive
@@ -40,7 +38,6 @@ export const DEFAULT_OPERATION_LIMITS: Readonly<OperationLimits> = {
   maxAliases: 30,
   maxTokens: 2_000,
   maxDirectives: 30,
-  maxCost: 5_000,
   maxRecursion: 2,
 };
 
@@ -50,11 +47,10 @@ export const LIMIT_VARIABLES: Readonly<Record<keyof OperationLimits, string>> = 
   maxAliases: 'MAX_ALIASES',
   maxTokens: 'MAX_TOKENS',
   maxDirectives: 'MAX_DIRECTIVES',
-  maxCost: 'MAX_COST',
   maxRecursion: 'MAX_RECURSION',
 };
 
-/** Reads MAX_DEPTH, MAX_ALIASES, MAX_TOKENS, MAX_DIRECTIVES, MAX_COST and MAX_RECURSION (positive whole numbers). */
+/** Reads MAX_DEPTH, MAX_ALIASES, MAX_TOKENS, MAX_DIRECTIVES and MAX_RECURSION (positive whole numbers). The cost of an operation is demand control's (demand-control.ts). */
 export function readOperationLimits(env: EnvReader): OperationLimits {
   const limits = {} as OperationLimits;
   for (const key of Object.keys(LIMIT_VARIABLES) as (keyof OperationLimits)[]) {
@@ -76,7 +72,6 @@ export function subgraphLimits(gateway: OperationLimits): OperationLimits {
     maxAliases: gateway.maxAliases * 2,
     maxTokens: gateway.maxTokens * 4,
     maxDirectives: gateway.maxDirectives * 2,
-    maxCost: gateway.maxCost * 2,
     maxRecursion: gateway.maxRecursion,
   };
 }
@@ -92,17 +87,17 @@ function refusal(message: string): GraphQLError {
 /** graphql-armor's limit messages, without their misleading "Syntax Error:" prefix and with the variable to change. */
 function reporter(variable: string, advice: string) {
   return (context: ValidationContext | null, error: GraphQLError) => {
-    // Costs are fractional (×1.5 per level); a whole number reads better and never understates.
-    const message = error.message.replace(/^Syntax Error: /, '').replace(/\.$/, '').replace(/found (\d+\.\d+)/, (_, n: string) => `found ${Math.ceil(Number(n))}`);
+    const message = error.message.replace(/^Syntax Error: /, '').replace(/\.$/, '');
     context?.reportError(refusal(`${message} (${variable}): ${advice}`));
   };
 }
 
 /**
- * The validation rules of the limits: graphql-armor's depth, alias,
- * directive and cost rules (with messages naming the limit, the measured
- * value and the setting), plus the recursion bound. Tokens are limited by
- * the parser instead (tokenLimitParseOptions).
+ * The validation rules of the limits: graphql-armor's depth, alias and
+ * directive rules (with messages naming the limit, the measured value and
+ * the setting), plus the recursion bound. Tokens are limited by the parser
+ * instead (tokenLimitParseOptions); cost, which depends on the variables, by
+ * demand control once the operation is resolved (demand-control.ts).
  */
 export function operationLimitRules(limits: OperationLimits): ValidationRule[] {
   const armor = new ApolloArmor({
@@ -121,10 +116,8 @@ export function operationLimitRules(limits: OperationLimits): ValidationRule[] {
       n: limits.maxDirectives, propagateOnRejection: false,
       onReject: [reporter(LIMIT_VARIABLES.maxDirectives, 'use fewer directives.')],
     },
-    costLimit: {
-      maxCost: limits.maxCost, flattenFragments: true, propagateOnRejection: false,
-      onReject: [reporter(LIMIT_VARIABLES.maxCost, 'ask for smaller pages (first) or fewer nested fields.')],
-    },
+    // graphql-armor's cost heuristic multiplies only by a literal `first`, so `first: $n` escaped it: demand control replaces it.
+    costLimit: { enabled: false },
   });
   return [...armor.protect().validationRules, maxRecursionRule(limits.maxRecursion)];
 }

@@ -4,7 +4,9 @@ import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compo
 import { createGatewayServer, type GatewayDeps, type GatewayServer } from '../../gateway/src/server';
 import { standardPlugins } from '../../gateway/src/plugins';
 import { useOperationLimits } from '../../gateway/src/plugins/operation-limits';
+import { useDemandControl } from '../../gateway/src/plugins/demand-control';
 import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
+import { DEFAULT_COST_BUDGETS, subgraphCostBudgets, type CostBudgets } from '@qsmo/shared/demand-control';
 import { DEFAULT_READ_MODEL, ReadModel } from '@qsmo/shared/read-model';
 import { SUBGRAPHS } from '../../gateway/src/subgraphs';
 import { openSeededDatabase, type TestDatabase } from './db';
@@ -45,7 +47,7 @@ export interface GraphOptions {
   openDatabase?: (definition: DomainDefinition) => Promise<TestDatabase>;
   /** Extra gateway routes, e.g. the browser IDE. */
   routes?: GatewayDeps['routes'];
-  /** Gateway settings beyond the supergraph, as an entry point passes them; default plugins: the standard ones and the default operation limits. */
+  /** Gateway settings beyond the supergraph, as an entry point passes them; default plugins: the standard ones, the default operation limits and demand control. */
   gateway?: Omit<GatewayDeps, 'supergraph' | 'logger' | 'routes'>;
   /** Settings of every subgraph server (limits, hideSchemaDetails). */
   subgraph?: Omit<SubgraphServerDeps, 'definition' | 'db' | 'metrics'>;
@@ -53,6 +55,8 @@ export interface GraphOptions {
   readModel?: boolean;
   /** The gateway's logger, for tests that check what it logs; default: silent. */
   logger?: Logger;
+  /** Demand control's budgets at the gateway (with the default plugins), and twice them at every subgraph; default: the defaults. */
+  costBudgets?: CostBudgets;
 }
 
 export async function startGraph(options: GraphOptions = {}): Promise<RunningGraph> {
@@ -62,7 +66,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<RunningGra
     const database = await (options.openDatabase ?? openSeededDatabase)(definition);
     const readModel = options.readModel ? new ReadModel(database.db, { ...DEFAULT_READ_MODEL, logger: createLogger(definition.serviceName, 'silent') }) : undefined;
     await readModel?.start();
-    const server = createServer({ ...options.subgraph, db: database.db, metrics: database.metrics, readModel });
+    const server = createServer({ costBudgets: subgraphCostBudgets(options.costBudgets ?? DEFAULT_COST_BUDGETS), ...options.subgraph, db: database.db, metrics: database.metrics, readModel });
     readModels.push(readModel);
     const url = await server.http.listen(0, '127.0.0.1');
     subgraphs[definition.serviceName] = { name: definition.serviceName, server, database, url };
@@ -72,7 +76,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<RunningGra
   ));
   const metrics = options.gateway?.metrics ?? createMetrics('gateway', { defaultMetrics: false });
   const gateway = createGatewayServer({
-    plugins: [...standardPlugins({ metrics }), useOperationLimits(DEFAULT_OPERATION_LIMITS)],
+    plugins: [...standardPlugins({ metrics }), useOperationLimits(DEFAULT_OPERATION_LIMITS), useDemandControl(options.costBudgets)],
     ...options.gateway,
     metrics,
     supergraph: supergraphSdl,

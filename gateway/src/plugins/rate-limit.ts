@@ -1,11 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import { ErrorCode, isAnonymous, type Identity } from '@qsmo/shared';
+import { ErrorCode, isAnonymous } from '@qsmo/shared';
+import { CALLER_CLASSES, callerClassOf, type CallerClass } from '@qsmo/shared/demand-control';
 import type { GatewayPlugin, IncomingRequest } from '../plugin';
 import { identityOf, isGraphQLRequest } from './authentication';
 
-/** The rate classes: the anonymous reader (and tokens with no role), analysts, editors. */
-export const RATE_CLASSES = ['anonymous', 'analyst', 'editor'] as const;
-export type RateClass = (typeof RATE_CLASSES)[number];
+/** The rate classes: the anonymous reader (and tokens with no role), analysts, editors; the same classes demand control budgets. */
+export const RATE_CLASSES = CALLER_CLASSES;
+export type RateClass = CallerClass;
 
 /** How many GraphQL requests per minute each class of caller may send; 0 means unlimited. */
 export interface RateLimitConfig {
@@ -19,11 +20,7 @@ export interface RateLimitConfig {
 export const DEFAULT_RATE_LIMITS: RateLimitConfig = { perMinute: { anonymous: 300, analyst: 1200, editor: 1200 }, trustProxyHops: 0, maxCallers: 50_000 };
 
 /** The class whose limit applies: the highest role the caller holds. */
-export function rateClassOf(identity: Identity): RateClass {
-  if (identity.roles.includes('editor')) return 'editor';
-  if (identity.roles.includes('analyst')) return 'analyst';
-  return 'anonymous';
-}
+export const rateClassOf = callerClassOf;
 
 /** The client's address: the socket's, or, behind `hops` trusted proxies, the X-Forwarded-For entry the outermost of them added. */
 export function clientAddress(request: IncomingRequest, hops: number): string {

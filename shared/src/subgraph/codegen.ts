@@ -31,7 +31,7 @@ export const MARKETPLACE_PLACEHOLDER: SubgraphEntry = {
   port: 0,
 };
 
-const PLACEHOLDER_OWN_SDL = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
+const PLACEHOLDER_OWN_SDL = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@cost", "@listSize"])';
 const SHARED_TYPES_DIR = path.join(REPO_ROOT, 'shared', 'src', 'marketplace', 'generated');
 
 const HEADER = (what: string, from: string) =>
@@ -99,6 +99,8 @@ scalar FieldSet
 directive @link(url: String!, import: [link__Import]) repeatable on SCHEMA
 directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
 directive @shareable repeatable on OBJECT | FIELD_DEFINITION
+directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
 `;
 
 const rel = (file: string) => path.relative(REPO_ROOT, file).split(path.sep).join('/');

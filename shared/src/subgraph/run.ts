@@ -6,6 +6,7 @@ import { ensureSubgraphIndexes, SEED_POLICIES, seedSubgraph, type SeedPolicy } f
 import { readGatewaySignatureConfig, type GatewaySignatureConfig } from '../auth/gateway-signature';
 import { readDrainOptions, readMetricsAccess, type DrainOptions, type MetricsAccess } from '../http/service';
 import { readOperationLimits, subgraphLimits, type OperationLimits } from '../limits';
+import { readCostBudgets, subgraphCostBudgets, type CostBudgets } from '../demand-control';
 import { createLogger } from '../logger';
 import { createMetrics, mongoCommandHooks } from '../metrics';
 import { readObservabilityConfig, type ObservabilityConfig } from '../observability';
@@ -29,6 +30,8 @@ export interface SubgraphConfig {
   databaseTimeoutMs: number;
   /** The gateway's MAX_* limits with a subgraph's headroom (see limits.ts). */
   limits: OperationLimits;
+  /** The gateway's COST_BUDGET_* with a subgraph's headroom (see demand-control.ts). */
+  costBudgets: CostBudgets;
   gatewaySignature: GatewaySignatureConfig;
   metricsAccess: MetricsAccess;
   /** The exact in-process read model (READ_MODEL, on by default); undefined when off. */
@@ -50,6 +53,7 @@ export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPo
     drain: readDrainOptions(reader),
     databaseTimeoutMs: reader.positiveInt('MONGODB_TIMEOUT_MS', DEFAULT_OPERATION_TIMEOUT_MS),
     limits: subgraphLimits(readOperationLimits(reader)),
+    costBudgets: subgraphCostBudgets(readCostBudgets(reader)),
     gatewaySignature: readGatewaySignatureConfig(reader),
     metricsAccess: readMetricsAccess(reader),
     readModel: readReadModelConfig(reader),
@@ -85,7 +89,7 @@ export function runSubgraph(definition: DomainDefinition): void {
     const serving = servingDb(client, config.databaseName, config.databaseTimeoutMs);
     const readModel = config.readModel ? new ReadModel(serving, { ...config.readModel, logger, registry: metrics.registry }) : undefined;
     await readModel?.start();
-    const server = createSubgraphServer({ definition, db: serving, logger: createLogger(definition.serviceName, config.logLevel, config.observability.logFormat), metrics, drain: config.drain, limits: config.limits,
+    const server = createSubgraphServer({ definition, db: serving, logger: createLogger(definition.serviceName, config.logLevel, config.observability.logFormat), metrics, drain: config.drain, limits: config.limits, costBudgets: config.costBudgets,
       gatewaySignature: config.gatewaySignature, metricsAccess: config.metricsAccess, readModel });
     onShutdown(logger, [
       async () => { await server.http.stop(); logger.info('drained: in-flight requests finished'); },

@@ -23,6 +23,8 @@ import { headerClient, requestLogPlugin } from '../request-log';
 import { instrumentResolvers } from '../resolver-metrics';
 import { readDataVersion, type ReadModel } from '../read-model';
 import { subgraphTypeDefs } from './schema';
+import { costModelOfSubgraph } from '../cost';
+import { callerClassOf, DEFAULT_COST_BUDGETS, demandControlPlugin, subgraphCostBudgets, type CostBudgets } from '../demand-control';
 
 export interface SubgraphServerDeps {
   definition: DomainDefinition;
@@ -41,6 +43,8 @@ export interface SubgraphServerDeps {
   metricsAccess?: MetricsAccess;
   /** What one document may ask for (see limits.ts); default: subgraphLimits of the gateway's defaults. */
   limits?: OperationLimits;
+  /** The largest estimated cost of one operation per class of caller (see demand-control.ts); default: subgraphCostBudgets of the gateway's defaults. */
+  costBudgets?: CostBudgets;
   /** Whether validation errors leave out field suggestions; by default only in production. */
   hideSchemaDetails?: boolean;
   /** Answers repeated reads from memory, exactly (see read-model.ts); default: every read goes to the database. */
@@ -111,12 +115,14 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
   const collections = deps.readModel ? deps.readModel.wrapAll(graphCollections(deps.db), { notWhole: [DOMAIN_COLLECTIONS.changes] }) : graphCollections(deps.db);
   const limits = deps.limits ?? subgraphLimits(DEFAULT_OPERATION_LIMITS);
   const hideSchemaDetails = deps.hideSchemaDetails ?? process.env.NODE_ENV === 'production';
+  const typeDefs = deps.typeDefs ?? subgraphTypeDefs(definition.entry);
   const schema = applyFieldRules<GraphContext>(
     // Timed before the field rules wrap them, so a refused read is not counted as a resolver call.
-    instrumentResolvers(buildSubgraphSchema([{ typeDefs: deps.typeDefs ?? subgraphTypeDefs(definition.entry), resolvers: definition.resolvers }]), metrics),
+    instrumentResolvers(buildSubgraphSchema([{ typeDefs, resolvers: definition.resolvers }]), metrics),
     deps.restrictedFields ?? RESTRICTED_FIELDS,
     definition.domain,
   );
+  const costModel = costModelOfSubgraph(typeDefs, schema);
   const apollo = new ApolloServer<GraphContext>({
     schema,
     logger,
@@ -128,7 +134,10 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), tokenLimitMessagePlugin(),
       // One log line per request with the trace id the gateway propagated; the id also goes back in x-trace-id and error extensions.
       requestLogPlugin<GraphContext>({ logger, clientOf: (r) => { const c = headerClient(r); return { ...c, name: c.name ?? r.contextValue.identity.subject ?? undefined }; } }),
-      refuseSubscriptionsPlugin(), ...(hideSchemaDetails ? [hideSuggestionsPlugin<GraphContext>()] : [])],
+      refuseSubscriptionsPlugin(), ...(hideSchemaDetails ? [hideSuggestionsPlugin<GraphContext>()] : []),
+
+      // The gateway's demand control over this subgraph's own @cost/@listSize, with headroom: a costly document sent here directly is refused too.
+      demandControlPlugin<GraphContext>({ model: () => costModel, callerClassOf: (context) => callerClassOf(context.identity), budgets: deps.costBudgets ?? subgraphCostBudgets(DEFAULT_COST_BUDGETS) })],
     // The same limits as the gateway's, with headroom for its fetches: a document sent here directly cannot exhaust the subgraph either.
     validationRules: operationLimitRules(limits),
     parseOptions: tokenLimitParseOptions(limits),
