@@ -1,14 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '@qsmo/shared';
-import { freePort } from '@qsmo/shared/embedded/ferretdb';
-import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
-import { SUBGRAPHS, urlEnvName } from '../gateway/src/subgraphs';
 import { randomBytes } from 'node:crypto';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '@qsmo/shared/dev/dev-keys';
 import { startGraph, type RunningGraph } from './support/graph';
+import { startGatewayProcess, type GatewayProcess } from './support/gateway-process';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -20,20 +15,14 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
  * read sent after its answer, whichever worker serves it.
  */
 let graph: RunningGraph;
-let gateway: ChildProcess | undefined;
-let dir: string;
+let gateway: GatewayProcess | undefined;
 
 afterEach(async () => {
-  if (gateway && gateway.exitCode === null && gateway.signalCode === null) gateway.kill('SIGKILL');
+  await gateway?.stop();
+  gateway = undefined;
   await graph?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const children = (pid: number): number[] => {
-  try {
-    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch { return []; }
-};
 const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 async function operations(base: string): Promise<number> {
@@ -42,34 +31,15 @@ async function operations(base: string): Promise<number> {
 }
 
 /** A gateway process with two workers in front of the test graph; resolves once both answer. */
-async function startWorkers(extraEnv: Record<string, string> = {}) {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-workers-'));
-  const supergraphPath = path.join(dir, 'supergraph.graphql');
-  const urls = SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url }));
-  fs.writeFileSync(supergraphPath, composeSupergraph(localSubgraphSources(urls)).supergraphSdl);
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, LOG_LEVEL: 'warn', IDE_ENABLED: 'false', ...extraEnv };
-  for (const u of urls) env[urlEnvName(u.name)] = u.url;
-  let stderr = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/index.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  gateway = child;
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const base = `http://127.0.0.1:${port}`;
-
-  // Ready when both workers answer.
-  const deadline = Date.now() + 40_000;
-  while (children(child.pid!).length < 2 || !(await fetch(`${base}/health/ready`).then((r) => r.ok, () => false))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the gateway did not become ready: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, base, exited };
+async function startWorkers(extraEnv: Record<string, string> = {}): Promise<GatewayProcess> {
+  gateway = await startGatewayProcess(graph, { GATEWAY_WORKERS: '2', ...extraEnv });
+  return gateway;
 }
 
 test('two workers behind one port: aggregated /metrics, clean drain on SIGTERM', async () => {
   graph = await startGraph();
   const { base, exited } = await startWorkers();
-  const workers = children(gateway!.pid!);
+  const workers = gateway!.workers();
   expect(workers).toHaveLength(2);
 
   const before = await operations(base);
@@ -84,7 +54,7 @@ test('two workers behind one port: aggregated /metrics, clean drain on SIGTERM',
   for (let i = 0; i < 4; i++) expect((await operations(base)) - before).toBe(40);
 
   const started = Date.now();
-  gateway!.kill('SIGTERM');
+  gateway!.child.kill('SIGTERM');
   expect(await exited).toBe(0);
   expect(Date.now() - started).toBeLessThan(20_000);
   for (const pid of workers) expect(alive(pid)).toBe(false);
