@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import { startGraph, type RunningGraph } from './support/graph';
-import { getOnce, requestOnce, startGatewayProcess, type GatewayProcess } from './support/gateway-process';
+import { getOnce, holdConnection, requestOnce, socketsOf, startGatewayProcess, type GatewayProcess, type Held } from './support/gateway-process';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -24,29 +23,8 @@ afterAll(async () => { await graph?.stop(); });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A raw connection the test holds: whether its request was answered and whether the gateway closed it; `settled` resolves at the first of the two. */
-interface Held { socket: net.Socket; answered: boolean; closed: boolean; settled: Promise<void>; }
-
-/** Opens a connection from `localAddress` and writes `request`; the answer counts once it contains `until`. */
-function connect(port: number, localAddress: string, request: string, until = '{"status":"live"}'): Held {
-  const socket = net.connect({ host: '127.0.0.1', port, localAddress });
-  let settle!: () => void;
-  const held: Held = { socket, answered: false, closed: false, settled: new Promise<void>((r) => { settle = r; }) };
-  let received = '';
-  socket.setEncoding('utf8');
-  socket.on('connect', () => socket.write(request));
-  socket.on('data', (chunk: string) => {
-    received += chunk;
-    if (!held.answered && received.includes(until)) { held.answered = true; settle(); }
-  });
-  // A refused or reset connection: what the flood sees at its cap.
-  socket.on('error', () => undefined);
-  socket.on('close', () => { held.closed = true; settle(); });
-  return held;
-}
-
 async function open(port: number, localAddress: string, request: string): Promise<Held> {
-  const held = connect(port, localAddress, request);
+  const held = holdConnection(port, localAddress, request);
   await held.settled;
   return held;
 }
@@ -72,15 +50,6 @@ async function otherClient(base: string): Promise<{ statuses: number[]; ms: numb
   const live = await getOnce(`${base}/health/live`, '127.0.0.2');
   const graphql = await requestOnce(`${base}/graphql`, { method: 'POST', body: '{"query":"{ __typename }"}', headers: { 'content-type': 'application/json' }, localAddress: '127.0.0.2' });
   return { statuses: [live.status, graphql.status], ms: performance.now() - started };
-}
-
-/** Sockets the process holds now (its client connections, plus its own to the subgraphs). */
-function socketsOf(pid: number): number {
-  let n = 0;
-  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-    try { if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++; } catch { /* closed meanwhile */ }
-  }
-  return n;
 }
 
 async function shedCounts(base: string): Promise<Record<string, number>> {
@@ -155,7 +124,7 @@ test('at the global cap the oldest idle connection is closed for a new one; with
   // 60 connections each in the middle of a request (headers sent, body not yet): none is idle.
   const BODY = '{"query":"{ __typename }"}';
   const partial = `POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY.slice(0, 5)}`;
-  const busy = Array.from({ length: 60 }, (_, i) => connect(port, i % 2 ? '127.0.0.3' : '127.0.0.4', partial, '"__typename":"Query"'));
+  const busy = Array.from({ length: 60 }, (_, i) => holdConnection(port, i % 2 ? '127.0.0.3' : '127.0.0.4', partial, '"__typename":"Query"'));
   await sleep(500);
   expect(busy.filter((h) => h.closed || h.answered).length).toBe(0);
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '@qsmo/shared/dev/dev-keys';
 import { startGraph, type RunningGraph } from './support/graph';
-import { startGatewayProcess, type GatewayProcess } from './support/gateway-process';
+import { holdConnection, socketsOf, startGatewayProcess, type GatewayProcess, type Held } from './support/gateway-process';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -12,7 +12,8 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
  * the graph, /metrics from whichever worker answers counts the requests of
  * both, and SIGTERM drains them and exits cleanly, leaving no worker behind;
  * with the response cache on, a rename through one worker is seen by every
- * read sent after its answer, whichever worker serves it.
+ * read sent after its answer, whichever worker serves it; and a caller
+ * gets its rate limit once, not once per worker.
  */
 let graph: RunningGraph;
 let gateway: GatewayProcess | undefined;
@@ -88,3 +89,42 @@ test('response cache across workers: after a rename through one worker, no worke
     for (const seen of await readAll()) expect(seen).toEqual({ version, name: `eRA round ${round}` });
   }
 }, 90_000);
+
+test('rate limits hold across workers: 30 requests on 30 connections spread over both workers, and the caller gets its 10 a minute, not 20', async () => {
+  graph = await startGraph();
+  const { base } = await startWorkers({ RATE_LIMIT_ANONYMOUS: '10' });
+  const workers = gateway!.workers();
+  const socketsBefore = workers.map(socketsOf);
+  // Each request on a new connection, held open: the primary hands new connections to the workers in turn.
+  const BODY = JSON.stringify({ query: '{ __typename }' });
+  const started = performance.now();
+  const held: Held[] = [];
+  for (let i = 0; i < 30; i++) {
+    const connection = holdConnection(gateway!.port, '127.0.0.1', `POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`, /\r\n\r\n[\s\S]*(\}\s*|\r\n0\r\n\r\n)$/);
+    // Complete once its JSON body has arrived, whole or as the last chunk.
+    await connection.settled;
+    held.push(connection);
+  }
+  const elapsedMs = performance.now() - started;
+  const perWorker = workers.map((pid, i) => socketsOf(pid) - socketsBefore[i]!);
+  for (const h of held) h.socket.destroy();
+  const answers = held.map((h) => {
+    const head = h.received.slice(0, h.received.indexOf('\r\n\r\n'));
+    const body = h.received.slice(h.received.indexOf('{'), h.received.lastIndexOf('}') + 1);
+    return { status: Number(head.split(' ')[1]), retryAfter: /^retry-after: (\d+)/im.exec(head)?.[1], body };
+  });
+
+  const served = answers.filter((a) => a.status === 200).length;
+  const limited = answers.filter((a) => a.status === 429);
+  console.log(`30 requests in ${elapsedMs.toFixed(0)} ms: ${served} served, ${limited.length} limited; connections per worker ${perWorker.join(', ')}`);
+  // Both workers answered some of them.
+  for (const n of perWorker) expect(n).toBeGreaterThanOrEqual(5);
+  // 10 a minute refill one every 6 s: within the test's few seconds the caller gets its 10 (one more per 6 s elapsed).
+  expect(served).toBeGreaterThanOrEqual(10);
+  expect(served).toBeLessThanOrEqual(10 + Math.floor(elapsedMs / 6_000));
+  expect(limited.length).toBe(30 - served);
+  for (const answer of limited) {
+    expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(answer.body).errors[0]).toMatchObject({ message: expect.stringContaining('may send 10 per minute'), extensions: { code: 'RATE_LIMITED' } });
+  }
+}, 60_000);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@qsmo/shared';
@@ -30,6 +31,35 @@ export function childrenOf(pid: number): number[] {
   try {
     return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch { return []; }
+}
+
+/** A raw connection the test holds: whether its request was answered and whether the gateway closed it; `settled` resolves at the first of the two. */
+export interface Held { socket: net.Socket; answered: boolean; closed: boolean; settled: Promise<void>; /** Everything the gateway sent on it. */ received: string; }
+
+/** Opens a raw connection to the gateway from `localAddress` (any 127/8 address: another client as far as the gateway can tell) and writes `request`; the answer counts once it contains `until`. */
+export function holdConnection(port: number, localAddress: string, request: string, until: string | RegExp = '{"status":"live"}'): Held {
+  const socket = net.connect({ host: '127.0.0.1', port, localAddress });
+  let settle!: () => void;
+  const held: Held = { socket, answered: false, closed: false, settled: new Promise<void>((r) => { settle = r; }), received: '' };
+  socket.setEncoding('utf8');
+  socket.on('connect', () => socket.write(request));
+  socket.on('data', (chunk: string) => {
+    held.received += chunk;
+    if (!held.answered && (typeof until === 'string' ? held.received.includes(until) : until.test(held.received))) { held.answered = true; settle(); }
+  });
+  // A refused or reset connection is an outcome the tests look at, not an error.
+  socket.on('error', () => undefined);
+  socket.on('close', () => { held.closed = true; settle(); });
+  return held;
+}
+
+/** Sockets process `pid` holds now (client connections, its own to the subgraphs, its cluster channel). */
+export function socketsOf(pid: number): number {
+  let n = 0;
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try { if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++; } catch { /* closed meanwhile */ }
+  }
+  return n;
 }
 
 /** One request on a connection of its own, closed after the answer: it leaves no keep-alive connection behind that the gateway would count. */
