@@ -396,6 +396,8 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
       }
       if (state !== 'starting') throw new Error(`The service was stopped while it was starting (${state}).`);
       state = 'ready';
+      const caps = [limits.max ? `${limits.max} in all` : 'none in all', limits.perClient ? `${limits.perClient} per client address` : 'none per client address'];
+      logger.info(`connection caps: ${caps.join(', ')}; idle keep-alive connections kept ${server.keepAliveTimeout / 1000} s`);
       const address = server.address() as AddressInfo;
       return `http://localhost:${address.port}/graphql`;
     },
