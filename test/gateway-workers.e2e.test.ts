@@ -1,14 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '@qsmo/shared';
-import { freePort } from '@qsmo/shared/embedded/ferretdb';
-import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
-import { SUBGRAPHS, urlEnvName } from '../gateway/src/subgraphs';
 import { randomBytes } from 'node:crypto';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '@qsmo/shared/dev/dev-keys';
 import { startGraph, type RunningGraph } from './support/graph';
+import { holdConnection, socketsOf, startGatewayProcess, type GatewayProcess, type Held } from './support/gateway-process';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -17,23 +12,18 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
  * the graph, /metrics from whichever worker answers counts the requests of
  * both, and SIGTERM drains them and exits cleanly, leaving no worker behind;
  * with the response cache on, a rename through one worker is seen by every
- * read sent after its answer, whichever worker serves it.
+ * read sent after its answer, whichever worker serves it; and a caller
+ * gets its rate limit once, not once per worker.
  */
 let graph: RunningGraph;
-let gateway: ChildProcess | undefined;
-let dir: string;
+let gateway: GatewayProcess | undefined;
 
 afterEach(async () => {
-  if (gateway && gateway.exitCode === null && gateway.signalCode === null) gateway.kill('SIGKILL');
+  await gateway?.stop();
+  gateway = undefined;
   await graph?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const children = (pid: number): number[] => {
-  try {
-    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch { return []; }
-};
 const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 async function operations(base: string): Promise<number> {
@@ -42,34 +32,15 @@ async function operations(base: string): Promise<number> {
 }
 
 /** A gateway process with two workers in front of the test graph; resolves once both answer. */
-async function startWorkers(extraEnv: Record<string, string> = {}) {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-workers-'));
-  const supergraphPath = path.join(dir, 'supergraph.graphql');
-  const urls = SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url }));
-  fs.writeFileSync(supergraphPath, composeSupergraph(localSubgraphSources(urls)).supergraphSdl);
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, LOG_LEVEL: 'warn', IDE_ENABLED: 'false', ...extraEnv };
-  for (const u of urls) env[urlEnvName(u.name)] = u.url;
-  let stderr = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/index.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  gateway = child;
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const base = `http://127.0.0.1:${port}`;
-
-  // Ready when both workers answer.
-  const deadline = Date.now() + 40_000;
-  while (children(child.pid!).length < 2 || !(await fetch(`${base}/health/ready`).then((r) => r.ok, () => false))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the gateway did not become ready: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, base, exited };
+async function startWorkers(extraEnv: Record<string, string> = {}): Promise<GatewayProcess> {
+  gateway = await startGatewayProcess(graph, { GATEWAY_WORKERS: '2', ...extraEnv });
+  return gateway;
 }
 
 test('two workers behind one port: aggregated /metrics, clean drain on SIGTERM', async () => {
   graph = await startGraph();
   const { base, exited } = await startWorkers();
-  const workers = children(gateway!.pid!);
+  const workers = gateway!.workers();
   expect(workers).toHaveLength(2);
 
   const before = await operations(base);
@@ -84,7 +55,7 @@ test('two workers behind one port: aggregated /metrics, clean drain on SIGTERM',
   for (let i = 0; i < 4; i++) expect((await operations(base)) - before).toBe(40);
 
   const started = Date.now();
-  gateway!.kill('SIGTERM');
+  gateway!.child.kill('SIGTERM');
   expect(await exited).toBe(0);
   expect(Date.now() - started).toBeLessThan(20_000);
   for (const pid of workers) expect(alive(pid)).toBe(false);
@@ -118,3 +89,42 @@ test('response cache across workers: after a rename through one worker, no worke
     for (const seen of await readAll()) expect(seen).toEqual({ version, name: `eRA round ${round}` });
   }
 }, 90_000);
+
+test('rate limits hold across workers: 30 requests on 30 connections spread over both workers, and the caller gets its 10 a minute, not 20', async () => {
+  graph = await startGraph();
+  const { base } = await startWorkers({ RATE_LIMIT_ANONYMOUS: '10' });
+  const workers = gateway!.workers();
+  const socketsBefore = workers.map(socketsOf);
+  // Each request on a new connection, held open: the primary hands new connections to the workers in turn.
+  const BODY = JSON.stringify({ query: '{ __typename }' });
+  const started = performance.now();
+  const held: Held[] = [];
+  for (let i = 0; i < 30; i++) {
+    const connection = holdConnection(gateway!.port, '127.0.0.1', `POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`, /\r\n\r\n[\s\S]*(\}\s*|\r\n0\r\n\r\n)$/);
+    // Complete once its JSON body has arrived, whole or as the last chunk.
+    await connection.settled;
+    held.push(connection);
+  }
+  const elapsedMs = performance.now() - started;
+  const perWorker = workers.map((pid, i) => socketsOf(pid) - socketsBefore[i]!);
+  for (const h of held) h.socket.destroy();
+  const answers = held.map((h) => {
+    const head = h.received.slice(0, h.received.indexOf('\r\n\r\n'));
+    const body = h.received.slice(h.received.indexOf('{'), h.received.lastIndexOf('}') + 1);
+    return { status: Number(head.split(' ')[1]), retryAfter: /^retry-after: (\d+)/im.exec(head)?.[1], body };
+  });
+
+  const served = answers.filter((a) => a.status === 200).length;
+  const limited = answers.filter((a) => a.status === 429);
+  console.log(`30 requests in ${elapsedMs.toFixed(0)} ms: ${served} served, ${limited.length} limited; connections per worker ${perWorker.join(', ')}`);
+  // Both workers answered some of them.
+  for (const n of perWorker) expect(n).toBeGreaterThanOrEqual(5);
+  // 10 a minute refill one every 6 s: within the test's few seconds the caller gets its 10 (one more per 6 s elapsed).
+  expect(served).toBeGreaterThanOrEqual(10);
+  expect(served).toBeLessThanOrEqual(10 + Math.floor(elapsedMs / 6_000));
+  expect(limited.length).toBe(30 - served);
+  for (const answer of limited) {
+    expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(answer.body).errors[0]).toMatchObject({ message: expect.stringContaining('may send 10 per minute'), extensions: { code: 'RATE_LIMITED' } });
+  }
+}, 60_000);

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { EnvReader, REPO_ROOT, type LogLevel } from '@qsmo/shared';
-import { readDrainOptions, type DrainOptions } from '@qsmo/shared/http/service';
+import { DEFAULT_MAX_CONNECTIONS_PER_CLIENT, readDrainOptions, type DrainOptions } from '@qsmo/shared/http/service';
 import { readRegistryConfig, type RegistryConfig } from '@qsmo/shared/registry/config';
 import { readIdeConfig, type IdeConfig } from './ide-config';
 import { readSecurityConfig, type SecurityConfig } from './security-config';
@@ -84,15 +84,17 @@ function readSupergraphSource(env: EnvReader): SupergraphSourceConfig {
 
 export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const env = new EnvReader(environment);
+  const security = readSecurityConfig(env);
   const config: GatewayConfig = {
     port: env.port('PORT', 4000),
     host: env.string('HOST', '0.0.0.0'),
     logLevel: env.logLevel(),
     subgraphs: subgraphEndpoints(env),
     supergraph: readSupergraphSource(env),
-    drain: readDrainOptions(env),
+    // Connections are admitted before anything is read, by socket address: behind a proxy that is the proxy's, which must not be capped as one client.
+    drain: readDrainOptions(env, { maxConnectionsPerClient: security.rateLimit.trustProxyHops > 0 ? 0 : DEFAULT_MAX_CONNECTIONS_PER_CLIENT }),
     ide: readIdeConfig(env),
-    security: readSecurityConfig(env),
+    security,
     resilience: readResilienceConfig(env),
     responseCache: readResponseCacheConfig(env),
     limits: readOperationLimits(env),

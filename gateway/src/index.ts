@@ -27,6 +27,7 @@ import { useRequestLog } from './plugins/request-log';
 import { useSubgraphMetrics } from './plugins/subgraph-metrics';
 import { FieldUsageRecorder, useFieldUsage } from './plugins/field-usage';
 import { announceReady, clusterEviction, isWorker, joinClusterMetrics, runPrimary } from './cluster';
+import { ClusterRateBuckets, serveRateLeases } from './cluster-rate-limit';
 
 // No usage data leaves the machine: the graph runs on closed networks.
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
@@ -85,6 +86,8 @@ void (async () => {
       fs.writeFileSync(config.supergraph.outputPath, supergraphSdl);
       Object.assign(env, { SUPERGRAPH_SOURCE: 'file', SUPERGRAPH_PATH: config.supergraph.outputPath });
     }
+    // Rate-limit buckets live here, so a caller gets its limit whichever worker serves it.
+    serveRateLeases(config.security.rateLimit.maxCallers);
     runPrimary({ workers: config.workers, logger, env, stopTimeoutMs: (config.drain.drainDelayMs ?? 0) + (config.drain.drainTimeoutMs ?? 10_000) + 15_000 });
     return;
   }
@@ -106,7 +109,7 @@ void (async () => {
     // Each concern of the gateway is one plugin: later ones (auth, limits, caching) are added to this list.
     plugins: [
       // CORS, identity, rate limits and the signed identity for the subgraphs: first, so a refused request costs nothing more.
-      ...securityPlugins(config.security),
+      ...securityPlugins(config.security, isWorker() ? new ClusterRateBuckets({ workers: config.workers, maxCallers: config.security.rateLimit.maxCallers, logger: gatewayLogger }) : undefined),
       // An anonymous mutation is 401 before planning; the subgraphs decide the role and the QSMO.
       useCatalogWrites(),
       ...standardPlugins({ metrics }),

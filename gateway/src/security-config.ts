@@ -6,7 +6,7 @@ import { readSigningSecret } from '@qsmo/shared/auth/gateway-signature';
 import { readMetricsAccess, type MetricsAccess } from '@qsmo/shared/http/service';
 import type { AuthenticationConfig } from './plugins/authentication';
 import { isOrigin, type CorsConfig } from './plugins/cors';
-import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './plugins/rate-limit';
+import { DEFAULT_AUTH_FAILURES_PER_MINUTE, DEFAULT_RATE_LIMITS, type RateLimitConfig } from './plugins/rate-limit';
 
 /** The gateway's security settings: who may call, how fast, from which browser origins, and how it signs for the subgraphs. */
 export interface SecurityConfig {
@@ -18,7 +18,7 @@ export interface SecurityConfig {
   metricsAccess: MetricsAccess;
 }
 
-/** Reads the AUTH_*, ANONYMOUS_ACCESS, GATEWAY_SIGNING_SECRET, RATE_LIMIT_*, TRUST_PROXY_HOPS, CORS_ORIGINS and METRICS_* variables. */
+/** Reads the AUTH_*, ANONYMOUS_ACCESS, GATEWAY_SIGNING_SECRET, RATE_LIMIT_* (RATE_LIMIT_AUTH_FAILURES too), TRUST_PROXY_HOPS, CORS_ORIGINS and METRICS_* variables. */
 export function readSecurityConfig(env: EnvReader): SecurityConfig {
   const production = env.string('NODE_ENV') === 'production';
   const signingSecret = readSigningSecret(env);
@@ -34,6 +34,7 @@ export function readSecurityConfig(env: EnvReader): SecurityConfig {
         analyst: env.nonNegativeInt('RATE_LIMIT_ANALYST', DEFAULT_RATE_LIMITS.perMinute.analyst),
         editor: env.nonNegativeInt('RATE_LIMIT_EDITOR', DEFAULT_RATE_LIMITS.perMinute.editor),
       },
+      authFailuresPerMinute: env.nonNegativeInt('RATE_LIMIT_AUTH_FAILURES', DEFAULT_AUTH_FAILURES_PER_MINUTE),
       trustProxyHops: env.nonNegativeInt('TRUST_PROXY_HOPS', 0),
       maxCallers: DEFAULT_RATE_LIMITS.maxCallers,
     },

@@ -26,6 +26,10 @@ export interface Metrics {
   responseCache: Counter<'outcome'>;
   /** The operation-name label, bounded (see BoundedLabel). */
   operationLabel: BoundedLabel;
+  /** Client connections open now. */
+  httpConnections: Gauge;
+  /** Connections closed by admission, by cap (client, global) and action (evicted: an idle one made room; refused: the new one). */
+  httpConnectionsShed: Counter<'cap' | 'action'>;
 }
 
 /** Latency buckets in seconds, from a cached read (1 ms) to a timed-out call (10 s). */
@@ -99,6 +103,11 @@ export function createMetrics(service: string, options: { defaultMetrics?: boole
       labelNames: ['outcome'], registers: [registry],
     }),
     operationLabel: new BoundedLabel(),
+    httpConnections: new Gauge({ name: 'http_connections_open', help: 'Client connections open now.', registers: [registry] }),
+    httpConnectionsShed: new Counter({
+      name: 'http_connections_shed_total', help: 'Connections closed at a connection cap, by cap (client, global) and action (evicted: an idle one closed to make room; refused: the new one closed).',
+      labelNames: ['cap', 'action'], registers: [registry],
+    }),
   };
 }
 

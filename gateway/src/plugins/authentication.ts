@@ -3,6 +3,7 @@ import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify,
 import { ANONYMOUS, ErrorCode, type Identity } from '@qsmo/shared';
 import { qsmosFromClaim, rolesFromClaim } from '@qsmo/shared/auth/identity';
 import type { GatewayPlugin, IncomingRequest } from '../plugin';
+import { clientAddress, sendRateLimited, type FailureLimiter } from '../rate-buckets';
 
 declare module '../plugin' {
   interface GatewayContext {
@@ -119,19 +120,40 @@ export function isGraphQLRequest(request: IncomingRequest): boolean {
   return !(request.method === 'GET' && search === '' && (request.headers.accept ?? '').includes('text/html'));
 }
 
+/** How failed authentications are limited per client address (see FailureLimiter). */
+export interface AuthFailureLimit {
+  limiter: FailureLimiter;
+  /** Proxies whose X-Forwarded-For is trusted for the client address (TRUST_PROXY_HOPS). */
+  trustProxyHops: number;
+}
+
 /**
  * Identity at the gateway: every GraphQL request's bearer token is verified
  * before its body is read; a bad token, or none where anonymous access is off,
  * is answered 401 with a WWW-Authenticate header and an UNAUTHENTICATED error
  * saying which failure it was. The identity goes into the context for the
  * plugins after it and, signed, to the subgraphs (useIdentityForwarding).
+ *
+ * With `failures`, a client address that keeps sending credentials that fail
+ * (forged, altered, malformed) is answered 429 RATE_LIMITED once over its
+ * allowance, before its next token is verified: a flood of forged tokens
+ * costs a lookup each, not a signature check. The block is per address, so
+ * a valid token from that address waits too (it cannot be told apart
+ * without verifying it); callers elsewhere are not affected.
  */
-export function useAuthentication(config: AuthenticationConfig): GatewayPlugin {
+export function useAuthentication(config: AuthenticationConfig, failures?: AuthFailureLimit): GatewayPlugin {
   const verify = createTokenVerifier(config);
+  const refuseFlood = (response: ServerResponse, seconds: number) =>
+    sendRateLimited(response, seconds, `Too many failed authentications from this address: at most ${failures!.limiter.perMinute} a minute are checked. Retry after ${seconds} s with a valid token from the identity provider.`);
   return {
     name: 'authentication',
     async beforeRequest(request, response) {
       if (!isGraphQLRequest(request)) return false;
+      const client = failures && request.headers.authorization !== undefined ? clientAddress(request, failures.trustProxyHops) : undefined;
+      if (client !== undefined) {
+        const wait = failures!.limiter.blockedFor(client);
+        if (wait > 0) return refuseFlood(response, wait);
+      }
       try {
         const token = bearerToken(request.headers);
         if (token === undefined) {
@@ -143,6 +165,11 @@ export function useAuthentication(config: AuthenticationConfig): GatewayPlugin {
         return false;
       } catch (error) {
         if (!(error instanceof TokenRejected)) throw error;
+        // Only the caller's own failures count: not an identity provider that cannot be reached (503).
+        if (client !== undefined && error.status === 401) {
+          const wait = await failures!.limiter.failed(client);
+          if (wait > 0) return refuseFlood(response, wait);
+        }
         return refuse(response, error);
       }
     },

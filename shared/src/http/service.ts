@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { ErrorCode } from '../errors';
 import { checkGraphQLRequest, jsonNestingRefusal, type GraphQLParams, type RequestRefusal } from './request-checks';
+import { ConnectionTracker, DEFAULT_MAX_CONNECTIONS_PER_CLIENT, readConnectionLimits, type ConnectionLimits, type ShedAction, type ShedCap } from './connections';
 
 /**
  * The HTTP layer every service shares: GraphQL at /graphql, Prometheus
@@ -75,18 +76,31 @@ export interface HttpServiceOptions<TContext extends BaseContext> {
    * the request's context, built once and shared with Apollo.
    */
   screenRequest?: (params: GraphQLParams, context: () => Promise<TContext>) => Promise<RequestRefusal | undefined>;
+  /**
+   * Caps on open connections, per client address and in all (see
+   * connections.ts); health and metrics connections count too. Default: no caps.
+   */
+  connectionLimits?: ConnectionLimits;
+  /** How long an idle keep-alive connection is kept (default 65 s, see DEFAULT_KEEP_ALIVE_TIMEOUT_MS). */
+  keepAliveTimeoutMs?: number;
 }
 
 /**
  * The serving settings a process reads from its environment: draining
  * (DRAIN_DELAY_MS, DRAIN_TIMEOUT_MS) and the limits that keep slow or
  * numerous clients from holding the process (MAX_IN_FLIGHT,
- * HTTP_REQUEST_TIMEOUT_MS, HTTP_HEADERS_TIMEOUT_MS).
+ * HTTP_REQUEST_TIMEOUT_MS, HTTP_HEADERS_TIMEOUT_MS, MAX_CONNECTIONS,
+ * MAX_CONNECTIONS_PER_CLIENT, HTTP_KEEP_ALIVE_TIMEOUT_MS).
  */
-export type DrainOptions = Pick<HttpServiceOptions<BaseContext>, 'drainDelayMs' | 'drainTimeoutMs' | 'maxInFlight' | 'requestTimeoutMs' | 'headersTimeoutMs'>;
+export type DrainOptions = Pick<HttpServiceOptions<BaseContext>, 'drainDelayMs' | 'drainTimeoutMs' | 'maxInFlight' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'connectionLimits' | 'keepAliveTimeoutMs'>;
 
-/** Reads DrainOptions once at the entry point; a headers timeout longer than the request timeout is reported, as Node would ignore it. */
-export function readDrainOptions(env: EnvReader): DrainOptions {
+/**
+ * Reads DrainOptions once at the entry point; a headers timeout longer than
+ * the request timeout is reported, as Node would ignore it. The per-client
+ * connection cap is off unless `defaults` turns it on: a service's callers
+ * may all share one address (a subgraph's are gateways).
+ */
+export function readDrainOptions(env: EnvReader, defaults: { maxConnectionsPerClient?: number } = {}): DrainOptions {
   const requestTimeoutMs = env.positiveInt('HTTP_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS);
   const headersTimeoutMs = env.positiveInt('HTTP_HEADERS_TIMEOUT_MS', Math.min(DEFAULT_HEADERS_TIMEOUT_MS, requestTimeoutMs));
   if (headersTimeoutMs > requestTimeoutMs) env.problem(`HTTP_HEADERS_TIMEOUT_MS=${headersTimeoutMs} is longer than HTTP_REQUEST_TIMEOUT_MS=${requestTimeoutMs}: the headers are part of the request, so lower it.`);
@@ -96,10 +110,23 @@ export function readDrainOptions(env: EnvReader): DrainOptions {
     maxInFlight: env.positiveInt('MAX_IN_FLIGHT', DEFAULT_MAX_IN_FLIGHT),
     requestTimeoutMs,
     headersTimeoutMs,
+    connectionLimits: readConnectionLimits(env, { perClient: defaults.maxConnectionsPerClient ?? 0 }),
+    keepAliveTimeoutMs: env.positiveInt('HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
   };
 }
 
+export { DEFAULT_MAX_CONNECTIONS_PER_CLIENT };
 export const DEFAULT_MAX_IN_FLIGHT = 256;
+/**
+ * Longer than the idle timeout of the load balancers usually in front (60 s
+ * on AWS's), so the balancer closes an idle connection first and never sends
+ * a request on one the service is closing. Holding idle connections this
+ * long is safe because admission closes the oldest idle one when a cap is
+ * reached; a service facing clients directly may lower it.
+ */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** Admission's warning about closed or refused connections is written at most this often, with the counts since the last one. */
+const SHED_LOG_INTERVAL_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 5_000;
 /**
@@ -335,25 +362,37 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
     // Node checks those timeouts every 30 s by default, which would add up to 30 s to each.
     connectionsCheckingInterval: 500,
   }, (req, res) => void handle(req, res));
-  // Each connection's requests in progress and when it last changed, so draining closes only truly idle ones.
-  const sockets = new Map<net.Socket, { busy: number; since: number }>();
-  let busySockets = 0;
-  let lastBusyAt = 0;
+  // Every open connection and its requests in progress: admission caps them, draining closes only the idle ones.
+  const limits = options.connectionLimits ?? { max: 0, perClient: 0 };
+  const shed = new Map<string, { count: number; clients: Set<string> }>();
+  const reportShed = () => {
+    // A flood is the clients' doing, not a fault of the service: a warning naming the cap and a few of the clients.
+    if (shed.size) logger.warn(`connection caps reached: ${[...shed].map(([what, e]) => `${e.count} ${what}, from ${[...e.clients].join(', ')}`).join('; ')}`);
+    shed.clear();
+  };
+  let shedTimer: NodeJS.Timeout | undefined;
+  const connections = new ConnectionTracker(limits, (cap: ShedCap, action: ShedAction, client: string) => {
+    metrics.httpConnectionsShed.inc({ cap, action });
+    const what = `${action === 'evicted' ? 'idle connections closed' : 'new connections refused'} at ${cap === 'client' ? `MAX_CONNECTIONS_PER_CLIENT=${limits.perClient}` : `MAX_CONNECTIONS=${limits.max}`}`;
+    const entry = shed.get(what) ?? { count: 0, clients: new Set<string>() };
+    entry.count++;
+    if (entry.clients.size < 5) entry.clients.add(client);
+    shed.set(what, entry);
+    // The first at once, then at most one line per interval with the counts since.
+    if (shedTimer) return;
+    reportShed();
+    shedTimer = setTimeout(() => { shedTimer = undefined; reportShed(); }, SHED_LOG_INTERVAL_MS).unref();
+  });
   server.on('connection', (socket: net.Socket) => {
-    sockets.set(socket, { busy: 0, since: Date.now() });
-    socket.once('close', () => sockets.delete(socket));
+    if (!connections.admit(socket)) return;
+    metrics.httpConnections.inc();
+    socket.once('close', () => metrics.httpConnections.dec());
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const use = sockets.get(req.socket);
-    if (!use) return;
-    if (use.busy++ === 0) busySockets++;
-    res.once('close', () => {
-      use.since = lastBusyAt = Date.now();
-      if (--use.busy === 0) busySockets--;
-    });
+    connections.requestStarted(req.socket);
+    res.once('close', () => connections.requestEnded(req.socket));
   });
-  // Keep-alive longer than typical load balancer idle timeouts, so they close first.
-  server.keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -372,6 +411,8 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
       }
       if (state !== 'starting') throw new Error(`The service was stopped while it was starting (${state}).`);
       state = 'ready';
+      const caps = [limits.max ? `${limits.max} in all` : 'none in all', limits.perClient ? `${limits.perClient} per client address` : 'none per client address'];
+      logger.info(`connection caps: ${caps.join(', ')}; idle keep-alive connections kept ${server.keepAliveTimeout / 1000} s`);
       const address = server.address() as AddressInfo;
       return `http://localhost:${address.port}/graphql`;
     },
@@ -388,11 +429,7 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
           // are sending on them (a reset for the client).
           const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
           // Idle keep-alive sockets would hold close() open forever; in-flight ones finish first.
-          const closeIdle = () => {
-            const now = Date.now();
-            const quiet = busySockets === 0 && now - lastBusyAt >= DRAIN_QUIET_MS;
-            for (const [socket, use] of sockets) if (use.busy === 0 && (quiet || now - use.since >= DRAIN_IDLE_MS)) socket.destroy();
-          };
+          const closeIdle = () => connections.closeIdle(connections.quietFor(DRAIN_QUIET_MS) ? 0 : DRAIN_IDLE_MS);
           const sweep = setInterval(closeIdle, 50);
           const timeout = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
           await closed;
