@@ -52,7 +52,7 @@ async function query(client: string, text: string): Promise<void> {
 
 const base = subgraphSdl(grants.entry);
 // The Grants team's own extension holds only this field, so removing it removes the extension.
-const FUNCTIONS = /\nextend type GrantsManagementOffering \{\n {2}"The FIBF GRM functions[^\n]*\n {2}functions: \[GrantsManagementCapability!\]!\n\}/;
+const FUNCTIONS = /\nextend type GrantsManagementOffering \{\n {2}"The FIBF GRM functions[^\n]*\n {2}functions: \[GrantsManagementCapability!\]![^\n]*\n\}/;
 const OFFERING_COUNT = '\n  "Number of offerings listed."\n  offeringCount: Int!';
 const candidate = (sdl: string) => ({ name: grants.serviceName, url: `http://grants-management:${grants.defaultPort}/graphql`, sdl });
 
