@@ -79,6 +79,8 @@ test('a shared link opens its operation and variables; the result shows as the t
   await page.getByText('6 rows, 12 columns').waitFor();
   // The address keeps the operation: the link can be passed on as it is.
   expect(new URL(page.url()).searchParams.get('query')).toContain('query AgencyPortfolio');
+  // The Examples panel closed, so the screenshot has room for the table.
+  await page.getByRole('button', { name: 'Hide Examples' }).click();
   await page.screenshot({ path: path.join(SCREENSHOTS, 'table.png') });
 }, 90_000);
 
@@ -110,7 +112,9 @@ test('a column header sorts, then sorts the other way; the download is the sorte
 }, 90_000);
 
 test('a result with numbers shows as a bar chart of a numeric column by a label column', async () => {
+  await page.getByRole('button', { name: 'Show Examples' }).click();
   await page.getByRole('button', { name: 'Totals of a marketplace: shelves, verification, FIBF coverage' }).click();
+  await page.getByRole('button', { name: 'Hide Examples' }).click();
   await run();
   await page.getByText(/^\d+ rows, 10 columns$/).waitFor({ timeout: 30_000 });
   expect(new URL(page.url()).searchParams.get('query')).toContain('query MarketplaceTotals');

@@ -69,7 +69,7 @@ Options:
   -h, --help              this text
 
 CSV, table and ndjson are tidy: one row per record of the innermost list, with
-the keys (ID fields) of the records around it, short column names (the last
+the keys (ID fields) and names of the records around it, short column names (the last
 segment of the path, longer only where two would clash; an alias renames a
 column), sibling lists with the same fields stacked under a "group" column,
 and pagination (pageInfo, cursor, totalCount) left out. --wide gives one
@@ -78,7 +78,7 @@ Exit status: 0 on success, 1 when the graph answered with errors (partial data
 is still written) or could not be reached, 2 for a mistake in the command.
 
 Examples:
-  npm run -s query -- gateway/operations/agency-portfolio.graphql --var code=075 --format csv
+  npm run -s query -- gateway/operations/agency-portfolio.graphql --var code=075 --out hhs.csv --excel
   npm run -s query -- gateway/operations/grants-offerings-page.graphql --all-pages --out grants.csv
   npm run -s query -- -e '{ qsmos { shortName leadAgency { abbreviation } } }'
 `;
