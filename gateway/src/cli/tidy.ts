@@ -1,5 +1,5 @@
 import {
-  getNamedType, getNullableType, isListType, isObjectType, isInterfaceType, isUnionType, Kind,
+  getNamedType, getNullableType, isListType, isObjectType, isInterfaceType, Kind,
   type DocumentNode, type FragmentDefinitionNode, type GraphQLNamedType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import { flattenRows, type Cell, type FlatRow } from './flatten';
@@ -84,7 +84,7 @@ export function selectionTree(schema: GraphQLSchema, document: DocumentNode, ope
         if (spreads.has(s.name.value)) throw new TidyPlanError(`fragment ${s.name.value} spreads itself.`);
         const type = schema.getType(fragment.typeCondition.name.value);
         if (!type) throw new TidyPlanError(`the schema has no type ${fragment.typeCondition.name.value}.`);
-        visit(fragment.selectionSet, isUnionType(parent) ? type : type, into, new Set([...spreads, s.name.value]));
+        visit(fragment.selectionSet, type, into, new Set([...spreads, s.name.value]));
       }
     }
   };
@@ -163,6 +163,7 @@ const EDGE_PAGINATION = new Set(['cursor']);
 
 type Context = 'plain' | 'connection' | 'edge';
 
+/** The tidy shape of a selection tree: its columns, what it leaves out, and how a page of data becomes rows. */
 export function planTidy(tree: SelectionNode[]): TidyPlan {
   const leaves: Leaf[] = [];
   const lists: ListScope[] = [];
