@@ -261,7 +261,7 @@ describe('text a spreadsheet would run as a formula leaves the graph neutralized
   test('npm run query -- --format csv: each formula-leading text cell starts with a quote; the version, a number, does not', async () => {
     const operation = path.join(dir, 'formula.graphql');
     fs.writeFileSync(operation, 'query Formula($id: ID!) { grantsManagement { offering(id: $id) { id name category notes version sources { title } } } }\n');
-    const r = await runCli([operation, '--var', `id=${id}`, '--format', 'csv', '--endpoint', editing.graph.gatewayUrl]);
+    const r = await runCli([operation, '--var', `id=${id}`, '--format', 'csv', '--wide', '--endpoint', editing.graph.gatewayUrl]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const p = 'grantsManagement.offering';

@@ -15,6 +15,9 @@ export const IDE_SOURCE_DIR = path.join(REPO_ROOT, 'gateway', 'ide');
 export const IDE_BUNDLE_DIR = path.join(REPO_ROOT, 'gateway', 'dist', 'ide');
 const MANIFEST = 'manifest.json';
 
+/** Sources outside gateway/ide the page imports: the tidy table it shares with the query command, and the spreadsheet-safe CSV. */
+export const IDE_SHARED_SOURCES = ['gateway/src/cli/tidy.ts', 'gateway/src/cli/flatten.ts', 'shared/src/catalog/csv.ts'];
+
 /** Packages whose code ends up in the bundle, plus the bundler: a new version means a new bundle. */
 const BUNDLED_PACKAGES = [
   'graphiql', '@graphiql/react', '@graphiql/toolkit', '@graphiql/plugin-doc-explorer', '@graphiql/plugin-history',
@@ -46,6 +49,7 @@ export function ideSourceFingerprint(): string {
   for (const file of fs.readdirSync(IDE_SOURCE_DIR).sort()) {
     hash.update(`${file}\0`).update(fs.readFileSync(path.join(IDE_SOURCE_DIR, file)));
   }
+  for (const file of IDE_SHARED_SOURCES) hash.update(`${file}\0`).update(fs.readFileSync(path.join(REPO_ROOT, file)));
   hash.update(fs.readFileSync(__filename));
   for (const name of BUNDLED_PACKAGES) hash.update(`${name}@${packageVersion(name)}\0`);
   return hash.digest('hex').slice(0, 16);
@@ -68,8 +72,9 @@ export async function buildIdeBundle(dir: string = IDE_BUNDLE_DIR): Promise<IdeB
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const resolve = (specifier: string) => require.resolve(specifier, { paths: [REPO_ROOT] });
   try {
-    await esbuild.build({
+    const { metafile } = await esbuild.build({
       absWorkingDir: REPO_ROOT,
+      metafile: true,
       entryPoints: {
         main: path.join(IDE_SOURCE_DIR, 'main.tsx'),
         // Monaco runs its language services in web workers; GraphiQL would otherwise fetch them from esm.sh.
@@ -91,6 +96,9 @@ export async function buildIdeBundle(dir: string = IDE_BUNDLE_DIR): Promise<IdeB
       tsconfig: path.join(IDE_SOURCE_DIR, 'tsconfig.json'),
       logLevel: 'silent',
     });
+    // A source the fingerprint does not cover would leave a stale bundle in place after it changes.
+    const uncovered = Object.keys(metafile.inputs).filter((f) => !f.includes('node_modules/') && !f.startsWith('gateway/ide/') && !IDE_SHARED_SOURCES.includes(f));
+    if (uncovered.length > 0) throw new Error(`the IDE imports ${uncovered.join(', ')}, which its fingerprint does not cover: add them to IDE_SHARED_SOURCES in gateway/src/ide-build.ts.`);
     const files = fs.readdirSync(tmp).filter((f) => /\.(js|css)$/.test(f)).sort();
     for (const f of files) fs.writeFileSync(path.join(tmp, `${f}.gz`), zlib.gzipSync(fs.readFileSync(path.join(tmp, f)), { level: 9 }));
     const manifest: IdeManifest = { fingerprint, files };

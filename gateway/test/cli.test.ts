@@ -1,10 +1,14 @@
 import { PassThrough } from 'node:stream';
 import { parseCsv } from '@qsmo/shared/catalog/csv';
-import { formatFromPath, parseQueryArgs, UsageError } from '../src/cli/args';
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildSchema } from 'graphql';
+import { chooseFormat, formatFromPath, parseQueryArgs, UsageError } from '../src/cli/args';
 import { flattenRows } from '../src/cli/flatten';
-import { allPagesProblem, buildVariables, leafColumns, prepareOperation } from '../src/cli/operation';
-import { findConnection } from '../src/cli/run';
-import { createWriter, shortHeaders } from '../src/cli/writers';
+import { allPagesProblem, buildVariables, connectionToPage, leafColumns, prepareOperation, selectedConnections } from '../src/cli/operation';
+import { rowShape, SCHEMA_FILE } from '../src/cli/run';
+import { planTidy, selectionTree, selectionTreeFromData, uniqueNames } from '../src/cli/tidy';
+import { createWriter, shortHeaders, UTF8_BOM, wideShape } from '../src/cli/writers';
 
 /** The query CLI's pieces without a graph: arguments, variables, columns, flattening and the writers. */
 
@@ -29,13 +33,32 @@ describe('arguments', () => {
     expect(message(['a.graphql', 'b.graphql'])).toMatch(/one operation file/);
     expect(message(['a.graphql', '-e', '{ a }'])).toMatch(/not both/);
     expect(message(['a.graphql', '--out'])).toMatch(/--out needs a value/);
+    expect(message(['a.graphql', '--wide=yes'])).toMatch(/--wide takes no value/);
+  });
+
+  test('--wide and --excel are flags', () => {
+    expect(parseQueryArgs(['a.graphql', '--wide', '--excel'])).toMatchObject({ wide: true, excel: true });
+    expect(parseQueryArgs(['a.graphql'])).toMatchObject({ wide: false, excel: false });
+  });
+
+  test('an --out extension that names no format is a mistake naming the known ones; --excel is for CSV', () => {
+    const mistake = (args: Parameters<typeof chooseFormat>[0]) => { try { chooseFormat(args, false); return ''; } catch (e) { expect(e).toBeInstanceOf(UsageError); return (e as Error).message; } };
+    expect(mistake({ out: 'x.xlsx', excel: false })).toBe(
+      '--out x.xlsx: .xlsx is not an output format; use one of .csv, .json, .ndjson, .jsonl, .txt, or give --format. For Excel, write .csv with --excel (Excel opens it as a workbook).');
+    expect(mistake({ out: 'report', excel: false })).toMatch(/^--out report: the file name has no extension; use one of \.csv/);
+    expect(mistake({ out: 'x.json', excel: true })).toMatch(/--excel is for CSV, but the output is json/);
+    expect(chooseFormat({ out: 'x.dat', format: 'csv', excel: true }, false)).toBe('csv');
+    expect(chooseFormat({ out: 'x.txt', excel: false }, false)).toBe('table');
+    expect(chooseFormat({ excel: false }, true)).toBe('table');
+    expect(chooseFormat({ excel: false }, false)).toBe('json');
   });
 
   test('the output extension picks the format', () => {
     expect(formatFromPath('x.csv')).toBe('csv');
     expect(formatFromPath('x.jsonl')).toBe('ndjson');
     expect(formatFromPath('x.JSON')).toBe('json');
-    expect(formatFromPath('x.txt')).toBeUndefined();
+    expect(formatFromPath('x.txt')).toBe('table');
+    expect(formatFromPath('x.xlsx')).toBeUndefined();
   });
 });
 
@@ -81,6 +104,20 @@ describe('columns come from the selection set', () => {
     ]);
   });
 
+  test('--all-pages follows the one connection of the operation, or refuses two', () => {
+    expect(connectionToPage(prepareOperation(PAGE, 'page.graphql'))).toEqual(['grantsManagement', 'offerings']);
+    const two = prepareOperation(`query($after: String) {
+      g: grantsManagement { offerings(first: 5, after: $after) { pageInfo { endCursor } edges { node { id } } } }
+      h: humanResources { offerings(first: 5, after: $after) { pageInfo { endCursor } edges { node { id } } } }
+    }`, 'two.graphql');
+    expect(selectedConnections(two).map((c) => c.path.join('.'))).toEqual(['g.offerings', 'h.offerings']);
+    expect(() => connectionToPage(two)).toThrow(
+      /^--all-pages follows one connection per run, and two\.graphql selects 2: g\.offerings, h\.offerings\. Every page request repeats the whole operation/);
+    const nested = prepareOperation('query($after: String) { agencies(first: 5, after: $after) { edges { node { code links(first: 2) { edges { node { id } } } } } } }', 'n.graphql');
+    expect(() => connectionToPage(nested)).toThrow(/selects 2: agencies, agencies\.edges\.node\.links/);
+    expect(() => connectionToPage(prepareOperation('{ qsmos { domain } }', 'q.graphql'))).toThrow(/found no connection in q\.graphql/);
+  });
+
   test('--all-pages needs $after declared and passed to the connection', () => {
     const path = ['grantsManagement', 'offerings'];
     expect(allPagesProblem(prepareOperation(PAGE, 'page.graphql'), path)).toBeUndefined();
@@ -121,11 +158,11 @@ describe('flattening: one row per leaf item', () => {
   });
 });
 
-async function render(format: 'csv' | 'json' | 'ndjson' | 'table', columns: string[], pages: unknown[], connectionPath?: string[]): Promise<string> {
+async function render(format: 'csv' | 'json' | 'ndjson' | 'table', columns: string[], pages: unknown[], connectionPath?: string[], excel = false): Promise<string> {
   const out = new PassThrough();
   let text = '';
   out.on('data', (c) => { text += c; });
-  const writer = createWriter(format, out, { columns, connectionPath });
+  const writer = createWriter(format, out, { shape: wideShape(columns), connectionPath, excel });
   for (const p of pages) await writer.writePage(p);
   await writer.finish();
   return text;
@@ -149,6 +186,13 @@ describe('writers', () => {
     expect(await render('csv', columns, [])).toBe('q.edges.node.id,q.edges.node.name,q.edges.node.tags\r\n');
   });
 
+  test('CSV for Excel: a byte order mark first, once', async () => {
+    const csv = await render('csv', columns, [page(['a'], true), page(['c'], false)], undefined, true);
+    expect(csv.startsWith(`${UTF8_BOM}q.edges.node.id,`)).toBe(true);
+    expect(csv.split(UTF8_BOM)).toHaveLength(2);
+    expect(await render('csv', columns, [], undefined, true)).toBe(`${UTF8_BOM}q.edges.node.id,q.edges.node.name,q.edges.node.tags\r\n`);
+  });
+
   test('ndjson: one typed object per row in column order', async () => {
     const text = await render('ndjson', [...columns, 'q.pageInfo.hasNextPage'], [page(['a'], false)]);
     expect(text).toBe('{"q.edges.node.id":"a","q.edges.node.name":"N a","q.edges.node.tags":["t1","t2"],"q.pageInfo.hasNextPage":false}\n');
@@ -168,7 +212,7 @@ describe('writers', () => {
     let text = '';
     out.on('data', (c) => { text += c; });
     const notes: string[] = [];
-    const writer = createWriter('table', out, { columns: [...columns, 'q.edges.node.missing'], notice: (m) => notes.push(m) });
+    const writer = createWriter('table', out, { shape: wideShape([...columns, 'q.edges.node.missing']), notice: (m) => notes.push(m) });
     await writer.writePage(page(['a'], false));
     await writer.finish();
     expect(text).toBe('id  name  tags\n--  ----  ------\na   N a   t1, t2\n');
@@ -177,7 +221,86 @@ describe('writers', () => {
   });
 });
 
-test('the first connection is found depth first, never inside a list', () => {
-  expect(findConnection({ x: [{ edges: [], pageInfo: {} }], a: { b: { edges: [1], pageInfo: { hasNextPage: false } } } })?.path).toEqual(['a', 'b']);
-  expect(findConnection({ a: { b: 1 } })).toBeUndefined();
+const schema = buildSchema(fs.readFileSync(SCHEMA_FILE, 'utf8'));
+const plan = (source: string) => {
+  const op = prepareOperation(source, 'x.graphql');
+  return planTidy(selectionTree(schema, op.document, op.operation));
+};
+const OPERATIONS = path.join(__dirname, '..', 'operations');
+const portfolio = () => plan(fs.readFileSync(path.join(OPERATIONS, 'agency-portfolio.graphql'), 'utf8'));
+
+describe('the tidy shape', () => {
+  test("the portfolio: one row per offering, the agency's key and name, the four marketplaces stacked under group, 12 columns", () => {
+    const p = portfolio();
+    expect(p.columns.map((c) => c.header)).toEqual([
+      'code', 'agency.name', 'group', 'offerings.id', 'offerings.name', 'shelf', 'provider.id', 'provider.name', 'value', 'from', 'verification', 'caveat',
+    ]);
+    expect(p.omitted).toEqual(['agency.abbreviation']);
+    const offering = (id: string) => ({ id, name: `N ${id}`, shelf: 'FEDERAL', provider: { id: 'p', name: 'P' }, listing: { statedOn: null, verification: null, caveat: null } });
+    const rows = p.rows({ agency: {
+      code: '075', name: 'HHS', abbreviation: 'HHS',
+      financialManagement: { offerings: [] },
+      humanResources: { offerings: [{ ...offering('hr-1'), listing: { statedOn: { value: '2005-04-17', from: '2005-04-17' }, verification: 'CONFIRMED', caveat: null } }] },
+      grantsManagement: { offerings: [offering('grm-1'), offering('grm-2')] },
+      cybersecurity: { offerings: [] },
+    } });
+    expect(rows).toEqual([
+      ['075', 'HHS', 'humanResources', 'hr-1', 'N hr-1', 'FEDERAL', 'p', 'P', '2005-04-17', '2005-04-17', 'CONFIRMED', null],
+      ['075', 'HHS', 'grantsManagement', 'grm-1', 'N grm-1', 'FEDERAL', 'p', 'P', null, null, null, null],
+      ['075', 'HHS', 'grantsManagement', 'grm-2', 'N grm-2', 'FEDERAL', 'p', 'P', null, null, null, null],
+    ]);
+    // An agency with no offering anywhere is one row with its key; an unknown one is none.
+    expect(p.rows({ agency: { code: '099', name: 'X', abbreviation: '', financialManagement: { offerings: [] }, humanResources: { offerings: [] }, grantsManagement: { offerings: [] }, cybersecurity: { offerings: [] } } }))
+      .toEqual([['099', 'X', null, null, null, null, null, null, null, null, null, null]]);
+    expect(p.rows({ agency: null })).toEqual([]);
+  });
+
+  test('a connection: edges and node vanish from names, pageInfo, cursor and totalCount are left out', () => {
+    const p = plan(fs.readFileSync(path.join(OPERATIONS, 'grants-offerings-page.graphql'), 'utf8'));
+    expect(p.columns.map((c) => c.header)).toEqual(['offerings.id', 'offerings.name', 'category', 'shelf', 'verification', 'launchedOn', 'provider.id', 'provider.name']);
+    expect(p.omitted).toEqual([
+      'grantsManagement.offerings.totalCount', 'grantsManagement.offerings.pageInfo.hasNextPage', 'grantsManagement.offerings.pageInfo.endCursor',
+      'grantsManagement.offerings.edges.cursor',
+    ]);
+  });
+
+  test('nested lists: the parents give their keys and names; an alias renames a column', () => {
+    const p = plan(`{ grantsManagement { capability(code: "GRM.030") { code name level children { code activity: name offerings { id name } } } } }`);
+    expect(p.columns.map((c) => c.header)).toEqual(['capability.code', 'capability.name', 'children.code', 'activity', 'id', 'offerings.name']);
+    expect(p.omitted).toEqual(['grantsManagement.capability.level']);
+    expect(p.rows({ grantsManagement: { capability: { code: 'GRM.030', name: 'F', level: 'FUNCTION', children: [
+      { code: 'GRM.030.010', activity: 'A', offerings: [{ id: 'o1', name: 'O1' }, { id: 'o2', name: 'O2' }] },
+      { code: 'GRM.030.020', activity: 'B', offerings: [] },
+    ] } } })).toEqual([
+      ['GRM.030', 'F', 'GRM.030.010', 'A', 'o1', 'O1'],
+      ['GRM.030', 'F', 'GRM.030.010', 'A', 'o2', 'O2'],
+      ['GRM.030', 'F', 'GRM.030.020', 'B', null, null],
+    ]);
+  });
+
+  test('without a list the result is one record with every field; sibling lists of different shapes keep their own columns', () => {
+    expect(plan('{ agency(code: "075") { code name cfoAct } }').columns.map((c) => c.header)).toEqual(['code', 'name', 'cfoAct']);
+    const totals = plan(fs.readFileSync(path.join(OPERATIONS, 'marketplace-totals.graphql'), 'utf8'));
+    expect(totals.columns.map((c) => c.header)).toEqual([
+      'stats.offeringCount', 'customerCount', 'shelf', 'byShelf.count', 'verification', 'byVerification.count', 'code', 'name', 'capabilityCoverage.offeringCount', 'shortName',
+    ]);
+  });
+
+  test('a field the schema does not know is a usage error that says how to go on', () => {
+    const op = prepareOperation('{ agency(code: "075") { code nickname } }', 'x.graphql');
+    expect(() => rowShape(op, false)).toThrow(/^x\.graphql: the tidy shape cannot be planned because the schema has no field Agency\.nickname\. .*npm run codegen.*--wide/);
+    expect(rowShape(op, true).headers).toEqual(['agency.code', 'agency.nickname']);
+  });
+
+  test('read off data when there is no schema (the IDE before its schema loads)', () => {
+    const data = { agencies: { edges: [{ node: { code: '075', name: 'HHS', offerings: [{ id: 'a' }] } }, { node: { code: '012', name: 'USDA', offerings: [] } }] } };
+    const p = planTidy(selectionTreeFromData(data));
+    expect(p.columns.map((c) => c.header)).toEqual(['code', 'name', 'id']);
+    expect(p.rows(data)).toEqual([['075', 'HHS', 'a'], ['012', 'USDA', null]]);
+  });
+
+  test('names: the last segment, longer only where two clash', () => {
+    expect(uniqueNames([['a', 'name'], ['a', 'b', 'name'], ['a', 'b', 'shelf'], ['x', 'y'], ['z', 'y']])).toEqual(['a.name', 'b.name', 'shelf', 'x.y', 'z.y']);
+    expect(uniqueNames([['a', 'b'], ['a', 'b']])).toEqual(['a.b', 'a.b_2']);
+  });
 });

@@ -5,7 +5,7 @@ import { standardPlugins } from '../../gateway/src/plugins';
 import { securityPlugins } from '../../gateway/src/plugins/security';
 import { useCatalogWrites } from '../../gateway/src/plugins/catalog-writes';
 import { useResponseCache } from '../../gateway/src/plugins/response-cache';
-import { startGraph, type RunningGraph } from './graph';
+import { startGraph, type GraphOptions, type RunningGraph } from './graph';
 
 /**
  * The real graph as a QSMO team edits it: four subgraphs on their seeded
@@ -35,7 +35,8 @@ export interface EditingGraph {
   stop(): Promise<void>;
 }
 
-export async function startEditingGraph(): Promise<EditingGraph> {
+/** `routes`: extra gateway routes, e.g. the browser IDE signing in with this graph's tokens. */
+export async function startEditingGraph(options: Pick<GraphOptions, 'routes'> = {}): Promise<EditingGraph> {
   const secret = randomBytes(32).toString('hex');
   const pair = await generateKeyPair('ES256', { extractable: true });
   const key: { privateKey: KeyLike; jwk: JWK } = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' } };
@@ -58,6 +59,7 @@ export async function startEditingGraph(): Promise<EditingGraph> {
     },
     subgraph: { gatewaySignature: { secret, required: true } },
     readModel: true,
+    routes: options.routes,
   });
   return {
     graph,

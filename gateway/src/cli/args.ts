@@ -7,6 +7,10 @@ export type Format = (typeof FORMATS)[number];
 
 export const DEFAULT_ENDPOINT = 'http://localhost:4000/graphql';
 
+/** Output file extensions and the format each one means. */
+export const EXTENSIONS: Record<string, Format> = { csv: 'csv', json: 'json', ndjson: 'ndjson', jsonl: 'ndjson', txt: 'table' };
+
+
 export interface QueryArgs {
   /** A .graphql file holding the operation. */
   file?: string;
@@ -20,6 +24,10 @@ export interface QueryArgs {
   format?: Format;
   out?: string;
   allPages: boolean;
+  /** Today's wide shape (a column per leaf path) instead of the tidy one. */
+  wide: boolean;
+  /** CSV for Excel: UTF-8 byte order mark. */
+  excel: boolean;
   endpoint?: string;
   headers: [string, string][];
   timeoutMs: number;
@@ -43,23 +51,34 @@ Options:
   --operation <name>      which operation to run when the file holds several
   --format <f>            table | json | csv | ndjson (default: from --out's
                           extension, table on a terminal, json otherwise)
-  -o, --out <file>        write to a file instead of stdout (progress on stderr)
-  --all-pages             follow pageInfo.endCursor of the first connection in the
-                          result (the operation must declare $after) and stream
-                          every page's rows
+  -o, --out <file>        write to a file instead of stdout (progress on stderr);
+                          the extension picks the format: ${Object.keys(EXTENSIONS).map((e) => `.${e}`).join(' ')}
+  --wide                  csv, ndjson and table in the wide shape: a column per
+                          field path (agency.grantsManagement.offerings.name),
+                          pagination fields and parents' fields included
+  --excel                 CSV for Excel: starts with a UTF-8 byte order mark, so
+                          Excel shows accented letters, bullets and quotes right
+  --all-pages             follow pageInfo.endCursor of the connection in the
+                          operation (it must declare $after and pass it to the
+                          connection) and stream every page's rows; an operation
+                          with more than one connection is refused
   --endpoint <url>        the gateway's GraphQL URL (default: GRAPHQL_URL or
                           ${DEFAULT_ENDPOINT})
   -H, --header 'N: v'     an extra HTTP header (repeatable)
   --timeout <seconds>     per request (default 60)
   -h, --help              this text
 
-CSV, table and ndjson flatten nested lists into one row per leaf item, with
-dotted column names (agency.grantsManagement.offerings.name).
+CSV, table and ndjson are tidy: one row per record of the innermost list, with
+the keys (ID fields) and names of the records around it, short column names (the last
+segment of the path, longer only where two would clash; an alias renames a
+column), sibling lists with the same fields stacked under a "group" column,
+and pagination (pageInfo, cursor, totalCount) left out. --wide gives one
+column per field path instead.
 Exit status: 0 on success, 1 when the graph answered with errors (partial data
 is still written) or could not be reached, 2 for a mistake in the command.
 
 Examples:
-  npm run -s query -- gateway/operations/agency-portfolio.graphql --var code=075 --format csv
+  npm run -s query -- gateway/operations/agency-portfolio.graphql --var code=075 --out hhs.csv --excel
   npm run -s query -- gateway/operations/grants-offerings-page.graphql --all-pages --out grants.csv
   npm run -s query -- -e '{ qsmos { shortName leadAgency { abbreviation } } }'
 `;
@@ -69,7 +88,7 @@ function isFormat(value: string): value is Format {
 }
 
 export function parseQueryArgs(argv: readonly string[]): QueryArgs {
-  const args: QueryArgs = { vars: [], headers: [], allPages: false, timeoutMs: 60_000, help: false };
+  const args: QueryArgs = { vars: [], headers: [], allPages: false, wide: false, excel: false, timeoutMs: 60_000, help: false };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -119,6 +138,11 @@ export function parseQueryArgs(argv: readonly string[]): QueryArgs {
         if (inline !== undefined) throw new UsageError('--all-pages takes no value.');
         args.allPages = true;
         break;
+      case '--wide':
+      case '--excel':
+        if (inline !== undefined) throw new UsageError(`${flag} takes no value.`);
+        args[flag === '--wide' ? 'wide' : 'excel'] = true;
+        break;
       case '--endpoint':
         args.endpoint = value();
         break;
@@ -150,11 +174,29 @@ export function parseQueryArgs(argv: readonly string[]): QueryArgs {
   return args;
 }
 
-/** The format implied by an output file's extension, if any. */
+/** The format implied by an output file's extension, if it is one of EXTENSIONS. */
 export function formatFromPath(file: string): Format | undefined {
-  const ext = /\.([a-z]+)$/i.exec(file)?.[1]?.toLowerCase();
-  if (ext === 'csv') return 'csv';
-  if (ext === 'ndjson' || ext === 'jsonl') return 'ndjson';
-  if (ext === 'json') return 'json';
-  return undefined;
+  const ext = /\.([a-z0-9]+)$/i.exec(file)?.[1]?.toLowerCase();
+  return ext !== undefined && Object.hasOwn(EXTENSIONS, ext) ? EXTENSIONS[ext] : undefined;
+}
+
+/**
+ * The output format: --format, else --out's extension, else table on a
+ * terminal and json in a pipe. An --out extension that names no format is a
+ * mistake (x.xlsx would otherwise get JSON in it).
+ */
+export function chooseFormat(args: Pick<QueryArgs, 'format' | 'out' | 'excel'>, terminal: boolean): Format {
+  let format = args.format;
+  if (!format && args.out) {
+    format = formatFromPath(args.out);
+    if (!format) {
+      const ext = /\.([^./\\]+)$/.exec(args.out)?.[1];
+      const known = Object.keys(EXTENSIONS).map((e) => `.${e}`).join(', ');
+      const excel = ext?.toLowerCase().startsWith('xls') ? ' For Excel, write .csv with --excel (Excel opens it as a workbook).' : '';
+      throw new UsageError(`--out ${args.out}: ${ext ? `.${ext} is not an output format` : 'the file name has no extension'}; use one of ${known}, or give --format.${excel}`);
+    }
+  }
+  format ??= terminal ? 'table' : 'json';
+  if (args.excel && format !== 'csv') throw new UsageError(`--excel is for CSV, but the output is ${format}: add --format csv or write to a .csv file.`);
+  return format;
 }

@@ -208,6 +208,58 @@ export function allPagesProblem(op: PreparedOperation, path: readonly string[]):
   }
   const fields = fieldsAtPath(op, path);
   const passes = fields.some((f) => f.arguments?.some((a) => a.name.value === 'after' && a.value.kind === Kind.VARIABLE && a.value.name.value === 'after'));
-  if (!passes) return `--all-pages pages through ${where}, the first connection in the result, but ${op.label} does not pass after: $after to it: add it to ${where}(...).`;
+  if (!passes) return `--all-pages pages through ${where}, but ${op.label} does not pass after: $after to it: add it to ${where}(...).`;
   return undefined;
+}
+
+/** A connection the operation selects (a field selecting edges), by response path. */
+export interface SelectedConnection {
+  path: string[];
+}
+
+/** Every connection in the operation, in selection order (fragments followed). */
+export function selectedConnections(op: PreparedOperation): SelectedConnection[] {
+  const found = new Map<string, SelectedConnection>();
+  const visit = (set: SelectionSetNode, prefix: string[], spreads: ReadonlySet<string>): void => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) {
+        if (!s.selectionSet) continue;
+        const path = [...prefix, (s.alias ?? s.name).value];
+        const selectsEdges = s.selectionSet.selections.some((c) => c.kind === Kind.FIELD && c.name.value === 'edges');
+        if (selectsEdges && !found.has(path.join('.'))) found.set(path.join('.'), { path });
+        visit(s.selectionSet, path, spreads);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) {
+        visit(s.selectionSet, prefix, spreads);
+      } else {
+        const fragment = op.fragments.get(s.name.value);
+        if (fragment && !spreads.has(s.name.value)) visit(fragment.selectionSet, prefix, new Set([...spreads, s.name.value]));
+      }
+    }
+  };
+  visit(op.operation.selectionSet, [], new Set());
+  return [...found.values()];
+}
+
+/**
+ * The one connection --all-pages follows, or a usage error: every request
+ * of a run sends the whole operation, so a second connection would come back
+ * (and be written) again with every page of the first.
+ */
+export function connectionToPage(op: PreparedOperation): string[] {
+  const connections = selectedConnections(op);
+  if (connections.length === 0) {
+    throw new UsageError(`--all-pages found no connection in ${op.label}: select edges { node { ... } } and pageInfo { hasNextPage endCursor } on the list to page through.`);
+  }
+  if (connections.length > 1) {
+    const list = connections.map((c) => c.path.join('.')).join(', ');
+    throw new UsageError(
+      `--all-pages follows one connection per run, and ${op.label} selects ${connections.length}: ${list}. ` +
+        'Every page request repeats the whole operation, so the others would be written again with each page: ' +
+        'run one operation per connection (or drop --all-pages and page with first/after yourself).',
+    );
+  }
+  const [only] = connections as [SelectedConnection];
+  const problem = allPagesProblem(op, only.path);
+  if (problem) throw new UsageError(problem);
+  return only.path;
 }

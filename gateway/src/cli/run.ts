@@ -2,10 +2,38 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { DEFAULT_ENDPOINT, formatFromPath, parseQueryArgs, UsageError, USAGE, type Format, type QueryArgs } from './args';
+import { buildSchema, type GraphQLSchema } from 'graphql';
+import { chooseFormat, DEFAULT_ENDPOINT, parseQueryArgs, UsageError, USAGE, type Format, type QueryArgs } from './args';
 import { formatErrors, postOperation, TransportError, type GraphQLResponse, type RequestOptions } from './client';
-import { allPagesProblem, buildVariables, leafColumns, prepareOperation, type PreparedOperation } from './operation';
-import { createWriter, type ResultWriter } from './writers';
+import { buildVariables, connectionToPage, leafColumns, prepareOperation, type PreparedOperation } from './operation';
+import { planTidy, selectionTree, TidyPlanError } from './tidy';
+import { createWriter, wideShape, type ResultWriter, type RowShape } from './writers';
+
+/** The graph's public schema as the repository generates it (npm run codegen): the tidy shape reads which fields are lists and keys from it. */
+export const SCHEMA_FILE = path.join(__dirname, '..', '..', 'operations', 'generated', 'schema.graphql');
+
+function loadSchema(file: string): GraphQLSchema {
+  try {
+    return buildSchema(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`the tidy shape reads the graph's schema from ${path.relative(process.cwd(), file)}, which could not be read (${(error as Error).message}): run npm run codegen, or add --wide.`);
+  }
+}
+
+/** The rows' shape: tidy (planned from the operation and the schema) unless --wide. */
+export function rowShape(op: PreparedOperation, wide: boolean, schemaFile: string = SCHEMA_FILE, notice?: (m: string) => void): RowShape {
+  if (wide) return wideShape(leafColumns(op));
+  let plan;
+  try {
+    plan = planTidy(selectionTree(loadSchema(schemaFile), op.document, op.operation));
+  } catch (error) {
+    if (!(error instanceof TidyPlanError)) throw error;
+    throw new UsageError(`${op.label}: the tidy shape cannot be planned because ${error.message} Regenerate the schema with npm run codegen if the graph is newer, or add --wide.`);
+  }
+  const parents = plan.omitted.filter((p) => !/(^|\.)(pageInfo|cursor|totalCount)(\.|$)/.test(p));
+  if (parents.length > 0) notice?.(`tidy: ${parents.join(', ')} left out (fields of the records the rows sit in; their keys and names are kept): --wide keeps every field.`);
+  return { headers: plan.columns.map((c) => c.header), rows: plan.rows };
+}
 
 /**
  * The query CLI's behaviour, separate from process globals so it can be
@@ -30,17 +58,6 @@ interface Connection {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The first connection (an object with edges and pageInfo) in the result, depth first in response order; lists are not entered. */
-export function findConnection(data: unknown, at: string[] = []): Connection | undefined {
-  if (!isObject(data)) return undefined;
-  if (Array.isArray(data.edges) && isObject(data.pageInfo)) return { path: at, edges: data.edges, pageInfo: data.pageInfo, totalCount: data.totalCount };
-  for (const [key, value] of Object.entries(data)) {
-    const found = findConnection(value, [...at, key]);
-    if (found) return found;
-  }
-  return undefined;
-}
 
 function connectionAt(data: unknown, at: readonly string[]): Connection | undefined {
   let v: unknown = data;
@@ -91,7 +108,8 @@ export async function runQuery(argv: readonly string[], io: CliIo): Promise<numb
   let op: PreparedOperation;
   let variables: Record<string, unknown>;
   let format: Format;
-  let columns: string[];
+  let shape: RowShape;
+  let connectionPath: string[] | undefined;
   let outFd: number | undefined;
   try {
     args = parseQueryArgs(argv);
@@ -112,11 +130,12 @@ export async function runQuery(argv: readonly string[], io: CliIo): Promise<numb
     }
     op = prepareOperation(source, label, args.operationName);
     variables = buildVariables(op, args.vars, args.varsJson, args.allPages ? ['after'] : []);
-    format = args.format ?? (args.out ? (formatFromPath(args.out) ?? 'json') : io.stdout.isTTY ? 'table' : 'json');
+    format = chooseFormat(args, io.stdout.isTTY === true);
     const endpoint = args.endpoint ?? (io.env.GRAPHQL_URL?.trim() || DEFAULT_ENDPOINT);
     if (!/^https?:\/\/[^/]+/.test(endpoint)) throw new UsageError(`${args.endpoint ? '--endpoint' : 'GRAPHQL_URL'} "${endpoint}" is not an http(s) URL, e.g. ${DEFAULT_ENDPOINT}.`);
     args.endpoint = endpoint;
-    columns = leafColumns(op);
+    if (args.allPages) connectionPath = connectionToPage(op);
+    shape = format === 'json' ? wideShape(leafColumns(op)) : rowShape(op, args.wide, SCHEMA_FILE, (m) => io.stderr.write(`${m}\n`));
     if (args.out) {
       try {
         outFd = fs.openSync(path.resolve(io.cwd, args.out), 'w');
@@ -142,7 +161,7 @@ export async function runQuery(argv: readonly string[], io: CliIo): Promise<numb
   let rows = 0;
   try {
     if (!args.allPages) {
-      writer = createWriter(format, out, { columns, notice });
+      writer = createWriter(format, out, { shape, excel: args.excel, notice });
       const result = await runOnce(op, variables, request, writer);
       rows = result.rows;
       if (result.response.errors?.length) {
@@ -151,7 +170,8 @@ export async function runQuery(argv: readonly string[], io: CliIo): Promise<numb
         status = EXIT.failed;
       }
     } else {
-      ({ status, rows, writer } = await runAllPages(op, variables, request, format, out, columns, notice, progress, io));
+      writer = createWriter(format, out, { shape, excel: args.excel, connectionPath, notice });
+      ({ status, rows } = await runAllPages(op, variables, request, connectionPath!, writer, progress, io));
     }
     await writer?.finish();
   } catch (error) {
@@ -178,52 +198,42 @@ async function runAllPages(
   op: PreparedOperation,
   variables: Record<string, unknown>,
   request: RequestOptions,
-  format: Format,
-  out: Writable,
-  columns: string[],
-  notice: (m: string) => void,
+  connectionPath: string[],
+  writer: ResultWriter,
   progress: Progress,
   io: CliIo,
-): Promise<{ status: number; rows: number; writer: ResultWriter | undefined }> {
-  let writer: ResultWriter | undefined;
-  let connectionPath: string[] | undefined;
+): Promise<{ status: number; rows: number }> {
   let after = (variables.after as string | null | undefined) ?? null;
   let rows = 0;
   let edges = 0;
+  const where = connectionPath.join('.');
   for (let page = 1; ; page++) {
     const response = await postOperation(request, { query: op.query, operationName: op.operationName, variables: { ...variables, after } });
-    const connection = connectionPath ? connectionAt(response.data, connectionPath) : findConnection(response.data);
-    if (!connectionPath) {
-      if (!connection) {
-        if (response.errors?.length) {
-          io.stderr.write(`${formatErrors(response.errors, op.label)}\nThe graph returned no page to follow.\n`);
-          return { status: EXIT.failed, rows, writer };
-        }
-        throw new UsageError(
-          `--all-pages found no connection in the result of ${op.label}: select edges { node { ... } } and pageInfo { hasNextPage endCursor } on the list to page through.`,
-        );
+    const connection = connectionAt(response.data, connectionPath);
+    if (page === 1 && !connection) {
+      if (response.errors?.length) {
+        io.stderr.write(`${formatErrors(response.errors, op.label)}\nThe graph returned no page to follow.\n`);
+        return { status: EXIT.failed, rows };
       }
-      if (!('hasNextPage' in connection.pageInfo) || !('endCursor' in connection.pageInfo)) {
-        throw new UsageError(`--all-pages needs pageInfo { hasNextPage endCursor } selected on ${connection.path.join('.')}.`);
-      }
-      const problem = allPagesProblem(op, connection.path);
-      if (problem) throw new UsageError(problem);
-      connectionPath = connection.path;
-      writer = createWriter(format, out, { columns, connectionPath, notice });
+      // A connection inside a list (one per item) or under a null parent has no single next page.
+      throw new UsageError(`--all-pages found no single connection at ${where} in the result: page a connection that is not inside a list.`);
     }
-    rows += await writer!.writePage(response.data);
+    if (page === 1 && (!('hasNextPage' in connection!.pageInfo) || !('endCursor' in connection!.pageInfo))) {
+      throw new UsageError(`--all-pages needs pageInfo { hasNextPage endCursor } selected on ${where}.`);
+    }
+    rows += await writer.writePage(response.data);
     edges += connection?.edges.length ?? 0;
     const total = typeof connection?.totalCount === 'number' ? ` of ${count(connection.totalCount)}` : '';
-    progress.update(`page ${page}: ${count(edges)}${total} ${connectionPath.join('.')}, ${count(rows)} row(s) written`);
+    progress.update(`page ${page}: ${count(edges)}${total} ${where}, ${count(rows)} row(s) written`);
     if (response.errors?.length) {
       progress.clear();
       io.stderr.write(`${formatErrors(response.errors, op.label)}\nStopped at page ${page} because of the errors above; the rows of pages 1-${page} were written.\n`);
-      return { status: EXIT.failed, rows, writer };
+      return { status: EXIT.failed, rows };
     }
-    if (!connection || connection.pageInfo.hasNextPage !== true) return { status: EXIT.ok, rows, writer };
+    if (!connection || connection.pageInfo.hasNextPage !== true) return { status: EXIT.ok, rows };
     const next = connection.pageInfo.endCursor;
     if (typeof next !== 'string' || next === after) {
-      throw new TransportError(`page ${page} of ${connectionPath.join('.')} says more pages follow but gives no new endCursor; stopping rather than looping.`);
+      throw new TransportError(`page ${page} of ${where} says more pages follow but gives no new endCursor; stopping rather than looping.`);
     }
     after = next;
   }

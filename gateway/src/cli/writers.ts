@@ -4,6 +4,22 @@ import { toSpreadsheetCsvLine } from '@qsmo/shared/catalog/csv';
 import type { Format } from './args';
 import { cellText, flattenRows, type Cell, type FlatRow } from './flatten';
 
+/** How a page of data becomes rows: the tidy shape (tidy.ts) or the wide one (every leaf path a column). */
+export interface RowShape {
+  headers: string[];
+  rows(data: unknown): Cell[][];
+  /** True when headers are full dotted paths, which a terminal table shortens. */
+  dotted?: boolean;
+}
+
+/** Today's wide shape: one column per leaf path of the selection, one row per leaf item (flatten.ts). */
+export function wideShape(columns: string[]): RowShape {
+  return { headers: columns, dotted: true, rows: (data) => flattenRows(data).map((row) => columns.map((c) => row[c] ?? null)) };
+}
+
+/** Written first in an Excel CSV: Excel reads a file as UTF-8 only when it starts with the byte order mark. */
+export const UTF8_BOM = '\ufeff';
+
 /**
  * Output writers. Each receives the result one page at a time and writes it
  * before the next page is fetched, so memory stays flat however many pages
@@ -17,8 +33,10 @@ export interface ResultWriter {
 }
 
 export interface WriterOptions {
-  /** Columns, from the operation's selection set. */
-  columns: string[];
+  /** The rows' columns and how a page becomes rows. */
+  shape: RowShape;
+  /** CSV for Excel: a UTF-8 byte order mark first (lines end in CRLF in every CSV). */
+  excel?: boolean;
   /** With --all-pages: the response path of the connection being paged. */
   connectionPath?: string[];
   /** Where notes for the user go (hidden table columns). */
@@ -37,32 +55,33 @@ const CRLF = '\r\n';
 const csvCell = (cell: Cell | undefined): string | number | boolean | null => (Array.isArray(cell) || cell === undefined ? cellText(cell) : cell);
 
 /** For spreadsheets (analysts open it in Excel): text that would start a formula is neutralized (see toSpreadsheetCsvLine). */
-function csvWriter(out: Writable, { columns }: WriterOptions): ResultWriter {
+function csvWriter(out: Writable, { shape, excel }: WriterOptions): ResultWriter {
   let header = false;
+  const head = () => (excel ? UTF8_BOM : '') + toSpreadsheetCsvLine(shape.headers) + CRLF;
   return {
     async writePage(data) {
-      const rows = flattenRows(data);
-      let chunk = header ? '' : toSpreadsheetCsvLine(columns) + CRLF;
+      const rows = shape.rows(data);
+      let chunk = header ? '' : head();
       header = true;
-      for (const row of rows) chunk += toSpreadsheetCsvLine(columns.map((c) => csvCell(row[c]))) + CRLF;
+      for (const row of rows) chunk += toSpreadsheetCsvLine(row.map(csvCell)) + CRLF;
       await writeChunk(out, chunk);
       return rows.length;
     },
     async finish() {
-      if (!header) await writeChunk(out, toSpreadsheetCsvLine(columns) + CRLF);
+      if (!header) await writeChunk(out, head());
     },
   };
 }
 
 /** One JSON object per row, keys in column order; values keep their JSON types (numbers, booleans, null, lists). */
-function ndjsonWriter(out: Writable, { columns }: WriterOptions): ResultWriter {
+function ndjsonWriter(out: Writable, { shape }: WriterOptions): ResultWriter {
   return {
     async writePage(data) {
-      const rows = flattenRows(data);
+      const rows = shape.rows(data);
       let chunk = '';
       for (const row of rows) {
         const ordered: Record<string, Cell> = {};
-        for (const c of columns) ordered[c] = row[c] ?? null;
+        shape.headers.forEach((h, i) => { ordered[h] = row[i] ?? null; });
         chunk += `${JSON.stringify(ordered)}\n`;
       }
       await writeChunk(out, chunk);
@@ -143,25 +162,25 @@ export function shortHeaders(columns: string[]): string[] {
  * first page are hidden (with a note) because sparse results (an agency's
  * four marketplaces) would not fit a screen. Use csv for data.
  */
-function tableWriter(out: Writable, { columns, notice }: WriterOptions): ResultWriter {
-  let shown: { column: string; header: string; width: number }[] | undefined;
+function tableWriter(out: Writable, { shape, notice }: WriterOptions): ResultWriter {
+  let shown: { index: number; header: string; width: number }[] | undefined;
   const fit = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
   const line = (cells: string[]) => `${cells.join('  ').trimEnd()}\n`;
   return {
     async writePage(data) {
-      const rows = flattenRows(data);
+      const rows = shape.rows(data);
       let chunk = '';
       if (!shown) {
-        const headers = shortHeaders(columns);
-        const used = columns.map((c, i) => ({ column: c, header: headers[i]!, values: rows.map((r) => cellText(r[c], ', ')) }))
+        const headers = shape.dotted ? shortHeaders(shape.headers) : shape.headers;
+        const used = headers.map((header, index) => ({ index, header, values: rows.map((r) => cellText(r[index], ', ')) }))
           .filter((c) => rows.length === 0 || c.values.some((v) => v !== ''));
-        const hidden = columns.length - used.length;
+        const hidden = headers.length - used.length;
         if (hidden > 0) notice?.(`table: ${hidden} column(s) empty in every row are hidden; --format csv shows all.`);
-        shown = used.map((c) => ({ column: c.column, header: c.header, width: Math.min(MAX_WIDTH, Math.max(c.header.length, ...c.values.map((v) => v.length))) }));
+        shown = used.map((c) => ({ index: c.index, header: c.header, width: Math.min(MAX_WIDTH, Math.max(c.header.length, ...c.values.map((v) => v.length))) }));
         chunk += line(shown.map((c) => fit(c.header, c.width)));
         chunk += line(shown.map((c) => '-'.repeat(c.width)));
       }
-      for (const row of rows) chunk += line(shown.map((c) => fit(cellText(row[c.column], ', '), c.width)));
+      for (const row of rows) chunk += line(shown.map((c) => fit(cellText(row[c.index], ', '), c.width)));
       await writeChunk(out, chunk);
       return rows.length;
     },
@@ -180,4 +199,4 @@ export function createWriter(format: Format, out: Writable, options: WriterOptio
   }
 }
 
-export type { FlatRow };
+export type { FlatRow, Cell };
