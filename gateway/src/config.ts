@@ -4,6 +4,7 @@ import { EnvReader, REPO_ROOT, type LogLevel } from '@qsmo/shared';
 import { readDrainOptions, type DrainOptions } from '@qsmo/shared/http/service';
 import { readRegistryConfig, type RegistryConfig } from '@qsmo/shared/registry/config';
 import { readIdeConfig, type IdeConfig } from './ide-config';
+import { readMcpConfig, type McpConfig } from './mcp-config';
 import { readSecurityConfig, type SecurityConfig } from './security-config';
 import { readOperationLimits, type OperationLimits } from '@qsmo/shared/limits';
 import { readCostBudgets, type CostBudgets } from '@qsmo/shared/demand-control';
@@ -33,6 +34,8 @@ export interface GatewayConfig {
   supergraph: SupergraphSourceConfig;
   drain: DrainOptions;
   ide: IdeConfig;
+  /** MCP_ENABLED: the Model Context Protocol endpoint at /mcp. */
+  mcp: McpConfig;
   /** Identity, rate limits, CORS, the subgraph signing secret and /metrics access. */
   security: SecurityConfig;
   /** Timeouts, retries, circuit breakers and connection caps of calls to subgraphs. */
@@ -92,6 +95,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     supergraph: readSupergraphSource(env),
     drain: readDrainOptions(env),
     ide: readIdeConfig(env),
+    mcp: readMcpConfig(env),
     security: readSecurityConfig(env),
     resilience: readResilienceConfig(env),
     responseCache: readResponseCacheConfig(env),
