@@ -4,6 +4,7 @@ import {
   type DocumentNode, type GraphQLInputType, type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
 import type { Logger } from '@qsmo/shared';
+import { leadingComment } from '../operations';
 import type { ManifestFile } from '../trusted-documents';
 
 /** The part of JSON Schema (2020-12) a tool's input schema uses. */
@@ -36,17 +37,6 @@ export interface OperationTool {
 
 /** Names the graph's own tools take; an operation with one of them is left out. */
 export const RESERVED_TOOL_NAMES = ['query', 'schema'] as const;
-
-/** The leading `#` comment of a document: what the operation answers and an example. */
-export function leadingComment(source: string): string {
-  const lines: string[] = [];
-  for (const line of source.split(/\r?\n/)) {
-    const m = /^#\s?(.*)$/.exec(line);
-    if (!m) break;
-    lines.push(m[1]!);
-  }
-  return lines.join(' ').replace(/\s+/g, ' ').trim();
-}
 
 const SCALARS: Record<string, JsonSchema> = {
   Int: { type: 'integer' },
