@@ -53,9 +53,9 @@ async function token(roles: string[]): Promise<string> {
 const mcpUrl = () => new URL(graph.gatewayUrl.replace(/graphql$/, 'mcp'));
 
 /** An MCP client as an assistant's host runs one: the SDK's client over Streamable HTTP, with or without a bearer token. */
-async function connect(bearer?: string): Promise<Client> {
+async function connect(bearer?: string, headers: Record<string, string> = {}): Promise<Client> {
   const client = new Client({ name: 'qsmo-test-assistant', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(mcpUrl(), { requestInit: { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} } }));
+  await client.connect(new StreamableHTTPClientTransport(mcpUrl(), { requestInit: { headers: { ...headers, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) } } }));
   return client;
 }
 
@@ -184,6 +184,14 @@ describe('calling tools', () => {
     const metrics = await (await fetch(graph.gatewayUrl.replace(/graphql$/, 'metrics'))).text();
     expect(metrics).toMatch(/graphql_operations_total\{operation="AgencyPortfolio",type="query",outcome="success"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/http_requests_total\{[^}]*method="POST",route="\/mcp",status="200"[^}]*\} [1-9]/);
+  });
+
+  test('a tool call joins the trace the assistant\'s host sent, in the request log', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const client = await connect(undefined, { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` });
+    expect((await call(client, 'QsmosOverview', {})).isError).toBeFalsy();
+    await client.close();
+    expect(logged.find((l) => l.traceId === traceId)).toMatchObject({ operation: 'QsmosOverview', outcome: 'success' });
   });
 
   test('the query tool: an analyst within budget is answered; an anonymous caller is refused with what to do', async () => {

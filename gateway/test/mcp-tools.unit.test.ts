@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { documentHash } from '@qsmo/shared/http/request-checks';
+import type { ServerResponse } from 'node:http';
 import { OperationTools, variablesInputSchema } from '../src/mcp/tools';
+import { useRateLimit } from '../src/plugins/rate-limit';
 import { ManifestFile, type TrustedDocumentsManifest } from '../src/trusted-documents';
 
 /**
@@ -103,4 +105,17 @@ describe('a manifest followed on disk', () => {
   test('a manifest that cannot be read at start stops start-up with what to run', () => {
     expect(() => new ManifestFile(path.join(dir, 'missing.json'))).toThrow(/Cannot read the trusted documents .*missing\.json.*Run npm run codegen/);
   });
+});
+
+test('rate limits count MCP messages as they count GraphQL requests, per caller', async () => {
+  const limit = useRateLimit({ perMinute: { anonymous: 2, analyst: 0, editor: 0 }, trustProxyHops: 0, maxCallers: 10 });
+  const answers: { status: number; body: string }[] = [];
+  const send = async (url: string, address: string) => {
+    const response = { statusCode: 200, headers: {} as Record<string, string>, setHeader(k: string, v: string) { this.headers[k] = v; }, end(body: string) { answers.push({ status: this.statusCode, body }); } };
+    return await limit.beforeRequest!({ method: 'POST', url, headers: {}, remoteAddress: address }, response as unknown as ServerResponse);
+  };
+  expect([await send('/mcp', '10.0.0.1'), await send('/graphql', '10.0.0.1'), await send('/mcp', '10.0.0.1')]).toEqual([false, false, true]);
+  expect(answers[0]).toMatchObject({ status: 429, body: expect.stringContaining('RATE_LIMITED') });
+  // Another address is another caller.
+  expect(await send('/mcp', '10.0.0.2')).toBe(false);
 });
