@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
@@ -6,7 +8,7 @@ import {
   type CallToolResult, type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { getOperationAST, parse, printSchema, printType, type GraphQLSchema } from 'graphql';
-import { ANONYMOUS, ErrorCode, type Identity, type Logger } from '@qsmo/shared';
+import { ANONYMOUS, ErrorCode, REPO_ROOT, type Identity, type Logger, type Role } from '@qsmo/shared';
 import { GUIDE_RESOURCES, guideText } from '../mcp/resources';
 import { OperationTools, type OperationTool } from '../mcp/tools';
 import { incomingRequest, type GatewayPlugin, type GraphQLCallResult, type GraphQLExecutor } from '../plugin';
@@ -17,12 +19,12 @@ export interface McpOptions {
   /** The operation tools (the operations library's manifest, later the manifests frontends publish). */
   tools: OperationTools;
   logger: Logger;
-  /** The version the endpoint reports in MCP's initialize answer. */
+  /** The version the endpoint reports in MCP's initialize answer; default: the gateway package's. */
   version?: string;
 }
 
 /** The role that may explore with the ad-hoc `query` tool and the `schema` tool, as it may with any document at /graphql. */
-export const EXPLORER_ROLE = 'analyst';
+export const EXPLORER_ROLE: Role = 'analyst';
 
 const QUERY_TOOL: Tool = {
   name: 'query',
@@ -55,7 +57,7 @@ const SCHEMA_TOOL: Tool = {
   annotations: { readOnlyHint: true, openWorldHint: false },
 };
 
-const isExplorer = (identity: Identity) => identity.roles.includes(EXPLORER_ROLE as Identity['roles'][number]);
+const isExplorer = (identity: Identity) => identity.roles.includes(EXPLORER_ROLE);
 
 /** A tool answer that is an error the caller can act on; never a protocol error, so the assistant reads the message. */
 function toolError(message: string, extra: Record<string, unknown> = {}): CallToolResult {
@@ -98,6 +100,7 @@ export function toolResult(answer: GraphQLCallResult): CallToolResult {
  */
 export function useMcp(options: McpOptions): GatewayPlugin {
   const { tools, logger } = options;
+  const version = options.version ?? (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'gateway', 'package.json'), 'utf8')) as { version: string }).version;
   let graphql: GraphQLExecutor | undefined;
   let schema: GraphQLSchema | undefined;
 
@@ -147,7 +150,7 @@ export function useMcp(options: McpOptions): GatewayPlugin {
 
   function mcpServer(req: IncomingMessage, identity: Identity): Server {
     const server = new Server(
-      { name: 'qsmo-graph', title: 'QSMO shared-services graph', version: options.version ?? '0.1.0' },
+      { name: 'qsmo-graph', title: 'QSMO shared-services graph', version },
       { capabilities: { tools: {}, resources: {} }, instructions: guideText() },
     );
     server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listTools(identity) }));
