@@ -94,6 +94,16 @@ describe('a manifest followed on disk', () => {
     expect(problems[0]).toMatch(/does not match its hash; run npm run codegen .* Still serving the version read before\./);
   });
 
+  test('a new supergraph with the missing field turns the waiting operation into a tool, with its new enum values', () => {
+    const file = path.join(dir, 'trusted-documents.json');
+    fs.writeFileSync(file, JSON.stringify(manifestOf({ Gadgets: 'query Gadgets($v: Verification) { gadgets(verification: $v) }\n' })));
+    const logger = { debug() {}, info() {}, warn() {}, error() {} };
+    const tools = new OperationTools([{ file: new ManifestFile(file) }], logger);
+    expect(tools.tools(SCHEMA).size).toBe(0);
+    const published = buildSchema(`enum Verification { VERIFIED UNVERIFIED PARTIAL } type Query { gadgets(verification: Verification): [String] }`);
+    expect(tools.tools(published).get('Gadgets')!.inputSchema.properties!.v).toMatchObject({ type: 'string', enum: ['VERIFIED', 'UNVERIFIED', 'PARTIAL'] });
+  });
+
   test('an operator exposes only the operations listed for a manifest', () => {
     const file = path.join(dir, 'frontend.json');
     fs.writeFileSync(file, JSON.stringify(manifestOf({ Items: 'query Items { items(tags: []) }\n', Other: 'query Other { items(tags: ["a"]) }\n' })));
