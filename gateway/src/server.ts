@@ -1,14 +1,13 @@
+import type { IncomingMessage } from 'node:http';
 import { Supergraph } from '@apollo/federation-internals';
 import { ApolloGateway, type SupergraphManager } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
 import { createHttpService, createLogger, createMetrics, ErrorCode, type HttpService, type Logger, type Metrics, type Route } from '@qsmo/shared';
 import { hideSuggestionsPlugin } from '@qsmo/shared/client-errors';
 import type { DrainOptions, MetricsAccess } from '@qsmo/shared/http/service';
 import { createSubgraphDataSource, subgraphFetcher, validateSubgraphOptions, type DataSourceFactory, type SubgraphOptionsMap } from './datasource';
-import type { IncomingMessage } from 'node:http';
-import { HeaderMap } from '@apollo/server';
 import {
   createContextBuilder, incomingRequest, requestGuard, requestScreen,
   type ContextBuilder, type GatewayContext, type GatewayDataSource, type GatewayPlugin, type GraphQLCall, type GraphQLCallResult, type GraphQLExecutor,
