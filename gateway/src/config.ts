@@ -4,6 +4,7 @@ import { EnvReader, REPO_ROOT, type LogLevel } from '@qsmo/shared';
 import { DEFAULT_MAX_CONNECTIONS_PER_CLIENT, readDrainOptions, type DrainOptions } from '@qsmo/shared/http/service';
 import { readRegistryConfig, type RegistryConfig } from '@qsmo/shared/registry/config';
 import { readIdeConfig, type IdeConfig } from './ide-config';
+import { readMcpConfig, type McpConfig } from './mcp-config';
 import { readSecurityConfig, type SecurityConfig } from './security-config';
 import { readOperationLimits, type OperationLimits } from '@qsmo/shared/limits';
 import { readCostBudgets, type CostBudgets } from '@qsmo/shared/demand-control';
@@ -33,6 +34,8 @@ export interface GatewayConfig {
   supergraph: SupergraphSourceConfig;
   drain: DrainOptions;
   ide: IdeConfig;
+  /** MCP_ENABLED: the Model Context Protocol endpoint at /mcp. */
+  mcp: McpConfig;
   /** Identity, rate limits, CORS, the subgraph signing secret and /metrics access. */
   security: SecurityConfig;
   /** Timeouts, retries, circuit breakers and connection caps of calls to subgraphs. */
@@ -94,6 +97,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     // Connections are admitted before anything is read, by socket address: behind a proxy that is the proxy's, which must not be capped as one client.
     drain: readDrainOptions(env, { maxConnectionsPerClient: security.rateLimit.trustProxyHops > 0 ? 0 : DEFAULT_MAX_CONNECTIONS_PER_CLIENT }),
     ide: readIdeConfig(env),
+    mcp: readMcpConfig(env),
     security,
     resilience: readResilienceConfig(env),
     responseCache: readResponseCacheConfig(env),

@@ -18,7 +18,9 @@ import { useSubgraphChanges } from './plugins/subgraph-changes';
 import { createGatewayServer, type GatewayDeps } from './server';
 import { securityPlugins } from './plugins/security';
 import { useCatalogWrites } from './plugins/catalog-writes';
-import { readTrustedDocuments } from './trusted-documents';
+import { ManifestFile, TRUSTED_DOCUMENTS_FILE } from './trusted-documents';
+import { useMcp } from './plugins/mcp';
+import { OperationTools } from './mcp/tools';
 import { startTelemetry } from '@qsmo/shared/telemetry';
 import { FieldUsageStore } from '@qsmo/shared/registry/usage';
 import type { Db } from 'mongodb';
@@ -103,6 +105,8 @@ void (async () => {
   // With GATEWAY_WORKERS, a mutation through one worker evicts what it could have changed from every worker's response cache before its answer leaves.
   const evictPeers = isWorker() ? clusterEviction((subgraphs) => responseCache.invalidate(subgraphs)) : undefined;
   const responseCache = useResponseCache(config.responseCache, evictPeers, metrics.registry);
+  // The library's manifest, followed on disk: `npm run codegen` changes what is trusted and what MCP offers without a restart.
+  const library = config.trustedDocuments !== 'off' || config.mcp.enabled ? new ManifestFile(TRUSTED_DOCUMENTS_FILE, (problem) => gatewayLogger.warn(problem)) : undefined;
   const usage = source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
   const server = createGatewayServer({
     ...supergraph,
@@ -124,9 +128,11 @@ void (async () => {
       useDedupe(),
       ...(supergraphStatus ? [useSupergraphVersion(supergraphStatus)] : []),
       ...(ideRoutes ? [useRoutes(ideRoutes, 'ide')] : []),
+      // Assistants' tools at /mcp: each call runs as a GraphQL request through every plugin here.
+      ...(config.mcp.enabled && library ? [useMcp({ tools: new OperationTools([{ file: library }], gatewayLogger), logger: gatewayLogger })] : []),
       // Operation limits and trusted documents: a document is refused before it is planned.
       useOperationLimits(config.limits),
-      useTrustedDocuments({ mode: config.trustedDocuments, documents: config.trustedDocuments === 'off' ? new Map() : readTrustedDocuments() }),
+      useTrustedDocuments({ mode: config.trustedDocuments, documents: library ? () => library.current().documents : new Map() }),
       // Each operation's estimated cost, with its variables, against the caller's budget: refused before planning and before the response cache answers.
       useDemandControl(config.costBudgets),
       // Whole responses, keyed by document, variables and the caller's scope; mutations and new supergraphs evict.
@@ -146,6 +152,7 @@ void (async () => {
     logger.info(`gateway ready at ${url}`);
     if (isWorker()) announceReady(url);
     if (config.ide.enabled) logger.info(`browser IDE at ${url.replace(/graphql$/, '')}`);
+    if (config.mcp.enabled) logger.info(`MCP endpoint for assistants at ${url.replace(/graphql$/, 'mcp')}`);
   } catch (error) {
     // A SIGTERM while waiting for a first supergraph: the shutdown steps are already running.
     if (error instanceof RegistrySupergraphManagerStopped) return;

@@ -36,7 +36,8 @@ interface ExamplesFile {
   operations: { file: string; audience: string; title: string; variables?: Record<string, unknown> }[];
 }
 
-function leadingComment(source: string): string {
+/** The leading `#` comment of a document: what the operation answers and an example (the IDE's, codegen's and MCP's description). */
+export function leadingComment(source: string): string {
   const lines: string[] = [];
   for (const line of source.split(/\r?\n/)) {
     const m = /^#\s?(.*)$/.exec(line);

@@ -73,6 +73,30 @@ export interface GatewayPlugin {
   readinessDetails?(): Record<string, unknown>;
   /** Called with each supergraph the gateway starts serving (first load and every update). */
   onSupergraphLoad?(supergraph: LoadedSupergraph): void;
+  /**
+   * Called once the gateway is built, with a way to run GraphQL requests
+   * in-process exactly as /graphql runs them (screens, context, Apollo's
+   * plugins), for routes that speak another protocol over the graph (MCP).
+   */
+  attach?(graphql: GraphQLExecutor): void;
+}
+
+/** A GraphQL request run on behalf of an HTTP request that arrived at another route. */
+export interface GraphQLCall {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+/** The answer to a GraphQLCall: the status and JSON body /graphql would have sent. */
+export interface GraphQLCallResult {
+  status: number;
+  body: { data?: Record<string, unknown> | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[]; extensions?: Record<string, unknown> };
+}
+
+/** Runs GraphQL requests as the caller of `req` (its headers, its identity), through every plugin /graphql goes through. */
+export interface GraphQLExecutor {
+  execute(req: IncomingMessage, call: GraphQLCall): Promise<GraphQLCallResult>;
 }
 
 /**

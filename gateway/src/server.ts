@@ -1,13 +1,17 @@
+import type { IncomingMessage } from 'node:http';
 import { Supergraph } from '@apollo/federation-internals';
 import { ApolloGateway, type SupergraphManager } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
 import { createHttpService, createLogger, createMetrics, ErrorCode, type HttpService, type Logger, type Metrics, type Route } from '@qsmo/shared';
 import { hideSuggestionsPlugin } from '@qsmo/shared/client-errors';
 import type { DrainOptions, MetricsAccess } from '@qsmo/shared/http/service';
 import { createSubgraphDataSource, subgraphFetcher, validateSubgraphOptions, type DataSourceFactory, type SubgraphOptionsMap } from './datasource';
-import { createContextBuilder, incomingRequest, requestGuard, requestScreen, type ContextBuilder, type GatewayContext, type GatewayDataSource, type GatewayPlugin } from './plugin';
+import {
+  createContextBuilder, incomingRequest, requestGuard, requestScreen,
+  type ContextBuilder, type GatewayContext, type GatewayDataSource, type GatewayPlugin, type GraphQLCall, type GraphQLCallResult, type GraphQLExecutor,
+} from './plugin';
 import { standardPlugins, useRoutes, useSupergraphVersion, type SupergraphStatus } from './plugins';
 import { ServedDataSources } from './served-sources';
 import { areaOf } from './subgraphs';
@@ -143,6 +147,11 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     hideSchemaDetailsFromClientErrors: hideSchemaDetails,
   });
   const buildContext = deps.context ?? createContextBuilder(plugins);
+  const screen = requestScreen(plugins);
+  const executor: GraphQLExecutor = {
+    execute: (req, call) => executeAs(req, call, { apollo, context: () => buildContext(incomingRequest(req)), screen }),
+  };
+  for (const plugin of plugins) plugin.attach?.(executor);
   const details = plugins.filter((p) => p.readinessDetails);
   const http = createHttpService({
     apollo,
@@ -153,7 +162,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     readinessDetails: details.length ? () => Object.assign({}, ...details.map((p) => p.readinessDetails!())) : undefined,
     routes: pluginRoutes(plugins),
     beforeRequest: requestGuard(plugins),
-    screenRequest: requestScreen(plugins),
+    screenRequest: screen,
     metricsAccess: deps.metricsAccess,
     ...deps.drain,
   });
@@ -172,4 +181,35 @@ function pluginRoutes(plugins: readonly GatewayPlugin[]): Record<string, Route> 
     }
   }
   return routes;
+}
+
+/**
+ * One GraphQL request on behalf of `req`, as /graphql would run it: the
+ * plugins' screens, then Apollo's HTTP handling with the caller's headers
+ * (identity, trace context, client awareness), so every Apollo plugin
+ * (limits, demand control, cache, request log, metrics) sees it as usual.
+ */
+async function executeAs(
+  req: IncomingMessage,
+  call: GraphQLCall,
+  parts: { apollo: ApolloServer<GatewayContext>; context: () => Promise<GatewayContext>; screen: ReturnType<typeof requestScreen> },
+): Promise<GraphQLCallResult> {
+  let contextValue: Promise<GatewayContext> | undefined;
+  const context = () => (contextValue ??= parts.context());
+  const refusal = await parts.screen?.({ query: call.query }, context);
+  if (refusal) return { status: refusal.status, body: { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] } };
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined && key !== 'content-length') headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  headers.set('content-type', 'application/json');
+  headers.set('accept', 'application/json');
+  const response = await parts.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: 'POST', headers, search: '', body: { query: call.query, variables: call.variables ?? {}, ...(call.operationName ? { operationName: call.operationName } : {}) } },
+    context,
+  });
+  let text = '';
+  if (response.body.kind === 'complete') text = response.body.string;
+  else for await (const chunk of response.body.asyncIterator) text += chunk;
+  return { status: response.status ?? 200, body: JSON.parse(text) as GraphQLCallResult['body'] };
 }

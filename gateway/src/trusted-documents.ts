@@ -49,6 +49,18 @@ export function trustedDocumentsManifest(library: readonly LibraryOperation[]): 
  * document's hash.
  */
 export function readTrustedDocuments(file: string = TRUSTED_DOCUMENTS_FILE): Map<string, string> {
+  return readManifest(file).documents;
+}
+
+/** One reading of a manifest file. */
+export interface ManifestVersion {
+  file: string;
+  manifest: TrustedDocumentsManifest;
+  /** hash → document, every hash checked. */
+  documents: Map<string, string>;
+}
+
+function readManifest(file: string): ManifestVersion {
   let manifest: TrustedDocumentsManifest;
   try {
     manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as TrustedDocumentsManifest;
@@ -62,5 +74,54 @@ export function readTrustedDocuments(file: string = TRUSTED_DOCUMENTS_FILE): Map
     }
     documents.set(op.id, op.body);
   }
-  return documents;
+  return { file, manifest: { ...manifest, operations: manifest.operations ?? [] }, documents };
+}
+
+/**
+ * A manifest followed on disk: re-read when its modification time or size
+ * changes, so `npm run codegen` changes what the gateway trusts and offers
+ * without a restart. The first reading must succeed; a later unreadable
+ * version (a half-written file, a hand edit) keeps the last good one and is
+ * reported once through `onProblem`.
+ */
+export class ManifestFile {
+  private version: ManifestVersion;
+  private stamp: string;
+  private reported?: string;
+  private checkedAt = 0;
+
+  /** `checkEveryMs`: the file is looked at no more often than this, so requests do not each cost a stat. */
+  constructor(readonly file: string = TRUSTED_DOCUMENTS_FILE, private readonly onProblem: (message: string) => void = () => undefined, private readonly checkEveryMs = 1_000) {
+    this.stamp = this.stampNow();
+    this.version = readManifest(file);
+    this.checkedAt = Date.now();
+  }
+
+  /** The current version; the same object until the file changes. */
+  current(): ManifestVersion {
+    const now = Date.now();
+    if (now - this.checkedAt < this.checkEveryMs) return this.version;
+    this.checkedAt = now;
+    const stamp = this.stampNow();
+    if (stamp === this.stamp) return this.version;
+    try {
+      this.version = readManifest(this.file);
+      this.stamp = stamp;
+      this.reported = undefined;
+    } catch (error) {
+      const message = `${(error as Error).message} Still serving the version read before.`;
+      if (this.reported !== stamp) this.onProblem(message);
+      this.reported = stamp;
+    }
+    return this.version;
+  }
+
+  private stampNow(): string {
+    try {
+      const stat = fs.statSync(this.file);
+      return `${stat.mtimeMs}:${stat.size}`;
+    } catch {
+      return 'missing';
+    }
+  }
 }

@@ -106,6 +106,9 @@ function rejection(error: unknown, config: AuthenticationConfig): TokenRejected 
   return new TokenRejected('malformed', `The token is not a well-formed signed JWT (${error.code}): send the token exactly as the identity provider issued it.`);
 }
 
+/** Where the gateway serves the Model Context Protocol (plugins/mcp.ts). */
+export const MCP_PATH = '/mcp';
+
 const identities = new WeakMap<IncomingRequest, Identity>();
 
 /** The identity useAuthentication found for a request (for plugins listed after it, e.g. rate limits); undefined before it ran. */
@@ -113,10 +116,17 @@ export function identityOf(request: IncomingRequest): Identity | undefined {
   return identities.get(request);
 }
 
-/** Whether a request is a GraphQL operation (not a preflight, and not a browser loading the IDE page at /graphql). */
+/**
+ * Whether a request is a GraphQL operation (not a preflight, and not a
+ * browser loading the IDE page at /graphql), or a Model Context Protocol
+ * message at /mcp, whose tool calls are GraphQL operations too: both get
+ * the same identity and rate limits.
+ */
 export function isGraphQLRequest(request: IncomingRequest): boolean {
   const { pathname, search } = new URL(request.url, 'http://localhost');
-  if (pathname !== '/graphql' || request.method === 'OPTIONS') return false;
+  if (request.method === 'OPTIONS') return false;
+  if (pathname === MCP_PATH) return true;
+  if (pathname !== '/graphql') return false;
   return !(request.method === 'GET' && search === '' && (request.headers.accept ?? '').includes('text/html'));
 }
 

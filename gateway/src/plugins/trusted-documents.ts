@@ -23,7 +23,8 @@ export function readTrustedDocumentsMode(env: EnvReader): TrustedDocumentsMode {
 /** What useTrustedDocuments needs: the mode and the manifest (hash → document, see readTrustedDocuments). */
 export interface TrustedDocumentsOptions {
   mode: TrustedDocumentsMode;
-  documents: ReadonlyMap<string, string>;
+  /** The manifest's documents; a function is asked on every request, so a manifest followed on disk (ManifestFile) applies without a restart. */
+  documents: ReadonlyMap<string, string> | (() => ReadonlyMap<string, string>);
 }
 
 /** Part A's identity, read without claiming its type: only the roles matter here. */
@@ -43,7 +44,8 @@ function rolesOf(context: GatewayContext): readonly string[] {
  * and `off`.
  */
 export function useTrustedDocuments(options: TrustedDocumentsOptions): GatewayPlugin {
-  const { mode, documents } = options;
+  const { mode } = options;
+  const current = typeof options.documents === 'function' ? options.documents : () => options.documents as ReadonlyMap<string, string>;
   if (mode === 'off') return { name: 'trusted-documents' };
   return {
     name: 'trusted-documents',
@@ -53,7 +55,7 @@ export function useTrustedDocuments(options: TrustedDocumentsOptions): GatewayPl
         // A query that is not a string, or no document at all: Apollo's own 400 says what is wrong.
         if (query !== undefined && typeof query !== 'string') return undefined;
         const hash = typeof query === 'string' ? documentHash(query) : (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
-        if (hash === undefined || (typeof hash === 'string' && documents.has(hash))) return undefined;
+        if (hash === undefined || (typeof hash === 'string' && current().has(hash))) return undefined;
         return {
           status: 400,
           code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
@@ -67,6 +69,7 @@ export function useTrustedDocuments(options: TrustedDocumentsOptions): GatewayPl
       async requestDidStart({ request }) {
         const hash = request.extensions?.persistedQuery?.sha256Hash;
         // Runs before Apollo reads the request, so it sees a document with a matching hash.
+        const documents = current();
         if (request.query === undefined && typeof hash === 'string' && documents.has(hash)) request.query = documents.get(hash);
       },
     }],

@@ -226,7 +226,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 export function routeLabel(pathname: string): string {
-  if (pathname === '/graphql' || pathname === '/metrics' || pathname.startsWith('/health/') || pathname === '/') return pathname;
+  if (pathname === '/graphql' || pathname === '/mcp' || pathname === '/metrics' || pathname.startsWith('/health/') || pathname === '/') return pathname;
   return 'other';
 }
 
