@@ -46,12 +46,14 @@ export type OfferingFilter = {
 export type QsmoDomain =
   /** Financial Management QSMO (Treasury, Bureau of the Fiscal Service). */
   | 'FINANCIAL_MANAGEMENT'
-  /** Human Resources QSMO (GSA until 2021, now OPM). */
+  /** Human Resources QSMO (GSA from 2020, now OPM). */
   | 'HUMAN_RESOURCES'
   /** Grants QSMO (HHS). */
   | 'GRANTS_MANAGEMENT'
   /** Cybersecurity QSMO (DHS CISA). */
-  | 'CYBERSECURITY';
+  | 'CYBERSECURITY'
+  /** Acquisition QSMO (GSA), pre-designated in 2026. */
+  | 'ACQUISITION';
 
 /** Whether a provider is a federal organisation or a commercial vendor. */
 export type Sector =
@@ -83,6 +85,8 @@ export type AgencyPortfolioQueryVariables = Exact<{
 
 export type AgencyPortfolioQuery = { agency: { code: string, name: string, abbreviation: string, financialManagement: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, humanResources: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, grantsManagement: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, cybersecurity: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null } | null };
 
+type PortfolioOffering_AcquisitionOffering_Fragment = { id: string, name: string, shelf: Shelf, provider: { id: string, name: string } };
+
 type PortfolioOffering_CybersecurityOffering_Fragment = { id: string, name: string, shelf: Shelf, provider: { id: string, name: string } };
 
 type PortfolioOffering_FinancialManagementOffering_Fragment = { id: string, name: string, shelf: Shelf, provider: { id: string, name: string } };
@@ -92,6 +96,7 @@ type PortfolioOffering_GrantsManagementOffering_Fragment = { id: string, name: s
 type PortfolioOffering_HumanResourcesOffering_Fragment = { id: string, name: string, shelf: Shelf, provider: { id: string, name: string } };
 
 export type PortfolioOfferingFragment =
+  | PortfolioOffering_AcquisitionOffering_Fragment
   | PortfolioOffering_CybersecurityOffering_Fragment
   | PortfolioOffering_FinancialManagementOffering_Fragment
   | PortfolioOffering_GrantsManagementOffering_Fragment
@@ -110,6 +115,8 @@ export type ProviderAcrossMarketplacesQueryVariables = Exact<{
 
 export type ProviderAcrossMarketplacesQuery = { provider: { id: string, name: string, sector: Sector, website: string | null, parentAgency: { code: string, name: string } | null, financialManagement: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null, humanResources: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null, grantsManagement: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null, cybersecurity: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null } | null };
 
+type ProviderOffering_AcquisitionOffering_Fragment = { id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> };
+
 type ProviderOffering_CybersecurityOffering_Fragment = { id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> };
 
 type ProviderOffering_FinancialManagementOffering_Fragment = { id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> };
@@ -119,6 +126,7 @@ type ProviderOffering_GrantsManagementOffering_Fragment = { id: string, name: st
 type ProviderOffering_HumanResourcesOffering_Fragment = { id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> };
 
 export type ProviderOfferingFragment =
+  | ProviderOffering_AcquisitionOffering_Fragment
   | ProviderOffering_CybersecurityOffering_Fragment
   | ProviderOffering_FinancialManagementOffering_Fragment
   | ProviderOffering_GrantsManagementOffering_Fragment
