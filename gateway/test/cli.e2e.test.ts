@@ -28,25 +28,25 @@ test('agency-portfolio for HHS (075) as CSV: one row per offering, exact content
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   const header = ['agency.code', 'agency.name', 'agency.abbreviation',
-    ...DOMAIN_COLUMNS('financialManagement'), ...DOMAIN_COLUMNS('humanResources'), ...DOMAIN_COLUMNS('grantsManagement'), ...DOMAIN_COLUMNS('cybersecurity')];
+    ...DOMAIN_COLUMNS('financialManagement'), ...DOMAIN_COLUMNS('humanResources'), ...DOMAIN_COLUMNS('grantsManagement'), ...DOMAIN_COLUMNS('cybersecurity'), ...DOMAIN_COLUMNS('acquisition')];
   const empty = ',,,,,,,,';
   const hhs = '075,Department of Health and Human Services,HHS';
   expect(r.stdout).toBe([
     header.join(','),
-    // HHS payroll at DFAS, as the NIH Record stated it in April 2005: the date column shows at once that the row is old.
-    `${hhs},${empty},hr-dod-dfas-civilian-payroll,DFAS Civilian Payroll Services,FEDERAL,dod-dfas,Defense Finance and Accounting Service,2005-04-17,2005-04-17,CONFIRMED,,${empty},${empty}`,
+    // HHS payroll at DFAS, as Government Executive last stated it in July 2013 (the NIH Record's 2005 report is its first source): the date column shows at once that the row is old.
+    `${hhs},${empty},hr-dod-dfas-civilian-payroll,DFAS Civilian Payroll Services,FEDERAL,dod-dfas,Defense Finance and Accounting Service,2013-07,2013-07-01,CONFIRMED,,${empty},${empty},${empty}`,
     // Name order is the graph's: case ignored, so "eRA" comes first. The Grants marketplace page is undated except for PMS and CAS (FY2023).
-    `${hhs},${empty},${empty},grm-era,eRA,FEDERAL,hhs-nih,National Institutes of Health,,,,,${empty}`,
-    `${hhs},${empty},${empty},grm-grantsolutions,GrantSolutions,FEDERAL,hhs,Department of Health and Human Services,,,,,${empty}`,
-    `${hhs},${empty},${empty},grm-pms,Payment Management System (PMS),FEDERAL,hhs-psc,Program Support Center,FY2023,2022-10-01,,,${empty}`,
-    `${hhs},${empty},${empty},grm-psc-cost-allocation-services,Program Support Center Cost Allocation Services (CAS) Indirect Cost Rate Negotiation Service,FEDERAL,hhs-psc,Program Support Center,FY2023,2022-10-01,,,${empty}`,
-    `${hhs},${empty},${empty},grm-salesforce-pss-grantmaking,Salesforce PSS Grantmaking,COMMERCIAL,salesforce,Salesforce,,,,,${empty}`,
+    `${hhs},${empty},${empty},grm-era,eRA,FEDERAL,hhs-nih,National Institutes of Health,,,,,${empty},${empty}`,
+    `${hhs},${empty},${empty},grm-grantsolutions,GrantSolutions,FEDERAL,hhs,Department of Health and Human Services,,,,,${empty},${empty}`,
+    `${hhs},${empty},${empty},grm-pms,Payment Management System (PMS),FEDERAL,hhs-psc,Program Support Center,FY2023,2022-10-01,,,${empty},${empty}`,
+    `${hhs},${empty},${empty},grm-psc-cost-allocation-services,Program Support Center Cost Allocation Services (CAS) Indirect Cost Rate Negotiation Service,FEDERAL,hhs-psc,Program Support Center,FY2023,2022-10-01,,,${empty},${empty}`,
+    `${hhs},${empty},${empty},grm-salesforce-pss-grantmaking,Salesforce PSS Grantmaking,COMMERCIAL,salesforce,Salesforce,,,,,${empty},${empty}`,
     '',
   ].join('\r\n'));
   // And it reads back as the CSV the catalog tooling parses.
   const rows = parseCsv(r.stdout, 'portfolio.csv');
   expect(rows.map((row) => row['agency.grantsManagement.offerings.name']).filter(Boolean)).toHaveLength(5);
-  expect(rows.map((row) => row['agency.humanResources.offerings.listing.statedOn.value']).filter(Boolean)).toEqual(['2005-04-17']);
+  expect(rows.map((row) => row['agency.humanResources.offerings.listing.statedOn.value']).filter(Boolean)).toEqual(['2013-07']);
 });
 
 test('table, json and ndjson of the same answer; GRAPHQL_URL picks the endpoint', async () => {
@@ -57,15 +57,15 @@ test('table, json and ndjson of the same answer; GRAPHQL_URL picks the endpoint'
   const ndjson = await runCli([...args, '--format', 'ndjson'], env);
   const lines = ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l));
   expect(lines).toHaveLength(6);
-  expect(lines[0]).toMatchObject({ 'agency.code': '075', 'agency.humanResources.offerings.listing.statedOn.value': '2005-04-17', 'agency.financialManagement.offerings.id': null });
+  expect(lines[0]).toMatchObject({ 'agency.code': '075', 'agency.humanResources.offerings.listing.statedOn.value': '2013-07', 'agency.financialManagement.offerings.id': null });
   expect(lines[1]).toMatchObject({ 'agency.code': '075', 'agency.grantsManagement.offerings.name': 'eRA', 'agency.grantsManagement.offerings.listing.statedOn.value': null });
   const table = await runCli([...args, '--format', 'table'], env);
   expect(table.status).toBe(0);
   expect(table.stdout.split('\n')[0]).toMatch(/^code\s+name\s+abbreviation\s+humanResources\.offerings\.id/);
-  expect(table.stdout).toContain('2005-04-17');
+  expect(table.stdout).toContain('2013-07');
   expect(table.stdout).toContain('GrantSolutions');
-  // FM and Cybersecurity (9 columns each), the HR caveat and the Grants verification and caveat.
-  expect(table.stderr).toMatch(/21 column\(s\) empty in every row are hidden/);
+  // FM, Cybersecurity and Acquisition (9 columns each), the HR caveat and the Grants verification and caveat.
+  expect(table.stderr).toMatch(/30 column\(s\) empty in every row are hidden/);
 });
 
 test('--out writes the file, infers the format and reports on stderr', async () => {
