@@ -4,12 +4,12 @@ import { apiSchemaOf, composeSupergraph, CompositionError, localSubgraphSources 
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
 
 /**
- * The composition layer: the four subgraphs compose, the supergraph carries
+ * The composition layer: the subgraphs compose, the supergraph carries
  * every name of the public contract, and every type and field is described.
  */
 const endpoints = SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: `http://localhost:${s.port}/graphql` }));
 
-test('the four subgraphs compose without errors or hints', () => {
+test('the subgraphs compose without errors or hints', () => {
   const { supergraphSdl, hints } = composeSupergraph(localSubgraphSources(endpoints));
   expect(supergraphSdl).toContain('join__graph');
   expect(hints).toEqual([]);
@@ -28,10 +28,11 @@ test('composition errors are reported in full', () => {
 });
 
 const CONTRACT: Record<string, string[]> = {
-  Query: ['agency', 'agencies', 'provider', 'providers', 'qsmos', 'qsmo', 'financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity'],
-  Agency: ['code', 'name', 'abbreviation', 'cfoAct', 'financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity'],
-  Provider: ['id', 'name', 'abbreviation', 'sector', 'parentAgency', 'website', 'financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity'],
-  Qsmo: ['domain', 'shortName', 'name', 'leadAgency', 'leadOffice', 'designatedOn', 'marketplaceName', 'scope', 'contactEmail', 'website'],
+  Query: ['agency', 'agencies', 'provider', 'providers', 'qsmos', 'qsmo', 'financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity', 'acquisition'],
+  Agency: ['code', 'name', 'abbreviation', 'cfoAct', 'financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity', 'acquisition'],
+  Provider: ['id', 'name', 'abbreviation', 'sector', 'parentAgency', 'website', 'financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity', 'acquisition'],
+  Qsmo: ['domain', 'shortName', 'name', 'leadAgency', 'leadOffice', 'designatedOn', 'marketplaceName', 'scope', 'contactEmail', 'website', 'designation'],
+  Designation: ['phase', 'since', 'sources'],
   Offering: ['id', 'name', 'domain', 'category', 'shelf', 'provider', 'partners', 'capabilities', 'customers', 'website', 'launchedOn', 'verification', 'sources'],
   Capability: ['code', 'name', 'description', 'level', 'domain', 'parent', 'children', 'offerings'],
   Source: ['title', 'url'],
@@ -40,7 +41,7 @@ const CONTRACT: Record<string, string[]> = {
   AgencyFilter: ['search', 'cfoAct'],
   ProviderFilter: ['search', 'sector', 'domain'],
 };
-const DOMAIN_TYPES = ['FinancialManagement', 'HumanResources', 'GrantsManagement', 'Cybersecurity'];
+const DOMAIN_TYPES = ['FinancialManagement', 'HumanResources', 'GrantsManagement', 'Cybersecurity', 'Acquisition'];
 
 test('the supergraph API keeps every name of the public contract', () => {
   const api = apiSchemaOf(composeSupergraph(localSubgraphSources(endpoints)).supergraphSdl);
@@ -57,7 +58,8 @@ test('the supergraph API keeps every name of the public contract', () => {
     expect(Object.keys((api.getType(`Provider${p}`) as any).getFields())).toContain('offerings');
   }
   for (const [e, values] of Object.entries({
-    QsmoDomain: ['FINANCIAL_MANAGEMENT', 'HUMAN_RESOURCES', 'GRANTS_MANAGEMENT', 'CYBERSECURITY'],
+    QsmoDomain: ['FINANCIAL_MANAGEMENT', 'HUMAN_RESOURCES', 'GRANTS_MANAGEMENT', 'CYBERSECURITY', 'ACQUISITION'],
+    DesignationPhase: ['PRE_DESIGNATED', 'DESIGNATED'],
     Sector: ['FEDERAL', 'COMMERCIAL'], Shelf: ['FEDERAL', 'COMMERCIAL', 'MANDATORY'],
     Verification: ['CONFIRMED', 'UNVERIFIED'], CapabilityLevel: ['FUNCTION', 'ACTIVITY', 'CAPABILITY'],
   })) {

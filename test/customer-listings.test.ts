@@ -19,7 +19,7 @@ const csvListings = [...text('offering_customers.csv').matchAll(/^([a-z0-9-]+),(
   offeringId: m[1]!, agencyCode: m[2]!, asOf: m[3]!,
 }));
 const domainOf = new Map(
-  [...text('offerings.csv').matchAll(/^([a-z0-9-]+),(FINANCIAL_MANAGEMENT|HUMAN_RESOURCES|GRANTS_MANAGEMENT|CYBERSECURITY),/gm)].map((m) => [m[1]!, m[2]!]),
+  [...text('offerings.csv').matchAll(/^([a-z0-9-]+),(FINANCIAL_MANAGEMENT|HUMAN_RESOURCES|GRANTS_MANAGEMENT|CYBERSECURITY|ACQUISITION),/gm)].map((m) => [m[1]!, m[2]!]),
 );
 
 /** First day an as_of value covers, from its text alone: a federal fiscal year starts 1 October of the year before. */
@@ -39,9 +39,11 @@ const SUBGRAPHS: [DomainDefinition, (deps: Omit<SubgraphServerDeps, 'definition'
   DOMAINS.map((d) => [d.definition, d.createServer]);
 
 test('the CSV text itself has the listings the issue describes', () => {
-  expect(csvListings).toHaveLength(106);
-  expect(csvListings.filter((l) => domainOf.get(l.offeringId) === 'FINANCIAL_MANAGEMENT')).toHaveLength(13);
-  expect(csvListings.filter((l) => l.asOf === '').every((l) => domainOf.get(l.offeringId) === 'GRANTS_MANAGEMENT')).toBe(true);
+  expect(csvListings).toHaveLength(146);
+  expect(csvListings.filter((l) => domainOf.get(l.offeringId) === 'FINANCIAL_MANAGEMENT')).toHaveLength(30);
+  expect(csvListings.filter((l) => domainOf.get(l.offeringId) === 'ACQUISITION')).toHaveLength(8);
+  // Undated: the Grants marketplace pages and NFC's own customer list (NOTES.md, update of 2026-12-04).
+  expect(csvListings.filter((l) => l.asOf === '').every((l) => domainOf.get(l.offeringId) === 'GRANTS_MANAGEMENT' || l.offeringId === 'hr-usda-nfc-payroll-personnel')).toBe(true);
 });
 
 describe.each(SUBGRAPHS.map(([d, create]) => [d.domain, d, create] as const))('%s', (_domain, definition, createServer) => {
@@ -165,14 +167,22 @@ describe('Financial Management listings', () => {
     expect(link.caveat).toBeNull();
   });
 
-  test('the caveats the notes give are on the listings: ARC/HUD, the planned ARC starts, the IBC/NRC reading step', async () => {
+  test('the caveats the notes give are on the listings: ARC/HUD, the planned ARC start, the reading steps, IBC/NRC now historical', async () => {
     const r = await run(`{ financialManagement {
       arc: offering(id: "fm-treasury-arc-core-fm") { customerLinks { agency { code } statedOn { value } caveat verification } }
-      ibc: offering(id: "fm-doi-ibc-core-fm") { nrc: customerLink(agencyCode: "031") { caveat verification } none: customerLink(agencyCode: "075") { caveat } }
+      ibc: offering(id: "fm-doi-ibc-core-fm") { nrc: customerLink(agencyCode: "031") { caveat verification } none: customerLink(agencyCode: "075") { caveat }
+        dnfsb: customerLink(agencyCode: "347") { asOf caveat sources { url } } }
     } }`);
     expect(r.errors).toBeUndefined();
     const arc = new Map(r.data.financialManagement.arc.customerLinks.map((l: any) => [l.agency.code, l]));
-    expect(r.data.financialManagement.arc.customerLinks.map((l: any) => l.agency.code)).toEqual(['086', '011', '088']);
+    // Newest stated first: NRC-32 (2024-07-19), the FY2024 and FY2023 payment-accuracy answers, then HUD (2015) and EOP (2005).
+    expect(r.data.financialManagement.arc.customerLinks.map((l: any) => l.agency.code)).toEqual(['031', '020', '061', '088', '434', '471', '535', '065', '525', '432', '086', '011']);
+    // Re-dated by the 2026-12-04 update: NARA's 2005 listing now shows FY2024, with the reading step it rests on.
+    expect(arc.get('088')).toMatchObject({ statedOn: { value: 'FY2024' }, caveat: expect.stringMatching(/^Reading step \(medium confidence\): NARA names the Bureau of the Fiscal Service/) });
+    // Corrected: DNFSB at IBC is FY2025 (an inference the caveat states), citing the OMB payment-accuracy data.
+    expect(r.data.financialManagement.ibc.dnfsb).toMatchObject({ asOf: 'FY2025', caveat: expect.stringMatching(/FY2025 is an inference/) });
+    expect(r.data.financialManagement.ibc.dnfsb.sources.map((s: any) => s.url)).toEqual(expect.arrayContaining([expect.stringMatching(/EOP-OMB\/payment-accuracy/)]));
+    expect(r.data.financialManagement.ibc.nrc.caveat).toMatch(/Historical: NRC has used Treasury ARC .* since March 2018/);
     expect((arc.get('086') as any).caveat).toMatch(/HUD cancelled a further move to ARC in April 2016/);
     expect((arc.get('086') as any).verification).toBe('CONFIRMED');
     expect((arc.get('011') as any).caveat).toMatch(/planned for 1 Oct 2005/);

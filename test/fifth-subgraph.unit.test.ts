@@ -32,7 +32,7 @@ const fifth: SubgraphEntry = {
   standard: 'FIBF Test (TST) standard',
   codeExample: 'TST.010.010',
   offeringIdPrefix: 'tst-',
-  port: 4005,
+  port: 4099,
 };
 const entries = [...SUBGRAPHS, fifth];
 const ownSdl = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@cost", "@listSize"])
@@ -104,7 +104,7 @@ test('its resolver types generate and its server builds from the shared mechanic
 test('the deployment files gain its service and the gateway its URL', () => {
   const compose = dockerCompose(entries);
   expect(compose).toMatch(/\n {2}test-marketplace:\n {4}<<: \*subgraph\n/);
-  expect(compose).toMatch(/TEST_MARKETPLACE_URL: http:\/\/test-marketplace:4005\/graphql/);
+  expect(compose).toMatch(/TEST_MARKETPLACE_URL: http:\/\/test-marketplace:4099\/graphql/);
   expect(compose).toMatch(/test-marketplace: \{ condition: service_healthy \}/);
   expect(dockerfile(entries)).toMatch(/COPY subgraphs\/test-marketplace\/package.json subgraphs\/test-marketplace\//);
 });

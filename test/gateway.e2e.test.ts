@@ -61,7 +61,7 @@ test('one query reads from all four subgraphs', async () => {
 test('a provider across marketplaces: doi-ibc in every marketplace it serves', async () => {
   const r = await post(graph.gatewayUrl, `{ provider(id: "doi-ibc") { name sector domains parentAgency { code }
     financialManagement { offerings { id } } humanResources { offerings { id } }
-    grantsManagement { offerings { id } } cybersecurity { offerings { id } } } }`);
+    grantsManagement { offerings { id } } cybersecurity { offerings { id } } acquisition { offerings { id } } } }`);
   expect(r.errors).toBeUndefined();
   const p = r.data.provider;
   expect(p).toMatchObject({ name: 'Interior Business Center', sector: 'FEDERAL', parentAgency: { code: '014' } });
@@ -69,7 +69,36 @@ test('a provider across marketplaces: doi-ibc in every marketplace it serves', a
   expect(p.humanResources.offerings.map((o: any) => o.id)).toEqual(['hr-doi-ibc-payroll-personnel']);
   expect(p.grantsManagement.offerings.map((o: any) => o.id)).toEqual(['grm-ibc-indirect-cost-negotiation']);
   expect(p.cybersecurity.offerings).toEqual([]);
-  expect(p.domains).toEqual(expect.arrayContaining(['FINANCIAL_MANAGEMENT', 'HUMAN_RESOURCES', 'GRANTS_MANAGEMENT']));
+  expect(p.acquisition.offerings.map((o: any) => o.id)).toEqual(['acq-doi-ibc-acquisition-services']);
+  expect(p.domains).toEqual(expect.arrayContaining(['FINANCIAL_MANAGEMENT', 'HUMAN_RESOURCES', 'GRANTS_MANAGEMENT', 'ACQUISITION']));
+});
+
+test('the Acquisition QSMO: GSA leads it, pre-designated, with its services, contact and FIBF ACQ standard; its thin catalog reads as such', async () => {
+  const r = await post(graph.gatewayUrl, `{
+    agency(code: "047") { abbreviation ledQsmos { domain shortName designation { phase } } acquisition { offerings { id } } }
+    qsmo(domain: ACQUISITION) { shortName leadAgency { code } scope contactEmail website designatedOn marketplaceName
+      designation { phase since note sources { title url } } }
+    acquisition {
+      capability(code: "ACQ.020") { name level children { code } }
+      offerings(first: 10) { totalCount edges { node { id verification capabilities { code } provider { id } } } }
+      stats { customerLinkCount }
+    }
+  }`);
+  expect(r.errors).toBeUndefined();
+  expect(r.data.agency).toMatchObject({ abbreviation: 'GSA', ledQsmos: [{ domain: 'ACQUISITION', shortName: 'Acquisition QSMO', designation: { phase: 'PRE_DESIGNATED' } }] });
+  expect(r.data.agency.acquisition.offerings).toEqual([]);
+  const q = r.data.qsmo;
+  expect(q).toMatchObject({ leadAgency: { code: '047' }, scope: ['Acquisition Systems', 'Assisted Acquisition'], contactEmail: 'AcquisitionQSMO@gsa.gov', designatedOn: null, marketplaceName: null });
+  expect(q.designation).toMatchObject({ phase: 'PRE_DESIGNATED', since: '2026-04-29' });
+  expect(q.designation.sources.map((s: any) => s.url)).toEqual(expect.arrayContaining([expect.stringMatching(/_qsmos\/3-acquisition\.md$/)]));
+  const fn = r.data.acquisition.capability;
+  expect(fn).toMatchObject({ name: 'Acquisition Planning', level: 'FUNCTION' });
+  expect(fn.children.map((c: any) => c.code)).toEqual(['ACQ.020.010', 'ACQ.020.020', 'ACQ.020.030', 'ACQ.020.040', 'ACQ.020.050', 'ACQ.020.060', 'ACQ.020.070', 'ACQ.020.080']);
+  // No public source lists the QSMO's catalog: every offering is UNVERIFIED and none is mapped to FIBF.
+  const offerings = r.data.acquisition.offerings;
+  expect(offerings.totalCount).toBe(5);
+  for (const { node } of offerings.edges) expect(node).toMatchObject({ verification: 'UNVERIFIED', capabilities: [] });
+  expect(r.data.acquisition.stats.customerLinkCount).toBe(8);
 });
 
 test('FIBF: GRM.030 with its activities and the offerings serving them', async () => {
@@ -98,12 +127,13 @@ test('bad arguments are BAD_USER_INPUT errors with a message that says what to c
   expect(missing.data).toEqual({ agency: null, provider: null });
 });
 
-test('no N+1: 100 agencies cost the same MongoDB commands per subgraph as 5', async () => {
+test('no N+1: 100 agencies cost the same MongoDB commands per subgraph as 5, in all five marketplaces', async () => {
   const query = `query($n: Int) { agencies(first: $n) { edges { node { code
     financialManagement { offerings { provider { name } capabilities { code } } }
     humanResources { offerings { id } }
     grantsManagement { offerings { customers { code } provider { name } capabilities { code } } }
-    cybersecurity { offerings { id } } } } } }`;
+    cybersecurity { offerings { id } }
+    acquisition { offerings { customers { code } provider { name } capabilities { code } } } ledQsmos { designation { phase } } } } } }`;
   const cost = async (n: number) => {
     const before = await Promise.all(Object.values(graph.subgraphs).map(mongoCommandCount));
     const r = await post(graph.gatewayUrl, query, { n });
@@ -132,7 +162,8 @@ test('dated portfolios: OPM (024) at DOT ESC as stated in 2021, and `since` filt
     financialManagement { offeringCount(since: "2010-01-01") offerings(since: "2005-01-01") { customerLinks(since: "2005-01-01") { statedOn { from } agency { code } } } }
     humanResources { offerings { id } }
     grantsManagement { offerings(since: "2022-10-01") { id } }
-    cybersecurity { offeringCount(since: "2021-01-01") } } } } }`;
+    cybersecurity { offeringCount(since: "2021-01-01") }
+    acquisition { offeringCount(since: "2000-01-01") offerings(since: "1998-01-01") { customerLinks(since: "1998-01-01") { statedOn { from } agency { code } } } } } } } }`;
   const cost = async (n: number) => {
     const before = await Promise.all(Object.values(graph.subgraphs).map(mongoCommandCount));
     const r = await post(graph.gatewayUrl, query, { n });

@@ -5,7 +5,7 @@ import { composeSupergraph, CompositionError, localSubgraphSources } from './com
 import { DEFAULT_SUPERGRAPH_OUTPUT, subgraphEndpoints } from './config';
 
 /**
- * `npm run compose [-- out.graphql]`: composes the four local subgraph
+ * `npm run compose [-- out.graphql]`: composes the local subgraph
  * schemas into a supergraph file; composition errors are printed in full
  * and the exit code is non-zero.
  */

@@ -25,7 +25,7 @@ const DOMAIN_COLUMNS = (field: string) =>
     .map((c) => `agency.${field}.offerings.${c}`);
 
 const HHS = '075,Department of Health and Human Services';
-const MARKETPLACES = ['financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity'] as const;
+const MARKETPLACES = ['financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity', 'acquisition'] as const;
 const TIDY_HEADER = ['code', 'agency.name', 'group', 'offerings.id', 'offerings.name', 'shelf', 'provider.id', 'provider.name', 'value', 'from', 'verification', 'caveat'];
 const ABBREVIATION_NOTICE = 'tidy: agency.abbreviation left out (fields of the records the rows sit in; their keys and names are kept): --wide keeps every field.\n';
 
@@ -35,8 +35,8 @@ test('agency-portfolio for HHS (075) as CSV: tidy by default, one row per offeri
   expect(r.status).toBe(0);
   expect(r.stdout).toBe([
     TIDY_HEADER.join(','),
-    // HHS payroll at DFAS, as the NIH Record stated it in April 2005: the date columns show at once that the row is old.
-    `${HHS},humanResources,hr-dod-dfas-civilian-payroll,DFAS Civilian Payroll Services,FEDERAL,dod-dfas,Defense Finance and Accounting Service,2005-04-17,2005-04-17,CONFIRMED,`,
+    // HHS payroll at DFAS, as Government Executive last stated it in July 2013: the date columns show at once that the row is old.
+    `${HHS},humanResources,hr-dod-dfas-civilian-payroll,DFAS Civilian Payroll Services,FEDERAL,dod-dfas,Defense Finance and Accounting Service,2013-07,2013-07-01,CONFIRMED,`,
     // Name order is the graph's: case ignored, so "eRA" comes first. The Grants marketplace page is undated except for PMS and CAS (FY2023).
     `${HHS},grantsManagement,grm-era,eRA,FEDERAL,hhs-nih,National Institutes of Health,,,,`,
     `${HHS},grantsManagement,grm-grantsolutions,GrantSolutions,FEDERAL,hhs,Department of Health and Human Services,,,,`,
@@ -74,9 +74,9 @@ test('round trip: the tidy portfolio CSV read by csv-parse is the JSON answer, r
   const empty = TIDY_HEADER.filter((h) => records.every((r) => r[h] === ''));
   expect(empty).toEqual(TIDY_HEADER.filter((h) => expected.every((r) => (r as Record<string, string>)[h] === '')));
   expect(empty).toEqual(['caveat']);
-  // The wide shape of the same answer had 39 columns, two groups of nine empty on every row.
+  // The wide shape of the same answer has 48 columns, three groups of nine empty on every row.
   const wide = await runCli([...args, '--format', 'csv', '--wide']);
-  expect(wide.stdout.split('\r\n')[0]!.split(',')).toHaveLength(39);
+  expect(wide.stdout.split('\r\n')[0]!.split(',')).toHaveLength(48);
 });
 
 test('--wide: the portfolio in the wide shape, a column per field path, exact content', async () => {
@@ -84,25 +84,25 @@ test('--wide: the portfolio in the wide shape, a column per field path, exact co
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   const header = ['agency.code', 'agency.name', 'agency.abbreviation',
-    ...DOMAIN_COLUMNS('financialManagement'), ...DOMAIN_COLUMNS('humanResources'), ...DOMAIN_COLUMNS('grantsManagement'), ...DOMAIN_COLUMNS('cybersecurity')];
+    ...DOMAIN_COLUMNS('financialManagement'), ...DOMAIN_COLUMNS('humanResources'), ...DOMAIN_COLUMNS('grantsManagement'), ...DOMAIN_COLUMNS('cybersecurity'), ...DOMAIN_COLUMNS('acquisition')];
   const empty = ',,,,,,,,';
   const hhs = '075,Department of Health and Human Services,HHS';
   expect(r.stdout).toBe([
     header.join(','),
-    // HHS payroll at DFAS, as the NIH Record stated it in April 2005: the date column shows at once that the row is old.
-    `${hhs},${empty},hr-dod-dfas-civilian-payroll,DFAS Civilian Payroll Services,FEDERAL,dod-dfas,Defense Finance and Accounting Service,2005-04-17,2005-04-17,CONFIRMED,,${empty},${empty}`,
+    // HHS payroll at DFAS, as Government Executive last stated it in July 2013 (the NIH Record's 2005 report is its first source): the date column shows at once that the row is old.
+    `${hhs},${empty},hr-dod-dfas-civilian-payroll,DFAS Civilian Payroll Services,FEDERAL,dod-dfas,Defense Finance and Accounting Service,2013-07,2013-07-01,CONFIRMED,,${empty},${empty},${empty}`,
     // Name order is the graph's: case ignored, so "eRA" comes first. The Grants marketplace page is undated except for PMS and CAS (FY2023).
-    `${hhs},${empty},${empty},grm-era,eRA,FEDERAL,hhs-nih,National Institutes of Health,,,,,${empty}`,
-    `${hhs},${empty},${empty},grm-grantsolutions,GrantSolutions,FEDERAL,hhs,Department of Health and Human Services,,,,,${empty}`,
-    `${hhs},${empty},${empty},grm-pms,Payment Management System (PMS),FEDERAL,hhs-psc,Program Support Center,FY2023,2022-10-01,,,${empty}`,
-    `${hhs},${empty},${empty},grm-psc-cost-allocation-services,Program Support Center Cost Allocation Services (CAS) Indirect Cost Rate Negotiation Service,FEDERAL,hhs-psc,Program Support Center,FY2023,2022-10-01,,,${empty}`,
-    `${hhs},${empty},${empty},grm-salesforce-pss-grantmaking,Salesforce PSS Grantmaking,COMMERCIAL,salesforce,Salesforce,,,,,${empty}`,
+    `${hhs},${empty},${empty},grm-era,eRA,FEDERAL,hhs-nih,National Institutes of Health,,,,,${empty},${empty}`,
+    `${hhs},${empty},${empty},grm-grantsolutions,GrantSolutions,FEDERAL,hhs,Department of Health and Human Services,,,,,${empty},${empty}`,
+    `${hhs},${empty},${empty},grm-pms,Payment Management System (PMS),FEDERAL,hhs-psc,Program Support Center,FY2023,2022-10-01,,,${empty},${empty}`,
+    `${hhs},${empty},${empty},grm-psc-cost-allocation-services,Program Support Center Cost Allocation Services (CAS) Indirect Cost Rate Negotiation Service,FEDERAL,hhs-psc,Program Support Center,FY2023,2022-10-01,,,${empty},${empty}`,
+    `${hhs},${empty},${empty},grm-salesforce-pss-grantmaking,Salesforce PSS Grantmaking,COMMERCIAL,salesforce,Salesforce,,,,,${empty},${empty}`,
     '',
   ].join('\r\n'));
   // And it reads back as the CSV the catalog tooling parses.
   const rows = parseCsv(r.stdout, 'portfolio.csv');
   expect(rows.map((row) => row['agency.grantsManagement.offerings.name']).filter(Boolean)).toHaveLength(5);
-  expect(rows.map((row) => row['agency.humanResources.offerings.listing.statedOn.value']).filter(Boolean)).toEqual(['2005-04-17']);
+  expect(rows.map((row) => row['agency.humanResources.offerings.listing.statedOn.value']).filter(Boolean)).toEqual(['2013-07']);
 });
 
 test('table, json and ndjson of the same answer; GRAPHQL_URL picks the endpoint', async () => {
@@ -116,15 +116,15 @@ test('table, json and ndjson of the same answer; GRAPHQL_URL picks the endpoint'
   expect(lines[0]).toEqual({
     code: '075', 'agency.name': 'Department of Health and Human Services', group: 'humanResources', 'offerings.id': 'hr-dod-dfas-civilian-payroll',
     'offerings.name': 'DFAS Civilian Payroll Services', shelf: 'FEDERAL', 'provider.id': 'dod-dfas', 'provider.name': 'Defense Finance and Accounting Service',
-    value: '2005-04-17', from: '2005-04-17', verification: 'CONFIRMED', caveat: null,
+    value: '2013-07', from: '2013-07-01', verification: 'CONFIRMED', caveat: null,
   });
   expect(lines[1]).toMatchObject({ group: 'grantsManagement', 'offerings.name': 'eRA', value: null });
   const wide = await runCli([...args, '--format', 'ndjson', '--wide'], env);
-  expect(JSON.parse(wide.stdout.split('\n')[0]!)).toMatchObject({ 'agency.code': '075', 'agency.humanResources.offerings.listing.statedOn.value': '2005-04-17', 'agency.financialManagement.offerings.id': null });
+  expect(JSON.parse(wide.stdout.split('\n')[0]!)).toMatchObject({ 'agency.code': '075', 'agency.humanResources.offerings.listing.statedOn.value': '2013-07', 'agency.financialManagement.offerings.id': null });
   const table = await runCli([...args, '--format', 'table'], env);
   expect(table.status).toBe(0);
   expect(table.stdout.split('\n')[0]).toMatch(/^code\s+agency\.name\s+group\s+offerings\.id\s+offerings\.name/);
-  expect(table.stdout).toContain('2005-04-17');
+  expect(table.stdout).toContain('2013-07');
   expect(table.stdout).toContain('GrantSolutions');
   // Only the caveat: no HHS listing has one.
   expect(table.stderr).toBe(`${ABBREVIATION_NOTICE}table: 1 column(s) empty in every row are hidden; --format csv shows all.\n`);

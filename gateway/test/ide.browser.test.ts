@@ -118,7 +118,7 @@ test('the IDE loads from the gateway, runs the opening example and shows its res
   await page.goto(base);
   await page.locator('.graphiql-container').waitFor();
   // The library opens as tabs (AgencyPortfolio first, with code 075) and as the Examples panel.
-  await page.getByRole('button', { name: "An agency's portfolio across the four QSMOs" }).waitFor();
+  await page.getByRole('button', { name: "An agency's portfolio across the QSMOs" }).waitFor();
   await page.locator('.graphiql-query-editor .monaco-editor').waitFor();
   await page.locator('.graphiql-execute-button').click();
   await response().getByText('"name": "GrantSolutions"').waitFor({ timeout: 30_000 });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { validate } from 'graphql';
 import { REPO_ROOT } from '@qsmo/shared';
-import type { AgencyPortfolioQuery, FibfFunctionCoverageQuery, MarketplaceTotalsQuery, ProviderAcrossMarketplacesQuery } from '../operations/generated/operations';
+import type { AgencyPortfolioQuery, FibfFunctionCoverageQuery, MarketplaceTotalsQuery, ProviderAcrossMarketplacesQuery, QsmosOverviewQuery } from '../operations/generated/operations';
 import { loadOperationsLibrary, localApiSchema } from '../src/operations';
 import { post } from '../../test/support/graphql';
 import { startGraph, type RunningGraph } from '../../test/support/graph';
@@ -65,6 +65,9 @@ describe('end to end through the gateway on the real catalog', () => {
     const provider = (await run<ProviderAcrossMarketplacesQuery>('provider-across-marketplaces.graphql')).data!;
     expect(provider.provider?.grantsManagement?.offerings.map((o) => o.id)).toEqual(['grm-ibc-indirect-cost-negotiation']);
     expect(provider.provider?.financialManagement?.offeringCount).toBe(1);
+    expect(provider.provider?.acquisition?.offerings.map((o) => o.id)).toEqual(['acq-doi-ibc-acquisition-services']);
+    const qsmos = (await run<QsmosOverviewQuery>('qsmos-overview.graphql')).data!;
+    expect(qsmos.qsmos.find((q) => q.domain === 'ACQUISITION')).toMatchObject({ leadAgency: { code: '047' }, designatedOn: null, designation: { phase: 'PRE_DESIGNATED' } });
     const fibf = (await run<FibfFunctionCoverageQuery>('fibf-function-coverage.graphql')).data!;
     expect(fibf.grantsManagement?.capability?.children.map((c) => c.code)).toEqual(['GRM.030.010', 'GRM.030.020']);
     const totals = (await run<MarketplaceTotalsQuery>('marketplace-totals.graphql')).data!;

@@ -26,7 +26,7 @@ export const SUBGRAPHS = [
     name: 'human-resources',
     domain: 'HUMAN_RESOURCES',
     area: 'Human Resources',
-    description: 'Human Resources QSMO (GSA until 2021, now OPM).',
+    description: 'Human Resources QSMO (GSA from 2020, now OPM).',
     typePrefix: 'HumanResources',
     fieldName: 'humanResources',
     fibfPrefix: 'HCM',
@@ -67,6 +67,21 @@ export const SUBGRAPHS = [
     codeExample: 'CYB.060.030',
     offeringIdPrefix: 'cyb-',
     port: 4004,
+  },
+  {
+    name: 'acquisition',
+    domain: 'ACQUISITION',
+    area: 'Acquisition',
+    description: 'Acquisition QSMO (GSA), pre-designated in 2026.',
+    typePrefix: 'Acquisition',
+    fieldName: 'acquisition',
+    fibfPrefix: 'ACQ',
+    // GSA/USSM publishes the ACQ lifecycle as its "Contract Writing" standard.
+    fibfFiles: ['acq.json'],
+    standard: 'FIBF Acquisition (ACQ) standard, published by GSA as the Contract Writing standard',
+    codeExample: 'ACQ.020.010',
+    offeringIdPrefix: 'acq-',
+    port: 4005,
   },
 ] as const satisfies readonly SubgraphEntry[];
 

@@ -143,19 +143,19 @@ describe('sources', () => {
     expect(resolveSources('')).toEqual([]);
   });
 
-  it('knows all 47 GSA/USSM files and every other source of SOURCES.md', () => {
+  it('knows all 51 GSA/USSM files and every other source of SOURCES.md', () => {
     const keys = readCatalog().sources.knownKeys();
-    expect(keys.filter((k) => k.startsWith('GSA/USSM@919aa42a:'))).toHaveLength(47);
-    // Blocks with a "Source key" (41), plus the addresses of the blocks added with the
+    expect(keys.filter((k) => k.startsWith('GSA/USSM@919aa42a:'))).toHaveLength(51);
+    // Blocks with a "Source key" (74, S42-S74 added on 2026-12-04), plus the addresses of the blocks added with the
     // dated customer listings, which give only "URL:"/"URLs:" (one repeats S23's address).
     const markdown = fs.readFileSync(path.join(CATALOG_DIR, 'SOURCES.md'), 'utf8');
     const keyed = [...markdown.matchAll(/^- Source key: `([^`]+)`/gm)].map((m) => m[1]!);
     const addressed = [...markdown.matchAll(/^- URLs?: (.*)$/gm)].flatMap((m) =>
       m[1]!.replace(/\([^)]*\)/g, '').split(';').map((u) => u.trim()).filter((u) => u.startsWith('http')),
     );
-    expect(keyed).toHaveLength(41);
+    expect(keyed).toHaveLength(74);
     const others = new Set([...keyed, ...addressed]);
-    expect(others.size).toBe(54);
+    expect(others.size).toBe(87);
     expect(keys.filter((k) => !k.startsWith('GSA/USSM@919aa42a:')).sort()).toEqual([...others].sort());
   });
 
@@ -193,15 +193,15 @@ describe('sources', () => {
 describe('catalog rows', () => {
   it('reads the expected number of rows', () => {
     expect(readAgencies()).toHaveLength(rowCount('agencies.csv'));
-    expect(readQsmos()).toHaveLength(4);
+    expect(readQsmos()).toHaveLength(5);
     expect(readProviders()).toHaveLength(rowCount('providers.csv'));
     expect(readOfferings()).toHaveLength(rowCount('offerings.csv'));
     expect(readOfferingCustomers()).toHaveLength(rowCount('offering_customers.csv'));
-    // 24 CFO Act agencies + 17 others that appear as customers or providers (reference catalog README).
-    expect(readAgencies()).toHaveLength(41);
+    // 24 CFO Act agencies + 34 others that appear as customers or providers (reference catalog README).
+    expect(readAgencies()).toHaveLength(58);
     const all = QSMO_DOMAINS.flatMap((d) => readCapabilities(d));
-    expect(all.filter((c) => c.level === 'FUNCTION')).toHaveLength(61);
-    expect(all.filter((c) => c.level === 'ACTIVITY')).toHaveLength(219);
+    expect(all.filter((c) => c.level === 'FUNCTION')).toHaveLength(66);
+    expect(all.filter((c) => c.level === 'ACTIVITY')).toHaveLength(242);
   });
 
   it('keeps CGAC codes as text and maps empty cells to null', () => {
@@ -223,6 +223,7 @@ describe('catalog rows', () => {
       HUMAN_RESOURCES: ['HCM', '024'],
       GRANTS_MANAGEMENT: ['GRM', '075'],
       CYBERSECURITY: ['CYB', '070'],
+      ACQUISITION: ['ACQ', '047'],
     });
     const hr = qsmos.find((q) => q.domain === 'HUMAN_RESOURCES')!;
     expect(hr.leadOffice).toBeNull();
@@ -237,18 +238,53 @@ describe('catalog rows', () => {
     ]);
   });
 
+  it('gives each QSMO its designation phase, held to its row and citing only its sources', () => {
+    const qsmos = readQsmos();
+    expect(Object.fromEntries(qsmos.map((q) => [q.domain, [q.designation.phase, q.designation.since]]))).toEqual({
+      FINANCIAL_MANAGEMENT: ['DESIGNATED', '2020-06-29'],
+      HUMAN_RESOURCES: ['DESIGNATED', '2020-06-29'],
+      GRANTS_MANAGEMENT: ['DESIGNATED', '2021-01-11'],
+      CYBERSECURITY: ['DESIGNATED', '2020-04-27'],
+      ACQUISITION: ['PRE_DESIGNATED', '2026-04-29'],
+    });
+    const sources = fs.readFileSync(path.join(CATALOG_DIR, 'SOURCES.md'), 'utf8');
+    for (const q of qsmos) {
+      if (q.designation.phase === 'DESIGNATED') expect(q.designation.since).toBe(q.designatedOn);
+      expect(q.designation.sources.length).toBeGreaterThan(0);
+      for (const s of q.designation.sources) expect(q.sources.map((r) => r.key)).toContain(s.key);
+      // The card each phase rests on states it in the words SOURCES.md records.
+      const card = q.designation.sources[0]!.key.replace('GSA/USSM@919aa42a:', '');
+      const line = sources.split('\n').find((l) => l.startsWith(`| \`${card}\``))!;
+      expect(line).toContain(q.designation.phase === 'DESIGNATED' ? '(Formally Designated' : '(Pre-designated');
+    }
+    const acq = qsmos.find((q) => q.domain === 'ACQUISITION')!;
+    expect(acq).toMatchObject({ leadAgencyCode: '047', designatedOn: null, marketplaceName: null, leadOffice: null, scope: ['Acquisition Systems', 'Assisted Acquisition'] });
+  });
+
+  it('refuses a designation the row contradicts', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-designation-'));
+    try {
+      for (const f of ['SOURCES.md', 'qsmos.csv']) fs.copyFileSync(path.join(CATALOG_DIR, f), path.join(dir, f));
+      const csv = fs.readFileSync(path.join(dir, 'qsmos.csv'), 'utf8');
+      fs.writeFileSync(path.join(dir, 'qsmos.csv'), csv.replace('ACQUISITION,Acquisition QSMO,Acquisition Quality Service Management Office,047,,,', 'ACQUISITION,Acquisition QSMO,Acquisition Quality Service Management Office,047,,2026-06-01,'));
+      expect(() => readCatalog({ catalogDir: dir }).readQsmos()).toThrow(/designated_on: 2026-06-01 is set, but shared\/src\/catalog\/designations\.ts says ACQUISITION is only pre-designated/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads providers and offerings with their lists and enums', () => {
     const providers = readProviders();
-    expect(providers.filter((p) => p.sector === 'FEDERAL')).toHaveLength(14);
+    expect(providers.filter((p) => p.sector === 'FEDERAL')).toHaveLength(15);
     expect(providers.find((p) => p.id === 'treasury-arc')).toMatchObject({
       parentAgencyCode: '020',
-      domains: ['FINANCIAL_MANAGEMENT', 'HUMAN_RESOURCES'],
+      domains: ['FINANCIAL_MANAGEMENT', 'HUMAN_RESOURCES', 'ACQUISITION'],
       legacyDesignatedDomains: ['FINANCIAL_MANAGEMENT', 'HUMAN_RESOURCES'],
       verification: 'CONFIRMED',
     });
 
     const counts = (domain: QsmoDomain): number => readOfferings(domain).length;
-    expect([counts('GRANTS_MANAGEMENT'), counts('CYBERSECURITY'), counts('HUMAN_RESOURCES'), counts('FINANCIAL_MANAGEMENT')]).toEqual([15, 7, 8, 30]);
+    expect([counts('GRANTS_MANAGEMENT'), counts('CYBERSECURITY'), counts('HUMAN_RESOURCES'), counts('FINANCIAL_MANAGEMENT'), counts('ACQUISITION')]).toEqual([15, 7, 8, 30, 5]);
     expect(readOfferings().filter((o) => o.verification === 'CONFIRMED')).toHaveLength(27);
 
     const era = readOfferings('GRANTS_MANAGEMENT').find((o) => o.id === 'grm-era')!;

@@ -18,7 +18,7 @@ test('seeding twice leaves exactly the same data, and auto skips a current datab
   const catalog = readSubgraphCatalog('GRANTS_MANAGEMENT');
   expect(await seedSubgraph(t.db, catalog, 'auto', logger)).toBe(true);
   const first = await counts();
-  expect(first).toEqual({ agencies: catalog.agencies.length, providers: 47, qsmos: 4, offerings: 15, capabilities: catalog.capabilities.length, offering_customers: catalog.customerLinks.length });
+  expect(first).toEqual({ agencies: catalog.agencies.length, providers: 48, qsmos: 5, offerings: 15, capabilities: catalog.capabilities.length, offering_customers: catalog.customerLinks.length });
   expect(await seedSubgraph(t.db, catalog, 'always', logger)).toBe(true);
   expect(await counts()).toEqual(first);
   expect(await seedSubgraph(t.db, catalog, 'auto', logger)).toBe(false);
@@ -54,4 +54,14 @@ test('a start-up seed (auto) never replaces synthetic load-test data with the re
   expect(await t.db.collection('offerings').countDocuments()).toBe(30);
   expect(await seedSubgraph(t.db, readSubgraphCatalog('GRANTS_MANAGEMENT'), 'always', logger)).toBe(true);
   expect(await t.db.collection('offerings').countDocuments()).toBe(15);
+});
+
+test('a database seeded before the catalog update is reseeded at start: the fingerprint moves with the files', async () => {
+  const catalog = readSubgraphCatalog('GRANTS_MANAGEMENT');
+  // The catalog as it was before 2026-12-04: no Acquisition QSMO, no gsa-fas.
+  const before = { ...catalog, qsmos: catalog.qsmos.filter((q) => q._id !== 'ACQUISITION'), providers: catalog.providers.filter((p) => p._id !== 'gsa-fas') };
+  expect(await seedSubgraph(t.db, before, 'always', logger)).toBe(true);
+  expect(await seedSubgraph(t.db, before, 'auto', logger)).toBe(false);
+  expect(await seedSubgraph(t.db, catalog, 'auto', logger)).toBe(true);
+  expect(await t.db.collection('qsmos').countDocuments()).toBe(5);
 });

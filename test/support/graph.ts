@@ -39,7 +39,7 @@ export interface RunningGraph {
 }
 
 /**
- * The whole graph over real HTTP on free ports: four subgraphs, each on its
+ * The whole graph over real HTTP on free ports: every subgraph, each on its
  * own seeded database, composed by a gateway, as clients see it in production.
  */
 export interface GraphOptions {

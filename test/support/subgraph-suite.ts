@@ -1,4 +1,4 @@
-import { readSubgraphCatalog, type DomainDefinition, type SubgraphServer, type SubgraphServerDeps } from '@qsmo/shared';
+import { readSubgraphCatalog, SUBGRAPHS, type DomainDefinition, type SubgraphServer, type SubgraphServerDeps } from '@qsmo/shared';
 import { codes, execute } from './graphql';
 import { openSeededDatabase, type TestDatabase } from './db';
 
@@ -162,7 +162,7 @@ export function describeSubgraph(
     expect(r.data.agencies.totalCount).toBe(24);
     expect(r.data.agencies.edges.every((e: any) => e.node.cfoAct)).toBe(true);
     expect(r.data.providers.edges.map((e: any) => e.node.id)).toContain(ex.providerId);
-    expect(r.data.qsmos).toHaveLength(4);
+    expect(r.data.qsmos).toHaveLength(SUBGRAPHS.length);
   });
 
   test('stats agree with counts computed independently from the catalog files', async () => {

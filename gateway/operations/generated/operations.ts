@@ -26,6 +26,13 @@ export type DatePrecision =
   /** A federal fiscal year, written FYYYYY: 1 October of the year before to 30 September (31 U.S.C. 1102). */
   | 'FISCAL_YEAR';
 
+/** A QSMO's phase in OMB's designation process (OMB M-19-16), in the words the GSA/USSM QSMO cards use. */
+export type DesignationPhase =
+  /** "Pre-designated": named to lead the area, not yet formally designated. */
+  | 'PRE_DESIGNATED'
+  /** "Formally Designated" by OMB. */
+  | 'DESIGNATED';
+
 /** Filters for a marketplace's offerings; all given conditions must hold. */
 export type OfferingFilter = {
   /** Case-insensitive text found in the name or category (matched literally). */
@@ -46,12 +53,14 @@ export type OfferingFilter = {
 export type QsmoDomain =
   /** Financial Management QSMO (Treasury, Bureau of the Fiscal Service). */
   | 'FINANCIAL_MANAGEMENT'
-  /** Human Resources QSMO (GSA until 2021, now OPM). */
+  /** Human Resources QSMO (GSA from 2020, now OPM). */
   | 'HUMAN_RESOURCES'
   /** Grants QSMO (HHS). */
   | 'GRANTS_MANAGEMENT'
   /** Cybersecurity QSMO (DHS CISA). */
-  | 'CYBERSECURITY';
+  | 'CYBERSECURITY'
+  /** Acquisition QSMO (GSA), pre-designated in 2026. */
+  | 'ACQUISITION';
 
 /** Whether a provider is a federal organisation or a commercial vendor. */
 export type Sector =
@@ -81,7 +90,9 @@ export type AgencyPortfolioQueryVariables = Exact<{
 }>;
 
 
-export type AgencyPortfolioQuery = { agency: { code: string, name: string, abbreviation: string, financialManagement: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, humanResources: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, grantsManagement: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, cybersecurity: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null } | null };
+export type AgencyPortfolioQuery = { agency: { code: string, name: string, abbreviation: string, financialManagement: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, humanResources: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, grantsManagement: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, cybersecurity: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null, acquisition: { offerings: Array<{ id: string, name: string, shelf: Shelf, listing: { verification: Verification | null, caveat: string | null, statedOn: { value: string, from: string } | null } | null, provider: { id: string, name: string } }> } | null } | null };
+
+type PortfolioOffering_AcquisitionOffering_Fragment = { id: string, name: string, shelf: Shelf, provider: { id: string, name: string } };
 
 type PortfolioOffering_CybersecurityOffering_Fragment = { id: string, name: string, shelf: Shelf, provider: { id: string, name: string } };
 
@@ -92,6 +103,7 @@ type PortfolioOffering_GrantsManagementOffering_Fragment = { id: string, name: s
 type PortfolioOffering_HumanResourcesOffering_Fragment = { id: string, name: string, shelf: Shelf, provider: { id: string, name: string } };
 
 export type PortfolioOfferingFragment =
+  | PortfolioOffering_AcquisitionOffering_Fragment
   | PortfolioOffering_CybersecurityOffering_Fragment
   | PortfolioOffering_FinancialManagementOffering_Fragment
   | PortfolioOffering_GrantsManagementOffering_Fragment
@@ -101,14 +113,16 @@ export type PortfolioOfferingFragment =
 export type QsmosOverviewQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type QsmosOverviewQuery = { qsmos: Array<{ domain: QsmoDomain, shortName: string, name: string, designatedOn: string | null, marketplaceName: string | null, website: string | null, leadAgency: { code: string, abbreviation: string } }> };
+export type QsmosOverviewQuery = { qsmos: Array<{ domain: QsmoDomain, shortName: string, name: string, designatedOn: string | null, marketplaceName: string | null, website: string | null, designation: { phase: DesignationPhase, since: string | null }, leadAgency: { code: string, abbreviation: string } }> };
 
 export type ProviderAcrossMarketplacesQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type ProviderAcrossMarketplacesQuery = { provider: { id: string, name: string, sector: Sector, website: string | null, parentAgency: { code: string, name: string } | null, financialManagement: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null, humanResources: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null, grantsManagement: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null, cybersecurity: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null } | null };
+export type ProviderAcrossMarketplacesQuery = { provider: { id: string, name: string, sector: Sector, website: string | null, parentAgency: { code: string, name: string } | null, financialManagement: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null, humanResources: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null, grantsManagement: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null, cybersecurity: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null, acquisition: { offeringCount: number, offerings: Array<{ id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> }> } | null } | null };
+
+type ProviderOffering_AcquisitionOffering_Fragment = { id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> };
 
 type ProviderOffering_CybersecurityOffering_Fragment = { id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> };
 
@@ -119,6 +133,7 @@ type ProviderOffering_GrantsManagementOffering_Fragment = { id: string, name: st
 type ProviderOffering_HumanResourcesOffering_Fragment = { id: string, name: string, shelf: Shelf, verification: Verification, customers: Array<{ code: string, abbreviation: string }> };
 
 export type ProviderOfferingFragment =
+  | ProviderOffering_AcquisitionOffering_Fragment
   | ProviderOffering_CybersecurityOffering_Fragment
   | ProviderOffering_FinancialManagementOffering_Fragment
   | ProviderOffering_GrantsManagementOffering_Fragment
@@ -153,7 +168,7 @@ export type AgenciesAdoptionQueryVariables = Exact<{
 }>;
 
 
-export type AgenciesAdoptionQuery = { agencies: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { code: string, abbreviation: string, name: string, cfoAct: boolean, financialManagement: { offeringCount: number } | null, humanResources: { offeringCount: number } | null, grantsManagement: { offeringCount: number } | null, cybersecurity: { offeringCount: number } | null } }> } };
+export type AgenciesAdoptionQuery = { agencies: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { code: string, abbreviation: string, name: string, cfoAct: boolean, financialManagement: { offeringCount: number } | null, humanResources: { offeringCount: number } | null, grantsManagement: { offeringCount: number } | null, cybersecurity: { offeringCount: number } | null, acquisition: { offeringCount: number } | null } }> } };
 
 export type GrantsOfferingsPageQueryVariables = Exact<{
   first?: number | null | undefined;

@@ -67,7 +67,7 @@ export interface ImportStep {
 export interface ImportPlan {
   steps: ImportStep[];
   problems: string[];
-  /** Rows of other QSMOs' offerings, left out (the reference offerings.csv holds all four). */
+  /** Rows of other QSMOs' offerings, left out (the reference offerings.csv holds every QSMO's). */
   skippedRows: number;
   /** Whether a customers file was read; without one, listings stay as they are. */
   withListings: boolean;

@@ -2,14 +2,17 @@
  * Record readers for the catalog CSVs of agencies, QSMOs, providers and
  * offerings: one function per file, so each file's columns are in one place.
  */
+import { QSMO_DESIGNATIONS } from './designations';
 import { FIBF_AREA_OF, FIBF_AREAS } from './paths';
 import { normalizeFibfId } from './fibf-ids';
 import { byColumn, readTable, type Row } from './row';
 import {
   QSMO_DOMAINS,
   type AgencyRecord,
+  type DesignationRecord,
   type OfferingRecord,
   type ProviderRecord,
+  type QsmoDomain,
   type QsmoRecord,
   type Sector,
   type Shelf,
@@ -40,7 +43,7 @@ export function readAgencyRecords({ dir, sources }: TableContext): AgencyRecord[
   }));
 }
 
-/** qsmos.csv: the four QSMOs; each row's FIBF area must be its subgraph's. */
+/** qsmos.csv: one row per QSMO; each row's FIBF area must be its subgraph's. */
 export function readQsmoRecords({ dir, sources }: TableContext): QsmoRecord[] {
   return readTable(dir, 'qsmos.csv', byColumn('domain')).map((row) => {
     const domain = row.oneOf('domain', QSMO_DOMAINS);
@@ -48,22 +51,42 @@ export function readQsmoRecords({ dir, sources }: TableContext): QsmoRecord[] {
     if (area !== FIBF_AREA_OF[domain]) {
       row.fail('fibf_service_area', `${area} is not the FIBF area of ${domain}; the subgraph list gives ${FIBF_AREA_OF[domain]}`);
     }
+    const designatedOn = row.optional('designated_on');
+    const rowSources = sources(row);
     return {
       domain,
       shortName: row.required('short_name'),
       name: row.required('name'),
       leadAgencyCode: row.cgac('lead_agency_code'),
       leadOffice: row.optional('lead_office'),
-      designatedOn: row.optional('designated_on'),
+      designatedOn,
       marketplaceName: row.optional('marketplace_name'),
       scope: row.list('scope'),
       contactEmail: row.optional('contact_email'),
       website: row.optional('website'),
       fibfServiceArea: area,
       notes: row.optional('notes'),
-      sources: sources(row),
+      sources: rowSources,
+      designation: designationOf(row, domain, designatedOn, rowSources),
     };
   });
+}
+
+/**
+ * The QSMO's phase from designations.ts, held to its row: a formal
+ * designation dates from `designated_on`, a pre-designated QSMO has none, and
+ * the phase cites only the row's own sources.
+ */
+function designationOf(row: Row, domain: QsmoDomain, designatedOn: string | null, rowSources: SourceRecord[]): DesignationRecord {
+  const entry = QSMO_DESIGNATIONS[domain];
+  if (entry.phase === 'DESIGNATED' && entry.since !== designatedOn) {
+    row.fail('designated_on', `${designatedOn ?? '(empty)'} disagrees with the ${domain} designation date ${entry.since} in shared/src/catalog/designations.ts; correct one of them`);
+  }
+  if (entry.phase === 'PRE_DESIGNATED' && designatedOn !== null) {
+    row.fail('designated_on', `${designatedOn} is set, but shared/src/catalog/designations.ts says ${domain} is only pre-designated; update its phase there`);
+  }
+  const cited = entry.sourceKeys.map((key) => rowSources.find((s) => s.key === key) ?? row.fail('source', `lacks ${key}, which shared/src/catalog/designations.ts cites for the ${domain} designation`));
+  return { phase: entry.phase, since: entry.since, note: entry.note, sources: cited };
 }
 
 /** providers.csv: federal shared service providers and commercial vendors. */

@@ -41,9 +41,23 @@ export interface QsmoRecord {
   scope: string[];
   contactEmail: string | null;
   website: string | null;
-  /** FIBF service area prefix: FFM, HCM, GRM, CYB. */
+  /** FIBF service area prefix: FFM, HCM, GRM, CYB, ACQ. */
   fibfServiceArea: string;
   notes: string | null;
+  sources: SourceRecord[];
+  /** Where the QSMO stands in OMB's designation process (designations.ts). */
+  designation: DesignationRecord;
+}
+
+/** A QSMO's designation phase with the sources stating it. */
+export interface DesignationRecord {
+  phase: 'PRE_DESIGNATED' | 'DESIGNATED';
+  /**
+   * YYYY-MM-DD: the formal designation date of a designated QSMO; for a
+   * pre-designated one, the day its source first stated the phase.
+   */
+  since: string | null;
+  note: string | null;
   sources: SourceRecord[];
 }
 

@@ -105,7 +105,7 @@ function supervise(service: Running, keepDown: ReadonlySet<string>, log: Logger)
 }
 
 /**
- * Publishes the four local schemas with their local URLs as one supergraph
+ * Publishes every local schema with its local URL as one supergraph
  * (a no-op when nothing changed since the last start). Breaking changes are
  * only warned about: this registry is the developer's own, and a schema being
  * edited must not stop the graph from starting. Composition errors stop it:

@@ -38,6 +38,7 @@ export const referenceAgencyResolvers = {
   code: (doc) => doc._id,
   // The contract makes abbreviation non-null; the source leaves one agency without one.
   abbreviation: (doc) => doc.abbreviation ?? '',
+  ledQsmos: (doc, _, ctx) => ctx.loaders.qsmosByLeadAgency.load(doc._id),
 } satisfies AgencyResolvers;
 
 export const referenceProviderResolvers = {

@@ -664,6 +664,8 @@ export type Agency = {
   notes?: Maybe<Scalars['String']['output']>;
   /** Where the agency's facts come from. */
   sources: Array<Source>;
+  /** The QSMOs this agency leads today (empty for most agencies), by domain. */
+  ledQsmos: Array<Qsmo>;
   /** The agency in the Human Resources marketplace; null only while the Human Resources subgraph is unavailable (an error says so). */
   humanResources?: Maybe<AgencyHumanResources>;
 };
@@ -778,11 +780,33 @@ export type Qsmo = {
   contactEmail?: Maybe<Scalars['String']['output']>;
   /** The QSMO's website. */
   website?: Maybe<Scalars['String']['output']>;
-  /** The FIBF service area code of this domain: FFM, HCM, GRM or CYB. */
+  /** The FIBF service area code of this domain: FFM, HCM, GRM, CYB or ACQ. */
   fibfServiceArea: Scalars['String']['output'];
   /** Curator notes: history and caveats. */
   notes?: Maybe<Scalars['String']['output']>;
   /** Where the QSMO's facts come from. */
+  sources: Array<Source>;
+  /** Where the QSMO stands in OMB's designation process, as its sources state it. A pre-designated QSMO may have no marketplace or catalog yet. */
+  designation: Designation;
+};
+
+/** A QSMO's phase in OMB's designation process (OMB M-19-16), in the words the GSA/USSM QSMO cards use. */
+export type DesignationPhase =
+  /** "Pre-designated": named to lead the area, not yet formally designated. */
+  | 'PRE_DESIGNATED'
+  /** "Formally Designated" by OMB. */
+  | 'DESIGNATED';
+
+/** Where a QSMO stands in OMB's designation process, with the sources that say so. */
+export type Designation = {
+  __typename?: 'Designation';
+  /** The phase the sources state. */
+  phase: DesignationPhase;
+  /** Since when (YYYY-MM-DD): the formal designation date for a designated QSMO; for a pre-designated one, the day its source first stated the phase (no earlier date is sourced). Null when no source dates it. */
+  since?: Maybe<Scalars['String']['output']>;
+  /** What the date stands for, and anything the sources leave open. */
+  note?: Maybe<Scalars['String']['output']>;
+  /** The sources stating the phase and its date. */
   sources: Array<Source>;
 };
 
@@ -862,7 +886,7 @@ export type Query = {
   provider?: Maybe<Provider>;
   /** Providers in name order, case ignored. */
   providers: ProviderConnection;
-  /** The four QSMOs. */
+  /** Every QSMO, ordered by domain (alphabetical). */
   qsmos: Array<Qsmo>;
   /** One QSMO by domain. */
   qsmo?: Maybe<Qsmo>;
@@ -932,12 +956,14 @@ export type CapabilityCoverage = {
 export type QsmoDomain =
   /** Financial Management QSMO (Treasury, Bureau of the Fiscal Service). */
   | 'FINANCIAL_MANAGEMENT'
-  /** Human Resources QSMO (GSA until 2021, now OPM). */
+  /** Human Resources QSMO (GSA from 2020, now OPM). */
   | 'HUMAN_RESOURCES'
   /** Grants QSMO (HHS). */
   | 'GRANTS_MANAGEMENT'
   /** Cybersecurity QSMO (DHS CISA). */
-  | 'CYBERSECURITY';
+  | 'CYBERSECURITY'
+  /** Acquisition QSMO (GSA), pre-designated in 2026. */
+  | 'ACQUISITION';
 
 
 
@@ -1095,6 +1121,8 @@ export type ResolversTypes = {
   ProviderEdge: ResolverTypeWrapper<Omit<ProviderEdge, 'node'> & { node: ResolversTypes['Provider'] }>;
   ProviderFilter: ProviderFilter;
   Qsmo: ResolverTypeWrapper<QsmoDoc>;
+  DesignationPhase: DesignationPhase;
+  Designation: ResolverTypeWrapper<Designation>;
   Offering: ResolverTypeWrapper<OfferingDoc>;
   Capability: ResolverTypeWrapper<CapabilityDoc>;
   OfferingFilter: OfferingFilter;
@@ -1150,6 +1178,7 @@ export type ResolversParentTypes = {
   ProviderEdge: Omit<ProviderEdge, 'node'> & { node: ResolversParentTypes['Provider'] };
   ProviderFilter: ProviderFilter;
   Qsmo: QsmoDoc;
+  Designation: Designation;
   Offering: OfferingDoc;
   Capability: CapabilityDoc;
   OfferingFilter: OfferingFilter;
@@ -1380,6 +1409,7 @@ export type AgencyResolvers<ContextType = GraphContext, ParentType extends Resol
   cfoAct?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  ledQsmos?: Resolver<Array<ResolversTypes['Qsmo']>, ParentType, ContextType>;
   humanResources?: Resolver<Maybe<ResolversTypes['AgencyHumanResources']>, ParentType, ContextType>;
 };
 
@@ -1435,6 +1465,14 @@ export type QsmoResolvers<ContextType = GraphContext, ParentType extends Resolve
   website?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fibfServiceArea?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  designation?: Resolver<ResolversTypes['Designation'], ParentType, ContextType>;
+};
+
+export type DesignationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Designation'] = ResolversParentTypes['Designation']> = {
+  phase?: Resolver<ResolversTypes['DesignationPhase'], ParentType, ContextType>;
+  since?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
 };
 
@@ -1502,6 +1540,7 @@ export type Resolvers<ContextType = GraphContext> = {
   ProviderConnection?: ProviderConnectionResolvers<ContextType>;
   ProviderEdge?: ProviderEdgeResolvers<ContextType>;
   Qsmo?: QsmoResolvers<ContextType>;
+  Designation?: DesignationResolvers<ContextType>;
   Offering?: OfferingResolvers<ContextType>;
   Capability?: CapabilityResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -1,0 +1,6 @@
+import { defineSubgraph } from '@qsmo/shared';
+import { entry } from './entry';
+import { resolvers } from './resolvers';
+
+/** The Acquisition subgraph: its entry in the list of subgraphs and its own resolvers. */
+export const definition = defineSubgraph(entry, resolvers);

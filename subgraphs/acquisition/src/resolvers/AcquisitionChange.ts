@@ -1,0 +1,5 @@
+import { changeResolvers } from '@qsmo/shared/marketplace';
+import type { AcquisitionChangeResolvers } from '../generated/resolvers-types';
+
+/** One record of the Acquisition audit trail. */
+export const AcquisitionChange: AcquisitionChangeResolvers = changeResolvers;

@@ -1,0 +1,5 @@
+import { customerLinkResolvers } from '@qsmo/shared/marketplace';
+import type { AcquisitionCustomerLinkResolvers } from '../generated/resolvers-types';
+
+/** An agency listed as a customer of a Acquisition offering, with its source. */
+export const AcquisitionCustomerLink: AcquisitionCustomerLinkResolvers = { ...customerLinkResolvers };

@@ -1,0 +1,5 @@
+import { offeringResolvers } from '@qsmo/shared/marketplace';
+import type { AcquisitionOfferingResolvers } from '../generated/resolvers-types';
+
+/** A Acquisition offering. */
+export const AcquisitionOffering: AcquisitionOfferingResolvers = { ...offeringResolvers };

@@ -1,0 +1,5 @@
+import { statsResolvers } from '@qsmo/shared/marketplace';
+import type { AcquisitionStatsResolvers } from '../generated/resolvers-types';
+
+/** Analyst totals of the Acquisition marketplace. */
+export const AcquisitionStats: AcquisitionStatsResolvers = { ...statsResolvers };

@@ -1,0 +1,5 @@
+import { referenceAgencyResolvers, agencyDomainOf } from '@qsmo/shared/marketplace';
+import type { AgencyResolvers } from '../generated/resolvers-types';
+
+/** An agency, as every subgraph serves it, with Agency.acquisition: its use of this marketplace. */
+export const Agency: AgencyResolvers = { ...referenceAgencyResolvers, acquisition: agencyDomainOf };

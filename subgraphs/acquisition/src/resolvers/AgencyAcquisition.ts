@@ -1,0 +1,5 @@
+import { agencyDomainResolvers } from '@qsmo/shared/marketplace';
+import type { AgencyAcquisitionResolvers } from '../generated/resolvers-types';
+
+/** An agency's use of the Acquisition marketplace. */
+export const AgencyAcquisition: AgencyAcquisitionResolvers = { ...agencyDomainResolvers };

@@ -1,0 +1,6 @@
+import { catalogMutationResolvers } from '@qsmo/shared/marketplace';
+import type { MutationResolvers } from '../generated/resolvers-types';
+import { entry } from '../entry';
+
+/** The Acquisition team's changes to its own catalog: audited, versioned, only for editors of this QSMO. */
+export const Mutation = catalogMutationResolvers(entry) satisfies Required<MutationResolvers>;

@@ -1,0 +1,5 @@
+import { referenceProviderResolvers, providerDomainOf } from '@qsmo/shared/marketplace';
+import type { ProviderResolvers } from '../generated/resolvers-types';
+
+/** A provider, as every subgraph serves it, with Provider.acquisition: its part in this marketplace. */
+export const Provider: ProviderResolvers = { ...referenceProviderResolvers, acquisition: providerDomainOf };

@@ -1,0 +1,4 @@
+import { runSchemaCli } from '@qsmo/shared/registry';
+import { definition } from './definition';
+
+runSchemaCli(definition);

@@ -1,0 +1,4 @@
+import { runSeedCli } from '@qsmo/shared';
+import { entry } from './entry';
+
+runSeedCli([entry]);

@@ -1,0 +1,7 @@
+import { createSubgraphServer, type SubgraphServerDeps } from '@qsmo/shared';
+import { definition } from './definition';
+
+/** Builds the Acquisition subgraph server from its dependencies (tests call this directly). */
+export function createServer(deps: Omit<SubgraphServerDeps, 'definition'>) {
+  return createSubgraphServer({ definition, ...deps });
+}
