@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { createMetrics, ErrorCode } from '@qsmo/shared';
 import { standardPlugins } from '../gateway/src/plugins';
 import { securityPlugins } from '../gateway/src/plugins/security';
@@ -20,7 +20,7 @@ const AUDIENCE = 'qsmo-graph';
 const SECRET = randomBytes(32).toString('hex');
 const BOUND_MS = 2_000;
 
-let key: { privateKey: KeyLike; jwk: JWK };
+let key: { privateKey: CryptoKey; jwk: JWK };
 let graph: RunningGraph;
 
 async function token(sub: string, roles: string[], qsmos: string[] = []): Promise<string> {
