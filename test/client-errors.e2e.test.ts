@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, } from 'jose';
 import { ANONYMOUS, createMetrics, type Logger } from '@qsmo/shared';
 import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/shared/auth/internal-token';
 import { MAX_JSON_NESTING } from '@qsmo/shared/http/request-checks';
@@ -42,7 +42,7 @@ function capturingLogger(service: string): Logger {
 }
 const errorLines = () => logged.filter((l) => l.level === 'error').map((l) => l.line);
 
-let key: { privateKey: KeyLike; jwk: JWK };
+let key: { privateKey: CryptoKey; jwk: JWK };
 let graph: RunningGraph;
 let proxy: FaultProxy;
 let analyst: string;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, } from 'jose';
 import { createMetrics } from '@qsmo/shared';
 import { DEFAULT_COST_BUDGETS } from '@qsmo/shared/demand-control';
 import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
@@ -24,7 +24,7 @@ const ISSUER = 'https://login.example.gov';
 const AUDIENCE = 'qsmo-graph';
 const SECRET = randomBytes(32).toString('hex');
 
-let key: { privateKey: KeyLike; jwk: JWK };
+let key: { privateKey: CryptoKey; jwk: JWK };
 let graph: RunningGraph;
 let cache: ResponseCachePlugin;
 

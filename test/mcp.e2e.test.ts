@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, } from 'jose';
 import { createMetrics, type Logger } from '@qsmo/shared';
 import { DEFAULT_COST_BUDGETS } from '@qsmo/shared/demand-control';
 import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
@@ -37,7 +37,7 @@ const AUDIENCE = 'qsmo-graph';
 const SECRET = randomBytes(32).toString('hex');
 const LIBRARY = loadOperationsLibrary();
 
-let key: { privateKey: KeyLike; jwk: JWK };
+let key: { privateKey: CryptoKey; jwk: JWK };
 let graph: RunningGraph;
 let manifestFile: string;
 const logged: Record<string, unknown>[] = [];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { createLogger, createMetrics, ErrorCode } from '@qsmo/shared';
 import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/shared/auth/internal-token';
 import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
@@ -27,7 +27,7 @@ const BOUND_MS = 1_000;
 const SECRET = randomBytes(32).toString('hex');
 const METRICS_TOKEN = randomBytes(24).toString('hex');
 
-interface KeyPair { privateKey: KeyLike; jwk: JWK }
+interface KeyPair { privateKey: CryptoKey; jwk: JWK }
 async function keyPair(kid: string): Promise<KeyPair> {
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };

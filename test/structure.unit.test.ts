@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import ts from 'typescript';
 import { REPO_ROOT, SUBGRAPHS } from '@qsmo/shared';
 
 /**
@@ -31,20 +31,36 @@ test('subgraph names are written only in the list and in each package\'s own ent
 });
 
 test('a misspelt type or field in a subgraph\'s resolvers does not compile', () => {
-  const dir = path.join(REPO_ROOT, 'subgraphs', 'grants-management', 'src', 'resolvers');
-  const probe = (body: string) => {
-    const file = path.join(dir, '__misspelt__.ts');
-    const options: ts.CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true, types: ['node'], baseUrl: REPO_ROOT, paths: { '@qsmo/shared': ['shared/src/index.ts'], '@qsmo/shared/*': ['shared/src/*'] } };
-    const host = ts.createCompilerHost(options);
-    const readFile = host.readFile.bind(host);
-    const fileExists = host.fileExists.bind(host);
-    host.readFile = (f) => (path.resolve(f) === file ? body : readFile(f));
-    host.fileExists = (f) => path.resolve(f) === file || fileExists(f);
-    const program = ts.createProgram([file], options, host);
-    return ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  // TypeScript 7 has no compiler API in-process: tsc checks each probe as a file of a scratch project extending the root tsconfig.
+  const generated = path.join(REPO_ROOT, 'subgraphs', 'grants-management', 'src', 'generated', 'resolvers-types');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-misspelt-'));
+  const probes = {
+    ok: 'export const ok: GrantsManagementOfferingResolvers = { website: (doc) => doc.website ?? null };',
+    field: 'export const field: GrantsManagementOfferingResolvers = { websit: () => null };',
+    type: 'export const type: Resolvers = { GrantsManagementOferring: {} };',
   };
-  const head = "import type { Resolvers, GrantsManagementOfferingResolvers } from '../generated/resolvers-types';\n";
-  expect(probe(`${head}export const ok: GrantsManagementOfferingResolvers = { website: (doc) => doc.website ?? null };\n`)).toEqual([]);
-  expect(probe(`${head}export const field: GrantsManagementOfferingResolvers = { websit: () => null };\n`).join('\n')).toMatch(/'websit' does not exist/);
-  expect(probe(`${head}export const type: Resolvers = { GrantsManagementOferring: {} };\n`).join('\n')).toMatch(/'GrantsManagementOferring' does not exist/);
+  try {
+    const head = `import type { Resolvers, GrantsManagementOfferingResolvers } from '${path.relative(dir, generated)}';\n`;
+    for (const [name, body] of Object.entries(probes)) fs.writeFileSync(path.join(dir, `${name}.ts`), `${head}${body}\n`);
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+      extends: path.join(REPO_ROOT, 'tsconfig.json'),
+      compilerOptions: { noEmit: true, typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')] },
+      files: Object.keys(probes).map((name) => `${name}.ts`), include: [],
+    }));
+    const tsc = path.join(path.dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
+    const run = spawnSync(process.execPath, [tsc, '-p', dir, '--pretty', 'false'], { cwd: dir, encoding: 'utf8' });
+    // "<file>(line,col): error TS...: message", continuation lines indented.
+    const errors: Record<string, string> = { ok: '', field: '', type: '' };
+    let current = '';
+    for (const line of (run.stdout + run.stderr).split('\n')) {
+      const file = /^(\w+)\.ts\(/.exec(line)?.[1];
+      if (file !== undefined) current = file;
+      if (line.trim()) errors[current] = `${errors[current] ?? ''}${line}\n`;
+    }
+    expect(errors.ok).toBe('');
+    expect(errors.field).toMatch(/'websit' does not exist/);
+    expect(errors.type).toMatch(/'GrantsManagementOferring' does not exist/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }, 60_000);

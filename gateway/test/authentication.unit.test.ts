@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSchema, graphql } from 'graphql';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { ConfigError, EnvReader, ErrorCode } from '@qsmo/shared';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { applyFieldRules, fieldRulesProblems, RESTRICTED_FIELDS } from '@qsmo/shared/auth/field-guard';
@@ -18,7 +18,7 @@ import { readSecurityConfig } from '../src/security-config';
 const ISSUER = 'https://login.example.gov';
 const AUDIENCE = 'qsmo-graph';
 
-interface KeyPair { privateKey: KeyLike; jwk: JWK }
+interface KeyPair { privateKey: CryptoKey; jwk: JWK }
 async function keyPair(kid: string, alg: 'ES256' | 'RS256' = 'ES256'): Promise<KeyPair> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
   return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
@@ -173,7 +173,7 @@ describe('restricted fields', () => {
   });
 
   test("every rule of the graph's table names a field of some subgraph", () => {
-    const schemas = SUBGRAPHS.map((s) => buildSubgraphSchema({ typeDefs: subgraphTypeDefs(s) }));
+    const schemas = SUBGRAPHS.map((s) => buildSubgraphSchema([{ typeDefs: subgraphTypeDefs(s) }]));
     expect(fieldRulesProblems(RESTRICTED_FIELDS, schemas)).toEqual([]);
   });
 });

@@ -42,7 +42,7 @@ function toySdl(name: string): string {
 async function startToy(name: string, answer = `from ${name}`): Promise<ToySubgraph> {
   const requests: http.IncomingHttpHeaders[] = [];
   const server = new ApolloServer({
-    schema: buildSubgraphSchema({
+    schema: buildSubgraphSchema([{
       typeDefs: parse(toySdl(name)),
       resolvers: {
         Query: {
@@ -51,7 +51,7 @@ async function startToy(name: string, answer = `from ${name}`): Promise<ToySubgr
           slow: () => new Promise((resolve) => setTimeout(() => resolve('late'), 1_500)),
         },
       },
-    }),
+    }]),
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
   const { url } = await startStandaloneServer(server, {

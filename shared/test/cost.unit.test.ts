@@ -40,7 +40,7 @@ type B implements Named { name: String!  bs: [Part!]! @listSize(assumedSize: 2) 
 union Thing = A | B
 `;
 const typeDefs = parse(SDL);
-const model: CostModel = costModelOfSubgraph(typeDefs, buildSubgraphSchema({ typeDefs }));
+const model: CostModel = costModelOfSubgraph(typeDefs, buildSubgraphSchema([{ typeDefs }]));
 const cost = (query: string, variables?: Record<string, unknown>, operationName?: string) => estimateCost(model, parse(query), operationName, variables);
 
 describe('lists', () => {
@@ -156,7 +156,7 @@ describe('models', () => {
     const undeclared: string[] = [];
     for (const entry of SUBGRAPHS) {
       const defs = subgraphTypeDefs(entry);
-      const subgraph = costModelOfSubgraph(defs, buildSubgraphSchema({ typeDefs: defs }));
+      const subgraph = costModelOfSubgraph(defs, buildSubgraphSchema([{ typeDefs: defs }]));
       const sizedByParent = new Set([...subgraph.listSizes.values()].flatMap((s) => s.sizedFields ?? []));
       for (const type of Object.values(subgraph.schema.getTypeMap())) {
         if (type.name.startsWith('_') || !(isObjectType(type) || isInterfaceType(type))) continue;

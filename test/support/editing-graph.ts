@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, } from 'jose';
 import { createMetrics } from '@qsmo/shared';
 import { standardPlugins } from '../../gateway/src/plugins';
 import { securityPlugins } from '../../gateway/src/plugins/security';
@@ -39,7 +39,7 @@ export interface EditingGraph {
 export async function startEditingGraph(options: Pick<GraphOptions, 'routes'> = {}): Promise<EditingGraph> {
   const secret = randomBytes(32).toString('hex');
   const pair = await generateKeyPair('ES256', { extractable: true });
-  const key: { privateKey: KeyLike; jwk: JWK } = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' } };
+  const key: { privateKey: CryptoKey; jwk: JWK } = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' } };
   const metrics = createMetrics('gateway', { defaultMetrics: false });
   const graph = await startGraph({
     gateway: {

@@ -68,7 +68,7 @@ function mappers(e: SubgraphEntry, types: string): Record<string, string> {
 /** The resolver types of one subgraph SDL, as the generated resolvers-types.ts holds them. */
 export async function resolverTypes(e: SubgraphEntry, sdl: string, types: string): Promise<string> {
   // Checked by the subgraph library first: codegen must not type an SDL the subgraph would refuse.
-  buildSubgraphSchema({ typeDefs: parse(sdl) });
+  buildSubgraphSchema([{ typeDefs: parse(sdl) }]);
   // typescript-resolvers types federation from @key on the SDL as written (no _entities or _service).
   const document = parse(`${FEDERATION_DIRECTIVES}\n${sdl}`);
   const schema = buildASTSchema(document, { assumeValidSDL: true });
