@@ -49,7 +49,7 @@ let analyst: string;
 let editor: string;
 
 beforeAll(async () => {
-  editing = await startEditingGraph();
+  editing = await startEditingGraph({ followSubgraphChanges: true });
   analyst = await editing.token('analyst@gsa.gov', ['analyst']);
   editor = await editing.token('cyb-editor@cisa.gov', ['editor'], ['CYBERSECURITY']);
 }, 120_000);
