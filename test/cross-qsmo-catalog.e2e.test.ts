@@ -113,6 +113,8 @@ describe('each question is one operation, answered as the reference CSVs count i
     const expectedSearch = offerings.filter((o) => ['GRANTS_MANAGEMENT', 'FINANCIAL_MANAGEMENT'].includes(o.domain!)
       && `${o.name}\n${o.category ?? ''}`.toLowerCase().includes('grant')).map((o) => o.id).sort();
     expect(searched.offerings.edges.map((e: { node: { id: string } }) => e.node.id).sort()).toEqual(expectedSearch);
+    // Cached as the catalogs are: 30 s (private: the caller signed in; the gateway evicts it sooner when a marketplace's data moves).
+    expect((await editing.gql(source('catalog-offerings.graphql').source, { first: 5 }, analyst)).cacheControl).toBe('max-age=30, private');
   });
 
   test('offerings launched after 2020; listings stated before 2015', async () => {

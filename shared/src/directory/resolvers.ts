@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { parseStatedOn } from '../catalog/stated-on';
 import { badUserInput, ErrorCode, excerpt } from '../errors';
 import { decodeCursor, encodeCursor, validateFirst } from '../pagination';
@@ -207,6 +207,16 @@ export function offeringsPage(projection: DirectoryProjection, known: readonly M
   };
 }
 
+/**
+ * A list filtered by what the marketplaces list (minMarketplaces, a provider's
+ * marketplace) changes with their catalogs: it may be cached for the catalogs'
+ * 30 s, not the reference data's 300 s. Apollo Server puts `cacheControl` on
+ * the resolver info (the duck typing @apollo/cache-control-types describes).
+ */
+function followsCatalogs(info: GraphQLResolveInfo): void {
+  (info as GraphQLResolveInfo & { cacheControl?: { setCacheHint(hint: { maxAge: number }): void } }).cacheControl?.setCacheHint({ maxAge: 30 });
+}
+
 /** Counts over the projection are refused while a marketplace is unread: a low count would read as a fact. */
 function requireComplete(projection: DirectoryProjection): void {
   const missing = projection.unread();
@@ -217,21 +227,27 @@ export function directoryResolvers(known: readonly MarketplaceSource[]) {
   return {
     Query: {
       offerings: (_: unknown, args: OfferingsArgs, ctx: DirectoryContext) => offeringsPage(ctx.projection, known, args),
-      agencies: (_: unknown, args: ListArgs<AgencyFilter>, ctx: DirectoryContext) => {
+      agencies: (_: unknown, args: ListArgs<AgencyFilter>, ctx: DirectoryContext, info: GraphQLResolveInfo) => {
         const f = args.filter ?? {};
         const search = searchTest(f.search);
         const min = minMarketplaces(f.minMarketplaces, known);
-        if (min !== undefined) requireComplete(ctx.projection);
+        if (min !== undefined) {
+          requireComplete(ctx.projection);
+          followsCatalogs(info);
+        }
         const rows = ctx.reference.agencies.filter((a) => (!search || search(a))
           && (f.cfoAct === null || f.cfoAct === undefined || a.cfoAct === f.cfoAct)
           && (min === undefined || ctx.projection.agencyMarketplaceCount(a.code) >= min));
         return namePage(rows, (a) => a.code, (a) => a.name, args);
       },
-      providers: (_: unknown, args: ListArgs<ProviderFilter>, ctx: DirectoryContext) => {
+      providers: (_: unknown, args: ListArgs<ProviderFilter>, ctx: DirectoryContext, info: GraphQLResolveInfo) => {
         const f = args.filter ?? {};
         const search = searchTest(f.search);
         const min = minMarketplaces(f.minMarketplaces, known);
-        if (min !== undefined || f.domain) requireComplete(ctx.projection);
+        if (min !== undefined || f.domain) {
+          requireComplete(ctx.projection);
+          followsCatalogs(info);
+        }
         const inDomain = f.domain ? ctx.projection.providersIn(f.domain) : undefined;
         const rows = ctx.reference.providers.filter((p) => (!search || search(p))
           && (!f.sector || p.sector === f.sector)
