@@ -9,6 +9,7 @@ import { SUBGRAPHS, urlEnvName } from '../gateway/src/subgraphs';
 import { randomBytes } from 'node:crypto';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '@qsmo/shared/dev/dev-keys';
 import { startGraph, type RunningGraph } from './support/graph';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -45,7 +46,7 @@ async function operations(base: string): Promise<number> {
 async function startWorkers(extraEnv: Record<string, string> = {}) {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-workers-'));
   const supergraphPath = path.join(dir, 'supergraph.graphql');
-  const urls = SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url }));
+  const urls = [...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })), { name: DIRECTORY.name, area: DIRECTORY.area, url: graph.directory.url }];
   fs.writeFileSync(supergraphPath, composeSupergraph(localSubgraphSources(urls)).supergraphSdl);
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, LOG_LEVEL: 'warn', IDE_ENABLED: 'false', ...extraEnv };

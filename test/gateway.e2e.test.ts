@@ -6,6 +6,7 @@ import { createGatewayServer } from '../gateway/src/server';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import { mongoCommandCount, startGraph, type RunningGraph } from './support/graph';
 import { readAgencies } from '@qsmo/shared/catalog';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
 
 /** Agencies in the reference catalog, counted from its file. */
 const AGENCY_COUNT = readAgencies().length;
@@ -182,7 +183,7 @@ test('the gateway starts while a subgraph is down (no introspection at start-up)
   const deadPort = await freePort();
   const urls: Record<string, string> = Object.fromEntries(Object.values(graph.subgraphs).map((s) => [s.name, s.url]));
   urls['cybersecurity'] = `http://127.0.0.1:${deadPort}/graphql`;
-  const { supergraphSdl } = composeSupergraph(localSubgraphSources(SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: urls[s.name]! }))));
+  const { supergraphSdl } = composeSupergraph(localSubgraphSources([...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: urls[s.name]! })), { name: DIRECTORY.name, url: graph.directory.url }]));
   const gateway = createGatewayServer({ supergraph: supergraphSdl, logger: createLogger('gateway', 'silent') });
   try {
     const url = await gateway.http.listen(0, '127.0.0.1');

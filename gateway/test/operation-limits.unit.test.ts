@@ -13,6 +13,7 @@ import { useTrustedDocuments, type TrustedDocumentsMode } from '../src/plugins/t
 import { createGatewayServer, type GatewayServer } from '../src/server';
 import { SUBGRAPHS } from '../src/subgraphs';
 import { documentHash, readTrustedDocuments, trustedDocumentsManifest } from '../src/trusted-documents';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -23,7 +24,7 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
  */
 const supergraphSdl = composeSupergraph(localSubgraphSources(
   // Nothing listens here: a test that reached a subgraph would fail loudly.
-  SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: `http://127.0.0.1:9/${s.name}` })),
+  [...SUBGRAPHS, DIRECTORY].map((s) => ({ name: s.name, area: s.area, url: `http://127.0.0.1:9/${s.name}` })),
 )).supergraphSdl;
 const library = loadOperationsLibrary();
 
