@@ -128,7 +128,9 @@ export class DirectoryProjection {
 
   private async dataVersion(source: MarketplaceSource): Promise<string> {
     const url = source.url.replace(/\/graphql$/, '/data-version');
-    const response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs) }).catch((error: Error) => {
+      throw new MarketplaceReadError(`${url} did not answer (${(error.cause as Error | undefined)?.message ?? error.message})`);
+    });
     if (response.status !== 200) throw new MarketplaceReadError(`${url} answered HTTP ${response.status}`);
     const version = ((await response.json()) as { version?: unknown }).version;
     if (typeof version !== 'string') throw new MarketplaceReadError(`${url} did not give a data version`);
@@ -150,7 +152,9 @@ export class DirectoryProjection {
   private async graphql(source: MarketplaceSource, query: string, variables: Record<string, unknown>): Promise<Record<string, { offerings: never } | null>> {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'apollographql-client-name': 'directory' };
     if (this.secret) headers[IDENTITY_HEADER] = await signInternalToken(DIRECTORY_IDENTITY, this.secret, source.name);
-    const response = await fetch(source.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(this.options.timeoutMs) });
+    const response = await fetch(source.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(this.options.timeoutMs) }).catch((error: Error) => {
+      throw new MarketplaceReadError(`${source.url} did not answer (${(error.cause as Error | undefined)?.message ?? error.message})`);
+    });
     const body = (await response.json().catch(() => ({}))) as { data?: Record<string, { offerings: never } | null>; errors?: { message: string }[] };
     if (response.status !== 200 || body.errors?.length || !body.data?.[source.fieldName]) {
       throw new MarketplaceReadError(`${source.url} answered HTTP ${response.status}${body.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}`);
