@@ -117,7 +117,7 @@ export class DirectoryProjection {
       const version = await this.dataVersion(source);
       if (this.states.get(source.name)?.version === version) return;
       const offerings = await this.readOfferings(source);
-      this.states.set(source.name, { version, offerings, loadedAt: Date.now() });
+      this.replace(source.name, version, offerings);
       if (this.failures.delete(source.name)) this.options.logger.info(`${source.area} marketplace read again: ${offerings.length} offerings`);
     } catch (error) {
       const message = (error as Error).message;
@@ -160,6 +160,12 @@ export class DirectoryProjection {
       throw new MarketplaceReadError(`${source.url} answered HTTP ${response.status}${body.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}`);
     }
     return body.data;
+  }
+
+  /** Sets one marketplace's part as read at a data version (each poll that read it; in-process tests feed rows directly). */
+  replace(name: string, version: string, offerings: OfferingRow[]): void {
+    if (!this.options.marketplaces.some((m) => m.name === name)) throw new Error(`The directory does not follow a marketplace named "${name}".`);
+    this.states.set(name, { version, offerings, loadedAt: Date.now() });
   }
 
   /** The offerings of the given marketplaces (all when absent), and the marketplaces among them not read yet. */
