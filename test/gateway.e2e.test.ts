@@ -115,8 +115,10 @@ test('no N+1: 100 agencies cost the same MongoDB commands per subgraph as 5', as
   };
   const small = await cost(5);
   const large = await cost(100);
-  expect(large).toEqual(small);
-  // A fixed handful per subgraph (root page, entities, offerings, providers...), not one per agency.
+  // Never more for 100 than for 5 (the agency page comes from the directory; with 100 agencies as entities, the
+  // agency loader already holds every customer an offering lists, so 100 can even cost one find fewer than 5).
+  large.forEach((n, i) => expect(n).toBeLessThanOrEqual(small[i]!));
+  // A fixed handful per subgraph (entities, offerings, providers...), not one per agency.
   for (const n of large) expect(n).toBeLessThanOrEqual(8);
 });
 
@@ -143,7 +145,7 @@ test('dated portfolios: OPM (024) at DOT ESC as stated in 2021, and `since` filt
   };
   const small = await cost(5);
   const large = await cost(100);
-  expect(large).toEqual(small);
+  large.forEach((n, i) => expect(n).toBeLessThanOrEqual(small[i]!));
   for (const n of large) expect(n).toBeLessThanOrEqual(8);
 });
 
