@@ -42,6 +42,9 @@ interface MarketplaceState {
   /** The data version read before the offerings: a write during the read moves it, so the next poll reads again. */
   version: string;
   offerings: OfferingRow[];
+  /** Agencies listed as a customer of some offering, and providers or partners of some offering: the counts read these, not the rows. */
+  agencies: Set<string>;
+  providers: Set<string>;
   loadedAt: number;
 }
 
@@ -165,7 +168,13 @@ export class DirectoryProjection {
   /** Sets one marketplace's part as read at a data version (each poll that read it; in-process tests feed rows directly). */
   replace(name: string, version: string, offerings: OfferingRow[]): void {
     if (!this.options.marketplaces.some((m) => m.name === name)) throw new Error(`The directory does not follow a marketplace named "${name}".`);
-    this.states.set(name, { version, offerings, loadedAt: Date.now() });
+    this.states.set(name, {
+      version,
+      offerings,
+      agencies: new Set(offerings.flatMap((o) => o.customerCodes)),
+      providers: new Set(offerings.flatMap((o) => o.providerIds)),
+      loadedAt: Date.now(),
+    });
   }
 
   /** The offerings of the given marketplaces (all when absent), and the marketplaces among them not read yet. */
@@ -183,27 +192,23 @@ export class DirectoryProjection {
 
   /** Distinct marketplaces where some offering lists the agency as a customer. */
   agencyMarketplaceCount(code: string): number {
-    return this.countMarketplaces((row) => row.customerCodes.includes(code));
+    return this.countMarketplaces((state) => state.agencies.has(code));
   }
 
   /** Distinct marketplaces where the provider provides or partners on some offering. */
   providerMarketplaceCount(id: string): number {
-    return this.countMarketplaces((row) => row.providerIds.includes(id));
+    return this.countMarketplaces((state) => state.providers.has(id));
   }
 
   /** Providers that provide or partner on an offering of the marketplace, as it lists them now. */
-  providersIn(domain: string): Set<string> {
-    const ids = new Set<string>();
-    for (const [name, state] of this.states) {
-      if (this.options.marketplaces.find((m) => m.name === name)?.domain !== domain) continue;
-      for (const row of state.offerings) for (const id of row.providerIds) ids.add(id);
-    }
-    return ids;
+  providersIn(domain: string): ReadonlySet<string> {
+    const name = this.options.marketplaces.find((m) => m.domain === domain)?.name;
+    return (name === undefined ? undefined : this.states.get(name)?.providers) ?? new Set();
   }
 
-  private countMarketplaces(matches: (row: OfferingRow) => boolean): number {
+  private countMarketplaces(has: (state: MarketplaceState) => boolean): number {
     let count = 0;
-    for (const state of this.states.values()) if (state.offerings.some(matches)) count++;
+    for (const state of this.states.values()) if (has(state)) count++;
     return count;
   }
 

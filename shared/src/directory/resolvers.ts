@@ -260,7 +260,7 @@ export function directoryResolvers(known: readonly MarketplaceSource[]) {
       __resolveType: (node: { __typename: string }) => node.__typename,
     },
     Agency: {
-      __resolveReference: (ref: { code: string }, ctx: DirectoryContext) => ctx.reference.agencies.find((a) => a.code === ref.code) ?? { code: ref.code },
+      __resolveReference: (ref: { code: string }, ctx: DirectoryContext) => ({ ...ctx.reference.agencies.find((a) => a.code === ref.code), code: ref.code }),
       abbreviation: (agency: { abbreviation?: string | null }) => agency.abbreviation ?? '',
       marketplaceCount: (agency: { code: string }, _: unknown, ctx: DirectoryContext) => {
         requireComplete(ctx.projection);
