@@ -159,7 +159,7 @@ describe('Query.offerings follows the marketplaces', () => {
     const started = Date.now();
     for (;;) {
       const r = await editing.gql(FIND, { search: 'Directory freshness probe' }, analyst);
-      expect(r.body.errors).toBeUndefined();
+      expect([r.status, r.body.errors, r.body.data === null ? JSON.stringify(r.body) : 'data']).toEqual([200, undefined, 'data']);
       const ids = r.body.data.offerings.edges.map((e: { node: { id: string } }) => e.node.id);
       if (JSON.stringify(ids) === JSON.stringify(expected)) return Date.now() - started;
       if (Date.now() - started > 5_000) throw new Error(`after 5 s the directory still lists ${JSON.stringify(ids)}, expected ${JSON.stringify(expected)}`);

@@ -20,7 +20,7 @@ const reference = {
   providers: [{ id: 'p-shared', name: 'Shared Provider', abbreviation: null, sector: 'FEDERAL' }, { id: 'p-one', name: 'One', abbreviation: null, sector: 'COMMERCIAL' }],
 };
 const server = createDirectoryServer({ marketplaces, reference, logger: createLogger('directory', 'silent') });
-const context = { projection: server.projection, reference, identity: ANONYMOUS };
+const context = { projection: server.projection, reference, identity: ANONYMOUS, fresh: () => Promise.resolve() };
 const run = (query: string, variables?: Record<string, unknown>) => execute(server.apollo, { query, variables }, context);
 
 beforeAll(() => {
@@ -106,9 +106,9 @@ test('agencies and providers by the number of marketplaces they are in; the coun
 test('a marketplace never read is an error naming it, never a shorter list', async () => {
   const fresh = createDirectoryServer({ marketplaces, reference, logger: createLogger('directory', 'silent') });
   fresh.projection.replace(fm!.name, 'v1', []);
-  const r = await execute(fresh.apollo, { query: '{ offerings { totalCount } }' }, { projection: fresh.projection, reference, identity: ANONYMOUS });
+  const r = await execute(fresh.apollo, { query: '{ offerings { totalCount } }' }, { projection: fresh.projection, reference, identity: ANONYMOUS, fresh: () => Promise.resolve() });
   expect(codes(r)).toEqual(['SUBGRAPH_UNAVAILABLE']);
   expect(r.errors![0]!.message).toMatch(/Human Resources, Grants Management, Cybersecurity marketplaces yet/);
-  const some = await execute(fresh.apollo, { query: '{ offerings(filter: { domains: [FINANCIAL_MANAGEMENT] }) { totalCount } }' }, { projection: fresh.projection, reference, identity: ANONYMOUS });
+  const some = await execute(fresh.apollo, { query: '{ offerings(filter: { domains: [FINANCIAL_MANAGEMENT] }) { totalCount } }' }, { projection: fresh.projection, reference, identity: ANONYMOUS, fresh: () => Promise.resolve() });
   expect(some.data).toEqual({ offerings: { totalCount: 0 } });
 });

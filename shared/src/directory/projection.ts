@@ -109,6 +109,20 @@ export class DirectoryProjection {
     this.timer = undefined;
   }
 
+  /**
+   * Waits (at most `maxWaitMs`) for a round that starts now or is under way, so
+   * an answer sees every write committed before its request came in, not only
+   * those of the last poll: a reference to an offering its marketplace has
+   * since retired would otherwise be resolved to nothing. A marketplace slow to
+   * answer delays the request by `maxWaitMs` at most; the last projection is
+   * served meanwhile.
+   */
+  freshen(maxWaitMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => { timer = setTimeout(resolve, maxWaitMs); timer.unref(); });
+    return Promise.race([this.poll(), waited]).finally(() => clearTimeout(timer));
+  }
+
   /** One round: every marketplace whose data version moved (or that was never read) is read again. Rounds never overlap. */
   poll(): Promise<void> {
     this.polling ??= Promise.all(this.options.marketplaces.map((m) => this.refresh(m))).then(() => undefined).finally(() => { this.polling = undefined; });

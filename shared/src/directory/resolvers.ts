@@ -9,6 +9,8 @@ import type { DirectoryProjection, MarketplaceSource, OfferingRow } from './proj
 export interface DirectoryContext {
   projection: DirectoryProjection;
   reference: DirectoryReference;
+  /** Brings the projection up to the marketplaces' current data versions, once per request (see DirectoryProjection.freshen). */
+  fresh(): Promise<void>;
 }
 
 /** The reference fields the directory lists agencies and providers by (its own copy of the reference catalog, as every subgraph keeps one). */
@@ -226,9 +228,13 @@ function requireComplete(projection: DirectoryProjection): void {
 export function directoryResolvers(known: readonly MarketplaceSource[]) {
   return {
     Query: {
-      offerings: (_: unknown, args: OfferingsArgs, ctx: DirectoryContext) => offeringsPage(ctx.projection, known, args),
-      agencies: (_: unknown, args: ListArgs<AgencyFilter>, ctx: DirectoryContext, info: GraphQLResolveInfo) => {
+      offerings: async (_: unknown, args: OfferingsArgs, ctx: DirectoryContext) => {
+        await ctx.fresh();
+        return offeringsPage(ctx.projection, known, args);
+      },
+      agencies: async (_: unknown, args: ListArgs<AgencyFilter>, ctx: DirectoryContext, info: GraphQLResolveInfo) => {
         const f = args.filter ?? {};
+        if (f.minMarketplaces !== null && f.minMarketplaces !== undefined) await ctx.fresh();
         const search = searchTest(f.search);
         const min = minMarketplaces(f.minMarketplaces, known);
         if (min !== undefined) {
@@ -240,8 +246,9 @@ export function directoryResolvers(known: readonly MarketplaceSource[]) {
           && (min === undefined || ctx.projection.agencyMarketplaceCount(a.code) >= min));
         return namePage(rows, (a) => a.code, (a) => a.name, args);
       },
-      providers: (_: unknown, args: ListArgs<ProviderFilter>, ctx: DirectoryContext, info: GraphQLResolveInfo) => {
+      providers: async (_: unknown, args: ListArgs<ProviderFilter>, ctx: DirectoryContext, info: GraphQLResolveInfo) => {
         const f = args.filter ?? {};
+        if ((f.minMarketplaces !== null && f.minMarketplaces !== undefined) || f.domain) await ctx.fresh();
         const search = searchTest(f.search);
         const min = minMarketplaces(f.minMarketplaces, known);
         if (min !== undefined || f.domain) {
@@ -262,14 +269,16 @@ export function directoryResolvers(known: readonly MarketplaceSource[]) {
     Agency: {
       __resolveReference: (ref: { code: string }, ctx: DirectoryContext) => ({ ...ctx.reference.agencies.find((a) => a.code === ref.code), code: ref.code }),
       abbreviation: (agency: { abbreviation?: string | null }) => agency.abbreviation ?? '',
-      marketplaceCount: (agency: { code: string }, _: unknown, ctx: DirectoryContext) => {
+      marketplaceCount: async (agency: { code: string }, _: unknown, ctx: DirectoryContext) => {
+        await ctx.fresh();
         requireComplete(ctx.projection);
         return ctx.projection.agencyMarketplaceCount(agency.code);
       },
     },
     Provider: {
       __resolveReference: (ref: { id: string }, ctx: DirectoryContext) => ctx.reference.providers.find((p) => p.id === ref.id) ?? { id: ref.id },
-      marketplaceCount: (provider: { id: string }, _: unknown, ctx: DirectoryContext) => {
+      marketplaceCount: async (provider: { id: string }, _: unknown, ctx: DirectoryContext) => {
+        await ctx.fresh();
         requireComplete(ctx.projection);
         return ctx.projection.providerMarketplaceCount(provider.id);
       },

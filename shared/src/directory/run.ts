@@ -10,7 +10,7 @@ import { exitOnStartupError, onShutdown } from '../shutdown';
 import { DIRECTORY, envName, SUBGRAPHS } from '../subgraphs';
 import { startTelemetry } from '../telemetry';
 import type { MarketplaceSource } from './projection';
-import { createDirectoryServer, DEFAULT_DIRECTORY_POLL_MS, DEFAULT_DIRECTORY_READ_TIMEOUT_MS, DIRECTORY_NAME, marketplaceSources } from './server';
+import { createDirectoryServer, DEFAULT_DIRECTORY_FRESHEN_MS, DEFAULT_DIRECTORY_POLL_MS, DEFAULT_DIRECTORY_READ_TIMEOUT_MS, DIRECTORY_NAME, marketplaceSources } from './server';
 
 /** The directory's default port: after the QSMO subgraphs' 4001-4005, leaving room for more. */
 export const DIRECTORY_DEFAULT_PORT = DIRECTORY.port;
@@ -22,6 +22,7 @@ export interface DirectoryConfig {
   marketplaces: MarketplaceSource[];
   pollMs: number;
   readTimeoutMs: number;
+  freshenMs: number;
   logLevel: ReturnType<EnvReader['logLevel']>;
   drain: DrainOptions;
   limits: OperationLimits;
@@ -40,6 +41,7 @@ export function readDirectoryConfig(env: NodeJS.ProcessEnv = process.env): Direc
     marketplaces: marketplaceSources((name) => urls.get(name)!),
     pollMs: reader.positiveInt('DIRECTORY_POLL_MS', DEFAULT_DIRECTORY_POLL_MS),
     readTimeoutMs: reader.positiveInt('DIRECTORY_READ_TIMEOUT_MS', DEFAULT_DIRECTORY_READ_TIMEOUT_MS),
+    freshenMs: reader.nonNegativeInt('DIRECTORY_FRESHEN_MS', DEFAULT_DIRECTORY_FRESHEN_MS),
     logLevel: reader.logLevel(),
     drain: readDrainOptions(reader),
     limits: subgraphLimits(readOperationLimits(reader)),
@@ -66,6 +68,7 @@ export function runDirectory(): void {
       gatewaySignature: config.gatewaySignature,
       pollMs: config.pollMs,
       readTimeoutMs: config.readTimeoutMs,
+      freshenMs: config.freshenMs,
       logger: createLogger(DIRECTORY_NAME, config.logLevel, config.observability.logFormat),
       metrics: createMetrics(DIRECTORY_NAME),
       limits: config.limits,

@@ -31,6 +31,8 @@ export interface DirectoryServerDeps {
   pollMs?: number;
   /** DIRECTORY_READ_TIMEOUT_MS: how long one read of a marketplace may take; default 5,000. */
   readTimeoutMs?: number;
+  /** DIRECTORY_FRESHEN_MS: how long a request waits for the marketplaces' current data versions before it is answered from the projection as it stands; default 250. */
+  freshenMs?: number;
   logger?: Logger;
   metrics?: Metrics;
   limits?: OperationLimits;
@@ -52,6 +54,7 @@ export interface DirectoryServer {
 
 export const DEFAULT_DIRECTORY_POLL_MS = 500;
 export const DEFAULT_DIRECTORY_READ_TIMEOUT_MS = 5_000;
+export const DEFAULT_DIRECTORY_FRESHEN_MS = 250;
 
 /** The marketplaces of the one list at the given URLs (by service name): a QSMO added to the list is followed without any change here. */
 export function marketplaceSources(urlOf: (name: string) => string): MarketplaceSource[] {
@@ -77,6 +80,7 @@ export function createDirectoryServer(deps: DirectoryServerDeps): DirectoryServe
     logger,
   });
   const reference = deps.reference ?? { agencies: readAgencies(), providers: readProviders() };
+  const freshenMs = deps.freshenMs ?? DEFAULT_DIRECTORY_FRESHEN_MS;
   const typeDefs = directoryTypeDefs();
   const schema = buildSubgraphSchema([{ typeDefs, resolvers: directoryResolvers(deps.marketplaces) as never }]);
   const costModel = costModelOfSubgraph(typeDefs, schema);
@@ -99,7 +103,10 @@ export function createDirectoryServer(deps: DirectoryServerDeps): DirectoryServe
   let started = false;
   const http = createHttpService<Context>({
     apollo,
-    context: async (req) => ({ projection, reference, identity: identities.get(req) ?? ANONYMOUS }),
+    context: async (req) => {
+      let fresh: Promise<void> | undefined;
+      return { projection, reference, identity: identities.get(req) ?? ANONYMOUS, fresh: () => (fresh ??= projection.freshen(freshenMs)) };
+    },
     beforeRequest: gatewaySignatureGuard(deps.gatewaySignature ?? { required: false }, DIRECTORY_NAME, identities),
     metricsAccess: deps.metricsAccess,
     metrics,
