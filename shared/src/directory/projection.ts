@@ -66,6 +66,8 @@ const PAGE_QUERY = (field: string) => `query DirectoryProjection($after: String)
   pageInfo { hasNextPage endCursor }
   edges { node { __typename id name category shelf provider { id } partners { id } customers { code } capabilities { code } launchedOn verification } } } } }`;
 
+interface OfferingPage { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: OfferingNode }[] }
+
 interface OfferingNode {
   __typename: string; id: string; name: string; category: string | null; shelf: string;
   provider: { id: string }; partners: { id: string }[]; customers: { code: string }[]; capabilities: { code: string }[];
@@ -158,25 +160,27 @@ export class DirectoryProjection {
     const rows: OfferingRow[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: OfferingNode }[] } =
-        (await this.graphql(source, PAGE_QUERY(source.fieldName), { after }))[source.fieldName]!.offerings;
+      const page = await this.readPage(source, after);
       for (const { node } of page.edges) rows.push(toRow(source.domain, node));
       if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return rows;
       after = page.pageInfo.endCursor;
     }
   }
 
-  private async graphql(source: MarketplaceSource, query: string, variables: Record<string, unknown>): Promise<Record<string, { offerings: never } | null>> {
+  /** One page of a marketplace's offerings through its GraphQL endpoint, signed as the gateway signs. */
+  private async readPage(source: MarketplaceSource, after: string | null): Promise<OfferingPage> {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'apollographql-client-name': 'directory' };
     if (this.secret) headers[IDENTITY_HEADER] = await signInternalToken(DIRECTORY_IDENTITY, this.secret, source.name);
-    const response = await fetch(source.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(this.options.timeoutMs) }).catch((error: Error) => {
+    const body = JSON.stringify({ query: PAGE_QUERY(source.fieldName), variables: { after } });
+    const response = await fetch(source.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.options.timeoutMs) }).catch((error: Error) => {
       throw new MarketplaceReadError(`${source.url} did not answer (${(error.cause as Error | undefined)?.message ?? error.message})`);
     });
-    const body = (await response.json().catch(() => ({}))) as { data?: Record<string, { offerings: never } | null>; errors?: { message: string }[] };
-    if (response.status !== 200 || body.errors?.length || !body.data?.[source.fieldName]) {
-      throw new MarketplaceReadError(`${source.url} answered HTTP ${response.status}${body.errors?.length ? `: ${body.errors.map((e) => e.message).join('; ')}` : ''}`);
+    const answer = (await response.json().catch(() => ({}))) as { data?: Record<string, { offerings: OfferingPage } | null>; errors?: { message: string }[] };
+    const page = answer.data?.[source.fieldName]?.offerings;
+    if (response.status !== 200 || answer.errors?.length || !page) {
+      throw new MarketplaceReadError(`${source.url} answered HTTP ${response.status}${answer.errors?.length ? `: ${answer.errors.map((e) => e.message).join('; ')}` : ' without offerings'}`);
     }
-    return body.data;
+    return page;
   }
 
   /** Sets one marketplace's part as read at a data version (each poll that read it; in-process tests feed rows directly). */
