@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
+import { parse, type GraphQLInterfaceType } from 'graphql';
 import { REPO_ROOT, SUBGRAPHS, subgraphSdl, type SubgraphEntry } from '@qsmo/shared';
 import {
   agencyDomainOf, agencyDomainResolvers, capabilityResolvers, catalogMutationResolvers, customerLinkResolvers, marketplaceRoot, namespaceResolvers,
@@ -11,6 +11,8 @@ import {
 } from '@qsmo/shared/marketplace';
 import { dockerCompose, dockerfile } from '@qsmo/shared/dev/deployment';
 import { apiSchemaOf, composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
+import { directorySdl } from '@qsmo/shared/directory/schema';
 
 /**
  * The README's "Adding a QSMO" steps, done for a throwaway fifth marketplace
@@ -107,4 +109,11 @@ test('the deployment files gain its service and the gateway its URL', () => {
   expect(compose).toMatch(/TEST_MARKETPLACE_URL: http:\/\/test-marketplace:4099\/graphql/);
   expect(compose).toMatch(/test-marketplace: \{ condition: service_healthy \}/);
   expect(dockerfile(entries)).toMatch(/COPY subgraphs\/test-marketplace\/package.json subgraphs\/test-marketplace\//);
+});
+
+test('the directory lists a fifth marketplace with nothing else edited: its offering type and domain come from the list', () => {
+  const { supergraphSdl } = composeSupergraph([...sources(), { name: DIRECTORY.name, url: `http://localhost:${DIRECTORY.port}/graphql`, sdl: directorySdl(entries) }]);
+  const api = apiSchemaOf(supergraphSdl);
+  expect(api.getPossibleTypes(api.getType('Offering') as GraphQLInterfaceType).map((t) => t.name)).toContain('TestMarketplaceOffering');
+  expect(Object.keys(api.getQueryType()!.getFields())).toEqual(expect.arrayContaining(['offerings', 'agencies', 'providers', 'testMarketplace']));
 });

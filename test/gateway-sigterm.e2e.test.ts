@@ -6,6 +6,7 @@ import { envName, REPO_ROOT, SUBGRAPHS } from '@qsmo/shared';
 import { freePort } from '@qsmo/shared/embedded/ferretdb';
 import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
 import { startGraph, type RunningGraph } from './support/graph';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
 
 /**
  * SIGTERM to a real gateway process under 20 concurrent clients: requests in
@@ -29,7 +30,7 @@ afterAll(async () => {
 test('a SIGTERM under 20 concurrent clients resets no request', async () => {
   const supergraphPath = path.join(dir, 'supergraph.graphql');
   // The in-process test graph's supergraph, with its URLs: the gateway process routes to the test's subgraphs.
-  fs.writeFileSync(supergraphPath, composeSupergraph(localSubgraphSources(SUBGRAPHS.map((s) => ({ name: s.name, url: graph.subgraphs[s.name]!.url })))).supergraphSdl);
+  fs.writeFileSync(supergraphPath, composeSupergraph(localSubgraphSources([...SUBGRAPHS.map((s) => ({ name: s.name, url: graph.subgraphs[s.name]!.url })), { name: DIRECTORY.name, url: graph.directory.url }])).supergraphSdl);
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
     cwd: REPO_ROOT,

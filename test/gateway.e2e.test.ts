@@ -6,6 +6,7 @@ import { createGatewayServer } from '../gateway/src/server';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import { mongoCommandCount, startGraph, type RunningGraph } from './support/graph';
 import { readAgencies } from '@qsmo/shared/catalog';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
 
 /** Agencies in the reference catalog, counted from its file. */
 const AGENCY_COUNT = readAgencies().length;
@@ -127,7 +128,7 @@ test('bad arguments are BAD_USER_INPUT errors with a message that says what to c
   expect(missing.data).toEqual({ agency: null, provider: null });
 });
 
-test('no N+1: 100 agencies cost the same MongoDB commands per subgraph as 5, in all five marketplaces', async () => {
+test('no N+1: 100 agencies cost no more MongoDB commands per subgraph than 5, in all five marketplaces', async () => {
   const query = `query($n: Int) { agencies(first: $n) { edges { node { code
     financialManagement { offerings { provider { name } capabilities { code } } }
     humanResources { offerings { id } }
@@ -144,12 +145,14 @@ test('no N+1: 100 agencies cost the same MongoDB commands per subgraph as 5, in 
   };
   const small = await cost(5);
   const large = await cost(100);
-  expect(large).toEqual(small);
-  // A fixed handful per subgraph (root page, entities, offerings, providers...), not one per agency.
+  // Never more for 100 than for 5 (the agency page comes from the directory; with 100 agencies as entities, the
+  // agency loader already holds every customer an offering lists, so 100 can even cost one find fewer than 5).
+  large.forEach((n, i) => expect(n).toBeLessThanOrEqual(small[i]!));
+  // A fixed handful per subgraph (entities, offerings, providers...), not one per agency.
   for (const n of large) expect(n).toBeLessThanOrEqual(8);
 });
 
-test('dated portfolios: OPM (024) at DOT ESC as stated in 2021, and `since` filters cost the same commands for 100 agencies as for 5', async () => {
+test('dated portfolios: OPM (024) at DOT ESC as stated in 2021, and `since` filters cost no more commands for 100 agencies than for 5', async () => {
   const opm = await post(graph.gatewayUrl, `{ agency(code: "024") { abbreviation financialManagement {
     offerings(since: "2021-01-01") { id customerLink(agencyCode: "024") { statedOn { value precision } sources { url } } } } } }`);
   expect(opm.errors).toBeUndefined();
@@ -173,7 +176,7 @@ test('dated portfolios: OPM (024) at DOT ESC as stated in 2021, and `since` filt
   };
   const small = await cost(5);
   const large = await cost(100);
-  expect(large).toEqual(small);
+  large.forEach((n, i) => expect(n).toBeLessThanOrEqual(small[i]!));
   for (const n of large) expect(n).toBeLessThanOrEqual(8);
 });
 
@@ -213,7 +216,7 @@ test('the gateway starts while a subgraph is down (no introspection at start-up)
   const deadPort = await freePort();
   const urls: Record<string, string> = Object.fromEntries(Object.values(graph.subgraphs).map((s) => [s.name, s.url]));
   urls['cybersecurity'] = `http://127.0.0.1:${deadPort}/graphql`;
-  const { supergraphSdl } = composeSupergraph(localSubgraphSources(SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: urls[s.name]! }))));
+  const { supergraphSdl } = composeSupergraph(localSubgraphSources([...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: urls[s.name]! })), { name: DIRECTORY.name, url: graph.directory.url }]));
   const gateway = createGatewayServer({ supergraph: supergraphSdl, logger: createLogger('gateway', 'silent') });
   try {
     const url = await gateway.http.listen(0, '127.0.0.1');

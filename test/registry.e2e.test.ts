@@ -139,7 +139,7 @@ test('on an empty registry the gateway is live but not ready, and becomes ready 
 });
 
 test('a subgraph adds a field and publishes: served within seconds, zero failed requests, no gateway restart', async () => {
-  const fieldQuery = '{ grantsManagement { offering(id: "grm-grantsolutions") { id customerCount } } }';
+  const fieldQuery = '{ grantsManagement { offering(id: "grm-grantsolutions") { id listedAgencyCount } } }';
   const before = await post(gatewayUrl(), fieldQuery);
   expect(before.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   const servedBefore = manager.servedVersion!;
@@ -147,7 +147,7 @@ test('a subgraph adds a field and publishes: served within seconds, zero failed 
   const load = steadyLoad(20);
   await sleep(300);
   // v2 of the subgraph is deployed next to v1, on a new address, then published.
-  const v2 = grantsVersion({ customerCount: CUSTOMER_COUNT });
+  const v2 = grantsVersion({ listedAgencyCount: CUSTOMER_COUNT });
   const v2Url = await startGrants(v2);
   const published = await publishSubgraphs(registry, [{ name: grants.serviceName, url: v2Url, sdl: v2.sdl }], { publisher: 'grants-team' });
   expect(published.status).toBe('published');
@@ -163,7 +163,7 @@ test('a subgraph adds a field and publishes: served within seconds, zero failed 
   }
   const switchMs = Date.now() - publishedAt;
   expect(after.errors).toBeUndefined();
-  expect(after.data.grantsManagement.offering.customerCount).toBeGreaterThan(0);
+  expect(after.data.grantsManagement.offering.listedAgencyCount).toBeGreaterThan(0);
   expect(switchMs).toBeLessThan(5_000);
   expect(manager.servedVersion).toBe(target);
   const okAtSwitch = load.ok;
@@ -188,7 +188,7 @@ test('a subgraph adds a field and publishes: served within seconds, zero failed 
 test('a published subgraph that does not answer leaves the previous supergraph in service until it does', async () => {
   const served = manager.servedVersion!;
   const port = await freePort();
-  const v3 = grantsVersion({ customerCount: CUSTOMER_COUNT, partnerCount: PARTNER_COUNT });
+  const v3 = grantsVersion({ listedAgencyCount: CUSTOMER_COUNT, partnerCount: PARTNER_COUNT });
   const published = await publishSubgraphs(registry, [{ name: grants.serviceName, url: `http://127.0.0.1:${port}/graphql`, sdl: v3.sdl }], { publisher: 'grants-team' });
   // The registry records what the team declares; the gateway decides whether it can serve it.
   expect(published.status).toBe('published');
@@ -197,7 +197,7 @@ test('a published subgraph that does not answer leaves the previous supergraph i
   const load = steadyLoad(5);
   await sleep(8 * POLL_MS);
   expect(manager.servedVersion).toBe(served);
-  const old = await post(gatewayUrl(), '{ grantsManagement { offering(id: "grm-grantsolutions") { customerCount } } }');
+  const old = await post(gatewayUrl(), '{ grantsManagement { offering(id: "grm-grantsolutions") { listedAgencyCount } } }');
   expect(old.errors).toBeUndefined();
   const missing = await post(gatewayUrl(), '{ grantsManagement { offering(id: "grm-grantsolutions") { partnerCount } } }');
   expect(missing.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -214,7 +214,7 @@ test('a published subgraph that does not answer leaves the previous supergraph i
   const upAt = Date.now();
   while (manager.servedVersion !== target && Date.now() - upAt < 5_000) await sleep(50);
   expect(manager.servedVersion).toBe(target);
-  const now = await post(gatewayUrl(), '{ grantsManagement { offering(id: "grm-grantsolutions") { partnerCount customerCount } } }');
+  const now = await post(gatewayUrl(), '{ grantsManagement { offering(id: "grm-grantsolutions") { partnerCount listedAgencyCount } } }');
   expect(now.errors).toBeUndefined();
   const result = await load.stop();
   expect(result.failures).toEqual([]);
@@ -222,7 +222,7 @@ test('a published subgraph that does not answer leaves the previous supergraph i
 
 test('a gateway started after an unhealthy publish serves the newest supergraph whose subgraphs answer', async () => {
   const good = manager.servedVersion!;
-  const v4 = grantsVersion({ customerCount: CUSTOMER_COUNT, partnerCount: PARTNER_COUNT, sourceCount: {
+  const v4 = grantsVersion({ listedAgencyCount: CUSTOMER_COUNT, partnerCount: PARTNER_COUNT, sourceCount: {
     description: 'Number of sources the listing cites.', type: 'Int!', resolve: (doc: OfferingDoc) => doc.sources.length,
   } });
   const published = await publishSubgraphs(registry, [{ name: grants.serviceName, url: `http://127.0.0.1:${await freePort()}/graphql`, sdl: v4.sdl }], { publisher: 'grants-team' });

@@ -9,6 +9,7 @@ import type { AuthenticationConfig } from '../gateway/src/plugins/authentication
 import { createGatewayServer, type GatewayServer } from '../gateway/src/server';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import { startGraph, type RunningGraph } from './support/graph';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -98,7 +99,7 @@ beforeAll(async () => {
     },
   });
   // A second gateway in front of the same subgraphs, with anonymous access off and metrics closed.
-  const { supergraphSdl } = composeSupergraph(localSubgraphSources(SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url }))));
+  const { supergraphSdl } = composeSupergraph(localSubgraphSources([...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })), { name: DIRECTORY.name, url: graph.directory.url }]));
   const metrics = createMetrics('gateway', { defaultMetrics: false });
   const server = createGatewayServer({
     supergraph: supergraphSdl,

@@ -10,6 +10,7 @@ import { createGatewayServer } from '../gateway/src/server';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import { documentHash, readTrustedDocuments } from '../gateway/src/trusted-documents';
 import { startGraph, type RunningGraph } from './support/graph';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -235,7 +236,7 @@ test('the heap grew by less than 200 MB over every probe above (the issue\'s rec
 
 describe('trusted documents through the graph (TRUSTED_DOCUMENTS=enforce)', () => {
   test('every library operation runs by its hash alone; an ad-hoc document is refused', async () => {
-    const { supergraphSdl } = composeSupergraph(localSubgraphSources(SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url }))));
+    const { supergraphSdl } = composeSupergraph(localSubgraphSources([...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })), { name: DIRECTORY.name, url: graph.directory.url }]));
     const metrics = createMetrics('gateway', { defaultMetrics: false });
     const gateway = createGatewayServer({
       supergraph: supergraphSdl, logger: createLogger('gateway', 'silent'), metrics,

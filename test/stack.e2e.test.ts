@@ -6,6 +6,7 @@ import { REPO_ROOT } from '@qsmo/shared';
 import { freePort } from '@qsmo/shared/embedded/ferretdb';
 import { post } from './support/graphql';
 import { envName, SUBGRAPHS } from '@qsmo/shared';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
 
 /**
  * `npm start` as a developer runs it: embedded database, seeding, four
@@ -53,20 +54,23 @@ test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the s
   // The gateway's port, one per subgraph, then the database's.
   const ports = await Promise.all([null, ...SUBGRAPHS, null].map(() => freePort()));
   const servicePorts = ports.slice(0, SUBGRAPHS.length + 1);
+  // The directory's own free port, so parallel runs never meet on its default.
+  const directoryPort = await freePort();
   const env = {
     MONGODB_URI: '',
     EMBEDDED_DB_DIR: dataDir,
     EMBEDDED_DB_PORT: String(ports[SUBGRAPHS.length + 1]),
     PORT: String(ports[0]),
     ...Object.fromEntries(SUBGRAPHS.map((s, i) => [envName(s.name, 'PORT'), String(ports[i + 1])])),
+    [envName(DIRECTORY.name, 'PORT')]: String(directoryPort),
     SUPERGRAPH_OUT: path.join(dataDir, 'supergraph.graphql'),
   };
   try {
     const first = await startStack(env);
-    for (const port of servicePorts) expect(first.output()).toContain(`http://localhost:${port}/graphql`);
+    for (const port of [...servicePorts, directoryPort]) expect(first.output()).toContain(`http://localhost:${port}/graphql`);
     expect(first.output()).toMatch(/seeded/);
     // The local schemas are published to the registry, and the gateway serves what the registry holds.
-    expect(first.output()).toContain(`schema registry qsmo_registry: published supergraph v1 (new: ${SUBGRAPHS.map((s) => `${s.name} v1`).join(', ')})`);
+    expect(first.output()).toContain(`schema registry qsmo_registry: published supergraph v1 (new: ${[...SUBGRAPHS, DIRECTORY].map((s) => `${s.name} v1`).join(', ')})`);
     expect(first.output()).toMatch(/serving supergraph v1 from the registry/);
     const r = await post(`http://localhost:${ports[0]}/graphql`, '{ agency(code: "075") { name grantsManagement { offerings { id name } } } }');
     expect(r.errors).toBeUndefined();

@@ -1,6 +1,8 @@
 import { Supergraph } from '@apollo/federation-internals';
 import type { GraphQLSchema } from 'graphql';
 import { SUBGRAPHS, subgraphSdl, type SubgraphEntry } from '@qsmo/shared';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
+import { directorySdl } from '@qsmo/shared/directory/schema';
 import type { SubgraphSource } from '@qsmo/shared/registry/compose';
 import type { SubgraphEndpoint } from './subgraphs';
 
@@ -9,10 +11,12 @@ export { composeSupergraph, CompositionError, type SubgraphSource } from '@qsmo/
 
 /**
  * The local subgraph sources: each subgraph's SDL built from its package (see
- * subgraphSdl). `entries` is the list of subgraphs, which a test may extend.
+ * subgraphSdl), and the directory's (directorySdl), which lists every entry's
+ * offerings. `entries` is the list of subgraphs, which a test may extend.
  */
 export function localSubgraphSources(endpoints: Pick<SubgraphEndpoint, 'name' | 'url'>[], entries: readonly SubgraphEntry[] = SUBGRAPHS): SubgraphSource[] {
   return endpoints.map((e) => {
+    if (e.name === DIRECTORY.name) return { name: e.name, url: e.url, sdl: directorySdl(entries) };
     const entry = entries.find((s) => s.name === e.name);
     if (!entry) throw new Error(`No subgraph named "${e.name}" in the list of subgraphs: ${entries.map((s) => s.name).join(', ')}.`);
     return { name: e.name, url: e.url, sdl: subgraphSdl(entry, undefined, entries) };

@@ -12,6 +12,7 @@ import { readTrustedDocumentsMode, type TrustedDocumentsMode } from './plugins/t
 import { readResilienceConfig, type ResilienceConfig } from './resilience-config';
 import { readResponseCacheConfig, type ResponseCacheConfig } from './plugins/response-cache';
 import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
 import { readObservabilityConfig, type ObservabilityConfig } from '@qsmo/shared/observability';
 import { readUsageConfig, type UsageConfig } from '@qsmo/shared/registry/usage';
 
@@ -61,7 +62,7 @@ export const DEFAULT_SUPERGRAPH_OUTPUT = path.join(REPO_ROOT, '.data', 'supergra
 export const DEFAULT_REGISTRY_POLL_MS = 2_000;
 
 export function subgraphEndpoints(env: EnvReader): SubgraphEndpoint[] {
-  return SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: env.string(urlEnvName(s.name), `http://localhost:${s.port}/graphql`) }));
+  return [...SUBGRAPHS, DIRECTORY].map((s) => ({ name: s.name, area: s.area, url: env.string(urlEnvName(s.name), `http://localhost:${s.port}/graphql`) }));
 }
 
 function readSupergraphSource(env: EnvReader): SupergraphSourceConfig {

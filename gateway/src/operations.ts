@@ -4,6 +4,7 @@ import { Kind, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { REPO_ROOT } from '@qsmo/shared';
 import { apiSchemaOf, composeSupergraph, localSubgraphSources } from './compose';
 import { SUBGRAPHS } from './subgraphs';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
 
 /**
  * The operations library: example operations kept as .graphql files in
@@ -106,6 +107,6 @@ export function loadOperationsLibrary(dir: string = OPERATIONS_DIR): LibraryOper
 
 /** The schema clients see: the API schema of the supergraph composed from the local subgraph schemas. */
 export function localApiSchema(): GraphQLSchema {
-  const endpoints = SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: `http://localhost:${s.port}/graphql` }));
+  const endpoints = [...SUBGRAPHS, DIRECTORY].map((s) => ({ name: s.name, area: s.area, url: `http://localhost:${s.port}/graphql` }));
   return apiSchemaOf(composeSupergraph(localSubgraphSources(endpoints)).supergraphSdl);
 }

@@ -30,7 +30,8 @@ export type CostBudgets = Readonly<Record<CallerClass, number>>;
 
 /**
  * The anonymous reader's budget fits every operation of gateway/operations
- * with room (the costliest, FibfFunctionCoverage, is about 2,100) but not a
+ * (the costliest, LaunchedAndStatedDates, an analysts' question across the
+ * marketplaces, is about 4,800; the others at most about 2,100) but not a
  * page of 100 agencies with four marketplaces' offerings nested (about
  * 9,000). Analysts' fits every agency's listings across the four
  * marketplaces (`agencies(first: 100)` with each marketplace's offerings and

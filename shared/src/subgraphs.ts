@@ -139,5 +139,12 @@ export function subgraphNamed<N extends string>(name: N): N extends SubgraphName
   return found as N extends SubgraphName ? Extract<Subgraph, { name: N }> : Subgraph;
 }
 
+/**
+ * The directory subgraph (shared/src/directory): the one owner of the
+ * cross-QSMO catalog. It is not a QSMO: it follows every marketplace of
+ * SUBGRAPHS, so a QSMO added there is listed by it with no change here.
+ */
+export const DIRECTORY = { name: 'directory', area: 'Cross-QSMO directory', port: 4010 } as const;
+
 /** Human name of a subgraph's area, or the name itself for a subgraph not in the list (e.g. a test's). */
-export const areaOf = (name: string): string => SUBGRAPHS.find((s) => s.name === name)?.area ?? name;
+export const areaOf = (name: string): string => SUBGRAPHS.find((s) => s.name === name)?.area ?? (name === DIRECTORY.name ? DIRECTORY.area : name);

@@ -48,3 +48,18 @@ export function isoDay(value: string, argumentName = 'since'): string {
 /** An optional `since` argument: validated when given, undefined when not. */
 export const optionalIsoDay = (value: string | null | undefined, argumentName = 'since'): string | undefined =>
   value === null || value === undefined ? undefined : isoDay(value, argumentName);
+
+/**
+ * A window of stated dates from optional `since` and `until` days (both
+ * inclusive); undefined when neither is given. `since` after `until` is a
+ * mistake the caller is told about, not an empty answer.
+ */
+export function optionalStatedWindow(since: string | null | undefined, until: string | null | undefined): { since?: string; until?: string } | undefined {
+  const from = optionalIsoDay(since, 'since');
+  const to = optionalIsoDay(until, 'until');
+  if (from === undefined && to === undefined) return undefined;
+  if (from !== undefined && to !== undefined && from > to) {
+    throw badUserInput(`since (${from}) is after until (${to}): swap them, or leave one out.`, 'since');
+  }
+  return { ...(from === undefined ? {} : { since: from }), ...(to === undefined ? {} : { until: to }) };
+}

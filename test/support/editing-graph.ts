@@ -5,6 +5,7 @@ import { standardPlugins } from '../../gateway/src/plugins';
 import { securityPlugins } from '../../gateway/src/plugins/security';
 import { useCatalogWrites } from '../../gateway/src/plugins/catalog-writes';
 import { useResponseCache } from '../../gateway/src/plugins/response-cache';
+import { useSubgraphChanges } from '../../gateway/src/plugins/subgraph-changes';
 import { startGraph, type GraphOptions, type RunningGraph } from './graph';
 
 /**
@@ -35,12 +36,18 @@ export interface EditingGraph {
   stop(): Promise<void>;
 }
 
+export interface EditingGraphOptions extends Pick<GraphOptions, 'routes'> {
+  /** Evict cached answers when a subgraph's data version moves (a seed, the directory's projection), as the gateway's entry point does; default off. */
+  followSubgraphChanges?: boolean;
+}
+
 /** `routes`: extra gateway routes, e.g. the browser IDE signing in with this graph's tokens. */
-export async function startEditingGraph(options: Pick<GraphOptions, 'routes'> = {}): Promise<EditingGraph> {
+export async function startEditingGraph(options: EditingGraphOptions = {}): Promise<EditingGraph> {
   const secret = randomBytes(32).toString('hex');
   const pair = await generateKeyPair('ES256', { extractable: true });
   const key: { privateKey: CryptoKey; jwk: JWK } = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' } };
   const metrics = createMetrics('gateway', { defaultMetrics: false });
+  const responseCache = useResponseCache();
   const graph = await startGraph({
     gateway: {
       plugins: [
@@ -53,7 +60,8 @@ export async function startEditingGraph(options: Pick<GraphOptions, 'routes'> = 
         useCatalogWrites(),
         ...standardPlugins({ metrics }),
         // As in production: every read after a write must show it although answers are cached.
-        useResponseCache(),
+        responseCache,
+        ...(options.followSubgraphChanges ? [useSubgraphChanges({ intervalMs: 200, onChange: (names) => responseCache.invalidate(names) })] : []),
       ],
       metrics,
     },

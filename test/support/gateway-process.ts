@@ -7,6 +7,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '@qsmo/shared';
 import { freePort } from '@qsmo/shared/embedded/ferretdb';
 import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
 import { SUBGRAPHS, urlEnvName } from '../../gateway/src/subgraphs';
 import type { RunningGraph } from './graph';
 
@@ -89,7 +90,7 @@ export const getOnce = (url: string, localAddress?: string) => requestOnce(url, 
 export async function startGatewayProcess(graph: RunningGraph, env: Record<string, string> = {}, options: { fdLimit?: number } = {}): Promise<GatewayProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-gateway-'));
   const supergraphPath = path.join(dir, 'supergraph.graphql');
-  const urls = SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url }));
+  const urls = [...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })), { name: DIRECTORY.name, area: DIRECTORY.area, url: graph.directory.url }];
   fs.writeFileSync(supergraphPath, composeSupergraph(localSubgraphSources(urls)).supergraphSdl);
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, GATEWAY_WORKERS: '1', PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, LOG_LEVEL: 'warn', IDE_ENABLED: 'false', ...env };

@@ -9,6 +9,8 @@ import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
 import { DEFAULT_COST_BUDGETS, subgraphCostBudgets, type CostBudgets } from '@qsmo/shared/demand-control';
 import { DEFAULT_READ_MODEL, ReadModel } from '@qsmo/shared/read-model';
 import { SUBGRAPHS } from '../../gateway/src/subgraphs';
+import { DIRECTORY } from '@qsmo/shared/subgraphs';
+import { createDirectoryServer, marketplaceSources, type DirectoryServer } from '@qsmo/shared/directory';
 import { openSeededDatabase, type TestDatabase } from './db';
 
 /** What every subgraph package exports for tests: its definition and its server builder. */
@@ -31,10 +33,18 @@ export interface RunningSubgraph {
   url: string;
 }
 
+/** The directory subgraph of a running graph; restart() stops it and starts a fresh one on the same port (its projection rebuilt from the marketplaces). */
+export interface RunningDirectory {
+  server: DirectoryServer;
+  url: string;
+  restart(): Promise<void>;
+}
+
 export interface RunningGraph {
   gateway: GatewayServer;
   gatewayUrl: string;
   subgraphs: Record<string, RunningSubgraph>;
+  directory: RunningDirectory;
   stop(): Promise<void>;
 }
 
@@ -71,9 +81,11 @@ export async function startGraph(options: GraphOptions = {}): Promise<RunningGra
     const url = await server.http.listen(0, '127.0.0.1');
     subgraphs[definition.serviceName] = { name: definition.serviceName, server, database, url };
   }));
-  const { supergraphSdl } = composeSupergraph(localSubgraphSources(
-    SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: subgraphs[s.name]!.url })),
-  ));
+  const directory = await startDirectory(subgraphs, options);
+  const { supergraphSdl } = composeSupergraph(localSubgraphSources([
+    ...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: subgraphs[s.name]!.url })),
+    { name: DIRECTORY.name, url: directory.url },
+  ]));
   const metrics = options.gateway?.metrics ?? createMetrics('gateway', { defaultMetrics: false });
   const gateway = createGatewayServer({
     plugins: [...standardPlugins({ metrics }), useOperationLimits(DEFAULT_OPERATION_LIMITS), useDemandControl(options.costBudgets)],
@@ -88,8 +100,10 @@ export async function startGraph(options: GraphOptions = {}): Promise<RunningGra
     gateway,
     gatewayUrl,
     subgraphs,
+    directory,
     async stop() {
       await gateway.http.stop();
+      await directory.server.http.stop();
       for (const model of readModels) model?.stop();
       for (const s of Object.values(subgraphs)) {
         await s.server.http.stop();
@@ -97,6 +111,32 @@ export async function startGraph(options: GraphOptions = {}): Promise<RunningGra
       }
     },
   };
+}
+
+/** The directory over the graph's marketplaces, on a free port, ready once it has read them all. */
+async function startDirectory(subgraphs: Record<string, RunningSubgraph>, options: GraphOptions): Promise<RunningDirectory> {
+  const make = () => createDirectoryServer({
+    marketplaces: marketplaceSources((name) => subgraphs[name]!.url),
+    costBudgets: subgraphCostBudgets(options.costBudgets ?? DEFAULT_COST_BUDGETS),
+    // The subgraphs' signature settings: the directory signs its reads with that secret and requires it of the gateway alike.
+    gatewaySignature: options.subgraph?.gatewaySignature,
+    pollMs: 200,
+    logger: createLogger(DIRECTORY.name, 'silent'),
+  });
+  const running: RunningDirectory = {
+    server: make(),
+    url: '',
+    async restart() {
+      await running.server.http.stop();
+      const port = new URL(running.url).port;
+      running.server = make();
+      await running.server.start();
+      await running.server.http.listen(Number(port), '127.0.0.1');
+    },
+  };
+  await running.server.start();
+  running.url = await running.server.http.listen(0, '127.0.0.1');
+  return running;
 }
 
 /** The number of MongoDB commands a subgraph has sent so far, read from its /metrics endpoint. */

@@ -156,12 +156,11 @@ export function describeSubgraph(
     expect(missing).toBeNull();
   });
 
-  test('reference roots: agencies and providers page and filter', async () => {
-    const r = await run(`{ agencies(filter: { cfoAct: true }, first: 100) { totalCount edges { node { code cfoAct } } } providers(filter: { domain: ${definition.domain} }, first: 100) { edges { node { id domains } } } qsmos { domain } }`);
+  test('reference roots: agencies and providers by key, the QSMOs (the agency and provider lists are the directory\'s)', async () => {
+    const r = await run(`{ agency(code: "${ex.customerCode ?? '020'}") { code cfoAct } provider(id: "${ex.providerId}") { id domains } qsmos { domain } }`);
     expect(r.errors).toBeUndefined();
-    expect(r.data.agencies.totalCount).toBe(24);
-    expect(r.data.agencies.edges.every((e: any) => e.node.cfoAct)).toBe(true);
-    expect(r.data.providers.edges.map((e: any) => e.node.id)).toContain(ex.providerId);
+    expect(r.data.agency.code).toBe(ex.customerCode ?? '020');
+    expect(r.data.provider.domains).toContain(definition.domain);
     expect(r.data.qsmos).toHaveLength(SUBGRAPHS.length);
   });
 

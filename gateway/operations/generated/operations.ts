@@ -15,6 +15,37 @@ export type CapabilityLevel =
   /** A business capability statement within an activity, e.g. GRM.010.010.011. */
   | 'CAPABILITY';
 
+/** Filters for the cross-QSMO offerings list; all given conditions must hold. */
+export type CatalogOfferingFilter = {
+  /** Only offerings of any of these marketplaces; every marketplace when absent. An empty list is refused. */
+  domains?: Array<QsmoDomain> | null | undefined;
+  /** Case-insensitive text found in the name or category (matched literally). */
+  search?: string | null | undefined;
+  /** Only offerings on this shelf. */
+  shelf?: Shelf | null | undefined;
+  /** Only offerings this provider provides or partners on. */
+  providerId?: string | null | undefined;
+  /** Only offerings listing this agency (CGAC code) as a customer. */
+  customerCode?: string | null | undefined;
+  /** Only offerings serving this FIBF code or anything under it (FFM.030 matches FFM.030.070). */
+  capabilityCode?: string | null | undefined;
+  /** Only offerings with this verification. */
+  verification?: Verification | null | undefined;
+  /** Only offerings launched on or after the first day of this date: YYYY, YYYY-MM or YYYY-MM-DD. Offerings without a launch date are then left out. */
+  launchedSince?: string | null | undefined;
+  /** Only offerings launched on or before the last day of this date: YYYY, YYYY-MM or YYYY-MM-DD. Offerings without a launch date are then left out. */
+  launchedUntil?: string | null | undefined;
+};
+
+/** What a FIBF coverage count says about the marketplace. */
+export type CoverageStatus =
+  /** At least one offering is mapped to the entry (or to something under it). */
+  | 'SERVED'
+  /** No offering serves the entry, and every offering of the marketplace is mapped to FIBF: a real gap. */
+  | 'GAP'
+  /** No mapped offering serves the entry, but some offerings of the marketplace are not mapped to FIBF by any source: whether they serve it is not known, so this is not a gap. */
+  | 'NOT_MAPPED';
+
 /** How precisely a source dates what it states. */
 export type DatePrecision =
   /** A calendar day, written YYYY-MM-DD. */
@@ -178,3 +209,69 @@ export type GrantsOfferingsPageQueryVariables = Exact<{
 
 
 export type GrantsOfferingsPageQuery = { grantsManagement: { offerings: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, category: string | null, shelf: Shelf, verification: Verification, launchedOn: string | null, provider: { id: string, name: string } } }> } } | null };
+
+export type AgenciesInSeveralMarketplacesQueryVariables = Exact<{
+  min?: number | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type AgenciesInSeveralMarketplacesQuery = { agencies: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { code: string, name: string, abbreviation: string, cfoAct: boolean, marketplaceCount: number } }> } };
+
+export type ProvidersInSeveralMarketplacesQueryVariables = Exact<{
+  min?: number | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ProvidersInSeveralMarketplacesQuery = { providers: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, sector: Sector, marketplaceCount: number } }> } };
+
+export type OfferingsByCustomerCountQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type OfferingsByCustomerCountQuery = { offerings: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node:
+        | { id: string, name: string, domain: QsmoDomain, customerCount: number, provider: { id: string, name: string } }
+        | { id: string, name: string, domain: QsmoDomain, customerCount: number, provider: { id: string, name: string } }
+        | { id: string, name: string, domain: QsmoDomain, customerCount: number, provider: { id: string, name: string } }
+        | { id: string, name: string, domain: QsmoDomain, customerCount: number, provider: { id: string, name: string } }
+        | { id: string, name: string, domain: QsmoDomain, customerCount: number, provider: { id: string, name: string } }
+       }> } };
+
+export type CatalogOfferingsQueryVariables = Exact<{
+  filter?: CatalogOfferingFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type CatalogOfferingsQuery = { offerings: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node:
+        | { id: string, name: string, domain: QsmoDomain, category: string | null, shelf: Shelf, verification: Verification, launchedOn: string | null, customerCount: number, provider: { id: string, name: string } }
+        | { id: string, name: string, domain: QsmoDomain, category: string | null, shelf: Shelf, verification: Verification, launchedOn: string | null, customerCount: number, provider: { id: string, name: string } }
+        | { id: string, name: string, domain: QsmoDomain, category: string | null, shelf: Shelf, verification: Verification, launchedOn: string | null, customerCount: number, provider: { id: string, name: string } }
+        | { id: string, name: string, domain: QsmoDomain, category: string | null, shelf: Shelf, verification: Verification, launchedOn: string | null, customerCount: number, provider: { id: string, name: string } }
+        | { id: string, name: string, domain: QsmoDomain, category: string | null, shelf: Shelf, verification: Verification, launchedOn: string | null, customerCount: number, provider: { id: string, name: string } }
+       }> } };
+
+export type LaunchedAndStatedDatesQueryVariables = Exact<{
+  launchedSince?: string | null | undefined;
+  statedUntil?: string | null | undefined;
+}>;
+
+
+export type LaunchedAndStatedDatesQuery = { launched: { totalCount: number, edges: Array<{ node:
+        | { id: string, name: string, domain: QsmoDomain, launchedOn: string | null }
+        | { id: string, name: string, domain: QsmoDomain, launchedOn: string | null }
+        | { id: string, name: string, domain: QsmoDomain, launchedOn: string | null }
+        | { id: string, name: string, domain: QsmoDomain, launchedOn: string | null }
+        | { id: string, name: string, domain: QsmoDomain, launchedOn: string | null }
+       }> }, financialManagement: { stats: { customerLinkCount: number } } | null, humanResources: { stats: { customerLinkCount: number } } | null, grantsManagement: { stats: { customerLinkCount: number } } | null, cybersecurity: { stats: { customerLinkCount: number } } | null, statedListings: { edges: Array<{ node: { code: string, name: string, financialManagement: { offerings: Array<{ id: string, name: string }> } | null, humanResources: { offerings: Array<{ id: string, name: string }> } | null, grantsManagement: { offerings: Array<{ id: string, name: string }> } | null, cybersecurity: { offerings: Array<{ id: string, name: string }> } | null } }> } };
+
+export type FibfCoverageByMarketplaceQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type FibfCoverageByMarketplaceQuery = { financialManagement: { stats: { offeringCount: number, unmappedOfferingCount: number, capabilityCoverage: Array<{ code: string, name: string, offeringCount: number, status: CoverageStatus }> } } | null, humanResources: { stats: { offeringCount: number, unmappedOfferingCount: number, capabilityCoverage: Array<{ code: string, name: string, offeringCount: number, status: CoverageStatus }> } } | null, grantsManagement: { stats: { offeringCount: number, unmappedOfferingCount: number, capabilityCoverage: Array<{ code: string, name: string, offeringCount: number, status: CoverageStatus }> } } | null, cybersecurity: { stats: { offeringCount: number, unmappedOfferingCount: number, capabilityCoverage: Array<{ code: string, name: string, offeringCount: number, status: CoverageStatus }> } } | null };

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { envName, REPO_ROOT, SUBGRAPHS, type SubgraphEntry } from '../subgraphs';
+import { DIRECTORY, envName, REPO_ROOT, SUBGRAPHS, type SubgraphEntry } from '../subgraphs';
 
 /**
  * The deployment files, generated from the one list of subgraphs by `npm run
@@ -60,6 +60,23 @@ export function dockerCompose(entries: readonly SubgraphEntry[] = SUBGRAPHS): st
 `).join('\n');
   const urls = entries.map((s) => `      ${envName(s.name, 'URL')}: http://${s.name}:${s.port}/graphql`).join('\n');
   const deps = entries.map((s) => `      ${s.name}: { condition: service_healthy }`).join('\n');
+  // The directory follows every marketplace (their URLs, as the gateway's), and the gateway reaches it like a subgraph.
+  const d = DIRECTORY;
+  const directory = `  # The cross-QSMO catalog: its projection of every marketplace, rebuilt from them at start (no database of its own).
+  ${d.name}:
+    build: { context: ., dockerfile: shared/Dockerfile, args: { SERVICE: shared, PORT: "${d.port}" } }
+    command: ["node", "--import", "tsx", "shared/src/directory/main.ts"]
+    restart: unless-stopped
+    environment:
+      PORT: "${d.port}"
+      APOLLO_TELEMETRY_DISABLED: "1"
+      OTEL_EXPORTER_OTLP_ENDPOINT: http://jaeger:4318
+      GATEWAY_SIGNING_SECRET: \${GATEWAY_SIGNING_SECRET:?set GATEWAY_SIGNING_SECRET to 32+ random characters, e.g. openssl rand -hex 32}
+${urls}
+    ports: ["${d.port}:${d.port}"]
+    depends_on:
+${deps}
+`;
   return `${GENERATED('#')}
 # The whole graph on MongoDB 7: \`docker compose up --build\`, then
 # http://localhost:4000/graphql. Each service reads MONGODB_URI; the
@@ -93,6 +110,7 @@ services:
       retries: 10
 
 ${services}
+${directory}
   gateway:
     build: { context: ., dockerfile: shared/Dockerfile, args: { SERVICE: gateway, PORT: "4000" } }
     restart: unless-stopped
@@ -103,9 +121,11 @@ ${services}
       OTEL_EXPORTER_OTLP_ENDPOINT: http://jaeger:4318
       GATEWAY_SIGNING_SECRET: \${GATEWAY_SIGNING_SECRET:?set GATEWAY_SIGNING_SECRET to 32+ random characters, e.g. openssl rand -hex 32}
 ${urls}
+      ${envName(d.name, 'URL')}: http://${d.name}:${d.port}/graphql
     ports: ["4000:4000"]
     depends_on:
 ${deps}
+      ${d.name}: { condition: service_healthy }
 
   # Traces: every service exports OTLP here; the UI is http://localhost:16686.
   jaeger:
@@ -137,7 +157,7 @@ volumes:
 
 /** Prometheus's scrape config: the gateway and every subgraph of the list, by their compose service names. */
 export function prometheusConfig(entries: readonly SubgraphEntry[] = SUBGRAPHS): string {
-  const targets = entries.map((s) => `          - ${s.name}:${s.port}`).join('\n');
+  const targets = [...entries, DIRECTORY].map((s) => `          - ${s.name}:${s.port}`).join('\n');
   return `${GENERATED('#')}
 # Every service serves Prometheus metrics at /metrics (see README, Observability).
 # Outside docker compose, replace the targets by the services' addresses; with

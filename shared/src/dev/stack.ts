@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { EnvReader } from '../config';
-import { envName, REPO_ROOT, SUBGRAPHS } from '../subgraphs';
+import { DIRECTORY, envName, REPO_ROOT, SUBGRAPHS } from '../subgraphs';
+import { directorySdl } from '../directory/schema';
 import { openDatabase, readDatabaseConfig } from '../database';
 import { createLogger, type Logger } from '../logger';
 import { connectMongo, createMongoClient } from '../mongo';
@@ -116,11 +117,11 @@ async function publishLocalSchemas(uri: string, databaseName: string, urls: Reco
   try {
     await connectMongo(client, log, 'the schema registry');
     const registry = new SchemaRegistry(client.db(databaseName));
-    const candidates = SERVICES.map((s) => ({
+    const candidates = [...SERVICES.map((s) => ({
       name: s.name,
       url: urls[s.name] as string,
       sdl: subgraphSdl(s.subgraph),
-    }));
+    })), { name: DIRECTORY.name, url: urls[DIRECTORY.name] as string, sdl: directorySdl() }];
     const result = await publishSubgraphs(registry, candidates, { publisher: `${defaultPublisher()} (npm start)`, allowBreaking: true });
     if (result.status === 'refused') {
       throw new Error(`The local schemas cannot be served:\n${formatCheckReport(result.report)}`);
@@ -168,7 +169,8 @@ void (async () => {
   const registryUri = env.mongoUri('REGISTRY_MONGODB_URI');
   const registryDatabase = env.databaseName('REGISTRY_DATABASE', DEFAULT_REGISTRY_DATABASE);
   const keepDown = new Set((env.string('STACK_KEEP_DOWN') ?? '').split(',').map((n) => n.trim()).filter(Boolean));
-  const names = new Set([...SERVICES.map((s) => s.name), 'gateway']);
+  const directoryPort = env.port(envName(DIRECTORY.name, 'PORT'), DIRECTORY.port);
+  const names = new Set([...SERVICES.map((s) => s.name), DIRECTORY.name, 'gateway']);
   for (const name of keepDown) if (!names.has(name)) env.problem(`STACK_KEEP_DOWN names "${name}", which npm start does not run: use one of ${[...names].join(', ')}.`);
   const keysDir = env.string('DEV_KEYS_DIR', DEV_KEYS_DIR);
   // A configured identity provider wins; otherwise the local development key pair stands in for one.
@@ -208,6 +210,18 @@ void (async () => {
     subgraphUrls[s.name] = `http://127.0.0.1:${port}/graphql`;
     await waitReady(service, port);
   }));
+  // The directory reads every marketplace at start, so it starts once they answer.
+  const directoryEnv = {
+    PORT: String(directoryPort),
+    HOST: '127.0.0.1',
+    GATEWAY_SIGNING_SECRET: signingSecret,
+    ...Object.fromEntries(SUBGRAPHS.map((s) => [envName(s.name, 'URL'), subgraphUrls[s.name]])),
+  };
+  const directoryEntry = 'shared/src/directory/main.ts';
+  const directory = startService(DIRECTORY.name, directoryEntry, directoryEnv);
+  running.push({ ...directory, url: `http://localhost:${directoryPort}/graphql`, restart: () => startService(DIRECTORY.name, directoryEntry, directoryEnv) });
+  subgraphUrls[DIRECTORY.name] = `http://127.0.0.1:${directoryPort}/graphql`;
+  await waitReady(directory, directoryPort);
   await publishLocalSchemas(registryUri ?? database.uri, registryDatabase, subgraphUrls, logger);
   const gatewayEnv = {
     PORT: String(gatewayPort),

@@ -45,9 +45,17 @@ export type DomainCollections = ReturnType<typeof domainCollections>;
  */
 export const STATED_FROM = 'statedOn.from';
 
+/** A window of stated dates (YYYY-MM-DD): listings whose stated date begins on or after `since` and on or before `until`; either end may be open. */
+export interface StatedWindow { since?: string; until?: string }
+
+/** Listings stated within the window; every listing when there is none. Undated listings never match a window. */
+export const statedWithin = (window: StatedWindow | undefined): Filter<CustomerLinkDoc> => {
+  if (!window || (window.since === undefined && window.until === undefined)) return {};
+  return { [STATED_FROM]: { ...(window.since === undefined ? {} : { $gte: window.since }), ...(window.until === undefined ? {} : { $lte: window.until }) } } as Filter<CustomerLinkDoc>;
+};
+
 /** Listings stated on or after `since`; every listing when it is not given. */
-export const statedSince = (since: string | undefined): Filter<CustomerLinkDoc> =>
-  since === undefined ? {} : ({ [STATED_FROM]: { $gte: since } } as Filter<CustomerLinkDoc>);
+export const statedSince = (since: string | undefined): Filter<CustomerLinkDoc> => statedWithin(since === undefined ? undefined : { since });
 
 /** Newest stated date first, undated listings last, then by agency code: a reader sees at once which listings are old. */
 export function newestStatedFirst(a: CustomerLinkDoc, b: CustomerLinkDoc): number {
@@ -112,27 +120,28 @@ export interface DomainLoaders {
   /** A listing by its id (see customerLinkId in ./catalog). */
   customerLink: DataLoader<string, CustomerLinkDoc | null>;
   offeringCountByCustomer: DataLoader<string, number>;
-  /** The same three per `since` day, created on first use and kept for the request. */
-  customerLinksByOfferingSince(since: string): DataLoader<string, CustomerLinkDoc[]>;
-  offeringsByCustomerSince(since: string): DataLoader<string, OfferingDoc[]>;
-  offeringCountByCustomerSince(since: string): DataLoader<string, number>;
+  /** The same three per window of stated dates (`since`/`until`), created on first use and kept for the request. */
+  customerLinksByOfferingSince(window: StatedWindow): DataLoader<string, CustomerLinkDoc[]>;
+  offeringsByCustomerSince(window: StatedWindow): DataLoader<string, OfferingDoc[]>;
+  offeringCountByCustomerSince(window: StatedWindow): DataLoader<string, number>;
 }
 
-/** One loader per distinct argument value, so each `since` batches on its own and stays one query per batch. */
-function perValue<V>(create: (value: string) => V): (value: string) => V {
+/** One loader per distinct window, so each `since`/`until` pair batches on its own and stays one query per batch. */
+function perValue<V>(create: (window: StatedWindow) => V): (window: StatedWindow) => V {
   const made = new Map<string, V>();
-  return (value) => {
-    let loader = made.get(value);
-    if (!loader) made.set(value, (loader = create(value)));
+  return (window) => {
+    const key = `${window.since ?? ''}..${window.until ?? ''}`;
+    let loader = made.get(key);
+    if (!loader) made.set(key, (loader = create(window)));
     return loader;
   };
 }
 
 /** An offering's listings stated since a day: one find per batch over the offeringId/statedOn.from index. */
-function customerLinksSinceLoader(links: Collection<CustomerLinkDoc>, since: string): DataLoader<string, CustomerLinkDoc[]> {
+function customerLinksSinceLoader(links: Collection<CustomerLinkDoc>, since: StatedWindow): DataLoader<string, CustomerLinkDoc[]> {
   return new Loader<string, CustomerLinkDoc[]>(async (offeringIds) => {
     const keys = [...offeringIds];
-    const docs = await links.find({ offeringId: { $in: keys }, ...statedSince(since) } as Filter<CustomerLinkDoc>).toArray();
+    const docs = await links.find({ offeringId: { $in: keys }, ...statedWithin(since) } as Filter<CustomerLinkDoc>).toArray();
     return keys.map((id) => docs.filter((d) => d.offeringId === id).sort(newestStatedFirst));
   });
 }
@@ -142,11 +151,11 @@ function customerLinksSinceLoader(links: Collection<CustomerLinkDoc>, since: str
  * live on the listings, and FerretDB v1 has no $lookup, so: one find of the
  * listings per batch, then the offerings through the batched offering loader.
  */
-function offeringsByCustomerSinceLoader(links: Collection<CustomerLinkDoc>, offering: DataLoader<string, OfferingDoc | null>, since: string): DataLoader<string, OfferingDoc[]> {
+function offeringsByCustomerSinceLoader(links: Collection<CustomerLinkDoc>, offering: DataLoader<string, OfferingDoc | null>, since: StatedWindow): DataLoader<string, OfferingDoc[]> {
   return new Loader<string, OfferingDoc[]>(async (codes) => {
     const keys = [...codes];
     const found = await links
-      .find({ agencyCode: { $in: keys }, ...statedSince(since) } as Filter<CustomerLinkDoc>, { projection: { offeringId: 1, agencyCode: 1 } })
+      .find({ agencyCode: { $in: keys }, ...statedWithin(since) } as Filter<CustomerLinkDoc>, { projection: { offeringId: 1, agencyCode: 1 } })
       .toArray();
     const offerings = await offering.loadMany([...new Set(found.map((l) => l.offeringId))]);
     const byId = new Map<string, OfferingDoc>();
@@ -160,11 +169,11 @@ function offeringsByCustomerSinceLoader(links: Collection<CustomerLinkDoc>, offe
 }
 
 /** Listings are one per (offering, agency), so counting an agency's listings since a day counts its offerings. */
-function offeringCountByCustomerSinceLoader(links: Collection<CustomerLinkDoc>, since: string): DataLoader<string, number> {
+function offeringCountByCustomerSinceLoader(links: Collection<CustomerLinkDoc>, since: StatedWindow): DataLoader<string, number> {
   return new Loader<string, number>(async (codes) => {
     const keys = [...codes];
     const rows = await links.aggregate<{ _id: string; count: number }>([
-      { $match: { agencyCode: { $in: keys }, ...statedSince(since) } },
+      { $match: { agencyCode: { $in: keys }, ...statedWithin(since) } },
       { $group: { _id: '$agencyCode', count: { $sum: 1 } } },
     ]).toArray();
     const counts = new Map(rows.map((r) => [r._id, r.count]));

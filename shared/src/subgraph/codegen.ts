@@ -46,8 +46,6 @@ function mappers(e: SubgraphEntry, types: string): Record<string, string> {
     Agency: m('AgencyDoc'),
     Provider: m('ProviderDoc'),
     Qsmo: m('QsmoDoc'),
-    AgencyConnection: `${m('Connection')}<AgencyDoc>`,
-    ProviderConnection: `${m('Connection')}<ProviderDoc>`,
     Offering: m('OfferingDoc'),
     Capability: m('CapabilityDoc'),
     [P]: m('MarketplaceRoot'),

@@ -3,7 +3,7 @@
 // Do not edit: change the sources and regenerate.
 
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AgencyDoc, ProviderDoc, QsmoDoc, Connection, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, AgencyDomainParent, ProviderDomainParent, ChangeDoc, OfferingPayloadDoc, GraphContext } from '../types';
+import type { AgencyDoc, ProviderDoc, QsmoDoc, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, Connection, AgencyDomainParent, ProviderDomainParent, ChangeDoc, OfferingPayloadDoc, GraphContext } from '../types';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -86,11 +86,13 @@ export type MarketplaceStats = {
   customerLinkCount: Scalars['Int']['output'];
   /** Number of distinct organisations providing or partnering on an offering. */
   providerCount: Scalars['Int']['output'];
+  /** Number of offerings no source maps to any FIBF XXX entry: FIBF coverage cannot say whether they serve an entry. */
+  unmappedOfferingCount: Scalars['Int']['output'];
   /** Offerings per shelf, in shelf order; shelves without offerings are left out. */
   byShelf: Array<ShelfCount>;
   /** Offerings per verification status. */
   byVerification: Array<VerificationCount>;
-  /** For each FIBF entry of the given level (functions by default), how many offerings serve it, in code order. */
+  /** For each FIBF entry of the given level (functions by default), how many offerings serve it, in code order, with whether a count of 0 is a gap or only means the marketplace's offerings are not mapped to FIBF by any source (`status`). */
   capabilityCoverage: Array<CapabilityCoverage>;
 };
 
@@ -98,12 +100,14 @@ export type MarketplaceStats = {
 /** Totals of the Marketplace marketplace. Each field is one database aggregation, run only when selected. */
 export type MarketplaceStatsCustomerCountArgs = {
   since?: InputMaybe<Scalars['String']['input']>;
+  until?: InputMaybe<Scalars['String']['input']>;
 };
 
 
 /** Totals of the Marketplace marketplace. Each field is one database aggregation, run only when selected. */
 export type MarketplaceStatsCustomerLinkCountArgs = {
   since?: InputMaybe<Scalars['String']['input']>;
+  until?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -133,6 +137,8 @@ export type MarketplaceOffering = Offering & {
   capabilities: Array<MarketplaceCapability>;
   /** Agencies listed as its customers. */
   customers: Array<Agency>;
+  /** Number of agencies listed as its customers (the length of `customers`). */
+  customerCount: Scalars['Int']['output'];
   /** Each customer listing with the source that states it and the date that source gives, newest stated date first, undated listings last (then by agency code). A listing records what a dated source said, not a live contract. */
   customerLinks: Array<MarketplaceCustomerLink>;
   /** This offering's listing of one agency, with the date and source that state it; null when the offering does not list that agency. An agency's portfolio selects it to show when each listing was stated. */
@@ -157,6 +163,7 @@ export type MarketplaceOffering = Offering & {
 /** A service or solution in the Marketplace marketplace. */
 export type MarketplaceOfferingCustomerLinksArgs = {
   since?: InputMaybe<Scalars['String']['input']>;
+  until?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -270,12 +277,14 @@ export type AgencyMarketplace = {
 /** An agency's use of the Marketplace marketplace, as stated by the sources of its customer listings (see `MarketplaceCustomerLink.statedOn`), not a live list of contracts. */
 export type AgencyMarketplaceOfferingsArgs = {
   since?: InputMaybe<Scalars['String']['input']>;
+  until?: InputMaybe<Scalars['String']['input']>;
 };
 
 
 /** An agency's use of the Marketplace marketplace, as stated by the sources of its customer listings (see `MarketplaceCustomerLink.statedOn`), not a live list of contracts. */
 export type AgencyMarketplaceOfferingCountArgs = {
   since?: InputMaybe<Scalars['String']['input']>;
+  until?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A provider's part in the Marketplace marketplace. */
@@ -668,34 +677,6 @@ export type Agency = {
   marketplace?: Maybe<AgencyMarketplace>;
 };
 
-/** A page of agencies. */
-export type AgencyConnection = {
-  __typename?: 'AgencyConnection';
-  /** The agencies of this page with their cursors. */
-  edges: Array<AgencyEdge>;
-  /** Whether more pages follow. */
-  pageInfo: PageInfo;
-  /** Number of agencies matching the filter, across all pages. */
-  totalCount: Scalars['Int']['output'];
-};
-
-/** An agency with its cursor. */
-export type AgencyEdge = {
-  __typename?: 'AgencyEdge';
-  /** Opaque cursor of this edge. */
-  cursor: Scalars['String']['output'];
-  /** The agency. */
-  node: Agency;
-};
-
-/** Filters for the agencies list; all given conditions must hold. */
-export type AgencyFilter = {
-  /** Case-insensitive text found in the name or abbreviation. */
-  search?: InputMaybe<Scalars['String']['input']>;
-  /** Only CFO Act agencies (true) or only the others (false). */
-  cfoAct?: InputMaybe<Scalars['Boolean']['input']>;
-};
-
 /** An organisation that provides shared services: a federal provider or a commercial vendor. */
 export type Provider = {
   __typename?: 'Provider';
@@ -723,36 +704,6 @@ export type Provider = {
   sources: Array<Source>;
   /** The provider in the Marketplace marketplace; null only while the Marketplace subgraph is unavailable (an error says so). */
   marketplace?: Maybe<ProviderMarketplace>;
-};
-
-/** A page of providers. */
-export type ProviderConnection = {
-  __typename?: 'ProviderConnection';
-  /** The providers of this page with their cursors. */
-  edges: Array<ProviderEdge>;
-  /** Whether more pages follow. */
-  pageInfo: PageInfo;
-  /** Number of providers matching the filter, across all pages. */
-  totalCount: Scalars['Int']['output'];
-};
-
-/** A provider with its cursor. */
-export type ProviderEdge = {
-  __typename?: 'ProviderEdge';
-  /** Opaque cursor of this edge. */
-  cursor: Scalars['String']['output'];
-  /** The provider. */
-  node: Provider;
-};
-
-/** Filters for the providers list; all given conditions must hold. */
-export type ProviderFilter = {
-  /** Case-insensitive text found in the name or abbreviation. */
-  search?: InputMaybe<Scalars['String']['input']>;
-  /** Only federal or only commercial providers. */
-  sector?: InputMaybe<Sector>;
-  /** Only providers with an offering (as provider or partner) in this marketplace. */
-  domain?: InputMaybe<QsmoDomain>;
 };
 
 /** A Quality Service Management Office and its marketplace. */
@@ -836,6 +787,8 @@ export type Offering = {
   verification: Verification;
   /** Where the listing comes from. */
   sources: Array<Source>;
+  /** Number of agencies listed as its customers. */
+  customerCount: Scalars['Int']['output'];
 };
 
 /** An entry of a domain's FIBF standard: a function, an activity or a business capability. */
@@ -878,12 +831,8 @@ export type Query = {
   __typename?: 'Query';
   /** An agency by CGAC code; null when there is none. */
   agency?: Maybe<Agency>;
-  /** Agencies in name order, case ignored. */
-  agencies: AgencyConnection;
   /** A provider by id; null when there is none. */
   provider?: Maybe<Provider>;
-  /** Providers in name order, case ignored. */
-  providers: ProviderConnection;
   /** Every QSMO, ordered by domain (alphabetical). */
   qsmos: Array<Qsmo>;
   /** One QSMO by domain. */
@@ -898,22 +847,8 @@ export type QueryAgencyArgs = {
 };
 
 
-export type QueryAgenciesArgs = {
-  filter?: InputMaybe<AgencyFilter>;
-  first?: InputMaybe<Scalars['Int']['input']>;
-  after?: InputMaybe<Scalars['String']['input']>;
-};
-
-
 export type QueryProviderArgs = {
   id: Scalars['ID']['input'];
-};
-
-
-export type QueryProvidersArgs = {
-  filter?: InputMaybe<ProviderFilter>;
-  first?: InputMaybe<Scalars['Int']['input']>;
-  after?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -939,16 +874,33 @@ export type VerificationCount = {
   count: Scalars['Int']['output'];
 };
 
-/** How many offerings serve one FIBF entry (directly or through its descendants). */
+/**
+ * How many offerings serve one FIBF entry (directly or through its descendants), and what a count of 0 means.
+ * A marketplace's offerings serve an entry only as far as a source maps them to FIBF: an offering no source maps
+ * is counted nowhere, so 0 is a gap only when every offering of the marketplace is mapped (see `status`).
+ */
 export type CapabilityCoverage = {
   __typename?: 'CapabilityCoverage';
   /** FIBF code of the entry. */
   code: Scalars['ID']['output'];
   /** Name of the entry. */
   name: Scalars['String']['output'];
-  /** Number of offerings serving it or anything under it; 0 marks a gap in the marketplace. */
+  /** Number of offerings mapped to it or anything under it by a source. Read it with `status`: 0 is a gap only when `status` is GAP. */
   offeringCount: Scalars['Int']['output'];
+  /** Whether the entry is served, a gap, or not known because the marketplace's offerings are not mapped to FIBF by any source. */
+  status: CoverageStatus;
+  /** Offerings of the marketplace that no source maps to any FIBF entry: whether they serve this entry is not known. */
+  unmappedOfferingCount: Scalars['Int']['output'];
 };
+
+/** What a FIBF coverage count says about the marketplace. */
+export type CoverageStatus =
+  /** At least one offering is mapped to the entry (or to something under it). */
+  | 'SERVED'
+  /** No offering serves the entry, and every offering of the marketplace is mapped to FIBF: a real gap. */
+  | 'GAP'
+  /** No mapped offering serves the entry, but some offerings of the marketplace are not mapped to FIBF by any source: whether they serve it is not known, so this is not a gap. */
+  | 'NOT_MAPPED';
 
 /** The Quality Service Management Office marketplaces. */
 export type QsmoDomain =
@@ -1111,13 +1063,7 @@ export type ResolversTypes = {
   Source: ResolverTypeWrapper<Source>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Agency: ResolverTypeWrapper<AgencyDoc>;
-  AgencyConnection: ResolverTypeWrapper<Connection<AgencyDoc>>;
-  AgencyEdge: ResolverTypeWrapper<Omit<AgencyEdge, 'node'> & { node: ResolversTypes['Agency'] }>;
-  AgencyFilter: AgencyFilter;
   Provider: ResolverTypeWrapper<ProviderDoc>;
-  ProviderConnection: ResolverTypeWrapper<Connection<ProviderDoc>>;
-  ProviderEdge: ResolverTypeWrapper<Omit<ProviderEdge, 'node'> & { node: ResolversTypes['Provider'] }>;
-  ProviderFilter: ProviderFilter;
   Qsmo: ResolverTypeWrapper<QsmoDoc>;
   DesignationPhase: DesignationPhase;
   Designation: ResolverTypeWrapper<Designation>;
@@ -1128,6 +1074,7 @@ export type ResolversTypes = {
   ShelfCount: ResolverTypeWrapper<ShelfCount>;
   VerificationCount: ResolverTypeWrapper<VerificationCount>;
   CapabilityCoverage: ResolverTypeWrapper<CapabilityCoverage>;
+  CoverageStatus: CoverageStatus;
   QsmoDomain: QsmoDomain;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -1168,13 +1115,7 @@ export type ResolversParentTypes = {
   Source: Source;
   PageInfo: PageInfo;
   Agency: AgencyDoc;
-  AgencyConnection: Connection<AgencyDoc>;
-  AgencyEdge: Omit<AgencyEdge, 'node'> & { node: ResolversParentTypes['Agency'] };
-  AgencyFilter: AgencyFilter;
   Provider: ProviderDoc;
-  ProviderConnection: Connection<ProviderDoc>;
-  ProviderEdge: Omit<ProviderEdge, 'node'> & { node: ResolversParentTypes['Provider'] };
-  ProviderFilter: ProviderFilter;
   Qsmo: QsmoDoc;
   Designation: Designation;
   Offering: OfferingDoc;
@@ -1245,6 +1186,7 @@ export type MarketplaceStatsResolvers<ContextType = GraphContext, ParentType ext
   customerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType, Partial<MarketplaceStatsCustomerCountArgs>>;
   customerLinkCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType, Partial<MarketplaceStatsCustomerLinkCountArgs>>;
   providerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unmappedOfferingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   byShelf?: Resolver<Array<ResolversTypes['ShelfCount']>, ParentType, ContextType>;
   byVerification?: Resolver<Array<ResolversTypes['VerificationCount']>, ParentType, ContextType>;
   capabilityCoverage?: Resolver<Array<ResolversTypes['CapabilityCoverage']>, ParentType, ContextType, RequireFields<MarketplaceStatsCapabilityCoverageArgs, 'level'>>;
@@ -1261,6 +1203,7 @@ export type MarketplaceOfferingResolvers<ContextType = GraphContext, ParentType 
   partners?: Resolver<Array<ResolversTypes['Provider']>, ParentType, ContextType>;
   capabilities?: Resolver<Array<ResolversTypes['MarketplaceCapability']>, ParentType, ContextType>;
   customers?: Resolver<Array<ResolversTypes['Agency']>, ParentType, ContextType>;
+  customerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   customerLinks?: Resolver<Array<ResolversTypes['MarketplaceCustomerLink']>, ParentType, ContextType, Partial<MarketplaceOfferingCustomerLinksArgs>>;
   customerLink?: Resolver<Maybe<ResolversTypes['MarketplaceCustomerLink']>, ParentType, ContextType, RequireFields<MarketplaceOfferingCustomerLinkArgs, 'agencyCode'>>;
   website?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1410,17 +1353,6 @@ export type AgencyResolvers<ContextType = GraphContext, ParentType extends Resol
   marketplace?: Resolver<Maybe<ResolversTypes['AgencyMarketplace']>, ParentType, ContextType>;
 };
 
-export type AgencyConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AgencyConnection'] = ResolversParentTypes['AgencyConnection']> = {
-  edges?: Resolver<Array<ResolversTypes['AgencyEdge']>, ParentType, ContextType>;
-  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
-  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-};
-
-export type AgencyEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AgencyEdge'] = ResolversParentTypes['AgencyEdge']> = {
-  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  node?: Resolver<ResolversTypes['Agency'], ParentType, ContextType>;
-};
-
 export type ProviderResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Provider'] = ResolversParentTypes['Provider'], FederationReferenceType extends FederationReferenceTypes['Provider'] = FederationReferenceTypes['Provider']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Provider']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1435,17 +1367,6 @@ export type ProviderResolvers<ContextType = GraphContext, ParentType extends Res
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
   marketplace?: Resolver<Maybe<ResolversTypes['ProviderMarketplace']>, ParentType, ContextType>;
-};
-
-export type ProviderConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ProviderConnection'] = ResolversParentTypes['ProviderConnection']> = {
-  edges?: Resolver<Array<ResolversTypes['ProviderEdge']>, ParentType, ContextType>;
-  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
-  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-};
-
-export type ProviderEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ProviderEdge'] = ResolversParentTypes['ProviderEdge']> = {
-  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  node?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
 };
 
 export type QsmoResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Qsmo'] = ResolversParentTypes['Qsmo'], FederationReferenceType extends FederationReferenceTypes['Qsmo'] = FederationReferenceTypes['Qsmo']> = {
@@ -1483,9 +1404,7 @@ export type CapabilityResolvers<ContextType = GraphContext, ParentType extends R
 
 export type QueryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   agency?: Resolver<Maybe<ResolversTypes['Agency']>, ParentType, ContextType, RequireFields<QueryAgencyArgs, 'code'>>;
-  agencies?: Resolver<ResolversTypes['AgencyConnection'], ParentType, ContextType, RequireFields<QueryAgenciesArgs, 'first'>>;
   provider?: Resolver<Maybe<ResolversTypes['Provider']>, ParentType, ContextType, RequireFields<QueryProviderArgs, 'id'>>;
-  providers?: Resolver<ResolversTypes['ProviderConnection'], ParentType, ContextType, RequireFields<QueryProvidersArgs, 'first'>>;
   qsmos?: Resolver<Array<ResolversTypes['Qsmo']>, ParentType, ContextType>;
   qsmo?: Resolver<Maybe<ResolversTypes['Qsmo']>, ParentType, ContextType, RequireFields<QueryQsmoArgs, 'domain'>>;
   marketplace?: Resolver<Maybe<ResolversTypes['Marketplace']>, ParentType, ContextType>;
@@ -1505,6 +1424,8 @@ export type CapabilityCoverageResolvers<ContextType = GraphContext, ParentType e
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   offeringCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CoverageStatus'], ParentType, ContextType>;
+  unmappedOfferingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GraphContext> = {
@@ -1531,11 +1452,7 @@ export type Resolvers<ContextType = GraphContext> = {
   Source?: SourceResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Agency?: AgencyResolvers<ContextType>;
-  AgencyConnection?: AgencyConnectionResolvers<ContextType>;
-  AgencyEdge?: AgencyEdgeResolvers<ContextType>;
   Provider?: ProviderResolvers<ContextType>;
-  ProviderConnection?: ProviderConnectionResolvers<ContextType>;
-  ProviderEdge?: ProviderEdgeResolvers<ContextType>;
   Qsmo?: QsmoResolvers<ContextType>;
   Designation?: DesignationResolvers<ContextType>;
   Offering?: OfferingResolvers<ContextType>;

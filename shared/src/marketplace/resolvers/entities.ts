@@ -1,7 +1,7 @@
 import type { AgencyDoc, ProviderDoc } from '../../reference/documents';
 import type { MarketplaceRoot } from '../types';
 import type { AgencyMarketplaceResolvers, ProviderMarketplaceResolvers } from '../generated/resolvers-types';
-import { optionalIsoDay } from '../../validation';
+import { optionalStatedWindow } from '../../validation';
 
 /**
  * The domain's contribution to the shared entities: Agency.<domain> and
@@ -15,13 +15,13 @@ export const providerDomainOf = (provider: ProviderDoc) => ({ providerId: provid
 export const marketplaceRoot = (): MarketplaceRoot => ({});
 
 export const agencyDomainResolvers = {
-  offerings: (parent, { since }, ctx) => {
-    const day = optionalIsoDay(since);
-    return (day === undefined ? ctx.loaders.offeringsByCustomer : ctx.loaders.offeringsByCustomerSince(day)).load(parent.agencyCode);
+  offerings: (parent, { since, until }, ctx) => {
+    const window = optionalStatedWindow(since, until);
+    return (window === undefined ? ctx.loaders.offeringsByCustomer : ctx.loaders.offeringsByCustomerSince(window)).load(parent.agencyCode);
   },
-  offeringCount: (parent, { since }, ctx) => {
-    const day = optionalIsoDay(since);
-    return (day === undefined ? ctx.loaders.offeringCountByCustomer : ctx.loaders.offeringCountByCustomerSince(day)).load(parent.agencyCode);
+  offeringCount: (parent, { since, until }, ctx) => {
+    const window = optionalStatedWindow(since, until);
+    return (window === undefined ? ctx.loaders.offeringCountByCustomer : ctx.loaders.offeringCountByCustomerSince(window)).load(parent.agencyCode);
   },
 } satisfies AgencyMarketplaceResolvers;
 

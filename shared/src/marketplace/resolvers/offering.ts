@@ -1,7 +1,7 @@
 import type { GraphContext } from '../../context';
 import type { CapabilityDoc } from '../../domain/data';
 import type { MarketplaceOfferingResolvers } from '../generated/resolvers-types';
-import { agencyCode, optionalIsoDay } from '../../validation';
+import { agencyCode, optionalStatedWindow } from '../../validation';
 import { customerLinkId } from '../../domain/catalog';
 import { versionOf } from '../../domain/changes';
 import { requireAuditReader } from './catalog-edits';
@@ -19,9 +19,10 @@ export const offeringResolvers = {
   partners: async (doc, _, ctx) => (await ctx.loaders.provider.loadMany(doc.partnerIds)).filter(present),
   capabilities: async (doc, _, ctx) => (await ctx.loaders.capability.loadMany(doc.capabilityCodes)).filter(present) as CapabilityDoc[],
   customers: async (doc, _, ctx) => (await ctx.loaders.agency.loadMany(doc.customerCodes)).filter(present),
-  customerLinks: (doc, { since }, ctx) => {
-    const day = optionalIsoDay(since);
-    return (day === undefined ? ctx.loaders.customerLinksByOffering : ctx.loaders.customerLinksByOfferingSince(day)).load(doc._id);
+  customerCount: (doc) => doc.customerCodes.length,
+  customerLinks: (doc, { since, until }, ctx) => {
+    const window = optionalStatedWindow(since, until);
+    return (window === undefined ? ctx.loaders.customerLinksByOffering : ctx.loaders.customerLinksByOfferingSince(window)).load(doc._id);
   },
   customerLink: (doc, args, ctx) => ctx.loaders.customerLink.load(customerLinkId(doc._id, agencyCode(args.agencyCode, 'agencyCode'))),
   version: (doc) => versionOf(doc),

@@ -1,34 +1,16 @@
 import type { GraphContext } from '../../context';
-import { allOf, paginate, searchFilter } from '../../pagination';
-import type { AgencyDoc, ProviderDoc } from '../../reference/documents';
 import { agencyCode, slug } from '../../validation';
 import type { AgencyResolvers, ProviderResolvers, QsmoResolvers, QueryResolvers } from '../generated/resolvers-types';
 
 /**
  * Resolvers of the shared reference types. Every subgraph mounts them over its
  * own copy of the reference collections, adding its domain's field to Query,
- * Agency and Provider.
+ * Agency and Provider. The agency and provider lists are the directory's
+ * (shared/src/directory): their filters span every marketplace.
  */
 export const referenceQueryResolvers = {
   agency: (_, { code }, ctx) => ctx.loaders.agency.load(agencyCode(code)),
-  agencies: (_, args, ctx) => {
-    const f = args.filter ?? {};
-    const filter = allOf<AgencyDoc>(
-      searchFilter(f.search, ['name', 'abbreviation']),
-      f.cfoAct === null || f.cfoAct === undefined ? undefined : { cfoAct: f.cfoAct },
-    );
-    return paginate(ctx.collections.agencies, filter, { field: 'sortKey' }, args);
-  },
   provider: (_, { id }, ctx) => ctx.loaders.provider.load(slug(id, 'id', 'doi-ibc')),
-  providers: (_, args, ctx) => {
-    const f = args.filter ?? {};
-    const filter = allOf<ProviderDoc>(
-      searchFilter(f.search, ['name', 'abbreviation']),
-      f.sector ? { sector: f.sector } : undefined,
-      f.domain ? { domains: f.domain } : undefined,
-    );
-    return paginate(ctx.collections.providers, filter, { field: 'sortKey' }, args);
-  },
   qsmos: (_, __, ctx) => ctx.collections.qsmos.find({}).sort({ _id: 1 }).toArray(),
   qsmo: (_, { domain }, ctx) => ctx.loaders.qsmo.load(domain),
 } satisfies QueryResolvers;

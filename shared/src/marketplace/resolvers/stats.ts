@@ -2,8 +2,8 @@ import type { Document } from 'mongodb';
 import type { Shelf, Verification } from '../../catalog/types';
 import type { GraphContext } from '../../context';
 import type { MarketplaceStatsResolvers } from '../generated/resolvers-types';
-import { statedSince } from '../../domain/data';
-import { optionalIsoDay } from '../../validation';
+import { statedWithin } from '../../domain/data';
+import { optionalStatedWindow } from '../../validation';
 
 /**
  * Analyst totals of a marketplace. Every figure is one aggregation with
@@ -33,10 +33,10 @@ async function distinctCount(ctx: GraphContext, collection: 'offerings' | 'custo
 /** <Domain>Stats: analyst totals, each computed by the database only when selected. */
 export const statsResolvers = {
   offeringCount: (_, __, ctx) => ctx.collections.offerings.countDocuments({}),
-  customerLinkCount: (_, { since }, ctx) => ctx.collections.customerLinks.countDocuments(statedSince(optionalIsoDay(since))),
-  customerCount: (_, { since }, ctx) => {
-    const day = optionalIsoDay(since);
-    return distinctCount(ctx, 'customerLinks', 'agencyCode', day === undefined ? undefined : statedSince(day));
+  customerLinkCount: (_, { since, until }, ctx) => ctx.collections.customerLinks.countDocuments(statedWithin(optionalStatedWindow(since, until))),
+  customerCount: (_, { since, until }, ctx) => {
+    const window = optionalStatedWindow(since, until);
+    return distinctCount(ctx, 'customerLinks', 'agencyCode', window === undefined ? undefined : statedWithin(window));
   },
   providerCount: async (_, __, ctx) => {
     // Providers and partners are two fields; one $group over both keeps it one round trip each.
@@ -52,12 +52,28 @@ export const statsResolvers = {
   byVerification: async (_, __, ctx) =>
     (await countBy<Verification>(ctx, 'offerings', [{ $group: { _id: '$verification', count: { $sum: 1 } } }]))
       .sort(inOrder(VERIFICATION_ORDER)).map((r) => ({ verification: r._id, count: r.count })),
+  unmappedOfferingCount: (_, __, ctx) => unmappedOfferingCount(ctx),
   capabilityCoverage: async (_, { level }, ctx) => {
-    const [entries, counts] = await Promise.all([
+    const [entries, counts, unmapped] = await Promise.all([
       ctx.collections.capabilities.find({ level }, { projection: { name: 1 } }).sort({ _id: 1 }).toArray(),
       countBy(ctx, 'offerings', [{ $unwind: '$capabilityPaths' }, { $group: { _id: '$capabilityPaths', count: { $sum: 1 } } }]),
+      unmappedOfferingCount(ctx),
     ]);
     const byCode = new Map(counts.map((r) => [r._id, r.count]));
-    return entries.map((e) => ({ code: e._id, name: e.name, offeringCount: byCode.get(e._id) ?? 0 }));
+    return entries.map((e) => {
+      const offeringCount = byCode.get(e._id) ?? 0;
+      // A zero is a gap only when every offering is mapped: an unmapped one may serve the entry without any source saying so.
+      const status = offeringCount > 0 ? 'SERVED' : unmapped > 0 ? 'NOT_MAPPED' : 'GAP';
+      return { code: e._id, name: e.name, offeringCount, status, unmappedOfferingCount: unmapped };
+    });
   },
 } satisfies MarketplaceStatsResolvers;
+
+/** Offerings no source maps to any FIBF entry (an empty capability list): all of them less those $unwind finds a code in. */
+async function unmappedOfferingCount(ctx: GraphContext): Promise<number> {
+  const [total, mapped] = await Promise.all([
+    ctx.collections.offerings.countDocuments({}),
+    countBy(ctx, 'offerings', [{ $unwind: '$capabilityCodes' }, { $group: { _id: '$_id', count: { $sum: 1 } } }]),
+  ]);
+  return total - mapped.length;
+}
