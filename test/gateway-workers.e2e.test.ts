@@ -117,8 +117,9 @@ test('rate limits hold across workers: 30 requests on 30 connections spread over
   const served = answers.filter((a) => a.status === 200).length;
   const limited = answers.filter((a) => a.status === 429);
   console.log(`30 requests in ${elapsedMs.toFixed(0)} ms: ${served} served, ${limited.length} limited; connections per worker ${perWorker.join(', ')}`);
-  // Both workers answered some of them.
-  for (const n of perWorker) expect(n).toBeGreaterThanOrEqual(5);
+  // Both workers answered some of them (the primary hands connections out round-robin, but not evenly on a busy
+  // machine): with limits counted per worker, the caller would get 10 from one and up to 10 more from the other.
+  for (const n of perWorker) expect(n).toBeGreaterThanOrEqual(1);
   // 10 a minute refill one every 6 s: within the test's few seconds the caller gets its 10 (one more per 6 s elapsed).
   expect(served).toBeGreaterThanOrEqual(10);
   expect(served).toBeLessThanOrEqual(10 + Math.floor(elapsedMs / 6_000));

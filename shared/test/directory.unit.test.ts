@@ -30,7 +30,8 @@ beforeAll(() => {
   ]);
   server.projection.replace(hr!.name, 'v1', [row(hr!, 'hr-c', 'Gamma', { customerCodes: ['020', '075', '999'], launchedOn: '2023-06' })]);
   server.projection.replace(grm!.name, 'v1', [row(grm!, 'grm-d', 'Delta', { category: 'Grants portal' })]);
-  server.projection.replace(cyb!.name, 'v1', []);
+  // Cybersecurity and every marketplace after it (Acquisition) read, with no offerings.
+  for (const s of SUBGRAPHS.slice(SUBGRAPHS.indexOf(cyb!))) server.projection.replace(s.name, 'v1', []);
 });
 
 const NODES = `query($filter: CatalogOfferingFilter, $orderBy: OfferingOrder, $first: Int, $after: String) {
@@ -100,7 +101,7 @@ test('agencies and providers by the number of marketplaces they are in; the coun
   expect(entities.data!._entities).toEqual([{ code: '999', marketplaceCount: 1 }, { id: 'p-one', marketplaceCount: 1 }]);
   const tooMany = await run('{ agencies(filter: { minMarketplaces: 9 }) { totalCount } }');
   expect(codes(tooMany)).toEqual(['BAD_USER_INPUT']);
-  expect(tooMany.errors![0]!.message).toMatch(/between 0 and 4/);
+  expect(tooMany.errors![0]!.message).toContain(`between 0 and ${SUBGRAPHS.length}`);
 });
 
 test('a marketplace never read is an error naming it, never a shorter list', async () => {
@@ -108,7 +109,7 @@ test('a marketplace never read is an error naming it, never a shorter list', asy
   fresh.projection.replace(fm!.name, 'v1', []);
   const r = await execute(fresh.apollo, { query: '{ offerings { totalCount } }' }, { projection: fresh.projection, reference, identity: ANONYMOUS, fresh: () => Promise.resolve() });
   expect(codes(r)).toEqual(['SUBGRAPH_UNAVAILABLE']);
-  expect(r.errors![0]!.message).toMatch(/Human Resources, Grants Management, Cybersecurity marketplaces yet/);
+  expect(r.errors![0]!.message).toContain(`${SUBGRAPHS.slice(1).map((m) => m.area).join(', ')} marketplaces yet`);
   const some = await execute(fresh.apollo, { query: '{ offerings(filter: { domains: [FINANCIAL_MANAGEMENT] }) { totalCount } }' }, { projection: fresh.projection, reference, identity: ANONYMOUS, fresh: () => Promise.resolve() });
   expect(some.data).toEqual({ offerings: { totalCount: 0 } });
 });
