@@ -26,6 +26,8 @@ export function describeSubgraph(
   createServer: (deps: Omit<SubgraphServerDeps, 'definition'>) => SubgraphServer,
   ex: DomainExamples,
 ): void {
+  /** The offerings of this marketplace the catalog files list `code` as a customer of, by id. */
+  const offeringsOfCustomer = (code: string) => [...new Set(readSubgraphCatalog(definition.domain).customerLinks.filter((l) => l.agencyCode === code).map((l) => l.offeringId))].sort();
   const f = definition.fieldName;
   const P = definition.typePrefix;
   let t: TestDatabase;
@@ -83,8 +85,9 @@ export function describeSubgraph(
     const customerCode = ex.customerCode ?? '020';
     const byCustomer = await run(q, { filter: { customerCode } });
     const customerIds = byCustomer.data[f].offerings.edges.map((e: any) => e.node.id);
+    // Exactly the offerings the catalog files list the agency as a customer of.
+    expect([...customerIds].sort()).toEqual(offeringsOfCustomer(customerCode));
     if (ex.customerCode) expect(customerIds).toContain(ex.offeringId);
-    else expect(customerIds).toEqual([]);
     for (const e of byCustomer.data[f].offerings.edges) expect(e.node.customers.map((c: any) => c.code)).toContain(customerCode);
     const fn = ex.mappedFunctionCode ?? ex.functionCode;
     const byFunction = await run(q, { filter: { capabilityCode: fn } });
@@ -146,8 +149,8 @@ export function describeSubgraph(
     expect(r.errors).toBeUndefined();
     const [agency, provider, qsmo, offering, capability, missing] = r.data._entities;
     expect(agency.code).toBe(ex.customerCode ?? '020');
+    expect(agency[f].offerings.map((o: any) => o.id).sort()).toEqual(offeringsOfCustomer(ex.customerCode ?? '020'));
     if (ex.customerCode) expect(agency[f].offerings.map((o: any) => o.id)).toContain(ex.offeringId);
-    else expect(agency[f].offerings).toEqual([]);
     expect(provider.id).toBe(ex.providerId);
     expect(provider[f].offerings.length).toBeGreaterThan(0);
     expect(qsmo.domain).toBe(definition.domain);
