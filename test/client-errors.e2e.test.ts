@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, } from 'jose';
 import { ANONYMOUS, createMetrics, type Logger } from '@qsmo/shared';
 import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/shared/auth/internal-token';
 import { MAX_JSON_NESTING } from '@qsmo/shared/http/request-checks';
@@ -14,6 +13,7 @@ import { useTrustedDocuments } from '../gateway/src/plugins/trusted-documents';
 import { documentHash, readTrustedDocuments } from '../gateway/src/trusted-documents';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy';
 import { startGraph, type RunningGraph } from './support/graph';
+import { createTestIdentityProvider, type TestIdentityProvider } from './support/identity-provider';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -26,8 +26,6 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
  * The Grants subgraph sits behind a fault proxy, so a mutation can time out
  * at the gateway after the subgraph has committed it.
  */
-const ISSUER = 'https://login.example.gov';
-const AUDIENCE = 'qsmo-graph';
 const SECRET = randomBytes(32).toString('hex');
 const GRANTS = 'grants-management';
 const TIMEOUT_MS = 2_000;
@@ -42,18 +40,13 @@ function capturingLogger(service: string): Logger {
 }
 const errorLines = () => logged.filter((l) => l.level === 'error').map((l) => l.line);
 
-let key: { privateKey: CryptoKey; jwk: JWK };
+let idp: TestIdentityProvider;
 let graph: RunningGraph;
 let proxy: FaultProxy;
 let analyst: string;
 let editor: string;
 
-async function token(sub: string, roles: string[], qsmos: string[] = []): Promise<string> {
-  return new SignJWT({ roles, qsmos })
-    .setProtectedHeader({ alg: 'ES256', kid: key.jwk.kid })
-    .setIssuer(ISSUER).setAudience(AUDIENCE).setSubject(sub).setIssuedAt().setExpirationTime('5m')
-    .sign(key.privateKey);
-}
+const token = (sub: string, roles: string[], qsmos: string[] = []) => idp.token(sub, roles, qsmos);
 
 interface Answer { status: number; ms: number; body: { data?: any; errors?: { message: string; extensions?: { code?: string; serviceName?: string } }[] } }
 
@@ -93,8 +86,7 @@ const QSMOS = persisted('QsmosOverview');
 const OFFERINGS_PAGE = persisted('GrantsOfferingsPage');
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256', { extractable: true });
-  key = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' } };
+  idp = await createTestIdentityProvider();
   // Nothing answers on port 9 (discard): the proxy is pointed at Grants once it listens, before anything asks it.
   proxy = await startFaultProxy(9);
   const metrics = createMetrics('gateway', { defaultMetrics: false });
@@ -106,12 +98,7 @@ beforeAll(async () => {
       metrics,
       subgraphs: { [GRANTS]: { url: `http://${proxy.address}/graphql` } },
       plugins: [
-        ...securityPlugins({
-          authentication: { jwks: { keys: { keys: [key.jwk] } }, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 5, rolesClaim: 'roles', qsmosClaim: 'qsmos', anonymous: true },
-          signingSecret: SECRET,
-          rateLimit: { perMinute: { anonymous: 0, analyst: 0, editor: 0 }, trustProxyHops: 0, maxCallers: 1_000 },
-          cors: { origins: [] },
-        }),
+        ...securityPlugins(idp.security(SECRET)),
         useCatalogWrites(),
         ...standardPlugins({ metrics }),
         useUpstreamTimeout({ timeoutMs: TIMEOUT_MS }),

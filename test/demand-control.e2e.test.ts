@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, } from 'jose';
 import { createMetrics } from '@qsmo/shared';
 import { DEFAULT_COST_BUDGETS } from '@qsmo/shared/demand-control';
 import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
@@ -9,6 +8,7 @@ import { useOperationLimits } from '../gateway/src/plugins/operation-limits';
 import { DEFAULT_RESPONSE_CACHE, useResponseCache, type ResponseCachePlugin } from '../gateway/src/plugins/response-cache';
 import { securityPlugins } from '../gateway/src/plugins/security';
 import { startGraph, type RunningGraph } from './support/graph';
+import { createTestIdentityProvider, type TestIdentityProvider } from './support/identity-provider';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -20,37 +20,23 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
  * for the anonymous reader and answered for an analyst or an editor, and
  * every costed answer, a cached one too, says what it cost.
  */
-const ISSUER = 'https://login.example.gov';
-const AUDIENCE = 'qsmo-graph';
 const SECRET = randomBytes(32).toString('hex');
 
-let key: { privateKey: CryptoKey; jwk: JWK };
+let idp: TestIdentityProvider;
 let graph: RunningGraph;
 let cache: ResponseCachePlugin;
 
-async function token(roles: string[], qsmos: string[] = []): Promise<string> {
-  return new SignJWT({ roles, qsmos })
-    .setProtectedHeader({ alg: 'ES256', kid: key.jwk.kid })
-    .setIssuer(ISSUER).setAudience(AUDIENCE).setSubject(`${roles.join('-') || 'reader'}-1`)
-    .setIssuedAt().setExpirationTime('5m')
-    .sign(key.privateKey);
-}
+const token = (roles: string[], qsmos: string[] = []) => idp.token(`${roles.join('-') || 'reader'}-1`, roles, qsmos);
 
 beforeAll(async () => {
-  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-  key = { privateKey, jwk: { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' } };
+  idp = await createTestIdentityProvider();
   const metrics = createMetrics('gateway', { defaultMetrics: false });
   cache = useResponseCache({ ...DEFAULT_RESPONSE_CACHE, maxBytes: 2 ** 22 });
   graph = await startGraph({
     gateway: {
       metrics,
       plugins: [
-        ...securityPlugins({
-          authentication: { jwks: { keys: { keys: [key.jwk] } }, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 5, rolesClaim: 'roles', qsmosClaim: 'qsmos', anonymous: true },
-          signingSecret: SECRET,
-          rateLimit: { perMinute: { anonymous: 0, analyst: 0, editor: 0 }, trustProxyHops: 0, maxCallers: 1_000 },
-          cors: { origins: [] },
-        }),
+        ...securityPlugins(idp.security(SECRET)),
         ...standardPlugins({ metrics }),
         useOperationLimits(DEFAULT_OPERATION_LIMITS),
         useDemandControl(DEFAULT_COST_BUDGETS),

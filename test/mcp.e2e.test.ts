@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, } from 'jose';
 import { createMetrics, type Logger } from '@qsmo/shared';
 import { DEFAULT_COST_BUDGETS } from '@qsmo/shared/demand-control';
 import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
@@ -22,6 +21,7 @@ import { useTrustedDocuments } from '../gateway/src/plugins/trusted-documents';
 import { OperationTools } from '../gateway/src/mcp/tools';
 import { ManifestFile, TRUSTED_DOCUMENTS_FILE, type TrustedDocumentsManifest } from '../gateway/src/trusted-documents';
 import { startGraph, type RunningGraph } from './support/graph';
+import { createTestIdentityProvider, type TestIdentityProvider } from './support/identity-provider';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -32,23 +32,15 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
  * operation limits, demand control, the request log. The tools come from a
  * copy of the library's manifest, so the test can regenerate it.
  */
-const ISSUER = 'https://login.example.gov';
-const AUDIENCE = 'qsmo-graph';
 const SECRET = randomBytes(32).toString('hex');
 const LIBRARY = loadOperationsLibrary();
 
-let key: { privateKey: CryptoKey; jwk: JWK };
+let idp: TestIdentityProvider;
 let graph: RunningGraph;
 let manifestFile: string;
 const logged: Record<string, unknown>[] = [];
 
-async function token(roles: string[]): Promise<string> {
-  return new SignJWT({ roles, qsmos: [] })
-    .setProtectedHeader({ alg: 'ES256', kid: key.jwk.kid })
-    .setIssuer(ISSUER).setAudience(AUDIENCE).setSubject(`${roles.join('-') || 'reader'}-1`)
-    .setIssuedAt().setExpirationTime('5m')
-    .sign(key.privateKey);
-}
+const token = (roles: string[]) => idp.token(`${roles.join('-') || 'reader'}-1`, roles);
 
 const mcpUrl = () => new URL(graph.gatewayUrl.replace(/graphql$/, 'mcp'));
 
@@ -70,8 +62,7 @@ async function graphql(query: string, variables: Record<string, unknown>): Promi
 }
 
 beforeAll(async () => {
-  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-  key = { privateKey, jwk: { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' } };
+  idp = await createTestIdentityProvider();
   manifestFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-mcp-')), 'trusted-documents.json');
   fs.copyFileSync(TRUSTED_DOCUMENTS_FILE, manifestFile);
   // Looked at on every request, so the test needs not wait out the one-second check interval.
@@ -82,12 +73,7 @@ beforeAll(async () => {
     gateway: {
       metrics,
       plugins: [
-        ...securityPlugins({
-          authentication: { jwks: { keys: { keys: [key.jwk] } }, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 5, rolesClaim: 'roles', qsmosClaim: 'qsmos', anonymous: true },
-          signingSecret: SECRET,
-          rateLimit: { perMinute: { anonymous: 0, analyst: 0, editor: 0 }, trustProxyHops: 0, maxCallers: 1_000 },
-          cors: { origins: [] },
-        }),
+        ...securityPlugins(idp.security(SECRET)),
         ...standardPlugins({ metrics }),
         useTracing(),
         useRequestLog({ logger: capture }),

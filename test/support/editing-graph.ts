@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, } from 'jose';
 import { createMetrics } from '@qsmo/shared';
 import { standardPlugins } from '../../gateway/src/plugins';
 import { securityPlugins } from '../../gateway/src/plugins/security';
@@ -7,6 +6,7 @@ import { useCatalogWrites } from '../../gateway/src/plugins/catalog-writes';
 import { useResponseCache } from '../../gateway/src/plugins/response-cache';
 import { useSubgraphChanges } from '../../gateway/src/plugins/subgraph-changes';
 import { startGraph, type GraphOptions, type RunningGraph } from './graph';
+import { createTestIdentityProvider } from './identity-provider';
 
 /**
  * The real graph as a QSMO team edits it: four subgraphs on their seeded
@@ -15,8 +15,7 @@ import { startGraph, type GraphOptions, type RunningGraph } from './graph';
  * production. Callers mint tokens and send GraphQL over HTTP as a team's
  * tools would.
  */
-export const ISSUER = 'https://login.example.gov';
-const AUDIENCE = 'qsmo-graph';
+export { TEST_ISSUER as ISSUER } from './identity-provider';
 
 export interface GraphAnswer {
   status: number;
@@ -44,19 +43,13 @@ export interface EditingGraphOptions extends Pick<GraphOptions, 'routes'> {
 /** `routes`: extra gateway routes, e.g. the browser IDE signing in with this graph's tokens. */
 export async function startEditingGraph(options: EditingGraphOptions = {}): Promise<EditingGraph> {
   const secret = randomBytes(32).toString('hex');
-  const pair = await generateKeyPair('ES256', { extractable: true });
-  const key: { privateKey: CryptoKey; jwk: JWK } = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' } };
+  const idp = await createTestIdentityProvider();
   const metrics = createMetrics('gateway', { defaultMetrics: false });
   const responseCache = useResponseCache();
   const graph = await startGraph({
     gateway: {
       plugins: [
-        ...securityPlugins({
-          authentication: { jwks: { keys: { keys: [key.jwk] } }, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 5, rolesClaim: 'roles', qsmosClaim: 'qsmos', anonymous: true },
-          signingSecret: secret,
-          rateLimit: { perMinute: { anonymous: 0, analyst: 0, editor: 0 }, trustProxyHops: 0, maxCallers: 1_000 },
-          cors: { origins: [] },
-        }),
+        ...securityPlugins(idp.security(secret)),
         useCatalogWrites(),
         ...standardPlugins({ metrics }),
         // As in production: every read after a write must show it although answers are cached.
@@ -71,10 +64,7 @@ export async function startEditingGraph(options: EditingGraphOptions = {}): Prom
   });
   return {
     graph,
-    token: (sub, roles, qsmos = []) => new SignJWT({ roles, qsmos })
-      .setProtectedHeader({ alg: 'ES256', kid: key.jwk.kid })
-      .setIssuer(ISSUER).setAudience(AUDIENCE).setSubject(sub).setIssuedAt().setExpirationTime('5m')
-      .sign(key.privateKey),
+    token: idp.token,
     async gql(query, variables = {}, bearer) {
       const started = performance.now();
       const res = await fetch(graph.gatewayUrl, {
