@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { createLogger, REPO_ROOT, SUBGRAPHS } from '../../shared/src';
+import { DIRECTORY } from '../../shared/src/subgraphs';
 import { ensureFerretDb, freePort, startFerretDb } from '../../shared/src/embedded/ferretdb';
 import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
 import { urlEnvName } from '../../gateway/src/subgraphs';
@@ -296,7 +297,12 @@ async function main(): Promise<void> {
       await waitAnswering(p);
       return p;
     }));
-    const { supergraphSdl } = composeSupergraph(localSubgraphSources(SUBGRAPHS.map((s, i) => ({ name: s.name, url: subgraphs[i]!.url }))));
+    // The cross-QSMO lists (agencies, providers, offerings) are the directory's: it reads every marketplace at start.
+    const directory = start(DIRECTORY.name, 'shared/src/directory/main.ts', await freePort(),
+      { GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...Object.fromEntries(SUBGRAPHS.map((s, i) => [urlEnvName(s.name), subgraphs[i]!.url])), ...o.subgraphEnv });
+    await waitAnswering(directory);
+    const served = [...SUBGRAPHS.map((s, i) => ({ name: s.name, url: subgraphs[i]!.url })), { name: DIRECTORY.name, url: directory.url }];
+    const { supergraphSdl } = composeSupergraph(localSubgraphSources(served));
     const supergraphPath = path.join(benchDir, 'supergraph.graphql');
     fs.writeFileSync(supergraphPath, supergraphSdl);
 
@@ -310,7 +316,7 @@ async function main(): Promise<void> {
       if (name === 'project-nocache' || name === 'project-traced') env.RESPONSE_CACHE = 'off';
       if (name === 'project-traced') env.OTEL_EXPORTER_OTLP_ENDPOINT = (sink ??= await startOtlpSink()).url;
       // Environment URL overrides would otherwise point the project's gateway at the default ports.
-      for (const [i, s] of SUBGRAPHS.entries()) env[urlEnvName(s.name)] = subgraphs[i]!.url;
+      for (const s of served) env[urlEnvName(s.name)] = s.url;
       const profile = name.startsWith('project') && o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(benchDir, 'profiles')}`] : [];
       const p = start(name, TARGETS[name]!.entry, await freePort(), env, profile);
       await waitAnswering(p);
