@@ -1,18 +1,14 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gatewaySignatureGuard, type GatewaySignatureConfig } from '../auth/gateway-signature';
 import { ANONYMOUS, type Identity } from '../auth/identity';
-import { hideSuggestionsPlugin, refuseSubscriptionsPlugin } from '../client-errors';
-import { costModelOfSubgraph } from '../cost';
-import { callerClassOf, DEFAULT_COST_BUDGETS, demandControlPlugin, subgraphCostBudgets, type CostBudgets } from '../demand-control';
+import { DEFAULT_COST_BUDGETS, subgraphCostBudgets, type CostBudgets } from '../demand-control';
 import { createHttpService, type DrainOptions, type HttpService, type MetricsAccess } from '../http/service';
-import { DEFAULT_OPERATION_LIMITS, operationLimitRules, subgraphLimits, tokenLimitMessagePlugin, tokenLimitParseOptions, type OperationLimits } from '../limits';
+import { DEFAULT_OPERATION_LIMITS, subgraphLimits, type OperationLimits } from '../limits';
 import { createLogger, type Logger } from '../logger';
-import { createMetrics, metricsPlugin, type Metrics } from '../metrics';
-import { headerClient, requestLogPlugin } from '../request-log';
-import { formatSubgraphError } from '../subgraph/server';
+import { createMetrics, type Metrics } from '../metrics';
+import { createSubgraphApollo } from '../subgraph/apollo';
 import { DIRECTORY, SUBGRAPHS } from '../subgraphs';
 import { DirectoryProjection, type MarketplaceSource } from './projection';
 import { readAgencies, readProviders } from '../catalog/read';
@@ -83,22 +79,8 @@ export function createDirectoryServer(deps: DirectoryServerDeps): DirectoryServe
   const freshenMs = deps.freshenMs ?? DEFAULT_DIRECTORY_FRESHEN_MS;
   const typeDefs = directoryTypeDefs();
   const schema = buildSubgraphSchema([{ typeDefs, resolvers: directoryResolvers(deps.marketplaces) as never }]);
-  const costModel = costModelOfSubgraph(typeDefs, schema);
   type Context = DirectoryContext & { identity: Identity };
-  const apollo = new ApolloServer<Context>({
-    schema,
-    logger,
-    includeStacktraceInErrorResponses: false,
-    stopOnTerminationSignals: false,
-    formatError: formatSubgraphError(logger),
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), tokenLimitMessagePlugin(),
-      requestLogPlugin<Context>({ logger, clientOf: (r) => { const c = headerClient(r); return { ...c, name: c.name ?? r.contextValue.identity.subject ?? undefined }; } }),
-      refuseSubscriptionsPlugin(), ...(hideSchemaDetails ? [hideSuggestionsPlugin<Context>()] : []),
-      demandControlPlugin<Context>({ model: () => costModel, callerClassOf: (context) => callerClassOf(context.identity), budgets: deps.costBudgets ?? subgraphCostBudgets(DEFAULT_COST_BUDGETS) })],
-    validationRules: operationLimitRules(limits),
-    parseOptions: tokenLimitParseOptions(limits),
-    hideSchemaDetailsFromClientErrors: hideSchemaDetails,
-  });
+  const apollo = createSubgraphApollo<Context>({ schema, typeDefs, logger, metrics, limits, hideSchemaDetails, costBudgets: deps.costBudgets ?? subgraphCostBudgets(DEFAULT_COST_BUDGETS) });
   const identities = new WeakMap<IncomingMessage, Identity>();
   let started = false;
   const http = createHttpService<Context>({

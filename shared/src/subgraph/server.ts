@@ -1,9 +1,7 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import type { Db } from 'mongodb';
-import { MongoError } from 'mongodb';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyFieldRules, RESTRICTED_FIELDS, type FieldRules } from '../auth/field-guard';
 import { gatewaySignatureGuard, type GatewaySignatureConfig } from '../auth/gateway-signature';
@@ -12,19 +10,18 @@ import { createContext, graphCollections, type GraphContext } from '../context';
 import { CatalogStore, type WriteHooks } from '../domain/changes';
 import { DOMAIN_COLLECTIONS } from '../domain/data';
 import type { DomainDefinition } from '../domain/definition';
-import { ErrorCode } from '../errors';
-import { hideSuggestionsPlugin, refuseSubscriptionsPlugin } from '../client-errors';
 import { createHttpService, type DrainOptions, type HttpService, type MetricsAccess } from '../http/service';
 import { createLogger, type Logger } from '../logger';
-import { DEFAULT_OPERATION_LIMITS, operationLimitRules, subgraphLimits, tokenLimitMessagePlugin, tokenLimitParseOptions, type OperationLimits } from '../limits';
-import { createMetrics, metricsPlugin, type Metrics } from '../metrics';
+import { DEFAULT_OPERATION_LIMITS, subgraphLimits, type OperationLimits } from '../limits';
+import { createMetrics, type Metrics } from '../metrics';
 import { pingDb } from '../mongo';
-import { headerClient, requestLogPlugin } from '../request-log';
 import { instrumentResolvers } from '../resolver-metrics';
 import { readDataVersion, type ReadModel } from '../read-model';
 import { subgraphTypeDefs } from './schema';
-import { costModelOfSubgraph } from '../cost';
-import { callerClassOf, DEFAULT_COST_BUDGETS, demandControlPlugin, subgraphCostBudgets, type CostBudgets } from '../demand-control';
+import { createSubgraphApollo } from './apollo';
+import { DEFAULT_COST_BUDGETS, subgraphCostBudgets, type CostBudgets } from '../demand-control';
+
+export { formatSubgraphError } from './apollo';
 
 export interface SubgraphServerDeps {
   definition: DomainDefinition;
@@ -61,27 +58,6 @@ export interface SubgraphServer {
   catalog: CatalogStore;
   /** A fresh per-request context, for in-process executeOperation tests; anonymous unless an identity is given. */
   context(identity?: Identity): GraphContext;
-}
-
-/**
- * Keeps internal details out of responses: expected errors (our codes,
- * validation) pass through; a database outage gets its own code; anything
- * else is logged in full and answered with a generic message.
- */
-export function formatSubgraphError(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = formatted.extensions?.code;
-    const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
-    if (original instanceof MongoError) {
-      logger.error('database error', original);
-      return { message: 'The database did not answer; retry shortly.', path: formatted.path, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE } };
-    }
-    if (code === ErrorCode.INTERNAL_SERVER_ERROR || code === undefined) {
-      logger.error('unexpected error', original);
-      return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
-    }
-    return formatted;
-  };
 }
 
 /**
@@ -122,27 +98,7 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     deps.restrictedFields ?? RESTRICTED_FIELDS,
     definition.domain,
   );
-  const costModel = costModelOfSubgraph(typeDefs, schema);
-  const apollo = new ApolloServer<GraphContext>({
-    schema,
-    logger,
-    includeStacktraceInErrorResponses: false,
-    // Our own shutdown drains HTTP first, then stops Apollo; Apollo's handler would race it.
-    stopOnTerminationSignals: false,
-    formatError: formatSubgraphError(logger),
-    // Inline (ftv1) traces only feed Apollo's hosted usage reporting, which this graph never sends.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), tokenLimitMessagePlugin(),
-      // One log line per request with the trace id the gateway propagated; the id also goes back in x-trace-id and error extensions.
-      requestLogPlugin<GraphContext>({ logger, clientOf: (r) => { const c = headerClient(r); return { ...c, name: c.name ?? r.contextValue.identity.subject ?? undefined }; } }),
-      refuseSubscriptionsPlugin(), ...(hideSchemaDetails ? [hideSuggestionsPlugin<GraphContext>()] : []),
-
-      // The gateway's demand control over this subgraph's own @cost/@listSize, with headroom: a costly document sent here directly is refused too.
-      demandControlPlugin<GraphContext>({ model: () => costModel, callerClassOf: (context) => callerClassOf(context.identity), budgets: deps.costBudgets ?? subgraphCostBudgets(DEFAULT_COST_BUDGETS) })],
-    // The same limits as the gateway's, with headroom for its fetches: a document sent here directly cannot exhaust the subgraph either.
-    validationRules: operationLimitRules(limits),
-    parseOptions: tokenLimitParseOptions(limits),
-    hideSchemaDetailsFromClientErrors: hideSchemaDetails,
-  });
+  const apollo = createSubgraphApollo<GraphContext>({ schema, typeDefs, logger, metrics, limits, hideSchemaDetails, costBudgets: deps.costBudgets ?? subgraphCostBudgets(DEFAULT_COST_BUDGETS) });
   const catalog = new CatalogStore({ db: deps.db, readModel: deps.readModel, logger, hooks: deps.writeHooks });
   const context = (identity: Identity = ANONYMOUS) => createContext(collections, identity, catalog);
   // The guard verifies the gateway's signature before the body is read; the context picks up what it found.
