@@ -125,8 +125,6 @@ export class ConnectionTracker {
   private readonly open = new Map<net.Socket, Tracked>();
   private readonly idle = new Set<Tracked>();
   private readonly clients = new Map<string, ClientConnections>();
-  private busySockets = 0;
-  private lastBusy = 0;
 
   constructor(private readonly limits: ConnectionLimits, private readonly onShed: (cap: ShedCap, action: ShedAction, client: string) => void = () => undefined) {}
 
@@ -145,7 +143,6 @@ export class ConnectionTracker {
     const tracked = this.open.get(socket);
     if (!tracked) return;
     if (tracked.busy++ === 0) {
-      this.busySockets++;
       this.idle.delete(tracked);
       tracked.client.idle.delete(tracked);
     }
@@ -154,12 +151,9 @@ export class ConnectionTracker {
   /** A request on the socket was answered (or abandoned): with none left, it is idle from now. */
   requestEnded(socket: net.Socket): void {
     const tracked = this.open.get(socket);
-    const now = Date.now();
-    this.lastBusy = now;
     if (!tracked) return;
-    tracked.since = now;
+    tracked.since = Date.now();
     if (--tracked.busy === 0) {
-      this.busySockets--;
       this.idle.add(tracked);
       tracked.client.idle.add(tracked);
     }
@@ -172,11 +166,6 @@ export class ConnectionTracker {
       if (now - tracked.since < minIdleMs) break;
       this.close(tracked);
     }
-  }
-
-  /** Whether no request has been in progress for `quietMs`. */
-  quietFor(quietMs: number, now = Date.now()): boolean {
-    return this.busySockets === 0 && now - this.lastBusy >= quietMs;
   }
 
   /** Connections open now. */
@@ -220,7 +209,6 @@ export class ConnectionTracker {
     if (this.open.get(tracked.socket) !== tracked) return;
     this.open.delete(tracked.socket);
     this.idle.delete(tracked);
-    if (tracked.busy > 0) this.busySockets--;
     const client = tracked.client;
     client.idle.delete(tracked);
     if (--client.open === 0) this.clients.delete(client.key);

@@ -130,19 +130,16 @@ const SHED_LOG_INTERVAL_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 5_000;
 /**
- * While draining under load, a keep-alive connection is closed only once it
- * has been idle this long. Closing an idle socket races a request the client
- * is sending on it, which the client sees as a reset; a busy client instead
- * gets `Connection: close` on its next answer and closes it itself. Once no
- * request at all has been in progress for DRAIN_QUIET_MS, idle connections
- * are closed at once: nobody is sending. Half a second, not less: a client
- * process busy with other work (a garbage collection, a burst of its own)
- * can take a few hundred milliseconds between reading one answer and sending
- * its next request on the same connection, and closing it in that gap resets
- * the request (seen at 100 ms, once in about a thousand requests).
+ * While draining, a keep-alive connection is closed only once it has been
+ * idle this long. Closing an idle socket races a request the client is
+ * sending on it, which the client sees as a reset; a busy client instead gets
+ * `Connection: close` on its next answer and closes it itself. Closing idle
+ * connections sooner once nobody seemed to be sending (100 ms, then 500 ms of
+ * quiet) still reset a request now and then: a client process paused by its
+ * own work between two requests looks quiet, and then writes its next request
+ * onto the socket being closed. An idle client costs the drain at most this.
  */
 const DRAIN_IDLE_MS = 1_500;
-const DRAIN_QUIET_MS = 500;
 
 /** True for a request the client gave up on (closed the socket): nothing to answer, nothing to log as an error. */
 function isClientAbort(req: IncomingMessage, error: unknown): boolean {
@@ -433,7 +430,7 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
           // are sending on them (a reset for the client).
           const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
           // Idle keep-alive sockets would hold close() open forever; in-flight ones finish first.
-          const closeIdle = () => connections.closeIdle(connections.quietFor(DRAIN_QUIET_MS) ? 0 : DRAIN_IDLE_MS);
+          const closeIdle = () => connections.closeIdle(DRAIN_IDLE_MS);
           const sweep = setInterval(closeIdle, 50);
           const timeout = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
           await closed;
