@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '@qsmo/shared/dev/dev-keys';
+import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '@qsmo/dev-tools/dev-keys';
 import { startGraph, type RunningGraph } from './support/graph';
 import { requestOnce, startGatewayProcess, type GatewayProcess } from './support/gateway-process';
 

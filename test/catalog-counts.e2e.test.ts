@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, SUBGRAPHS } from '@qsmo/shared';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 import { post } from './support/graphql';
 import { startGraph, type RunningGraph } from './support/graph';
 

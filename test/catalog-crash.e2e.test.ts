@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { REPO_ROOT } from '@qsmo/shared';
-import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/shared/auth/internal-token';
-import type { Identity } from '@qsmo/shared/auth/identity';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/service-kit/auth/internal-token';
+import type { Identity } from '@qsmo/service-kit/auth/identity';
 import { openSeededDatabase, testMongoUri, type TestDatabase } from './support/db';
 import { DOMAINS } from './support/graph';
 

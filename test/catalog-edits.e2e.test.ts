@@ -1,4 +1,4 @@
-import { ErrorCode } from '@qsmo/shared';
+import { ErrorCode } from '@qsmo/service-kit/errors';
 import { ISSUER, startEditingGraph, type EditingGraph, type GraphAnswer } from './support/editing-graph';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';

@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ANONYMOUS, createMetrics, type Logger } from '@qsmo/shared';
-import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/shared/auth/internal-token';
-import { MAX_JSON_NESTING } from '@qsmo/shared/http/request-checks';
-import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
+import { ANONYMOUS } from '@qsmo/service-kit/auth/identity';
+import { createMetrics } from '@qsmo/service-kit/metrics';
+import { type Logger } from '@qsmo/service-kit/logger';
+import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/service-kit/auth/internal-token';
+import { MAX_JSON_NESTING } from '@qsmo/service-kit/http/request-checks';
+import { DEFAULT_OPERATION_LIMITS } from '@qsmo/service-kit/limits';
 import { loadOperationsLibrary } from '../gateway/src/operations';
 import { standardPlugins, useUpstreamTimeout } from '../gateway/src/plugins';
 import { useCatalogWrites } from '../gateway/src/plugins/catalog-writes';

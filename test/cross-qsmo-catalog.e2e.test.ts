@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLogger, readSubgraphCatalog, REPO_ROOT, seedSubgraph } from '@qsmo/shared';
-import { parseCsv } from '@qsmo/shared/catalog';
-import { DEFAULT_COST_BUDGETS } from '@qsmo/shared/demand-control';
-import { SUBGRAPHS } from '@qsmo/shared/subgraphs';
+import { createLogger } from '@qsmo/service-kit/logger';
+import { readSubgraphCatalog } from '@qsmo/subgraph-kit/domain/catalog';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { seedSubgraph } from '@qsmo/subgraph-kit/domain/seed';
+import { parseCsv } from '@qsmo/catalog';
+import { DEFAULT_COST_BUDGETS } from '@qsmo/service-kit/demand-control';
+import { SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 import { loadOperationsLibrary } from '../gateway/src/operations';
 import { startEditingGraph, type EditingGraph } from './support/editing-graph';
 

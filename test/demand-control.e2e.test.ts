@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createMetrics } from '@qsmo/shared';
-import { DEFAULT_COST_BUDGETS } from '@qsmo/shared/demand-control';
-import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
+import { createMetrics } from '@qsmo/service-kit/metrics';
+import { DEFAULT_COST_BUDGETS } from '@qsmo/service-kit/demand-control';
+import { DEFAULT_OPERATION_LIMITS } from '@qsmo/service-kit/limits';
 import { standardPlugins } from '../gateway/src/plugins';
 import { useDemandControl } from '../gateway/src/plugins/demand-control';
 import { useOperationLimits } from '../gateway/src/plugins/operation-limits';

@@ -1,21 +1,23 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { createLogger, createMetrics, REPO_ROOT, type Metrics } from '@qsmo/shared';
-import { createMongoClient, servingDb } from '@qsmo/shared/mongo';
+import { createLogger } from '@qsmo/service-kit/logger';
+import { createMetrics, type Metrics } from '@qsmo/service-kit/metrics';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { createMongoClient, servingDb } from '@qsmo/service-kit/mongo';
 import type { MongoClient } from 'mongodb';
 import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
 import { resiliencePlugins, standardPlugins } from '../gateway/src/plugins';
 import { useOperationLimits } from '../gateway/src/plugins/operation-limits';
-import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
+import { DEFAULT_OPERATION_LIMITS } from '@qsmo/service-kit/limits';
 import type { ResilienceConfig } from '../gateway/src/resilience-config';
 import { createGatewayServer, type GatewayServer } from '../gateway/src/server';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
-import type { DrainOptions } from '@qsmo/shared/http/service';
+import type { DrainOptions } from '@qsmo/service-kit/http/service';
 import { openSeededDatabase, testMongoUri, type TestDatabase } from './support/db';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy';
 import { DOMAINS } from './support/graph';
-import type { SubgraphServer } from '@qsmo/shared';
+import type { SubgraphServer } from '@qsmo/subgraph-kit/subgraph/server';
 
 /**
  * Fault tests: real servers over loopback, faults injected by TCP proxies in

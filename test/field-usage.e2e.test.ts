@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { createMetrics, REPO_ROOT } from '@qsmo/shared';
-import { subgraphSdl } from '@qsmo/shared/subgraph/schema';
-import { checkSubgraphs, usageOfRemovals, type UsageSource } from '@qsmo/shared/registry/check';
-import { formatCheckReport } from '@qsmo/shared/registry/cli';
-import { publishSubgraphs } from '@qsmo/shared/registry/publish';
-import { SchemaRegistry } from '@qsmo/shared/registry/store';
-import { FIELD_USAGE, FieldUsageStore } from '@qsmo/shared/registry/usage';
+import { createMetrics } from '@qsmo/service-kit/metrics';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
+import { checkSubgraphs, usageOfRemovals, type UsageSource } from '@qsmo/registry/check';
+import { formatCheckReport } from '@qsmo/registry/cli';
+import { publishSubgraphs } from '@qsmo/registry/publish';
+import { SchemaRegistry } from '@qsmo/registry/store';
+import { FIELD_USAGE, FieldUsageStore } from '@qsmo/registry/usage';
 import { standardPlugins } from '../gateway/src/plugins';
 import { FieldUsageRecorder, useFieldUsage } from '../gateway/src/plugins/field-usage';
 import { definition as grants } from '../subgraphs/grants-management/src/definition';
@@ -105,7 +106,7 @@ test('clients past the cap count as "other", and npm run schema:usage prints who
   expect(clients.sort()).toEqual(['a', 'other']);
 
   const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => execFile(process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'shared/src/registry/usage-cli.ts'), 'GrantsManagementOffering.functions', 'Agency.nothingHere'],
+    ['--import', 'tsx', path.join(REPO_ROOT, 'shared/registry/src/usage-cli.ts'), 'GrantsManagementOffering.functions', 'Agency.nothingHere'],
     { cwd: REPO_ROOT, env: { ...process.env, REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: registryDb.db.databaseName } },
     (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })));
   expect(out.stderr).toBe('');
@@ -114,7 +115,7 @@ test('clients past the cap count as "other", and npm run schema:usage prints who
   expect(out.stdout).toContain('Agency.nothingHere: no client');
 
   const bad = await new Promise<{ code: number; stderr: string }>((resolve) => execFile(process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'shared/src/registry/usage-cli.ts'), 'notACoordinate'], { cwd: REPO_ROOT },
+    ['--import', 'tsx', path.join(REPO_ROOT, 'shared/registry/src/usage-cli.ts'), 'notACoordinate'], { cwd: REPO_ROOT },
     (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr })));
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('"notACoordinate" is not a schema coordinate: write Type.field');

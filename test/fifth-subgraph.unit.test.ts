@@ -3,16 +3,18 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLInterfaceType } from 'graphql';
-import { REPO_ROOT, SUBGRAPHS, subgraphSdl, type SubgraphEntry } from '@qsmo/shared';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { SUBGRAPHS, type SubgraphEntry } from '@qsmo/service-kit/subgraphs';
+import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
 import {
   agencyDomainOf, agencyDomainResolvers, capabilityResolvers, catalogMutationResolvers, customerLinkResolvers, marketplaceRoot, namespaceResolvers,
   offeringResolvers, providerDomainOf, providerDomainResolvers, referenceAgencyResolvers, referenceProviderResolvers,
   referenceQsmoResolvers, referenceQueryResolvers, statsResolvers,
-} from '@qsmo/shared/marketplace';
-import { dockerCompose, dockerfile } from '@qsmo/shared/dev/deployment';
+} from '@qsmo/subgraph-kit/marketplace';
+import { dockerCompose, dockerfile } from '@qsmo/dev-tools/deployment';
 import { apiSchemaOf, composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
-import { DIRECTORY } from '@qsmo/shared/subgraphs';
-import { directorySdl } from '@qsmo/shared/directory/schema';
+import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
+import { directorySdl } from '@qsmo/directory/schema';
 
 /**
  * The README's "Adding a QSMO" steps, done for a throwaway fifth marketplace
@@ -87,7 +89,7 @@ test('without its QsmoDomain value in the others, composition fails: the enum co
 test('its resolver types generate and its server builds from the shared mechanics', async () => {
   const sdl = subgraphSdl(fifth, ownSdl, entries);
   // graphql-codegen's plugins load ESM-only packages, which jest cannot require: generate in a child process, as npm run codegen does.
-  const script = `require('./shared/src/subgraph/codegen.ts').resolverTypes(JSON.parse(process.env.ENTRY), process.env.SDL, '@qsmo/shared/marketplace/types').then((t) => process.stdout.write(t))`;
+  const script = `require('./shared/subgraph-kit/src/subgraph/codegen.ts').resolverTypes(JSON.parse(process.env.ENTRY), process.env.SDL, '@qsmo/subgraph-kit/marketplace/types').then((t) => process.stdout.write(t))`;
   const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ENTRY: JSON.stringify(fifth), SDL: sdl } });
   expect(run.stderr).toBe('');
   const types = run.stdout;

@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { envName, REPO_ROOT, SUBGRAPHS } from '@qsmo/shared';
-import { freePort } from '@qsmo/shared/embedded/ferretdb';
+import { envName, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { freePort } from '@qsmo/embedded-db/ferretdb';
 import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
 import { startGraph, type RunningGraph } from './support/graph';
-import { DIRECTORY } from '@qsmo/shared/subgraphs';
+import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 
 /**
  * SIGTERM to a real gateway process under 20 concurrent clients: requests in

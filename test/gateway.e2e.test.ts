@@ -1,12 +1,12 @@
 import { codes, post } from './support/graphql';
-import { createLogger } from '@qsmo/shared';
-import { freePort } from '@qsmo/shared/embedded/ferretdb';
+import { createLogger } from '@qsmo/service-kit/logger';
+import { freePort } from '@qsmo/embedded-db/ferretdb';
 import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
 import { createGatewayServer } from '../gateway/src/server';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import { mongoCommandCount, startGraph, type RunningGraph } from './support/graph';
-import { readAgencies } from '@qsmo/shared/catalog';
-import { DIRECTORY } from '@qsmo/shared/subgraphs';
+import { readAgencies } from '@qsmo/catalog';
+import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 
 /** Agencies in the reference catalog, counted from its file. */
 const AGENCY_COUNT = readAgencies().length;

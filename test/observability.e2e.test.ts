@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
-import { REPO_ROOT } from '@qsmo/shared';
-import { freePort } from '@qsmo/shared/embedded/ferretdb';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { freePort } from '@qsmo/embedded-db/ferretdb';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import { testMongoUri, uniqueDbName } from './support/db';
 

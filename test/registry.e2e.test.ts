@@ -1,9 +1,11 @@
 import { parse } from 'graphql';
-import { createLogger, createSubgraphServer, subgraphSdl, type Logger, type SubgraphServer } from '@qsmo/shared';
-import { publishSubgraphs } from '@qsmo/shared/registry/publish';
-import { SchemaRegistry } from '@qsmo/shared/registry/store';
-import { freePort } from '@qsmo/shared/embedded/ferretdb';
-import type { OfferingDoc } from '@qsmo/shared/domain/data';
+import { createLogger, type Logger } from '@qsmo/service-kit/logger';
+import { createSubgraphServer, type SubgraphServer } from '@qsmo/subgraph-kit/subgraph/server';
+import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
+import { publishSubgraphs } from '@qsmo/registry/publish';
+import { SchemaRegistry } from '@qsmo/registry/store';
+import { freePort } from '@qsmo/embedded-db/ferretdb';
+import type { OfferingDoc } from '@qsmo/subgraph-kit/domain/data';
 import { RegistrySupergraphManager } from '../gateway/src/registry-manager';
 import { createGatewayServer, SUPERGRAPH_VERSION_HEADER, type GatewayServer } from '../gateway/src/server';
 import { definition as grants } from '../subgraphs/grants-management/src/definition';

@@ -1,10 +1,10 @@
-import { createMetrics } from '@qsmo/shared';
+import { createMetrics } from '@qsmo/service-kit/metrics';
 import type { GatewayPlugin } from '../gateway/src/plugin';
 import { standardPlugins } from '../gateway/src/plugins';
 import { DEFAULT_RESPONSE_CACHE, useResponseCache, type ResponseCachePlugin } from '../gateway/src/plugins/response-cache';
 import { useSubgraphChanges } from '../gateway/src/plugins/subgraph-changes';
-import { createLogger } from '@qsmo/shared';
-import { CatalogStore } from '@qsmo/shared/domain/changes';
+import { createLogger } from '@qsmo/service-kit/logger';
+import { CatalogStore } from '@qsmo/subgraph-kit/domain/changes';
 import { startGraph, type RunningGraph } from './support/graph';
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
-import { REPO_ROOT } from '@qsmo/shared';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
 
 /**
  * The runtimes the project claims are the ones CI runs: the newest LTS pinned

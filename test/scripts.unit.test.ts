@@ -1,14 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { packageDirOf, REPO_ROOT, SUBGRAPHS } from '@qsmo/shared';
+import { packageDirOf, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
 
 /**
  * Every npm script of the root and of each workspace runs a file that
  * exists: `npm run seed` once pointed at a file that never did, and only a
  * user found out.
  */
-const packages = [REPO_ROOT, path.join(REPO_ROOT, 'shared'), path.join(REPO_ROOT, 'gateway'), ...SUBGRAPHS.map(packageDirOf)];
+const packages = [REPO_ROOT, ...fs.readdirSync(path.join(REPO_ROOT, 'shared')).map((d) => path.join(REPO_ROOT, 'shared', d)).filter((d) => fs.existsSync(path.join(d, 'package.json'))), path.join(REPO_ROOT, 'gateway'), ...SUBGRAPHS.map(packageDirOf)];
 
 const scriptFiles = (dir: string): { script: string; file: string }[] => {
   const { scripts = {} } = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { createLogger, createMetrics, ErrorCode } from '@qsmo/shared';
-import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/shared/auth/internal-token';
+import { createLogger } from '@qsmo/service-kit/logger';
+import { createMetrics } from '@qsmo/service-kit/metrics';
+import { ErrorCode } from '@qsmo/service-kit/errors';
+import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/service-kit/auth/internal-token';
 import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
 import { standardPlugins } from '../gateway/src/plugins';
 import { securityPlugins } from '../gateway/src/plugins/security';
@@ -9,7 +11,7 @@ import type { AuthenticationConfig } from '../gateway/src/plugins/authentication
 import { createGatewayServer, type GatewayServer } from '../gateway/src/server';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import { startGraph, type RunningGraph } from './support/graph';
-import { DIRECTORY } from '@qsmo/shared/subgraphs';
+import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 

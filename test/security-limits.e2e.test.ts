@@ -1,5 +1,6 @@
-import { createLogger, createMetrics } from '@qsmo/shared';
-import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
+import { createLogger } from '@qsmo/service-kit/logger';
+import { createMetrics } from '@qsmo/service-kit/metrics';
+import { DEFAULT_OPERATION_LIMITS } from '@qsmo/service-kit/limits';
 import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
 import { loadOperationsLibrary } from '../gateway/src/operations';
 import { standardPlugins } from '../gateway/src/plugins';
@@ -10,7 +11,7 @@ import { createGatewayServer } from '../gateway/src/server';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import { documentHash, readTrustedDocuments } from '../gateway/src/trusted-documents';
 import { startGraph, type RunningGraph } from './support/graph';
-import { DIRECTORY } from '@qsmo/shared/subgraphs';
+import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 

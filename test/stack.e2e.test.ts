@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '@qsmo/shared';
-import { freePort } from '@qsmo/shared/embedded/ferretdb';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { freePort } from '@qsmo/embedded-db/ferretdb';
 import { post } from './support/graphql';
-import { envName, SUBGRAPHS } from '@qsmo/shared';
-import { DIRECTORY } from '@qsmo/shared/subgraphs';
+import { envName, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
+import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 
 /**
  * `npm start` as a developer runs it: embedded database, seeding, four
@@ -18,7 +18,7 @@ jest.setTimeout(240_000);
 interface Stack { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
 async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'shared/src/dev/stack.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'shared/dev-tools/src/stack.ts')], {
     // Its own process group, like a terminal's foreground job, so Ctrl-C can reach every process at once.
     // NODE_ENV as a developer has it: jest's "test" would hide Apollo's own signal handling.
     cwd: REPO_ROOT, env: { ...process.env, NODE_ENV: 'development', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,

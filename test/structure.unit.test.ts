@@ -2,7 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, SUBGRAPHS } from '@qsmo/shared';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 
 /**
  * The shape the code keeps, checked so it cannot drift back: one list of
@@ -20,13 +21,13 @@ test('no code imports a package\'s dist/ internals', () => {
 });
 
 test('the repository root and the environment-name rule are defined once', () => {
-  expect(where(/REPO_ROOT = /)).toEqual(['shared/src/subgraphs.ts']);
-  expect(where(/toUpperCase\(\)\.replace\(\/-\/g/)).toEqual(['shared/src/subgraphs.ts']);
+  expect(where(/REPO_ROOT = /)).toEqual(['shared/service-kit/src/subgraphs.ts']);
+  expect(where(/toUpperCase\(\)\.replace\(\/-\/g/)).toEqual(['shared/service-kit/src/subgraphs.ts']);
 });
 
 test('subgraph names are written only in the list and in each package\'s own entry', () => {
   for (const s of SUBGRAPHS) {
-    expect(where(new RegExp(`'${s.name}'`))).toEqual(['shared/src/subgraphs.ts', `subgraphs/${s.name}/src/entry.ts`].sort());
+    expect(where(new RegExp(`'${s.name}'`))).toEqual(['shared/service-kit/src/subgraphs.ts', `subgraphs/${s.name}/src/entry.ts`].sort());
   }
 });
 

@@ -1,5 +1,5 @@
 import { Kind, parse, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { toSpreadsheetCsvLine } from '../../shared/src/catalog/csv';
+import { toSpreadsheetCsvLine } from '@qsmo/catalog/csv';
 import { cellText, type Cell } from '../src/cli/flatten';
 import { planTidy, selectionTree, selectionTreeFromData, type SelectionNode } from '../src/cli/tidy';
 

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import type { Logger } from '@qsmo/shared';
+import type { Logger } from '@qsmo/service-kit/logger';
 import { RateLimiter, type Lease, type RateBuckets, type RateDecision } from './rate-buckets';
 
 /**

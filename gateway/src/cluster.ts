@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import type { Logger } from '@qsmo/shared';
+import type { Logger } from '@qsmo/service-kit/logger';
 
 /**
  * GATEWAY_WORKERS: the gateway as N worker processes behind one port

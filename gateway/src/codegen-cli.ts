@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '@qsmo/shared';
-import { deploymentFiles } from '@qsmo/shared/dev/deployment';
-import { subgraphGeneratedFiles } from '@qsmo/shared/subgraph/codegen';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { deploymentFiles } from '@qsmo/dev-tools/deployment';
+import { subgraphGeneratedFiles } from '@qsmo/subgraph-kit/subgraph/codegen';
 import { generateFiles, staleFiles } from './codegen';
 
 /**

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { codegen } from '@graphql-codegen/core';
 import * as typescriptOperationsPlugin from '@graphql-codegen/typescript-operations';
 import { parse, printSchema } from 'graphql';
-import { REPO_ROOT } from '@qsmo/shared';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { GENERATED_DIR, loadOperationsLibrary, localApiSchema } from './operations';
 import { trustedDocumentsManifest } from './trusted-documents';
 

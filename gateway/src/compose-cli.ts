@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { EnvReader } from '@qsmo/shared';
+import { EnvReader } from '@qsmo/service-kit/config';
 import { composeSupergraph, CompositionError, localSubgraphSources } from './compose';
 import { DEFAULT_SUPERGRAPH_OUTPUT, subgraphEndpoints } from './config';
 

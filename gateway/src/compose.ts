@@ -1,13 +1,14 @@
 import { Supergraph } from '@apollo/federation-internals';
 import type { GraphQLSchema } from 'graphql';
-import { SUBGRAPHS, subgraphSdl, type SubgraphEntry } from '@qsmo/shared';
-import { DIRECTORY } from '@qsmo/shared/subgraphs';
-import { directorySdl } from '@qsmo/shared/directory/schema';
-import type { SubgraphSource } from '@qsmo/shared/registry/compose';
+import { SUBGRAPHS, type SubgraphEntry } from '@qsmo/service-kit/subgraphs';
+import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
+import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
+import { directorySdl } from '@qsmo/directory/schema';
+import type { SubgraphSource } from '@qsmo/registry/compose';
 import type { SubgraphEndpoint } from './subgraphs';
 
 // Composition itself lives in shared, where the schema registry checks with it too.
-export { composeSupergraph, CompositionError, type SubgraphSource } from '@qsmo/shared/registry/compose';
+export { composeSupergraph, CompositionError, type SubgraphSource } from '@qsmo/registry/compose';
 
 /**
  * The local subgraph sources: each subgraph's SDL built from its package (see

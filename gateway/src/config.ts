@@ -1,20 +1,21 @@
 import os from 'node:os';
 import path from 'node:path';
-import { EnvReader, REPO_ROOT, type LogLevel } from '@qsmo/shared';
-import { DEFAULT_MAX_CONNECTIONS_PER_CLIENT, readDrainOptions, type DrainOptions } from '@qsmo/shared/http/service';
-import { readRegistryConfig, type RegistryConfig } from '@qsmo/shared/registry/config';
+import { EnvReader, REPO_ROOT } from '@qsmo/service-kit/config';
+import { type LogLevel } from '@qsmo/service-kit/logger';
+import { DEFAULT_MAX_CONNECTIONS_PER_CLIENT, readDrainOptions, type DrainOptions } from '@qsmo/service-kit/http/service';
+import { readRegistryConfig, type RegistryConfig } from '@qsmo/registry/config';
 import { readIdeConfig, type IdeConfig } from './ide-config';
 import { readMcpConfig, type McpConfig } from './mcp-config';
 import { readSecurityConfig, type SecurityConfig } from './security-config';
-import { readOperationLimits, type OperationLimits } from '@qsmo/shared/limits';
-import { readCostBudgets, type CostBudgets } from '@qsmo/shared/demand-control';
+import { readOperationLimits, type OperationLimits } from '@qsmo/service-kit/limits';
+import { readCostBudgets, type CostBudgets } from '@qsmo/service-kit/demand-control';
 import { readTrustedDocumentsMode, type TrustedDocumentsMode } from './plugins/trusted-documents';
 import { readResilienceConfig, type ResilienceConfig } from './resilience-config';
 import { readResponseCacheConfig, type ResponseCacheConfig } from './plugins/response-cache';
 import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
-import { DIRECTORY } from '@qsmo/shared/subgraphs';
-import { readObservabilityConfig, type ObservabilityConfig } from '@qsmo/shared/observability';
-import { readUsageConfig, type UsageConfig } from '@qsmo/shared/registry/usage';
+import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
+import { readObservabilityConfig, type ObservabilityConfig } from '@qsmo/service-kit/observability';
+import { readUsageConfig, type UsageConfig } from '@qsmo/registry/usage';
 
 /** Where the gateway's supergraph comes from (SUPERGRAPH_SOURCE). */
 export type SupergraphSourceConfig =

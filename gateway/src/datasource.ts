@@ -3,7 +3,8 @@ import type { GatewayGraphQLRequest, GatewayGraphQLRequestContext, GatewayGraphQ
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { httpFetcher } from './http-fetcher';
 import { GraphQLError } from 'graphql';
-import { ConfigError, ErrorCode, subgraphUnavailable, type Logger } from '@qsmo/shared';
+import { ConfigError, ErrorCode, subgraphUnavailable } from '@qsmo/service-kit/errors';
+import { type Logger } from '@qsmo/service-kit/logger';
 import type { SubgraphName } from './subgraphs';
 import type { GatewayContext, GatewayDataSource, GatewayPlugin, SubgraphInfo } from './plugin';
 

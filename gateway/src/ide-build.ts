@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { REPO_ROOT } from '@qsmo/shared';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
 
 /**
  * Building the browser IDE: GraphiQL, React and Monaco's workers bundled by
@@ -16,7 +16,7 @@ export const IDE_BUNDLE_DIR = path.join(REPO_ROOT, 'gateway', 'dist', 'ide');
 const MANIFEST = 'manifest.json';
 
 /** Sources outside gateway/ide the page imports: the tidy table it shares with the query command, and the spreadsheet-safe CSV. */
-export const IDE_SHARED_SOURCES = ['gateway/src/cli/tidy.ts', 'gateway/src/cli/flatten.ts', 'shared/src/catalog/csv.ts'];
+export const IDE_SHARED_SOURCES = ['gateway/src/cli/tidy.ts', 'gateway/src/cli/flatten.ts', 'shared/catalog/src/csv.ts'];
 
 /** Packages whose code ends up in the bundle, plus the bundler: a new version means a new bundle. */
 const BUNDLED_PACKAGES = [

@@ -1,4 +1,4 @@
-import type { EnvReader } from '@qsmo/shared';
+import type { EnvReader } from '@qsmo/service-kit/config';
 
 /** Whether the gateway serves the browser IDE (see ide.ts). */
 export interface IdeConfig {

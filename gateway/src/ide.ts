@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger, Route } from '@qsmo/shared';
+import type { Logger } from '@qsmo/service-kit/logger';
+import type { Route } from '@qsmo/service-kit/http/service';
 import { ensureIdeBundle, type IdeBundle } from './ide-build';
 import { loadOperationsLibrary, type LibraryOperation } from './operations';
 

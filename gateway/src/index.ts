@@ -1,9 +1,11 @@
 // First: the tracing instrumentations patch http, graphql and mongodb as they load (a no-op unless OTel is configured).
-import '@qsmo/shared/telemetry-preload';
+import '@qsmo/service-kit/telemetry-preload';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLogger, createMetrics, exitOnStartupError, onShutdown, type Logger } from '@qsmo/shared';
-import { openRegistry } from '@qsmo/shared/registry/config';
+import { createLogger, type Logger } from '@qsmo/service-kit/logger';
+import { createMetrics } from '@qsmo/service-kit/metrics';
+import { exitOnStartupError, onShutdown } from '@qsmo/service-kit/shutdown';
+import { openRegistry } from '@qsmo/registry/config';
 import { composeSupergraph, localSubgraphSources } from './compose';
 import { readGatewayConfig, type GatewayConfig } from './config';
 import { createIdeRoutes } from './ide';
@@ -21,8 +23,8 @@ import { useCatalogWrites } from './plugins/catalog-writes';
 import { ManifestFile, TRUSTED_DOCUMENTS_FILE } from './trusted-documents';
 import { useMcp } from './plugins/mcp';
 import { OperationTools } from './mcp/tools';
-import { startTelemetry } from '@qsmo/shared/telemetry';
-import { FieldUsageStore } from '@qsmo/shared/registry/usage';
+import { startTelemetry } from '@qsmo/service-kit/telemetry';
+import { FieldUsageStore } from '@qsmo/registry/usage';
 import type { Db } from 'mongodb';
 import { useTracing } from './plugins/tracing';
 import { useRequestLog } from './plugins/request-log';

@@ -1,4 +1,4 @@
-import type { EnvReader } from '@qsmo/shared';
+import type { EnvReader } from '@qsmo/service-kit/config';
 
 /** Whether the gateway serves the Model Context Protocol at /mcp (see plugins/mcp.ts). */
 export interface McpConfig {

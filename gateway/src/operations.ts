@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kind, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { REPO_ROOT } from '@qsmo/shared';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { apiSchemaOf, composeSupergraph, localSubgraphSources } from './compose';
 import { SUBGRAPHS } from './subgraphs';
-import { DIRECTORY } from '@qsmo/shared/subgraphs';
+import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 
 /**
  * The operations library: example operations kept as .graphql files in

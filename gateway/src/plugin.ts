@@ -5,9 +5,10 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import type { GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
-import type { Logger, Route } from '@qsmo/shared';
-import type { GraphQLParams, RequestRefusal } from '@qsmo/shared/http/request-checks';
-import type { HttpServiceOptions } from '@qsmo/shared/http/service';
+import type { Logger } from '@qsmo/service-kit/logger';
+import type { Route } from '@qsmo/service-kit/http/service';
+import type { GraphQLParams, RequestRefusal } from '@qsmo/service-kit/http/request-checks';
+import type { HttpServiceOptions } from '@qsmo/service-kit/http/service';
 
 /**
  * The gateway's seam: every concern (metrics, headers, failover, later

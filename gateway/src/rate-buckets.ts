@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { ErrorCode } from '@qsmo/shared';
-import { clientKey } from '@qsmo/shared/http/connections';
+import { ErrorCode } from '@qsmo/service-kit/errors';
+import { clientKey } from '@qsmo/service-kit/http/connections';
 import type { IncomingRequest } from './plugin';
 
 /** The answer of a rate bucket: 0 seconds to wait when the request may go on, and what is left of the allowance. */

@@ -1,6 +1,6 @@
 import type { SubgraphHealthCheckFunction, SupergraphManager, SupergraphSdlUpdateFunction } from '@apollo/gateway';
-import type { Logger } from '@qsmo/shared';
-import type { SchemaRegistry, SupergraphVersion } from '@qsmo/shared/registry/store';
+import type { Logger } from '@qsmo/service-kit/logger';
+import type { SchemaRegistry, SupergraphVersion } from '@qsmo/registry/store';
 
 /**
  * Feeds the gateway from the schema registry, through @apollo/gateway's

@@ -1,5 +1,5 @@
-import type { EnvReader } from '@qsmo/shared';
-import { envName } from '@qsmo/shared/subgraphs';
+import type { EnvReader } from '@qsmo/service-kit/config';
+import { envName } from '@qsmo/service-kit/subgraphs';
 import { SUBGRAPHS } from './subgraphs';
 
 /** Every timeout and limit of the gateway's calls to subgraphs, read once at start-up (see README, "For operators"). */

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
-import type { EnvReader } from '@qsmo/shared';
-import { readSigningSecret } from '@qsmo/shared/auth/gateway-signature';
-import { readMetricsAccess, type MetricsAccess } from '@qsmo/shared/http/service';
+import type { EnvReader } from '@qsmo/service-kit/config';
+import { readSigningSecret } from '@qsmo/service-kit/auth/gateway-signature';
+import { readMetricsAccess, type MetricsAccess } from '@qsmo/service-kit/http/service';
 import type { AuthenticationConfig } from './plugins/authentication';
 import { isOrigin, type CorsConfig } from './plugins/cors';
 import { DEFAULT_AUTH_FAILURES_PER_MINUTE, DEFAULT_RATE_LIMITS, type RateLimitConfig } from './plugins/rate-limit';

@@ -4,9 +4,12 @@ import { ApolloGateway, type SupergraphManager } from '@apollo/gateway';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
-import { createHttpService, createLogger, createMetrics, ErrorCode, type HttpService, type Logger, type Metrics, type Route } from '@qsmo/shared';
-import { hideSuggestionsPlugin } from '@qsmo/shared/client-errors';
-import type { DrainOptions, MetricsAccess } from '@qsmo/shared/http/service';
+import { createHttpService, type HttpService, type Route } from '@qsmo/service-kit/http/service';
+import { createLogger, type Logger } from '@qsmo/service-kit/logger';
+import { createMetrics, type Metrics } from '@qsmo/service-kit/metrics';
+import { ErrorCode } from '@qsmo/service-kit/errors';
+import { hideSuggestionsPlugin } from '@qsmo/service-kit/client-errors';
+import type { DrainOptions, MetricsAccess } from '@qsmo/service-kit/http/service';
 import { createSubgraphDataSource, subgraphFetcher, validateSubgraphOptions, type DataSourceFactory, type SubgraphOptionsMap } from './datasource';
 import {
   createContextBuilder, incomingRequest, requestGuard, requestScreen,

@@ -1,7 +1,7 @@
-import { envName } from '@qsmo/shared/subgraphs';
+import { envName } from '@qsmo/service-kit/subgraphs';
 
 // One list of subgraphs for the whole repository: the gateway only derives from it.
-export { SUBGRAPHS, areaOf, subgraphNamed, type SubgraphName } from '@qsmo/shared/subgraphs';
+export { SUBGRAPHS, areaOf, subgraphNamed, type SubgraphName } from '@qsmo/service-kit/subgraphs';
 
 /** Where the gateway reaches one subgraph: what composition and routing need, nothing else. */
 export interface SubgraphEndpoint {

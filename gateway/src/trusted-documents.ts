@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { documentHash } from '@qsmo/shared/http/request-checks';
+import { documentHash } from '@qsmo/service-kit/http/request-checks';
 import { GENERATED_DIR, type LibraryOperation } from './operations';
 
 /**
@@ -32,7 +32,7 @@ export interface TrustedDocumentsManifest {
 }
 
 /** The hash Apollo's APQ computes for a document: sha256 of its text, hex (the services check it against the text they are sent). */
-export { documentHash } from '@qsmo/shared/http/request-checks';
+export { documentHash } from '@qsmo/service-kit/http/request-checks';
 
 /** The manifest of the library, in library order (codegen writes it). */
 export function trustedDocumentsManifest(library: readonly LibraryOperation[]): TrustedDocumentsManifest {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseCsv } from '@qsmo/shared/catalog/csv';
+import { parseCsv } from '@qsmo/catalog/csv';
 import { runCli } from '../../test/support/cli';
 import { openSeededDatabase, openSyntheticDatabase } from '../../test/support/db';
 import { startGraph, type RunningGraph } from '../../test/support/graph';

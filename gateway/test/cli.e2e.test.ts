@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseCsvFile } from 'csv-parse/sync';
-import { parseCsv } from '@qsmo/shared/catalog/csv';
+import { parseCsv } from '@qsmo/catalog/csv';
 import { runCli } from '../../test/support/cli';
 import { startGraph, type RunningGraph } from '../../test/support/graph';
-import { readAgencies } from '@qsmo/shared/catalog';
+import { readAgencies } from '@qsmo/catalog';
 
 /** Agencies in the reference catalog, counted from its file. */
 const AGENCY_COUNT = readAgencies().length;

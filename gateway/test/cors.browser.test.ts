@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { createMetrics } from '@qsmo/shared';
+import { createMetrics } from '@qsmo/service-kit/metrics';
 import { findChromium } from '../../test/support/chromium';
 import { startGraph, type RunningGraph } from '../../test/support/graph';
 import { securityPlugins } from '../src/plugins/security';

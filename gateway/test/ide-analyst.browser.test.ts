@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseCsvFile } from 'csv-parse/sync';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT } from '@qsmo/shared';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { ideRoutes } from '../src/ide';
 import { ensureIdeBundle } from '../src/ide-build';
 import { findChromium } from '../../test/support/chromium';

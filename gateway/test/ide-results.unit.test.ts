@@ -1,4 +1,4 @@
-import { parseCsv, restoreFormula } from '@qsmo/shared/catalog/csv';
+import { parseCsv, restoreFormula } from '@qsmo/catalog/csv';
 import { barsOf, defaultLabel, labelColumns, numericColumns, sortRows, tableCsv, tableOf, type ResultTable } from '../ide/results';
 
 /** The IDE's table, sort, download and chart, without a browser (the browser test clicks through them on the real graph). */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
-import { documentHash } from '@qsmo/shared/http/request-checks';
+import { documentHash } from '@qsmo/service-kit/http/request-checks';
 import type { ServerResponse } from 'node:http';
 import { OperationTools, variablesInputSchema } from '../src/mcp/tools';
 import { useRateLimit } from '../src/plugins/rate-limit';

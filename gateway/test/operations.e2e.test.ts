@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { validate } from 'graphql';
-import { REPO_ROOT } from '@qsmo/shared';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
 import type { AgencyPortfolioQuery, FibfFunctionCoverageQuery, MarketplaceTotalsQuery, ProviderAcrossMarketplacesQuery, QsmosOverviewQuery } from '../operations/generated/operations';
 import { loadOperationsLibrary, localApiSchema } from '../src/operations';
 import { post } from '../../test/support/graphql';

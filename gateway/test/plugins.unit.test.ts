@@ -6,8 +6,9 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
-import { ConfigError, createLogger, type Logger } from '@qsmo/shared';
-import { composeSupergraph } from '@qsmo/shared/registry/compose';
+import { ConfigError } from '@qsmo/service-kit/errors';
+import { createLogger, type Logger } from '@qsmo/service-kit/logger';
+import { composeSupergraph } from '@qsmo/registry/compose';
 import { validateSubgraphOptions } from '../src/datasource';
 import type { GatewayPlugin } from '../src/plugin';
 import { standardPlugins, usePropagateHeaders, useRootFailover } from '../src/plugins';
@@ -300,7 +301,7 @@ describe('root failover', () => {
     const beta = await toy('beta');
     const { url } = await gatewayOf({
       supergraph: supergraphOf({ alpha: await deadUrl(), beta: beta.url }),
-      plugins: standardPlugins({ metrics: (await import('@qsmo/shared')).createMetrics('gateway', { defaultMetrics: false }) }),
+      plugins: standardPlugins({ metrics: (await import('@qsmo/service-kit/metrics')).createMetrics('gateway', { defaultMetrics: false }) }),
     });
     const { body } = await query(url, ROOT_QUERY, { 'x-request-id': 'req-2' });
     expect(body.data?.shared).toEqual({ name: 'from beta' });

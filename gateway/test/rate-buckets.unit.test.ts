@@ -1,4 +1,4 @@
-import { createLogger } from '@qsmo/shared';
+import { createLogger } from '@qsmo/service-kit/logger';
 import { ClusterRateBuckets, rateLeaseHandler, type LeaseRequest, type LeaseReturn } from '../src/cluster-rate-limit';
 import { FailureLimiter, RateLimiter } from '../src/rate-buckets';
 

@@ -1,5 +1,5 @@
-import { EnvReader } from '@qsmo/shared';
-import { DEFAULT_READ_MODEL, readReadModelConfig } from '@qsmo/shared/read-model';
+import { EnvReader } from '@qsmo/service-kit/config';
+import { DEFAULT_READ_MODEL, readReadModelConfig } from '@qsmo/subgraph-kit/read-model';
 import { DEFAULT_RESPONSE_CACHE, readResponseCacheConfig } from '../src/plugins/response-cache';
 
 /** The caching settings are read once, with defaults, and a bad value names the variable and what to write. */

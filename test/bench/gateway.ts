@@ -5,15 +5,17 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { createLogger, REPO_ROOT, SUBGRAPHS } from '../../shared/src';
-import { DIRECTORY } from '../../shared/src/subgraphs';
-import { ensureFerretDb, freePort, startFerretDb } from '../../shared/src/embedded/ferretdb';
+import { createLogger } from '@qsmo/service-kit/logger';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
+import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
+import { ensureFerretDb, freePort, startFerretDb } from '@qsmo/embedded-db/ferretdb';
 import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
 import { urlEnvName } from '../../gateway/src/subgraphs';
-import { ensureDevKeys, DEV_AUDIENCE, DEV_ISSUER, mintDevToken } from '../../shared/src/dev/dev-keys';
+import { ensureDevKeys, DEV_AUDIENCE, DEV_ISSUER, mintDevToken } from '@qsmo/dev-tools/dev-keys';
 import { workloads, type BenchRequest, type Workload, type WriteTally } from './workloads';
-import type { Identity } from '../../shared/src/auth/identity';
-import { IDENTITY_HEADER, secretBytes, signInternalToken } from '../../shared/src/auth/internal-token';
+import type { Identity } from '@qsmo/service-kit/auth/identity';
+import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/service-kit/auth/internal-token';
 
 /**
  * `npm run bench`: the project's gateway against stock gateways on the same
@@ -298,7 +300,7 @@ async function main(): Promise<void> {
       return p;
     }));
     // The cross-QSMO lists (agencies, providers, offerings) are the directory's: it reads every marketplace at start.
-    const directory = start(DIRECTORY.name, 'shared/src/directory/main.ts', await freePort(),
+    const directory = start(DIRECTORY.name, 'shared/directory/src/main.ts', await freePort(),
       { GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...Object.fromEntries(SUBGRAPHS.map((s, i) => [urlEnvName(s.name), subgraphs[i]!.url])), ...o.subgraphEnv });
     await waitAnswering(directory);
     const served = [...SUBGRAPHS.map((s, i) => ({ name: s.name, url: subgraphs[i]!.url })), { name: DIRECTORY.name, url: directory.url }];

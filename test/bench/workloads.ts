@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../../shared/src';
-import { readAgencies, readCapabilities, readOfferings, readProviders } from '../../shared/src/catalog';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { readAgencies, readCapabilities, readOfferings, readProviders } from '@qsmo/catalog';
 
 /** One GraphQL request body of a workload. */
 export interface BenchRequest { query: string; variables?: Record<string, unknown>; operationName?: string }

@@ -1,5 +1,5 @@
-import { createLogger } from '@qsmo/shared';
-import { createMongoClient } from '@qsmo/shared/mongo';
+import { createLogger } from '@qsmo/service-kit/logger';
+import { createMongoClient } from '@qsmo/service-kit/mongo';
 import { createServer } from '../../subgraphs/grants-management/src/server';
 
 /**

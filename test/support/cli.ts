@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { REPO_ROOT } from '@qsmo/shared';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
 
 /** The query CLI run as a child process, for end-to-end tests and the benchmark. */
 export interface CliResult {

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient, type Db } from 'mongodb';
-import { createLogger, createMetrics, readSubgraphCatalog, seedSubgraph, type DomainDefinition, type Metrics } from '@qsmo/shared';
-import { createMongoClient } from '@qsmo/shared/mongo';
-import { seedSynthetic, type SyntheticOptions } from '@qsmo/shared/dev/synthetic';
+import { createLogger } from '@qsmo/service-kit/logger';
+import { createMetrics, type Metrics } from '@qsmo/service-kit/metrics';
+import { readSubgraphCatalog } from '@qsmo/subgraph-kit/domain/catalog';
+import { seedSubgraph } from '@qsmo/subgraph-kit/domain/seed';
+import { type DomainDefinition } from '@qsmo/subgraph-kit/domain/definition';
+import { createMongoClient } from '@qsmo/service-kit/mongo';
+import { seedSynthetic, type SyntheticOptions } from '@qsmo/dev-tools/synthetic';
 
 /** The URI of the test run's database server (see global-setup). */
 export function testMongoUri(): string {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createMetrics } from '@qsmo/shared';
+import { createMetrics } from '@qsmo/service-kit/metrics';
 import { standardPlugins } from '../../gateway/src/plugins';
 import { securityPlugins } from '../../gateway/src/plugins/security';
 import { useCatalogWrites } from '../../gateway/src/plugins/catalog-writes';

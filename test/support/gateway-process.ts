@@ -4,10 +4,10 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '@qsmo/shared';
-import { freePort } from '@qsmo/shared/embedded/ferretdb';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { freePort } from '@qsmo/embedded-db/ferretdb';
 import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
-import { DIRECTORY } from '@qsmo/shared/subgraphs';
+import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 import { SUBGRAPHS, urlEnvName } from '../../gateway/src/subgraphs';
 import type { RunningGraph } from './graph';
 

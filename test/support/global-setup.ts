@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, REPO_ROOT } from '../../shared/src';
-import { ensureFerretDb, startFerretDb, type EmbeddedDatabase } from '../../shared/src/embedded/ferretdb';
+import { createLogger } from '@qsmo/service-kit/logger';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { ensureFerretDb, startFerretDb, type EmbeddedDatabase } from '@qsmo/embedded-db/ferretdb';
 
 /**
  * One database server for the whole test run. With MONGODB_URI set, tests use

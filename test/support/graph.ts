@@ -1,16 +1,20 @@
 import path from 'node:path';
-import { createLogger, createMetrics, packageDirOf, type DomainDefinition, type Logger, type SubgraphServer, type SubgraphServerDeps } from '@qsmo/shared';
+import { createLogger, type Logger } from '@qsmo/service-kit/logger';
+import { createMetrics } from '@qsmo/service-kit/metrics';
+import { packageDirOf } from '@qsmo/service-kit/subgraphs';
+import { type DomainDefinition } from '@qsmo/subgraph-kit/domain/definition';
+import { type SubgraphServer, type SubgraphServerDeps } from '@qsmo/subgraph-kit/subgraph/server';
 import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
 import { createGatewayServer, type GatewayDeps, type GatewayServer } from '../../gateway/src/server';
 import { standardPlugins } from '../../gateway/src/plugins';
 import { useOperationLimits } from '../../gateway/src/plugins/operation-limits';
 import { useDemandControl } from '../../gateway/src/plugins/demand-control';
-import { DEFAULT_OPERATION_LIMITS } from '@qsmo/shared/limits';
-import { DEFAULT_COST_BUDGETS, subgraphCostBudgets, type CostBudgets } from '@qsmo/shared/demand-control';
-import { DEFAULT_READ_MODEL, ReadModel } from '@qsmo/shared/read-model';
+import { DEFAULT_OPERATION_LIMITS } from '@qsmo/service-kit/limits';
+import { DEFAULT_COST_BUDGETS, subgraphCostBudgets, type CostBudgets } from '@qsmo/service-kit/demand-control';
+import { DEFAULT_READ_MODEL, ReadModel } from '@qsmo/subgraph-kit/read-model';
 import { SUBGRAPHS } from '../../gateway/src/subgraphs';
-import { DIRECTORY } from '@qsmo/shared/subgraphs';
-import { createDirectoryServer, marketplaceSources, type DirectoryServer } from '@qsmo/shared/directory';
+import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
+import { createDirectoryServer, marketplaceSources, type DirectoryServer } from '@qsmo/directory';
 import { openSeededDatabase, type TestDatabase } from './db';
 
 /** What every subgraph package exports for tests: its definition and its server builder. */

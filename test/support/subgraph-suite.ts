@@ -1,4 +1,7 @@
-import { readSubgraphCatalog, SUBGRAPHS, type DomainDefinition, type SubgraphServer, type SubgraphServerDeps } from '@qsmo/shared';
+import { readSubgraphCatalog } from '@qsmo/subgraph-kit/domain/catalog';
+import { SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
+import { type DomainDefinition } from '@qsmo/subgraph-kit/domain/definition';
+import { type SubgraphServer, type SubgraphServerDeps } from '@qsmo/subgraph-kit/subgraph/server';
 import { codes, execute } from './graphql';
 import { openSeededDatabase, type TestDatabase } from './db';
 

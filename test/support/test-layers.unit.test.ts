@@ -18,16 +18,16 @@ const MIN_UNIT_FILES = 10;
 /** Test helpers that open, seed or start the database or the whole graph. */
 const DATABASE_SUPPORT = /from '[^']*(?:test\/)?support\/(?:db|graph|subgraph-suite|global-setup)'|from '\.\/(?:db|graph|subgraph-suite|global-setup)'/;
 /** The embedded database module. */
-const EMBEDDED = /from '[^']*embedded\/ferretdb'/;
+const EMBEDDED = /from '(?:@qsmo\/embedded-db|[^']*embedded-db\/src)\/ferretdb'/;
 /** Names that reach a running database. */
 const DATABASE_USE = /\b(?:startFerretDb|testMongoUri|openTestDatabase|openSeededDatabase|QSMO_TEST_MONGODB_URI)\b/;
 
 /**
  * Unit files that may import the embedded database module, each with why.
- * shared/test/embedded.test.ts checks start-up on a machine without Go: it
+ * shared/embedded-db/test/embedded.unit.test.ts checks start-up on a machine without Go: it
  * calls ensureFerretDb with a PATH holding no `go`, so nothing is built or started.
  */
-const EMBEDDED_ALLOWED = new Set(['shared/test/embedded.test.ts']);
+const EMBEDDED_ALLOWED = new Set(['shared/embedded-db/test/embedded.unit.test.ts']);
 
 function listTests(project: string): string[] {
   const jest = require.resolve('jest/bin/jest');
@@ -70,6 +70,10 @@ test('no unit test file opens a database, starts the embedded one or the whole g
   expect(offending).toEqual([]);
 });
 
+test('every test file says its layer by name: .unit, .int, .e2e or .browser before .test.ts', () => {
+  expect(testFilesOnDisk().filter((f) => !/\.(unit|int|e2e|browser)\.test\.ts$/.test(f))).toEqual([]);
+});
+
 test('every test file is in exactly one project', () => {
   expect(unit.filter((f) => integration.includes(f))).toEqual([]);
   expect([...unit, ...integration].sort()).toEqual(testFilesOnDisk());
@@ -78,7 +82,7 @@ test('every test file is in exactly one project', () => {
 test('the checks above do catch a database test', () => {
   expect(DATABASE_SUPPORT.test(`import { openTestDatabase } from '../../test/support/db';`)).toBe(true);
   expect(DATABASE_SUPPORT.test(`import { startGraph } from '../../test/support/graph';`)).toBe(true);
-  expect(EMBEDDED.test(`import { startFerretDb } from '../src/embedded/ferretdb';`)).toBe(true);
+  expect(EMBEDDED.test(`import { startFerretDb } from '@qsmo/embedded-db/ferretdb';`)).toBe(true);
   expect(DATABASE_USE.test('const client = new MongoClient(testMongoUri());')).toBe(true);
   expect(DATABASE_SUPPORT.test(`import { runCli } from '../../test/support/cli';`)).toBe(false);
 });

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { toSpreadsheetCsvLine } from '@qsmo/shared/catalog/csv';
+import { toSpreadsheetCsvLine } from '@qsmo/catalog/csv';
 import type { Format } from './args';
 import { cellText, flattenRows, type Cell, type FlatRow } from './flatten';
 

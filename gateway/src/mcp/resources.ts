@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '@qsmo/shared';
-import { SUBGRAPHS } from '@qsmo/shared/subgraphs';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 
 /** A read-only document an assistant can load before asking: what the graph is and where its facts come from. */
 export interface GuideResource {

@@ -3,7 +3,7 @@ import {
   typeFromAST, validate, valueFromASTUntyped,
   type DocumentNode, type GraphQLInputType, type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
-import type { Logger } from '@qsmo/shared';
+import type { Logger } from '@qsmo/service-kit/logger';
 import { leadingComment } from '../operations';
 import type { ManifestFile } from '../trusted-documents';
 

@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { ANONYMOUS, ErrorCode, type Identity } from '@qsmo/shared';
-import { qsmosFromClaim, rolesFromClaim } from '@qsmo/shared/auth/identity';
+import { ANONYMOUS, type Identity } from '@qsmo/service-kit/auth/identity';
+import { ErrorCode } from '@qsmo/service-kit/errors';
+import { qsmosFromClaim, rolesFromClaim } from '@qsmo/service-kit/auth/identity';
 import type { GatewayPlugin, IncomingRequest } from '../plugin';
 import { clientAddress, sendRateLimited, type FailureLimiter } from '../rate-buckets';
 

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '@qsmo/shared';
-import { isAnonymous } from '@qsmo/shared/auth/identity';
+import { ErrorCode } from '@qsmo/service-kit/errors';
+import { isAnonymous } from '@qsmo/service-kit/auth/identity';
 import type { GatewayPlugin } from '../plugin';
 
 /**

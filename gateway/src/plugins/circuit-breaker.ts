@@ -1,7 +1,7 @@
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import { Gauge } from 'prom-client';
-import type { Metrics } from '@qsmo/shared';
+import type { Metrics } from '@qsmo/service-kit/metrics';
 import type { GatewayPlugin, SubgraphInfo } from '../plugin';
 
 /** When a subgraph's circuit opens and when it is tried again. */

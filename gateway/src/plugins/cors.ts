@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ErrorCode } from '@qsmo/shared';
+import { ErrorCode } from '@qsmo/service-kit/errors';
 import type { GatewayPlugin, IncomingRequest } from '../plugin';
 
 /** The frontends allowed to call the graph from a browser: exact origins, e.g. "https://grants.example.gov". */

@@ -1,6 +1,6 @@
-import { ANONYMOUS } from '@qsmo/shared';
-import { costModelOfSupergraph, type CostModel } from '@qsmo/shared/cost';
-import { callerClassOf, demandControlPlugin, DEFAULT_COST_BUDGETS, type CostBudgets } from '@qsmo/shared/demand-control';
+import { ANONYMOUS } from '@qsmo/service-kit/auth/identity';
+import { costModelOfSupergraph, type CostModel } from '@qsmo/service-kit/cost';
+import { callerClassOf, demandControlPlugin, DEFAULT_COST_BUDGETS, type CostBudgets } from '@qsmo/service-kit/demand-control';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
 /**

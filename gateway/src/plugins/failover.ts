@@ -1,7 +1,7 @@
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { GraphQLError } from 'graphql';
-import { ErrorCode } from '@qsmo/shared';
+import { ErrorCode } from '@qsmo/service-kit/errors';
 import { isIncomingOperation, isSubgraphUnavailable } from '../datasource';
 import { RootFailover } from '../failover';
 import type { DataSourceEnv, GatewayContext, GatewayDataSource, GatewayPlugin } from '../plugin';

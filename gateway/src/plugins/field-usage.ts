@@ -1,6 +1,6 @@
 import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { Logger } from '@qsmo/shared';
-import { FieldUsageStore, logFlushFailure, type UsageConfig } from '@qsmo/shared/registry/usage';
+import type { Logger } from '@qsmo/service-kit/logger';
+import { FieldUsageStore, logFlushFailure, type UsageConfig } from '@qsmo/registry/usage';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
 /**

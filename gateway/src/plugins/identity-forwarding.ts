@@ -1,5 +1,5 @@
-import { ANONYMOUS } from '@qsmo/shared';
-import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/shared/auth/internal-token';
+import { ANONYMOUS } from '@qsmo/service-kit/auth/identity';
+import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/service-kit/auth/internal-token';
 import type { GatewayPlugin } from '../plugin';
 
 /**

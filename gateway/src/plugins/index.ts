@@ -1,4 +1,4 @@
-import type { Metrics } from '@qsmo/shared';
+import type { Metrics } from '@qsmo/service-kit/metrics';
 import type { GatewayPlugin } from '../plugin';
 import { useRootFailover } from './failover';
 import { useMetrics } from './metrics';

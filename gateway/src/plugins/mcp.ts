@@ -8,7 +8,10 @@ import {
   type CallToolResult, type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { getOperationAST, parse, printSchema, printType, type GraphQLSchema } from 'graphql';
-import { ANONYMOUS, ErrorCode, REPO_ROOT, type Identity, type Logger, type Role } from '@qsmo/shared';
+import { ANONYMOUS, type Identity, type Role } from '@qsmo/service-kit/auth/identity';
+import { ErrorCode } from '@qsmo/service-kit/errors';
+import { REPO_ROOT } from '@qsmo/service-kit/config';
+import { type Logger } from '@qsmo/service-kit/logger';
 import { GUIDE_RESOURCES, guideText } from '../mcp/resources';
 import { OperationTools, type OperationTool } from '../mcp/tools';
 import { incomingRequest, type GatewayPlugin, type GraphQLCallResult, type GraphQLExecutor } from '../plugin';

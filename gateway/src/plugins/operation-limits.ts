@@ -1,4 +1,4 @@
-import { operationLimitRules, tokenLimitMessagePlugin, tokenLimitParseOptions, type OperationLimits } from '@qsmo/shared/limits';
+import { operationLimitRules, tokenLimitMessagePlugin, tokenLimitParseOptions, type OperationLimits } from '@qsmo/service-kit/limits';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
 /**

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { isAnonymous } from '@qsmo/shared';
-import { CALLER_CLASSES, callerClassOf, type CallerClass } from '@qsmo/shared/demand-control';
+import { isAnonymous } from '@qsmo/service-kit/auth/identity';
+import { CALLER_CLASSES, callerClassOf, type CallerClass } from '@qsmo/service-kit/demand-control';
 import type { GatewayPlugin } from '../plugin';
 import { clientAddress, RateLimiter, sendRateLimited, type RateBuckets } from '../rate-buckets';
 import { identityOf, isGraphQLRequest } from './authentication';

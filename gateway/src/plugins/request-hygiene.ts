@@ -1,6 +1,6 @@
 import { GraphQLError, Kind } from 'graphql';
-import { ErrorCode } from '@qsmo/shared';
-import { refuseSubscriptionsPlugin } from '@qsmo/shared/client-errors';
+import { ErrorCode } from '@qsmo/service-kit/errors';
+import { refuseSubscriptionsPlugin } from '@qsmo/service-kit/client-errors';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
 /**

@@ -1,5 +1,5 @@
-import { headerClient, requestLogPlugin } from '@qsmo/shared/request-log';
-import type { Logger } from '@qsmo/shared';
+import { headerClient, requestLogPlugin } from '@qsmo/service-kit/request-log';
+import type { Logger } from '@qsmo/service-kit/logger';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
 /**

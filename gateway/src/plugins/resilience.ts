@@ -1,4 +1,4 @@
-import type { Metrics } from '@qsmo/shared';
+import type { Metrics } from '@qsmo/service-kit/metrics';
 import type { GatewayPlugin } from '../plugin';
 import { DEFAULT_REQUEST_DEADLINE_MS, DEFAULT_SUBGRAPH_TIMEOUT_MS, type ResilienceConfig } from '../resilience-config';
 import { useCircuitBreaker } from './circuit-breaker';

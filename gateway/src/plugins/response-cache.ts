@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { HeaderMap, type GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { EnvReader } from '@qsmo/shared';
+import type { EnvReader } from '@qsmo/service-kit/config';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
 /** How the gateway caches whole responses (RESPONSE_CACHE, RESPONSE_CACHE_MAX_AGE_S, RESPONSE_CACHE_MAX_MB). */

@@ -1,4 +1,4 @@
-import type { Route } from '@qsmo/shared';
+import type { Route } from '@qsmo/service-kit/http/service';
 import type { GatewayPlugin } from '../plugin';
 
 /** Serves extra HTTP routes (e.g. the browser IDE) next to /graphql, without the core knowing what they are. */

@@ -1,4 +1,4 @@
-import type { Logger } from '@qsmo/shared';
+import type { Logger } from '@qsmo/service-kit/logger';
 import type { GatewayPlugin } from '../plugin';
 import { getSubgraphRoute, pollSubgraphs } from './subgraph-poller';
 

@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import type { Metrics } from '@qsmo/shared';
+import type { Metrics } from '@qsmo/service-kit/metrics';
 import type { GatewayPlugin } from '../plugin';
 import { getSubgraphRoute, pollSubgraphs } from './subgraph-poller';
 import type { CircuitBreakerPlugin } from './circuit-breaker';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { BoundedLabel, LATENCY_BUCKETS, type Metrics } from '@qsmo/shared';
+import { BoundedLabel, LATENCY_BUCKETS, type Metrics } from '@qsmo/service-kit/metrics';
 import type { GatewayPlugin } from '../plugin';
 
 /**

@@ -1,4 +1,4 @@
-import { activeTraceHeaders, newTraceparent, requestTraceId, traceIdFromTraceparent, tracingActive } from '@qsmo/shared/telemetry';
+import { activeTraceHeaders, newTraceparent, requestTraceId, traceIdFromTraceparent, tracingActive } from '@qsmo/service-kit/telemetry';
 import { isIncomingOperation } from '../datasource';
 import type { GatewayPlugin } from '../plugin';
 

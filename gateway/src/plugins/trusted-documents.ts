@@ -1,5 +1,6 @@
-import { ErrorCode, type EnvReader } from '@qsmo/shared';
-import type { RequestRefusal } from '@qsmo/shared/http/request-checks';
+import { ErrorCode } from '@qsmo/service-kit/errors';
+import { type EnvReader } from '@qsmo/service-kit/config';
+import type { RequestRefusal } from '@qsmo/service-kit/http/request-checks';
 import { documentHash } from '../trusted-documents';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 

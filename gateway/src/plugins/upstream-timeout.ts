@@ -1,5 +1,5 @@
 import type { Fetcher } from '@apollo/utils.fetcher';
-import { subgraphTimeout } from '@qsmo/shared';
+import { subgraphTimeout } from '@qsmo/service-kit/errors';
 import { isIncomingOperation } from '../datasource';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 import { UpstreamTimeoutError, timeoutOf } from './upstream';

@@ -1,4 +1,4 @@
-import { createSubgraphServer, type SubgraphServerDeps } from '@qsmo/shared';
+import { createSubgraphServer, type SubgraphServerDeps } from '@qsmo/subgraph-kit/subgraph/server';
 import { definition } from './definition';
 
 /** Builds the Acquisition subgraph server from its dependencies (tests call this directly). */

@@ -1,4 +1,4 @@
-import { defineSubgraph } from '@qsmo/shared';
+import { defineSubgraph } from '@qsmo/subgraph-kit/domain/definition';
 import { entry } from './entry';
 import { resolvers } from './resolvers';
 

@@ -1,4 +1,4 @@
-import { runSeedCli } from '@qsmo/shared';
+import { runSeedCli } from '@qsmo/dev-tools/seed';
 import { entry } from './entry';
 
 runSeedCli([entry]);

@@ -1,4 +1,4 @@
-import { runCatalogCli } from '@qsmo/shared/catalog-io/cli';
+import { runCatalogCli } from '@qsmo/subgraph-kit/catalog-io/cli';
 import { entry } from './entry';
 
 runCatalogCli(entry);

@@ -1,4 +1,4 @@
-import { subgraphNamed } from '@qsmo/shared/subgraphs';
+import { subgraphNamed } from '@qsmo/service-kit/subgraphs';
 
-/** This subgraph's entry in the one list of subgraphs (shared/src/subgraphs.ts). */
+/** This subgraph's entry in the one list of subgraphs (shared/service-kit/src/subgraphs.ts). */
 export const entry = subgraphNamed('human-resources');

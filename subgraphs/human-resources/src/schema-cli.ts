@@ -1,4 +1,4 @@
-import { runSchemaCli } from '@qsmo/shared/registry';
+import { runSchemaCli } from '@qsmo/registry/cli';
 import { definition } from './definition';
 
 runSchemaCli(definition);

@@ -1,4 +1,4 @@
-import { changeResolvers } from '@qsmo/shared/marketplace';
+import { changeResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { AcquisitionChangeResolvers } from '../generated/resolvers-types';
 
 /** One record of the Acquisition audit trail. */

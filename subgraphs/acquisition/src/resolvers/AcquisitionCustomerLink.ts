@@ -1,4 +1,4 @@
-import { customerLinkResolvers } from '@qsmo/shared/marketplace';
+import { customerLinkResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { AcquisitionCustomerLinkResolvers } from '../generated/resolvers-types';
 
 /** An agency listed as a customer of a Acquisition offering, with its source. */

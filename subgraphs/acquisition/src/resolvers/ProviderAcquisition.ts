@@ -1,4 +1,4 @@
-import { providerDomainResolvers } from '@qsmo/shared/marketplace';
+import { providerDomainResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { ProviderAcquisitionResolvers } from '../generated/resolvers-types';
 
 /** A provider's part in the Acquisition marketplace. */

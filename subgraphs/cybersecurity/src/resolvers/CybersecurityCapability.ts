@@ -1,4 +1,4 @@
-import { capabilityResolvers } from '@qsmo/shared/marketplace';
+import { capabilityResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { CybersecurityCapabilityResolvers } from '../generated/resolvers-types';
 import { entry } from '../entry';
 

@@ -1,4 +1,4 @@
-import { offeringResolvers } from '@qsmo/shared/marketplace';
+import { offeringResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { CybersecurityOfferingResolvers } from '../generated/resolvers-types';
 
 /** A Cybersecurity offering. */

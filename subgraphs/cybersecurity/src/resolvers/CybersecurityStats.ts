@@ -1,4 +1,4 @@
-import { statsResolvers } from '@qsmo/shared/marketplace';
+import { statsResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { CybersecurityStatsResolvers } from '../generated/resolvers-types';
 
 /** Analyst totals of the Cybersecurity marketplace. */

@@ -1,4 +1,4 @@
-import { referenceAgencyResolvers, agencyDomainOf } from '@qsmo/shared/marketplace';
+import { referenceAgencyResolvers, agencyDomainOf } from '@qsmo/subgraph-kit/marketplace';
 import type { AgencyResolvers } from '../generated/resolvers-types';
 
 /** An agency, as every subgraph serves it, with Agency.financialManagement: its use of this marketplace. */

@@ -1,4 +1,4 @@
-import { customerLinkResolvers } from '@qsmo/shared/marketplace';
+import { customerLinkResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { FinancialManagementCustomerLinkResolvers } from '../generated/resolvers-types';
 
 /** An agency listed as a customer of a Financial Management offering, with its source. */

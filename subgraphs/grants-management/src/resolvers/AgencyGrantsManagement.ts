@@ -1,4 +1,4 @@
-import { agencyDomainResolvers } from '@qsmo/shared/marketplace';
+import { agencyDomainResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { AgencyGrantsManagementResolvers } from '../generated/resolvers-types';
 
 /** An agency's use of the Grants Management marketplace. */

@@ -1,4 +1,4 @@
-import { changeResolvers } from '@qsmo/shared/marketplace';
+import { changeResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { GrantsManagementChangeResolvers } from '../generated/resolvers-types';
 
 /** One record of the Grants Management audit trail. */

@@ -1,4 +1,4 @@
-import { customerLinkResolvers } from '@qsmo/shared/marketplace';
+import { customerLinkResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { GrantsManagementCustomerLinkResolvers } from '../generated/resolvers-types';
 
 /** An agency listed as a customer of a Grants Management offering, with its source. */

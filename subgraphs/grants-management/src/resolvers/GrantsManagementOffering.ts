@@ -1,5 +1,5 @@
-import { offeringResolvers, present } from '@qsmo/shared/marketplace';
-import type { CapabilityDoc } from '@qsmo/shared/marketplace/types';
+import { offeringResolvers, present } from '@qsmo/subgraph-kit/marketplace';
+import type { CapabilityDoc } from '@qsmo/subgraph-kit/marketplace/types';
 import type { GrantsManagementOfferingResolvers } from '../generated/resolvers-types';
 
 /** A function code has two parts (GRM.030); its activities three (GRM.030.010). */

@@ -1,4 +1,4 @@
-import { referenceProviderResolvers, providerDomainOf } from '@qsmo/shared/marketplace';
+import { referenceProviderResolvers, providerDomainOf } from '@qsmo/subgraph-kit/marketplace';
 import type { ProviderResolvers } from '../generated/resolvers-types';
 
 /** A provider, as every subgraph serves it, with Provider.grantsManagement: its part in this marketplace. */

@@ -3,7 +3,7 @@
 // Do not edit: change the sources and regenerate.
 
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AgencyDoc, ProviderDoc, QsmoDoc, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, Connection, AgencyDomainParent, ProviderDomainParent, ChangeDoc, OfferingPayloadDoc, GraphContext } from '@qsmo/shared/marketplace/types';
+import type { AgencyDoc, ProviderDoc, QsmoDoc, OfferingDoc, CapabilityDoc, MarketplaceRoot, CustomerLinkDoc, Connection, AgencyDomainParent, ProviderDomainParent, ChangeDoc, OfferingPayloadDoc, GraphContext } from '@qsmo/subgraph-kit/marketplace/types';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;

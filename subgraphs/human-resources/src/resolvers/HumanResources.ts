@@ -1,4 +1,4 @@
-import { namespaceResolvers } from '@qsmo/shared/marketplace';
+import { namespaceResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { HumanResourcesResolvers } from '../generated/resolvers-types';
 import { entry } from '../entry';
 

@@ -1,4 +1,4 @@
-import { changeResolvers } from '@qsmo/shared/marketplace';
+import { changeResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { HumanResourcesChangeResolvers } from '../generated/resolvers-types';
 
 /** One record of the Human Resources audit trail. */

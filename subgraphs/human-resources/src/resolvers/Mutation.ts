@@ -1,4 +1,4 @@
-import { catalogMutationResolvers } from '@qsmo/shared/marketplace';
+import { catalogMutationResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import { entry } from '../entry';
 

@@ -1,4 +1,4 @@
-import { referenceQueryResolvers, marketplaceRoot } from '@qsmo/shared/marketplace';
+import { referenceQueryResolvers, marketplaceRoot } from '@qsmo/subgraph-kit/marketplace';
 import type { QueryResolvers } from '../generated/resolvers-types';
 
 /** The root fields: the shared reference lookups, and Query.humanResources, the Human Resources marketplace. */

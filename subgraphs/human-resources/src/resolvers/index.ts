@@ -1,4 +1,4 @@
-import { referenceQsmoResolvers } from '@qsmo/shared/marketplace';
+import { referenceQsmoResolvers } from '@qsmo/subgraph-kit/marketplace';
 import type { Resolvers } from '../generated/resolvers-types';
 import { Query } from './Query';
 import { Mutation } from './Mutation';
