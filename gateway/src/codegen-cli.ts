@@ -2,17 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { deploymentFiles } from '@qsmo/dev-tools/deployment';
+import { MODULE_MAP_FILE, moduleMapMarkdown } from '@qsmo/dev-tools/module-map';
 import { subgraphGeneratedFiles } from '@qsmo/subgraph-kit/subgraph/codegen';
 import { generateFiles, staleFiles } from './codegen';
 
 /**
  * `npm run codegen [-- --check]`: writes every generated file (each
  * subgraph's full SDL and resolver types, the operations' types, the
- * deployment files), or with --check fails when a committed one differs from
+ * deployment files, the module map), or with --check fails when a committed one differs from
  * a fresh generation.
  */
 async function main(): Promise<void> {
-  const generated = new Map([...await subgraphGeneratedFiles(), ...await generateFiles(), ...deploymentFiles()]);
+  const generated = new Map([...await subgraphGeneratedFiles(), ...await generateFiles(), ...deploymentFiles(), [MODULE_MAP_FILE, moduleMapMarkdown()]]);
   if (process.argv.includes('--check')) {
     const stale = staleFiles(generated);
     if (stale.length > 0) {
