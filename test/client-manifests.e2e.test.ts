@@ -169,3 +169,15 @@ test('schema:check fails a change that breaks a published operation and names th
   expect(unchanged.output).not.toContain('Published client operations');
   expect(unchanged.code).toBe(0);
 });
+
+test("operations:schema writes the published supergraph's API schema, what a team's own codegen types its operations against", async () => {
+  const out = path.join(dir, 'api.graphql');
+  const result = await run('shared/src/registry/operations-cli.ts', ['schema', '--out', out]);
+  expect(result.output).toContain('the API schema of supergraph v1');
+  expect(result.code).toBe(0);
+  const sdl = fs.readFileSync(out, 'utf8');
+  expect(sdl).toContain('type Query {');
+  expect(sdl).toContain('interface Offering {');
+  // Clients see the API schema: no federation machinery.
+  expect(sdl).not.toMatch(/join__|@link/);
+});

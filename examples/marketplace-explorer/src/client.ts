@@ -36,7 +36,8 @@ class SseLink extends ApolloLink {
 
   constructor(url: string, headers: () => Record<string, string>) {
     super();
-    this.client = createClient({ url, headers });
+    // A graph that refuses the subscription says so on the page after two retries rather than a minute of backoff.
+    this.client = createClient({ url, headers, retryAttempts: 2 });
   }
 
   override request(operation: ApolloLink.Operation): Observable<ApolloLink.Result> {

@@ -10,13 +10,13 @@ declare global {
   interface Window { EXPLORER_CONFIG: ExplorerConfig }
 }
 
-const MARKETPLACES = [
-  ['financialManagement', 'FINANCIAL_MANAGEMENT', 'Financial Management'],
-  ['humanResources', 'HUMAN_RESOURCES', 'Human Resources'],
-  ['grantsManagement', 'GRANTS_MANAGEMENT', 'Grants Management'],
-  ['cybersecurity', 'CYBERSECURITY', 'Cybersecurity'],
-  ['acquisition', 'ACQUISITION', 'Acquisition'],
-] as const;
+/** A marketplace's field as a title: grantsManagement → Grants Management. The pages follow the fields the operations select, so a new marketplace needs no edit here. */
+const title = (field: string) => field.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
+
+/** The per-marketplace fields of an answer: those whose value has the given key (or is null: that marketplace did not answer). */
+function marketplaces<T extends object, K extends string>(data: T, key: K): [string, unknown][] {
+  return Object.entries(data).filter(([field, value]) => field !== '__typename' && (value === null || (typeof value === 'object' && key in value)));
+}
 
 /** The page shown: the location hash, so the back button and links work without a router. */
 function useRoute(): string[] {
@@ -39,7 +39,7 @@ function Problems({ error }: { error: unknown }) {
 }
 
 /** Live updates of these marketplaces: the changed offering lands in the cache; the portfolio is asked again, as a listing may have come or gone. */
-function LiveUpdates({ domains }: { domains: string[] }) {
+function LiveUpdates({ domains }: { domains?: string[] }) {
   const client = useApolloClient();
   const [last, setLast] = useState<string>();
   const { error } = useSubscription(CatalogChangedDocument, {
@@ -86,12 +86,12 @@ function Portfolio({ code }: { code: string }) {
       <h2 data-testid="agency-name">{agency.name} ({agency.abbreviation})</h2>
       <p>Listed as a customer in {agency.marketplaceCount} marketplaces.</p>
       <Problems error={error} />
-      <LiveUpdates domains={MARKETPLACES.map(([, domain]) => domain)} />
-      {MARKETPLACES.map(([field, , title]) => {
-        const offerings: readonly ExplorerOfferingSummaryFragment[] | undefined = agency[field]?.offerings;
+      <LiveUpdates />
+      {marketplaces(agency, 'offerings').map(([field, value]) => {
+        const offerings = (value as { offerings: readonly ExplorerOfferingSummaryFragment[] } | null)?.offerings;
         return (
           <div key={field} className="marketplace">
-            <h3>{title}</h3>
+            <h3>{title(field)}</h3>
             {offerings === undefined ? <p>This marketplace did not answer (see the errors above).</p> : offerings.length === 0 ? <p>No listings.</p> : (
               <ul data-testid={`offerings-${field}`}>
                 {offerings.map((o) => <li key={o.id}><a href={`#/offering/${o.id}`}>{o.name}</a> — {o.provider.name}, {o.shelf.toLowerCase()} shelf, {o.customerCount} customers</li>)}
@@ -106,7 +106,9 @@ function Portfolio({ code }: { code: string }) {
 
 function Offering({ id }: { id: string }) {
   const { data, error, loading } = useQuery(ExplorerOfferingDocument, { variables: { id }, errorPolicy: 'all' });
-  const offering = data ? MARKETPLACES.map(([field]) => data[field]?.offering).find(Boolean) : undefined;
+  // Each marketplace is asked; the one that lists the offering answers it.
+  type Detail = NonNullable<NonNullable<NonNullable<typeof data>['grantsManagement']>['offering']>;
+  const offering = data ? marketplaces(data, 'offering').map(([, value]) => (value as { offering: Detail | null } | null)?.offering).find(Boolean) : undefined;
   if (loading && !offering) return <p>Loading…</p>;
   if (!offering) return <><Problems error={error} /><p>No offering with id {id}.</p></>;
   return (

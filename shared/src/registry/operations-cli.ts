@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Supergraph } from '@apollo/federation-internals';
+import { printSchema } from 'graphql';
 import { EnvReader } from '../config';
 import { ConfigError } from '../errors';
 import { createLogger } from '../logger';
@@ -17,6 +18,10 @@ import { defaultPublisher } from './publish';
  * publishes now, else nothing is recorded. Gateways following the registry
  * trust the operations within a poll, without a restart.
  *
+ * `npm run operations:schema -- --out api.graphql` writes the API schema of
+ * the supergraph the registry publishes now: what a team's own codegen
+ * validates and types its operations against.
+ *
  * Exit codes: 0 published (or already published), 1 refused, 2 the command line or configuration is wrong.
  */
 const USAGE = `Usage:
@@ -29,19 +34,23 @@ const USAGE = `Usage:
   --version <version>  the release, e.g. 1.4.0; a version is published once and never changes
   --publisher <name>   recorded with the manifest (default: $SCHEMA_PUBLISHER, else your OS user)
 
+  npm run operations:schema -- --out <api.graphql>
+                       writes the API schema of the supergraph published now, for a team's own codegen
+
 Registry: REGISTRY_MONGODB_URI (default MONGODB_URI, else the embedded database), REGISTRY_DATABASE (default qsmo_registry).`;
 
 class UsageError extends Error {}
 
-interface PublishArgs { client: string; version: string; publisher: string; file: string }
+interface PublishArgs { command: 'publish'; client: string; version: string; publisher: string; file: string }
+interface SchemaArgs { command: 'schema'; out: string }
 
-function parse(argv: string[], environment: NodeJS.ProcessEnv): PublishArgs {
+function parse(argv: string[], environment: NodeJS.ProcessEnv): PublishArgs | SchemaArgs {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { client: { type: 'string' }, version: { type: 'string' }, publisher: { type: 'string' }, help: { type: 'boolean', default: false } },
+      options: { client: { type: 'string' }, version: { type: 'string' }, publisher: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -49,19 +58,24 @@ function parse(argv: string[], environment: NodeJS.ProcessEnv): PublishArgs {
   const { values, positionals } = parsed;
   if (values.help) throw new UsageError('');
   const [command, file, ...extra] = positionals;
-  if (command !== 'publish') throw new UsageError(`Unknown command "${command ?? ''}": use publish.`);
+  if (command === 'schema') {
+    if (!values.out) throw new UsageError('Give the file to write the API schema to: --out <api.graphql>.');
+    if (file !== undefined) throw new UsageError(`Unexpected argument "${file}".`);
+    return { command, out: path.resolve(environment.INIT_CWD ?? process.cwd(), values.out) };
+  }
+  if (command !== 'publish') throw new UsageError(`Unknown command "${command ?? ''}": use publish or schema.`);
   if (!values.client || !values.version) throw new UsageError('Give the client and its version: --client <name> --version <version>.');
   if (!file) throw new UsageError('Give the manifest file to publish.');
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
   const problems = clientIdProblems(values.client, values.version);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   // npm runs scripts from the repository root; the path is meant from where the command was typed.
-  return { client: values.client, version: values.version, publisher: values.publisher?.trim() || defaultPublisher(environment), file: path.resolve(environment.INIT_CWD ?? process.cwd(), file) };
+  return { command, client: values.client, version: values.version, publisher: values.publisher?.trim() || defaultPublisher(environment), file: path.resolve(environment.INIT_CWD ?? process.cwd(), file) };
 }
 
 async function main(): Promise<number> {
   const logger = createLogger('schema-registry', new EnvReader().logLevel('LOG_LEVEL', 'warn'));
-  let args: PublishArgs;
+  let args: PublishArgs | SchemaArgs;
   let config;
   try {
     args = parse(process.argv.slice(2), process.env);
@@ -75,6 +89,22 @@ async function main(): Promise<number> {
       return error.message ? 2 : 0;
     }
     throw error;
+  }
+
+  if (args.command === 'schema') {
+    const open = await openRegistry(config, logger, 'operations-schema');
+    try {
+      const supergraph = await open.registry.latestSupergraph();
+      if (!supergraph) {
+        process.stdout.write('The registry has no supergraph yet: publish the subgraphs first (npm start does).\n');
+        return 1;
+      }
+      fs.writeFileSync(args.out, `${printSchema(Supergraph.build(supergraph.sdl).apiSchema().toGraphQLJSSchema())}\n`);
+      process.stdout.write(`wrote ${args.out}: the API schema of supergraph v${supergraph.version}\n`);
+      return 0;
+    } finally {
+      await open.close();
+    }
   }
 
   let json: unknown;
