@@ -97,7 +97,16 @@ afterAll(async () => {
 
 test('a user picks HHS and sees its offerings across the marketplaces, fetched by hash only with GET', async () => {
   await page.goto(`${explorer.url}/`);
+  // Relay pagination: the next page is appended to the list in the cache, not swapped for it.
+  const agencies = page.locator('ul.agencies > li');
+  await agencies.nth(19).waitFor();
+  expect(await agencies.count()).toBe(20);
+  await page.getByRole('button', { name: 'More agencies' }).click();
+  await agencies.nth(20).waitFor();
+  expect(await agencies.count()).toBeGreaterThan(20);
   await page.getByLabel('Search agencies').fill('Health and Human');
+  await page.getByRole('link', { name: 'HHS' }).waitFor();
+  await page.screenshot({ path: path.join(IMAGES, 'explorer-agencies.png') });
   await page.getByRole('link', { name: 'HHS' }).click();
   await page.getByTestId('agency-name').filter({ hasText: 'Department of Health and Human Services' }).waitFor();
   const grants = page.getByTestId('offerings-grantsManagement');
