@@ -6,6 +6,10 @@ import { parse, printSchema } from 'graphql';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { GENERATED_DIR, loadOperationsLibrary, localApiSchema } from './operations';
 import { trustedDocumentsManifest } from './trusted-documents';
+import { generateClientKit } from './client-kit/generate';
+
+/** The example frontend's own operations and where its kit goes (see examples/marketplace-explorer). */
+const EXAMPLE_DIR = path.join(REPO_ROOT, 'examples', 'marketplace-explorer');
 
 /**
  * `npm run codegen`: TypeScript types of the operations library for frontend
@@ -46,12 +50,22 @@ export async function generateFiles(): Promise<Map<string, string>> {
       useTypeImports: true,
     },
   });
+  // The library's typed documents hash as the trusted documents do: each file's exact text.
+  const libraryKit = await generateClientKit(library.map((op) => ({ location: `gateway/operations/${op.file}`, source: op.source })), schema, { form: 'exact', typesFrom: './operations' });
+  // The example frontend's operations in the form Apollo Client sends them, as a team outside this repo would generate them.
+  const exampleOps = path.join(EXAMPLE_DIR, 'src', 'operations');
+  const exampleKit = await generateClientKit(fs.readdirSync(exampleOps).filter((f) => f.endsWith('.graphql')).sort()
+    .map((f) => ({ location: `src/operations/${f}`, source: fs.readFileSync(path.join(exampleOps, f), 'utf8') })), schema, { form: 'apollo' });
+  const fromRoot = (f: string) => path.relative(REPO_ROOT, f).split(path.sep).join('/');
   const rel = (f: string) => path.relative(REPO_ROOT, path.join(GENERATED_DIR, f)).split(path.sep).join('/');
   return new Map([
     [rel('schema.graphql'), `${comment('#', HEADER('The public API schema of the QSMO graph, as clients see it through the gateway.'))}\n\n${schemaSdl}\n`],
     [rel('operations.ts'), `${comment('//', HEADER('TypeScript types of the operations in gateway/operations.'))}\n\n${types.trimEnd()}\n`],
     // JSON has no comments: the format field says what it is; the README says where it comes from.
     [rel('trusted-documents.json'), `${JSON.stringify(trustedDocumentsManifest(library), null, 2)}\n`],
+    [rel('documents.ts'), `${comment('//', HEADER('Typed documents of the operations in gateway/operations, with their trusted-document ids (the client kit).'))}\n\n${libraryKit.module}`],
+    [fromRoot(path.join(EXAMPLE_DIR, 'src', 'generated', 'operations.ts')), `${comment('//', HEADER('Types and typed documents of the explorer\'s operations in src/operations, as Apollo Client sends them.'))}\n\n${exampleKit.module}`],
+    [fromRoot(path.join(EXAMPLE_DIR, 'manifest.json')), `${JSON.stringify(exampleKit.manifest, null, 2)}\n`],
   ]);
 }
 

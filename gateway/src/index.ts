@@ -21,6 +21,7 @@ import { createGatewayServer, type GatewayDeps } from './server';
 import { securityPlugins } from './plugins/security';
 import { useCatalogWrites } from './plugins/catalog-writes';
 import { ManifestFile, TRUSTED_DOCUMENTS_FILE } from './trusted-documents';
+import { combinedDocuments, PublishedClientDocuments } from './client-manifests';
 import { useMcp } from './plugins/mcp';
 import { OperationTools } from './mcp/tools';
 import { startTelemetry } from '@qsmo/service-kit/telemetry';
@@ -109,6 +110,9 @@ void (async () => {
   const responseCache = useResponseCache(config.responseCache, evictPeers, metrics.registry);
   // The library's manifest, followed on disk: `npm run codegen` changes what is trusted and what MCP offers without a restart.
   const library = config.trustedDocuments !== 'off' || config.mcp.enabled ? new ManifestFile(TRUSTED_DOCUMENTS_FILE, (problem) => gatewayLogger.warn(problem)) : undefined;
+  // Following a registry: the operations frontend teams published there are trusted too, within a poll.
+  const published = source.registryDb && config.trustedDocuments !== 'off' && config.supergraph.kind === 'registry'
+    ? await new PublishedClientDocuments(source.registryDb, gatewayLogger, config.supergraph.pollIntervalMs).start() : undefined;
   const usage = source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
   const server = createGatewayServer({
     ...supergraph,
@@ -134,7 +138,7 @@ void (async () => {
       ...(config.mcp.enabled && library ? [useMcp({ tools: new OperationTools([{ file: library }], gatewayLogger), logger: gatewayLogger })] : []),
       // Operation limits and trusted documents: a document is refused before it is planned.
       useOperationLimits(config.limits),
-      useTrustedDocuments({ mode: config.trustedDocuments, documents: library ? () => library.current().documents : new Map() }),
+      useTrustedDocuments({ mode: config.trustedDocuments, documents: combinedDocuments(library && (() => library.current().documents), published && (() => published.current())) }),
       // Each operation's estimated cost, with its variables, against the caller's budget: refused before planning and before the response cache answers.
       useDemandControl(config.costBudgets),
       // Whole responses, keyed by document, variables and the caller's scope; mutations and new supergraphs evict.
@@ -148,7 +152,7 @@ void (async () => {
     drain: config.drain,
     metricsAccess: config.security.metricsAccess,
   });
-  onShutdown(logger, [...source.stop, () => server.http.stop(), async () => { await usage?.stop(); await telemetry?.shutdown(); }, ...source.close]);
+  onShutdown(logger, [...source.stop, async () => { await published?.stop(); }, () => server.http.stop(), async () => { await usage?.stop(); await telemetry?.shutdown(); }, ...source.close]);
   try {
     const url = await server.http.listen(config.port, config.host);
     logger.info(`gateway ready at ${url}`);

@@ -61,7 +61,7 @@ export function useTrustedDocuments(options: TrustedDocumentsOptions): GatewayPl
           status: 400,
           code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
           message: 'This graph runs only its trusted documents (TRUSTED_DOCUMENTS=enforce): send the sha256Hash of an operation of ' +
-            'gateway/operations/generated/trusted-documents.json as extensions.persistedQuery, ' +
+            'gateway/operations/generated/trusted-documents.json or of a client manifest published with npm run operations:publish as extensions.persistedQuery, ' +
             `or sign in as an ${AD_HOC_ROLES.join(' or an ')} to send other documents.`,
         };
       },

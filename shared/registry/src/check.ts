@@ -1,3 +1,5 @@
+import { Supergraph } from '@apollo/federation-internals';
+import { brokenOperations, type BrokenOperation, type ClientManifestRecord } from './client-manifests';
 import { composeSupergraph, CompositionError, type SubgraphSource } from './compose';
 import { diffSubgraphSchemas, InvalidSubgraphSchemaError, type SchemaChange } from './diff';
 import { schemaHash, type PublishedState, type SchemaRegistry, type SubgraphVersion } from './store';
@@ -37,6 +39,8 @@ export interface CheckReport {
   passed: boolean;
   /** The usage window removals were judged by, when the check had usage data. */
   usage?: Pick<UsageIndex, 'windowDays' | 'recordingSince'>;
+  /** Published client operations the new supergraph would refuse (breaking, by client, version and operation). */
+  brokenOperations: BrokenOperation[];
 }
 
 export interface CheckOptions {
@@ -44,6 +48,8 @@ export interface CheckOptions {
   allowBreaking?: boolean;
   /** Field usage of the coordinates the change removes: unused removals pass, used ones name their clients (see usage.ts). */
   usage?: UsageIndex;
+  /** Published client manifests (see client-manifests.ts): an operation of theirs the new supergraph refuses is breaking. */
+  clientManifests?: readonly Pick<ClientManifestRecord, 'client' | 'version' | 'operations'>[];
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -122,7 +128,10 @@ export function checkAgainst(state: PublishedState, candidates: SubgraphSource[]
       compositionErrors = error.errors;
     }
   }
-  const breaking = subgraphs.some((s) => s.breaking.length > 0);
+  const broken = supergraphSdl && options.clientManifests?.length
+    ? brokenOperations(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema(), options.clientManifests)
+    : [];
+  const breaking = subgraphs.some((s) => s.breaking.length > 0) || broken.length > 0;
   return {
     againstSupergraph: state.supergraph?.version,
     subgraphs,
@@ -130,6 +139,7 @@ export function checkAgainst(state: PublishedState, candidates: SubgraphSource[]
     inputErrors,
     supergraphSdl,
     hints,
+    brokenOperations: broken,
     ...(options.usage ? { usage: { windowDays: options.usage.windowDays, recordingSince: options.usage.recordingSince } } : {}),
     passed: inputErrors.length === 0 && compositionErrors.length === 0 && (!breaking || options.allowBreaking === true),
   };

@@ -6,6 +6,7 @@ import type { DomainDefinition } from '@qsmo/subgraph-kit/domain/definition';
 import { ConfigError } from '@qsmo/service-kit/errors';
 import { createLogger } from '@qsmo/service-kit/logger';
 import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
+import { ClientManifestStore, describeBrokenOperation } from './client-manifests';
 import { checkSubgraphs, usageOfRemovals, type CheckReport, type SubgraphCheck, type UsageSource } from './check';
 import type { SubgraphSource } from './compose';
 import { openRegistry, readRegistryConfig } from './config';
@@ -125,7 +126,11 @@ export function formatCheckReport(report: CheckReport, options: { allowBreaking?
       for (const c of s.dangerous) lines.push(`  ! ${c.description}`);
     }
   }
-  const breaking = report.subgraphs.reduce((n, s) => n + s.breaking.length, 0);
+  if (report.brokenOperations.length > 0) {
+    lines.push(`Published client operations the change would break (${report.brokenOperations.length}):`);
+    for (const b of report.brokenOperations) lines.push(`  ✗ ${describeBrokenOperation(b)}`);
+  }
+  const breaking = report.subgraphs.reduce((n, s) => n + s.breaking.length, 0) + report.brokenOperations.length;
   if (report.passed) {
     lines.push(breaking > 0 && options.allowBreaking ? `PASSED with ${plural(breaking, 'breaking change')} allowed by --allow-breaking.` : 'PASSED.');
   } else {
@@ -186,14 +191,16 @@ export function runSchemaCli(definition: DomainDefinition, argv: string[] = proc
       const { candidate } = options;
       process.stdout.write(`${options.command === 'check' ? 'Checking' : 'Publishing'} ${candidate.name} from ${shortPath(options.schemaPath)}, routing URL ${candidate.url}\n`);
       const usageSource: UsageSource = { store: new FieldUsageStore(open.registry.db), windowDays };
+      // Operations frontend teams published are usage too, by name: each client's newest release and any published within the window.
+      const clientManifests = await new ClientManifestStore(open.registry.db).inUse(windowDays);
       if (options.command === 'check') {
-        const report = await checkSubgraphs(open.registry, [candidate], { usageSource });
+        const report = await checkSubgraphs(open.registry, [candidate], { usageSource, clientManifests });
         process.stdout.write(`${formatCheckReport(report)}\n`);
         code = report.passed ? 0 : 1;
       } else {
         // Removals are judged by usage as the check judges them.
         const usage = await usageOfRemovals(await checkSubgraphs(open.registry, [candidate]), usageSource);
-        const result = await publishSubgraphs(open.registry, [candidate], { publisher: options.publisher, allowBreaking: options.allowBreaking, usage });
+        const result = await publishSubgraphs(open.registry, [candidate], { publisher: options.publisher, allowBreaking: options.allowBreaking, usage, clientManifests });
         process.stdout.write(`${formatCheckReport(result.report, options)}\n`);
         if (result.status === 'refused') {
           process.stdout.write('Nothing was recorded.\n');

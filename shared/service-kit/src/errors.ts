@@ -17,7 +17,7 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The caller is known but lacks the role (or the QSMO) needed; `requiredRole` names it. */
   FORBIDDEN: 'FORBIDDEN',
-  /** TRUSTED_DOCUMENTS=enforce and the document is not one of gateway/operations (HTTP 400); send its sha256Hash, or sign in as an analyst. */
+  /** TRUSTED_DOCUMENTS=enforce and the document is neither one of gateway/operations nor in a published client manifest (HTTP 400); send its sha256Hash, or sign in as an analyst. */
   PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
   /** Too many requests from one caller (HTTP 429); Retry-After says when to try again. */
   RATE_LIMITED: 'RATE_LIMITED',
