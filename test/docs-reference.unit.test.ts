@@ -36,3 +36,12 @@ test('the schema page lists every root field of the API with its description', (
   expect(page).toMatch(/\| `agency\(code: ID!\)` \| \[`Agency`\]\(#agency\) \| An agency by CGAC code/);
   expect(page).toContain('\n### GrantsManagementOffering\n');
 });
+
+test('every message that points to the error reference points to a section it has', () => {
+  const page = generated.get('docs/reference/error-codes.md')!;
+  const sources = ['shared/src', 'gateway/src'].flatMap((dir) => fs.readdirSync(path.join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts')).map((f) => fs.readFileSync(path.join(REPO_ROOT, dir, f), 'utf8')));
+  const codes = sources.flatMap((text) => [...text.matchAll(/seeErrorDoc\((?:ErrorCode\.(\w+)|'(\w+)'|(code))\)/g)].map((m) => m[1] ?? m[2] ?? 'UNAUTHENTICATED'));
+  expect(new Set(codes)).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'COST_LIMIT_EXCEEDED', 'PERSISTED_QUERY_NOT_IN_LIST', 'FORBIDDEN', 'UNAUTHENTICATED']));
+  for (const code of codes) expect(page).toContain(`\n### ${code}\n`);
+});

@@ -45,8 +45,25 @@ const localize = (text: string) => text.replace(/(localhost|127\.0\.0\.1):(40\d\
 
 function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; input?: string }) {
   const started = Date.now();
-  const result = spawnSync(command, args, { ...options, encoding: 'utf8', timeout: BLOCK_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, args, { ...options, encoding: 'utf8', timeout: BLOCK_TIMEOUT_MS + 15_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
   return { ...result, ms: Date.now() - started };
+}
+
+/**
+ * Commands an example must not run here, whatever its marker says: they
+ * change the checkout the examples share (its node_modules are linked, not
+ * copied) or run for minutes. Such a block must be marked not runnable.
+ */
+const FORBIDDEN: { pattern: RegExp; why: string }[] = [
+  { pattern: /\bnpm\s+(ci|install|i|update|uninstall)\b/, why: 'it would reinstall the packages of the checkout the examples share' },
+  { pattern: /\bgit\s+\w/, why: 'it would change the checkout' },
+  { pattern: /\brm\s+-\w*r/, why: 'it deletes files' },
+  { pattern: /\bnpm\s+(start|test)\b|\bnpm\s+run\s+(test|bench)\S*|\bdocker\b/, why: 'it runs for minutes or needs a service this test does not start' },
+];
+
+function forbiddenIn(code: string): string | undefined {
+  const commands = code.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n');
+  return FORBIDDEN.find((f) => f.pattern.test(commands))?.why;
 }
 
 const tail = (text: string | null | undefined, lines = 25) => (text ?? '').trimEnd().split('\n').slice(-lines).join('\n');
@@ -118,14 +135,29 @@ test('the docs have examples to run, and every one is run or marked not runnable
 
 const shellCases = shell.map((b) => [`${where(b)} (${b.language})`, b] as const);
 test.each(shellCases)('shell example %s exits 0', (_name, block) => {
+  const forbidden = forbiddenIn(block.code);
+  if (forbidden) throw new Error(`${where(block)}: this example is not run because ${forbidden}; mark it <!-- not-runnable: <reason> --> right before its fence.`);
   const script = `set -euo pipefail\n${localize(block.code)}\n`;
-  const r = run('bash', ['-c', script], { cwd: workspace, env: commandEnv });
-  const status = r.error ? `${r.error.message}` : `exit ${r.status ?? r.signal}`;
-  if (r.status !== 0) {
-    throw new Error(`${where(block)}: the ${block.language} example failed (${status} after ${r.ms} ms)\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}`);
+  // timeout(1) kills the example's whole process group, so a command that outlives it leaves nothing behind.
+  const r = run('timeout', ['-k', '5', String(BLOCK_TIMEOUT_MS / 1000), 'bash', '-c', script], { cwd: workspace, env: commandEnv });
+  const status = r.error ? r.error.message : r.status === 124 ? `timed out after ${BLOCK_TIMEOUT_MS / 1000} s` : `exit ${r.status ?? r.signal}`;
+  const errors = graphqlErrorsIn(r.stdout);
+  if (r.status !== 0 || errors) {
+    throw new Error(`${where(block)}: the ${block.language} example ${errors ? 'printed a GraphQL answer with errors' : 'failed'} (${status} after ${r.ms} ms)\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}`);
   }
   report.push(`${where(block)} (${block.language}) in ${r.ms} ms`);
 });
+
+/** A command's output that is a GraphQL answer with errors: the example "worked" only as far as curl is concerned. */
+function graphqlErrorsIn(stdout: string): boolean {
+  for (const text of [stdout, ...stdout.split('\n')]) {
+    try {
+      const parsed = JSON.parse(text) as { errors?: unknown[] };
+      if (parsed && Array.isArray(parsed.errors) && parsed.errors.length > 0) return true;
+    } catch { /* not JSON */ }
+  }
+  return false;
+}
 
 const tokens = new Map<string, string>();
 function tokenFor(role: string): string {

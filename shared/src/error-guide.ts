@@ -35,8 +35,8 @@ export const ERROR_GUIDE: Record<ErrorCode, ErrorGuide> = {
     change: 'Send a valid token: `extensions.reason` says what was wrong (`missing`, `expired`, `audience`, `issuer`, `signature`, `unknown-key`, `algorithm`, `malformed`, `claims`). Locally, `npm run -s token -- --role analyst` prints one the graph accepts; an expired one needs a fresh token, the others a token from the identity provider the gateway trusts.',
   },
   FORBIDDEN: {
-    status: '200 with the error; the refused field is null',
-    change: 'Use a token with the role in `extensions.requiredRole` (and, for catalog edits, an editor token whose `qsmos` claim names the QSMO in `extensions.domain`).',
+    status: '200 with the error, the refused field null; 403 for a browser page whose origin the gateway does not allow (`extensions.reason` `origin`)',
+    change: 'Use a token with the role in `extensions.requiredRole` (and, for catalog edits, an editor token whose `qsmos` claim names the QSMO in `extensions.domain`). For `reason: "origin"`, the gateway\'s operators add the page\'s origin (scheme, host and port, e.g. `https://grants.example.gov`) to `CORS_ORIGINS`; the gateway\'s own pages need no listing.',
   },
   PERSISTED_QUERY_NOT_IN_LIST: {
     status: '400',
@@ -75,3 +75,9 @@ export const ERROR_GUIDE: Record<ErrorCode, ErrorGuide> = {
     change: 'Nothing in the request should change: report the `extensions.traceId` (also in the `x-trace-id` header) to the graph\'s operators, who find the details in the server log by it.',
   },
 };
+
+/** The page and anchor of an error code's section in the error reference. */
+export const errorDocLink = (code: string) => `docs/reference/error-codes.md#${code.toLowerCase()}`;
+
+/** The sentence that ends a message users meet often, pointing to what to change. */
+export const seeErrorDoc = (code: string) => ` See ${errorDocLink(code)}.`;

@@ -1,4 +1,5 @@
 import { ErrorCode, type EnvReader } from '@qsmo/shared';
+import { seeErrorDoc } from '@qsmo/shared/error-guide';
 import type { RequestRefusal } from '@qsmo/shared/http/request-checks';
 import { documentHash } from '../trusted-documents';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
@@ -61,7 +62,7 @@ export function useTrustedDocuments(options: TrustedDocumentsOptions): GatewayPl
           code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
           message: 'This graph runs only its trusted documents (TRUSTED_DOCUMENTS=enforce): send the sha256Hash of an operation of ' +
             'gateway/operations/generated/trusted-documents.json as extensions.persistedQuery, ' +
-            `or sign in as an ${AD_HOC_ROLES.join(' or an ')} to send other documents.`,
+            `or sign in as an ${AD_HOC_ROLES.join(' or an ')} to send other documents.${seeErrorDoc(ErrorCode.PERSISTED_QUERY_NOT_IN_LIST)}`,
         };
       },
     } : {}),
