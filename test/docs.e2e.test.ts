@@ -201,6 +201,8 @@ test('every TypeScript example type-checks with the repository\'s compiler optio
       fs.writeFileSync(path.join(dir, name), `${b.code}\n`);
       return { name, block: b };
     });
+    // ES modules, as a frontend's or an agent's code is: top-level await, and imports spelled with their .js extension.
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: path.join(REPO_ROOT, 'tsconfig.json'), include: ['*.ts'] }));
     const r = run(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(dir, 'tsconfig.json'), '--noEmit'], { cwd: dir, env: process.env });
     const problems = (r.stdout + r.stderr).split('\n').filter((l) => l.trim());
