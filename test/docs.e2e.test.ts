@@ -114,9 +114,15 @@ beforeAll(async () => {
 afterAll(async () => {
   if (stack?.child.pid && stack.child.exitCode === null) {
     const exited = new Promise((resolve) => stack!.child.once('exit', resolve));
+    // Ctrl-C as a terminal sends it: to the whole process group, so the database stops last, as in npm start.
     process.kill(-stack.child.pid, 'SIGINT');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 30_000); })]);
+    clearTimeout(timer);
+    if (stack.child.exitCode === null && stack.child.signalCode === null) process.kill(-stack.child.pid, 'SIGKILL');
   }
+  stack?.child.stdout?.destroy();
+  stack?.child.stderr?.destroy();
   const notRun = blocks.filter((b) => b.notRunnable);
   process.stdout.write(
     `DOCS examples: ${report.length} run, ${notRun.length} marked not runnable\n` +
