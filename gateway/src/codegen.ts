@@ -50,7 +50,7 @@ export async function generateFiles(): Promise<Map<string, string>> {
   return new Map([
     [rel('schema.graphql'), `${comment('#', HEADER('The public API schema of the QSMO graph, as clients see it through the gateway.'))}\n\n${schemaSdl}\n`],
     [rel('operations.ts'), `${comment('//', HEADER('TypeScript types of the operations in gateway/operations.'))}\n\n${types.trimEnd()}\n`],
-    // JSON has no comments: the format field says what it is; the README says where it comes from.
+    // JSON has no comments: the format field says what it is; docs/reference/limits.md says where it comes from.
     [rel('trusted-documents.json'), `${JSON.stringify(trustedDocumentsManifest(library), null, 2)}\n`],
   ]);
 }
