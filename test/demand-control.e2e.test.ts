@@ -96,7 +96,7 @@ describe('budgets per class of caller', () => {
     // The same question is over the anonymous reader's budget, and the message says who has a larger one.
     const anonymous = await post(LISTINGS, { n: 100, code: '075' });
     expect(anonymous.status).toBe(400);
-    expect(anonymous.body.errors?.[0]?.message).toMatch(/Analysts, signed in, have a larger budget\.$/);
+    expect(anonymous.body.errors?.[0]?.message).toMatch(/Analysts, signed in, have a larger budget\. See docs\/reference\/error-codes\.md#cost_limit_exceeded\.$/);
   }, 30_000);
 });
 

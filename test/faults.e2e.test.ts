@@ -25,7 +25,7 @@ import type { SubgraphServer } from '@qsmo/subgraph-kit/subgraph/server';
  * process looks from outside, slow, killed), the gateway with its production
  * resilience plugins. Each test asserts answers within the deadline, partial
  * data from the healthy areas, bounded connections and full recovery, and
- * logs its figures (`FAULT …` lines) for the operators' section of the README.
+ * logs its figures (`FAULT …` lines) for the resilience reference (docs/reference/resilience.md).
  */
 jest.setTimeout(60_000);
 

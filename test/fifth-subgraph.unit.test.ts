@@ -17,7 +17,7 @@ import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 import { directorySdl } from '@qsmo/directory/schema';
 
 /**
- * The README's "Adding a QSMO" steps, done for a throwaway fifth marketplace
+ * The "Adding a QSMO" steps of docs/qsmo-teams.md, done for a throwaway fifth marketplace
  * that exists only in this test: one entry in the list of subgraphs and a
  * package (its own schema.graphql and resolvers built on the shared
  * mechanics). With nothing else edited, it composes with the four real

@@ -124,7 +124,7 @@ describe('bombs', () => {
   test('an alias bomb under the token limit is refused by the alias limit', async () => {
     const query = `{ ${Array.from({ length: 200 }, (_, i) => `q${i}: qsmos { name }`).join(' ')} }`;
     const answer = await probe('200 aliases', { query });
-    expect(messages(answer)).toContain('Aliases limit of 30 exceeded, found 200 (MAX_ALIASES): use fewer aliases; page through a list with first/after instead of aliasing it.');
+    expect(messages(answer)).toContain('Aliases limit of 30 exceeded, found 200 (MAX_ALIASES): use fewer aliases; page through a list with first/after instead of aliasing it. See docs/reference/error-codes.md#graphql_validation_failed.');
   });
 
   test('a field bomb (the same field 5,000 times) is refused by the token limit', async () => {
@@ -148,7 +148,7 @@ describe('bombs', () => {
       expect(variable.status).toBe(400);
       expect(variable.body.errors).toEqual([{ message: expect.any(String), extensions: refused }]);
       expect(messages(variable)[0]).toBe('The estimated cost of this operation, 9001, is over the budget of 5000 for anonymous callers (COST_BUDGET_ANONYMOUS): ' +
-        'ask for smaller pages (a smaller first, then page with after), select fewer nested lists, or split the query in two. Analysts, signed in, have a larger budget.');
+        'ask for smaller pages (a smaller first, then page with after), select fewer nested lists, or split the query in two. Analysts, signed in, have a larger budget. See docs/reference/error-codes.md#cost_limit_exceeded.');
       expect(variable.body.extensions?.cost).toEqual(refused.cost);
       // A variable's default is the variable's value too.
       const byDefault = await probe('cost: agencies(first: $n = 100) by default', { query: AGENCIES.replace('($n: Int)', '($n: Int = 100)') });

@@ -5,15 +5,16 @@ import { deploymentFiles } from '@qsmo/dev-tools/deployment';
 import { MODULE_MAP_FILE, moduleMapMarkdown } from '@qsmo/dev-tools/module-map';
 import { subgraphGeneratedFiles } from '@qsmo/subgraph-kit/subgraph/codegen';
 import { generateFiles, staleFiles } from './codegen';
+import { docsReferenceFiles } from './docs-reference';
 
 /**
  * `npm run codegen [-- --check]`: writes every generated file (each
  * subgraph's full SDL and resolver types, the operations' types, the
- * deployment files, the module map), or with --check fails when a committed one differs from
+ * deployment files, the module map, the generated pages of docs/reference), or with --check fails when a committed one differs from
  * a fresh generation.
  */
 async function main(): Promise<void> {
-  const generated = new Map([...await subgraphGeneratedFiles(), ...await generateFiles(), ...deploymentFiles(), [MODULE_MAP_FILE, moduleMapMarkdown()]]);
+  const generated = new Map([...await subgraphGeneratedFiles(), ...await generateFiles(), ...deploymentFiles(), [MODULE_MAP_FILE, moduleMapMarkdown()], ...docsReferenceFiles()]);
   if (process.argv.includes('--check')) {
     const stale = staleFiles(generated);
     if (stale.length > 0) {

@@ -61,7 +61,7 @@ export async function generateFiles(): Promise<Map<string, string>> {
   return new Map([
     [rel('schema.graphql'), `${comment('#', HEADER('The public API schema of the QSMO graph, as clients see it through the gateway.'))}\n\n${schemaSdl}\n`],
     [rel('operations.ts'), `${comment('//', HEADER('TypeScript types of the operations in gateway/operations.'))}\n\n${types.trimEnd()}\n`],
-    // JSON has no comments: the format field says what it is; the README says where it comes from.
+    // JSON has no comments: the format field says what it is; docs/reference/limits.md says where it comes from.
     [rel('trusted-documents.json'), `${JSON.stringify(trustedDocumentsManifest(library), null, 2)}\n`],
     [rel('documents.ts'), `${comment('//', HEADER('Typed documents of the operations in gateway/operations, with their trusted-document ids (the client kit).'))}\n\n${libraryKit.module}`],
     [fromRoot(path.join(EXAMPLE_DIR, 'src', 'generated', 'operations.ts')), `${comment('//', HEADER('Types and typed documents of the explorer\'s operations in src/operations, as Apollo Client sends them.'))}\n\n${exampleKit.module}`],

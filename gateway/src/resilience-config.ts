@@ -2,7 +2,7 @@ import type { EnvReader } from '@qsmo/service-kit/config';
 import { envName } from '@qsmo/service-kit/subgraphs';
 import { SUBGRAPHS } from './subgraphs';
 
-/** Every timeout and limit of the gateway's calls to subgraphs, read once at start-up (see README, "For operators"). */
+/** Every timeout and limit of the gateway's calls to subgraphs, read once at start-up (see docs/reference/resilience.md). */
 export interface ResilienceConfig {
   /** SUBGRAPH_TIMEOUT_MS: how long one call to a subgraph may take. */
   subgraphTimeoutMs: number;

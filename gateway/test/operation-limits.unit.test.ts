@@ -113,7 +113,7 @@ describe('useOperationLimits refuses with 400, naming the limit, the value found
     const answer = await send(url, { query: `{ ${'__typename '.repeat(500)} }` });
     expect(answer.status).toBe(400);
     expect(first(answer)?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
-    expect(first(answer)?.message).toBe('Token limit of 200 exceeded, found 502 (MAX_TOKENS): send a smaller document.');
+    expect(first(answer)?.message).toBe('Token limit of 200 exceeded, found 502 (MAX_TOKENS): send a smaller document. See docs/reference/error-codes.md#graphql_parse_failed.');
   });
 
   test('recursion through fragments counts too, and a fragment bomb is refused', async () => {
@@ -128,7 +128,7 @@ describe('useOperationLimits refuses with 400, naming the limit, the value found
     const levels = Array.from({ length: 40 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`).join('\n');
     const bomb = await send(url, { query: `{ ...F0 }\n${levels}\nfragment F40 on Query { __typename }` });
     expect(bomb.status).toBe(400);
-    expect(bomb.body.errors?.map((e) => e.message)).toContain(`The operation expands to more than ${MAX_EXPANDED_FIELDS} fields through its fragments: use fewer fragment spreads.`);
+    expect(bomb.body.errors?.map((e) => e.message)).toContain(`The operation expands to more than ${MAX_EXPANDED_FIELDS} fields through its fragments: use fewer fragment spreads. See docs/reference/error-codes.md#graphql_validation_failed.`);
     expect(bomb.ms).toBeLessThan(1_000);
   });
 });

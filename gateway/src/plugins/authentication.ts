@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { ANONYMOUS, type Identity } from '@qsmo/service-kit/auth/identity';
 import { ErrorCode } from '@qsmo/service-kit/errors';
+import { seeErrorDoc } from '@qsmo/service-kit/error-guide';
 import { qsmosFromClaim, rolesFromClaim } from '@qsmo/service-kit/auth/identity';
 import type { GatewayPlugin, IncomingRequest } from '../plugin';
 import { clientAddress, sendRateLimited, type FailureLimiter } from '../rate-buckets';
@@ -199,6 +200,8 @@ function refuse(response: ServerResponse, error: TokenRejected): true {
   }
   response.setHeader('content-type', 'application/json; charset=utf-8');
   const code = error.status === 401 ? ErrorCode.UNAUTHENTICATED : ErrorCode.INTERNAL_SERVER_ERROR;
-  response.end(JSON.stringify({ errors: [{ message: error.message, extensions: { code, reason: error.reason } }] }));
+  // The page of the error reference goes in the body only: the header's description stays the bare reason.
+  const message = code === ErrorCode.UNAUTHENTICATED ? `${error.message}${seeErrorDoc(code)}` : error.message;
+  response.end(JSON.stringify({ errors: [{ message, extensions: { code, reason: error.reason } }] }));
   return true;
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { ErrorCode } from '@qsmo/service-kit/errors';
+import { seeErrorDoc } from '@qsmo/service-kit/error-guide';
 import type { GatewayPlugin, IncomingRequest } from '../plugin';
 
 /** The frontends allowed to call the graph from a browser: exact origins, e.g. "https://grants.example.gov". */
@@ -73,7 +74,7 @@ function sameOrigin(origin: string, request: IncomingRequest): boolean {
 function refuse(response: ServerResponse, origin: string): true {
   response.statusCode = 403;
   response.setHeader('content-type', 'application/json; charset=utf-8');
-  const message = `Origin ${origin.slice(0, 100)} may not call this graph from a browser: add it to CORS_ORIGINS on the gateway.`;
+  const message = `Origin ${origin.slice(0, 100)} may not call this graph from a browser: add it to CORS_ORIGINS on the gateway.${seeErrorDoc(ErrorCode.FORBIDDEN)}`;
   response.end(JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.FORBIDDEN, reason: 'origin' } }] }));
   return true;
 }

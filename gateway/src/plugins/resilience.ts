@@ -12,7 +12,7 @@ import { useUpstreamTimeout } from './upstream-timeout';
  * order that works: the connection cap and each attempt's timeout innermost,
  * the circuit breaker around them (it counts every attempt and answers at
  * once when open), retries outermost (never of an open circuit), and the
- * health report reading the circuits. Settings default as in the README.
+ * health report reading the circuits. Settings default as in docs/reference/resilience.md.
  */
 export function resiliencePlugins(config: Partial<ResilienceConfig> & { metrics?: Metrics } = {}): GatewayPlugin[] {
   const circuits = useCircuitBreaker({ metrics: config.metrics, failureThreshold: config.circuitFailureThreshold, halfOpenAfterMs: config.circuitHalfOpenAfterMs });

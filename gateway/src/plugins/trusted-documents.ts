@@ -1,5 +1,6 @@
 import { ErrorCode } from '@qsmo/service-kit/errors';
 import { type EnvReader } from '@qsmo/service-kit/config';
+import { seeErrorDoc } from '@qsmo/service-kit/error-guide';
 import type { RequestRefusal } from '@qsmo/service-kit/http/request-checks';
 import { documentHash } from '../trusted-documents';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
@@ -62,7 +63,7 @@ export function useTrustedDocuments(options: TrustedDocumentsOptions): GatewayPl
           code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
           message: 'This graph runs only its trusted documents (TRUSTED_DOCUMENTS=enforce): send the sha256Hash of an operation of ' +
             'gateway/operations/generated/trusted-documents.json or of a client manifest published with npm run operations:publish as extensions.persistedQuery, ' +
-            `or sign in as an ${AD_HOC_ROLES.join(' or an ')} to send other documents.`,
+            `or sign in as an ${AD_HOC_ROLES.join(' or an ')} to send other documents.${seeErrorDoc(ErrorCode.PERSISTED_QUERY_NOT_IN_LIST)}`,
         };
       },
     } : {}),

@@ -4,6 +4,7 @@ import type { Identity } from './auth/identity';
 import type { EnvReader } from './config';
 import { estimateCost, type CostModel } from './cost';
 import { ErrorCode } from './errors';
+import { seeErrorDoc } from './error-guide';
 
 /**
  * Demand control: every operation's cost is estimated from the schema's
@@ -78,7 +79,7 @@ export function costLimitExceeded(cost: CostReport, callerClass: CallerClass): G
   const raise = callerClass === 'anonymous' ? ' Analysts, signed in, have a larger budget.' : '';
   return new GraphQLError(
     `The estimated cost of this operation, ${cost.estimated}, is over the budget of ${cost.budget} for ${callerClass} callers (${COST_BUDGET_VARIABLES[callerClass]}): ` +
-      `ask for smaller pages (a smaller first, then page with after), select fewer nested lists, or split the query in two.${raise}`,
+      `ask for smaller pages (a smaller first, then page with after), select fewer nested lists, or split the query in two.${raise}${seeErrorDoc(ErrorCode.COST_LIMIT_EXCEEDED)}`,
     { extensions: { code: ErrorCode.COST_LIMIT_EXCEEDED, cost, http: { status: 400 } } },
   );
 }

@@ -6,6 +6,7 @@ import {
   type ValidationContext, type ValidationRule,
 } from 'graphql';
 import type { EnvReader } from './config';
+import { seeErrorDoc } from './error-guide';
 
 /**
  * Operation limits: what one GraphQL document may ask for, checked before it
@@ -81,7 +82,7 @@ export const MAX_EXPANDED_FIELDS = 20_000;
 
 function refusal(message: string): GraphQLError {
   // GraphQL's own validation code: Apollo answers it with HTTP 400.
-  return new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  return new GraphQLError(`${message}${seeErrorDoc('GRAPHQL_VALIDATION_FAILED')}`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
 }
 
 /** graphql-armor's limit messages, without their misleading "Syntax Error:" prefix and with the variable to change. */
@@ -157,7 +158,7 @@ export function tokenLimitMessagePlugin<TContext extends BaseContext>(): ApolloS
             if (!m) continue;
             const found = source === undefined ? 0 : countTokens(source);
             (error as { message: string }).message =
-              `Token limit of ${m[1]} exceeded${found ? `, found ${found}` : ''} (${LIMIT_VARIABLES.maxTokens}): send a smaller document.`;
+              `Token limit of ${m[1]} exceeded${found ? `, found ${found}` : ''} (${LIMIT_VARIABLES.maxTokens}): send a smaller document.${seeErrorDoc('GRAPHQL_PARSE_FAILED')}`;
           }
         },
       };

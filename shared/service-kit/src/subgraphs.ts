@@ -5,7 +5,7 @@ import path from 'node:path';
  * reader, the seed and schema commands, code generation, the tests and the
  * deployment files all read it (docker-compose.yml is generated from it), so
  * adding a QSMO is one entry here plus its package under subgraphs/<name>/
- * (see "Adding a QSMO" in the README).
+ * (see "Adding a QSMO" in docs/qsmo-teams.md).
  */
 export const SUBGRAPHS = [
   {
