@@ -3,8 +3,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { MongoClient } from 'mongodb';
 import { REPO_ROOT, SUBGRAPHS } from '@qsmo/shared';
 import { parseSchemaCli } from '@qsmo/shared/registry/cli';
+import { publishSubgraphs } from '@qsmo/shared/registry/publish';
+import { SchemaRegistry } from '@qsmo/shared/registry/store';
+import { subgraphSdl } from '@qsmo/shared/subgraph/schema';
+import { testMongoUri, uniqueDbName } from './support/db';
+import { getOnce, requestOnce } from './support/gateway-process';
+import { createTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER } from './support/identity-provider';
 import { definition as grants } from '../subgraphs/grants-management/src/definition';
 
 /**
@@ -63,6 +70,73 @@ test("a subgraph started alone takes the local stack's signing secret, and on a 
     expect(run.status).not.toBe(0);
   } finally {
     await held.close();
+  }
+});
+
+/** Starts an entry point as its own process and waits for /health/ready. */
+async function startService(entry: string, env: NodeJS.ProcessEnv): Promise<{ port: number; output: () => string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: REPO_ROOT, env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env } });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => { output += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  const deadline = Date.now() + 90_000;
+  while (!(await getOnce(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status === 200, () => false))) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stop();
+      throw new Error(`${entry} did not become ready: ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { port, output: () => output, stop };
+}
+
+test("a subgraph started alone with the stack's keys takes an editor's mutation through the stack's gateway", async () => {
+  const idp = await createTestIdentityProvider();
+  const jwksFile = path.join(keysDir, 'jwks.json');
+  fs.writeFileSync(jwksFile, JSON.stringify({ keys: [idp.jwk] }));
+  const databaseName = uniqueDbName('lone_grants');
+  const registryDatabase = uniqueDbName('lone_registry');
+  const client = new MongoClient(testMongoUri());
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    // As the team runs it: no GATEWAY_SIGNING_SECRET, the stack's keys directory next to it.
+    const lone = await startService(`subgraphs/${grants.serviceName}/src/index.ts`, {
+      DEV_KEYS_DIR: keysDir, GATEWAY_SIGNING_SECRET: '', NODE_ENV: 'development', MONGODB_URI: testMongoUri(), MONGODB_DATABASE: databaseName,
+    });
+    stops.push(lone.stop);
+    await publishSubgraphs(new SchemaRegistry(client.db(registryDatabase)), [{ name: grants.serviceName, url: `http://127.0.0.1:${lone.port}/graphql`, sdl: subgraphSdl(grants.entry) }], { publisher: 'team' });
+    // The stack's gateway signs with the stack's secret (the file in the keys directory).
+    const gateway = await startService('gateway/src/index.ts', {
+      SUPERGRAPH_SOURCE: 'registry', SUPERGRAPH_PATH: '', REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: registryDatabase,
+      GATEWAY_SIGNING_SECRET: fs.readFileSync(path.join(keysDir, 'signing-secret'), 'utf8'), AUTH_JWKS_FILE: jwksFile, AUTH_ISSUER: TEST_ISSUER, AUTH_AUDIENCE: TEST_AUDIENCE,
+      GATEWAY_WORKERS: '1', IDE_ENABLED: 'false', MCP_ENABLED: 'false', LOG_LEVEL: 'warn',
+    });
+    stops.push(gateway.stop);
+    const editor = await idp.token('grm-editor@hhs.gov', ['editor'], ['GRANTS_MANAGEMENT']);
+    const res = await requestOnce(`http://127.0.0.1:${gateway.port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${editor}` },
+      body: JSON.stringify({
+        query: `mutation Create($input: CreateGrantsManagementOfferingInput!) { createGrantsManagementOffering(input: $input) { offering { id version } userErrors { message } } }`,
+        variables: { input: { id: 'grm-lone-team', name: 'Lone team portal', shelf: 'FEDERAL', providerId: 'hhs', capabilityCodes: ['GRM.030.010'],
+          provenance: { sources: [{ title: 'Grants QSMO marketplace, federal shelf', url: 'https://www.usaspending.gov/grants-qsmo/marketplace' }], verification: 'CONFIRMED' } } },
+      }),
+    });
+    const body = JSON.parse(res.body) as { data?: any; errors?: unknown[] };
+    expect(body.errors).toBeUndefined();
+    expect(body.data.createGrantsManagementOffering).toEqual({ offering: { id: 'grm-lone-team', version: 1 }, userErrors: [] });
+    expect(lone.output()).toContain("GATEWAY_SIGNING_SECRET is unset: using the local stack's");
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+    await client.db(databaseName).dropDatabase().catch(() => undefined);
+    await client.db(registryDatabase).dropDatabase().catch(() => undefined);
+    await client.close();
   }
 });
 
