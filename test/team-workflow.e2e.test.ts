@@ -176,6 +176,20 @@ test('schema:publish refuses to guess a routing URL; check may use the local por
   expect(parseSchemaCli(grants, ['check'], { PORT: '4703' }).candidate.url).toBe('http://localhost:4703/graphql');
 });
 
+test("the directory's schema command (the chart's publish Job runs it) checks against the registry like a marketplace's", async () => {
+  const registryDatabase = uniqueDbName('directory_cli');
+  const run = await runTs('shared/src/directory/schema-cli.ts', ['check', '--url', 'http://qsmo-directory.qsmo.svc.cluster.local:4010/graphql'], {
+    REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: registryDatabase,
+  });
+  const client = new MongoClient(testMongoUri());
+  await client.db(registryDatabase).dropDatabase().catch(() => undefined);
+  await client.close();
+  expect(run.stdout).toContain('Checking directory from');
+  expect(run.stdout).toContain('routing URL http://qsmo-directory.qsmo.svc.cluster.local:4010/graphql');
+  expect(run.stdout).toContain('directory: first publish, checked against an empty registry.');
+  expect(run.status).toBe(0);
+});
+
 test("codegen for one subgraph writes only that team's files", async () => {
   const run = await runTs('gateway/src/codegen-cli.ts', ['--subgraph', 'grants-management'], {});
   expect(run.stderr).toBe('');
