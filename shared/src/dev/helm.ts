@@ -36,7 +36,8 @@ function valuesYaml(entries: readonly SubgraphEntry[]): string {
     replicas: 2
     image: {}
     resources: {}
-    autoscaling: {}`).join('\n');
+    autoscaling: {}
+    env: {}`).join('\n');
   return `${GENERATED('#')}
 # Values of the QSMO graph chart. docs/operators.md explains each part.
 
@@ -144,7 +145,9 @@ schemaPublish:
   allowBreaking: false
   backoffLimit: 2
 
-# One entry per QSMO marketplace (shared/src/subgraphs.ts).
+# One entry per QSMO marketplace (shared/src/subgraphs.ts). image, resources and
+# autoscaling override the defaults above; env adds variables (name: value),
+# e.g. READ_MODEL_POLL_MS: "500".
 subgraphs:
 ${subgraphs}
 `;
