@@ -4,7 +4,7 @@ import { DIRECTORY, envName, REPO_ROOT, SUBGRAPHS, type SubgraphEntry } from '@q
 
 /**
  * The deployment files, generated from the one list of subgraphs by `npm run
- * codegen` (and checked for staleness like the other generated files), so a
+ * codegen:deploy` (and checked for staleness like the other generated files), so a
  * new QSMO needs no edit to them: docker-compose.yml gets a service per
  * subgraph and the gateway its URL; shared/Dockerfile copies each package's
  * package.json before `npm ci` so the dependency layer stays cached.

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import type { Role } from '@qsmo/service-kit/auth/identity';
 import type { QsmoDomain } from '@qsmo/service-kit/subgraphs';
-import { REPO_ROOT } from '@qsmo/service-kit/subgraphs';
+import { DEV_KEYS_DIR } from '@qsmo/service-kit/dev-keys-dir';
 
 /**
  * The local stand-in for an identity provider: one ES256 key pair and the
@@ -12,7 +12,7 @@ import { REPO_ROOT } from '@qsmo/service-kit/subgraphs';
  * tokens minted with `npm run token` stay valid across restarts. Never used
  * outside `npm start`; production points AUTH_JWKS_URL at the real provider.
  */
-export const DEV_KEYS_DIR = path.join(REPO_ROOT, '.data', 'dev-keys');
+export { DEV_KEYS_DIR };
 export const DEV_ISSUER = 'qsmo-dev';
 export const DEV_AUDIENCE = 'qsmo-graph';
 

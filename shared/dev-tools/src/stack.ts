@@ -13,6 +13,7 @@ import { DEFAULT_REGISTRY_DATABASE, SchemaRegistry } from '@qsmo/registry/store'
 import { exitOnStartupError } from '@qsmo/service-kit/shutdown';
 import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
 import { DEV_AUDIENCE, DEV_ISSUER, DEV_KEYS_DIR, ensureDevKeys } from './dev-keys';
+import { busyPorts } from '@qsmo/service-kit/ports';
 
 /**
  * `npm start`: the whole graph on one machine. Opens the database (the
@@ -176,6 +177,18 @@ void (async () => {
   // A configured identity provider wins; otherwise the local development key pair stands in for one.
   const ownKeys = env.string('AUTH_JWKS_URL') === undefined && env.string('AUTH_JWKS_FILE') === undefined;
   env.done();
+
+  // Another stack (or anything else) on one of these ports would answer our readiness probes and our
+  // children would die and restart forever: stop before starting anything, naming the process to stop.
+  const busy = await busyPorts([
+    { service: 'the gateway', port: gatewayPort, host: '0.0.0.0', variable: 'PORT' },
+    ...SERVICES.map((s, i) => ({ service: s.name, port: ports[i] as number, host: '0.0.0.0', variable: envName(s.name, 'PORT') })),
+    { service: DIRECTORY.name, port: directoryPort, host: '0.0.0.0', variable: envName(DIRECTORY.name, 'PORT') },
+  ]);
+  if (busy.length > 0) {
+    process.stderr.write(`npm start did not start the graph: ${busy.length === 1 ? 'a port it needs is' : 'ports it needs are'} taken.\n${busy.map((line) => `  - ${line}`).join('\n')}\n`);
+    process.exit(1);
+  }
 
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {

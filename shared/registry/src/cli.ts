@@ -26,8 +26,8 @@ const USAGE = (name: string) => `Usage:
   npm run schema:publish -w subgraphs/${name} [-- options]
 
 Options:
-  --url <url>          routing URL the gateway reaches this subgraph at
-                       (default: $ROUTING_URL, else http://localhost:$PORT/graphql)
+  --url <url>          routing URL the gateway reaches this subgraph at (default: $ROUTING_URL;
+                       publish requires one of them, check falls back to http://localhost:$PORT/graphql)
   --schema <file>      check/publish this whole subgraph SDL (the form of subgraphs/${name}/src/generated/schema.graphql,
                        e.g. an older one from git to roll back) instead of the one built from the sources
                        (same form: the shared reference types are added to it)
@@ -49,8 +49,21 @@ export interface SchemaCliOptions {
 
 class UsageError extends Error {}
 
+/** What the commands need of a subgraph: a marketplace's definition, or the directory's equivalent. */
+export interface SchemaCliSubject {
+  serviceName: string;
+  defaultPort: number;
+  /** Where its whole SDL is kept, for messages and as the default --schema. */
+  schemaPath: string;
+  sdl: () => string;
+}
+
+const subjectOf = (d: DomainDefinition | SchemaCliSubject): SchemaCliSubject =>
+  'entry' in d ? { serviceName: d.serviceName, defaultPort: d.defaultPort, schemaPath: d.schemaPath, sdl: () => subgraphSdl(d.entry) } : d;
+
 /** Reads the command line and environment into what to check or publish. */
-export function parseSchemaCli(definition: DomainDefinition, argv: string[], environment: NodeJS.ProcessEnv = process.env): SchemaCliOptions {
+export function parseSchemaCli(subject: DomainDefinition | SchemaCliSubject, argv: string[], environment: NodeJS.ProcessEnv = process.env): SchemaCliOptions {
+  const definition = subjectOf(subject);
   let parsed;
   try {
     parsed = parseArgs({
@@ -76,14 +89,22 @@ export function parseSchemaCli(definition: DomainDefinition, argv: string[], env
 
   const env = new EnvReader(environment);
   const port = env.port('PORT', definition.defaultPort);
-  const url = values.url ?? env.string('ROUTING_URL', `http://localhost:${port}/graphql`);
+  const given = values.url ?? env.string('ROUTING_URL');
   env.done();
+  // Publishing records where every gateway will send this subgraph's share of each query: a guessed
+  // local port would point them at whatever listens there, so publish takes only a URL it was given.
+  if (given === undefined && command === 'publish') {
+    throw new UsageError(`schema:publish records the URL the gateways route ${definition.serviceName} to, so it needs one: ` +
+      `add -- --url <the URL your deployed ${definition.serviceName} answers at, ending in /graphql> ` +
+      `(running locally on port ${port}: -- --url http://localhost:${port}/graphql), or set ROUTING_URL.`);
+  }
+  const url = given ?? `http://localhost:${port}/graphql`;
   // npm runs workspace scripts from the workspace folder; paths are meant from where the command was typed.
   const base = environment.INIT_CWD ?? process.cwd();
   const schemaPath = values.schema ? path.resolve(base, values.schema) : definition.schemaPath;
   let sdl: string;
   try {
-    sdl = values.schema ? fs.readFileSync(schemaPath, 'utf8') : subgraphSdl(definition.entry);
+    sdl = values.schema ? fs.readFileSync(schemaPath, 'utf8') : definition.sdl();
   } catch (error) {
     throw new UsageError(`Cannot read the schema at ${schemaPath}: ${(error as Error).message}`);
   }
@@ -164,7 +185,8 @@ function shortPath(file: string): string {
 const indent = (text: string) => text.split('\n').map((l) => `   ${l}`).join('\n');
 
 /** Runs check or publish for one subgraph and exits with its code. */
-export function runSchemaCli(definition: DomainDefinition, argv: string[] = process.argv.slice(2)): void {
+export function runSchemaCli(subject: DomainDefinition | SchemaCliSubject, argv: string[] = process.argv.slice(2)): void {
+  const definition = subjectOf(subject);
   const logger = createLogger('schema-registry', new EnvReader().logLevel('LOG_LEVEL', 'warn'));
   void (async () => {
     let options: SchemaCliOptions;

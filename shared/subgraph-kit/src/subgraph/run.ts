@@ -15,6 +15,7 @@ import { connectMongo, createMongoClient, DEFAULT_OPERATION_TIMEOUT_MS, servingD
 import { exitOnStartupError, onShutdown } from '@qsmo/service-kit/shutdown';
 import { ReadModel, readReadModelConfig, type ReadModelConfig } from '../read-model';
 import { createSubgraphServer } from './server';
+import { assertSubgraphPortFree, localSigningSecret } from './local';
 
 export interface SubgraphConfig {
   port: number;
@@ -73,6 +74,8 @@ export function runSubgraph(definition: DomainDefinition): void {
   let cleanup = async () => undefined as void;
   void (async () => {
     const config = readSubgraphConfig(definition);
+    config.gatewaySignature = localSigningSecret(config.gatewaySignature, process.env, logger);
+    await assertSubgraphPortFree(definition.serviceName, config.port, config.host);
     // Spans recorded by the instrumentations the entry point preloaded are exported from here on (nothing runs when OTel is not configured).
     const telemetry = startTelemetry(definition.serviceName);
     const database = await openDatabase(config.database, logger);
