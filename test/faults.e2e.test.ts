@@ -54,8 +54,8 @@ const portfolio = (url: string) => ask(url, PORTFOLIO, { code: '075' });
 const errorCodes = (a: Answer) => ((a.body?.errors ?? []) as any[]).map((e) => `${e.extensions?.code}:${e.extensions?.serviceName ?? ''}`);
 const figure = (name: string, facts: Record<string, unknown>) => process.stdout.write(`FAULT ${name} ${JSON.stringify(facts)}\n`);
 
-let databases: TestDatabase[] = [];
-let subgraphs: Record<string, { server: SubgraphServer; url: string }> = {};
+const databases: TestDatabase[] = [];
+const subgraphs: Record<string, { server: SubgraphServer; url: string }> = {};
 let httpProxy: FaultProxy;
 let dbProxy: FaultProxy;
 let grantsClient: MongoClient;

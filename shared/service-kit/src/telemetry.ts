@@ -61,6 +61,7 @@ export function telemetryProblems(env: NodeJS.ProcessEnv = process.env): string[
 
 let preloaded = false;
 // Kept so they are not collected while their patches are in place.
+// biome-ignore lint/correctness/noUnusedVariables: held, never read, on purpose (see above)
 let instrumentations: unknown[] = [];
 
 /**

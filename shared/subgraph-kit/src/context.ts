@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { ANONYMOUS, type Identity } from '@qsmo/service-kit/auth/identity';
+import { type Identity } from '@qsmo/service-kit/auth/identity';
 import type { CatalogStore } from './domain/changes';
 import { createDomainLoaders, domainCollections, type DomainCollections, type DomainLoaders } from './domain/data';
 import { referenceCollections, type ReferenceCollections } from './reference/documents';

@@ -9,7 +9,7 @@ import { CsvError, parseCsvRecords, restoreFormula, toSpreadsheetCsvLine } from 
 import { Row } from '@qsmo/catalog/row';
 import type { Shelf, SourceRecord, Verification } from '@qsmo/catalog/types';
 import { changedFieldsOf, CatalogStore, type ChangeActor, type OfferingSnapshot } from '../domain/changes';
-import { domainCollections, type CustomerLinkDoc, type OfferingDoc } from '../domain/data';
+import { domainCollections, type CustomerLinkDoc, } from '../domain/data';
 import { referenceCollections } from '../reference/documents';
 import { CATALOG_LIMITS, checkListing, listingDoc, mergeSources, offeringDoc, Problems, withListings, type OfferingFields } from '../domain/edits';
 import { QSMO_DOMAINS, type QsmoDomain, type SubgraphEntry } from '@qsmo/service-kit/subgraphs';
@@ -107,7 +107,7 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
     }
   };
   /** Runs one row's checks, keeping its first problem (the Row accessors throw naming line and column). */
-  const checked = <T>(row: Row, read: () => T): T | undefined => {
+  const checked = <T>(_row: Row, read: () => T): T | undefined => {
     try {
       return read();
     } catch (error) {

@@ -91,6 +91,7 @@ export const DAYS_AHEAD = 366;
 
 /** An http(s) address with a host, and nothing a browser would not keep in one (spaces, control characters). */
 function isHttpUrl(text: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a URL must not hold
   if (/[\s\u0000-\u001f\u007f]/.test(text) || !URL.canParse(text)) return false;
   const url = new URL(text);
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';

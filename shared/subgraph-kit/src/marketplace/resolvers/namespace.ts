@@ -2,7 +2,7 @@ import type { Filter } from 'mongodb';
 import type { SubgraphEntry } from '@qsmo/service-kit/subgraphs';
 import type { MarketplaceResolvers } from '../generated/resolvers-types';
 import { marketplaceRoot } from './entities';
-import { allOf, paginate, searchFilter, type PageArgs } from '@qsmo/service-kit/pagination';
+import { allOf, paginate, searchFilter, } from '@qsmo/service-kit/pagination';
 import { agencyCode, fibfCode, slug } from '@qsmo/service-kit/validation';
 import { isIsoDay } from '@qsmo/service-kit/dates';
 import type { CapabilityDoc, OfferingDoc } from '../../domain/data';
