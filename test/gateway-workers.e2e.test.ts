@@ -92,8 +92,9 @@ test('response cache across workers: after a rename through one worker, no worke
 
 test('rate limits hold across workers: 30 requests on 30 connections spread over both workers, and the caller gets its 10 a minute, not 20', async () => {
   graph = await startGraph();
-  const { base } = await startWorkers({ RATE_LIMIT_ANONYMOUS: '10' });
+  await startWorkers({ RATE_LIMIT_ANONYMOUS: '10' });
   const workers = gateway!.workers();
+  const socketsBefore = workers.map(socketsOf);
   // Each request on a new connection, held open: the primary hands new connections to the workers in turn.
   const BODY = JSON.stringify({ query: '{ __typename }' });
   const started = performance.now();
