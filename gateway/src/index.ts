@@ -30,6 +30,7 @@ import { useSubgraphMetrics } from './plugins/subgraph-metrics';
 import { FieldUsageRecorder, useFieldUsage } from './plugins/field-usage';
 import { announceReady, clusterEviction, isWorker, joinClusterMetrics, runPrimary } from './cluster';
 import { ClusterRateBuckets, serveRateLeases } from './cluster-rate-limit';
+import { createSubscriptions } from './subscriptions';
 
 // No usage data leaves the machine: the graph runs on closed networks.
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
@@ -108,6 +109,10 @@ void (async () => {
   // The library's manifest, followed on disk: `npm run codegen` changes what is trusted and what MCP offers without a restart.
   const library = config.trustedDocuments !== 'off' || config.mcp.enabled ? new ManifestFile(TRUSTED_DOCUMENTS_FILE, (problem) => gatewayLogger.warn(problem)) : undefined;
   const usage = source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
+  // Live updates (Subscription.catalogChanged over SSE and WebSocket): each worker follows the marketplaces' change feeds itself.
+  const subscriptions = config.subscriptions.enabled
+    ? createSubscriptions({ config: config.subscriptions, trustProxyHops: config.security.rateLimit.trustProxyHops, metrics, logger: gatewayLogger, invalidate: (names) => responseCache.invalidate(names) })
+    : undefined;
   const server = createGatewayServer({
     ...supergraph,
     // Each concern of the gateway is one plugin: later ones (auth, limits, caching) are added to this list.
@@ -138,6 +143,7 @@ void (async () => {
       // Whole responses, keyed by document, variables and the caller's scope; mutations and new supergraphs evict.
       responseCache,
       // Changes made elsewhere (another replica, a seed): what was read from that subgraph is evicted within about two polls.
+      ...(subscriptions ? [subscriptions.plugin] : []),
       ...(config.responseCache.enabled ? [useSubgraphChanges({ intervalMs: config.responseCache.changePollMs, onChange: (names) => responseCache.invalidate(names), logger: gatewayLogger })] : []),
     ],
     introspection: ideRoutes ? true : undefined,
@@ -146,7 +152,9 @@ void (async () => {
     drain: config.drain,
     metricsAccess: config.security.metricsAccess,
   });
-  onShutdown(logger, [...source.stop, () => server.http.stop(), async () => { await usage?.stop(); await telemetry?.shutdown(); }, ...source.close]);
+  subscriptions?.serve(server.http.server);
+  // Subscriptions end before the HTTP drain, which would otherwise wait on their streams.
+  onShutdown(logger, [...source.stop, async () => { await subscriptions?.close(); }, () => server.http.stop(), async () => { await usage?.stop(); await telemetry?.shutdown(); }, ...source.close]);
   try {
     const url = await server.http.listen(config.port, config.host);
     logger.info(`gateway ready at ${url}`);

@@ -16,6 +16,8 @@ export interface FeedChange {
   mutation: string;
   /** Commit time, ISO 8601 UTC. */
   at: string;
+  /** The change retired the offering: there is nothing left to read. */
+  retired: boolean;
 }
 
 /** The answer of `GET /catalog-changes`. */
@@ -103,7 +105,7 @@ function instant(value: string | null, name: string): string | undefined | Error
  * writers' clocks and a change is marked committed just after its time is
  * taken, so followers read again from a little before the last time they
  * saw and drop the ids they already have. The feed names changes only
- * (offering, version, mutation, time): what changed is read through the
+ * (offering, version, mutation, time, whether it retired the offering): what changed is read through the
  * graph, under the reader's own rights, so it needs no signature.
  */
 export function changeFeedRoute(db: Db, stopping: () => boolean, logger: Logger) {
@@ -129,11 +131,11 @@ export function changeFeedRoute(db: Db, stopping: () => boolean, logger: Logger)
       const page: FeedPage = { version, now: new Date().toISOString(), changes: [] };
       if (since !== undefined) {
         const found = await changes
-          .find({ state: 'committed', at: { $gte: since } }, { projection: { _id: 1, offeringId: 1, version: 1, mutation: 1, at: 1 } })
+          .find({ state: 'committed', at: { $gte: since } }, { projection: { _id: 1, offeringId: 1, version: 1, mutation: 1, at: 1, after: 1 } })
           .sort({ at: 1, _id: 1 })
           .limit(FEED_PAGE_SIZE)
           .toArray();
-        page.changes = found.map((c) => ({ id: c._id, offeringId: c.offeringId, version: c.version, mutation: c.mutation, at: c.at! }));
+        page.changes = found.map((c) => ({ id: c._id, offeringId: c.offeringId, version: c.version, mutation: c.mutation, at: c.at!, retired: c.after === null }));
       }
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(page));
     } catch (error) {
