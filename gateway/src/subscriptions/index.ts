@@ -191,6 +191,8 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
 
   /** Fetches shared by the subscribers of one event that send the same token, document and variables. */
   const fetches = new WeakMap<CatalogChange, Map<string, Promise<GraphQLCallResult>>>();
+  /** The tries of an event after which the response cache was emptied of its marketplace's answers. */
+  const retried = new WeakMap<CatalogChange, Set<number>>();
   const runFor = (req: IncomingMessage, prepared: PreparedSubscription) => async (event: CatalogChange): Promise<ExecutionResult> => {
     try {
       return await runOnEvent(prepared, event, (query, variables, attempt) => {
@@ -198,7 +200,16 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
         if (!shared) fetches.set(event, (shared = new Map()));
         const key = `${attempt}\u0000${req.headers.authorization ?? ''}\u0000${query}\u0000${JSON.stringify(variables)}`;
         let answer = shared.get(key);
-        if (!answer) shared.set(key, (answer = executor!.execute(req, { query, variables, derived: true })));
+        if (!answer) {
+          // A stale read may have been cached on the way: it must not answer the next try.
+          const tries = retried.get(event) ?? new Set<number>();
+          retried.set(event, tries);
+          if (attempt > 0 && !tries.has(attempt)) {
+            tries.add(attempt);
+            options.invalidate?.([event.subgraph]);
+          }
+          shared.set(key, (answer = executor!.execute(req, { query, variables, derived: true })));
+        }
         return answer;
       });
     } catch (error) {

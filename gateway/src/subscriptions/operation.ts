@@ -140,7 +140,7 @@ export function offeringQuery(domain: QsmoDomain, fieldNodes: readonly FieldNode
 export type RunQuery = (query: string, variables: Record<string, unknown>, attempt: number) => Promise<GraphQLCallResult>;
 
 export interface EventRunOptions {
-  /** How often a read that returns the offering at an older version than the event's is tried again (a replica's read model a poll behind). */
+  /** How often a read that returns the offering at an older version than the event's is tried again (a replica's read model is up to a poll, 1 s, behind); default 20, 150 ms apart. */
   staleRetries?: number;
   staleRetryMs?: number;
 }
@@ -158,7 +158,7 @@ export async function runOnEvent(prepared: PreparedSubscription, event: CatalogC
   const fetchOffering = async (fieldNodes: readonly FieldNode[]): Promise<unknown> => {
     const query = offeringQuery(event.domain, fieldNodes, prepared.document, operation);
     const variables = { ...prepared.variables, [OFFERING_ID_VARIABLE]: event.offeringId };
-    const retries = options.staleRetries ?? 10;
+    const retries = options.staleRetries ?? 20;
     for (let attempt = 0; ; attempt++) {
       const answer = await run(query, variables, attempt);
       const namespace = SUBGRAPHS.find((s) => s.domain === event.domain)!.fieldName;
