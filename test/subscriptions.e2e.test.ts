@@ -3,10 +3,11 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createLogger, createMetrics, REPO_ROOT } from '@qsmo/shared';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken, type DevKeys } from '@qsmo/shared/dev/dev-keys';
 import { CatalogStore } from '@qsmo/shared/domain/changes';
 import type { SupergraphManager } from '@apollo/gateway';
-import { createLogger, createMetrics } from '@qsmo/shared';
 import { DIRECTORY } from '@qsmo/shared/subgraphs';
 import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
 import { createGatewayServer } from '../gateway/src/server';
@@ -157,6 +158,28 @@ describe('two gateway workers', () => {
     sse.close();
     await socket.dispose();
   }, 30_000);
+
+  test('the frontend guide\'s example (docs/examples/live-updates.mjs) prints an event over each transport', async () => {
+    for (const transport of ['sse', 'ws']) {
+      const before = metric(await (await fetch(`${gateway.base}/metrics`)).text(), 'gateway_subscriptions_active');
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'docs/examples/live-updates.mjs'), transport], {
+        cwd: REPO_ROOT, env: { ...process.env, GRAPHQL_URL: `${gateway.base}/graphql`, DOMAINS: 'GRANTS_MANAGEMENT', EVENTS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+      child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+      const exited = new Promise<number | null>((r) => child.once('exit', r));
+      for (let deadline = Date.now() + 10_000; Date.now() < deadline;) {
+        if (metric(await (await fetch(`${gateway.base}/metrics`)).text(), 'gateway_subscriptions_active') > before) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const name = `eRA example ${transport} ${randomBytes(2).toString('hex')}`;
+      const { version } = await rename(gateway.base, name);
+      expect(await exited).toBe(0);
+      const printed = JSON.parse(out.trim().split('\n').at(-1)!);
+      expect(printed.data.catalogChanged).toMatchObject({ domain: 'GRANTS_MANAGEMENT', offeringId: OFFERING, version, offering: { name } });
+    }
+  }, 60_000);
 });
 
 describe('one gateway process', () => {
