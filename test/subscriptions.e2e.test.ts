@@ -15,6 +15,9 @@ import { standardPlugins } from '../gateway/src/plugins';
 import { useIdentityForwarding } from '../gateway/src/plugins/identity-forwarding';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import { createSubscriptions, DEFAULT_SUBSCRIPTIONS } from '../gateway/src/subscriptions';
+import { CatalogFeed, type CatalogChange } from '../gateway/src/subscriptions/feed';
+import { freePort } from '@qsmo/shared/embedded/ferretdb';
+import { startFaultProxy } from './support/fault-proxy';
 import { startGraph, type RunningGraph } from './support/graph';
 import { requestOnce, startGatewayProcess, type GatewayProcess } from './support/gateway-process';
 import { isRefusal, sseSubscribe, wsConnect, type HeldSubscription, type LiveSocket, type Received } from './support/live-clients';
@@ -424,3 +427,36 @@ test('1,000 concurrent subscriptions on one gateway process: memory stays bounde
   // Idle again: on a shared machine the two idle figures show how much of a difference is the machine's.
   console.log(`query p50 idle again after closing them: ${(await queryP50(gateway.base, 300)).toFixed(1)} ms, RSS ${rssMb(pid).toFixed(0)} MB`);
 }, 240_000);
+
+test('the change feed resumes after its marketplace was unreachable: changes committed meanwhile arrive once each, in commit order', async () => {
+  const grants = graph.subgraphs[GRANTS]!;
+  const port = Number(new URL(grants.url).port);
+  const proxy = await startFaultProxy(port);
+  const got: CatalogChange[] = [];
+  const feed = new CatalogFeed({ waitMs: 1_000, retryMs: 100, logger: createLogger('gateway', 'silent'), onChanges: (_subgraph, changes) => { got.push(...changes); } });
+  feed.serve(GRANTS, `http://127.0.0.1:${proxy.port}/graphql`);
+  feed.start();
+  const until = async (done: () => boolean, ms: number) => { for (const deadline = Date.now() + ms; !done() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50)); };
+  try {
+    await until(() => feed.positions()[GRANTS] !== null, 5_000);
+    const first = await writeElsewhere(`eRA feed ${randomBytes(2).toString('hex')}`);
+    await until(() => got.some((c) => c.version === first), 5_000);
+    expect(got.map((c) => c.version)).toEqual([first]);
+
+    // The marketplace goes away: the long poll in flight ends, and every new read is refused.
+    proxy.setTarget(await freePort());
+    await new Promise((r) => setTimeout(r, 1_500));
+    const during = [await writeElsewhere('eRA while away 1'), await writeElsewhere('eRA while away 2')];
+    await new Promise((r) => setTimeout(r, 500));
+    expect(got.map((c) => c.version)).toEqual([first]);
+
+    proxy.setTarget(port);
+    await until(() => got.length >= 3, 5_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(got.map((c) => c.version)).toEqual([first, ...during]);
+    expect(got.map((c) => c.mutation)).toEqual(['catalog:import', 'catalog:import', 'catalog:import']);
+  } finally {
+    feed.stop();
+    await proxy.close();
+  }
+}, 30_000);
