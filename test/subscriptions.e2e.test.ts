@@ -225,6 +225,20 @@ describe('one gateway process', () => {
     await editorSocket.dispose();
   }, 30_000);
 
+  test('a subscription does not outlive its token: at its expiry the subscriber gets UNAUTHENTICATED and the subscription completes', async () => {
+    const shortLived = await mintDevToken(keys, { subject: 'short@hhs.gov', roles: ['analyst'], qsmos: [], ttl: '3s' });
+    const socket = await wsConnect(wsUrl(), `Bearer ${shortLived}`);
+    const ws = socket.subscribe(CHANGED);
+    const sse = await sseSubscribe(`${gateway.base}/graphql`, CHANGED, {}, { authorization: `Bearer ${shortLived}` });
+    if (isRefusal(sse)) throw new Error(JSON.stringify(sse));
+    for (const s of [ws, sse]) {
+      const last = await s.waitFor((r) => r.payload.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED', 8_000);
+      expect(last.payload.errors![0]!.message).toMatch(/token expired at .*subscribe again with a new token/);
+      await s.done;
+    }
+    await socket.dispose();
+  }, 20_000);
+
   test('per-client limit: the fourth subscription of one client is refused naming SUBSCRIPTIONS_MAX_PER_CLIENT (SSE 429, WebSocket error); ending one frees its place', async () => {
     const socket = await wsConnect(wsUrl());
     const held = [socket.subscribe(CHANGED), socket.subscribe(CHANGED)];

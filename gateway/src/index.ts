@@ -111,7 +111,7 @@ void (async () => {
   const usage = source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
   // Live updates (Subscription.catalogChanged over SSE and WebSocket): each worker follows the marketplaces' change feeds itself.
   const subscriptions = config.subscriptions.enabled
-    ? createSubscriptions({ config: config.subscriptions, trustProxyHops: config.security.rateLimit.trustProxyHops, metrics, logger: gatewayLogger, invalidate: (names) => responseCache.invalidate(names) })
+    ? createSubscriptions({ config: config.subscriptions, trustProxyHops: config.security.rateLimit.trustProxyHops, metrics, logger: gatewayLogger, invalidate: (names) => responseCache.invalidate(names), trustedDocument: (hash) => library?.current().documents.get(hash) })
     : undefined;
   const server = createGatewayServer({
     ...supergraph,

@@ -35,6 +35,8 @@ export interface SubscriptionsOptions {
    * so no event is answered from before its own change.
    */
   invalidate?(subgraphs: readonly string[]): void;
+  /** The trusted document with this sha256 hash, so a client may send only `extensions.persistedQuery.sha256Hash`, as for queries. */
+  trustedDocument?(hash: string): string | undefined;
 }
 
 /** Live updates at the gateway: the plugin to list, the WebSocket server to attach, and the drain. */
@@ -130,6 +132,19 @@ function webSocketRequest(upgrade: IncomingMessage, params: Readonly<Record<stri
   const token = params?.authorization ?? params?.Authorization;
   if (typeof token === 'string') headers.authorization = token;
   return { method: 'POST', url: SUBSCRIPTIONS_PATH, headers, socket: upgrade.socket, httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1 } as unknown as IncomingMessage;
+}
+
+/** When the bearer token of an admitted request expires (its `exp`, verified at admission), in ms; undefined without one. */
+function tokenExpiry(req: IncomingMessage): number | undefined {
+  const token = /^Bearer +(\S+)$/i.exec(String(req.headers.authorization ?? '').trim())?.[1];
+  const payload = token?.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A WebSocket close reason may be at most 123 bytes: the message's first sentence, cut there. */
@@ -232,6 +247,11 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     if (deep) throw new Refused(deep.status, [new GraphQLError(deep.message, { extensions: { code: deep.code } })]);
     const screened = await executor.screen(req, checked.params);
     if (screened) throw new Refused(screened.status, [new GraphQLError(screened.message, { extensions: { code: screened.code } })]);
+    const hash = (params.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+    if (params.query === undefined && typeof hash === 'string') {
+      params = { ...params, query: options.trustedDocument?.(hash) };
+      if (params.query === undefined) throw new Refused(400, [new GraphQLError('No trusted document has this sha256Hash: send the document as "query", or the hash of an operation of gateway/operations/generated/trusted-documents.json.', { extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST } })]);
+    }
     const document = parseDocument(params.query);
     const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
     const context: OperationContext = { transport, req, query: params.query as string, variables, operationName };
@@ -256,16 +276,26 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     const context = args.contextValue as OperationContext;
     const { prepared, client } = context.subscription!;
     const { transport } = context;
+    let expiryTimer: NodeJS.Timeout | undefined;
     const live: LiveSubscription = new LiveSubscription({
       prepared,
       run: runFor(context.req, prepared),
       ended() {
+        clearTimeout(expiryTimer);
         open.delete(live);
         slots.release(client);
         active.dec({ transport });
       },
       delivered: () => delivered.inc({ transport }),
+      // An expired token fails every later event alike: the client is told once, and subscribes again with a new one.
+      isFinal: (result) => (result.errors ?? []).some((e) => e.extensions?.code === ErrorCode.UNAUTHENTICATED),
     });
+    const expiry = tokenExpiry(context.req);
+    if (expiry !== undefined) {
+      // The token was checked when the subscription began; it does not outlive it.
+      expiryTimer = setTimeout(() => live.finish({ errors: [new GraphQLError(`The token expired at ${new Date(expiry).toISOString()}: subscribe again with a new token from the identity provider.`, { extensions: { code: ErrorCode.UNAUTHENTICATED, reason: 'expired' } })] }), Math.min(Math.max(0, expiry - Date.now()), 2 ** 31 - 1));
+      expiryTimer.unref();
+    }
     open.add(live);
     active.inc({ transport });
     if (closing) live.end();

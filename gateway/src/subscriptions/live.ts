@@ -14,6 +14,8 @@ export interface LiveSubscriptionDeps {
   ended(): void;
   /** Called for each result handed to the transport. */
   delivered(): void;
+  /** Whether a result is the last this subscription can give (its token expired): it ends after it. */
+  isFinal?(result: ExecutionResult): boolean;
 }
 
 /**
@@ -46,6 +48,13 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     this.wake?.();
   }
 
+  /** Ends it after one last result (e.g. why it cannot go on), sent once the results before it are. */
+  finish(result: ExecutionResult): void {
+    if (this.finished || this.last) return;
+    this.last = result;
+    this.wake?.();
+  }
+
   /** Ends it: the transport sends `complete` (SSE) or completes the operation (WebSocket). */
   end(): void {
     if (this.finished) return;
@@ -65,6 +74,7 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
         const value = await this.deps.run(event);
         if (this.finished) return { done: true, value: undefined };
         this.deps.delivered();
+        if (this.deps.isFinal?.(value)) this.end();
         return { done: false, value };
       }
       if (this.last) {
