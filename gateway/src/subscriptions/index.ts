@@ -427,9 +427,11 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       // Each open subscription completes first (SSE: `complete`, then the stream ends; WebSocket: `complete` per operation)...
       for (const subscription of [...open]) subscription.end();
       await new Promise((r) => setImmediate(r));
-      // ...then each WebSocket is closed with 1001, going away.
-      await ws.dispose();
+      // ...then each WebSocket is closed with 1001, going away; a client that does not answer the close within 2 s is cut.
+      const disposed = ws.dispose();
+      await Promise.race([disposed, new Promise((r) => setTimeout(r, 2_000).unref())]);
       for (const socket of sockets) socket.terminate();
+      await disposed;
       feed.stop();
     },
   };
