@@ -14,6 +14,7 @@ import { createGatewayServer } from '../gateway/src/server';
 import { standardPlugins } from '../gateway/src/plugins';
 import { useIdentityForwarding } from '../gateway/src/plugins/identity-forwarding';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
+import WebSocket from 'ws';
 import { createSubscriptions, DEFAULT_SUBSCRIPTIONS } from '../gateway/src/subscriptions';
 import { CatalogFeed, type CatalogChange } from '../gateway/src/subscriptions/feed';
 import { freePort } from '@qsmo/shared/embedded/ferretdb';
@@ -472,5 +473,30 @@ test('the change feed resumes after its marketplace was unreachable: changes com
   } finally {
     feed.stop();
     await proxy.close();
+  }
+}, 30_000);
+
+test('a WebSocket upgrade anywhere else is refused at once, not left hanging: a subgraph\'s /graphql, the gateway\'s other paths', async () => {
+  const outcome = (url: string) => new Promise<string>((resolve) => {
+    const socket = new WebSocket(url, 'graphql-transport-ws');
+    const timer = setTimeout(() => { socket.terminate(); resolve('hanging'); }, 3_000);
+    socket.on('unexpected-response', (_req, res) => { clearTimeout(timer); socket.terminate(); resolve(`HTTP ${res.statusCode}`); });
+    socket.on('open', () => { clearTimeout(timer); socket.close(); resolve('open'); });
+    socket.on('error', () => { clearTimeout(timer); resolve('refused'); });
+  });
+  expect(await outcome(graph.subgraphs[GRANTS]!.url.replace(/^http/, 'ws'))).toBe('refused');
+  const metrics = createMetrics('gateway', { defaultMetrics: false });
+  const subscriptions = createSubscriptions({ config: DEFAULT_SUBSCRIPTIONS, trustProxyHops: 0, metrics, logger: createLogger('gateway', 'silent') });
+  const gateway = createGatewayServer({ supergraph: composeSupergraph(localSubgraphSources([
+    ...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })), { name: DIRECTORY.name, url: graph.directory.url },
+  ])).supergraphSdl, plugins: [useIdentityForwarding({ secret }), ...standardPlugins({ metrics }), subscriptions.plugin], metrics, logger: createLogger('gateway', 'silent') });
+  const url = await gateway.http.listen(0, '127.0.0.1');
+  subscriptions.serve(gateway.http.server);
+  try {
+    expect(await outcome(url.replace(/^http/, 'ws').replace(/graphql$/, 'mcp'))).toBe('HTTP 404');
+    expect(await outcome(url.replace(/^http/, 'ws'))).toBe('open');
+  } finally {
+    await subscriptions.close();
+    await gateway.http.stop();
   }
 }, 30_000);
