@@ -456,6 +456,11 @@ test('the change feed resumes after its marketplace was unreachable: changes com
     await until(() => feed.positions()[GRANTS] !== null, 5_000);
     const first = await writeElsewhere(`eRA feed ${randomBytes(2).toString('hex')}`);
     await until(() => got.some((c) => c.version === first), 5_000);
+    if (!got.some((c) => c.version === first)) {
+      // What the feed itself says now, to tell a slow follower from a feed that does not show the change.
+      const page = await (await fetch(`${grants.url.replace(/\/graphql$/, '/catalog-changes')}?since=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`)).text();
+      throw new Error(`change ${first} not handed on; position ${feed.positions()[GRANTS]}; got ${JSON.stringify(got)}; feed ${page}`);
+    }
     expect(got.map((c) => c.version)).toEqual([first]);
 
     // The marketplace goes away: the long poll in flight ends, and every new read is refused.
