@@ -201,7 +201,7 @@ describe('persisted queries and subscriptions', () => {
   test('a subscription: 400 SUBSCRIPTIONS_NOT_SUPPORTED for a caller who may send it, NOT_IN_LIST for one who may not, and at a subgraph', async () => {
     const subscription = { query: 'subscription { catalogChanged { offeringId } }' };
     const answer = await probe('subscription, analyst', graph.gatewayUrl, subscription, { status: 400, code: 'SUBSCRIPTIONS_NOT_SUPPORTED' }, { authorization: `Bearer ${analyst}` });
-    expect(messages(answer)).toMatch(/does not serve subscriptions yet/);
+    expect(messages(answer)).toMatch(/not served over a plain POST: send this subscription to \/graphql with "Accept: text\/event-stream".*WebSocket to \/graphql with the graphql-transport-ws subprotocol/);
     await probe('subscription, anonymous', graph.gatewayUrl, subscription, { status: 400, code: 'PERSISTED_QUERY_NOT_IN_LIST' });
     await probe('subscription, Grants directly', graph.subgraphs[GRANTS]!.url, subscription, { status: 400, code: 'SUBSCRIPTIONS_NOT_SUPPORTED' }, await signedBy(GRANTS));
   });

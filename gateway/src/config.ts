@@ -16,6 +16,7 @@ import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
 import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 import { readObservabilityConfig, type ObservabilityConfig } from '@qsmo/service-kit/observability';
 import { readUsageConfig, type UsageConfig } from '@qsmo/registry/usage';
+import { readSubscriptionConfig, type SubscriptionConfig } from './subscriptions/config';
 
 /** Where the gateway's supergraph comes from (SUPERGRAPH_SOURCE). */
 export type SupergraphSourceConfig =
@@ -54,6 +55,8 @@ export interface GatewayConfig {
   observability: ObservabilityConfig;
   /** FIELD_USAGE and its settings: recorded into the registry when the gateway follows one. */
   usage: UsageConfig;
+  /** SUBSCRIPTIONS_*: live updates over SSE and WebSocket (see subscriptions/config.ts). */
+  subscriptions: SubscriptionConfig;
   /** GATEWAY_WORKERS: gateway processes behind the one port (see cluster.ts); 1 runs no cluster. */
   workers: number;
 }
@@ -108,6 +111,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     trustedDocuments: readTrustedDocumentsMode(env),
     observability: readObservabilityConfig(env, environment),
     usage: readUsageConfig(env),
+    subscriptions: readSubscriptionConfig(env),
     // One per core by default: each worker uses one.
     workers: env.positiveInt('GATEWAY_WORKERS', os.availableParallelism()),
   };

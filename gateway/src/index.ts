@@ -33,6 +33,7 @@ import { useSubgraphMetrics } from './plugins/subgraph-metrics';
 import { FieldUsageRecorder, useFieldUsage } from './plugins/field-usage';
 import { announceReady, clusterEviction, isWorker, joinClusterMetrics, runPrimary } from './cluster';
 import { ClusterRateBuckets, serveRateLeases } from './cluster-rate-limit';
+import { createSubscriptions } from './subscriptions';
 
 // No usage data leaves the machine: the graph runs on closed networks.
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
@@ -114,6 +115,10 @@ void (async () => {
   const published = source.registryDb && config.trustedDocuments !== 'off' && config.supergraph.kind === 'registry'
     ? await new PublishedClientDocuments(source.registryDb, gatewayLogger, config.supergraph.pollIntervalMs).start() : undefined;
   const usage = source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
+  // Live updates (Subscription.catalogChanged over SSE and WebSocket): each worker follows the marketplaces' change feeds itself.
+  const subscriptions = config.subscriptions.enabled
+    ? createSubscriptions({ config: config.subscriptions, trustProxyHops: config.security.rateLimit.trustProxyHops, metrics, logger: gatewayLogger, invalidate: (names) => responseCache.invalidate(names), trustedDocument: (hash) => library?.current().documents.get(hash) })
+    : undefined;
   const server = createGatewayServer({
     ...supergraph,
     // Each concern of the gateway is one plugin: later ones (auth, limits, caching) are added to this list.
@@ -144,6 +149,7 @@ void (async () => {
       // Whole responses, keyed by document, variables and the caller's scope; mutations and new supergraphs evict.
       responseCache,
       // Changes made elsewhere (another replica, a seed): what was read from that subgraph is evicted within about two polls.
+      ...(subscriptions ? [subscriptions.plugin] : []),
       ...(config.responseCache.enabled ? [useSubgraphChanges({ intervalMs: config.responseCache.changePollMs, onChange: (names) => responseCache.invalidate(names), logger: gatewayLogger })] : []),
     ],
     introspection: ideRoutes ? true : undefined,
@@ -152,7 +158,9 @@ void (async () => {
     drain: config.drain,
     metricsAccess: config.security.metricsAccess,
   });
-  onShutdown(logger, [...source.stop, async () => { await published?.stop(); }, () => server.http.stop(), async () => { await usage?.stop(); await telemetry?.shutdown(); }, ...source.close]);
+  subscriptions?.serve(server.http.server);
+  // Subscriptions end before the HTTP drain, which would otherwise wait on their streams.
+  onShutdown(logger, [...source.stop, async () => { await subscriptions?.close(); }, async () => { await published?.stop(); }, () => server.http.stop(), async () => { await usage?.stop(); await telemetry?.shutdown(); }, ...source.close]);
   try {
     const url = await server.http.listen(config.port, config.host);
     logger.info(`gateway ready at ${url}`);

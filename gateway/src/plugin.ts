@@ -87,6 +87,12 @@ export interface GraphQLCall {
   query: string;
   variables?: Record<string, unknown>;
   operationName?: string;
+  /**
+   * The document was derived by the gateway from one that already passed the
+   * screens (a subscription's selection, run as a query for each event): the
+   * screens are not run again on it, Apollo's plugins still are.
+   */
+  derived?: boolean;
 }
 
 /** The answer to a GraphQLCall: the status and JSON body /graphql would have sent. */
@@ -98,6 +104,17 @@ export interface GraphQLCallResult {
 /** Runs GraphQL requests as the caller of `req` (its headers, its identity), through every plugin /graphql goes through. */
 export interface GraphQLExecutor {
   execute(req: IncomingMessage, call: GraphQLCall): Promise<GraphQLCallResult>;
+  /**
+   * The plugins' beforeRequest hooks (CORS, authentication, rate limits) for
+   * a request that did not come through the HTTP routes (a WebSocket's
+   * upgrade): their refusal as a GraphQL answer, or undefined when admitted
+   * (the identity found is then the request's context, as for /graphql).
+   */
+  admit(req: IncomingMessage): Promise<GraphQLCallResult | undefined>;
+  /** The plugins' screens (trusted documents) for a document not sent to /graphql itself; the refusal, if any. */
+  screen(req: IncomingMessage, params: GraphQLParams): Promise<RequestRefusal | undefined>;
+  /** The plugins' validation rules (operation limits), for documents validated outside Apollo. */
+  readonly validationRules: readonly ValidationRule[];
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import { Supergraph } from '@apollo/federation-internals';
 import { ApolloGateway, type SupergraphManager } from '@apollo/gateway';
 import { ApolloServer, HeaderMap } from '@apollo/server';
@@ -151,8 +151,12 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
   });
   const buildContext = deps.context ?? createContextBuilder(plugins);
   const screen = requestScreen(plugins);
+  const guard = requestGuard(plugins);
   const executor: GraphQLExecutor = {
-    execute: (req, call) => executeAs(req, call, { apollo, context: () => buildContext(incomingRequest(req)), screen }),
+    execute: (req, call) => executeAs(req, call, { apollo, context: () => buildContext(incomingRequest(req)), screen: call.derived ? undefined : screen }),
+    admit: (req) => admitAs(req, guard),
+    screen: async (req, params) => screen?.(params, () => buildContext(incomingRequest(req))),
+    validationRules: plugins.flatMap((p) => p.validationRules ?? []),
   };
   for (const plugin of plugins) plugin.attach?.(executor);
   const details = plugins.filter((p) => p.readinessDetails);
@@ -184,6 +188,25 @@ function pluginRoutes(plugins: readonly GatewayPlugin[]): Record<string, Route> 
     }
   }
   return routes;
+}
+
+/** Runs the beforeRequest hooks for `req` with an answer that is captured, not sent: what they refused with, as JSON. */
+async function admitAs(req: IncomingMessage, guard: ReturnType<typeof requestGuard>): Promise<GraphQLCallResult | undefined> {
+  if (!guard) return undefined;
+  const captured = new ServerResponse(req);
+  let text = '';
+  captured.end = ((chunk?: unknown) => {
+    if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) text += chunk.toString();
+    return captured;
+  }) as ServerResponse['end'];
+  if (!(await guard(req, captured))) return undefined;
+  let body: GraphQLCallResult['body'];
+  try {
+    body = JSON.parse(text) as GraphQLCallResult['body'];
+  } catch {
+    body = { errors: [{ message: text || `Refused with HTTP ${captured.statusCode}.` }] };
+  }
+  return { status: captured.statusCode, body };
 }
 
 /**

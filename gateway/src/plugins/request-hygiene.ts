@@ -3,6 +3,10 @@ import { ErrorCode } from '@qsmo/service-kit/errors';
 import { refuseSubscriptionsPlugin } from '@qsmo/service-kit/client-errors';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
+/** The answer to a subscription sent as a plain POST: where the gateway serves subscriptions (gateway/src/subscriptions). */
+export const SUBSCRIPTION_OVER_POST = 'Subscriptions are not served over a plain POST: send this subscription to /graphql with "Accept: text/event-stream" ' +
+  '(GraphQL over SSE, distinct connections mode), or over a WebSocket to /graphql with the graphql-transport-ws subprotocol.';
+
 /**
  * Client mistakes answer 400, never 500. Apollo Server leaves choosing the
  * operation of a document to the executor, and the gateway's executor throws
@@ -13,7 +17,7 @@ import type { GatewayContext, GatewayPlugin } from '../plugin';
 export function useRequestHygiene(): GatewayPlugin {
   return {
     name: 'request-hygiene',
-    apolloPlugins: [refuseSubscriptionsPlugin<GatewayContext>(), {
+    apolloPlugins: [refuseSubscriptionsPlugin<GatewayContext>(SUBSCRIPTION_OVER_POST), {
       async requestDidStart() {
         return {
           async didResolveOperation({ operation, document, request }) {

@@ -5,20 +5,20 @@ import { ErrorCode } from './errors';
 /**
  * Refuses subscription operations with 400 SUBSCRIPTIONS_NOT_SUPPORTED once
  * the operation is resolved, before anything plans or executes it. The
- * gateway's executor cannot run subscriptions and a subgraph's schema has no
- * Subscription type, which graphql-js does not catch in validation: either
- * would answer 500. The gateway and every subgraph install it.
+ * gateway's executor cannot run subscriptions (the gateway serves them over
+ * SSE and WebSocket instead, and says so in `message`) and a subgraph's
+ * schema has no Subscription type, which graphql-js does not catch in
+ * validation: either would answer 500. The gateway and every subgraph install it.
  */
-export function refuseSubscriptionsPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+export function refuseSubscriptionsPlugin<TContext extends BaseContext>(
+  message = 'This graph does not serve subscriptions yet: send queries and mutations, and poll (e.g. the catalog changes feed) for updates meanwhile.',
+): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation }) {
           if (operation?.operation !== 'subscription') return;
-          throw new GraphQLError(
-            'This graph does not serve subscriptions yet: send queries and mutations, and poll (e.g. the catalog changes feed) for updates meanwhile.',
-            { extensions: { code: ErrorCode.SUBSCRIPTIONS_NOT_SUPPORTED, http: { status: 400 } } },
-          );
+          throw new GraphQLError(message, { extensions: { code: ErrorCode.SUBSCRIPTIONS_NOT_SUPPORTED, http: { status: 400 } } });
         },
       };
     },

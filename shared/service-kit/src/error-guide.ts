@@ -66,6 +66,10 @@ export const ERROR_GUIDE: Record<ErrorCode, ErrorGuide> = {
     status: '400',
     change: 'Send a query instead and poll it; the response cache makes a repeated query cheap.',
   },
+  SUBSCRIPTION_LIMIT_EXCEEDED: {
+    status: '429 over SSE; an error message on the WebSocket',
+    change: 'Close subscriptions you no longer need before opening more: one client holds at most `SUBSCRIPTIONS_MAX_PER_CLIENT` at once on each gateway process, and a gateway at most `SUBSCRIPTIONS_MAX`. One subscription with `domains` absent covers every marketplace.',
+  },
   COST_LIMIT_EXCEEDED: {
     status: '400, with `extensions.cost { estimated budget }`',
     change: 'Ask for less: a smaller `first` (then page with `after`), fewer nested lists, or two queries instead of one. Analysts and editors, signed in, have a larger budget (`COST_BUDGET_ANALYST`, `COST_BUDGET_EDITOR`).',

@@ -33,8 +33,10 @@ export const ErrorCode = {
   PERSISTED_QUERY_HASH_MISMATCH: 'PERSISTED_QUERY_HASH_MISMATCH',
   /** extensions.persistedQuery is not `{"version": 1, "sha256Hash": …}` (HTTP 400): version 1 is the only one there is. */
   PERSISTED_QUERY_VERSION_NOT_SUPPORTED: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED',
-  /** A subscription operation (HTTP 400): the graph does not serve subscriptions yet, so nothing was run. */
+  /** A subscription sent where it is not served (HTTP 400): to a subgraph, or to the gateway as a plain POST (the message names its SSE and WebSocket endpoints); nothing was run. */
   SUBSCRIPTIONS_NOT_SUPPORTED: 'SUBSCRIPTIONS_NOT_SUPPORTED',
+  /** A subscription over a limit of concurrent subscriptions (HTTP 429 over SSE, an error message over WebSocket): the message names the limit (SUBSCRIPTIONS_MAX_PER_CLIENT or SUBSCRIPTIONS_MAX) and its value. */
+  SUBSCRIPTION_LIMIT_EXCEEDED: 'SUBSCRIPTION_LIMIT_EXCEEDED',
   /** The operation's estimated cost is over the caller's budget (HTTP 400); `extensions.cost` gives `estimated` and `budget`, the message how to ask for less. */
   COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
   /** Anything unexpected; details go to the log, never to the client. */

@@ -393,6 +393,13 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
     connections.requestStarted(req.socket);
     res.once('close', () => connections.requestEnded(req.socket));
   });
+  // A connection upgraded to a WebSocket (live updates) is busy while it is open: never closed as idle, neither under a cap nor by a drain.
+  server.on('upgrade', (req: IncomingMessage, socket: net.Socket) => {
+    // Without a handler of its own besides this one, Node would have destroyed it: so does this.
+    if (server.listenerCount('upgrade') <= 1) return void socket.destroy();
+    connections.requestStarted(req.socket);
+    req.socket.once('close', () => connections.requestEnded(req.socket));
+  });
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
   let stopping: Promise<void> | undefined;
 

@@ -8,6 +8,7 @@ import { gatewaySignatureGuard, type GatewaySignatureConfig } from '@qsmo/servic
 import { ANONYMOUS, type Identity } from '@qsmo/service-kit/auth/identity';
 import { createContext, graphCollections, type GraphContext } from '../context';
 import { CatalogStore, type WriteHooks } from '../domain/changes';
+import { CHANGE_FEED_PATH, changeFeedRoute } from '../domain/change-feed';
 import { DOMAIN_COLLECTIONS } from '../domain/data';
 import type { DomainDefinition } from '../domain/definition';
 import { createHttpService, type DrainOptions, type HttpService, type MetricsAccess } from '@qsmo/service-kit/http/service';
@@ -103,7 +104,7 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
   const context = (identity: Identity = ANONYMOUS) => createContext(collections, identity, catalog);
   // The guard verifies the gateway's signature before the body is read; the context picks up what it found.
   const identities = new WeakMap<IncomingMessage, Identity>();
-  const http = createHttpService({
+  const http: HttpService = createHttpService({
     apollo,
     context: async (req) => context(identities.get(req) ?? ANONYMOUS),
     beforeRequest: gatewaySignatureGuard(deps.gatewaySignature ?? { required: false }, definition.serviceName, identities),
@@ -111,7 +112,11 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     metrics,
     logger,
     isReady: () => pingDb(deps.db),
-    routes: { 'GET /data-version': dataVersionRoute(deps.db, deps.readModel, logger) },
+    routes: {
+      'GET /data-version': dataVersionRoute(deps.db, deps.readModel, logger),
+      // Gateways follow it for live updates (Subscription.catalogChanged).
+      [`GET ${CHANGE_FEED_PATH}`]: changeFeedRoute(deps.db, (): boolean => http.state !== 'ready', logger),
+    },
     ...deps.drain,
   });
   return { apollo, http, metrics, catalog, context };
