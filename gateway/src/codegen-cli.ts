@@ -4,15 +4,16 @@ import { REPO_ROOT } from '@qsmo/shared';
 import { deploymentFiles } from '@qsmo/shared/dev/deployment';
 import { subgraphGeneratedFiles } from '@qsmo/shared/subgraph/codegen';
 import { generateFiles, staleFiles } from './codegen';
+import { CONFIGURATION_REFERENCE, configurationReference } from './config-docs';
 
 /**
  * `npm run codegen [-- --check]`: writes every generated file (each
  * subgraph's full SDL and resolver types, the operations' types, the
- * deployment files), or with --check fails when a committed one differs from
+ * deployment files, the configuration reference), or with --check fails when a committed one differs from
  * a fresh generation.
  */
 async function main(): Promise<void> {
-  const generated = new Map([...await subgraphGeneratedFiles(), ...await generateFiles(), ...deploymentFiles()]);
+  const generated = new Map([...await subgraphGeneratedFiles(), ...await generateFiles(), ...deploymentFiles(), [CONFIGURATION_REFERENCE, configurationReference()]]);
   if (process.argv.includes('--check')) {
     const stale = staleFiles(generated);
     if (stale.length > 0) {

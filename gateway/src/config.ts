@@ -15,6 +15,9 @@ import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
 import { DIRECTORY } from '@qsmo/shared/subgraphs';
 import { readObservabilityConfig, type ObservabilityConfig } from '@qsmo/shared/observability';
 import { readUsageConfig, type UsageConfig } from '@qsmo/shared/registry/usage';
+import { subgraphVariables } from '@qsmo/shared/subgraph/config-schema';
+import { DIRECTORY_VARIABLES } from '@qsmo/shared/directory/config-schema';
+import { GATEWAY_PREFIXES, GATEWAY_VARIABLES, SUPERGRAPH_SOURCES } from './config-schema';
 
 /** Where the gateway's supergraph comes from (SUPERGRAPH_SOURCE). */
 export type SupergraphSourceConfig =
@@ -25,7 +28,7 @@ export type SupergraphSourceConfig =
   /** Compose the local subgraph schemas at start-up and write the result to outputPath. */
   | { kind: 'compose'; outputPath: string };
 
-export const SUPERGRAPH_SOURCES = ['registry', 'file', 'compose'] as const;
+export { SUPERGRAPH_SOURCES } from './config-schema';
 
 export interface GatewayConfig {
   port: number;
@@ -55,6 +58,8 @@ export interface GatewayConfig {
   usage: UsageConfig;
   /** GATEWAY_WORKERS: gateway processes behind the one port (see cluster.ts); 1 runs no cluster. */
   workers: number;
+  /** Variables set but ignored (unknown with a gateway prefix, or a misspelling), by name: logged at start-up. */
+  warnings: string[];
 }
 
 export const DEFAULT_SUPERGRAPH_OUTPUT = path.join(REPO_ROOT, '.data', 'supergraph.graphql');
@@ -86,8 +91,8 @@ function readSupergraphSource(env: EnvReader): SupergraphSourceConfig {
   }
 }
 
-export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const env = new EnvReader(environment);
+/** `env` is the reader over `environment` (a test passes its own, to see which declared variables were read). */
+export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env, env = new EnvReader(environment, GATEWAY_VARIABLES)): GatewayConfig {
   const security = readSecurityConfig(env);
   const config: GatewayConfig = {
     port: env.port('PORT', 4000),
@@ -109,6 +114,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     usage: readUsageConfig(env),
     // One per core by default: each worker uses one.
     workers: env.positiveInt('GATEWAY_WORKERS', os.availableParallelism()),
+    warnings: env.warnings({ service: 'the gateway', prefixes: GATEWAY_PREFIXES, knownElsewhere: [...Object.keys(subgraphVariables()), ...Object.keys(DIRECTORY_VARIABLES)] }),
   };
   env.done();
   return config;

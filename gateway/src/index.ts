@@ -68,6 +68,7 @@ const logger = createLogger('gateway');
 let cleanup = async () => undefined as void;
 void (async () => {
   const config = readGatewayConfig();
+  if (!isWorker()) for (const warning of config.warnings) logger.warn(warning);
   if (config.workers > 1 && !isWorker()) {
     // The primary composes once (workers writing one file at once would race) and hands the file on.
     const env: Record<string, string> = {};

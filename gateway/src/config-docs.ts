@@ -1,0 +1,85 @@
+import { docOf, type EnvSchema } from '@qsmo/shared/config-schema';
+import { DIRECTORY_PREFIXES, DIRECTORY_VARIABLES } from '@qsmo/shared/directory/config-schema';
+import { SUBGRAPH_PREFIXES, subgraphVariables } from '@qsmo/shared/subgraph/config-schema';
+import { defaultDatabaseOf, SUBGRAPHS } from '@qsmo/shared/subgraphs';
+import { GATEWAY_PREFIXES, GATEWAY_VARIABLES } from './config-schema';
+
+/** Where the configuration reference is written (by `npm run codegen`). */
+export const CONFIGURATION_REFERENCE = 'docs/reference/configuration.md';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function table(schema: EnvSchema): string {
+  const rows = Object.entries(schema).map(([name, variable]) => {
+    const doc = docOf(variable);
+    return `| \`${name}\` | ${cell(doc.type)} | ${doc.default === undefined ? '(unset)' : cell(doc.default)} | ${cell(doc.description)} |`;
+  });
+  return ['| Variable | Accepts | Default | What it does |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+const prefixes = (list: readonly string[]) => list.map((p) => `\`${p}\``).join(', ');
+
+/**
+ * The configuration reference, written from the services' schemas: the
+ * one place the variables are described is where they are declared.
+ */
+export function configurationReference(): string {
+  const marketplaces = [
+    '| Marketplace | `PORT` default | `MONGODB_DATABASE` default |', '|---|---|---|',
+    ...SUBGRAPHS.map((s) => `| ${s.area} (\`${s.name}\`) | ${s.port} | \`${defaultDatabaseOf(s)}\` |`),
+  ].join('\n');
+  return `<!-- Generated from the configuration schemas (gateway/src/config-schema.ts, shared/src/subgraph/config-schema.ts, shared/src/directory/config-schema.ts) by npm run codegen. Do not edit. -->
+# Configuration reference
+
+Every service reads its environment once, at start-up, through the schema
+declared for it; this page is generated from those schemas.
+
+- A bad value stops start-up with one message listing every problem, each
+  saying what to change.
+- A variable the service would ignore is warned about by name at start-up:
+  a close misspelling of one it reads (\`CORS_ORIGIN\` → "did you mean
+  \`CORS_ORIGINS\`?"), or an unknown name with one of the service's prefixes.
+- Empty values count as unset.
+
+## Gateway
+
+Prefixes warned about when unknown: ${prefixes(GATEWAY_PREFIXES)}.
+
+${table(GATEWAY_VARIABLES)}
+
+## Marketplace subgraphs
+
+Every marketplace runs the same runner (\`shared/src/subgraph/run.ts\`).
+Prefixes warned about when unknown: ${prefixes(SUBGRAPH_PREFIXES)}.
+
+${table(subgraphVariables())}
+
+${marketplaces}
+
+## Directory
+
+Prefixes warned about when unknown: ${prefixes(DIRECTORY_PREFIXES)}.
+
+${table(DIRECTORY_VARIABLES)}
+
+## Read model
+
+Each marketplace subgraph can answer its reads from an exact in-process read
+model (\`shared/src/read-model.ts\`): results kept in memory, evicted by every
+write through the process and by a change counter polled every
+\`READ_MODEL_POLL_MS\` for writes made elsewhere.
+
+- **Embedded database (no \`MONGODB_URI\`): on by default.** FerretDB v1
+  pushes no \`$in\`, range or sort down to SQLite, so every \`find\` decodes
+  the whole collection (about 10 ms for 15 offerings, 117 ms for 772 FIBF
+  entries, whatever the result size); the catalog changes a few times a day,
+  so the model answers the same reads again and again from memory.
+- **\`MONGODB_URI\` set: off by default; \`READ_MODEL=on\` turns it on.** A
+  real MongoDB answers the catalog's indexed reads itself, and there the
+  model saves only round trips while costing memory per replica, a poll of
+  the change counter every \`READ_MODEL_POLL_MS\`, and up to that long
+  before a write by another replica is served. Turn it on where
+  measurements show repeated reads dominate and that delay is acceptable.
+- \`READ_MODEL=off\` always switches it off.
+`;
+}
