@@ -81,5 +81,8 @@ write through the process and by a change counter polled every
   before a write by another replica is served. Turn it on where
   measurements show repeated reads dominate and that delay is acceptable.
 - \`READ_MODEL=off\` always switches it off.
+- \`npm start\` hands its embedded database to the subgraphs as
+  \`MONGODB_URI\`, so it sets \`READ_MODEL=on\` for them unless you set
+  \`READ_MODEL\` yourself.
 `;
 }

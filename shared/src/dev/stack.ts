@@ -175,6 +175,8 @@ void (async () => {
   const keysDir = env.string('DEV_KEYS_DIR', DEV_KEYS_DIR);
   // A configured identity provider wins; otherwise the local development key pair stands in for one.
   const ownKeys = env.string('AUTH_JWKS_URL') === undefined && env.string('AUTH_JWKS_FILE') === undefined;
+  // The subgraphs get the database as MONGODB_URI even when it is the embedded one, where the read model is on by default.
+  const readModel = env.string('READ_MODEL') ?? (dbConfig.kind === 'embedded' ? 'on' : '');
   env.done();
 
   let signalled = false;
@@ -203,6 +205,7 @@ void (async () => {
       // Only the gateway, on this machine, talks to the subgraphs; it signs every request.
       HOST: '127.0.0.1',
       GATEWAY_SIGNING_SECRET: signingSecret,
+      READ_MODEL: readModel,
     };
     const service = startService(s.name, s.entry, serviceEnv);
     const url = `http://localhost:${port}/graphql`;
