@@ -149,3 +149,9 @@ test(`${CONFIGURATION_REFERENCE} is current (npm run codegen)`, () => {
   const committed = fs.readFileSync(path.join(REPO_ROOT, CONFIGURATION_REFERENCE), 'utf8');
   expect(committed).toBe(configurationReference());
 });
+
+test('gateway plugins read no environment: they get their settings as typed options', () => {
+  const dir = path.join(REPO_ROOT, 'gateway', 'src', 'plugins');
+  const readers = fs.readdirSync(dir).filter((file) => /process\.env|EnvReader/.test(fs.readFileSync(path.join(dir, file), 'utf8')));
+  expect(readers).toEqual([]);
+});

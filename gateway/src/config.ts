@@ -8,9 +8,9 @@ import { readMcpConfig, type McpConfig } from './mcp-config';
 import { readSecurityConfig, type SecurityConfig } from './security-config';
 import { readOperationLimits, type OperationLimits } from '@qsmo/shared/limits';
 import { readCostBudgets, type CostBudgets } from '@qsmo/shared/demand-control';
-import { readTrustedDocumentsMode, type TrustedDocumentsMode } from './plugins/trusted-documents';
+import { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from './plugins/trusted-documents';
 import { readResilienceConfig, type ResilienceConfig } from './resilience-config';
-import { readResponseCacheConfig, type ResponseCacheConfig } from './plugins/response-cache';
+import { DEFAULT_RESPONSE_CACHE, type ResponseCacheConfig } from './plugins/response-cache';
 import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
 import { DIRECTORY } from '@qsmo/shared/subgraphs';
 import { readObservabilityConfig, type ObservabilityConfig } from '@qsmo/shared/observability';
@@ -65,6 +65,23 @@ export interface GatewayConfig {
 export const DEFAULT_SUPERGRAPH_OUTPUT = path.join(REPO_ROOT, '.data', 'supergraph.graphql');
 /** Short enough that a publish is served within seconds; one indexed query per poll. */
 export const DEFAULT_REGISTRY_POLL_MS = 2_000;
+
+// The plugins' settings are read here, at the entry point; the plugins get them as typed options.
+
+/** Reads the response cache's settings once at the entry point; on by default. */
+export function readResponseCacheConfig(env: EnvReader): ResponseCacheConfig {
+  return {
+    enabled: env.oneOf('RESPONSE_CACHE', ['on', 'off'] as const, 'on') === 'on',
+    maxAgeSeconds: env.positiveInt('RESPONSE_CACHE_MAX_AGE_S', DEFAULT_RESPONSE_CACHE.maxAgeSeconds),
+    maxBytes: env.positiveInt('RESPONSE_CACHE_MAX_MB', DEFAULT_RESPONSE_CACHE.maxBytes / 2 ** 20) * 2 ** 20,
+    changePollMs: env.positiveInt('RESPONSE_CACHE_CHANGE_POLL_MS', DEFAULT_RESPONSE_CACHE.changePollMs),
+  };
+}
+
+/** Reads TRUSTED_DOCUMENTS; default `enforce` with NODE_ENV=production, else `off`, so development and the IDE keep sending any query. */
+export function readTrustedDocumentsMode(env: EnvReader): TrustedDocumentsMode {
+  return env.oneOf('TRUSTED_DOCUMENTS', TRUSTED_DOCUMENTS_MODES, env.string('NODE_ENV') === 'production' ? 'enforce' : 'off');
+}
 
 export function subgraphEndpoints(env: EnvReader): SubgraphEndpoint[] {
   return [...SUBGRAPHS, DIRECTORY].map((s) => ({ name: s.name, area: s.area, url: env.string(urlEnvName(s.name), `http://localhost:${s.port}/graphql`) }));
