@@ -5,6 +5,8 @@ import { editDistance, env, parseEnv, unknownVariableWarnings } from '@qsmo/shar
 import { DIRECTORY_VARIABLES } from '@qsmo/shared/directory/config-schema';
 import { readDirectoryConfig } from '@qsmo/shared/directory';
 import { subgraphVariables } from '@qsmo/shared/subgraph/config-schema';
+import { STACK_PREFIXES, STACK_VARIABLES } from '@qsmo/shared/dev/stack-config-schema';
+import { registryCliVariables } from '@qsmo/shared/registry/cli-config-schema';
 import { readGatewayConfig } from '../gateway/src/config';
 import { GATEWAY_VARIABLES } from '../gateway/src/config-schema';
 import { CONFIGURATION_REFERENCE, configurationReference } from '../gateway/src/config-docs';
@@ -154,4 +156,20 @@ test('gateway plugins read no environment: they get their settings as typed opti
   const dir = path.join(REPO_ROOT, 'gateway', 'src', 'plugins');
   const readers = fs.readdirSync(dir).filter((file) => /process\.env|EnvReader/.test(fs.readFileSync(path.join(dir, file), 'utf8')));
   expect(readers).toEqual([]);
+});
+
+describe('the local stack and the registry commands', () => {
+  test('npm start warns about a misspelt STACK_ variable and leaves the services\' variables to them', () => {
+    const warnings = unknownVariableWarnings(STACK_VARIABLES, { STACK_KEEP_DWON: 'directory', CORS_ORIGINS: 'https://a.example.gov' }, {
+      service: 'npm start', prefixes: STACK_PREFIXES, knownElsewhere: ['CORS_ORIGINS'],
+    });
+    expect(warnings).toEqual(['STACK_KEEP_DWON is not a setting of npm start and is ignored: did you mean STACK_KEEP_DOWN?']);
+  });
+
+  test('the registry commands read their variables through their schema, with the subgraph\'s port', () => {
+    const reader = new EnvReader({ PORT: '4100', SCHEMA_PUBLISHER: ' ci ' }, registryCliVariables({ defaultPort: 4003 }));
+    expect(reader.port('PORT', 4003)).toBe(4100);
+    expect(reader.string('SCHEMA_PUBLISHER')).toBe('ci');
+    expect(reader.logLevel('LOG_LEVEL', 'warn')).toBe('warn');
+  });
 });

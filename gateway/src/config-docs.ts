@@ -1,6 +1,8 @@
 import { docOf, type EnvSchema } from '@qsmo/shared/config-schema';
 import { DIRECTORY_PREFIXES, DIRECTORY_VARIABLES } from '@qsmo/shared/directory/config-schema';
 import { SUBGRAPH_PREFIXES, subgraphVariables } from '@qsmo/shared/subgraph/config-schema';
+import { STACK_PREFIXES, STACK_VARIABLES } from '@qsmo/shared/dev/stack-config-schema';
+import { registryCliVariables } from '@qsmo/shared/registry/cli-config-schema';
 import { defaultDatabaseOf, SUBGRAPHS } from '@qsmo/shared/subgraphs';
 import { GATEWAY_PREFIXES, GATEWAY_VARIABLES } from './config-schema';
 
@@ -28,7 +30,7 @@ export function configurationReference(): string {
     '| Marketplace | `PORT` default | `MONGODB_DATABASE` default |', '|---|---|---|',
     ...SUBGRAPHS.map((s) => `| ${s.area} (\`${s.name}\`) | ${s.port} | \`${defaultDatabaseOf(s)}\` |`),
   ].join('\n');
-  return `<!-- Generated from the configuration schemas (gateway/src/config-schema.ts, shared/src/subgraph/config-schema.ts, shared/src/directory/config-schema.ts) by npm run codegen. Do not edit. -->
+  return `<!-- Generated from the configuration schemas (gateway/src/config-schema.ts, shared/src/subgraph/config-schema.ts, shared/src/directory/config-schema.ts, shared/src/dev/stack-config-schema.ts, shared/src/registry/cli-config-schema.ts) by npm run codegen. Do not edit. -->
 # Configuration reference
 
 Every service reads its environment once, at start-up, through the schema
@@ -61,6 +63,21 @@ ${marketplaces}
 Prefixes warned about when unknown: ${prefixes(DIRECTORY_PREFIXES)}.
 
 ${table(DIRECTORY_VARIABLES)}
+
+## Schema registry commands
+
+\`npm run schema:check\` and \`npm run schema:publish\` of a subgraph
+(\`-w subgraphs/<name>\`).
+
+${table(registryCliVariables())}
+
+## Local stack (\`npm start\`)
+
+What \`npm start\` reads itself; the rest of its environment goes on to the
+services it starts, which read and check their own. Prefixes warned about
+when unknown: ${prefixes(STACK_PREFIXES)}.
+
+${table(STACK_VARIABLES)}
 
 ## Read model
 

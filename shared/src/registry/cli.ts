@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { registryCliVariables } from './cli-config-schema';
 import { EnvReader } from '../config';
 import type { DomainDefinition } from '../domain/definition';
 import { ConfigError } from '../errors';
@@ -73,9 +74,10 @@ export function parseSchemaCli(definition: DomainDefinition, argv: string[], env
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
   if (values['allow-breaking'] && command === 'check') throw new UsageError('--allow-breaking only applies to publish.');
 
-  const env = new EnvReader(environment);
+  const env = new EnvReader(environment, registryCliVariables(definition));
   const port = env.port('PORT', definition.defaultPort);
   const url = values.url ?? env.string('ROUTING_URL', `http://localhost:${port}/graphql`);
+  const publisher = env.string('SCHEMA_PUBLISHER');
   env.done();
   // npm runs workspace scripts from the workspace folder; paths are meant from where the command was typed.
   const base = environment.INIT_CWD ?? process.cwd();
@@ -90,7 +92,7 @@ export function parseSchemaCli(definition: DomainDefinition, argv: string[], env
     command,
     schemaPath,
     candidate: { name: definition.serviceName, url, sdl },
-    publisher: values.publisher?.trim() || defaultPublisher(environment),
+    publisher: values.publisher?.trim() || defaultPublisher({ SCHEMA_PUBLISHER: publisher }),
     allowBreaking: values['allow-breaking'] ?? false,
   };
 }
@@ -160,14 +162,14 @@ const indent = (text: string) => text.split('\n').map((l) => `   ${l}`).join('\n
 
 /** Runs check or publish for one subgraph and exits with its code. */
 export function runSchemaCli(definition: DomainDefinition, argv: string[] = process.argv.slice(2)): void {
-  const logger = createLogger('schema-registry', new EnvReader().logLevel('LOG_LEVEL', 'warn'));
+  const logger = createLogger('schema-registry', new EnvReader(process.env, registryCliVariables(definition)).logLevel('LOG_LEVEL', 'warn'));
   void (async () => {
     let options: SchemaCliOptions;
     let config;
     let windowDays;
     try {
       options = parseSchemaCli(definition, argv);
-      const env = new EnvReader();
+      const env = new EnvReader(process.env, registryCliVariables(definition));
       config = readRegistryConfig(env);
       windowDays = readUsageConfig(env).windowDays;
       env.done();
