@@ -121,6 +121,10 @@ describe('the schema-backed reader', () => {
     expect(() => new EnvReader({}, schema).positiveInt('RETRYS', 2)).toThrow('RETRYS is read but not declared in the service\'s configuration schema');
   });
 
+  test('a variable read as another kind than declared is a programming error', () => {
+    expect(() => new EnvReader({}, schema).boolean('RETRIES', false)).toThrow('RETRIES is read as boolean but declared as nonNegativeInt: keep one.');
+  });
+
   test('a reader\'s default that differs from the declared one is a programming error', () => {
     expect(() => new EnvReader({}, schema).nonNegativeInt('RETRIES', 3)).toThrow('RETRIES is read with the default 3 but declared with 2: keep one.');
   });

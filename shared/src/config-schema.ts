@@ -9,8 +9,12 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
  * so the reference cannot disagree with the code.
  */
 
+/** Which EnvReader method reads a variable: a reader asking by another kind is a programming error. */
+export type VariableKind = 'string' | 'port' | 'positiveInt' | 'nonNegativeInt' | 'boolean' | 'oneOf' | 'mongoUri' | 'databaseName';
+
 /** What the reference says about one variable. */
 export interface VariableDoc {
+  kind: VariableKind;
   description: string;
   /** Human words for the accepted values ("whole number ≥ 1", "on | off"). */
   type: string;
@@ -71,28 +75,28 @@ function whole(raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number 
  */
 export const env = {
   string(description: string, d?: Default<string>): VariableSchema<string | undefined> {
-    return variable({ description, type: 'text', default: shownDefault(d) }, d?.default, (raw) => ({ value: raw }));
+    return variable({ kind: 'string', description, type: 'text', default: shownDefault(d) }, d?.default, (raw) => ({ value: raw }));
   },
   port(description: string, d: Default<number>): VariableSchema<number | undefined> {
-    return variable({ description, type: 'TCP port (0 to 65535; 0 picks a free one)', default: shownDefault(d) }, d.default, (raw) => {
+    return variable({ kind: 'port', description, type: 'TCP port (0 to 65535; 0 picks a free one)', default: shownDefault(d) }, d.default, (raw) => {
       const n = whole(raw, 0, 65535);
       return n === undefined ? { problem: `="${raw}" is not a TCP port: use a whole number from 0 to 65535 (0 picks a free port).` } : { value: n };
     });
   },
   positiveInt(description: string, d: Default<number>): VariableSchema<number | undefined> {
-    return variable({ description, type: 'whole number ≥ 1', default: shownDefault(d) }, d.default, (raw) => {
+    return variable({ kind: 'positiveInt', description, type: 'whole number ≥ 1', default: shownDefault(d) }, d.default, (raw) => {
       const n = whole(raw, 1);
       return n === undefined ? { problem: `="${raw}" must be a positive whole number.` } : { value: n };
     });
   },
   nonNegativeInt(description: string, d: Default<number>): VariableSchema<number | undefined> {
-    return variable({ description, type: 'whole number ≥ 0', default: shownDefault(d) }, d.default, (raw) => {
+    return variable({ kind: 'nonNegativeInt', description, type: 'whole number ≥ 0', default: shownDefault(d) }, d.default, (raw) => {
       const n = whole(raw, 0);
       return n === undefined ? { problem: `="${raw}" must be a whole number of 0 or more.` } : { value: n };
     });
   },
   boolean(description: string, d: Default<boolean>): VariableSchema<boolean | undefined> {
-    return variable({ description, type: 'true | false (also 1/0, yes/no, on/off)', default: shownDefault(d) }, d.default, (raw) => {
+    return variable({ kind: 'boolean', description, type: 'true | false (also 1/0, yes/no, on/off)', default: shownDefault(d) }, d.default, (raw) => {
       const lower = raw.toLowerCase();
       if (['1', 'true', 'yes', 'on'].includes(lower)) return { value: true };
       if (['0', 'false', 'no', 'off'].includes(lower)) return { value: false };
@@ -100,19 +104,19 @@ export const env = {
     });
   },
   oneOf<T extends string>(description: string, allowed: readonly T[], d: Default<T>): VariableSchema<T | undefined> {
-    return variable({ description, type: allowed.join(' | '), default: shownDefault(d) }, d.default, (raw) =>
+    return variable({ kind: 'oneOf', description, type: allowed.join(' | '), default: shownDefault(d) }, d.default, (raw) =>
       (allowed as readonly string[]).includes(raw) ? { value: raw as T } : { problem: `="${raw}" is not one of: ${allowed.join(', ')}.` });
   },
   logLevel(description = 'How much the service logs.') {
     return env.oneOf(description, LOG_LEVELS, { default: 'info' });
   },
   mongoUri(description: string): VariableSchema<string | undefined> {
-    return variable({ description, type: 'mongodb:// or mongodb+srv:// connection string' }, undefined, (raw) =>
+    return variable({ kind: 'mongoUri', description, type: 'mongodb:// or mongodb+srv:// connection string' }, undefined, (raw) =>
       /^mongodb(\+srv)?:\/\//.test(raw) ? { value: raw } : { problem: ' must be a MongoDB connection string starting with mongodb:// or mongodb+srv://.' });
   },
   databaseName(description: string, d: Default<string>): VariableSchema<string | undefined> {
     const check = (value: string) => /^[A-Za-z0-9_-]{1,63}$/.test(value);
-    return variable({ description, type: 'database name (letters, digits, _ or -; at most 63)', default: shownDefault(d) }, d.default, (raw) =>
+    return variable({ kind: 'databaseName', description, type: 'database name (letters, digits, _ or -; at most 63)', default: shownDefault(d) }, d.default, (raw) =>
       check(raw) ? { value: raw } : { problem: `="${raw}" is not a valid database name: use letters, digits, _ or -, at most 63 characters.` });
   },
 };

@@ -1,6 +1,6 @@
 import { ConfigError } from './errors';
 import { isLogLevel, type LogLevel } from './logger';
-import { unknownVariableWarnings, type EnvSchema, type NameCheck, type VariableSchema } from './config-schema';
+import { docOf, unknownVariableWarnings, type EnvSchema, type NameCheck, type VariableKind, type VariableSchema } from './config-schema';
 
 /**
  * Reading and validating environment configuration. Every entry point reads
@@ -18,10 +18,12 @@ export class EnvReader {
   constructor(private readonly env: NodeJS.ProcessEnv = process.env, private readonly schema?: EnvSchema) {}
 
   /** With a schema: the variable's value by its declared schema, the caller's fallback when it declares no default. */
-  private declared<T>(name: string, fallback: T): { value: T } | undefined {
+  private declared<T>(name: string, fallback: T, kind: VariableKind): { value: T } | undefined {
     if (!this.schema) return undefined;
     const schema = this.schema[name] as VariableSchema<T | undefined> | undefined;
     if (!schema) throw new Error(`${name} is read but not declared in the service's configuration schema: declare it there with its description and default.`);
+    const declaredKind = docOf(schema).kind;
+    if (declaredKind !== kind) throw new Error(`${name} is read as ${kind} but declared as ${declaredKind}: keep one.`);
     this.read.add(name);
     const declaredDefault = schema.parse(undefined);
     if (declaredDefault !== undefined && fallback !== undefined && declaredDefault !== fallback) {
@@ -33,6 +35,13 @@ export class EnvReader {
       return { value: fallback };
     }
     return { value: result.data ?? fallback };
+  }
+
+  /** Whether the variable is set (not empty), whatever its kind; it must be declared like any other read. */
+  isSet(name: string): boolean {
+    if (this.schema && !this.schema[name]) throw new Error(`${name} is read but not declared in the service's configuration schema: declare it there with its description and default.`);
+    this.read.add(name);
+    return (this.env[name] ?? '').trim() !== '';
   }
 
   /** The declared variables no reader has asked for so far (with a schema). */
@@ -48,14 +57,14 @@ export class EnvReader {
   string(name: string, fallback: string): string;
   string(name: string): string | undefined;
   string(name: string, fallback?: string): string | undefined {
-    const declared = this.declared(name, fallback);
+    const declared = this.declared(name, fallback, 'string');
     if (declared) return declared.value;
     const raw = this.env[name];
     return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
   }
 
   port(name: string, fallback: number): number {
-    const declared = this.declared(name, fallback);
+    const declared = this.declared(name, fallback, 'port');
     if (declared) return declared.value;
     const raw = this.string(name);
     if (raw === undefined) return fallback;
@@ -68,7 +77,7 @@ export class EnvReader {
   }
 
   positiveInt(name: string, fallback: number): number {
-    const declared = this.declared(name, fallback);
+    const declared = this.declared(name, fallback, 'positiveInt');
     if (declared) return declared.value;
     const raw = this.string(name);
     if (raw === undefined) return fallback;
@@ -82,7 +91,7 @@ export class EnvReader {
 
   /** A whole number of at least 0 (e.g. a delay that may be switched off). */
   nonNegativeInt(name: string, fallback: number): number {
-    const declared = this.declared(name, fallback);
+    const declared = this.declared(name, fallback, 'nonNegativeInt');
     if (declared) return declared.value;
     const raw = this.string(name);
     if (raw === undefined) return fallback;
@@ -100,7 +109,7 @@ export class EnvReader {
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const declared = this.declared(name, fallback);
+    const declared = this.declared(name, fallback, 'oneOf');
     if (declared) return declared.value;
     const raw = this.string(name);
     if (raw === undefined) return fallback;
@@ -112,7 +121,7 @@ export class EnvReader {
   }
 
   boolean(name: string, fallback: boolean): boolean {
-    const declared = this.declared(name, fallback);
+    const declared = this.declared(name, fallback, 'boolean');
     if (declared) return declared.value;
     const raw = this.string(name);
     if (raw === undefined) return fallback;
@@ -123,7 +132,7 @@ export class EnvReader {
   }
 
   logLevel(name = 'LOG_LEVEL', fallback: LogLevel = 'info'): LogLevel {
-    const declared = this.declared(name, fallback);
+    const declared = this.declared(name, fallback, 'oneOf');
     if (declared) return declared.value;
     const raw = this.string(name);
     if (raw === undefined) return fallback;
@@ -135,7 +144,7 @@ export class EnvReader {
   }
 
   mongoUri(name = 'MONGODB_URI'): string | undefined {
-    const declared = this.declared(name, undefined);
+    const declared = this.declared(name, undefined, 'mongoUri');
     if (declared) return declared.value;
     const raw = this.string(name);
     if (raw !== undefined && !/^mongodb(\+srv)?:\/\//.test(raw)) {
@@ -146,7 +155,7 @@ export class EnvReader {
   }
 
   databaseName(name: string, fallback: string): string {
-    const declared = this.declared(name, fallback);
+    const declared = this.declared(name, fallback, 'databaseName');
     if (declared) return declared.value;
     const value = this.string(name, fallback);
     if (!/^[A-Za-z0-9_-]{1,63}$/.test(value)) {
