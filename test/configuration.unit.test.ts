@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, EnvReader, REPO_ROOT, readSubgraphConfig } from '@qsmo/shared';
-import { editDistance, env, parseEnv, unknownVariableWarnings } from '@qsmo/shared/config-schema';
+import { editDistance, env, unknownVariableWarnings } from '@qsmo/shared/config-schema';
 import { DIRECTORY_VARIABLES } from '@qsmo/shared/directory/config-schema';
 import { readDirectoryConfig } from '@qsmo/shared/directory';
 import { subgraphVariables } from '@qsmo/shared/subgraph/config-schema';
@@ -132,13 +132,6 @@ describe('the schema-backed reader', () => {
   test('a default the schema leaves to the reader (it depends on other variables) comes from the reader', () => {
     expect(new EnvReader({}, schema).oneOf('MODE', ['a', 'b'], 'b')).toBe('b');
     expect(new EnvReader({ MODE: ' a ' }, schema).oneOf('MODE', ['a', 'b'], 'b')).toBe('a');
-  });
-
-  test('parseEnv gives typed values and the defaults of bad ones, with every problem', () => {
-    const problems: string[] = [];
-    const values = parseEnv(schema, { RETRIES: '-1', MODE: 'c' }, problems);
-    expect(values).toEqual({ RETRIES: 2, MODE: undefined });
-    expect(problems).toEqual(['RETRIES="-1" must be a whole number of 0 or more.', 'MODE="c" is not one of: a, b.']);
   });
 
   test('close misspellings: a swap, a missing or extra letter; not unrelated names', () => {

@@ -15,8 +15,7 @@ import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
 import { DIRECTORY } from '@qsmo/shared/subgraphs';
 import { readObservabilityConfig, type ObservabilityConfig } from '@qsmo/shared/observability';
 import { readUsageConfig, type UsageConfig } from '@qsmo/shared/registry/usage';
-import { subgraphVariables } from '@qsmo/shared/subgraph/config-schema';
-import { DIRECTORY_VARIABLES } from '@qsmo/shared/directory/config-schema';
+import { SHARED_SERVICE_VARIABLE_NAMES } from '@qsmo/shared/config-names';
 import { GATEWAY_PREFIXES, GATEWAY_VARIABLES, SUPERGRAPH_SOURCES } from './config-schema';
 
 /** Where the gateway's supergraph comes from (SUPERGRAPH_SOURCE). */
@@ -131,7 +130,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env, 
     usage: readUsageConfig(env),
     // One per core by default: each worker uses one.
     workers: env.positiveInt('GATEWAY_WORKERS', os.availableParallelism()),
-    warnings: env.warnings({ service: 'the gateway', prefixes: GATEWAY_PREFIXES, knownElsewhere: [...Object.keys(subgraphVariables()), ...Object.keys(DIRECTORY_VARIABLES)] }),
+    warnings: env.warnings({ service: 'the gateway', prefixes: GATEWAY_PREFIXES, knownElsewhere: SHARED_SERVICE_VARIABLE_NAMES }),
   };
   env.done();
   return config;

@@ -28,9 +28,6 @@ export type VariableSchema<T = unknown> = z.ZodType<T, string | undefined>;
 /** A service's variables by name. */
 export type EnvSchema = Readonly<Record<string, VariableSchema>>;
 
-/** The typed values a schema produces. */
-export type EnvValues<S extends EnvSchema> = { [K in keyof S]: z.output<S[K]> };
-
 const docs = new WeakMap<z.ZodType, VariableDoc>();
 
 /** The metadata the reference prints for a declared variable. */
@@ -120,25 +117,6 @@ export const env = {
       check(raw) ? { value: raw } : { problem: `="${raw}" is not a valid database name: use letters, digits, _ or -, at most 63 characters.` });
   },
 };
-
-/**
- * Parses every variable of `schema` from `environment`. A bad value adds
- * "NAME..." to `problems` and gives the default, so the caller can go on
- * and list every problem at once (see EnvReader.done).
- */
-export function parseEnv<S extends EnvSchema>(schema: S, environment: NodeJS.ProcessEnv, problems: string[]): EnvValues<S> {
-  const values: Record<string, unknown> = {};
-  for (const [name, variableSchema] of Object.entries(schema)) {
-    const result = variableSchema.safeParse(environment[name]);
-    if (result.success) {
-      values[name] = result.data;
-    } else {
-      for (const issue of result.error.issues) problems.push(`${name}${issue.message}`);
-      values[name] = variableSchema.parse(undefined);
-    }
-  }
-  return values as EnvValues<S>;
-}
 
 /** Optimal string alignment distance: a swap of neighbours counts one, as typists make them. */
 export function editDistance(a: string, b: string): number {

@@ -1,7 +1,7 @@
 import { readGatewaySignatureConfig, type GatewaySignatureConfig } from '../auth/gateway-signature';
 import { EnvReader } from '../config';
 import { DIRECTORY_PREFIXES, DIRECTORY_VARIABLES } from './config-schema';
-import { subgraphVariables } from '../subgraph/config-schema';
+import { SHARED_SERVICE_VARIABLE_NAMES } from '../config-names';
 import { readCostBudgets, subgraphCostBudgets, type CostBudgets } from '../demand-control';
 import { readDrainOptions, readMetricsAccess, type DrainOptions, type MetricsAccess } from '../http/service';
 import { readOperationLimits, subgraphLimits, type OperationLimits } from '../limits';
@@ -53,7 +53,7 @@ export function readDirectoryConfig(env: NodeJS.ProcessEnv = process.env, reader
     gatewaySignature: readGatewaySignatureConfig(reader),
     metricsAccess: readMetricsAccess(reader),
     observability: readObservabilityConfig(reader, env),
-    warnings: reader.warnings({ service: 'the directory', prefixes: DIRECTORY_PREFIXES, knownElsewhere: Object.keys(subgraphVariables()) }),
+    warnings: reader.warnings({ service: 'the directory', prefixes: DIRECTORY_PREFIXES, knownElsewhere: SHARED_SERVICE_VARIABLE_NAMES }),
   };
   for (const m of config.marketplaces) {
     if (!/^https?:\/\/.+\/graphql$/.test(m.url)) reader.problem(`${envName(m.name, 'URL')}="${m.url}" is not the marketplace's GraphQL endpoint: give its http(s) URL ending in /graphql.`);

@@ -16,7 +16,7 @@ import { exitOnStartupError, onShutdown } from '../shutdown';
 import { ReadModel, readReadModelConfig, type ReadModelConfig } from '../read-model';
 import { createSubgraphServer } from './server';
 import { SUBGRAPH_PREFIXES, subgraphVariables } from './config-schema';
-import { DIRECTORY_VARIABLES } from '../directory/config-schema';
+import { SHARED_SERVICE_VARIABLE_NAMES } from '../config-names';
 
 export interface SubgraphConfig {
   port: number;
@@ -64,7 +64,7 @@ export function readSubgraphConfig(
     metricsAccess: readMetricsAccess(reader),
     readModel: readReadModelConfig(reader),
     observability: readObservabilityConfig(reader, env),
-    warnings: reader.warnings({ service: 'a marketplace subgraph', prefixes: SUBGRAPH_PREFIXES, knownElsewhere: Object.keys(DIRECTORY_VARIABLES) }),
+    warnings: reader.warnings({ service: 'a marketplace subgraph', prefixes: SUBGRAPH_PREFIXES, knownElsewhere: SHARED_SERVICE_VARIABLE_NAMES }),
   };
   reader.done();
   return config;
