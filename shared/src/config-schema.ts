@@ -1,5 +1,8 @@
 import { z } from 'zod';
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+import type { LogLevel } from './logger';
+
+/** The levels LOG_LEVEL accepts, in the order the reference lists them. */
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 /**
  * The declared configuration of a service: every environment variable it

@@ -1,4 +1,4 @@
-import { env } from '../config-schema';
+import { env, LOG_LEVELS } from '../config-schema';
 import { DATABASE_VARIABLES, REGISTRY_VARIABLES, USAGE_VARIABLES } from '../config-variables';
 import type { DomainDefinition } from '../domain/definition';
 
@@ -9,7 +9,7 @@ import type { DomainDefinition } from '../domain/definition';
  */
 export function registryCliVariables(definition?: Pick<DomainDefinition, 'defaultPort'>) {
   return {
-    LOG_LEVEL: env.oneOf('How much the command logs.', ['debug', 'info', 'warn', 'error', 'silent'] as const, { default: 'warn' }),
+    LOG_LEVEL: env.oneOf('How much the command logs.', LOG_LEVELS, { default: 'warn' }),
     PORT: env.port('The subgraph\'s port, for the default routing URL.', definition ? { default: definition.defaultPort } : { shown: 'the subgraph\'s own' }),
     ROUTING_URL: env.string('The URL the gateway reaches the subgraph at, recorded with the published schema (--url wins).', { shown: 'http://localhost:$PORT/graphql' }),
     SCHEMA_PUBLISHER: env.string('Who a publish is recorded as (--publisher wins).', { shown: 'the OS user' }),
