@@ -9,8 +9,9 @@ import { composeSupergraph } from '@qsmo/shared/registry/compose';
 import { readGatewayConfig } from '../src/config';
 import { describeGatewayPlugins, gatewayPlugins } from '../src/gateway-plugins';
 import { describePluginOrder, inPhaseOrder, PLUGIN_PLACES } from '../src/phases';
-import type { GatewayPlugin } from '../src/plugin';
-import { useUpstreamTimeout } from '../src/plugins';
+import { subgraphCallContext, type GatewayPlugin } from '../src/plugin';
+import { resiliencePlugins, useUpstreamTimeout } from '../src/plugins';
+import { useDedupe } from '../src/plugins/dedupe';
 import { useResponseCache } from '../src/plugins/response-cache';
 import { createGatewayServer } from '../src/server';
 
@@ -124,5 +125,20 @@ describe('per-request values travel in the context, never on the wire', () => {
     const body = await post(url, '{ slow }');
     expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['SUBGRAPH_TIMEOUT']);
     expect(toy.requests.flatMap((h) => Object.keys(h)).filter((name) => name.startsWith('x-qsmo-'))).toEqual([]);
+  });
+
+  test('every client call reaches the innermost fetcher with its own request\'s context, through the whole upstream chain', async () => {
+    const seen: (number | undefined)[] = [];
+    // Innermost of all: it sees what the wire would, after dedupe, retries, the breaker and the deadline wrapper.
+    const probe: GatewayPlugin = {
+      name: 'probe', place: { phase: 'upstream', position: 1 },
+      wrapFetcher: (fetcher) => (url, init) => { seen.push(subgraphCallContext()?.deadline); return fetcher(url, init); },
+    };
+    const url = await gatewayWith(inPhaseOrder([probe, ...resiliencePlugins({ requestDeadlineMs: 4_000, subgraphTimeoutMs: 4_000 }), useDedupe()]));
+    seen.length = 0;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post(url, '{ fast }')));
+    expect(answers.map((a) => a.data)).toEqual(Array.from({ length: 8 }, () => ({ fast: 'fast' })));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((deadline) => typeof deadline === 'number' && deadline > Date.now() - 60_000)).toBe(true);
   });
 });
