@@ -32,9 +32,11 @@ function runGateway(env: Record<string, string>, until?: RegExp): Promise<Run> {
   }));
 }
 
-test('a misspelt variable is warned about by name at start-up, and the gateway still starts', async () => {
-  const run = await runGateway({ CORS_ORIGIN: 'https://grants.example.gov' }, /gateway ready at/);
+test('a misspelt variable is warned about by name at start-up, and the gateway still starts (printing its plugin order at debug level)', async () => {
+  const run = await runGateway({ CORS_ORIGIN: 'https://grants.example.gov', LOG_LEVEL: 'debug' }, /gateway ready at/);
   expect(run.stderr).toContain('CORS_ORIGIN is not a setting of the gateway and is ignored: did you mean CORS_ORIGINS?');
+  expect(run.stderr).toContain('Gateway plugins by phase:');
+  expect(run.stderr).toContain('fetcher wrappers, outermost first: dedupe -> subgraph-health -> retries');
   expect(run.stderr).toMatch(/gateway ready at/);
 }, 60_000);
 
