@@ -6,11 +6,12 @@ import { MODULE_MAP_FILE, moduleMapMarkdown } from '@qsmo/dev-tools/module-map';
 import { subgraphGeneratedFiles } from '@qsmo/subgraph-kit/subgraph/codegen';
 import { generateFiles, staleFiles } from './codegen';
 import { docsReferenceFiles } from './docs-reference';
+import { CONFIG_NAMES_FILE, CONFIGURATION_REFERENCE, configNamesModule, configurationReference } from '@qsmo/dev-tools/config-reference';
 
 /**
  * `npm run codegen [-- --check]`: writes every generated file of the code
  * (each subgraph's full SDL and resolver types, the operations' types, the
- * module map, the generated pages of docs/reference), or
+ * module map, the generated pages of docs/reference, the configuration reference), or
  * with --check fails when a committed one differs from a fresh generation.
  * `-- --subgraph <name>` writes only the files under subgraphs/<name>/, the
  * ones that team owns; the deployment files are `npm run codegen:deploy`.
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  let generated = new Map([...await subgraphGeneratedFiles(), ...(only ? [] : [...await generateFiles(), [MODULE_MAP_FILE, moduleMapMarkdown()] as const, ...docsReferenceFiles()])]);
+  let generated = new Map([...await subgraphGeneratedFiles(), ...(only ? [] : [...await generateFiles(), [MODULE_MAP_FILE, moduleMapMarkdown()] as const, [CONFIGURATION_REFERENCE, configurationReference()] as const, [CONFIG_NAMES_FILE, configNamesModule()] as const, ...docsReferenceFiles()])]);
   if (only) generated = new Map([...generated].filter(([file]) => file.startsWith(`subgraphs/${only}/`)));
   if (process.argv.includes('--check')) {
     const stale = staleFiles(generated);

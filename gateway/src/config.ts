@@ -9,14 +9,16 @@ import { readMcpConfig, type McpConfig } from './mcp-config';
 import { readSecurityConfig, type SecurityConfig } from './security-config';
 import { readOperationLimits, type OperationLimits } from '@qsmo/service-kit/limits';
 import { readCostBudgets, type CostBudgets } from '@qsmo/service-kit/demand-control';
-import { readTrustedDocumentsMode, type TrustedDocumentsMode } from './plugins/trusted-documents';
+import { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from './plugins/trusted-documents';
 import { readResilienceConfig, type ResilienceConfig } from './resilience-config';
-import { readResponseCacheConfig, type ResponseCacheConfig } from './plugins/response-cache';
+import { DEFAULT_RESPONSE_CACHE, type ResponseCacheConfig } from './plugins/response-cache';
 import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
+import { readSubscriptionConfig, type SubscriptionConfig } from './subscriptions/config';
 import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 import { readObservabilityConfig, type ObservabilityConfig } from '@qsmo/service-kit/observability';
 import { readUsageConfig, type UsageConfig } from '@qsmo/registry/usage';
-import { readSubscriptionConfig, type SubscriptionConfig } from './subscriptions/config';
+import { SHARED_SERVICE_VARIABLE_NAMES } from '@qsmo/service-kit/config-names';
+import { GATEWAY_PREFIXES, GATEWAY_VARIABLES, SUPERGRAPH_SOURCES } from './config-schema';
 
 /** Where the gateway's supergraph comes from (SUPERGRAPH_SOURCE). */
 export type SupergraphSourceConfig =
@@ -27,7 +29,7 @@ export type SupergraphSourceConfig =
   /** Compose the local subgraph schemas at start-up and write the result to outputPath. */
   | { kind: 'compose'; outputPath: string };
 
-export const SUPERGRAPH_SOURCES = ['registry', 'file', 'compose'] as const;
+export { SUPERGRAPH_SOURCES } from './config-schema';
 
 export interface GatewayConfig {
   port: number;
@@ -59,11 +61,30 @@ export interface GatewayConfig {
   subscriptions: SubscriptionConfig;
   /** GATEWAY_WORKERS: gateway processes behind the one port (see cluster.ts); 1 runs no cluster. */
   workers: number;
+  /** Variables set but ignored (unknown with a gateway prefix, or a misspelling), by name: logged at start-up. */
+  warnings: string[];
 }
 
 export const DEFAULT_SUPERGRAPH_OUTPUT = path.join(REPO_ROOT, '.data', 'supergraph.graphql');
 /** Short enough that a publish is served within seconds; one indexed query per poll. */
 export const DEFAULT_REGISTRY_POLL_MS = 2_000;
+
+// The plugins' settings are read here, at the entry point; the plugins get them as typed options.
+
+/** Reads the response cache's settings once at the entry point; on by default. */
+export function readResponseCacheConfig(env: EnvReader): ResponseCacheConfig {
+  return {
+    enabled: env.oneOf('RESPONSE_CACHE', ['on', 'off'] as const, 'on') === 'on',
+    maxAgeSeconds: env.positiveInt('RESPONSE_CACHE_MAX_AGE_S', DEFAULT_RESPONSE_CACHE.maxAgeSeconds),
+    maxBytes: env.positiveInt('RESPONSE_CACHE_MAX_MB', DEFAULT_RESPONSE_CACHE.maxBytes / 2 ** 20) * 2 ** 20,
+    changePollMs: env.positiveInt('RESPONSE_CACHE_CHANGE_POLL_MS', DEFAULT_RESPONSE_CACHE.changePollMs),
+  };
+}
+
+/** Reads TRUSTED_DOCUMENTS; default `enforce` with NODE_ENV=production, else `off`, so development and the IDE keep sending any query. */
+export function readTrustedDocumentsMode(env: EnvReader): TrustedDocumentsMode {
+  return env.oneOf('TRUSTED_DOCUMENTS', TRUSTED_DOCUMENTS_MODES, env.string('NODE_ENV') === 'production' ? 'enforce' : 'off');
+}
 
 export function subgraphEndpoints(env: EnvReader): SubgraphEndpoint[] {
   return [...SUBGRAPHS, DIRECTORY].map((s) => ({ name: s.name, area: s.area, url: env.string(urlEnvName(s.name), `http://localhost:${s.port}/graphql`) }));
@@ -90,8 +111,8 @@ function readSupergraphSource(env: EnvReader): SupergraphSourceConfig {
   }
 }
 
-export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const env = new EnvReader(environment);
+/** `env` is the reader over `environment` (a test passes its own, to see which declared variables were read). */
+export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env, env = new EnvReader(environment, GATEWAY_VARIABLES)): GatewayConfig {
   const security = readSecurityConfig(env);
   const config: GatewayConfig = {
     port: env.port('PORT', 4000),
@@ -114,6 +135,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     subscriptions: readSubscriptionConfig(env),
     // One per core by default: each worker uses one.
     workers: env.positiveInt('GATEWAY_WORKERS', os.availableParallelism()),
+    warnings: env.warnings({ service: 'the gateway', prefixes: GATEWAY_PREFIXES, knownElsewhere: SHARED_SERVICE_VARIABLE_NAMES }),
   };
   env.done();
   return config;

@@ -6,7 +6,7 @@ import { GraphQLError } from 'graphql';
 import { ConfigError, ErrorCode, subgraphUnavailable } from '@qsmo/service-kit/errors';
 import { type Logger } from '@qsmo/service-kit/logger';
 import type { SubgraphName } from './subgraphs';
-import type { GatewayContext, GatewayDataSource, GatewayPlugin, SubgraphInfo } from './plugin';
+import { withSubgraphCallContext, type GatewayContext, type GatewayDataSource, type GatewayPlugin, type SubgraphInfo } from './plugin';
 
 /**
  * Per-subgraph settings of the gateway, by service name. Unknown names are
@@ -123,6 +123,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   constructor(spec: DataSourceSpec) {
     super({ url: spec.subgraph.url, fetcher: spec.fetcher });
     this.spec = spec;
+  }
+
+  /** Every call runs with the client request's context in reach of the fetcher wrappers (see subgraphCallContext). */
+  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    return withSubgraphCallContext(isIncomingOperation(options) ? options.context : undefined, () => super.process(options));
   }
 
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {

@@ -10,16 +10,8 @@ import { composeSupergraph, localSubgraphSources } from './compose';
 import { readGatewayConfig, type GatewayConfig } from './config';
 import { createIdeRoutes } from './ide';
 import { RegistrySupergraphManager, RegistrySupergraphManagerStopped } from './registry-manager';
-import { resiliencePlugins, standardPlugins, useRoutes, useSupergraphVersion } from './plugins';
-import { useOperationLimits } from './plugins/operation-limits';
-import { useDemandControl } from './plugins/demand-control';
-import { useTrustedDocuments } from './plugins/trusted-documents';
-import { useDedupe } from './plugins/dedupe';
 import { useResponseCache } from './plugins/response-cache';
-import { useSubgraphChanges } from './plugins/subgraph-changes';
 import { createGatewayServer, type GatewayDeps } from './server';
-import { securityPlugins } from './plugins/security';
-import { useCatalogWrites } from './plugins/catalog-writes';
 import { ManifestFile, TRUSTED_DOCUMENTS_FILE } from './trusted-documents';
 import { combinedDocuments, PublishedClientDocuments } from './client-manifests';
 import { useMcp } from './plugins/mcp';
@@ -27,10 +19,9 @@ import { OperationTools } from './mcp/tools';
 import { startTelemetry } from '@qsmo/service-kit/telemetry';
 import { FieldUsageStore } from '@qsmo/registry/usage';
 import type { Db } from 'mongodb';
-import { useTracing } from './plugins/tracing';
-import { useRequestLog } from './plugins/request-log';
-import { useSubgraphMetrics } from './plugins/subgraph-metrics';
-import { FieldUsageRecorder, useFieldUsage } from './plugins/field-usage';
+import { FieldUsageRecorder } from './plugins/field-usage';
+import { gatewayPlugins } from './gateway-plugins';
+import { describePluginOrder } from './phases';
 import { announceReady, clusterEviction, isWorker, joinClusterMetrics, runPrimary } from './cluster';
 import { ClusterRateBuckets, serveRateLeases } from './cluster-rate-limit';
 import { createSubscriptions } from './subscriptions';
@@ -83,6 +74,7 @@ const logger = createLogger('gateway');
 let cleanup = async () => undefined as void;
 void (async () => {
   const config = readGatewayConfig();
+  if (!isWorker()) for (const warning of config.warnings) logger.warn(warning);
   if (config.workers > 1 && !isWorker()) {
     // The primary composes once (workers writing one file at once would race) and hands the file on.
     const env: Record<string, string> = {};
@@ -117,41 +109,18 @@ void (async () => {
   const usage = source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
   // Live updates (Subscription.catalogChanged over SSE and WebSocket): each worker follows the marketplaces' change feeds itself.
   const subscriptions = config.subscriptions.enabled
-    ? createSubscriptions({ config: config.subscriptions, trustProxyHops: config.security.rateLimit.trustProxyHops, metrics, logger: gatewayLogger, invalidate: (names) => responseCache.invalidate(names), trustedDocument: (hash) => library?.current().documents.get(hash) })
+    ? createSubscriptions({ config: config.subscriptions, trustProxyHops: config.security.rateLimit.trustProxyHops, metrics, logger: gatewayLogger, invalidate: (names) => responseCache.invalidate(names), trustedDocument: (hash) => library?.current().documents.get(hash) ?? published?.current().get(hash) })
     : undefined;
+  const plugins = gatewayPlugins(config, {
+    metrics, logger: gatewayLogger, responseCache, library, usage, supergraphStatus, ideRoutes,
+    publishedDocuments: published && (() => published.current()),
+    subscriptions: subscriptions?.plugin,
+    rateBuckets: isWorker() ? new ClusterRateBuckets({ workers: config.workers, maxCallers: config.security.rateLimit.maxCallers, logger: gatewayLogger }) : undefined,
+  });
+  gatewayLogger.debug(describePluginOrder(plugins));
   const server = createGatewayServer({
     ...supergraph,
-    // Each concern of the gateway is one plugin: later ones (auth, limits, caching) are added to this list.
-    plugins: [
-      // CORS, identity, rate limits and the signed identity for the subgraphs: first, so a refused request costs nothing more.
-      ...securityPlugins(config.security, isWorker() ? new ClusterRateBuckets({ workers: config.workers, maxCallers: config.security.rateLimit.maxCallers, logger: gatewayLogger }) : undefined),
-      // An anonymous mutation is 401 before planning; the subgraphs decide the role and the QSMO.
-      useCatalogWrites(),
-      ...standardPlugins({ metrics }),
-      // Trace context to the subgraphs, the trace id back to clients, one log line per request, per-subgraph call metrics, field usage.
-      useTracing(),
-      useRequestLog({ logger: gatewayLogger }),
-      useSubgraphMetrics(metrics),
-      ...(usage ? [useFieldUsage(usage)] : []),
-      // Deadlines, retries, circuit breakers and connection caps of calls to subgraphs.
-      ...resiliencePlugins({ ...config.resilience, metrics }),
-      // Identical subgraph queries in flight sent once; outermost, so the shared call has the resilience above.
-      useDedupe(),
-      ...(supergraphStatus ? [useSupergraphVersion(supergraphStatus)] : []),
-      ...(ideRoutes ? [useRoutes(ideRoutes, 'ide')] : []),
-      // Assistants' tools at /mcp: each call runs as a GraphQL request through every plugin here.
-      ...(config.mcp.enabled && library ? [useMcp({ tools: new OperationTools([{ file: library }], gatewayLogger), logger: gatewayLogger })] : []),
-      // Operation limits and trusted documents: a document is refused before it is planned.
-      useOperationLimits(config.limits),
-      useTrustedDocuments({ mode: config.trustedDocuments, documents: combinedDocuments(library && (() => library.current().documents), published && (() => published.current())) }),
-      // Each operation's estimated cost, with its variables, against the caller's budget: refused before planning and before the response cache answers.
-      useDemandControl(config.costBudgets),
-      // Whole responses, keyed by document, variables and the caller's scope; mutations and new supergraphs evict.
-      responseCache,
-      // Changes made elsewhere (another replica, a seed): what was read from that subgraph is evicted within about two polls.
-      ...(subscriptions ? [subscriptions.plugin] : []),
-      ...(config.responseCache.enabled ? [useSubgraphChanges({ intervalMs: config.responseCache.changePollMs, onChange: (names) => responseCache.invalidate(names), logger: gatewayLogger })] : []),
-    ],
+    plugins,
     introspection: ideRoutes ? true : undefined,
     logger: gatewayLogger,
     metrics,

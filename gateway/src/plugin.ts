@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Supergraph } from '@apollo/federation-internals';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
@@ -9,17 +10,22 @@ import type { Logger } from '@qsmo/service-kit/logger';
 import type { Route } from '@qsmo/service-kit/http/service';
 import type { GraphQLParams, RequestRefusal } from '@qsmo/service-kit/http/request-checks';
 import type { HttpServiceOptions } from '@qsmo/service-kit/http/service';
+import type { PluginPlace } from './phase-names';
 
 /**
- * The gateway's seam: every concern (metrics, headers, failover, later
+ * The gateway's seam: every concern (metrics, headers, failover,
  * authentication, limits, timeouts, caching) is one GatewayPlugin, so adding
- * one is a new file in plugins/ and an entry in the list the entry point
- * passes, never an edit of server.ts or datasource.ts. Every member is
- * optional; a plugin contributes only what its concern needs.
+ * one is a new file in plugins/ and one entry in PLUGIN_PLACES (phases.ts),
+ * never an edit of server.ts or datasource.ts. Every member but the name is
+ * optional; a plugin contributes only what its concern needs. "List order"
+ * below is the order the plugins are given to the server: the entry point
+ * gives them in phase order (inPhaseOrder).
  */
 export interface GatewayPlugin {
-  /** Names the concern in logs and errors about the plugin. */
+  /** Names the concern in logs and errors about the plugin, and finds its place in PLUGIN_PLACES. */
   readonly name: string;
+  /** Its phase and position, for a plugin that has no entry in PLUGIN_PLACES (e.g. one built by a test). */
+  readonly place?: PluginPlace;
   /**
    * Runs for every HTTP request before any route, in list order (CORS,
    * authentication, rate limits). Resolves true when it has answered the
@@ -60,7 +66,11 @@ export interface GatewayPlugin {
    * subgraphs to SUBGRAPH_UNAVAILABLE.
    */
   didEncounterError?(failure: SubgraphFailure): Error | void;
-  /** Wraps the HTTP client of one subgraph (timeouts, retries, circuit breakers); plugins listed first wrap innermost. */
+  /**
+   * Wraps the HTTP client of one subgraph (timeouts, retries, circuit
+   * breakers); plugins listed first wrap innermost. The client request a
+   * call serves is `subgraphCallContext()`, never a header.
+   */
   wrapFetcher?(fetcher: Fetcher, subgraph: SubgraphInfo): Fetcher;
   /**
    * Wraps one subgraph's data source, to act on whole fetches (failover).
@@ -251,4 +261,20 @@ export function createContextBuilder(plugins: readonly GatewayPlugin[]): Context
     for (const plugin of contributors) Object.assign(context, await plugin.context!(request, context));
     return context;
   };
+}
+
+const calls = new AsyncLocalStorage<GatewayContext>();
+
+/**
+ * Runs one data-source call with the client request's context it serves, so
+ * the fetcher wrappers below it can read per-request values (the deadline)
+ * without carrying them on the wire.
+ */
+export function withSubgraphCallContext<T>(context: GatewayContext | undefined, call: () => T): T {
+  return context ? calls.run(context, call) : calls.exit(call);
+}
+
+/** In a fetcher wrapper: the context of the client request this subgraph call serves; undefined for the gateway's own calls (health checks, schema loads). */
+export function subgraphCallContext(): GatewayContext | undefined {
+  return calls.getStore();
 }

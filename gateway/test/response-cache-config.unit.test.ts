@@ -1,6 +1,7 @@
 import { EnvReader } from '@qsmo/service-kit/config';
 import { DEFAULT_READ_MODEL, readReadModelConfig } from '@qsmo/subgraph-kit/read-model';
-import { DEFAULT_RESPONSE_CACHE, readResponseCacheConfig } from '../src/plugins/response-cache';
+import { DEFAULT_RESPONSE_CACHE } from '../src/plugins/response-cache';
+import { readResponseCacheConfig } from '../src/config';
 
 /** The caching settings are read once, with defaults, and a bad value names the variable and what to write. */
 test('defaults: both on, with their documented bounds', () => {

@@ -8,7 +8,7 @@ import type { GatewayPlugin } from '../plugin';
  * the QSMO themselves; this plugin answers an anonymous caller's mutation
  * with HTTP 401 before it is planned, so a client that forgot its token is
  * told at the HTTP level (as for any other missing credential) and no
- * subgraph is called. List it after useAuthentication, whose identity it reads.
+ * subgraph is called. Its place (phases.ts) is after authentication, whose identity it reads.
  */
 export function useCatalogWrites(): GatewayPlugin {
   return {

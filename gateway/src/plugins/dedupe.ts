@@ -31,8 +31,8 @@ interface Shared { status: number; statusText: string; headers: [string, string]
  * subgraph once and every caller gets its own copy of the answer. Keyed by
  * URL, body and the caller's signed identity, so callers who may see
  * different data never share an answer; only while the first is in flight,
- * so nothing is cached. List it after the resilience plugins, so the shared
- * call is the one with timeouts, retries and breakers.
+ * so nothing is cached. Its place (phases.ts) is outside the resilience
+ * plugins, so the shared call is the one with timeouts, retries and breakers.
  */
 export function useDedupe(): GatewayPlugin {
   return {

@@ -10,7 +10,7 @@ import type { GatewayContext, GatewayPlugin } from '../plugin';
  * validates against has them stripped), and refused with 400
  * COST_LIMIT_EXCEEDED over the budget of the caller's class before it is
  * planned. Every costed response carries `extensions.cost`, answers from the
- * response cache too. List it after useAuthentication, whose identity it reads.
+ * response cache too. Its place (phases.ts) is after authentication, whose identity it reads.
  */
 export function useDemandControl(budgets: CostBudgets = DEFAULT_COST_BUDGETS): GatewayPlugin {
   let model: CostModel | undefined;

@@ -1,5 +1,6 @@
 import type { Metrics } from '@qsmo/service-kit/metrics';
 import type { GatewayPlugin } from '../plugin';
+import { inPhaseOrder } from '../phases';
 import { useRootFailover } from './failover';
 import { useMetrics } from './metrics';
 import { usePropagateHeaders } from './propagate-headers';
@@ -14,7 +15,7 @@ export { useSupergraphVersion, SUPERGRAPH_VERSION_HEADER, type SupergraphStatus 
 
 /** The concerns every gateway of the graph runs unless its builder says otherwise; one list, so tests and production agree. */
 export function standardPlugins(deps: { metrics: Metrics }): GatewayPlugin[] {
-  return [useMetrics(deps.metrics), usePropagateHeaders(), useRootFailover(), useRequestHygiene()];
+  return inPhaseOrder([useMetrics(deps.metrics), usePropagateHeaders(), useRootFailover(), useRequestHygiene()]);
 }
 export { resiliencePlugins } from './resilience';
 export { useUpstreamTimeout, type UpstreamTimeoutOptions } from './upstream-timeout';

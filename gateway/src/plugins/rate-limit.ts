@@ -37,8 +37,8 @@ export const rateClassOf = callerClassOf;
 /**
  * Per-caller rate limits on GraphQL requests: keyed by the token's issuer
  * and subject, else by the client's address; the limit is the caller's
- * class's. Over it, 429 with Retry-After before the body is read. List it
- * after useAuthentication, whose identity it reads. The buckets are this
+ * class's. Over it, 429 with Retry-After before the body is read. Its place
+ * (phases.ts) is after authentication, whose identity it reads. The buckets are this
  * process's unless `buckets` shares them (ClusterRateBuckets).
  */
 export function useRateLimit(config: RateLimitConfig = DEFAULT_RATE_LIMITS, buckets: RateBuckets = new RateLimiter(config.maxCallers)): GatewayPlugin {

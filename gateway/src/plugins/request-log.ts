@@ -7,8 +7,8 @@ import type { GatewayContext, GatewayPlugin } from '../plugin';
  * name and version, duration, outcome, error codes) and the trace id back
  * to the client, in `x-trace-id` and in every error's `extensions.traceId`.
  * The client is named by Apollo's client awareness headers, else by the
- * token's subject; the token itself is never logged. List it after
- * useTracing, whose trace id it reports.
+ * token's subject; the token itself is never logged. Its place
+ * (phases.ts) is after tracing, whose trace id it reports.
  */
 export function useRequestLog(options: { logger: Logger }): GatewayPlugin {
   return {

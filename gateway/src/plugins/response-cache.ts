@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HeaderMap, type GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { EnvReader } from '@qsmo/service-kit/config';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
 /** How the gateway caches whole responses (RESPONSE_CACHE, RESPONSE_CACHE_MAX_AGE_S, RESPONSE_CACHE_MAX_MB). */
@@ -28,16 +27,6 @@ export interface ResponseCacheConfig {
  * types' own max-ages decide; 64 MB holds the whole catalog's pages many times.
  */
 export const DEFAULT_RESPONSE_CACHE: ResponseCacheConfig = { enabled: true, maxAgeSeconds: 300, maxBytes: 64 * 2 ** 20, changePollMs: 1_000 };
-
-/** Reads the response cache's settings once at the entry point; on by default. */
-export function readResponseCacheConfig(env: EnvReader): ResponseCacheConfig {
-  return {
-    enabled: env.oneOf('RESPONSE_CACHE', ['on', 'off'] as const, 'on') === 'on',
-    maxAgeSeconds: env.positiveInt('RESPONSE_CACHE_MAX_AGE_S', DEFAULT_RESPONSE_CACHE.maxAgeSeconds),
-    maxBytes: env.positiveInt('RESPONSE_CACHE_MAX_MB', DEFAULT_RESPONSE_CACHE.maxBytes / 2 ** 20) * 2 ** 20,
-    changePollMs: env.positiveInt('RESPONSE_CACHE_CHANGE_POLL_MS', DEFAULT_RESPONSE_CACHE.changePollMs),
-  };
-}
 
 type Scope = 'public' | 'private';
 

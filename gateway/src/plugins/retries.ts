@@ -38,9 +38,9 @@ export class RetryBudget {
  * jittered exponential backoff, within a retry budget per subgraph.
  * Mutations are never retried: the first attempt may have been applied.
  * Timeouts are not retried either: a slow subgraph gets slower with more
- * load. List it after useUpstreamTimeout (each attempt timed, the request's
- * deadline respected) and after useCircuitBreaker (an open circuit is not
- * retried, and each attempt counts).
+ * load. Its place (phases.ts) is outside upstream-timeout (each attempt timed, the
+ * request's deadline respected) and the circuit breaker (an open circuit is
+ * not retried, and each attempt counts).
  */
 export function useRetries(options: RetryOptions = {}): GatewayPlugin {
   const budgets = new Map<string, RetryBudget>();

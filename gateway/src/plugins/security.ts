@@ -1,4 +1,5 @@
 import type { GatewayPlugin } from '../plugin';
+import { inPhaseOrder } from '../phases';
 import { FailureLimiter, RateLimiter, type RateBuckets } from '../rate-buckets';
 import type { SecurityConfig } from '../security-config';
 import { useAuthentication } from './authentication';
@@ -13,11 +14,11 @@ export { useRateLimit, RateLimiter, type RateLimitConfig } from './rate-limit';
 export { FailureLimiter, type RateBuckets } from '../rate-buckets';
 
 /**
- * The gateway's front door, in the order requests meet it: CORS (a refused
- * origin or a preflight ends there), authentication (401 before the body is
- * read; 429 for an address over its failed attempts), rate limits (keyed by
- * the identity just verified), then the signed identity on every subgraph
- * request. List these before the other plugins. `buckets` holds both kinds
+ * The gateway's front door, in phase order: CORS (a refused origin or a
+ * preflight ends there), authentication (401 before the body is read; 429
+ * for an address over its failed attempts), the signed identity on every
+ * subgraph request, rate limits (keyed by the identity just verified).
+ * `buckets` holds both kinds
  * of limit: this process's by default, the cluster's with GATEWAY_WORKERS.
  */
 export function securityPlugins(config: Omit<SecurityConfig, 'metricsAccess'>, buckets: RateBuckets = new RateLimiter(config.rateLimit.maxCallers)): GatewayPlugin[] {
@@ -26,10 +27,10 @@ export function securityPlugins(config: Omit<SecurityConfig, 'metricsAccess'>, b
   // Failure buckets get keys of their own in the same store, so one store (and one cluster channel) serves both.
   const failureBuckets: RateBuckets = { take: (key, perMinute) => buckets.take(`auth-failures:${key}`, perMinute) };
   const failures = failuresPerMinute > 0 ? { limiter: new FailureLimiter(failureBuckets, failuresPerMinute, rateLimit.maxCallers), trustProxyHops: rateLimit.trustProxyHops } : undefined;
-  return [
+  return inPhaseOrder([
     useCors(config.cors),
     useAuthentication(config.authentication, failures),
     useRateLimit(rateLimit, buckets),
     ...(config.signingSecret ? [useIdentityForwarding({ secret: config.signingSecret })] : []),
-  ];
+  ]);
 }

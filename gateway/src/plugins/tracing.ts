@@ -17,8 +17,8 @@ declare module '../plugin' {
  * carries the W3C context of the gateway's fetch span, so the subgraphs'
  * spans join the gateway's trace, whose parent is the client's traceparent.
  * Without it, the client's traceparent goes on (or a fresh one is made), so
- * the services' log lines still share the id. List it after
- * usePropagateHeaders, whose forwarded client traceparent it replaces.
+ * the services' log lines still share the id. Its place
+ * (phases.ts) is after propagate-headers, whose forwarded client traceparent it replaces.
  */
 export function useTracing(): GatewayPlugin {
   return {

@@ -1,6 +1,5 @@
-import { ErrorCode } from '@qsmo/service-kit/errors';
-import { type EnvReader } from '@qsmo/service-kit/config';
 import { seeErrorDoc } from '@qsmo/service-kit/error-guide';
+import { ErrorCode } from '@qsmo/service-kit/errors';
 import type { RequestRefusal } from '@qsmo/service-kit/http/request-checks';
 import { documentHash } from '../trusted-documents';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
@@ -16,11 +15,6 @@ export type TrustedDocumentsMode = (typeof TRUSTED_DOCUMENTS_MODES)[number];
  * operation covers.
  */
 export const AD_HOC_ROLES: readonly string[] = ['analyst', 'editor'];
-
-/** Reads TRUSTED_DOCUMENTS; default `enforce` with NODE_ENV=production, else `off`, so development and the IDE keep sending any query. */
-export function readTrustedDocumentsMode(env: EnvReader): TrustedDocumentsMode {
-  return env.oneOf('TRUSTED_DOCUMENTS', TRUSTED_DOCUMENTS_MODES, env.string('NODE_ENV') === 'production' ? 'enforce' : 'off');
-}
 
 /** What useTrustedDocuments needs: the mode and the manifest (hash → document, see readTrustedDocuments). */
 export interface TrustedDocumentsOptions {

@@ -1,7 +1,7 @@
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { subgraphTimeout } from '@qsmo/service-kit/errors';
 import { isIncomingOperation } from '../datasource';
-import type { GatewayContext, GatewayPlugin } from '../plugin';
+import { subgraphCallContext, type GatewayContext, type GatewayPlugin } from '../plugin';
 import { UpstreamTimeoutError, timeoutOf } from './upstream';
 
 declare module '../plugin' {
@@ -10,9 +10,6 @@ declare module '../plugin' {
     deadline?: number;
   }
 }
-
-/** Carries the request's deadline from willSendRequest to the fetcher; removed before the request goes on the wire. */
-const DEADLINE_HEADER = 'x-qsmo-deadline';
 
 /** Deadlines of subgraph calls: per subgraph, and for the client's whole request. */
 export interface UpstreamTimeoutOptions {
@@ -31,8 +28,8 @@ export interface UpstreamTimeoutOptions {
  * partial data with SUBGRAPH_TIMEOUT naming the area (in a mutation, saying
  * the change may have been applied and to retry with the same idempotency
  * key). The gateway's own health checks keep the plain error, for the
- * registry manager's log. List it first, so retries time each attempt and
- * the circuit breaker counts timeouts.
+ * registry manager's log. Its place (phases.ts) is inside the retries and
+ * the circuit breaker, so each attempt is timed and timeouts are counted.
  */
 export function useUpstreamTimeout(options: UpstreamTimeoutOptions): GatewayPlugin {
   const deadlineMs = options.requestDeadlineMs;
@@ -44,21 +41,19 @@ export function useUpstreamTimeout(options: UpstreamTimeoutOptions): GatewayPlug
       return deadlineMs ? { deadline: Date.now() + deadlineMs } : {};
     },
     willSendRequest({ options: request, context }) {
-      if (context?.deadline) request.request.http?.headers.set(DEADLINE_HEADER, String(context.deadline));
       if (context && isIncomingOperation(request) && request.incomingRequestContext.operation?.operation === 'mutation') mutations.add(context);
     },
     wrapFetcher(fetcher, subgraph): Fetcher {
       const ms = options.perSubgraph?.[subgraph.name] ?? options.timeoutMs;
       return async (url, init) => {
-        const headers = { ...(init?.headers as Record<string, string> | undefined) };
-        const deadline = Number(headers[DEADLINE_HEADER]);
-        delete headers[DEADLINE_HEADER];
-        const budget = Number.isFinite(deadline) && deadline > 0 ? Math.min(ms, deadline - Date.now()) : ms;
+        // The deadline of the client request this call serves travels in its context, never on the wire.
+        const deadline = subgraphCallContext()?.deadline;
+        const budget = deadline ? Math.min(ms, deadline - Date.now()) : ms;
         if (budget <= 0) throw new UpstreamTimeoutError(url, 0);
         const timeout = AbortSignal.timeout(budget);
         const signal = init?.signal ? AbortSignal.any([init.signal as AbortSignal, timeout]) : timeout;
         try {
-          return await fetcher(url, { ...init, headers, signal });
+          return await fetcher(url, { ...init, signal });
         } catch (error) {
           if (timeout.aborted) throw new UpstreamTimeoutError(url, budget, error);
           throw error;

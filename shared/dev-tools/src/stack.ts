@@ -14,6 +14,7 @@ import { exitOnStartupError } from '@qsmo/service-kit/shutdown';
 import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
 import { DEV_AUDIENCE, DEV_ISSUER, DEV_KEYS_DIR, ensureDevKeys } from './dev-keys';
 import { busyPorts } from '@qsmo/service-kit/ports';
+import { STACK_PREFIXES, STACK_VARIABLES } from './stack-config-schema';
 
 /**
  * `npm start`: the whole graph on one machine. Opens the database (the
@@ -159,13 +160,13 @@ async function stopAll(): Promise<void> {
 }
 
 void (async () => {
-  const env = new EnvReader();
+  const env = new EnvReader(process.env, STACK_VARIABLES);
   const dbConfig = readDatabaseConfig(env);
   const gatewayPort = env.port('PORT', 4000);
   const ports = SERVICES.map((s) => env.port(envName(s.name, 'PORT'), s.port));
   const databases = SERVICES.map((s) => {
     const name = envName(s.name, 'MONGODB_DATABASE');
-    return env.string(name) === undefined ? undefined : env.databaseName(name, '');
+    return env.databaseName(name, '') || undefined;
   });
   const registryUri = env.mongoUri('REGISTRY_MONGODB_URI');
   const registryDatabase = env.databaseName('REGISTRY_DATABASE', DEFAULT_REGISTRY_DATABASE);
@@ -176,6 +177,12 @@ void (async () => {
   const keysDir = env.string('DEV_KEYS_DIR', DEV_KEYS_DIR);
   // A configured identity provider wins; otherwise the local development key pair stands in for one.
   const ownKeys = env.string('AUTH_JWKS_URL') === undefined && env.string('AUTH_JWKS_FILE') === undefined;
+  // The subgraphs get the database as MONGODB_URI even when it is the embedded one, where the read model is on by default.
+  const readModel = env.oneOf('READ_MODEL', ['on', 'off'], dbConfig.kind === 'embedded' ? 'on' : 'off');
+  const workers = env.positiveInt('GATEWAY_WORKERS', 1);
+  const signingSecretSet = env.string('GATEWAY_SIGNING_SECRET');
+  // The stack's environment goes on to the services, which warn about what they do not read themselves; here only the stack's own prefix.
+  for (const warning of env.warnings({ service: 'npm start', prefixes: STACK_PREFIXES, knownElsewhere: Object.keys(process.env).filter((name) => !name.startsWith('STACK_')) })) logger.warn(warning);
   env.done();
 
   // Another stack (or anything else) on one of these ports would answer our readiness probes and our
@@ -203,7 +210,7 @@ void (async () => {
   const database = await openDatabase(dbConfig, logger);
   stopDatabase = () => database.stop();
   const keys = await ensureDevKeys(keysDir);
-  const signingSecret = process.env.GATEWAY_SIGNING_SECRET || keys.signingSecret;
+  const signingSecret = signingSecretSet || keys.signingSecret;
 
   const subgraphUrls: Record<string, string> = {};
   await Promise.all(SERVICES.map(async (s, i) => {
@@ -216,6 +223,7 @@ void (async () => {
       // Only the gateway, on this machine, talks to the subgraphs; it signs every request.
       HOST: '127.0.0.1',
       GATEWAY_SIGNING_SECRET: signingSecret,
+      READ_MODEL: readModel,
     };
     const service = startService(s.name, s.entry, serviceEnv);
     const url = `http://localhost:${port}/graphql`;
@@ -244,7 +252,7 @@ void (async () => {
     REGISTRY_DATABASE: registryDatabase,
     GATEWAY_SIGNING_SECRET: signingSecret,
     // One gateway process: the local stack shares its cores with four subgraphs and the database; GATEWAY_WORKERS overrides.
-    GATEWAY_WORKERS: process.env.GATEWAY_WORKERS ?? '1',
+    GATEWAY_WORKERS: String(workers),
     ...(ownKeys ? { AUTH_JWKS_FILE: keys.jwksFile, AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE } : {}),
   };
   const gateway = startService('gateway', 'gateway/src/index.ts', gatewayEnv);

@@ -1,5 +1,7 @@
 import { readGatewaySignatureConfig, type GatewaySignatureConfig } from '@qsmo/service-kit/auth/gateway-signature';
 import { EnvReader } from '@qsmo/service-kit/config';
+import { DIRECTORY_PREFIXES, DIRECTORY_VARIABLES } from './config-schema';
+import { SHARED_SERVICE_VARIABLE_NAMES } from '@qsmo/service-kit/config-names';
 import { readCostBudgets, subgraphCostBudgets, type CostBudgets } from '@qsmo/service-kit/demand-control';
 import { readDrainOptions, readMetricsAccess, type DrainOptions, type MetricsAccess } from '@qsmo/service-kit/http/service';
 import { readOperationLimits, subgraphLimits, type OperationLimits } from '@qsmo/service-kit/limits';
@@ -30,10 +32,12 @@ export interface DirectoryConfig {
   gatewaySignature: GatewaySignatureConfig;
   metricsAccess: MetricsAccess;
   observability: ObservabilityConfig;
+  /** Variables set but ignored (unknown with a directory prefix, or a misspelling), by name: logged at start-up. */
+  warnings: string[];
 }
 
-export function readDirectoryConfig(env: NodeJS.ProcessEnv = process.env): DirectoryConfig {
-  const reader = new EnvReader(env);
+/** `reader` is the reader over `env` (a test passes its own, to see which declared variables were read). */
+export function readDirectoryConfig(env: NodeJS.ProcessEnv = process.env, reader = new EnvReader(env, DIRECTORY_VARIABLES)): DirectoryConfig {
   const urls = new Map<string, string>(SUBGRAPHS.map((s) => [s.name, reader.string(envName(s.name, 'URL'), `http://localhost:${s.port}/graphql`)]));
   const config: DirectoryConfig = {
     port: reader.port('PORT', DIRECTORY_DEFAULT_PORT),
@@ -49,6 +53,7 @@ export function readDirectoryConfig(env: NodeJS.ProcessEnv = process.env): Direc
     gatewaySignature: readGatewaySignatureConfig(reader),
     metricsAccess: readMetricsAccess(reader),
     observability: readObservabilityConfig(reader, env),
+    warnings: reader.warnings({ service: 'the directory', prefixes: DIRECTORY_PREFIXES, knownElsewhere: SHARED_SERVICE_VARIABLE_NAMES }),
   };
   for (const m of config.marketplaces) {
     if (!/^https?:\/\/.+\/graphql$/.test(m.url)) reader.problem(`${envName(m.name, 'URL')}="${m.url}" is not the marketplace's GraphQL endpoint: give its http(s) URL ending in /graphql.`);
@@ -62,6 +67,7 @@ export function runDirectory(): void {
   const logger = createLogger(DIRECTORY_NAME);
   void (async () => {
     const config = readDirectoryConfig();
+    for (const warning of config.warnings) logger.warn(warning);
     const telemetry = startTelemetry(DIRECTORY_NAME);
     const server = createDirectoryServer({
       marketplaces: config.marketplaces,

@@ -7,6 +7,7 @@ import { ConfigError } from '@qsmo/service-kit/errors';
 import { createLogger } from '@qsmo/service-kit/logger';
 import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
 import { ClientManifestStore, describeBrokenOperation } from './client-manifests';
+import { registryCliVariables } from './cli-config-schema';
 import { checkSubgraphs, usageOfRemovals, type CheckReport, type SubgraphCheck, type UsageSource } from './check';
 import type { SubgraphSource } from './compose';
 import { openRegistry, readRegistryConfig } from './config';
@@ -87,9 +88,10 @@ export function parseSchemaCli(subject: DomainDefinition | SchemaCliSubject, arg
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
   if (values['allow-breaking'] && command === 'check') throw new UsageError('--allow-breaking only applies to publish.');
 
-  const env = new EnvReader(environment);
+  const env = new EnvReader(environment, registryCliVariables(definition));
   const port = env.port('PORT', definition.defaultPort);
   const given = values.url ?? env.string('ROUTING_URL');
+  const publisher = env.string('SCHEMA_PUBLISHER');
   env.done();
   // Publishing records where every gateway will send this subgraph's share of each query: a guessed
   // local port would point them at whatever listens there, so publish takes only a URL it was given.
@@ -112,7 +114,7 @@ export function parseSchemaCli(subject: DomainDefinition | SchemaCliSubject, arg
     command,
     schemaPath,
     candidate: { name: definition.serviceName, url, sdl },
-    publisher: values.publisher?.trim() || defaultPublisher(environment),
+    publisher: values.publisher?.trim() || defaultPublisher({ SCHEMA_PUBLISHER: publisher }),
     allowBreaking: values['allow-breaking'] ?? false,
   };
 }
@@ -187,14 +189,14 @@ const indent = (text: string) => text.split('\n').map((l) => `   ${l}`).join('\n
 /** Runs check or publish for one subgraph and exits with its code. */
 export function runSchemaCli(subject: DomainDefinition | SchemaCliSubject, argv: string[] = process.argv.slice(2)): void {
   const definition = subjectOf(subject);
-  const logger = createLogger('schema-registry', new EnvReader().logLevel('LOG_LEVEL', 'warn'));
+  const logger = createLogger('schema-registry', new EnvReader(process.env, registryCliVariables(definition)).logLevel('LOG_LEVEL', 'warn'));
   void (async () => {
     let options: SchemaCliOptions;
     let config;
     let windowDays;
     try {
       options = parseSchemaCli(definition, argv);
-      const env = new EnvReader();
+      const env = new EnvReader(process.env, registryCliVariables(definition));
       config = readRegistryConfig(env);
       windowDays = readUsageConfig(env).windowDays;
       env.done();

@@ -61,9 +61,14 @@ export type ReadModelConfig = Omit<ReadModelOptions, 'logger' | 'registry'> | un
 /** One poll a second bounds another replica's write to a second; 2000 results cover the catalog's read shapes many times over. */
 export const DEFAULT_READ_MODEL = { pollIntervalMs: 1_000, maxEntries: 2_000, maxAgeMs: 60_000 } as const;
 
-/** Reads the read model's settings once at the entry point; on by default. */
+/**
+ * Reads the read model's settings once at the entry point. On by default
+ * only for the embedded database (MONGODB_URI unset); with MONGODB_URI it is
+ * off unless READ_MODEL=on (docs/reference/configuration.md, "Read model", says why).
+ */
 export function readReadModelConfig(env: EnvReader): ReadModelConfig {
-  const mode = env.oneOf('READ_MODEL', ['on', 'off'] as const, 'on');
+  const external = env.mongoUri('MONGODB_URI') !== undefined;
+  const mode = env.oneOf('READ_MODEL', ['on', 'off'] as const, external ? 'off' : 'on');
   const pollIntervalMs = env.positiveInt('READ_MODEL_POLL_MS', DEFAULT_READ_MODEL.pollIntervalMs);
   const maxEntries = env.positiveInt('READ_MODEL_MAX_ENTRIES', DEFAULT_READ_MODEL.maxEntries);
   const maxAgeMs = env.positiveInt('READ_MODEL_MAX_AGE_MS', DEFAULT_READ_MODEL.maxAgeMs);

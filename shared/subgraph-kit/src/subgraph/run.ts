@@ -16,6 +16,8 @@ import { exitOnStartupError, onShutdown } from '@qsmo/service-kit/shutdown';
 import { ReadModel, readReadModelConfig, type ReadModelConfig } from '../read-model';
 import { createSubgraphServer } from './server';
 import { assertSubgraphPortFree, localSigningSecret } from './local';
+import { SUBGRAPH_PREFIXES, subgraphVariables } from './config-schema';
+import { SHARED_SERVICE_VARIABLE_NAMES } from '@qsmo/service-kit/config-names';
 
 export interface SubgraphConfig {
   port: number;
@@ -39,10 +41,14 @@ export interface SubgraphConfig {
   readModel: ReadModelConfig;
   /** LOG_FORMAT and the OTel variables. */
   observability: ObservabilityConfig;
+  /** Variables set but ignored (unknown with a subgraph prefix, or a misspelling), by name: logged at start-up. */
+  warnings: string[];
 }
 
-export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPort' | 'defaultDatabase'>, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
-  const reader = new EnvReader(env);
+/** `reader` is the reader over `env` (a test passes its own, to see which declared variables were read). */
+export function readSubgraphConfig(
+  definition: Pick<DomainDefinition, 'defaultPort' | 'defaultDatabase'>, env: NodeJS.ProcessEnv = process.env, reader = new EnvReader(env, subgraphVariables(definition)),
+): SubgraphConfig {
   const config: SubgraphConfig = {
     port: reader.port('PORT', definition.defaultPort),
     host: reader.string('HOST', '0.0.0.0'),
@@ -59,6 +65,7 @@ export function readSubgraphConfig(definition: Pick<DomainDefinition, 'defaultPo
     metricsAccess: readMetricsAccess(reader),
     readModel: readReadModelConfig(reader),
     observability: readObservabilityConfig(reader, env),
+    warnings: reader.warnings({ service: 'a marketplace subgraph', prefixes: SUBGRAPH_PREFIXES, knownElsewhere: SHARED_SERVICE_VARIABLE_NAMES }),
   };
   reader.done();
   return config;
@@ -74,6 +81,7 @@ export function runSubgraph(definition: DomainDefinition): void {
   let cleanup = async () => undefined as void;
   void (async () => {
     const config = readSubgraphConfig(definition);
+    for (const warning of config.warnings) logger.warn(warning);
     config.gatewaySignature = localSigningSecret(config.gatewaySignature, process.env, logger);
     await assertSubgraphPortFree(definition.serviceName, config.port, config.host);
     // Spans recorded by the instrumentations the entry point preloaded are exported from here on (nothing runs when OTel is not configured).
