@@ -11,6 +11,7 @@ import { readCostBudgets, type CostBudgets } from '@qsmo/shared/demand-control';
 import { readTrustedDocumentsMode, type TrustedDocumentsMode } from './plugins/trusted-documents';
 import { readResilienceConfig, type ResilienceConfig } from './resilience-config';
 import { readResponseCacheConfig, type ResponseCacheConfig } from './plugins/response-cache';
+import { readInboundDedupConfig, type InboundDedupConfig } from './plugins/inbound-dedup';
 import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
 import { DIRECTORY } from '@qsmo/shared/subgraphs';
 import { readObservabilityConfig, type ObservabilityConfig } from '@qsmo/shared/observability';
@@ -43,6 +44,8 @@ export interface GatewayConfig {
   resilience: ResilienceConfig;
   /** Whole-response caching (RESPONSE_CACHE, RESPONSE_CACHE_MAX_AGE_S, RESPONSE_CACHE_MAX_MB). */
   responseCache: ResponseCacheConfig;
+  /** INBOUND_DEDUP: identical queries in flight at once run once. */
+  inboundDedup: InboundDedupConfig;
   /** MAX_DEPTH, MAX_ALIASES, MAX_TOKENS, MAX_DIRECTIVES, MAX_RECURSION. */
   limits: OperationLimits;
   /** COST_BUDGET_ANONYMOUS, COST_BUDGET_ANALYST, COST_BUDGET_EDITOR: demand control's budgets. */
@@ -102,6 +105,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env):
     security,
     resilience: readResilienceConfig(env),
     responseCache: readResponseCacheConfig(env),
+    inboundDedup: readInboundDedupConfig(env),
     limits: readOperationLimits(env),
     costBudgets: readCostBudgets(env),
     trustedDocuments: readTrustedDocumentsMode(env),

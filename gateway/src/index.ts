@@ -14,6 +14,7 @@ import { useDemandControl } from './plugins/demand-control';
 import { useTrustedDocuments } from './plugins/trusted-documents';
 import { useDedupe } from './plugins/dedupe';
 import { useResponseCache } from './plugins/response-cache';
+import { useInboundDedup } from './plugins/inbound-dedup';
 import { useSubgraphChanges } from './plugins/subgraph-changes';
 import { createGatewayServer, type GatewayDeps } from './server';
 import { securityPlugins } from './plugins/security';
@@ -137,6 +138,8 @@ void (async () => {
       useDemandControl(config.costBudgets),
       // Whole responses, keyed by document, variables and the caller's scope; mutations and new supergraphs evict.
       responseCache,
+      // Identical queries in flight share one execution: after every check above, and after the cache, which answers first.
+      useInboundDedup(config.inboundDedup, metrics.registry),
       // Changes made elsewhere (another replica, a seed): what was read from that subgraph is evicted within about two polls.
       ...(config.responseCache.enabled ? [useSubgraphChanges({ intervalMs: config.responseCache.changePollMs, onChange: (names) => responseCache.invalidate(names), logger: gatewayLogger })] : []),
     ],

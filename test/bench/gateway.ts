@@ -52,7 +52,10 @@ const logger = createLogger('bench', 'info');
  * resolved but not enforced, since the stock gateways run any document.
  */
 const METRICS_TOKEN = crypto.randomBytes(16).toString('hex');
-const PROJECT_ENV = { NODE_ENV: 'production', RATE_LIMIT_ANONYMOUS: '100000000', TRUSTED_DOCUMENTS: 'allow', METRICS_TOKEN };
+// Demand control likewise estimates every request, but deep-large (about 150,000) would be over the anonymous budget.
+/** The subgraphs' own demand control, the same for every gateway's fetches: estimated, but no fetch of deep-large refused. */
+const SUBGRAPH_ENV = { COST_BUDGET_ANONYMOUS: '10000000' };
+const PROJECT_ENV = { NODE_ENV: 'production', RATE_LIMIT_ANONYMOUS: '100000000', TRUSTED_DOCUMENTS: 'allow', COST_BUDGET_ANONYMOUS: '10000000', METRICS_TOKEN };
 
 interface Options {
   duration: number; rounds: number; connections: number; warmup: number;
@@ -265,6 +268,7 @@ async function checkAgreement(targets: Process[], subgraphUrl: string, list: Wor
       if (first === undefined) first = data;
       else if (data !== first) throw new Error(`${name} answered workload ${w.name} differently from ${urls[0]![0]}.`);
     }
+    logger.info(`workload ${w.name}: the answer's data is ${(Buffer.byteLength(first!) / 1024).toFixed(1)} KB`);
   }
 }
 
@@ -293,13 +297,13 @@ async function main(): Promise<void> {
     const subgraphs = await Promise.all(SUBGRAPHS.map(async (s) => {
       const profile = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(benchDir, 'profiles', s.name)}`] : [];
       const p = start(s.name, `subgraphs/${s.name}/src/index.ts`, await freePort(),
-        { MONGODB_URI: database.uri, GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...o.subgraphEnv }, profile);
+        { MONGODB_URI: database.uri, GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...SUBGRAPH_ENV, ...o.subgraphEnv }, profile);
       await waitAnswering(p);
       return p;
     }));
     // The cross-QSMO lists (agencies, providers, offerings) are the directory's: it reads every marketplace at start.
     const directory = start(DIRECTORY.name, 'shared/src/directory/main.ts', await freePort(),
-      { GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...Object.fromEntries(SUBGRAPHS.map((s, i) => [urlEnvName(s.name), subgraphs[i]!.url])), ...o.subgraphEnv });
+      { GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...SUBGRAPH_ENV, ...Object.fromEntries(SUBGRAPHS.map((s, i) => [urlEnvName(s.name), subgraphs[i]!.url])), ...o.subgraphEnv });
     await waitAnswering(directory);
     const served = [...SUBGRAPHS.map((s, i) => ({ name: s.name, url: subgraphs[i]!.url })), { name: DIRECTORY.name, url: directory.url }];
     const { supergraphSdl } = composeSupergraph(localSubgraphSources(served));
