@@ -28,8 +28,6 @@ export function readInboundDedupConfig(env: EnvReader): InboundDedupConfig {
 interface Answer {
   status: number | undefined;
   result: FormattedExecutionResult;
-  /** `data` serialized once for every follower: each gets its own immutable copy, and nobody serializes the same answer again. */
-  dataJson: string | undefined;
   /** The leader's cache policy (the subgraphs' hints), which Apollo turns into each follower's Cache-Control. */
   policy: ReturnType<CachePolicy['policyIfCacheable']>;
 }
@@ -47,8 +45,17 @@ type CachePolicy = GraphQLRequestContext<GatewayContext>['overallCachePolicy'];
 
 type Role = 'leader' | 'follower' | 'follower_timeout' | 'over_cap';
 
-/** Node 21+ (V8's JSON.parse source text access): a value JSON.stringify writes out verbatim. */
-const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+/**
+ * Freezes a leader's data before followers see it: they share it read-only
+ * (copying 90 KB per follower would cost what deduplication saves), each
+ * with its own result object, errors and extensions around it.
+ */
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  if (Array.isArray(value)) for (const item of value) deepFreeze(item);
+  else for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
+}
 
 /**
  * Identical queries in flight at once run once. The first caller (the
@@ -154,7 +161,6 @@ export function useInboundDedup(config: InboundDedupConfig = DEFAULT_INBOUND_DED
         kind: 'single' as const,
         singleResult: {
           ...answer.result,
-          ...(answer.dataJson !== undefined ? { data: rawJSON(answer.dataJson) as Record<string, unknown> } : {}),
           ...(answer.result.errors ? { errors: answer.result.errors.map((e) => ({ ...e })) } : {}),
           ...(answer.result.extensions ? { extensions: { ...answer.result.extensions } } : {}),
         },
@@ -167,11 +173,10 @@ export function useInboundDedup(config: InboundDedupConfig = DEFAULT_INBOUND_DED
 function answerOf(ctx: GraphQLRequestContextWillSendResponse<GatewayContext>, followed: boolean): Answer {
   const body = ctx.response.body;
   const result: FormattedExecutionResult = body.kind === 'single' ? body.singleResult : body.initialResult;
-  const data = result.data;
+  if (followed) deepFreeze(result.data);
   return {
     status: ctx.response.http.status,
     result,
-    dataJson: followed && data !== undefined && data !== null ? JSON.stringify(data) : undefined,
     policy: ctx.overallCachePolicy.policyIfCacheable(),
   };
 }
