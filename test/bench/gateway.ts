@@ -25,8 +25,8 @@ import { IDENTITY_HEADER, secretBytes, signInternalToken } from '../../shared/sr
  * noise falls on all alike. Prints a table, writes JSON to .data/bench/.
  *
  *   npm run bench -- [--duration 10] [--rounds 3] [--connections 10] [--warmup 3]
- *                    [--workloads single,direct,deep,varied,write-mix] [--targets project,project-nocache,project-traced,apollo,hive]
- *                    [--project-env NAME=value ...] [--subgraph-env NAME=value ...] [--profile]
+ *                    [--workloads single,direct,deep,deep-large,varied,write-mix] [--targets project,project-nocache,project-nodedup,project-traced,apollo,hive,hive-community]
+ *                    [--project-env NAME=value ...] [--subgraph-env NAME=value ...] [--profile] [--pin CPU]
  *   npm run bench -- --soak 600 [--workloads varied] [--targets project]
  *
  * --soak SECONDS runs the first workload against the first project target
@@ -64,24 +64,28 @@ interface Options {
   profile: boolean;
   /** Seconds of one uninterrupted run watching memory and the cache's size (see the usage above); 0 for the comparison. */
   soak: number;
+  /** --pin CPU: every gateway runs on that one core (taskset -c), the project's as one worker, as the community benchmark pins its gateways. */
+  pin?: string;
 }
 
 const TARGETS: Record<string, { entry: string; description: string }> = {
   project: { entry: 'gateway/src/index.ts', description: 'this project\'s gateway (gateway/src/index.ts, NODE_ENV=production)' },
   'project-nocache': { entry: 'gateway/src/index.ts', description: 'the same with its response cache off (RESPONSE_CACHE=off)' },
+  'project-nodedup': { entry: 'gateway/src/index.ts', description: 'project-nocache with inbound deduplication off too (INBOUND_DEDUP=off): what one execution per request costs' },
   'project-traced': { entry: 'gateway/src/index.ts', description: 'project-nocache with tracing on: every span exported over OTLP/HTTP to a sink the bench runs (what tracing costs)' },
   apollo: { entry: 'test/bench/stock-apollo.ts', description: 'stock @apollo/gateway + @apollo/server, no tuning (it passes on the identity header of write-mix\'s renames)' },
   hive: { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway (createGatewayRuntime + node:http; it passes on the identity header of write-mix\'s renames)' },
+  'hive-community': { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway as the community federation benchmark configures it: inboundInflightRequestDeduplication and jit on (HIVE_BENCH_CONFIG=community)' },
 };
 
 function parseArgs(argv: string[]): Options {
-  const known = ['--profile', '--soak', '--duration', '--rounds', '--connections', '--warmup', '--workloads', '--targets', '--project-env', '--subgraph-env'];
+  const known = ['--profile', '--pin', '--soak', '--duration', '--rounds', '--connections', '--warmup', '--workloads', '--targets', '--project-env', '--subgraph-env'];
   const value = (i: number) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${argv[i]} needs a value.`);
     return v;
   };
-  const o: Options = { duration: 10, rounds: 3, connections: 10, warmup: 3, workloads: ['single', 'direct', 'deep', 'varied', 'write-mix'], targets: ['project', 'project-nocache', 'apollo', 'hive'], projectEnv: {}, subgraphEnv: {}, profile: false, soak: 0 };
+  const o: Options = { duration: 10, rounds: 3, connections: 10, warmup: 3, workloads: ['single', 'direct', 'deep', 'deep-large', 'varied', 'write-mix'], targets: ['project', 'project-nocache', 'apollo', 'hive'], projectEnv: {}, subgraphEnv: {}, profile: false, soak: 0 };
   const whole = (flag: string, v: string, min: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} ${v}: give a whole number of at least ${min}.`);
@@ -102,6 +106,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--connections') o.connections = whole(a, v, 1);
     else if (a === '--warmup') o.warmup = whole(a, v, 0);
     else if (a === '--soak') o.soak = whole(a, v, 60);
+    else if (a === '--pin') o.pin = String(whole(a, v, 0));
     else if (a === '--workloads') o.workloads = v.split(',');
     else if (a === '--targets') o.targets = v.split(',');
     else if (a === '--project-env') pair(a, v, o.projectEnv);
@@ -123,8 +128,10 @@ function parseArgs(argv: string[]): Options {
 interface Process { name: string; child: ChildProcess; url: string; exited: Promise<unknown> }
 const children: Process[] = [];
 
-function start(name: string, entry: string, port: number, env: Record<string, string>, nodeArgs: string[] = []): Process {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, entry)], {
+function start(name: string, entry: string, port: number, env: Record<string, string>, nodeArgs: string[] = [], pin?: string): Process {
+  const command = [process.execPath, ...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, entry)];
+  // taskset execs node, so the child's process id is the gateway's own and /proc reads it as before.
+  const child = spawn(pin === undefined ? command[0]! : 'taskset', pin === undefined ? command.slice(1) : ['-c', pin, ...command], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -317,12 +324,16 @@ async function main(): Promise<void> {
       if (name.startsWith('project')) {
         Object.assign(env, { ...PROJECT_ENV, GATEWAY_SIGNING_SECRET: secret, AUTH_JWKS_FILE: keys.jwksFile, AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE, ...o.projectEnv });
       }
-      if (name === 'project-nocache' || name === 'project-traced') env.RESPONSE_CACHE = 'off';
+      if (name === 'project-nocache' || name === 'project-nodedup' || name === 'project-traced') env.RESPONSE_CACHE = 'off';
+      if (name === 'project-nodedup') env.INBOUND_DEDUP = 'off';
+      if (name === 'hive-community') env.HIVE_BENCH_CONFIG = 'community';
+      // One core: the project's gateway as one worker, unless --project-env says otherwise.
+      if (o.pin !== undefined && name.startsWith('project')) env.GATEWAY_WORKERS = o.projectEnv.GATEWAY_WORKERS ?? '1';
       if (name === 'project-traced') env.OTEL_EXPORTER_OTLP_ENDPOINT = (sink ??= await startOtlpSink()).url;
       // Environment URL overrides would otherwise point the project's gateway at the default ports.
       for (const s of served) env[urlEnvName(s.name)] = s.url;
       const profile = name.startsWith('project') && o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(benchDir, 'profiles')}`] : [];
-      const p = start(name, TARGETS[name]!.entry, await freePort(), env, profile);
+      const p = start(name, TARGETS[name]!.entry, await freePort(), env, profile, o.pin);
       await waitAnswering(p);
       targets.push(p);
     }
@@ -346,7 +357,7 @@ async function main(): Promise<void> {
           const before = sample(t.child.pid!);
           const subgraphsBefore = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);
           const started = process.hrtime.bigint();
-          const r = await load(t.url, own.get(t.name)?.get(w.name) ?? w, seconds, o.connections, t.name.startsWith('project') ? asEditor : signedEditor);
+          const r = await load(t.url, own.get(t.name)?.get(w.name) ?? w, seconds, w.connections ?? o.connections, t.name.startsWith('project') ? asEditor : signedEditor);
           const wall = Number(process.hrtime.bigint() - started) / 1e9;
           const after = sample(t.child.pid!);
           const subgraphsAfter = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);

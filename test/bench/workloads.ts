@@ -18,6 +18,8 @@ export interface Workload {
   next(): BenchRequest;
   /** A workload that writes: it builds its own requests per connection and checks what each read answers. */
   writes?: WriteMix;
+  /** Concurrent connections this workload always uses, whatever --connections says (the scenario it reproduces fixes them). */
+  connections?: number;
 }
 
 /** What a write-mix run counted: every read sent after a confirmed write must show it. */
@@ -178,7 +180,7 @@ export function workloads(): Workload[] {
     { name: 'single', description: 'one subgraph, one fetch (grantsManagement.offerings)', target: 'gateway', next: () => ({ query: SINGLE }) },
     { name: 'direct', description: 'the single query sent straight to the grants-management subgraph: the floor of the gateway\'s overhead', target: 'grants-management', next: () => ({ query: SINGLE }) },
     { name: 'deep', description: 'HHS (075) portfolio across all four QSMOs with providers and customers', target: 'gateway', next: () => ({ query: portfolio, variables: { code: '075' } }) },
-    { name: 'deep-large', description: 'the community benchmark\'s shape: the whole cross-QSMO catalog with providers, partners and FIBF capabilities from all five marketplaces (one identical request, answer about 90 KB of JSON; run it with --connections 50)', target: 'gateway', next: () => ({ query: DEEP_LARGE }) },
+    { name: 'deep-large', description: 'the community benchmark\'s shape: the whole cross-QSMO catalog with providers, partners and FIBF capabilities from all five marketplaces (one identical request, answer about 90 KB of JSON, 50 connections)', target: 'gateway', connections: 50, next: () => ({ query: DEEP_LARGE }) },
     // Round-robin over the operations so every one is in every second of the run, each with random variables.
     { name: 'varied', description: 'every operation of gateway/operations/ with variables drawn from the catalog', target: 'gateway', next: () => varied[i++ % varied.length]!() },
     // Last: its renames change what the other workloads would read.
