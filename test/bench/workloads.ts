@@ -163,12 +163,13 @@ function variedPickers(): (() => BenchRequest)[] {
  * nested query, an answer of about 90 KB, every client sending the same
  * request): every offering of the cross-QSMO catalog (the directory) with
  * its provider, and from its own marketplace (a jump into each of the five
- * subgraphs) its partners and its FIBF capabilities with their parents and grandparents.
+ * subgraphs) its sources, its partners and its FIBF capabilities with their
+ * descriptions, parents and grandparents.
  * Real catalog data, no synthetic rows; the subgraphs answer it from their
  * read models, so the gateway's own work is what is measured.
  */
 const DEEP_LARGE = `query BenchDeepLarge { offerings(first: 100) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name domain category shelf verification launchedOn customerCount provider { id name abbreviation sector marketplaceCount } ${
-  ['FinancialManagement', 'HumanResources', 'GrantsManagement', 'Cybersecurity', 'Acquisition'].map((t) => `... on ${t}Offering { website notes partners { id name abbreviation sector marketplaceCount } capabilities { code name level parent { code name level parent { code name level } } } }`).join(' ')
+  ['FinancialManagement', 'HumanResources', 'GrantsManagement', 'Cybersecurity', 'Acquisition'].map((t) => `... on ${t}Offering { website notes sources { title url } partners { id name abbreviation sector marketplaceCount } capabilities { code name description level parent { code name level parent { code name level } } } }`).join(' ')
 } } } } }`;
 
 /** The workloads by name, in the order they run in a round. */
