@@ -5,6 +5,7 @@ import { Counter, type Registry } from 'prom-client';
 import { ErrorCode, type EnvReader } from '@qsmo/shared';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 import { responseKey } from './response-cache';
+import { serializeOnce } from '../serialized-results';
 
 /** Inbound in-flight deduplication (INBOUND_DEDUP=on|off, on by default). */
 export interface InboundDedupConfig {
@@ -48,7 +49,8 @@ type Role = 'leader' | 'follower' | 'follower_timeout' | 'over_cap';
 /**
  * Freezes a leader's data before followers see it: they share it read-only
  * (copying 90 KB per follower would cost what deduplication saves), each
- * with its own result object, errors and extensions around it.
+ * with its own result object, errors and extensions around it, and each
+ * response body its own string built around the data's one serialization.
  */
 function deepFreeze(value: unknown): void {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
@@ -173,7 +175,11 @@ export function useInboundDedup(config: InboundDedupConfig = DEFAULT_INBOUND_DED
 function answerOf(ctx: GraphQLRequestContextWillSendResponse<GatewayContext>, followed: boolean): Answer {
   const body = ctx.response.body;
   const result: FormattedExecutionResult = body.kind === 'single' ? body.singleResult : body.initialResult;
-  if (followed) deepFreeze(result.data);
+  if (followed && result.data) {
+    deepFreeze(result.data);
+    // The leader's body and every follower's are then built around one serialization.
+    serializeOnce(result.data);
+  }
   return {
     status: ctx.response.http.status,
     result,
