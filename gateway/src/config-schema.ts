@@ -56,6 +56,7 @@ export const GATEWAY_VARIABLES = {
   SUBSCRIPTIONS_MAX: env.positiveInt('Subscriptions one gateway process holds open at once, all callers together.', { default: DEFAULT_SUBSCRIPTIONS.max }),
   SUBSCRIPTIONS_FEED_WAIT_MS: env.positiveInt('How long one read of a marketplace\'s change feed may wait for a change (a long poll; at most 30000).', { default: DEFAULT_SUBSCRIPTIONS.feedWaitMs }),
   SUBSCRIPTIONS_KEEP_ALIVE_MS: env.positiveInt('How often an idle SSE stream gets a comment and a WebSocket a ping, so proxies keep them open.', { default: DEFAULT_SUBSCRIPTIONS.keepAliveMs }),
+  INBOUND_DEDUP: env.oneOf('Identical queries in flight at once (same document, variables and caller\'s scope) share one execution and its answer.', ['on', 'off'] as const, { default: 'on' }),
   RESPONSE_CACHE: env.oneOf('Whole-response caching.', ['on', 'off'] as const, { default: 'on' }),
   RESPONSE_CACHE_MAX_AGE_S: env.positiveInt('Longest a cached response is served, whatever its types allow.', { default: DEFAULT_RESPONSE_CACHE.maxAgeSeconds }),
   RESPONSE_CACHE_MAX_MB: env.positiveInt('The response cache\'s size.', { default: DEFAULT_RESPONSE_CACHE.maxBytes / 2 ** 20 }),

@@ -12,6 +12,7 @@ import { readCostBudgets, type CostBudgets } from '@qsmo/service-kit/demand-cont
 import { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from './plugins/trusted-documents';
 import { readResilienceConfig, type ResilienceConfig } from './resilience-config';
 import { DEFAULT_RESPONSE_CACHE, type ResponseCacheConfig } from './plugins/response-cache';
+import { DEFAULT_INBOUND_DEDUP, type InboundDedupConfig } from './plugins/inbound-dedup';
 import { SUBGRAPHS, urlEnvName, type SubgraphEndpoint } from './subgraphs';
 import { readSubscriptionConfig, type SubscriptionConfig } from './subscriptions/config';
 import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
@@ -47,6 +48,8 @@ export interface GatewayConfig {
   resilience: ResilienceConfig;
   /** Whole-response caching (RESPONSE_CACHE, RESPONSE_CACHE_MAX_AGE_S, RESPONSE_CACHE_MAX_MB). */
   responseCache: ResponseCacheConfig;
+  /** INBOUND_DEDUP: identical queries in flight at once run once. */
+  inboundDedup: InboundDedupConfig;
   /** MAX_DEPTH, MAX_ALIASES, MAX_TOKENS, MAX_DIRECTIVES, MAX_RECURSION. */
   limits: OperationLimits;
   /** COST_BUDGET_ANONYMOUS, COST_BUDGET_ANALYST, COST_BUDGET_EDITOR: demand control's budgets. */
@@ -127,6 +130,7 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env, 
     security,
     resilience: readResilienceConfig(env),
     responseCache: readResponseCacheConfig(env),
+    inboundDedup: { ...DEFAULT_INBOUND_DEDUP, enabled: env.oneOf('INBOUND_DEDUP', ['on', 'off'] as const, 'on') === 'on' },
     limits: readOperationLimits(env),
     costBudgets: readCostBudgets(env),
     trustedDocuments: readTrustedDocumentsMode(env),

@@ -11,6 +11,7 @@ import { resiliencePlugins, standardPlugins, useRoutes, useSupergraphVersion, ty
 import { useCatalogWrites } from './plugins/catalog-writes';
 import { useDedupe } from './plugins/dedupe';
 import { useDemandControl } from './plugins/demand-control';
+import { useInboundDedup } from './plugins/inbound-dedup';
 import { FieldUsageRecorder, useFieldUsage } from './plugins/field-usage';
 import { useMcp } from './plugins/mcp';
 import { useOperationLimits } from './plugins/operation-limits';
@@ -69,6 +70,7 @@ export function gatewayPlugins(config: GatewayConfig, parts: GatewayPluginParts)
     useTrustedDocuments({ mode: config.trustedDocuments, documents: combinedDocuments(library && (() => library.current().documents), parts.publishedDocuments) }),
     useDemandControl(config.costBudgets),
     responseCache,
+    useInboundDedup(config.inboundDedup, metrics.registry),
     ...(parts.subscriptions ? [parts.subscriptions] : []),
     // Changes made elsewhere (another replica, a seed): what was read from that subgraph is evicted within about two polls.
     ...(config.responseCache.enabled ? [useSubgraphChanges({ intervalMs: config.responseCache.changePollMs, onChange: (names) => responseCache.invalidate(names), logger })] : []),

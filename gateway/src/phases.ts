@@ -24,6 +24,8 @@ export const PLUGIN_PLACES: Readonly<Record<string, PluginPlace>> = {
   'trusted-documents': { phase: 'limits', position: 40 },
   'demand-control': { phase: 'limits', position: 50 },
   'response-cache': { phase: 'cache', position: 10 },
+  // After the cache (a hit never joins) and after every limit (a refused request never joins).
+  'inbound-dedup': { phase: 'cache', position: 15 },
   'subgraph-changes': { phase: 'cache', position: 20 },
   'metrics': { phase: 'execution', position: 10 },
   'request-hygiene': { phase: 'execution', position: 20 },

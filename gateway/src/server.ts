@@ -18,6 +18,7 @@ import {
 import { standardPlugins, useRoutes, useSupergraphVersion, type SupergraphStatus } from './plugins';
 import { ServedDataSources } from './served-sources';
 import { areaOf } from './subgraphs';
+import { stringifyResult } from './serialized-results';
 
 export { SUPERGRAPH_VERSION_HEADER, type SupergraphStatus } from './plugins';
 
@@ -140,6 +141,8 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     stopOnTerminationSignals: false,
     introspection: deps.introspection,
     formatError: formatGatewayError(logger),
+    // An answer shared by several callers is serialized once (see serialized-results.ts); any other as Apollo would.
+    stringifyResult,
     plugins: [
       ApolloServerPluginLandingPageDisabled(), ...plugins.flatMap((p) => p.apolloPlugins ?? []),
       ...(hideSchemaDetails ? [hideSuggestionsPlugin<GatewayContext>()] : []),

@@ -27,8 +27,8 @@ import { IDENTITY_HEADER, secretBytes, signInternalToken } from '@qsmo/service-k
  * noise falls on all alike. Prints a table, writes JSON to .data/bench/.
  *
  *   npm run bench -- [--duration 10] [--rounds 3] [--connections 10] [--warmup 3]
- *                    [--workloads single,direct,deep,varied,write-mix] [--targets project,project-nocache,project-traced,apollo,hive]
- *                    [--project-env NAME=value ...] [--subgraph-env NAME=value ...] [--profile]
+ *                    [--workloads single,direct,deep,deep-large,varied,write-mix] [--targets project,project-nocache,project-nodedup,project-traced,apollo,hive,hive-dedup,hive-community]
+ *                    [--project-env NAME=value ...] [--subgraph-env NAME=value ...] [--profile] [--pin CPU]
  *   npm run bench -- --soak 600 [--workloads varied] [--targets project]
  *
  * --soak SECONDS runs the first workload against the first project target
@@ -54,7 +54,10 @@ const logger = createLogger('bench', 'info');
  * resolved but not enforced, since the stock gateways run any document.
  */
 const METRICS_TOKEN = crypto.randomBytes(16).toString('hex');
-const PROJECT_ENV = { NODE_ENV: 'production', RATE_LIMIT_ANONYMOUS: '100000000', TRUSTED_DOCUMENTS: 'allow', METRICS_TOKEN };
+// Demand control likewise estimates every request, but deep-large (about 150,000) would be over the anonymous budget.
+/** The subgraphs' own demand control, the same for every gateway's fetches: estimated, but no fetch of deep-large refused. */
+const SUBGRAPH_ENV = { COST_BUDGET_ANONYMOUS: '10000000' };
+const PROJECT_ENV = { NODE_ENV: 'production', RATE_LIMIT_ANONYMOUS: '100000000', TRUSTED_DOCUMENTS: 'allow', COST_BUDGET_ANONYMOUS: '10000000', METRICS_TOKEN };
 
 interface Options {
   duration: number; rounds: number; connections: number; warmup: number;
@@ -63,24 +66,29 @@ interface Options {
   profile: boolean;
   /** Seconds of one uninterrupted run watching memory and the cache's size (see the usage above); 0 for the comparison. */
   soak: number;
+  /** --pin CPU: every gateway runs on that one core (taskset -c), the project's as one worker, as the community benchmark pins its gateways. */
+  pin?: string;
 }
 
 const TARGETS: Record<string, { entry: string; description: string }> = {
   project: { entry: 'gateway/src/index.ts', description: 'this project\'s gateway (gateway/src/index.ts, NODE_ENV=production)' },
   'project-nocache': { entry: 'gateway/src/index.ts', description: 'the same with its response cache off (RESPONSE_CACHE=off)' },
+  'project-nodedup': { entry: 'gateway/src/index.ts', description: 'project-nocache with inbound deduplication off too (INBOUND_DEDUP=off): what one execution per request costs' },
   'project-traced': { entry: 'gateway/src/index.ts', description: 'project-nocache with tracing on: every span exported over OTLP/HTTP to a sink the bench runs (what tracing costs)' },
   apollo: { entry: 'test/bench/stock-apollo.ts', description: 'stock @apollo/gateway + @apollo/server, no tuning (it passes on the identity header of write-mix\'s renames)' },
   hive: { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway (createGatewayRuntime + node:http; it passes on the identity header of write-mix\'s renames)' },
+  'hive-community': { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway as the community federation benchmark configures it: inboundInflightRequestDeduplication and jit on (HIVE_BENCH_CONFIG=community; its JIT answers wrong here, see stock-hive.ts)' },
+  'hive-dedup': { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway with inboundInflightRequestDeduplication on, JIT off (HIVE_BENCH_CONFIG=dedup)' },
 };
 
 function parseArgs(argv: string[]): Options {
-  const known = ['--profile', '--soak', '--duration', '--rounds', '--connections', '--warmup', '--workloads', '--targets', '--project-env', '--subgraph-env'];
+  const known = ['--profile', '--pin', '--soak', '--duration', '--rounds', '--connections', '--warmup', '--workloads', '--targets', '--project-env', '--subgraph-env'];
   const value = (i: number) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${argv[i]} needs a value.`);
     return v;
   };
-  const o: Options = { duration: 10, rounds: 3, connections: 10, warmup: 3, workloads: ['single', 'direct', 'deep', 'varied', 'write-mix'], targets: ['project', 'project-nocache', 'apollo', 'hive'], projectEnv: {}, subgraphEnv: {}, profile: false, soak: 0 };
+  const o: Options = { duration: 10, rounds: 3, connections: 10, warmup: 3, workloads: ['single', 'direct', 'deep', 'deep-large', 'varied', 'write-mix'], targets: ['project', 'project-nocache', 'apollo', 'hive'], projectEnv: {}, subgraphEnv: {}, profile: false, soak: 0 };
   const whole = (flag: string, v: string, min: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} ${v}: give a whole number of at least ${min}.`);
@@ -101,6 +109,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--connections') o.connections = whole(a, v, 1);
     else if (a === '--warmup') o.warmup = whole(a, v, 0);
     else if (a === '--soak') o.soak = whole(a, v, 60);
+    else if (a === '--pin') o.pin = String(whole(a, v, 0));
     else if (a === '--workloads') o.workloads = v.split(',');
     else if (a === '--targets') o.targets = v.split(',');
     else if (a === '--project-env') pair(a, v, o.projectEnv);
@@ -122,8 +131,10 @@ function parseArgs(argv: string[]): Options {
 interface Process { name: string; child: ChildProcess; url: string; exited: Promise<unknown> }
 const children: Process[] = [];
 
-function start(name: string, entry: string, port: number, env: Record<string, string>, nodeArgs: string[] = []): Process {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, entry)], {
+function start(name: string, entry: string, port: number, env: Record<string, string>, nodeArgs: string[] = [], pin?: string): Process {
+  const command = [process.execPath, ...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, entry)];
+  // taskset execs node, so the child's process id is the gateway's own and /proc reads it as before.
+  const child = spawn(pin === undefined ? command[0]! : 'taskset', pin === undefined ? command.slice(1) : ['-c', pin, ...command], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -263,10 +274,16 @@ async function checkAgreement(targets: Process[], subgraphUrl: string, list: Wor
     for (const [name, url] of urls) {
       const { status, json } = await post(url, body);
       if (status !== 200 || json?.errors) throw new Error(`${name} answered workload ${w.name} with ${status}: ${JSON.stringify(json?.errors ?? json).slice(0, 500)}`);
-      const data = JSON.stringify(json.data);
+      // Keys sorted: the order of an object's fields is not part of the answer (a JIT-compiled executor may write them in another).
+      const data = JSON.stringify(json.data, (_key, value) => (value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))) : value));
       if (first === undefined) first = data;
-      else if (data !== first) throw new Error(`${name} answered workload ${w.name} differently from ${urls[0]![0]}.`);
+      else if (data !== first) {
+        let at = 0;
+        while (at < data.length && data[at] === first[at]) at++;
+        throw new Error(`${name} answered workload ${w.name} differently from ${urls[0]![0]}, from character ${at}: ${data.slice(Math.max(0, at - 80), at + 80)} / ${first.slice(Math.max(0, at - 80), at + 80)}`);
+      }
     }
+    logger.info(`workload ${w.name}: the answer's data is ${(Buffer.byteLength(first!) / 1024).toFixed(1)} KB`);
   }
 }
 
@@ -295,13 +312,13 @@ async function main(): Promise<void> {
     const subgraphs = await Promise.all(SUBGRAPHS.map(async (s) => {
       const profile = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(benchDir, 'profiles', s.name)}`] : [];
       const p = start(s.name, `subgraphs/${s.name}/src/index.ts`, await freePort(),
-        { MONGODB_URI: database.uri, GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...o.subgraphEnv }, profile);
+        { MONGODB_URI: database.uri, GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...SUBGRAPH_ENV, ...o.subgraphEnv }, profile);
       await waitAnswering(p);
       return p;
     }));
     // The cross-QSMO lists (agencies, providers, offerings) are the directory's: it reads every marketplace at start.
     const directory = start(DIRECTORY.name, 'shared/directory/src/main.ts', await freePort(),
-      { GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...Object.fromEntries(SUBGRAPHS.map((s, i) => [urlEnvName(s.name), subgraphs[i]!.url])), ...o.subgraphEnv });
+      { GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...SUBGRAPH_ENV, ...Object.fromEntries(SUBGRAPHS.map((s, i) => [urlEnvName(s.name), subgraphs[i]!.url])), ...o.subgraphEnv });
     await waitAnswering(directory);
     const served = [...SUBGRAPHS.map((s, i) => ({ name: s.name, url: subgraphs[i]!.url })), { name: DIRECTORY.name, url: directory.url }];
     const { supergraphSdl } = composeSupergraph(localSubgraphSources(served));
@@ -315,12 +332,17 @@ async function main(): Promise<void> {
       if (name.startsWith('project')) {
         Object.assign(env, { ...PROJECT_ENV, GATEWAY_SIGNING_SECRET: secret, AUTH_JWKS_FILE: keys.jwksFile, AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE, ...o.projectEnv });
       }
-      if (name === 'project-nocache' || name === 'project-traced') env.RESPONSE_CACHE = 'off';
+      if (name === 'project-nocache' || name === 'project-nodedup' || name === 'project-traced') env.RESPONSE_CACHE = 'off';
+      if (name === 'project-nodedup') env.INBOUND_DEDUP = 'off';
+      if (name === 'hive-community') env.HIVE_BENCH_CONFIG = 'community';
+      if (name === 'hive-dedup') env.HIVE_BENCH_CONFIG = 'dedup';
+      // One core: the project's gateway as one worker, unless --project-env says otherwise.
+      if (o.pin !== undefined && name.startsWith('project')) env.GATEWAY_WORKERS = o.projectEnv.GATEWAY_WORKERS ?? '1';
       if (name === 'project-traced') env.OTEL_EXPORTER_OTLP_ENDPOINT = (sink ??= await startOtlpSink()).url;
       // Environment URL overrides would otherwise point the project's gateway at the default ports.
       for (const s of served) env[urlEnvName(s.name)] = s.url;
       const profile = name.startsWith('project') && o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(benchDir, 'profiles')}`] : [];
-      const p = start(name, TARGETS[name]!.entry, await freePort(), env, profile);
+      const p = start(name, TARGETS[name]!.entry, await freePort(), env, profile, o.pin);
       await waitAnswering(p);
       targets.push(p);
     }
@@ -344,7 +366,7 @@ async function main(): Promise<void> {
           const before = sample(t.child.pid!);
           const subgraphsBefore = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);
           const started = process.hrtime.bigint();
-          const r = await load(t.url, own.get(t.name)?.get(w.name) ?? w, seconds, o.connections, t.name.startsWith('project') ? asEditor : signedEditor);
+          const r = await load(t.url, own.get(t.name)?.get(w.name) ?? w, seconds, w.connections ?? o.connections, t.name.startsWith('project') ? asEditor : signedEditor);
           const wall = Number(process.hrtime.bigint() - started) / 1e9;
           const after = sample(t.child.pid!);
           const subgraphsAfter = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);

@@ -18,6 +18,8 @@ export interface Workload {
   next(): BenchRequest;
   /** A workload that writes: it builds its own requests per connection and checks what each read answers. */
   writes?: WriteMix;
+  /** Concurrent connections this workload always uses, whatever --connections says (the scenario it reproduces fixes them). */
+  connections?: number;
 }
 
 /** What a write-mix run counted: every read sent after a confirmed write must show it. */
@@ -156,6 +158,22 @@ function variedPickers(): (() => BenchRequest)[] {
   ];
 }
 
+/**
+ * The shape of the community federation benchmark's scenario (one deep
+ * nested query, an answer of about 90 KB, every client sending the same
+ * request): the first 36 of the 65 offerings of the cross-QSMO catalog (the directory) with
+ * its provider, and from its own marketplace (a jump into each of the five
+ * subgraphs) its sources, its partners and its FIBF capabilities with their
+ * descriptions, parents and grandparents.
+ * Real catalog data, no synthetic rows; the subgraphs answer it from their
+ * read models, so the gateway's own work is what is measured.
+ */
+/** About 2 KB of answer each: 36 make about 90 KB. */
+const DEEP_LARGE_OFFERINGS = 36;
+const DEEP_LARGE = `query BenchDeepLarge { offerings(first: ${DEEP_LARGE_OFFERINGS}) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name domain category shelf verification launchedOn customerCount provider { id name abbreviation sector marketplaceCount } ${
+  ['FinancialManagement', 'HumanResources', 'GrantsManagement', 'Cybersecurity', 'Acquisition'].map((t) => `... on ${t}Offering { website notes sources { title url } partners { id name abbreviation sector marketplaceCount } capabilities { code name description level parent { code name level parent { code name level } } } }`).join(' ')
+} } } } }`;
+
 /** The workloads by name, in the order they run in a round. */
 export function workloads(): Workload[] {
   const varied = variedPickers();
@@ -165,6 +183,7 @@ export function workloads(): Workload[] {
     { name: 'single', description: 'one subgraph, one fetch (grantsManagement.offerings)', target: 'gateway', next: () => ({ query: SINGLE }) },
     { name: 'direct', description: 'the single query sent straight to the grants-management subgraph: the floor of the gateway\'s overhead', target: 'grants-management', next: () => ({ query: SINGLE }) },
     { name: 'deep', description: 'HHS (075) portfolio across all four QSMOs with providers and customers', target: 'gateway', next: () => ({ query: portfolio, variables: { code: '075' } }) },
+    { name: 'deep-large', description: 'the community benchmark\'s shape: 36 offerings of the cross-QSMO catalog with providers, partners and FIBF capabilities from all five marketplaces (one identical request, answer about 90 KB of JSON, 50 connections)', target: 'gateway', connections: 50, next: () => ({ query: DEEP_LARGE }) },
     // Round-robin over the operations so every one is in every second of the run, each with random variables.
     { name: 'varied', description: 'every operation of gateway/operations/ with variables drawn from the catalog', target: 'gateway', next: () => varied[i++ % varied.length]!() },
     // Last: its renames change what the other workloads would read.

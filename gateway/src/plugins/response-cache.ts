@@ -51,6 +51,19 @@ function scopeOf(context: GatewayContext): { key: string; scope: Scope } {
   return { key: JSON.stringify([identity.issuer ?? null, identity.subject, [...(identity.roles ?? [])].sort(), [...(identity.qsmos ?? [])].sort()]), scope: 'private' };
 }
 
+/**
+ * The key of a query's answer: its document, operation name and variables
+ * and the caller's authorization scope, so callers who may see different
+ * data never share an answer (the cache and inbound deduplication alike).
+ */
+export function responseKey(
+  request: { query?: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+  context: GatewayContext,
+): { key: string; scope: Scope } {
+  const who = scopeOf(context);
+  return { key: createHash('sha256').update(JSON.stringify([request.query, request.operationName ?? null, request.variables ?? {}, who.key])).digest('base64url'), scope: who.scope };
+}
+
 /** Evicts the cached responses read from these subgraphs, or every response when none are named. */
 export type Eviction = (subgraphs?: readonly string[]) => void;
 
@@ -160,9 +173,7 @@ export function useResponseCache(
           kind = operation.operation;
           if (kind === 'mutation') { mutations.set(contextValue, Date.now()); epoch++; return null; }
           if (kind !== 'query' || request.query === undefined) return null;
-          const who = scopeOf(contextValue);
-          scope = who.scope;
-          key = createHash('sha256').update(JSON.stringify([request.query, request.operationName ?? null, request.variables ?? {}, who.key])).digest('base64url');
+          ({ key, scope } = responseKey(request, contextValue));
           startedAt = epoch;
           const entry = entries.get(key);
           if (entry && Date.now() < entry.expiresAt) {
@@ -197,7 +208,9 @@ export function useResponseCache(
             return;
           }
           const body = ctx.response.body;
-          if (body.kind !== 'single' || body.singleResult.errors?.length || startedAt !== epoch || mutationUnderWay()) return;
+          // An answer that fetched nothing here (another caller's, shared by inbound deduplication) names no subgraph a mutation could evict it by.
+          const reads = fetched.get(ctx.contextValue);
+          if (body.kind !== 'single' || body.singleResult.errors?.length || startedAt !== epoch || mutationUnderWay() || !reads?.size) return;
           // The subgraphs' hints, combined by Apollo: the shortest max-age of the types in the answer, and its scope.
           const policy = ctx.overallCachePolicy.policyIfCacheable();
           // A PRIVATE hint is per user; the anonymous reader's answers are shared, so such an answer is not kept for them.
@@ -209,7 +222,7 @@ export function useResponseCache(
           drop(key);
           entries.set(key, {
             result: body.singleResult as Record<string, unknown>, storedAt: now, expiresAt: now + maxAge * 1000, bytes: size,
-            scope: entryScope, subgraphs: [...(fetched.get(ctx.contextValue) ?? [])],
+            scope: entryScope, subgraphs: [...reads],
           });
           bytes += size;
           while (bytes > config.maxBytes) drop(entries.keys().next().value as string);

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Identity } from './auth/identity';
 import type { EnvReader } from './config';
 import { estimateCost, type CostModel } from './cost';
@@ -84,6 +84,9 @@ export function costLimitExceeded(cost: CostReport, callerClass: CallerClass): G
   );
 }
 
+/** Estimates remembered per document (distinct operation names and variables); past it they start over. */
+const ESTIMATES_PER_DOCUMENT = 256;
+
 export interface DemandControlOptions<TContext> {
   /** The model of the schema being served; a server that validates operations always has one. */
   model(): CostModel | undefined;
@@ -101,6 +104,24 @@ export interface DemandControlOptions<TContext> {
  * result object is replaced, never changed, as a response cache may hold it.
  */
 export function demandControlPlugin<TContext extends BaseContext>(options: DemandControlOptions<TContext>): ApolloServerPlugin<TContext> {
+  // The estimate depends only on the model, the parsed document (one object per distinct document, from Apollo's
+  // document cache), the operation name and the variables: a document asked again and again is walked once.
+  const estimates = new WeakMap<CostModel, WeakMap<DocumentNode, Map<string, number>>>();
+  const estimate = (model: CostModel, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): number => {
+    let byDocument = estimates.get(model);
+    if (!byDocument) estimates.set(model, (byDocument = new WeakMap()));
+    let known = byDocument.get(document);
+    if (!known) byDocument.set(document, (known = new Map()));
+    const key = JSON.stringify([operationName ?? null, variables]);
+    let value = known.get(key);
+    if (value === undefined) {
+      value = Math.min(estimateCost(model, document, operationName, variables), Number.MAX_SAFE_INTEGER);
+      // Bounded per document: variables drawn anew by every caller do not pile up.
+      if (known.size >= ESTIMATES_PER_DOCUMENT) known.clear();
+      known.set(key, value);
+    }
+    return value;
+  };
   return {
     async requestDidStart() {
       let cost: CostReport | undefined;
@@ -110,7 +131,7 @@ export function demandControlPlugin<TContext extends BaseContext>(options: Deman
           if (!model) throw new Error('Demand control has no cost model of the schema being served; it must be given one before requests are served.');
           const callerClass = options.callerClassOf(contextValue);
           // Estimates of hostile documents can pass any integer; the report stays a JSON-safe whole number.
-          const estimated = Math.min(estimateCost(model, document, request.operationName, request.variables ?? {}), Number.MAX_SAFE_INTEGER);
+          const estimated = estimate(model, document, request.operationName, request.variables ?? {});
           cost = { estimated, budget: options.budgets[callerClass] };
           if (estimated > cost.budget) throw costLimitExceeded(cost, callerClass);
         },
