@@ -100,7 +100,7 @@ let idp: TestIdentityProvider;
 let registryClient: MongoClient;
 let registry: SchemaRegistry;
 let proxy: { port: number; close: () => Promise<void> };
-let replicas: Proc[] = [];
+const replicas: Proc[] = [];
 let gateways: Proc[] = [];
 let alive: number[] = [];
 const extraProxies: { close: () => Promise<void> }[] = [];

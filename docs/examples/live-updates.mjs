@@ -30,4 +30,4 @@ for await (const result of client.iterate({ query, variables })) {
   console.log(JSON.stringify(result));
   if (++seen >= events) break;
 }
-client.dispose();
+await client.dispose();

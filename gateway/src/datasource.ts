@@ -66,6 +66,7 @@ export const createSubgraphDataSource: DataSourceFactory = (spec) => new Subgrap
  * request-kind enum only as a type, so we tell them apart by the field only
  * client operations carry.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the constraint @apollo/gateway puts on its context type parameter
 export function isIncomingOperation<T extends Record<string, any>>(
   options: GraphQLDataSourceProcessOptions<T>,
 ): options is Extract<GraphQLDataSourceProcessOptions<T>, { incomingRequestContext: unknown }> {

@@ -87,6 +87,7 @@ export class BufferedResponse implements FetcherResponse {
   }
 
   async text(): Promise<string> { return this.take().toString('utf8'); }
+  // biome-ignore lint/suspicious/noExplicitAny: the Fetch API's own signature, which the gateway's fetcher implements
   async json(): Promise<any> { return JSON.parse(await this.text()); }
   async arrayBuffer(): Promise<ArrayBuffer> {
     const b = this.take();

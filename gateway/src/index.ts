@@ -13,9 +13,7 @@ import { RegistrySupergraphManager, RegistrySupergraphManagerStopped } from './r
 import { useResponseCache } from './plugins/response-cache';
 import { createGatewayServer, type GatewayDeps } from './server';
 import { ManifestFile, TRUSTED_DOCUMENTS_FILE } from './trusted-documents';
-import { combinedDocuments, PublishedClientDocuments } from './client-manifests';
-import { useMcp } from './plugins/mcp';
-import { OperationTools } from './mcp/tools';
+import { PublishedClientDocuments } from './client-manifests';
 import { startTelemetry } from '@qsmo/service-kit/telemetry';
 import { FieldUsageStore } from '@qsmo/registry/usage';
 import type { Db } from 'mongodb';

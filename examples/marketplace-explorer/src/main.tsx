@@ -70,7 +70,7 @@ function AgencyPicker() {
           <li key={node.code}><a href={`#/agency/${node.code}`}>{node.abbreviation || node.code}</a> {node.name} <small>({node.marketplaceCount} marketplaces)</small></li>
         ))}
       </ul>
-      {agencies?.pageInfo.hasNextPage ? <button onClick={() => void fetchMore({ variables: { after: agencies.pageInfo.endCursor } })}>More agencies</button> : null}
+      {agencies?.pageInfo.hasNextPage ? <button type="button" onClick={() => void fetchMore({ variables: { after: agencies.pageInfo.endCursor } })}>More agencies</button> : null}
     </section>
   );
 }

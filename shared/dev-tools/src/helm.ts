@@ -468,7 +468,7 @@ stringData:
 `;
 }
 
-function publishJobTemplate(entries: readonly SubgraphEntry[]): string {
+function publishJobTemplate(_entries: readonly SubgraphEntry[]): string {
   return `{{- /* ${GENERATED('').replace(/\n/g, ' ').trim()} */ -}}
 {{- $root := . -}}
 {{- $v := .Values -}}

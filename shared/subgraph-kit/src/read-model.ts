@@ -146,6 +146,7 @@ export class ReadModel {
   private timer: NodeJS.Timeout | undefined;
   private readonly reads: Counter<'result'> | undefined;
   /** Wrapped collections by name, whose snapshots are loaded ahead of the first read. */
+  // biome-ignore lint/suspicious/noExplicitAny: the model wraps any collection of any document type, as the driver's own generic does
   private readonly wrapped = new Map<string, Collection<any>>();
   private warming: NodeJS.Immediate | undefined;
   /** Answers computed from each snapshot, by command key (see fromSnapshot). */
@@ -213,6 +214,7 @@ export class ReadModel {
   }
 
   /** @internal A whole collection, or undefined when it is larger than SNAPSHOT_MAX_DOCUMENTS or not held whole. */
+  // biome-ignore lint/suspicious/noExplicitAny: the model wraps any collection of any document type, as the driver's own generic does
   async snapshot(name: string, collection: Collection<any>): Promise<readonly Document[] | undefined> {
     if (!this.wrapped.has(name)) return undefined;
     const all = await this.read(keyOf(name, 'snapshot', []), () => collection.find({}).limit(SNAPSHOT_MAX_DOCUMENTS + 1).toArray(), false);
@@ -226,6 +228,7 @@ export class ReadModel {
    * with that snapshot: a reloaded snapshot starts with no answers, which
    * keeps the memo exactly as fresh as the snapshot itself.
    */
+  // biome-ignore lint/suspicious/noExplicitAny: the model wraps any collection of any document type, as the driver's own generic does
   async fromSnapshot<R>(name: string, collection: Collection<any>, key: string, answer: (all: readonly Document[]) => R): Promise<R | undefined> {
     const all = await this.snapshot(name, collection);
     if (!all) return undefined;
@@ -309,6 +312,7 @@ export class ReadModel {
   }
 
   /** Every collection of a record wrapped (a subgraph's context collections); those named in `notWhole` are never held whole. */
+  // biome-ignore lint/suspicious/noExplicitAny: the model wraps any collection of any document type, as the driver's own generic does
   wrapAll<C extends Record<string, Collection<any>>>(collections: C, { notWhole = [] }: { notWhole?: readonly string[] } = {}): C {
     return Object.fromEntries(Object.entries(collections).map(([k, c]) => [k, this.wrap(c, { whole: !notWhole.includes(c.collectionName) })])) as C;
   }
@@ -325,7 +329,7 @@ export class ReadModel {
       return out(held.value as R);
     }
     const pending = this.inFlight.get(key) as Promise<R> | undefined;
-    if (pending) {
+    if (pending !== undefined) {
       this.reads?.inc({ result: 'hit' });
       return out(await pending);
     }
@@ -394,6 +398,7 @@ class RecordedCursor {
     private readonly collection: string,
     private readonly op: 'find' | 'aggregate',
     private readonly args: unknown[],
+    // biome-ignore lint/suspicious/noExplicitAny: the model wraps any collection of any document type, as the driver's own generic does
     private readonly target: Collection<any>,
   ) {}
 
@@ -409,6 +414,7 @@ class RecordedCursor {
       this.op === 'find' ? runFind(all, this.args, this.calls) : this.calls.length ? unsupported() : runAggregate(all, this.args));
     if (answered) return answered;
     return this.model.read(key, () => {
+      // biome-ignore lint/suspicious/noExplicitAny: the model wraps any collection of any document type, as the driver's own generic does
       let cursor = (this.target[this.op] as (...a: unknown[]) => any).apply(this.target, this.args);
       for (const [method, a] of this.calls) cursor = cursor[method](...a);
       return cursor.toArray() as Promise<unknown[]>;
