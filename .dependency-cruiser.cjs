@@ -73,7 +73,7 @@ module.exports = {
     {
       name: 'gateway-reads-only-schemas-of-subgraphs',
       severity: 'error',
-      comment: 'The gateway composes from the subgraphs\' schema files; it never loads their servers or domain mechanics.',
+      comment: "The gateway composes from the subgraphs' schema files; it never loads their servers or domain mechanics.",
       from: { path: '^gateway/src/', pathNot: '-cli\\.ts$' },
       to: { path: '^shared/(subgraph-kit|directory)/src/', pathNot: '^shared/(subgraph-kit/src/subgraph|directory/src)/schema\\.ts$' },
     },

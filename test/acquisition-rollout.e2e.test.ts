@@ -36,7 +36,10 @@ const BEFORE = SUBGRAPHS.filter((s) => s.name !== ACQUISITION.name);
 const GRANTS_OFFERINGS = readOfferings('GRANTS_MANAGEMENT').length;
 const AGENCY_CODES = readAgencies().map((a) => a.code);
 
-interface Child { child: ChildProcess; output: () => string }
+interface Child {
+  child: ChildProcess;
+  output: () => string;
+}
 const children: Child[] = [];
 const servers: SubgraphServer[] = [];
 const databases: TestDatabase[] = [];
@@ -55,11 +58,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function spawnTs(entry: string, args: string[], env: NodeJS.ProcessEnv): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry), ...args], {
-    cwd: REPO_ROOT, env: { ...process.env, APOLLO_TELEMETRY_DISABLED: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: REPO_ROOT,
+    env: { ...process.env, APOLLO_TELEMETRY_DISABLED: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
   return { child, output: () => out };
 }
 
@@ -77,19 +86,23 @@ async function startProcess(entry: string, env: NodeJS.ProcessEnv, readyText: st
 /** A schema command of the acquisition package, as `npm run schema:<command> -w subgraphs/acquisition` runs it. */
 async function schemaCommand(command: 'check' | 'publish', args: string[]): Promise<{ code: number | null; output: string }> {
   const run = spawnTs(`subgraphs/${ACQUISITION.name}/src/schema-cli.ts`, [command, ...args], {
-    REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: registryDb.db.databaseName, LOG_LEVEL: 'warn',
+    REGISTRY_MONGODB_URI: testMongoUri(),
+    REGISTRY_DATABASE: registryDb.db.databaseName,
+    LOG_LEVEL: 'warn',
   });
   const code = await new Promise<number | null>((resolve) => run.child.once('exit', resolve));
   return { code, output: run.output() };
 }
 
 async function startOthers(sdlFor: (index: number) => string | undefined): Promise<{ name: string; url: string; sdl: string; server: SubgraphServer }[]> {
-  return Promise.all(OTHERS.map(async ({ definition, createServer }, i) => {
-    const sdl = sdlFor(i) ?? subgraphSdl(definition.entry);
-    const server = createServer({ db: databases[i]!.db, typeDefs: parse(sdl) });
-    servers.push(server);
-    return { name: definition.serviceName, url: await server.http.listen(0, '127.0.0.1'), sdl, server };
-  }));
+  return Promise.all(
+    OTHERS.map(async ({ definition, createServer }, i) => {
+      const sdl = sdlFor(i) ?? subgraphSdl(definition.entry);
+      const server = createServer({ db: databases[i]!.db, typeDefs: parse(sdl) });
+      servers.push(server);
+      return { name: definition.serviceName, url: await server.http.listen(0, '127.0.0.1'), sdl, server };
+    }),
+  );
 }
 
 async function servedVersion(): Promise<number | undefined> {
@@ -122,35 +135,67 @@ function steadyLoad(clients: number) {
     }
   });
   return {
-    get ok() { return ok; },
-    async stop() { running = false; await Promise.all(workers); return { ok, failures }; },
+    get ok() {
+      return ok;
+    },
+    async stop() {
+      running = false;
+      await Promise.all(workers);
+      return { ok, failures };
+    },
   };
 }
 
 beforeAll(async () => {
-  databases.push(...await Promise.all(OTHERS.map(({ definition }) => openSeededDatabase(definition))));
+  databases.push(...(await Promise.all(OTHERS.map(({ definition }) => openSeededDatabase(definition)))));
   registryDb = await openTestDatabase('rollout_registry');
   registry = new SchemaRegistry(registryDb.db);
   // The graph before the list gained ACQUISITION: four subgraphs whose QsmoDomain has four values.
   const before = await startOthers((i) => subgraphSdl(OTHERS[i]!.definition.entry, undefined, BEFORE));
-  const first = await publishSubgraphs(registry, before.map(({ name, url, sdl }) => ({ name, url, sdl })), { publisher: 'platform' });
+  const first = await publishSubgraphs(
+    registry,
+    before.map(({ name, url, sdl }) => ({ name, url, sdl })),
+    { publisher: 'platform' },
+  );
   expect(first.status).toBe('published');
   const [port, acquisitionPort] = [await freePort(), await freePort()];
   acquisitionUrl = `http://127.0.0.1:${acquisitionPort}/graphql`;
   // The Acquisition team may deploy before anything routes to it; both processes start side by side.
-  const acquisitionStarted = startProcess(`subgraphs/${ACQUISITION.name}/src/index.ts`, {
-    NODE_ENV: 'development', MONGODB_URI: testMongoUri(), MONGODB_DATABASE: acquisitionDatabase, SEED_ON_START: 'always',
-    PORT: String(acquisitionPort), HOST: '127.0.0.1', LOG_LEVEL: 'info',
-  }, 'subgraph ready at');
-  gateway = await startProcess('gateway/src/index.ts', {
-    NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', GATEWAY_WORKERS: '1',
-    SUPERGRAPH_SOURCE: 'registry', REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: registryDb.db.databaseName,
-    REGISTRY_POLL_INTERVAL_MS: String(POLL_MS), MONGODB_URI: testMongoUri(),
-    // Every request reaches the subgraphs, and the load is not throttled.
-    RESPONSE_CACHE: 'off', RATE_LIMIT_ANONYMOUS: '0',
-    // The machine running the tests is shared: a slow answer is not what this test is about.
-    SUBGRAPH_TIMEOUT_MS: '30000', REQUEST_DEADLINE_MS: '40000',
-  }, 'gateway ready at');
+  const acquisitionStarted = startProcess(
+    `subgraphs/${ACQUISITION.name}/src/index.ts`,
+    {
+      NODE_ENV: 'development',
+      MONGODB_URI: testMongoUri(),
+      MONGODB_DATABASE: acquisitionDatabase,
+      SEED_ON_START: 'always',
+      PORT: String(acquisitionPort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    },
+    'subgraph ready at',
+  );
+  gateway = await startProcess(
+    'gateway/src/index.ts',
+    {
+      NODE_ENV: 'development',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      GATEWAY_WORKERS: '1',
+      SUPERGRAPH_SOURCE: 'registry',
+      REGISTRY_MONGODB_URI: testMongoUri(),
+      REGISTRY_DATABASE: registryDb.db.databaseName,
+      REGISTRY_POLL_INTERVAL_MS: String(POLL_MS),
+      MONGODB_URI: testMongoUri(),
+      // Every request reaches the subgraphs, and the load is not throttled.
+      RESPONSE_CACHE: 'off',
+      RATE_LIMIT_ANONYMOUS: '0',
+      // The machine running the tests is shared: a slow answer is not what this test is about.
+      SUBGRAPH_TIMEOUT_MS: '30000',
+      REQUEST_DEADLINE_MS: '40000',
+    },
+    'gateway ready at',
+  );
   gatewayUrl = `http://127.0.0.1:${port}/graphql`;
   await acquisitionStarted;
   beforeServers = before.map((b) => b.server);
@@ -160,7 +205,10 @@ afterAll(async () => {
   for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGTERM');
   await Promise.all(children.map((c) => (c.child.exitCode === null ? new Promise((r) => c.child.once('exit', r)) : undefined)));
   for (const server of servers) await server.http.stop().catch(() => undefined);
-  await registryDb.client.db(acquisitionDatabase).dropDatabase().catch(() => undefined);
+  await registryDb.client
+    .db(acquisitionDatabase)
+    .dropDatabase()
+    .catch(() => undefined);
   for (const d of databases) await d.drop();
   await registryDb.drop();
 });
@@ -181,7 +229,11 @@ test("GSA's Acquisition QSMO joins the running graph through schema:check and sc
   phase = 'step 1: the four regenerated schemas deploy and publish';
   // 1. The four subgraphs' regenerated schemas (ACQUISITION added: a dangerous change, not a breaking one) deploy next to the running ones and publish together.
   const regenerated = await startOthers(() => undefined);
-  const step1 = await publishSubgraphs(registry, regenerated.map(({ name, url, sdl }) => ({ name, url, sdl })), { publisher: 'platform' });
+  const step1 = await publishSubgraphs(
+    registry,
+    regenerated.map(({ name, url, sdl }) => ({ name, url, sdl })),
+    { publisher: 'platform' },
+  );
   expect(step1.status).toBe('published');
   if (step1.status !== 'published') return;
   expect(step1.report.subgraphs.flatMap((s) => s.breaking)).toEqual([]);
@@ -231,14 +283,21 @@ test("GSA's Acquisition QSMO joins the running graph through schema:check and sc
   mark('acquisition served');
   expect(await servedVersion()).toBe(target);
 
-  const done = await post(gatewayUrl, `{
+  const done = await post(
+    gatewayUrl,
+    `{
     agency(code: "047") { ledQsmos { domain } }
     qsmo(domain: ACQUISITION) { scope contactEmail designation { phase since } }
     acquisition { capability(code: "ACQ.020") { name children { code } } }
-  }`);
+  }`,
+  );
   expect(done.errors).toBeUndefined();
   expect(done.data.agency.ledQsmos).toEqual([{ domain: 'ACQUISITION' }]);
-  expect(done.data.qsmo).toEqual({ scope: ['Acquisition Systems', 'Assisted Acquisition'], contactEmail: 'AcquisitionQSMO@gsa.gov', designation: { phase: 'PRE_DESIGNATED', since: '2026-04-29' } });
+  expect(done.data.qsmo).toEqual({
+    scope: ['Acquisition Systems', 'Assisted Acquisition'],
+    contactEmail: 'AcquisitionQSMO@gsa.gov',
+    designation: { phase: 'PRE_DESIGNATED', since: '2026-04-29' },
+  });
   expect(done.data.acquisition.capability.children).toHaveLength(8);
   phase = 'after';
 
@@ -250,10 +309,15 @@ test("GSA's Acquisition QSMO joins the running graph through schema:check and sc
   expect(result.ok).toBeGreaterThan(okAtCheck);
   expect(gateway.child.pid).toBe(gatewayPid);
   expect(gateway.child.exitCode).toBeNull();
-  const switches = gateway.output().split('\n').filter((l) => l.includes(`to v${target} (`) && l.includes('switched from supergraph'));
+  const switches = gateway
+    .output()
+    .split('\n')
+    .filter((l) => l.includes(`to v${target} (`) && l.includes('switched from supergraph'));
   expect(switches.length).toBeGreaterThan(0);
   expect(switches[0]).toMatch(/changed: acquisition\)/);
-  process.stdout.write(`${publish.output.trim()}\n${switches[0]!.trim()}\n` +
-    `acquisition rollout: ${result.ok} requests from ${CLIENTS} clients across both switches, 0 failed; ACQ.020 served ${switchMs} ms after the publish\n` +
-    `timeline: ${at.join('; ')}\n`);
+  process.stdout.write(
+    `${publish.output.trim()}\n${switches[0]!.trim()}\n` +
+      `acquisition rollout: ${result.ok} requests from ${CLIENTS} clients across both switches, 0 failed; ACQ.020 served ${switchMs} ms after the publish\n` +
+      `timeline: ${at.join('; ')}\n`,
+  );
 });

@@ -42,16 +42,23 @@ function cpuMs(pids: number[]): number {
 test('forged tokens from one address: 429 after the allowance, checked across workers; other addresses are served', async () => {
   const keys = await ensureDevKeys(keysDir);
   gateway = await startGatewayProcess(graph, {
-    GATEWAY_WORKERS: '2', AUTH_JWKS_FILE: keys.jwksFile, AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE, RATE_LIMIT_AUTH_FAILURES: String(FAILURES_PER_MINUTE),
+    GATEWAY_WORKERS: '2',
+    AUTH_JWKS_FILE: keys.jwksFile,
+    AUTH_ISSUER: DEV_ISSUER,
+    AUTH_AUDIENCE: DEV_AUDIENCE,
+    RATE_LIMIT_AUTH_FAILURES: String(FAILURES_PER_MINUTE),
   });
   const valid = await mintDevToken(keys, { subject: 'analyst@hhs.gov', roles: ['analyst'], qsmos: [], ttl: '10m' });
   // The issue's forgery: a real token's payload rewritten to claim the editor role, its signature kept.
   const [header, , signature] = valid.split('.');
   const forged = `${header}.${Buffer.from(JSON.stringify({ sub: 'mallory', roles: ['editor'], iss: DEV_ISSUER, aud: DEV_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url')}.${signature}`;
-  const post = (token: string | undefined, localAddress: string) => requestOnce(`${gateway.base}/graphql`, {
-    method: 'POST', localAddress, body: JSON.stringify({ query: '{ __typename }' }),
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-  });
+  const post = (token: string | undefined, localAddress: string) =>
+    requestOnce(`${gateway.base}/graphql`, {
+      method: 'POST',
+      localAddress,
+      body: JSON.stringify({ query: '{ __typename }' }),
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
 
   const pids = gateway.workers();
   const cpuBefore = cpuMs(pids);
@@ -60,18 +67,22 @@ test('forged tokens from one address: 429 after the allowance, checked across wo
   const statuses: number[] = [];
   const limited: Awaited<ReturnType<typeof post>>[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < 400) {
-      next++;
-      const answer = await post(forged, '127.0.0.1');
-      statuses.push(answer.status);
-      if (answer.status === 429) limited.push(answer);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < 400) {
+        next++;
+        const answer = await post(forged, '127.0.0.1');
+        statuses.push(answer.status);
+        if (answer.status === 429) limited.push(answer);
+      }
+    }),
+  );
   const floodMs = performance.now() - started;
   const floodCpuMs = cpuMs(pids) - cpuBefore;
   const verified = statuses.filter((s) => s === 401).length;
-  console.log(`400 forged tokens in ${floodMs.toFixed(0)} ms: ${verified} answered 401 (verified), ${limited.length} answered 429; gateway CPU ${floodCpuMs} ms in all`);
+  console.log(
+    `400 forged tokens in ${floodMs.toFixed(0)} ms: ${verified} answered 401 (verified), ${limited.length} answered 429; gateway CPU ${floodCpuMs} ms in all`,
+  );
 
   expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
   // The allowance, at most one more per worker (each blocks on its own first refusal), and the refill while the flood ran.
@@ -80,7 +91,10 @@ test('forged tokens from one address: 429 after the allowance, checked across wo
   expect(limited.length).toBe(400 - verified);
   for (const answer of limited) {
     expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(JSON.parse(answer.body).errors[0]).toMatchObject({ message: expect.stringContaining(`at most ${FAILURES_PER_MINUTE} a minute`), extensions: { code: 'RATE_LIMITED' } });
+    expect(JSON.parse(answer.body).errors[0]).toMatchObject({
+      message: expect.stringContaining(`at most ${FAILURES_PER_MINUTE} a minute`),
+      extensions: { code: 'RATE_LIMITED' },
+    });
   }
 
   // Other addresses are unaffected, with a token and without one.

@@ -22,16 +22,26 @@ function cells(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') quoted = false; else cell += ch;
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { out.push(cell); cell = ''; } else cell += ch;
+    else if (ch === ',') {
+      out.push(cell);
+      cell = '';
+    } else cell += ch;
   }
   out.push(cell);
   return out;
 }
 
 function table(file: string): Record<string, string>[] {
-  const [header, ...lines] = fs.readFileSync(path.join(CATALOG, file), 'utf8').split('\n').filter((l) => l.length > 0);
+  const [header, ...lines] = fs
+    .readFileSync(path.join(CATALOG, file), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   const names = cells(header!);
   return lines.map((l) => Object.fromEntries(cells(l).map((v, i) => [names[i]!, v])));
 }
@@ -48,8 +58,12 @@ const count = <T>(items: readonly T[], where: (item: T) => boolean): number => i
 let graph: RunningGraph;
 // Every agency and provider with every marketplace's offerings is a deliberately wide query; demand control is tested on its own.
 const WIDE_BUDGETS = { anonymous: 1_000_000, analyst: 1_000_000, editor: 1_000_000 };
-beforeAll(async () => { graph = await startGraph({ costBudgets: WIDE_BUDGETS }); });
-afterAll(async () => { await graph.stop(); });
+beforeAll(async () => {
+  graph = await startGraph({ costBudgets: WIDE_BUDGETS });
+});
+afterAll(async () => {
+  await graph.stop();
+});
 
 test('the catalog holds five marketplaces, and the acquisition rows are the ones its notes describe', () => {
   expect(new Set(offerings.map((o) => o['domain']))).toEqual(new Set(SUBGRAPHS.map((s) => s.domain)));
@@ -61,28 +75,37 @@ test('the catalog holds five marketplaces, and the acquisition rows are the ones
 });
 
 test('per domain: offerings, listings, customer agencies and FIBF functions and activities', async () => {
-  const selection = SUBGRAPHS.map((s) => `${s.fieldName} {
+  const selection = SUBGRAPHS.map(
+    (s) => `${s.fieldName} {
     offerings(first: 1) { totalCount }
     stats { customerLinkCount customerCount }
     functions: capabilities(level: FUNCTION, first: 1) { totalCount }
     activities: capabilities(level: ACTIVITY, first: 1) { totalCount }
-  }`).join('\n');
+  }`,
+  ).join('\n');
   const r = await post(graph.gatewayUrl, `{ ${selection} qsmos { domain } }`);
   expect(r.errors).toBeUndefined();
-  const fromGraph = Object.fromEntries(SUBGRAPHS.map((s) => {
-    const d = r.data[s.fieldName];
-    return [s.domain, [d.offerings.totalCount, d.stats.customerLinkCount, d.stats.customerCount, d.functions.totalCount, d.activities.totalCount]];
-  }));
-  const fromFiles = Object.fromEntries(SUBGRAPHS.map((s) => {
-    const own = listings.filter((l) => domainOf.get(l['offering_id']!) === s.domain);
-    return [s.domain, [
-      count(offerings, (o) => o['domain'] === s.domain),
-      own.length,
-      new Set(own.map((l) => l['agency_code'])).size,
-      count(functions, (f) => f['domain'] === s.fibfPrefix),
-      count(activities, (a) => a['domain'] === s.fibfPrefix),
-    ]];
-  }));
+  const fromGraph = Object.fromEntries(
+    SUBGRAPHS.map((s) => {
+      const d = r.data[s.fieldName];
+      return [s.domain, [d.offerings.totalCount, d.stats.customerLinkCount, d.stats.customerCount, d.functions.totalCount, d.activities.totalCount]];
+    }),
+  );
+  const fromFiles = Object.fromEntries(
+    SUBGRAPHS.map((s) => {
+      const own = listings.filter((l) => domainOf.get(l['offering_id']!) === s.domain);
+      return [
+        s.domain,
+        [
+          count(offerings, (o) => o['domain'] === s.domain),
+          own.length,
+          new Set(own.map((l) => l['agency_code'])).size,
+          count(functions, (f) => f['domain'] === s.fibfPrefix),
+          count(activities, (a) => a['domain'] === s.fibfPrefix),
+        ],
+      ];
+    }),
+  );
   expect(fromGraph).toEqual(fromFiles);
   expect(r.data.qsmos.map((q: { domain: string }) => q.domain).sort()).toEqual(SUBGRAPHS.map((s) => s.domain).sort());
   process.stdout.write(`per domain [offerings, listings, customer agencies, functions, activities]: ${JSON.stringify(fromGraph)}\n`);
@@ -100,8 +123,15 @@ test('per agency: the offerings each agency is listed on, in every marketplace',
   const fromFiles: Record<string, Record<string, string[]>> = {};
   for (const a of agencies) {
     const own = listings.filter((l) => l['agency_code'] === a['code']);
-    fromFiles[a['code']!] = Object.fromEntries(SUBGRAPHS.map((s) => [s.domain,
-      own.filter((l) => domainOf.get(l['offering_id']!) === s.domain).map((l) => l['offering_id']!).sort()]));
+    fromFiles[a['code']!] = Object.fromEntries(
+      SUBGRAPHS.map((s) => [
+        s.domain,
+        own
+          .filter((l) => domainOf.get(l['offering_id']!) === s.domain)
+          .map((l) => l['offering_id']!)
+          .sort(),
+      ]),
+    );
   }
   expect(fromGraph).toEqual(fromFiles);
   // GSA (047) leads the Acquisition QSMO; its own listings are as the files give them (none today).
@@ -125,7 +155,15 @@ test('per provider: the offerings each provider provides or partners on, and its
   for (const p of providers) {
     const id = p['id']!;
     const own = offerings.filter((o) => o['provider_id'] === id || o['partner_ids']!.split(';').includes(id));
-    const byDomain = Object.fromEntries(SUBGRAPHS.map((s) => [s.domain, own.filter((o) => o['domain'] === s.domain).map((o) => o['id']!).sort()]));
+    const byDomain = Object.fromEntries(
+      SUBGRAPHS.map((s) => [
+        s.domain,
+        own
+          .filter((o) => o['domain'] === s.domain)
+          .map((o) => o['id']!)
+          .sort(),
+      ]),
+    );
     fromFiles[id] = {
       domains: p['domains']!.split(';').filter(Boolean).sort(),
       offerings: byDomain,

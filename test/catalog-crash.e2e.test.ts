@@ -36,19 +36,34 @@ afterAll(async () => {
 function start(pauseAt?: string): { child: ChildProcess; ready: Promise<string>; paused: Promise<void> } {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/support/catalog-crash-subgraph.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, CRASH_MONGODB_URI: testMongoUri(), CRASH_DB: database.db.databaseName, CRASH_SECRET: SECRET, ...(pauseAt ? { CRASH_PAUSE_AT: pauseAt } : {}) },
+    env: {
+      ...process.env,
+      CRASH_MONGODB_URI: testMongoUri(),
+      CRASH_DB: database.db.databaseName,
+      CRASH_SECRET: SECRET,
+      ...(pauseAt ? { CRASH_PAUSE_AT: pauseAt } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
   let out = '';
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const seen = (pattern: RegExp) => new Promise<RegExpExecArray>((resolve, reject) => {
-    const check = () => { const m = pattern.exec(out); if (m) resolve(m); };
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); check(); });
-    child.on('exit', (code, signal) => reject(new Error(`subgraph exited (${code ?? signal}) before ${pattern}: ${err.slice(-2000)}`)));
-    setTimeout(() => reject(new Error(`no ${pattern} within 30 s: ${out}${err.slice(-2000)}`)), 30_000).unref();
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
   });
+  const seen = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const m = pattern.exec(out);
+        if (m) resolve(m);
+      };
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        check();
+      });
+      child.on('exit', (code, signal) => reject(new Error(`subgraph exited (${code ?? signal}) before ${pattern}: ${err.slice(-2000)}`)));
+      setTimeout(() => reject(new Error(`no ${pattern} within 30 s: ${out}${err.slice(-2000)}`)), 30_000).unref();
+    });
   const paused = pauseAt ? seen(/PAUSED (\w+)/).then(() => undefined) : Promise.resolve();
   paused.catch(() => undefined);
   return { child, ready: seen(/READY (\S+)/).then((m) => m[1]!), paused };
@@ -72,8 +87,22 @@ async function killAndRestart(step: string, agencyCode: string): Promise<void> {
   const url = await first.ready;
   const before = (await post(url, READ, { id: OFFERING })).data.grantsManagement.offering;
   // The write is left hanging: the process is killed while it waits after `step`.
-  const write = post(url, ADD, { input: { offeringId: OFFERING, version: before.version, agencyCode, asOf: '2026-01', provenance: { sources: [{ title: 'Crash test', url: 'https://example.gov/crash' }], verification: 'UNVERIFIED' } } });
-  const answered = await Promise.race([first.paused.then(() => undefined), write.then((body) => body, () => undefined)]);
+  const write = post(url, ADD, {
+    input: {
+      offeringId: OFFERING,
+      version: before.version,
+      agencyCode,
+      asOf: '2026-01',
+      provenance: { sources: [{ title: 'Crash test', url: 'https://example.gov/crash' }], verification: 'UNVERIFIED' },
+    },
+  });
+  const answered = await Promise.race([
+    first.paused.then(() => undefined),
+    write.then(
+      (body) => body,
+      () => undefined,
+    ),
+  ]);
   if (answered) throw new Error(`the write answered instead of pausing after ${step}: ${JSON.stringify(answered)}`);
   const killedAt = Date.now();
   first.child.kill('SIGKILL');
@@ -86,7 +115,11 @@ async function killAndRestart(step: string, agencyCode: string): Promise<void> {
   expect(after.version).toBe(before.version + 1);
   expect(after.customers.map((c: { code: string }) => c.code)).toContain(agencyCode);
   expect(after.customerLinks.map((l: { agency: { code: string } }) => l.agency.code)).toContain(agencyCode);
-  expect(after.history.at(-1)).toEqual({ id: `${OFFERING}@${before.version + 1}`, version: before.version + 1, mutation: 'addGrantsManagementCustomerListing' });
+  expect(after.history.at(-1)).toEqual({
+    id: `${OFFERING}@${before.version + 1}`,
+    version: before.version + 1,
+    mutation: 'addGrantsManagementCustomerListing',
+  });
   expect(after.customers.length).toBe(after.customerLinks.length);
   const pending = await database.db.collection('changes').countDocuments({ state: 'pending' });
   expect(pending).toBe(0);
@@ -99,6 +132,10 @@ test.each([
   ['the audit record is written', 'recorded', '020'],
   ['the offering is updated', 'offering', '069'],
   ['the listings are written, before the commit', 'listings', '086'],
-])('killed after %s: after a restart the change is there whole', async (_, step, agency) => {
-  await killAndRestart(step, agency);
-}, 60_000);
+])(
+  'killed after %s: after a restart the change is there whole',
+  async (_, step, agency) => {
+    await killAndRestart(step, agency);
+  },
+  60_000,
+);

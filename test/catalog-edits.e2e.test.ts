@@ -69,7 +69,11 @@ describe('an editor of Grants keeps the Grants catalog', () => {
     expect(beforeRead.body.data.provider.grantsManagement.offerings.map((o: { id: string }) => o.id)).not.toContain(id);
     expect(beforeRead.cacheControl).toBe('max-age=30, public');
 
-    const created = await gql(CREATE, { input: { id, name: 'Test Grants Portal', shelf: 'FEDERAL', providerId: 'hhs', capabilityCodes: ['GRM.030.010'], provenance: PROVENANCE } }, grantsEditor);
+    const created = await gql(
+      CREATE,
+      { input: { id, name: 'Test Grants Portal', shelf: 'FEDERAL', providerId: 'hhs', capabilityCodes: ['GRM.030.010'], provenance: PROVENANCE } },
+      grantsEditor,
+    );
     expect(created.body.errors).toBeUndefined();
     expect(created.body.data.createGrantsManagementOffering).toMatchObject({
       offering: { id, name: 'Test Grants Portal', version: 1, provider: { id: 'hhs' }, sources: [SOURCE] },
@@ -81,7 +85,11 @@ describe('an editor of Grants keeps the Grants catalog', () => {
     expect(afterCreate.body.data.provider.grantsManagement.offerings).toContainEqual({ id, name: 'Test Grants Portal', version: 1 });
 
     const newSource = { title: 'HHS press release', url: 'https://www.hhs.gov/about/news/test-portal' };
-    const updated = await gql(UPDATE, { input: { id, version: 1, name: 'Test Grants Portal II', provenance: { sources: [newSource], verification: 'CONFIRMED' } } }, grantsEditor);
+    const updated = await gql(
+      UPDATE,
+      { input: { id, version: 1, name: 'Test Grants Portal II', provenance: { sources: [newSource], verification: 'CONFIRMED' } } },
+      grantsEditor,
+    );
     expect(updated.body.data.updateGrantsManagementOffering).toMatchObject({
       offering: { id, name: 'Test Grants Portal II', version: 2, sources: [{ url: SOURCE.url }, { url: newSource.url }] },
       change: { id: `${id}@2`, version: 2, changedFields: ['name', 'sources'] },
@@ -96,7 +104,9 @@ describe('an editor of Grants keeps the Grants catalog', () => {
     // The audit trail declares max-age 0: never cached, and said so.
     expect(history.cacheControl).toBe('no-store');
     const changes = history.body.data.grantsManagement.offering.history;
-    expect(changes.map((c: { mutation: string; version: number; actor: string; actorIssuer: string }) => [c.mutation, c.version, c.actor, c.actorIssuer])).toEqual([
+    expect(
+      changes.map((c: { mutation: string; version: number; actor: string; actorIssuer: string }) => [c.mutation, c.version, c.actor, c.actorIssuer]),
+    ).toEqual([
       ['createGrantsManagementOffering', 1, 'grm-editor@hhs.gov', ISSUER],
       ['updateGrantsManagementOffering', 2, 'grm-editor@hhs.gov', ISSUER],
     ]);
@@ -108,13 +118,35 @@ describe('an editor of Grants keeps the Grants catalog', () => {
     // An analyst reads the audit trail too, and the domain feed lists both changes.
     const feed = await gql('{ grantsManagement { changes(since: "2000-01-01") { totalCount edges { node { id actor } } } } }', {}, analyst);
     expect(feed.body.errors).toBeUndefined();
-    expect(feed.body.data.grantsManagement.changes.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(expect.arrayContaining([`${id}@1`, `${id}@2`]));
+    expect(feed.body.data.grantsManagement.changes.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(
+      expect.arrayContaining([`${id}@1`, `${id}@2`]),
+    );
   });
 
   test('a customer listing is part of its offering: versioned, sourced, and shown on the agency at once', async () => {
-    const added = await gql(ADD_LISTING, { input: { offeringId: id, version: 2, agencyCode: '024', asOf: '2026-03', customerAsStated: 'OPM', provenance: { sources: [SOURCE], verification: 'CONFIRMED' } } }, grantsEditor);
+    const added = await gql(
+      ADD_LISTING,
+      {
+        input: {
+          offeringId: id,
+          version: 2,
+          agencyCode: '024',
+          asOf: '2026-03',
+          customerAsStated: 'OPM',
+          provenance: { sources: [SOURCE], verification: 'CONFIRMED' },
+        },
+      },
+      grantsEditor,
+    );
     expect(added.body.data.addGrantsManagementCustomerListing).toMatchObject({
-      offering: { id, version: 3, customers: [{ code: '024' }], customerLinks: [{ agency: { code: '024' }, asOf: '2026-03', statedOn: { precision: 'MONTH' }, verification: 'CONFIRMED', sources: [{ url: SOURCE.url }] }] },
+      offering: {
+        id,
+        version: 3,
+        customers: [{ code: '024' }],
+        customerLinks: [
+          { agency: { code: '024' }, asOf: '2026-03', statedOn: { precision: 'MONTH' }, verification: 'CONFIRMED', sources: [{ url: SOURCE.url }] },
+        ],
+      },
       userErrors: [],
     });
     const cross = await gql(CROSS);
@@ -123,20 +155,35 @@ describe('an editor of Grants keeps the Grants catalog', () => {
 
   test('a change without a source is refused, saying what to add; a stale version names the current one', async () => {
     const bare = await gql(UPDATE, { input: { id, version: 3, name: 'No source', provenance: { sources: [], verification: 'UNVERIFIED' } } }, grantsEditor);
-    expect(bare.body.data.updateGrantsManagementOffering).toMatchObject({ offering: null, change: null, userErrors: [{ field: ['input', 'provenance', 'sources'], code: 'SOURCE_REQUIRED', message: expect.stringContaining('add { title, url }') }] });
+    expect(bare.body.data.updateGrantsManagementOffering).toMatchObject({
+      offering: null,
+      change: null,
+      userErrors: [{ field: ['input', 'provenance', 'sources'], code: 'SOURCE_REQUIRED', message: expect.stringContaining('add { title, url }') }],
+    });
     const stale = await gql(UPDATE, { input: { id, version: 1, name: 'Stale', provenance: PROVENANCE } }, grantsEditor);
-    expect(stale.body.data.updateGrantsManagementOffering.userErrors).toEqual([{ field: ['input', 'version'], code: 'STALE_VERSION', currentVersion: 3, message: expect.stringContaining('is at version 3, not 1') }]);
+    expect(stale.body.data.updateGrantsManagementOffering.userErrors).toEqual([
+      { field: ['input', 'version'], code: 'STALE_VERSION', currentVersion: 3, message: expect.stringContaining('is at version 3, not 1') },
+    ]);
     const unknownProvider = await gql(UPDATE, { input: { id, version: 3, providerId: 'no-such-provider', provenance: PROVENANCE } }, grantsEditor);
-    expect(unknownProvider.body.data.updateGrantsManagementOffering.userErrors).toEqual([expect.objectContaining({ code: 'REFERENCE_DATA', message: expect.stringContaining('maintained in shared/catalog') })]);
-    const badCode = await gql('mutation { setGrantsManagementOfferingCapabilities(input: { id: "grm-test-portal", version: 3, capabilityCodes: ["GRM.999.999", "FFM.030"], provenance: { sources: [{ title: "t", url: "https://example.gov" }], verification: UNVERIFIED } }) { userErrors { field code message } } }', {}, grantsEditor);
-    expect(badCode.body.data.setGrantsManagementOfferingCapabilities.userErrors.map((e: { field: string[] }) => e.field)).toEqual([['input', 'capabilityCodes', '1']]);
+    expect(unknownProvider.body.data.updateGrantsManagementOffering.userErrors).toEqual([
+      expect.objectContaining({ code: 'REFERENCE_DATA', message: expect.stringContaining('maintained in shared/catalog') }),
+    ]);
+    const badCode = await gql(
+      'mutation { setGrantsManagementOfferingCapabilities(input: { id: "grm-test-portal", version: 3, capabilityCodes: ["GRM.999.999", "FFM.030"], provenance: { sources: [{ title: "t", url: "https://example.gov" }], verification: UNVERIFIED } }) { userErrors { field code message } } }',
+      {},
+      grantsEditor,
+    );
+    expect(badCode.body.data.setGrantsManagementOfferingCapabilities.userErrors.map((e: { field: string[] }) => e.field)).toEqual([
+      ['input', 'capabilityCodes', '1'],
+    ]);
   });
 
   test('two concurrent updates from the same version: one is made, the other is refused with the current version; nothing is lost', async () => {
     const read = await gql(HISTORY, { id }, grantsEditor);
     const version = read.body.data.grantsManagement.offering.version as number;
-    const [a, b] = await Promise.all(['Concurrent A', 'Concurrent B'].map((name) =>
-      gql(UPDATE, { input: { id, version, name, provenance: PROVENANCE } }, grantsEditor)));
+    const [a, b] = await Promise.all(
+      ['Concurrent A', 'Concurrent B'].map((name) => gql(UPDATE, { input: { id, version, name, provenance: PROVENANCE } }, grantsEditor)),
+    );
     const results = [a!, b!].map((r) => r.body.data.updateGrantsManagementOffering);
     const won = results.filter((r) => r.userErrors.length === 0);
     const lost = results.filter((r) => r.userErrors.length > 0);
@@ -161,7 +208,10 @@ describe('an editor of Grants keeps the Grants catalog', () => {
     expect(retry.body.data.updateGrantsManagementOffering.change.id).toBe(`${id}@${version + 1}`);
     expect((await gql(HISTORY, { id }, grantsEditor)).body.data.grantsManagement.offering.version).toBe(version + 1);
     const other = await gql(UPDATE, { input: { ...input, notes: 'Something else' } }, grantsEditor);
-    expect(other.body.errors?.[0]).toMatchObject({ message: expect.stringContaining('idempotencyKey was already used for a different request'), extensions: { code: ErrorCode.BAD_USER_INPUT } });
+    expect(other.body.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('idempotencyKey was already used for a different request'),
+      extensions: { code: ErrorCode.BAD_USER_INPUT },
+    });
   });
 });
 
@@ -181,16 +231,22 @@ describe('only an editor of the QSMO writes; the audit trail is for analysts and
   test('an anonymous caller gets 401 saying to sign in; a signed-in reader without a role gets FORBIDDEN', async () => {
     const anonymous = await gql(CREATE, { input });
     expect(anonymous.status).toBe(401);
-    expect(anonymous.body.errors?.[0]).toMatchObject({ message: expect.stringContaining('needs a signed-in editor'), extensions: { code: ErrorCode.UNAUTHENTICATED } });
+    expect(anonymous.body.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('needs a signed-in editor'),
+      extensions: { code: ErrorCode.UNAUTHENTICATED },
+    });
     expect(anonymous.ms).toBeLessThan(BOUND_MS);
     const signedIn = await gql(CREATE, { input }, reader);
     expect(signedIn.body.errors?.[0]).toMatchObject({ extensions: { code: ErrorCode.FORBIDDEN, requiredRole: 'editor' } });
   });
 
-  test('history needs analyst or an editor of the QSMO: the public reader and another QSMO\'s editor get FORBIDDEN', async () => {
+  test("history needs analyst or an editor of the QSMO: the public reader and another QSMO's editor get FORBIDDEN", async () => {
     for (const bearer of [undefined, cyberEditor]) {
       const answer = await gql(HISTORY, { id: 'grm-test-portal' }, bearer);
-      expect(answer.body.errors?.[0]).toMatchObject({ message: expect.stringContaining('"analyst" or "editor" of GRANTS_MANAGEMENT'), extensions: { code: ErrorCode.FORBIDDEN } });
+      expect(answer.body.errors?.[0]).toMatchObject({
+        message: expect.stringContaining('"analyst" or "editor" of GRANTS_MANAGEMENT'),
+        extensions: { code: ErrorCode.FORBIDDEN },
+      });
     }
     expect((await gql(HISTORY, { id: 'grm-test-portal' }, analyst)).body.errors).toBeUndefined();
   });

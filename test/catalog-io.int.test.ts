@@ -52,7 +52,11 @@ test('one bad row: every problem named by line and column, nothing applied', asy
   editOfferings(folder, (rows) => rows.map((r, i) => (i === 2 ? { ...r, shelf: 'SHELF' } : i === 0 ? { ...r, name: 'Renamed but not applied' } : r)));
   const plan = await planImport(database.db, grants.entry, folder);
   // Line 4: the header is line 1 and the bad record is the third.
-  expect(plan.problems).toEqual([expect.stringMatching(/^offerings\.csv row grm-[a-z0-9-]+ \(line 4\), column shelf: invalid value "SHELF"; expected one of FEDERAL, COMMERCIAL, MANDATORY$/)]);
+  expect(plan.problems).toEqual([
+    expect.stringMatching(
+      /^offerings\.csv row grm-[a-z0-9-]+ \(line 4\), column shelf: invalid value "SHELF"; expected one of FEDERAL, COMMERCIAL, MANDATORY$/,
+    ),
+  ]);
   expect(plan.steps).toEqual([]);
   await expect(applyImport(database.db, plan, ACTOR, FILE_SOURCE)).rejects.toThrow('nothing is applied');
   expect(await database.db.collection('changes').countDocuments({})).toBe(0);
@@ -90,11 +94,13 @@ test('a good file: the dry run lists added, changed and retired, and applying it
   expect(await database.db.collection('offering_customers').countDocuments({ offeringId: retired })).toBe(0);
   expect(await offerings.findOne({ _id: 'grm-imported-portal' })).toMatchObject({ name: 'Imported Portal', version: 1 });
   const changes = await database.db.collection('changes').find({}).sort({ _id: 1 }).toArray();
-  expect(changes.map((c) => [c._id, c.mutation, c.state, c.actor.subject])).toEqual(expect.arrayContaining([
-    ['grm-imported-portal@1', 'catalog:import', 'committed', ACTOR.subject],
-    [`${renamed}@2`, 'catalog:import', 'committed', ACTOR.subject],
-    [`${retired}@2`, 'catalog:import', 'committed', ACTOR.subject],
-  ]));
+  expect(changes.map((c) => [c._id, c.mutation, c.state, c.actor.subject])).toEqual(
+    expect.arrayContaining([
+      ['grm-imported-portal@1', 'catalog:import', 'committed', ACTOR.subject],
+      [`${renamed}@2`, 'catalog:import', 'committed', ACTOR.subject],
+      [`${retired}@2`, 'catalog:import', 'committed', ACTOR.subject],
+    ]),
+  );
   // Applied, the same file is no change any more: the dry run and the apply agreed.
   expect((await planImport(database.db, grants.entry, folder)).steps).toEqual([]);
 });

@@ -12,8 +12,12 @@ const logger = createLogger('seed', 'silent');
 const ID = 'grm-era';
 
 let database: TestDatabase;
-beforeAll(async () => { database = await openSeededDatabase(grants); }, 60_000);
-afterAll(async () => { await database?.drop(); });
+beforeAll(async () => {
+  database = await openSeededDatabase(grants);
+}, 60_000);
+afterAll(async () => {
+  await database?.drop();
+});
 
 const offering = () => database.db.collection<{ _id: string; name: string; version?: number }>('offerings').findOne({ _id: ID });
 
@@ -21,8 +25,12 @@ async function rename(name: string): Promise<void> {
   const store = new CatalogStore({ db: database.db });
   const { version } = await store.current(ID);
   const result = await store.write({
-    offeringId: ID, expectedVersion: version, mutation: 'updateGrantsManagementOffering', actor: { subject: 'grm-editor', issuer: null },
-    sources: [{ key: 'https://example.gov/a', title: 'A', url: 'https://example.gov/a' }], verification: 'CONFIRMED',
+    offeringId: ID,
+    expectedVersion: version,
+    mutation: 'updateGrantsManagementOffering',
+    actor: { subject: 'grm-editor', issuer: null },
+    sources: [{ key: 'https://example.gov/a', title: 'A', url: 'https://example.gov/a' }],
+    verification: 'CONFIRMED',
     compute: (before, v) => ({ offering: { ...before!.offering, name, version: v }, listings: before!.listings }),
   });
   expect('change' in result).toBe(true);
@@ -32,7 +40,9 @@ test('an edited marketplace: npm run seed refuses naming the edit, a start keeps
   await rename('eRA (edited)');
   const catalog = readSubgraphCatalog(grants.domain);
   await expect(seedSubgraph(database.db, catalog, 'always', logger, { onEdits: 'refuse' })).rejects.toThrow(EditsPresent);
-  await expect(seedSubgraph(database.db, catalog, 'always', logger, { onEdits: 'refuse' })).rejects.toThrow(/1 edit\(s\) by its QSMO team.*updateGrantsManagementOffering of grm-era by grm-editor.*--reset/s);
+  await expect(seedSubgraph(database.db, catalog, 'always', logger, { onEdits: 'refuse' })).rejects.toThrow(
+    /1 edit\(s\) by its QSMO team.*updateGrantsManagementOffering of grm-era by grm-editor.*--reset/s,
+  );
   expect((await offering())?.name).toBe('eRA (edited)');
 
   await seedSubgraph(database.db, catalog, 'always', logger, { onEdits: 'keep' });

@@ -35,9 +35,11 @@ const TIMEOUT_MS = 2_000;
 /** Every line the gateway and the subgraphs log at warn or error, with its level. */
 const logged: { level: string; line: string }[] = [];
 function capturingLogger(service: string): Logger {
-  const at = (level: string) => (message?: unknown, ...rest: unknown[]) => {
-    logged.push({ level, line: `${service} ${[message, ...rest].map((p) => (p instanceof Error ? p.stack : String(p))).join(' ')}` });
-  };
+  const at =
+    (level: string) =>
+    (message?: unknown, ...rest: unknown[]) => {
+      logged.push({ level, line: `${service} ${[message, ...rest].map((p) => (p instanceof Error ? p.stack : String(p))).join(' ')}` });
+    };
   return { debug: () => undefined, info: () => undefined, warn: at('warn'), error: at('error') };
 }
 const errorLines = () => logged.filter((l) => l.level === 'error').map((l) => l.line);
@@ -50,12 +52,20 @@ let editor: string;
 
 const token = (sub: string, roles: string[], qsmos: string[] = []) => idp.token(sub, roles, qsmos);
 
-interface Answer { status: number; ms: number; body: { data?: any; errors?: { message: string; extensions?: { code?: string; serviceName?: string } }[] } }
+interface Answer {
+  status: number;
+  ms: number;
+  body: { data?: any; errors?: { message: string; extensions?: { code?: string; serviceName?: string } }[] };
+}
 
 /** POSTs a body (an object, or JSON text as sent) with optional headers, timing the answer. */
 async function send(url: string, payload: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const started = performance.now();
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
   const body = (await res.json()) as Answer['body'];
   return { status: res.status, ms: performance.now() - started, body };
 }
@@ -66,7 +76,13 @@ const messages = (a: Answer) => a.body.errors?.map((e) => e.message).join(' / ')
 const measured: string[] = [];
 
 /** Sends a client mistake and checks the promise: the status, the one code, within a second, no error-level log line. */
-async function probe(name: string, url: string, payload: unknown, expected: { status: number; code: string }, headers: Record<string, string> = {}): Promise<Answer> {
+async function probe(
+  name: string,
+  url: string,
+  payload: unknown,
+  expected: { status: number; code: string },
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const errorsBefore = errorLines().length;
   const answer = await send(url, payload, headers);
   measured.push(`${name} | ${answer.status} | ${codes(answer).join(',')} | ${answer.ms.toFixed(0)} ms | ${messages(answer).slice(0, 120)}`);
@@ -141,14 +157,19 @@ describe('deeply nested variables and extensions (a 10 KB body nested 5,000 leve
     const answer = await probe('variables: arrays 5,000 deep', graph.gatewayUrl, body(arrays(5_000)), TOO_DEEP);
     expect(messages(answer)).toMatch(new RegExp(`nests more than ${MAX_JSON_NESTING} levels deep`));
     await probe('variables: objects 5,000 deep', graph.gatewayUrl, body(objects(5_000)), TOO_DEEP);
-    await probe('extensions: arrays 5,000 deep', graph.gatewayUrl, `{"extensions":{"persistedQuery":${JSON.stringify(QSMOS.persistedQuery)},"x":${arrays(5_000)}}}`, TOO_DEEP);
+    await probe(
+      'extensions: arrays 5,000 deep',
+      graph.gatewayUrl,
+      `{"extensions":{"persistedQuery":${JSON.stringify(QSMOS.persistedQuery)},"x":${arrays(5_000)}}}`,
+      TOO_DEEP,
+    );
   });
 
   test('a GET carrying nested variables is refused the same way', async () => {
     const errorsBefore = errorLines().length;
     const params = new URLSearchParams({ extensions: JSON.stringify(QSMOS), variables: `{"x":${arrays(200)}}` });
     const res = await fetch(`${graph.gatewayUrl}?${params}`, { headers: { 'apollo-require-preflight': 'true' } });
-    const answer = await res.json() as Answer['body'];
+    const answer = (await res.json()) as Answer['body'];
     expect([res.status, answer.errors?.map((e) => e.extensions?.code)]).toEqual([400, ['JSON_TOO_DEEP']]);
     expect(errorLines().slice(errorsBefore)).toEqual([]);
   });
@@ -186,50 +207,114 @@ describe('persisted queries and subscriptions', () => {
     const mismatched = { query: QSMOS_TEXT, extensions: { persistedQuery: { version: 1, sha256Hash: documentHash('{ __typename }') } } };
     const answer = await probe('persisted query, hash mismatch', graph.gatewayUrl, mismatched, { status: 400, code: 'PERSISTED_QUERY_HASH_MISMATCH' });
     expect(messages(answer)).toMatch(/not the sha256 of the query sent with it/);
-    await probe('persisted query, hash mismatch, Grants directly', graph.subgraphs[GRANTS]!.url,
-      { query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } }, { status: 400, code: 'PERSISTED_QUERY_HASH_MISMATCH' }, await signedBy(GRANTS));
+    await probe(
+      'persisted query, hash mismatch, Grants directly',
+      graph.subgraphs[GRANTS]!.url,
+      { query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } },
+      { status: 400, code: 'PERSISTED_QUERY_HASH_MISMATCH' },
+      await signedBy(GRANTS),
+    );
   });
 
   test('an unsupported persisted-query version: 400 PERSISTED_QUERY_VERSION_NOT_SUPPORTED, whoever sends it', async () => {
     const v2 = { extensions: { persistedQuery: { version: 2, sha256Hash: QSMOS.persistedQuery.sha256Hash } } };
     const answer = await probe('persisted query, version 2', graph.gatewayUrl, v2, { status: 400, code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED' });
     expect(messages(answer)).toMatch(/version 2 is not supported: send extensions.persistedQuery as \{"version": 1/);
-    await probe('persisted query, version 2, analyst', graph.gatewayUrl, v2, { status: 400, code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED' }, { authorization: `Bearer ${analyst}` });
-    await probe('persisted query, version 2, Grants directly', graph.subgraphs[GRANTS]!.url, v2, { status: 400, code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED' }, await signedBy(GRANTS));
+    await probe(
+      'persisted query, version 2, analyst',
+      graph.gatewayUrl,
+      v2,
+      { status: 400, code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED' },
+      { authorization: `Bearer ${analyst}` },
+    );
+    await probe(
+      'persisted query, version 2, Grants directly',
+      graph.subgraphs[GRANTS]!.url,
+      v2,
+      { status: 400, code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED' },
+      await signedBy(GRANTS),
+    );
   });
 
   test('a subscription: 400 SUBSCRIPTIONS_NOT_SUPPORTED for a caller who may send it, NOT_IN_LIST for one who may not, and at a subgraph', async () => {
     const subscription = { query: 'subscription { catalogChanged { offeringId } }' };
-    const answer = await probe('subscription, analyst', graph.gatewayUrl, subscription, { status: 400, code: 'SUBSCRIPTIONS_NOT_SUPPORTED' }, { authorization: `Bearer ${analyst}` });
-    expect(messages(answer)).toMatch(/not served over a plain POST: send this subscription to \/graphql with "Accept: text\/event-stream".*WebSocket to \/graphql with the graphql-transport-ws subprotocol/);
+    const answer = await probe(
+      'subscription, analyst',
+      graph.gatewayUrl,
+      subscription,
+      { status: 400, code: 'SUBSCRIPTIONS_NOT_SUPPORTED' },
+      { authorization: `Bearer ${analyst}` },
+    );
+    expect(messages(answer)).toMatch(
+      /not served over a plain POST: send this subscription to \/graphql with "Accept: text\/event-stream".*WebSocket to \/graphql with the graphql-transport-ws subprotocol/,
+    );
     await probe('subscription, anonymous', graph.gatewayUrl, subscription, { status: 400, code: 'PERSISTED_QUERY_NOT_IN_LIST' });
-    await probe('subscription, Grants directly', graph.subgraphs[GRANTS]!.url, subscription, { status: 400, code: 'SUBSCRIPTIONS_NOT_SUPPORTED' }, await signedBy(GRANTS));
+    await probe(
+      'subscription, Grants directly',
+      graph.subgraphs[GRANTS]!.url,
+      subscription,
+      { status: 400, code: 'SUBSCRIPTIONS_NOT_SUPPORTED' },
+      await signedBy(GRANTS),
+    );
   });
 });
 
 describe('nothing about the schema leaks in production', () => {
   test('a misspelt field of an input variable gets no suggestion, at the gateway and at a subgraph', async () => {
-    const answer = await probe('variable coercion, misspelt input field', graph.gatewayUrl,
-      { extensions: OFFERINGS_PAGE, variables: { filter: { serch: 'grants' } } }, { status: 400, code: 'BAD_USER_INPUT' });
+    const answer = await probe(
+      'variable coercion, misspelt input field',
+      graph.gatewayUrl,
+      { extensions: OFFERINGS_PAGE, variables: { filter: { serch: 'grants' } } },
+      { status: 400, code: 'BAD_USER_INPUT' },
+    );
     expect(messages(answer)).toMatch(/Field "serch" is not defined by type "OfferingFilter"\.$/);
     expect(messages(answer)).not.toMatch(/Did you mean|"search"/);
-    const enumValue = await probe('variable coercion, misspelt enum value', graph.gatewayUrl,
-      { extensions: OFFERINGS_PAGE, variables: { filter: { shelf: 'FEDRAL' } } }, { status: 400, code: 'BAD_USER_INPUT' });
+    const enumValue = await probe(
+      'variable coercion, misspelt enum value',
+      graph.gatewayUrl,
+      { extensions: OFFERINGS_PAGE, variables: { filter: { shelf: 'FEDRAL' } } },
+      { status: 400, code: 'BAD_USER_INPUT' },
+    );
     expect(messages(enumValue)).toMatch(/Value "FEDRAL" does not exist in "Shelf" enum\.$/);
-    const direct = await probe('variable coercion, Grants directly', graph.subgraphs[GRANTS]!.url,
+    const direct = await probe(
+      'variable coercion, Grants directly',
+      graph.subgraphs[GRANTS]!.url,
       { query: 'query ($f: OfferingFilter) { grantsManagement { offerings(filter: $f) { totalCount } } }', variables: { f: { serch: 'grants' } } },
-      { status: 400, code: 'BAD_USER_INPUT' }, await signedBy(GRANTS));
+      { status: 400, code: 'BAD_USER_INPUT' },
+      await signedBy(GRANTS),
+    );
     expect(messages(direct)).toMatch(/Field "serch" is not defined by type "OfferingFilter"\.$/);
   });
 
   test('under enforce an anonymous caller gets the same refusal for a field that exists and one that does not', async () => {
-    const unknown = await probe('untrusted document, unknown field', graph.gatewayUrl, { query: '{ qsmoz { name } }' }, { status: 400, code: 'PERSISTED_QUERY_NOT_IN_LIST' });
-    const known = await probe('untrusted document, known field', graph.gatewayUrl, { query: '{ qsmos { name } }' }, { status: 400, code: 'PERSISTED_QUERY_NOT_IN_LIST' });
-    const unparsable = await probe('untrusted document, not even GraphQL', graph.gatewayUrl, { query: '{ qsmos { ' }, { status: 400, code: 'PERSISTED_QUERY_NOT_IN_LIST' });
+    const unknown = await probe(
+      'untrusted document, unknown field',
+      graph.gatewayUrl,
+      { query: '{ qsmoz { name } }' },
+      { status: 400, code: 'PERSISTED_QUERY_NOT_IN_LIST' },
+    );
+    const known = await probe(
+      'untrusted document, known field',
+      graph.gatewayUrl,
+      { query: '{ qsmos { name } }' },
+      { status: 400, code: 'PERSISTED_QUERY_NOT_IN_LIST' },
+    );
+    const unparsable = await probe(
+      'untrusted document, not even GraphQL',
+      graph.gatewayUrl,
+      { query: '{ qsmos { ' },
+      { status: 400, code: 'PERSISTED_QUERY_NOT_IN_LIST' },
+    );
     expect(unknown.body).toEqual(known.body);
     expect(unparsable.body).toEqual(known.body);
     // An analyst, who may explore, is told what is wrong (without suggestions).
-    const analysts = await probe('unknown field, analyst', graph.gatewayUrl, { query: '{ qsmoz { name } }' }, { status: 400, code: 'GRAPHQL_VALIDATION_FAILED' }, { authorization: `Bearer ${analyst}` });
+    const analysts = await probe(
+      'unknown field, analyst',
+      graph.gatewayUrl,
+      { query: '{ qsmoz { name } }' },
+      { status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
+      { authorization: `Bearer ${analyst}` },
+    );
     expect(messages(analysts)).toBe('Cannot query field "qsmoz" on type "Query".');
   });
 });
@@ -251,21 +336,37 @@ describe('a mutation that times out at the gateway', () => {
 
   test('says the change may have been applied and to retry with the same idempotency key; the retry applies nothing twice', async () => {
     const id = `grm-timeout-${randomUUID().slice(0, 8)}`;
-    const input = { id, name: 'Timeout Test Portal', shelf: 'FEDERAL', providerId: 'hhs', capabilityCodes: ['GRM.030.010'], provenance, idempotencyKey: randomUUID() };
+    const input = {
+      id,
+      name: 'Timeout Test Portal',
+      shelf: 'FEDERAL',
+      providerId: 'hhs',
+      capabilityCodes: ['GRM.030.010'],
+      provenance,
+      idempotencyKey: randomUUID(),
+    };
     // Grants commits at once, but its answer reaches the gateway only after the gateway's timeout.
     proxy.setMode({ kind: 'delay', ms: TIMEOUT_MS + LATE_MS });
     const timedOut = await send(graph.gatewayUrl, { query: CREATE, variables: { input } }, asEditor());
-    measured.push(`mutation, Grants answers after the timeout | ${timedOut.status} | ${codes(timedOut).join(',')} | ${timedOut.ms.toFixed(0)} ms | ${messages(timedOut)}`);
+    measured.push(
+      `mutation, Grants answers after the timeout | ${timedOut.status} | ${codes(timedOut).join(',')} | ${timedOut.ms.toFixed(0)} ms | ${messages(timedOut)}`,
+    );
     expect(codes(timedOut)).toEqual(['SUBGRAPH_TIMEOUT']);
     expect(timedOut.body.errors?.[0]?.extensions?.serviceName).toBe(GRANTS);
-    expect(messages(timedOut)).toMatch(/did not answer within 2000 ms.*The change may have been applied all the same: send the same mutation again with the same input\.idempotencyKey, which never applies a change twice/);
+    expect(messages(timedOut)).toMatch(
+      /did not answer within 2000 ms.*The change may have been applied all the same: send the same mutation again with the same input\.idempotencyKey, which never applies a change twice/,
+    );
     expect(messages(timedOut)).not.toMatch(/retry later/);
     expect(timedOut.ms).toBeLessThan(TIMEOUT_MS + 1_000);
 
     proxy.setMode({ kind: 'pass' });
     const retried = await send(graph.gatewayUrl, { query: CREATE, variables: { input } }, asEditor());
     expect(retried.body.errors).toBeUndefined();
-    expect(retried.body.data.createGrantsManagementOffering).toMatchObject({ offering: { id, version: 1 }, change: { id: `${id}@1`, version: 1 }, userErrors: [] });
+    expect(retried.body.data.createGrantsManagementOffering).toMatchObject({
+      offering: { id, version: 1 },
+      change: { id: `${id}@1`, version: 1 },
+      userErrors: [],
+    });
     const history = await send(graph.gatewayUrl, { query: HISTORY, variables: { id } }, asEditor());
     expect(history.body.data.grantsManagement.offering).toEqual({ version: 1, history: [{ version: 1, mutation: 'createGrantsManagementOffering' }] });
   }, 30_000);
@@ -275,7 +376,9 @@ describe('a mutation that times out at the gateway', () => {
     // A page size no other test asked for, so the response cache cannot answer it.
     const timedOut = await send(graph.gatewayUrl, { extensions: OFFERINGS_PAGE, variables: { first: 5 } });
     expect(codes(timedOut)).toEqual(['SUBGRAPH_TIMEOUT']);
-    expect(messages(timedOut)).toMatch(/did not answer within 2000 ms, so its fields are null in this response\. Data from the other QSMO subgraphs is unaffected; retry later for the missing part\./);
+    expect(messages(timedOut)).toMatch(
+      /did not answer within 2000 ms, so its fields are null in this response\. Data from the other QSMO subgraphs is unaffected; retry later for the missing part\./,
+    );
     expect(messages(timedOut)).not.toMatch(/idempotencyKey/);
   }, 30_000);
 });

@@ -42,11 +42,14 @@ query ExplorerAgencyHeader($code: ID!) {
 
 function manifestFile(name: string, operations: { id?: string; name: string; type?: string; body: string }[]): string {
   const file = path.join(dir, name);
-  fs.writeFileSync(file, JSON.stringify({
-    format: 'apollo-persisted-query-manifest',
-    version: 1,
-    operations: operations.map((op) => ({ id: op.id ?? sha256(op.body), name: op.name, type: op.type ?? 'query', body: op.body })),
-  }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      format: 'apollo-persisted-query-manifest',
+      version: 1,
+      operations: operations.map((op) => ({ id: op.id ?? sha256(op.body), name: op.name, type: op.type ?? 'query', body: op.body })),
+    }),
+  );
   return file;
 }
 
@@ -55,18 +58,30 @@ function run(entry: string, args: string[]): Promise<{ code: number | null; outp
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry), ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: registryDb.db.databaseName, LOG_LEVEL: 'warn', SCHEMA_PUBLISHER: 'explorer-ci', INIT_CWD: REPO_ROOT },
+      env: {
+        ...process.env,
+        REGISTRY_MONGODB_URI: testMongoUri(),
+        REGISTRY_DATABASE: registryDb.db.databaseName,
+        LOG_LEVEL: 'warn',
+        SCHEMA_PUBLISHER: 'explorer-ci',
+        INIT_CWD: REPO_ROOT,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, output }));
   });
 }
 
-const publish = (client: string, version: string, file: string) => run('shared/registry/src/operations-cli.ts', ['publish', '--client', client, '--version', version, file]);
+const publish = (client: string, version: string, file: string) =>
+  run('shared/registry/src/operations-cli.ts', ['publish', '--client', client, '--version', version, file]);
 
 /** The hash-only request a client with persisted queries sends (a GET, as Apollo Client sends cacheable queries). */
 async function byHash(hash: string, variables: Record<string, unknown>): Promise<{ status: number; body: any }> {
@@ -85,8 +100,13 @@ beforeAll(async () => {
   const published = await publishSubgraphs(new SchemaRegistry(registryDb.db), localSubgraphSources(endpoints), { publisher: 'test' });
   expect(published.status).toBe('published');
   gateway = await startGatewayProcess(graph, {
-    SUPERGRAPH_SOURCE: 'registry', SUPERGRAPH_PATH: '', REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: registryDb.db.databaseName,
-    REGISTRY_POLL_INTERVAL_MS: '200', TRUSTED_DOCUMENTS: 'enforce', FIELD_USAGE: 'false',
+    SUPERGRAPH_SOURCE: 'registry',
+    SUPERGRAPH_PATH: '',
+    REGISTRY_MONGODB_URI: testMongoUri(),
+    REGISTRY_DATABASE: registryDb.db.databaseName,
+    REGISTRY_POLL_INTERVAL_MS: '200',
+    TRUSTED_DOCUMENTS: 'enforce',
+    FIELD_USAGE: 'false',
   });
 });
 
@@ -125,23 +145,39 @@ test('a published manifest runs under TRUSTED_DOCUMENTS=enforce within a poll, w
   const again = await publish('marketplace-explorer', '1.0.0', path.join(dir, 'explorer-1.0.0.json'));
   expect(again.code).toBe(0);
   expect(again.output).toContain('already published with these 1 operations');
-  const changed = await publish('marketplace-explorer', '1.0.0', manifestFile('explorer-changed.json', [{ name: 'ExplorerAgencies', body: 'query ExplorerAgencies { agencies(first: 5) { totalCount } }' }]));
+  const changed = await publish(
+    'marketplace-explorer',
+    '1.0.0',
+    manifestFile('explorer-changed.json', [{ name: 'ExplorerAgencies', body: 'query ExplorerAgencies { agencies(first: 5) { totalCount } }' }]),
+  );
   expect(changed.code).toBe(1);
   expect(changed.output).toContain('was already published with other operations');
 });
 
 test('a manifest whose id is not the sha256 of its body, or that does not validate against the supergraph, is refused by operation name', async () => {
-  const lying = await publish('grants-portal', '2.0.0', manifestFile('lying.json', [
-    { name: 'GrantsPortalOfferings', body: 'query GrantsPortalOfferings { grantsManagement { offerings(first: 5) { totalCount } } }', id: sha256('query Other { qsmos { domain } }') },
-  ]));
+  const lying = await publish(
+    'grants-portal',
+    '2.0.0',
+    manifestFile('lying.json', [
+      {
+        name: 'GrantsPortalOfferings',
+        body: 'query GrantsPortalOfferings { grantsManagement { offerings(first: 5) { totalCount } } }',
+        id: sha256('query Other { qsmos { domain } }'),
+      },
+    ]),
+  );
   expect(lying.code).toBe(1);
   expect(lying.output).toContain('GrantsPortalOfferings: its id');
   expect(lying.output).toContain('is not the sha256 of its body');
 
-  const invalid = await publish('grants-portal', '2.0.0', manifestFile('invalid.json', [
-    { name: 'GrantsPortalHome', body: 'query GrantsPortalHome { qsmos { domain shortName } }' },
-    { name: 'GrantsPortalAgency', body: 'query GrantsPortalAgency($code: ID!) { agency(code: $code) { code nickname } }' },
-  ]));
+  const invalid = await publish(
+    'grants-portal',
+    '2.0.0',
+    manifestFile('invalid.json', [
+      { name: 'GrantsPortalHome', body: 'query GrantsPortalHome { qsmos { domain shortName } }' },
+      { name: 'GrantsPortalAgency', body: 'query GrantsPortalAgency($code: ID!) { agency(code: $code) { code nickname } }' },
+    ]),
+  );
   expect(invalid.code).toBe(1);
   expect(invalid.output).toContain('1 of 2 operations do not validate against supergraph v1');
   expect(invalid.output).toContain('grants-portal 2.0.0, operation GrantsPortalAgency: Cannot query field "nickname" on type "Agency".');
@@ -159,10 +195,18 @@ test('schema:check fails a change that breaks a published operation and names th
   const candidate = path.join(dir, 'grants-without-unmapped.graphql');
   fs.writeFileSync(candidate, removed);
 
-  const check = await run('subgraphs/grants-management/src/schema-cli.ts', ['check', '--schema', candidate, '--url', graph.subgraphs['grants-management']!.url]);
+  const check = await run('subgraphs/grants-management/src/schema-cli.ts', [
+    'check',
+    '--schema',
+    candidate,
+    '--url',
+    graph.subgraphs['grants-management']!.url,
+  ]);
   expect(check.code).toBe(1);
   expect(check.output).toContain('Published client operations the change would break (1):');
-  expect(check.output).toContain('marketplace-explorer 1.0.0, operation ExplorerAgencyHeader: Cannot query field "unmappedOfferingCount" on type "GrantsManagementStats".');
+  expect(check.output).toContain(
+    'marketplace-explorer 1.0.0, operation ExplorerAgencyHeader: Cannot query field "unmappedOfferingCount" on type "GrantsManagementStats".',
+  );
 
   // The schema as published passes: the published operation is what the check protects, not the field in general.
   const unchanged = await run('subgraphs/grants-management/src/schema-cli.ts', ['check', '--url', graph.subgraphs['grants-management']!.url]);

@@ -34,12 +34,64 @@ test('composition errors are reported in full', () => {
 });
 
 const CONTRACT: Record<string, string[]> = {
-  Query: ['agency', 'agencies', 'provider', 'providers', 'qsmos', 'qsmo', 'financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity', 'acquisition', 'offerings'],
-  Agency: ['code', 'name', 'abbreviation', 'cfoAct', 'financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity', 'acquisition', 'marketplaceCount'],
-  Provider: ['id', 'name', 'abbreviation', 'sector', 'parentAgency', 'website', 'financialManagement', 'humanResources', 'grantsManagement', 'cybersecurity', 'acquisition', 'marketplaceCount'],
+  Query: [
+    'agency',
+    'agencies',
+    'provider',
+    'providers',
+    'qsmos',
+    'qsmo',
+    'financialManagement',
+    'humanResources',
+    'grantsManagement',
+    'cybersecurity',
+    'acquisition',
+    'offerings',
+  ],
+  Agency: [
+    'code',
+    'name',
+    'abbreviation',
+    'cfoAct',
+    'financialManagement',
+    'humanResources',
+    'grantsManagement',
+    'cybersecurity',
+    'acquisition',
+    'marketplaceCount',
+  ],
+  Provider: [
+    'id',
+    'name',
+    'abbreviation',
+    'sector',
+    'parentAgency',
+    'website',
+    'financialManagement',
+    'humanResources',
+    'grantsManagement',
+    'cybersecurity',
+    'acquisition',
+    'marketplaceCount',
+  ],
   Qsmo: ['domain', 'shortName', 'name', 'leadAgency', 'leadOffice', 'designatedOn', 'marketplaceName', 'scope', 'contactEmail', 'website', 'designation'],
   Designation: ['phase', 'since', 'sources'],
-  Offering: ['id', 'name', 'domain', 'category', 'shelf', 'provider', 'partners', 'capabilities', 'customers', 'website', 'launchedOn', 'verification', 'sources', 'customerCount'],
+  Offering: [
+    'id',
+    'name',
+    'domain',
+    'category',
+    'shelf',
+    'provider',
+    'partners',
+    'capabilities',
+    'customers',
+    'website',
+    'launchedOn',
+    'verification',
+    'sources',
+    'customerCount',
+  ],
   Capability: ['code', 'name', 'description', 'level', 'domain', 'parent', 'children', 'offerings'],
   Source: ['title', 'url'],
   PageInfo: ['hasNextPage', 'endCursor'],
@@ -65,23 +117,33 @@ test('the supergraph API keeps every name of the public contract', () => {
   for (const p of DOMAIN_TYPES) {
     const ns = api.getType(p) as { getFields(): Record<string, unknown> };
     expect(Object.keys(ns.getFields())).toEqual(expect.arrayContaining(['qsmo', 'offering', 'offerings', 'capability', 'capabilities']));
-    for (const suffix of ['Offering', 'Capability', 'OfferingConnection', 'OfferingEdge', 'CapabilityConnection']) expect(api.getType(`${p}${suffix}`)).toBeDefined();
+    for (const suffix of ['Offering', 'Capability', 'OfferingConnection', 'OfferingEdge', 'CapabilityConnection'])
+      expect(api.getType(`${p}${suffix}`)).toBeDefined();
     expect(Object.keys((api.getType(`Agency${p}`) as any).getFields())).toContain('offerings');
     expect(Object.keys((api.getType(`Provider${p}`) as any).getFields())).toContain('offerings');
   }
   // Every `since` on listings has its `until` beside it.
   const args = (type: string, field: string) => (api.getType(type) as any).getFields()[field].args.map((a: { name: string }) => a.name);
   for (const p of DOMAIN_TYPES) {
-    for (const [type, field] of [[`${p}Stats`, 'customerCount'], [`${p}Stats`, 'customerLinkCount'], [`${p}Offering`, 'customerLinks'], [`Agency${p}`, 'offerings'], [`Agency${p}`, 'offeringCount']] as const) {
+    for (const [type, field] of [
+      [`${p}Stats`, 'customerCount'],
+      [`${p}Stats`, 'customerLinkCount'],
+      [`${p}Offering`, 'customerLinks'],
+      [`Agency${p}`, 'offerings'],
+      [`Agency${p}`, 'offeringCount'],
+    ] as const) {
       expect([type, field, args(type, field)]).toEqual([type, field, expect.arrayContaining(['since', 'until'])]);
     }
   }
   for (const [e, values] of Object.entries({
     QsmoDomain: ['FINANCIAL_MANAGEMENT', 'HUMAN_RESOURCES', 'GRANTS_MANAGEMENT', 'CYBERSECURITY', 'ACQUISITION'],
     DesignationPhase: ['PRE_DESIGNATED', 'DESIGNATED'],
-    Sector: ['FEDERAL', 'COMMERCIAL'], Shelf: ['FEDERAL', 'COMMERCIAL', 'MANDATORY'],
-    Verification: ['CONFIRMED', 'UNVERIFIED'], CapabilityLevel: ['FUNCTION', 'ACTIVITY', 'CAPABILITY'],
-    OfferingOrderField: ['NAME', 'CUSTOMER_COUNT', 'LAUNCHED_ON'], OrderDirection: ['ASC', 'DESC'],
+    Sector: ['FEDERAL', 'COMMERCIAL'],
+    Shelf: ['FEDERAL', 'COMMERCIAL', 'MANDATORY'],
+    Verification: ['CONFIRMED', 'UNVERIFIED'],
+    CapabilityLevel: ['FUNCTION', 'ACTIVITY', 'CAPABILITY'],
+    OfferingOrderField: ['NAME', 'CUSTOMER_COUNT', 'LAUNCHED_ON'],
+    OrderDirection: ['ASC', 'DESC'],
     CoverageStatus: ['SERVED', 'GAP', 'NOT_MAPPED'],
   })) {
     expect((api.getType(e) as any).getValues().map((v: any) => v.name)).toEqual(values);

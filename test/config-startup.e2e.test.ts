@@ -9,14 +9,28 @@ import { REPO_ROOT } from '@qsmo/service-kit/config';
  * variable is warned about by name while the gateway starts, and bad values
  * stop it with every problem listed. No subgraph is needed for either.
  */
-interface Run { code: number | null; stderr: string }
+interface Run {
+  code: number | null;
+  stderr: string;
+}
 
 function runGateway(env: Record<string, string>, until?: RegExp): Promise<Run> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-config-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
     cwd: REPO_ROOT,
     // Only what the gateway needs: the test runner's own variables stay out of its warnings.
-    env: { PATH: process.env.PATH ?? '', APOLLO_TELEMETRY_DISABLED: '1', GATEWAY_WORKERS: '1', PORT: '0', HOST: '127.0.0.1', IDE_ENABLED: 'false', MCP_ENABLED: 'false', SUPERGRAPH_OUT: path.join(out, 'supergraph.graphql'), LOG_FORMAT: 'json', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      APOLLO_TELEMETRY_DISABLED: '1',
+      GATEWAY_WORKERS: '1',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      IDE_ENABLED: 'false',
+      MCP_ENABLED: 'false',
+      SUPERGRAPH_OUT: path.join(out, 'supergraph.graphql'),
+      LOG_FORMAT: 'json',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -26,10 +40,12 @@ function runGateway(env: Record<string, string>, until?: RegExp): Promise<Run> {
   };
   child.stdout!.on('data', seen);
   child.stderr!.on('data', seen);
-  return new Promise((resolve) => child.on('exit', (code) => {
-    fs.rmSync(out, { recursive: true, force: true });
-    resolve({ code, stderr });
-  }));
+  return new Promise((resolve) =>
+    child.on('exit', (code) => {
+      fs.rmSync(out, { recursive: true, force: true });
+      resolve({ code, stderr });
+    }),
+  );
 }
 
 test('a misspelt variable is warned about by name at start-up, and the gateway still starts (printing its plugin order at debug level)', async () => {

@@ -46,7 +46,7 @@ describe('the gateway', () => {
     expect(config.warnings).toEqual(['CORS_ORIGIN is not a setting of the gateway and is ignored: did you mean CORS_ORIGINS?']);
   });
 
-  test('an unknown variable with a gateway prefix is warned about; other services\' and unrelated ones are not', () => {
+  test("an unknown variable with a gateway prefix is warned about; other services' and unrelated ones are not", () => {
     const config = readGatewayConfig({ RESPONSE_CACHE_TTL: '60', READ_MODEL: 'off', DIRECTORY_POLL_MS: '100', HOME: '/root', PATH: '/bin' });
     expect(config.warnings).toEqual([
       'RESPONSE_CACHE_TTL is not a setting of the gateway and is ignored: see docs/reference/configuration.md for the ones it reads.',
@@ -55,11 +55,13 @@ describe('the gateway', () => {
 
   test('bad values stop start-up with every problem listed at once, MAX_COST among them', () => {
     const problems = problemsOf(() => readGatewayConfig({ PORT: 'eighty', MAX_DEPTH: '0', RESPONSE_CACHE: 'yes', MAX_COST: '1000' }));
-    expect(problems).toEqual(expect.arrayContaining([
-      'PORT="eighty" is not a TCP port: use a whole number from 0 to 65535 (0 picks a free port).',
-      'MAX_DEPTH="0" must be a positive whole number.',
-      'RESPONSE_CACHE="yes" is not one of: on, off.',
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'PORT="eighty" is not a TCP port: use a whole number from 0 to 65535 (0 picks a free port).',
+        'MAX_DEPTH="0" must be a positive whole number.',
+        'RESPONSE_CACHE="yes" is not one of: on, off.',
+      ]),
+    );
     expect(problems.some((p) => p.startsWith('MAX_COST is no longer read'))).toBe(true);
     expect(problems).toHaveLength(4);
   });
@@ -81,7 +83,11 @@ describe('a marketplace subgraph', () => {
 
   test('with MONGODB_URI the read model is off unless READ_MODEL=on', () => {
     expect(readSubgraphConfig(MARKETPLACE, { MONGODB_URI: URI }).readModel).toBeUndefined();
-    expect(readSubgraphConfig(MARKETPLACE, { MONGODB_URI: URI, READ_MODEL: 'on', READ_MODEL_POLL_MS: '250' }).readModel).toEqual({ pollIntervalMs: 250, maxEntries: 2_000, maxAgeMs: 60_000 });
+    expect(readSubgraphConfig(MARKETPLACE, { MONGODB_URI: URI, READ_MODEL: 'on', READ_MODEL_POLL_MS: '250' }).readModel).toEqual({
+      pollIntervalMs: 250,
+      maxEntries: 2_000,
+      maxAgeMs: 60_000,
+    });
     expect(readSubgraphConfig(MARKETPLACE, { READ_MODEL: 'off' }).readModel).toBeUndefined();
   });
 
@@ -106,7 +112,9 @@ describe('the directory', () => {
   test('reads its settings and warns about an unknown DIRECTORY_ variable', () => {
     const config = readDirectoryConfig({ DIRECTORY_POLL_MS: '100', DIRECTORY_REFRESH_MS: '5' });
     expect(config.pollMs).toBe(100);
-    expect(config.warnings).toEqual(['DIRECTORY_REFRESH_MS is not a setting of the directory and is ignored: see docs/reference/configuration.md for the ones it reads.']);
+    expect(config.warnings).toEqual([
+      'DIRECTORY_REFRESH_MS is not a setting of the directory and is ignored: see docs/reference/configuration.md for the ones it reads.',
+    ]);
   });
 
   test('every declared variable is read', () => {
@@ -120,14 +128,14 @@ describe('the schema-backed reader', () => {
   const schema = { RETRIES: env.nonNegativeInt('Retries.', { default: 2 }), MODE: env.oneOf('Mode.', ['a', 'b'] as const, { shown: 'a, b in production' }) };
 
   test('a variable read but not declared is a programming error naming it', () => {
-    expect(() => new EnvReader({}, schema).positiveInt('RETRYS', 2)).toThrow('RETRYS is read but not declared in the service\'s configuration schema');
+    expect(() => new EnvReader({}, schema).positiveInt('RETRYS', 2)).toThrow("RETRYS is read but not declared in the service's configuration schema");
   });
 
   test('a variable read as another kind than declared is a programming error', () => {
     expect(() => new EnvReader({}, schema).boolean('RETRIES', false)).toThrow('RETRIES is read as boolean but declared as nonNegativeInt: keep one.');
   });
 
-  test('a reader\'s default that differs from the declared one is a programming error', () => {
+  test("a reader's default that differs from the declared one is a programming error", () => {
     expect(() => new EnvReader({}, schema).nonNegativeInt('RETRIES', 3)).toThrow('RETRIES is read with the default 3 but declared with 2: keep one.');
   });
 
@@ -158,14 +166,20 @@ test('gateway plugins read no environment: they get their settings as typed opti
 });
 
 describe('the local stack and the registry commands', () => {
-  test('npm start warns about a misspelt STACK_ variable and leaves the services\' variables to them', () => {
-    const warnings = unknownVariableWarnings(STACK_VARIABLES, { STACK_KEEP_DWON: 'directory', CORS_ORIGINS: 'https://a.example.gov' }, {
-      service: 'npm start', prefixes: STACK_PREFIXES, knownElsewhere: ['CORS_ORIGINS'],
-    });
+  test("npm start warns about a misspelt STACK_ variable and leaves the services' variables to them", () => {
+    const warnings = unknownVariableWarnings(
+      STACK_VARIABLES,
+      { STACK_KEEP_DWON: 'directory', CORS_ORIGINS: 'https://a.example.gov' },
+      {
+        service: 'npm start',
+        prefixes: STACK_PREFIXES,
+        knownElsewhere: ['CORS_ORIGINS'],
+      },
+    );
     expect(warnings).toEqual(['STACK_KEEP_DWON is not a setting of npm start and is ignored: did you mean STACK_KEEP_DOWN?']);
   });
 
-  test('the registry commands read their variables through their schema, with the subgraph\'s port', () => {
+  test("the registry commands read their variables through their schema, with the subgraph's port", () => {
     const reader = new EnvReader({ PORT: '4100', SCHEMA_PUBLISHER: ' ci ' }, registryCliVariables({ defaultPort: 4003 }));
     expect(reader.port('PORT', 4003)).toBe(4100);
     expect(reader.string('SCHEMA_PUBLISHER')).toBe('ci');

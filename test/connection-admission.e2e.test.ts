@@ -17,9 +17,16 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
 let graph: RunningGraph;
 let gateway: GatewayProcess | undefined;
 
-beforeAll(async () => { graph = await startGraph(); }, 60_000);
-afterEach(async () => { await gateway?.stop(); gateway = undefined; });
-afterAll(async () => { await graph?.stop(); });
+beforeAll(async () => {
+  graph = await startGraph();
+}, 60_000);
+afterEach(async () => {
+  await gateway?.stop();
+  gateway = undefined;
+});
+afterAll(async () => {
+  await graph?.stop();
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,12 +42,14 @@ const LIVE = 'GET /health/live HTTP/1.1\r\nHost: gateway\r\n\r\n';
 async function flood(port: number, localAddress: string, count: number, concurrency = 200): Promise<Held[]> {
   const held: Held[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      next++;
-      held.push(await open(port, localAddress, LIVE));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next++;
+        held.push(await open(port, localAddress, LIVE));
+      }
+    }),
+  );
   return held;
 }
 
@@ -48,7 +57,12 @@ async function flood(port: number, localAddress: string, count: number, concurre
 async function otherClient(base: string): Promise<{ statuses: number[]; ms: number }> {
   const started = performance.now();
   const live = await getOnce(`${base}/health/live`, '127.0.0.2');
-  const graphql = await requestOnce(`${base}/graphql`, { method: 'POST', body: '{"query":"{ __typename }"}', headers: { 'content-type': 'application/json' }, localAddress: '127.0.0.2' });
+  const graphql = await requestOnce(`${base}/graphql`, {
+    method: 'POST',
+    body: '{"query":"{ __typename }"}',
+    headers: { 'content-type': 'application/json' },
+    localAddress: '127.0.0.2',
+  });
   return { statuses: [live.status, graphql.status], ms: performance.now() - started };
 }
 
@@ -62,7 +76,7 @@ async function shedCounts(base: string): Promise<Record<string, number>> {
   return counts;
 }
 
-test('3,000 held keep-alive connections from one address, past the gateway\'s 2,048 descriptors: it keeps at most its cap, another address is served promptly throughout', async () => {
+test("3,000 held keep-alive connections from one address, past the gateway's 2,048 descriptors: it keeps at most its cap, another address is served promptly throughout", async () => {
   const PER_CLIENT = 256;
   // The issue's 20,000 connections against 20,000 descriptors, at a tenth of the scale.
   gateway = await startGatewayProcess(graph, {}, { fdLimit: 2_048 });
@@ -71,7 +85,9 @@ test('3,000 held keep-alive connections from one address, past the gateway\'s 2,
   const socketsBefore = socketsOf(pid);
   const started = performance.now();
   let flooding = true;
-  const floodDone = flood(gateway.port, '127.0.0.1', 3_000).finally(() => { flooding = false; });
+  const floodDone = flood(gateway.port, '127.0.0.1', 3_000).finally(() => {
+    flooding = false;
+  });
   const probes: { statuses: number[]; ms: number }[] = [];
   while (flooding) {
     probes.push(await otherClient(gateway.base));
@@ -85,8 +101,10 @@ test('3,000 held keep-alive connections from one address, past the gateway\'s 2,
   const stillOpen = held.filter((h) => !h.closed).length;
   const answered = held.filter((h) => h.answered).length;
   const socketsAfter = socketsOf(pid);
-  console.log(`flood: 3000 connections in ${floodMs.toFixed(0)} ms, ${answered} answered, ${stillOpen} still open; gateway sockets ${socketsBefore} before, ${socketsAfter} after; ` +
-    `other client: ${probes.length} probes, slowest ${Math.max(...probes.map((p) => p.ms)).toFixed(0)} ms`);
+  console.log(
+    `flood: 3000 connections in ${floodMs.toFixed(0)} ms, ${answered} answered, ${stillOpen} still open; gateway sockets ${socketsBefore} before, ${socketsAfter} after; ` +
+      `other client: ${probes.length} probes, slowest ${Math.max(...probes.map((p) => p.ms)).toFixed(0)} ms`,
+  );
 
   expect(held).toHaveLength(3_000);
   // The flood keeps its cap's worth; everything beyond it was closed (its oldest idle ones first).
@@ -108,7 +126,7 @@ test('at the global cap the oldest idle connection is closed for a new one; with
   gateway = await startGatewayProcess(graph, { MAX_CONNECTIONS: '60', MAX_CONNECTIONS_PER_CLIENT: '40' });
   const { port, base } = gateway;
   // 60 idle keep-alive connections from two addresses, the first of them the oldest idle.
-  const idle = [...await flood(port, '127.0.0.3', 40, 1), ...await flood(port, '127.0.0.4', 20, 1)];
+  const idle = [...(await flood(port, '127.0.0.3', 40, 1)), ...(await flood(port, '127.0.0.4', 20, 1))];
   expect(idle.every((h) => h.answered && !h.closed)).toBe(true);
 
   const started = performance.now();

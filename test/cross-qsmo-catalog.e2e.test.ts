@@ -24,7 +24,11 @@ const offerings = csv('offerings.csv');
 const listings = csv('offering_customers.csv');
 const agencyCodes = new Set(csv('agencies.csv').map((r) => r.code!));
 const domainOf = new Map(offerings.map((o) => [o.id!, o.domain!]));
-const list = (cell: string | undefined) => (cell ?? '').split(';').map((s) => s.trim()).filter(Boolean);
+const list = (cell: string | undefined) =>
+  (cell ?? '')
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** The first day a date written YYYY, YYYY-MM, YYYY-MM-DD or FYYYYY covers. */
 function firstDay(value: string): string {
@@ -74,16 +78,24 @@ async function ask(file: string, variables?: Record<string, unknown>) {
 describe('each question is one operation, answered as the reference CSVs count it', () => {
   test('which agencies use more than one QSMO marketplace', async () => {
     const data = await ask('agencies-in-several-marketplaces.graphql');
-    const expected = [...agencyMarketplaces].filter(([, d]) => d.size >= 2).map(([code, d]) => [code, d.size]).sort();
+    const expected = [...agencyMarketplaces]
+      .filter(([, d]) => d.size >= 2)
+      .map(([code, d]) => [code, d.size])
+      .sort();
     expect(expected.length).toBeGreaterThan(0);
     expect(data.agencies.totalCount).toBe(expected.length);
-    expect(data.agencies.edges.map((e: { node: { code: string; marketplaceCount: number } }) => [e.node.code, e.node.marketplaceCount]).sort()).toEqual(expected);
+    expect(data.agencies.edges.map((e: { node: { code: string; marketplaceCount: number } }) => [e.node.code, e.node.marketplaceCount]).sort()).toEqual(
+      expected,
+    );
     expect(data.agencies.edges.every((e: { node: { name: string } }) => e.node.name.length > 0)).toBe(true);
   });
 
   test('which providers serve in several marketplaces', async () => {
     const data = await ask('providers-in-several-marketplaces.graphql');
-    const expected = [...providerMarketplaces].filter(([, d]) => d.size >= 2).map(([id, d]) => [id, d.size]).sort();
+    const expected = [...providerMarketplaces]
+      .filter(([, d]) => d.size >= 2)
+      .map(([id, d]) => [id, d.size])
+      .sort();
     expect(expected.length).toBeGreaterThan(0);
     expect(data.providers.totalCount).toBe(expected.length);
     expect(data.providers.edges.map((e: { node: { id: string; marketplaceCount: number } }) => [e.node.id, e.node.marketplaceCount]).sort()).toEqual(expected);
@@ -91,7 +103,10 @@ describe('each question is one operation, answered as the reference CSVs count i
 
   test('which offerings have the most customers', async () => {
     const data = await ask('offerings-by-customer-count.graphql');
-    const top = offerings.map((o) => customerCounts.get(o.id!) ?? 0).sort((a, b) => b - a).slice(0, 10);
+    const top = offerings
+      .map((o) => customerCounts.get(o.id!) ?? 0)
+      .sort((a, b) => b - a)
+      .slice(0, 10);
     const nodes = data.offerings.edges.map((e: { node: { id: string; customerCount: number } }) => e.node);
     expect(data.offerings.totalCount).toBe(offerings.length);
     expect(nodes.map((n: { customerCount: number }) => n.customerCount)).toEqual(top);
@@ -100,7 +115,10 @@ describe('each question is one operation, answered as the reference CSVs count i
 
   test('one list of every offering across the marketplaces, filtered, paged without duplicates', async () => {
     const data = await ask('catalog-offerings.graphql');
-    const commercial = offerings.filter((o) => o.shelf === 'COMMERCIAL').map((o) => o.id).sort();
+    const commercial = offerings
+      .filter((o) => o.shelf === 'COMMERCIAL')
+      .map((o) => o.id)
+      .sort();
     expect(data.offerings.edges.map((e: { node: { id: string } }) => e.node.id).sort()).toEqual(commercial);
     // Every offering of every marketplace, in pages of 25, each once.
     const seen: string[] = [];
@@ -113,8 +131,10 @@ describe('each question is one operation, answered as the reference CSVs count i
     } while (after);
     expect(seen.sort()).toEqual(offerings.map((o) => o.id).sort());
     const searched = await ask('catalog-offerings.graphql', { filter: { search: 'grant', domains: ['GRANTS_MANAGEMENT', 'FINANCIAL_MANAGEMENT'] } });
-    const expectedSearch = offerings.filter((o) => ['GRANTS_MANAGEMENT', 'FINANCIAL_MANAGEMENT'].includes(o.domain!)
-      && `${o.name}\n${o.category ?? ''}`.toLowerCase().includes('grant')).map((o) => o.id).sort();
+    const expectedSearch = offerings
+      .filter((o) => ['GRANTS_MANAGEMENT', 'FINANCIAL_MANAGEMENT'].includes(o.domain!) && `${o.name}\n${o.category ?? ''}`.toLowerCase().includes('grant'))
+      .map((o) => o.id)
+      .sort();
     expect(searched.offerings.edges.map((e: { node: { id: string } }) => e.node.id).sort()).toEqual(expectedSearch);
     // Cached as the catalogs are: 30 s (private: the caller signed in; the gateway evicts it sooner when a marketplace's data moves).
     expect((await editing.gql(source('catalog-offerings.graphql').source, { first: 5 }, analyst)).cacheControl).toBe('max-age=30, private');
@@ -122,10 +142,15 @@ describe('each question is one operation, answered as the reference CSVs count i
 
   test('offerings launched after 2020; listings stated before 2015', async () => {
     const data = await ask('launched-and-stated-dates.graphql');
-    const launched = offerings.filter((o) => o.launched_on && firstDay(o.launched_on) >= '2021-01-01').map((o) => o.id).sort();
+    const launched = offerings
+      .filter((o) => o.launched_on && firstDay(o.launched_on) >= '2021-01-01')
+      .map((o) => o.id)
+      .sort();
     expect(data.launched.edges.map((e: { node: { id: string } }) => e.node.id).sort()).toEqual(launched);
     for (const s of SUBGRAPHS) {
-      const stated = listings.filter((l) => domainOf.get(l.offering_id!) === s.domain && agencyCodes.has(l.agency_code!) && l.as_of && firstDay(l.as_of) <= '2014-12-31');
+      const stated = listings.filter(
+        (l) => domainOf.get(l.offering_id!) === s.domain && agencyCodes.has(l.agency_code!) && l.as_of && firstDay(l.as_of) <= '2014-12-31',
+      );
       expect([s.name, data[s.fieldName].stats.customerLinkCount]).toEqual([s.name, stated.length]);
       const returned = data.statedListings.edges.flatMap((e: any) => e.node[s.fieldName].offerings.map((o: { id: string }) => `${o.id}/${e.node.code}`)).sort();
       expect(returned).toEqual(stated.map((l) => `${l.offering_id}/${l.agency_code}`).sort());
@@ -172,10 +197,19 @@ describe('Query.offerings follows the marketplaces', () => {
 
   test('exact within 5 s of a write through the gateway and of a seed, with the directory restarted in between', async () => {
     expect(await within5s([])).toBeLessThan(5_000);
-    const created = await editing.gql(CREATE, { input: {
-      id, name: 'Directory freshness probe', shelf: 'COMMERCIAL', providerId: 'dhs-cisa',
-      provenance: { sources: [{ title: 'CISA', url: 'https://www.cisa.gov/' }], verification: 'UNVERIFIED' },
-    } }, editor);
+    const created = await editing.gql(
+      CREATE,
+      {
+        input: {
+          id,
+          name: 'Directory freshness probe',
+          shelf: 'COMMERCIAL',
+          providerId: 'dhs-cisa',
+          provenance: { sources: [{ title: 'CISA', url: 'https://www.cisa.gov/' }], verification: 'UNVERIFIED' },
+        },
+      },
+      editor,
+    );
     expect(created.body.data.createCybersecurityOffering.userErrors).toEqual([]);
     const afterWrite = await within5s([id]);
 

@@ -17,10 +17,15 @@ const text = (file: string): string => fs.readFileSync(path.join(DEFAULT_CATALOG
 
 // offering_id, agency_code and as_of are never quoted in the file; the header does not match.
 const csvListings = [...text('offering_customers.csv').matchAll(/^([a-z0-9-]+),(\d{3}),([^,"\n]*),/gm)].map((m) => ({
-  offeringId: m[1]!, agencyCode: m[2]!, asOf: m[3]!,
+  offeringId: m[1]!,
+  agencyCode: m[2]!,
+  asOf: m[3]!,
 }));
 const domainOf = new Map(
-  [...text('offerings.csv').matchAll(/^([a-z0-9-]+),(FINANCIAL_MANAGEMENT|HUMAN_RESOURCES|GRANTS_MANAGEMENT|CYBERSECURITY|ACQUISITION),/gm)].map((m) => [m[1]!, m[2]!]),
+  [...text('offerings.csv').matchAll(/^([a-z0-9-]+),(FINANCIAL_MANAGEMENT|HUMAN_RESOURCES|GRANTS_MANAGEMENT|CYBERSECURITY|ACQUISITION),/gm)].map((m) => [
+    m[1]!,
+    m[2]!,
+  ]),
 );
 
 /** First day an as_of value covers, from its text alone: a federal fiscal year starts 1 October of the year before. */
@@ -36,15 +41,18 @@ function firstDay(asOf: string): string | null {
 
 const SINCE = [undefined, '2001-01-01', '2005-04-09', '2008-03-11', '2014-01-01', '2015-10-21', '2021-01-01', '2022-10-01', '2023-01-01', '2030-01-01'];
 
-const SUBGRAPHS: [DomainDefinition, (deps: Omit<SubgraphServerDeps, 'definition'>) => SubgraphServer][] =
-  DOMAINS.map((d) => [d.definition, d.createServer]);
+const SUBGRAPHS: [DomainDefinition, (deps: Omit<SubgraphServerDeps, 'definition'>) => SubgraphServer][] = DOMAINS.map((d) => [d.definition, d.createServer]);
 
 test('the CSV text itself has the listings the issue describes', () => {
   expect(csvListings).toHaveLength(146);
   expect(csvListings.filter((l) => domainOf.get(l.offeringId) === 'FINANCIAL_MANAGEMENT')).toHaveLength(30);
   expect(csvListings.filter((l) => domainOf.get(l.offeringId) === 'ACQUISITION')).toHaveLength(8);
   // Undated: the Grants marketplace pages and NFC's own customer list (NOTES.md, update of 2026-12-04).
-  expect(csvListings.filter((l) => l.asOf === '').every((l) => domainOf.get(l.offeringId) === 'GRANTS_MANAGEMENT' || l.offeringId === 'hr-usda-nfc-payroll-personnel')).toBe(true);
+  expect(
+    csvListings
+      .filter((l) => l.asOf === '')
+      .every((l) => domainOf.get(l.offeringId) === 'GRANTS_MANAGEMENT' || l.offeringId === 'hr-usda-nfc-payroll-personnel'),
+  ).toBe(true);
 });
 
 describe.each(SUBGRAPHS.map(([d, create]) => [d.domain, d, create] as const))('%s', (_domain, definition, createServer) => {
@@ -73,7 +81,9 @@ describe.each(SUBGRAPHS.map(([d, create]) => [d.domain, d, create] as const))('%
 
   test('every stated date of the CSV is in the graph as often as in the file, typed and newest first', async () => {
     // One page of 40 holds every marketplace's offerings and stays within the subgraph's cost limit.
-    const r = await run(`{ ${f} { offerings(first: 40) { totalCount edges { node { id customerLinks { agency { code } asOf statedOn { value precision from to } } } } } } }`);
+    const r = await run(
+      `{ ${f} { offerings(first: 40) { totalCount edges { node { id customerLinks { agency { code } asOf statedOn { value precision from to } } } } } } }`,
+    );
     expect(r.errors).toBeUndefined();
     expect(r.data[f].offerings.edges).toHaveLength(r.data[f].offerings.totalCount);
     const graphCounts = new Map<string, number>();
@@ -93,11 +103,14 @@ describe.each(SUBGRAPHS.map(([d, create]) => [d.domain, d, create] as const))('%
     expect(Object.fromEntries(graphCounts)).toEqual(Object.fromEntries(fileCounts));
   });
 
-  test('customerLinks(since:) keeps only the offering\'s listings stated since the day', async () => {
+  test("customerLinks(since:) keeps only the offering's listings stated since the day", async () => {
     const offeringId = listings.find((l) => l.asOf !== '')?.offeringId;
     if (!offeringId) return;
     const since = '2005-01-01';
-    const r = await run(`query($id: ID!, $since: String) { ${f} { offering(id: $id) { customerLinks(since: $since) { agency { code } statedOn { from } } } } }`, { id: offeringId, since });
+    const r = await run(
+      `query($id: ID!, $since: String) { ${f} { offering(id: $id) { customerLinks(since: $since) { agency { code } statedOn { from } } } } }`,
+      { id: offeringId, since },
+    );
     expect(r.errors).toBeUndefined();
     const expected = listings.filter((l) => l.offeringId === offeringId && (firstDay(l.asOf) ?? '') >= since && l.asOf !== '').map((l) => l.agencyCode);
     expect(r.data[f].offering.customerLinks.map((l: any) => l.agency.code).sort()).toEqual(expected.sort());
@@ -117,10 +130,13 @@ describe.each(SUBGRAPHS.map(([d, create]) => [d.domain, d, create] as const))('%
     }
   });
 
-  test('an agency\'s portfolio since a day counts and lists the offerings whose listing of it is that recent', async () => {
+  test("an agency's portfolio since a day counts and lists the offerings whose listing of it is that recent", async () => {
     for (const code of [...new Set(listings.map((l) => l.agencyCode))]) {
       for (const since of ['2005-01-01', '2021-01-01']) {
-        const r = await run(`query($code: ID!, $since: String) { agency(code: $code) { ${f} { offerings(since: $since) { id } offeringCount(since: $since) all: offeringCount } } }`, { code, since });
+        const r = await run(
+          `query($code: ID!, $since: String) { agency(code: $code) { ${f} { offerings(since: $since) { id } offeringCount(since: $since) all: offeringCount } } }`,
+          { code, since },
+        );
         expect(r.errors).toBeUndefined();
         const expected = listings.filter((l) => l.agencyCode === code && l.asOf !== '' && firstDay(l.asOf)! >= since).map((l) => l.offeringId);
         const got = r.data.agency[f];
@@ -147,7 +163,7 @@ describe('Financial Management listings', () => {
     await t.drop();
   });
 
-  test('OPM (024) shows its listing at DOT\'s Enterprise Services Center, stated in 2021, with its source', async () => {
+  test("OPM (024) shows its listing at DOT's Enterprise Services Center, stated in 2021, with its source", async () => {
     const r = await run(`{ agency(code: "024") { financialManagement {
       offerings { id provider { id } customerLink(agencyCode: "024") { customerAsStated asOf statedOn { value precision from to } verification caveat sources { title url } } }
       recent: offeringCount(since: "2021-01-01")
@@ -161,7 +177,8 @@ describe('Financial Management listings', () => {
     expect(link.asOf).toBe('2021-05-12');
     expect(link.customerAsStated).toBe('Office of Personnel Management (OPM)');
     expect(link.sources.map((s: any) => s.url)).toContain(
-      'https://www.transportation.gov/briefing-room/us-department-transportation-modernizes-office-personnel-managements-financial');
+      'https://www.transportation.gov/briefing-room/us-department-transportation-modernizes-office-personnel-managements-financial',
+    );
     expect(link.sources[0].title).toMatch(/Department of Transportation modernizes the Office of Personnel Management/);
     // The DOT press release is graded H (primary official source naming the relation).
     expect(link.verification).toBe('CONFIRMED');
@@ -177,12 +194,30 @@ describe('Financial Management listings', () => {
     expect(r.errors).toBeUndefined();
     const arc = new Map(r.data.financialManagement.arc.customerLinks.map((l: any) => [l.agency.code, l]));
     // Newest stated first: NRC-32 (2024-07-19), the FY2024 and FY2023 payment-accuracy answers, then HUD (2015) and EOP (2005).
-    expect(r.data.financialManagement.arc.customerLinks.map((l: any) => l.agency.code)).toEqual(['031', '020', '061', '088', '434', '471', '535', '065', '525', '432', '086', '011']);
+    expect(r.data.financialManagement.arc.customerLinks.map((l: any) => l.agency.code)).toEqual([
+      '031',
+      '020',
+      '061',
+      '088',
+      '434',
+      '471',
+      '535',
+      '065',
+      '525',
+      '432',
+      '086',
+      '011',
+    ]);
     // Re-dated by the 2026-12-04 update: NARA's 2005 listing now shows FY2024, with the reading step it rests on.
-    expect(arc.get('088')).toMatchObject({ statedOn: { value: 'FY2024' }, caveat: expect.stringMatching(/^Reading step \(medium confidence\): NARA names the Bureau of the Fiscal Service/) });
+    expect(arc.get('088')).toMatchObject({
+      statedOn: { value: 'FY2024' },
+      caveat: expect.stringMatching(/^Reading step \(medium confidence\): NARA names the Bureau of the Fiscal Service/),
+    });
     // Corrected: DNFSB at IBC is FY2025 (an inference the caveat states), citing the OMB payment-accuracy data.
     expect(r.data.financialManagement.ibc.dnfsb).toMatchObject({ asOf: 'FY2025', caveat: expect.stringMatching(/FY2025 is an inference/) });
-    expect(r.data.financialManagement.ibc.dnfsb.sources.map((s: any) => s.url)).toEqual(expect.arrayContaining([expect.stringMatching(/EOP-OMB\/payment-accuracy/)]));
+    expect(r.data.financialManagement.ibc.dnfsb.sources.map((s: any) => s.url)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/EOP-OMB\/payment-accuracy/)]),
+    );
     expect(r.data.financialManagement.ibc.nrc.caveat).toMatch(/Historical: NRC has used Treasury ARC .* since March 2018/);
     expect((arc.get('086') as any).caveat).toMatch(/HUD cancelled a further move to ARC in April 2016/);
     expect((arc.get('086') as any).verification).toBe('CONFIRMED');

@@ -46,7 +46,9 @@ beforeAll(async () => {
     subgraph: { gatewaySignature: { secret: SECRET, required: true } },
   });
 }, 120_000);
-afterAll(async () => { await graph?.stop(); });
+afterAll(async () => {
+  await graph?.stop();
+});
 
 interface Answer {
   status: number;
@@ -60,7 +62,7 @@ async function post(query: string, variables: Record<string, unknown>, bearer?: 
     headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = await res.json() as Answer['body'];
+  const body = (await res.json()) as Answer['body'];
   return { status: res.status, ms: performance.now() - started, body };
 }
 
@@ -75,7 +77,14 @@ describe('budgets per class of caller', () => {
     const anonymous = await post(AGENCIES, { n: 100 });
     expect(anonymous.status).toBe(400);
     expect(anonymous.ms).toBeLessThan(1_000);
-    expect(anonymous.body.errors).toEqual([{ message: expect.stringMatching(/^The estimated cost of this operation, 9001, is over the budget of 5000 for anonymous callers \(COST_BUDGET_ANONYMOUS\)/), extensions: { code: 'COST_LIMIT_EXCEEDED', cost: { estimated: 9_001, budget: 5_000 } } }]);
+    expect(anonymous.body.errors).toEqual([
+      {
+        message: expect.stringMatching(
+          /^The estimated cost of this operation, 9001, is over the budget of 5000 for anonymous callers \(COST_BUDGET_ANONYMOUS\)/,
+        ),
+        extensions: { code: 'COST_LIMIT_EXCEEDED', cost: { estimated: 9_001, budget: 5_000 } },
+      },
+    ]);
 
     const analyst = await post(AGENCIES, { n: 100 }, await token(['analyst']));
     expect([analyst.status, analyst.body.errors]).toEqual([200, undefined]);
@@ -87,7 +96,7 @@ describe('budgets per class of caller', () => {
     expect(editor.body.extensions?.cost).toEqual({ estimated: 9_001, budget: 50_000 });
   }, 30_000);
 
-  test('an analyst\'s question, every agency\'s listings across the four marketplaces, fits the analyst budget', async () => {
+  test("an analyst's question, every agency's listings across the four marketplaces, fits the analyst budget", async () => {
     const answer = await post(LISTINGS, { n: 100, code: '075' }, await token(['analyst']));
     expect([answer.status, answer.body.errors]).toEqual([200, undefined]);
     expect(answer.body.extensions?.cost).toEqual({ estimated: 16_601, budget: 50_000 });
@@ -96,7 +105,9 @@ describe('budgets per class of caller', () => {
     // The same question is over the anonymous reader's budget, and the message says who has a larger one.
     const anonymous = await post(LISTINGS, { n: 100, code: '075' });
     expect(anonymous.status).toBe(400);
-    expect(anonymous.body.errors?.[0]?.message).toMatch(/Analysts, signed in, have a larger budget\. See docs\/reference\/error-codes\.md#cost_limit_exceeded\.$/);
+    expect(anonymous.body.errors?.[0]?.message).toMatch(
+      /Analysts, signed in, have a larger budget\. See docs\/reference\/error-codes\.md#cost_limit_exceeded\.$/,
+    );
   }, 30_000);
 });
 
@@ -125,6 +136,11 @@ describe('extensions.cost on every costed answer', () => {
   test('variables that do not fit their definitions are a 400 BAD_USER_INPUT saying which, before any cost or plan', async () => {
     const answer = await post(AGENCIES, { n: 'a hundred' });
     expect(answer.status).toBe(400);
-    expect(answer.body.errors).toEqual([{ message: expect.stringMatching(/Variable "\$n" got invalid value "a hundred"; Int cannot represent non-integer value/), extensions: { code: 'BAD_USER_INPUT' } }]);
+    expect(answer.body.errors).toEqual([
+      {
+        message: expect.stringMatching(/Variable "\$n" got invalid value "a hundred"; Int cannot represent non-integer value/),
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    ]);
   });
 });

@@ -2,30 +2,30 @@ import { extractBlocks, where } from './support/doc-blocks';
 
 /** The docs test's extractor: which blocks it finds, where, and how markers are read. */
 const page = [
-  '# Page',                                        // 1
-  '',                                              // 2
-  '```sh',                                         // 3
-  'npm run -s query -- -e "{ qsmos { name } }"',  // 4
-  '```',                                           // 5
+  '# Page', // 1
+  '', // 2
+  '```sh', // 3
+  'npm run -s query -- -e "{ qsmos { name } }"', // 4
+  '```', // 5
   '<!-- not-runnable: needs a Kubernetes cluster -->', // 6
-  '',                                              // 7
-  '```bash',                                       // 8
-  'kubectl apply -f deploy/',                      // 9
-  '```',                                           // 10
-  '',                                              // 11
-  '<!-- docs-test: role=analyst -->',              // 12
-  '```graphql',                                    // 13
-  '{ qsmos { name } }',                            // 14
-  '```',                                           // 15
-  '',                                              // 16
-  '```json',                                       // 17
-  '{"not": "run"}',                                // 18
-  '```',                                           // 19
-  '1. A step:',                                    // 20
-  '',                                              // 21
-  '   ```ts',                                      // 22
-  '   const n: number = 1;',                       // 23
-  '   ```',                                        // 24
+  '', // 7
+  '```bash', // 8
+  'kubectl apply -f deploy/', // 9
+  '```', // 10
+  '', // 11
+  '<!-- docs-test: role=analyst -->', // 12
+  '```graphql', // 13
+  '{ qsmos { name } }', // 14
+  '```', // 15
+  '', // 16
+  '```json', // 17
+  '{"not": "run"}', // 18
+  '```', // 19
+  '1. A step:', // 20
+  '', // 21
+  '   ```ts', // 22
+  '   const n: number = 1;', // 23
+  '   ```', // 24
 ].join('\n');
 
 test('finds the runnable languages with their opening line, markers and indentation removed', () => {

@@ -26,9 +26,14 @@ test('every registry code has its anchor on the error page, with its meaning fro
   }
 });
 
-test('a code is read with its own comment, not the file\'s first one', () => {
-  const comments = registryComments("/** The registry. */\nexport const ErrorCode = {\n  /** First\n   * across lines. */\n  FIRST: 'FIRST',\n  /** Second. */\n  SECOND: 'SECOND',\n};");
-  expect([...comments]).toEqual([['FIRST', 'First across lines.'], ['SECOND', 'Second.']]);
+test("a code is read with its own comment, not the file's first one", () => {
+  const comments = registryComments(
+    "/** The registry. */\nexport const ErrorCode = {\n  /** First\n   * across lines. */\n  FIRST: 'FIRST',\n  /** Second. */\n  SECOND: 'SECOND',\n};",
+  );
+  expect([...comments]).toEqual([
+    ['FIRST', 'First across lines.'],
+    ['SECOND', 'Second.'],
+  ]);
 });
 
 test('the schema page lists every root field of the API with its description', () => {
@@ -39,9 +44,23 @@ test('the schema page lists every root field of the API with its description', (
 
 test('every message that points to the error reference points to a section it has', () => {
   const page = generated.get('docs/reference/error-codes.md')!;
-  const sources = [...fs.readdirSync(path.join(REPO_ROOT, 'shared')).map((d) => `shared/${d}/src`).filter((d) => fs.existsSync(path.join(REPO_ROOT, d))), 'gateway/src'].flatMap((dir) => fs.readdirSync(path.join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts')).map((f) => fs.readFileSync(path.join(REPO_ROOT, dir, f), 'utf8')));
-  const codes = sources.flatMap((text) => [...text.matchAll(/seeErrorDoc\((?:ErrorCode\.(\w+)|'(\w+)'|(code))\)/g)].map((m) => m[1] ?? m[2] ?? 'UNAUTHENTICATED'));
-  expect(new Set(codes)).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'COST_LIMIT_EXCEEDED', 'PERSISTED_QUERY_NOT_IN_LIST', 'FORBIDDEN', 'UNAUTHENTICATED']));
+  const sources = [
+    ...fs
+      .readdirSync(path.join(REPO_ROOT, 'shared'))
+      .map((d) => `shared/${d}/src`)
+      .filter((d) => fs.existsSync(path.join(REPO_ROOT, d))),
+    'gateway/src',
+  ].flatMap((dir) =>
+    fs
+      .readdirSync(path.join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => fs.readFileSync(path.join(REPO_ROOT, dir, f), 'utf8')),
+  );
+  const codes = sources.flatMap((text) =>
+    [...text.matchAll(/seeErrorDoc\((?:ErrorCode\.(\w+)|'(\w+)'|(code))\)/g)].map((m) => m[1] ?? m[2] ?? 'UNAUTHENTICATED'),
+  );
+  expect(new Set(codes)).toEqual(
+    new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'COST_LIMIT_EXCEEDED', 'PERSISTED_QUERY_NOT_IN_LIST', 'FORBIDDEN', 'UNAUTHENTICATED']),
+  );
   for (const code of codes) expect(page).toContain(`\n### ${code}\n`);
 });

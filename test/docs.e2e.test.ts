@@ -29,7 +29,10 @@ const shell = runnable.filter((b) => b.language === 'bash' || b.language === 'sh
 const graphql = runnable.filter((b) => b.language === 'graphql');
 const typescript = runnable.filter((b) => b.language === 'ts');
 
-interface Stack { child: ChildProcess; output: () => string }
+interface Stack {
+  child: ChildProcess;
+  output: () => string;
+}
 let stack: Stack | undefined;
 let scratch = '';
 /** A directory that looks like the repository (its entries are links to it), where commands run and leave their files. */
@@ -39,14 +42,21 @@ const defaultPorts = new Map<number, number>();
 const report: string[] = [];
 
 /** The example as it runs here: the default ports rewritten to this graph's. */
-const localize = (text: string) => text.replace(/(localhost|127\.0\.0\.1):(40\d\d)\b/g, (all, host: string, port: string) => {
-  const to = defaultPorts.get(Number(port));
-  return to === undefined ? all : `${host}:${to}`;
-});
+const localize = (text: string) =>
+  text.replace(/(localhost|127\.0\.0\.1):(40\d\d)\b/g, (all, host: string, port: string) => {
+    const to = defaultPorts.get(Number(port));
+    return to === undefined ? all : `${host}:${to}`;
+  });
 
 function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; input?: string }) {
   const started = Date.now();
-  const result = spawnSync(command, args, { ...options, encoding: 'utf8', timeout: BLOCK_TIMEOUT_MS + 15_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, args, {
+    ...options,
+    encoding: 'utf8',
+    timeout: BLOCK_TIMEOUT_MS + 15_000,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { ...result, ms: Date.now() - started };
 }
 
@@ -63,7 +73,10 @@ const FORBIDDEN: { pattern: RegExp; why: string }[] = [
 ];
 
 function forbiddenIn(code: string): string | undefined {
-  const commands = code.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n');
+  const commands = code
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n');
   return FORBIDDEN.find((f) => f.pattern.test(commands))?.why;
 }
 
@@ -94,16 +107,27 @@ beforeAll(async () => {
     [envName(DIRECTORY.name, 'PORT')]: String(directoryPort),
   };
   commandEnv = {
-    ...process.env, ...env, NODE_ENV: 'development', GRAPHQL_URL: `http://localhost:${gatewayPort}/graphql`,
+    ...process.env,
+    ...env,
+    NODE_ENV: 'development',
+    GRAPHQL_URL: `http://localhost:${gatewayPort}/graphql`,
     // The commands' own ports and URLs are rewritten in the text; a command must not inherit the gateway's PORT.
-    PORT: '', FORCE_COLOR: '0',
+    PORT: '',
+    FORCE_COLOR: '0',
   };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'shared/dev-tools/src/stack.ts')], {
-    cwd: REPO_ROOT, env: { ...process.env, NODE_ENV: 'development', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    cwd: REPO_ROOT,
+    env: { ...process.env, NODE_ENV: 'development', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
   stack = { child, output: () => out };
   const deadline = Date.now() + 240_000;
   while (!out.includes('Press Ctrl-C to stop')) {
@@ -118,7 +142,12 @@ afterAll(async () => {
     // Ctrl-C as a terminal sends it: to the whole process group, so the database stops last, as in npm start.
     process.kill(-stack.child.pid, 'SIGINT');
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 30_000); })]);
+    await Promise.race([
+      exited,
+      new Promise((r) => {
+        timer = setTimeout(r, 30_000);
+      }),
+    ]);
     clearTimeout(timer);
     if (stack.child.exitCode === null && stack.child.signalCode === null) process.kill(-stack.child.pid, 'SIGKILL');
   }
@@ -127,8 +156,8 @@ afterAll(async () => {
   const notRun = blocks.filter((b) => b.notRunnable);
   process.stdout.write(
     `DOCS examples: ${report.length} run, ${notRun.length} marked not runnable\n` +
-    `${report.map((l) => `  ran ${l}`).join('\n')}\n` +
-    `${notRun.map((b) => `  not run ${where(b)} (${b.language}): ${b.notRunnable}`).join('\n')}\n`,
+      `${report.map((l) => `  ran ${l}`).join('\n')}\n` +
+      `${notRun.map((b) => `  not run ${where(b)} (${b.language}): ${b.notRunnable}`).join('\n')}\n`,
   );
   if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
 });
@@ -143,14 +172,17 @@ test('the docs have examples to run, and every one is run or marked not runnable
 const shellCases = shell.map((b) => [`${where(b)} (${b.language})`, b] as const);
 test.each(shellCases)('shell example %s exits 0', (_name, block) => {
   const forbidden = forbiddenIn(block.code);
-  if (forbidden) throw new Error(`${where(block)}: this example is not run because ${forbidden}; mark it <!-- not-runnable: <reason> --> right before its fence.`);
+  if (forbidden)
+    throw new Error(`${where(block)}: this example is not run because ${forbidden}; mark it <!-- not-runnable: <reason> --> right before its fence.`);
   const script = `set -euo pipefail\n${localize(block.code)}\n`;
   // timeout(1) kills the example's whole process group, so a command that outlives it leaves nothing behind.
   const r = run('timeout', ['-k', '5', String(BLOCK_TIMEOUT_MS / 1000), 'bash', '-c', script], { cwd: workspace, env: commandEnv });
   const status = r.error ? r.error.message : r.status === 124 ? `timed out after ${BLOCK_TIMEOUT_MS / 1000} s` : `exit ${r.status ?? r.signal}`;
   const errors = graphqlErrorsIn(r.stdout);
   if (r.status !== 0 || errors) {
-    throw new Error(`${where(block)}: the ${block.language} example ${errors ? 'printed a GraphQL answer with errors' : 'failed'} (${status} after ${r.ms} ms)\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}`);
+    throw new Error(
+      `${where(block)}: the ${block.language} example ${errors ? 'printed a GraphQL answer with errors' : 'failed'} (${status} after ${r.ms} ms)\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}`,
+    );
   }
   report.push(`${where(block)} (${block.language}) in ${r.ms} ms`);
 });
@@ -161,7 +193,9 @@ function graphqlErrorsIn(stdout: string): boolean {
     try {
       const parsed = JSON.parse(text) as { errors?: unknown[] };
       if (parsed && Array.isArray(parsed.errors) && parsed.errors.length > 0) return true;
-    } catch { /* not JSON */ }
+    } catch {
+      /* not JSON */
+    }
   }
   return false;
 }
@@ -180,21 +214,30 @@ const graphqlCases = graphql.map((b) => [where(b), b] as const);
 test.each(graphqlCases)('GraphQL example %s answers without errors', async (_name, block) => {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (block.settings.role) headers.authorization = `Bearer ${tokenFor(block.settings.role)}`;
-  const variables = block.settings.variables ? JSON.parse(block.settings.variables) as unknown : undefined;
+  const variables = block.settings.variables ? (JSON.parse(block.settings.variables) as unknown) : undefined;
   const started = Date.now();
   const response = await fetch(`http://localhost:${defaultPorts.get(4000)}/graphql`, {
-    method: 'POST', headers, body: JSON.stringify({ query: block.code, variables }), signal: AbortSignal.timeout(BLOCK_TIMEOUT_MS),
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query: block.code, variables }),
+    signal: AbortSignal.timeout(BLOCK_TIMEOUT_MS),
   });
   const body = await response.text();
   let parsed: { data?: unknown; errors?: unknown[] } = {};
-  try { parsed = JSON.parse(body) as typeof parsed; } catch { /* reported below */ }
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    /* reported below */
+  }
   if (response.status !== 200 || parsed.errors || !parsed.data) {
-    throw new Error(`${where(block)}: the GraphQL example answered HTTP ${response.status} with ${parsed.errors ? 'errors' : 'no data'}:\n${body.slice(0, 3000)}`);
+    throw new Error(
+      `${where(block)}: the GraphQL example answered HTTP ${response.status} with ${parsed.errors ? 'errors' : 'no data'}:\n${body.slice(0, 3000)}`,
+    );
   }
   report.push(`${where(block)} (graphql) in ${Date.now() - started} ms`);
 });
 
-test('every TypeScript example type-checks with the repository\'s compiler options', () => {
+test("every TypeScript example type-checks with the repository's compiler options", () => {
   if (typescript.length === 0) return;
   // Inside the repository (ignored by git) so the compiler finds its node_modules and the repository's tsconfig.
   const dir = path.join(REPO_ROOT, '.data', `docs-snippets-${process.pid}`);
@@ -211,7 +254,10 @@ test('every TypeScript example type-checks with the repository\'s compiler optio
     // ES modules, as a frontend's or an agent's code is: top-level await, and imports spelled with their .js extension.
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: path.join(REPO_ROOT, 'tsconfig.json'), include: ['*.ts'] }));
-    const r = run(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(dir, 'tsconfig.json'), '--noEmit'], { cwd: dir, env: process.env });
+    const r = run(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(dir, 'tsconfig.json'), '--noEmit'], {
+      cwd: dir,
+      env: process.env,
+    });
     const problems = (r.stdout + r.stderr).split('\n').filter((l) => l.trim());
     const failed = files.filter((f) => problems.some((p) => p.startsWith(f.name)));
     if (r.status !== 0) {

@@ -31,7 +31,17 @@ import { createTestIdentityProvider, type TestIdentityProvider } from './support
  */
 jest.setTimeout(180_000);
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-extensions',
+];
 const IMAGES = path.join(REPO_ROOT, 'docs', 'images');
 const OFFERING = 'grm-grantsolutions';
 
@@ -81,10 +91,17 @@ beforeAll(async () => {
   explorer = await startExplorer({ port, host: '127.0.0.1', graphUrl: graph.gatewayUrl });
   const found = await findChromium(FLAGS);
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-explorer-'));
-  browser = await chromium.launchPersistentContext(profile, { executablePath: found.executablePath, args: found.args, env: found.env, headless: true, viewport: { width: 1100, height: 900 } });
-  page = browser.pages()[0] ?? await browser.newPage();
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: found.executablePath,
+    args: found.args,
+    env: found.env,
+    headless: true,
+    viewport: { width: 1100, height: 900 },
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
   page.on('request', (request) => {
-    if (request.url().startsWith(graph.gatewayUrl)) graphRequests.push({ method: request.method(), url: request.url(), body: request.postData(), headers: request.headers() });
+    if (request.url().startsWith(graph.gatewayUrl))
+      graphRequests.push({ method: request.method(), url: request.url(), body: request.postData(), headers: request.headers() });
   });
   fs.mkdirSync(IMAGES, { recursive: true });
 });
@@ -136,18 +153,26 @@ test("an editor's change to the open offering shows on the page without a reload
   await page.getByTestId('customers').getByRole('link').first().waitFor();
   await page.screenshot({ path: path.join(IMAGES, 'explorer-offering.png'), fullPage: true });
   // The page as loaded: a reload would replace this marker.
-  await page.evaluate(() => { (window as unknown as { loadedOnce: boolean }).loadedOnce = true; });
+  await page.evaluate(() => {
+    (window as unknown as { loadedOnce: boolean }).loadedOnce = true;
+  });
 
   const editor = await idp.token('grm-editor@hhs.gov', ['editor'], ['GRANTS_MANAGEMENT']);
   const current = await gql('query V($id: ID!) { grantsManagement { offering(id: $id) { version } } }', { id: OFFERING }, editor);
   const renamed = `${before} (renamed ${randomBytes(2).toString('hex')})`;
-  const updated = await gql(`mutation Rename($input: UpdateGrantsManagementOfferingInput!) {
-    updateGrantsManagementOffering(input: $input) { offering { id name version } userErrors { field message code } } }`, {
-    input: {
-      id: OFFERING, version: current.data.grantsManagement.offering.version, name: renamed,
-      provenance: { sources: [{ title: 'Grants QSMO marketplace', url: 'https://www.usaspending.gov/grants-qsmo/marketplace' }], verification: 'CONFIRMED' },
+  const updated = await gql(
+    `mutation Rename($input: UpdateGrantsManagementOfferingInput!) {
+    updateGrantsManagementOffering(input: $input) { offering { id name version } userErrors { field message code } } }`,
+    {
+      input: {
+        id: OFFERING,
+        version: current.data.grantsManagement.offering.version,
+        name: renamed,
+        provenance: { sources: [{ title: 'Grants QSMO marketplace', url: 'https://www.usaspending.gov/grants-qsmo/marketplace' }], verification: 'CONFIRMED' },
+      },
     },
-  }, editor);
+    editor,
+  );
   expect(updated.errors).toBeUndefined();
   expect(updated.data.updateGrantsManagementOffering.userErrors).toEqual([]);
 
@@ -155,7 +180,9 @@ test("an editor's change to the open offering shows on the page without a reload
   try {
     await page.getByTestId('offering-name').filter({ hasText: renamed }).waitFor({ timeout: 15_000 });
   } catch (error) {
-    throw new Error(`The open page did not show "${renamed}" within 15 s; its live-update line says: "${await page.getByTestId('live').textContent()}". ${(error as Error).message}`);
+    throw new Error(
+      `The open page did not show "${renamed}" within 15 s; its live-update line says: "${await page.getByTestId('live').textContent()}". ${(error as Error).message}`,
+    );
   }
   expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
   await page.screenshot({ path: path.join(IMAGES, 'explorer-live.png'), fullPage: true });

@@ -42,7 +42,12 @@ const RESILIENCE: Partial<ResilienceConfig> = {
 const PORTFOLIO = fs.readFileSync(path.join(REPO_ROOT, 'gateway/operations/agency-portfolio.graphql'), 'utf8');
 const NOT_GRANTS = '{ financialManagement { offerings(first: 1) { totalCount } } cybersecurity { offerings(first: 1) { totalCount } } }';
 
-interface Answer { status: number; ms: number; body: any; headers: Headers }
+interface Answer {
+  status: number;
+  ms: number;
+  body: any;
+  headers: Headers;
+}
 
 async function ask(url: string, query: string, variables?: Record<string, unknown>): Promise<Answer> {
   const started = Date.now();
@@ -98,32 +103,44 @@ async function recovered(url: string, withinMs: number): Promise<number> {
 /** After recovery, a run of requests (two clients, in steady use) all answered whole. */
 async function noFailuresAfter(url: string, count = 10): Promise<void> {
   const answers: Answer[] = [];
-  await Promise.all([0, 1].map(async () => { for (let i = 0; i < count / 2; i++) answers.push(await portfolio(url)); }));
-  expect(answers.filter((a) => a.status !== 200 || a.body.errors).map((a) => `${a.status} ${a.ms}ms ${errorCodes(a).join(",")}`)).toEqual([]);
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let i = 0; i < count / 2; i++) answers.push(await portfolio(url));
+    }),
+  );
+  expect(answers.filter((a) => a.status !== 200 || a.body.errors).map((a) => `${a.status} ${a.ms}ms ${errorCodes(a).join(',')}`)).toEqual([]);
 }
 
 beforeAll(async () => {
   const mongo = new URL(testMongoUri());
   dbProxy = await startFaultProxy(Number(mongo.port));
-  await Promise.all(DOMAINS.map(async ({ definition, createServer }) => {
-    const database = await openSeededDatabase(definition);
-    databases.push(database);
-    if (definition.serviceName === GRANTS) {
-      grantsDb = database;
-      const proxied = new URL(testMongoUri());
-      proxied.host = dbProxy.address;
-      grantsClient = createMongoClient(proxied.toString(), { appName: 'faults-grants' });
-      await grantsClient.connect();
-      subgraphs[GRANTS] = await startGrants();
-      return;
-    }
-    const server = createServer({ db: database.db, metrics: database.metrics });
-    subgraphs[definition.serviceName] = { server, url: await server.http.listen(0, '127.0.0.1') };
-  }));
+  await Promise.all(
+    DOMAINS.map(async ({ definition, createServer }) => {
+      const database = await openSeededDatabase(definition);
+      databases.push(database);
+      if (definition.serviceName === GRANTS) {
+        grantsDb = database;
+        const proxied = new URL(testMongoUri());
+        proxied.host = dbProxy.address;
+        grantsClient = createMongoClient(proxied.toString(), { appName: 'faults-grants' });
+        await grantsClient.connect();
+        subgraphs[GRANTS] = await startGrants();
+        return;
+      }
+      const server = createServer({ db: database.db, metrics: database.metrics });
+      subgraphs[definition.serviceName] = { server, url: await server.http.listen(0, '127.0.0.1') };
+    }),
+  );
   httpProxy = await startFaultProxy(Number(new URL(subgraphs[GRANTS]!.url).port));
-  supergraphSdl = composeSupergraph(localSubgraphSources(SUBGRAPHS.map((s) => ({
-    name: s.name, area: s.area, url: s.name === GRANTS ? `http://${httpProxy.address}/graphql` : subgraphs[s.name]!.url,
-  })))).supergraphSdl;
+  supergraphSdl = composeSupergraph(
+    localSubgraphSources(
+      SUBGRAPHS.map((s) => ({
+        name: s.name,
+        area: s.area,
+        url: s.name === GRANTS ? `http://${httpProxy.address}/graphql` : subgraphs[s.name]!.url,
+      })),
+    ),
+  ).supergraphSdl;
   ({ gateway, url: gatewayUrl } = await startGateway());
   await recovered(gatewayUrl, 10_000);
 });
@@ -152,8 +169,12 @@ test('a hung subgraph: the portfolio answers within the deadline with the other 
   const hung: Answer[] = [];
   const fast: Answer[] = [];
   await Promise.all([
-    ...Array.from({ length: 8 }, async () => { for (let i = 0; i < 3; i++) hung.push(await portfolio(gatewayUrl)); }),
-    (async () => { while (Date.now() - started < 3_000) fast.push(await ask(gatewayUrl, NOT_GRANTS)); })(),
+    ...Array.from({ length: 8 }, async () => {
+      for (let i = 0; i < 3; i++) hung.push(await portfolio(gatewayUrl));
+    }),
+    (async () => {
+      while (Date.now() - started < 3_000) fast.push(await ask(gatewayUrl, NOT_GRANTS));
+    })(),
   ]);
   const worst = Math.max(...hung.map((a) => a.ms));
   expect(worst).toBeLessThan(5_000);
@@ -174,9 +195,11 @@ test('a hung subgraph: the portfolio answers within the deadline with the other 
   // Everything (gateway, four subgraphs, the test's clients) shares one event loop here: a bound, not the normal latency.
   expect(fastWorst).toBeLessThan(1_500);
   const fastMedian = [...fast].map((a) => a.ms).sort((x, y) => x - y)[Math.floor(fast.length / 2)];
-  const ready = await (await fetch(gatewayUrl.replace(/graphql$/, 'health/ready'))).json() as any;
+  const ready = (await (await fetch(gatewayUrl.replace(/graphql$/, 'health/ready'))).json()) as any;
   expect(ready.degraded).toContain('Grants Management');
-  expect(await (await fetch(gatewayUrl.replace(/graphql$/, 'metrics'))).text()).toMatch(/gateway_subgraph_circuit_state\{[^}]*subgraph="grants-management"[^}]*\} [12]/);
+  expect(await (await fetch(gatewayUrl.replace(/graphql$/, 'metrics'))).text()).toMatch(
+    /gateway_subgraph_circuit_state\{[^}]*subgraph="grants-management"[^}]*\} [12]/,
+  );
   const peak = httpProxy.connections().peak;
   // The socket cap, plus the health probe's own connection.
   expect(peak).toBeLessThanOrEqual(MAX_SOCKETS + 2);
@@ -186,7 +209,19 @@ test('a hung subgraph: the portfolio answers within the deadline with the other 
   await noFailuresAfter(gatewayUrl);
   const rssGrowthMb = Math.round((process.memoryUsage().rss - rss) / 1e6);
   expect(rssGrowthMb).toBeLessThan(150);
-  figure('subgraph-hung', { requests: hung.length, worstMs: worst, timeouts: hung.length - open.length, failedFast: open.length, otherQueries: fast.length, otherWorstMs: fastWorst, otherMedianMs: fastMedian, peakSubgraphSockets: peak, gatewayClientConnections: gatewayConnections, recoveryMs: recovery, rssGrowthMb });
+  figure('subgraph-hung', {
+    requests: hung.length,
+    worstMs: worst,
+    timeouts: hung.length - open.length,
+    failedFast: open.length,
+    otherQueries: fast.length,
+    otherWorstMs: fastWorst,
+    otherMedianMs: fastMedian,
+    peakSubgraphSockets: peak,
+    gatewayClientConnections: gatewayConnections,
+    recoveryMs: recovery,
+    rssGrowthMb,
+  });
 });
 
 test('a slow subgraph (4 s per answer): answers in bounded time with SUBGRAPH_TIMEOUT, then recovery', async () => {
@@ -251,7 +286,14 @@ test('a hung database: every request answers within its deadline with a clear er
   dbProxy.setMode({ kind: 'pass' });
   const recovery = await recovered(gatewayUrl, 15_000);
   await noFailuresAfter(gatewayUrl);
-  figure('database-hung', { requests: answers.length, worstMs: worst, codes: [...new Set(answers.flatMap(errorCodes))], readinessMs: probeMs, gatewayReportedDegradedMs: reportedMs, recoveryMs: recovery });
+  figure('database-hung', {
+    requests: answers.length,
+    worstMs: worst,
+    codes: [...new Set(answers.flatMap(errorCodes))],
+    readinessMs: probeMs,
+    gatewayReportedDegradedMs: reportedMs,
+    recoveryMs: recovery,
+  });
 });
 
 test('load shedding: past MAX_IN_FLIGHT requests get 503 with Retry-After at once instead of queuing', async () => {
@@ -267,7 +309,12 @@ test('load shedding: past MAX_IN_FLIGHT requests get 503 with Retry-After at onc
       expect(a.ms).toBeLessThan(500);
       expect(a.body.errors[0].message).toMatch(/limit of 3 requests in flight/);
     }
-    figure('load-shedding', { requests: answers.length, shed: shed.length, shedWorstMs: Math.max(...shed.map((a) => a.ms)), servedWorstMs: Math.max(...answers.filter((a) => a.status === 200).map((a) => a.ms)) });
+    figure('load-shedding', {
+      requests: answers.length,
+      shed: shed.length,
+      shedWorstMs: Math.max(...shed.map((a) => a.ms)),
+      servedWorstMs: Math.max(...answers.filter((a) => a.status === 200).map((a) => a.ms)),
+    });
   } finally {
     httpProxy.setMode({ kind: 'pass' });
     await small.gateway.http.stop();
@@ -278,20 +325,28 @@ test('slow-loris clients: headers a byte at a time and a stalled body are cut in
   const guarded = await startGateway({ drain: { requestTimeoutMs: 2_000, headersTimeoutMs: 1_000 } });
   const port = Number(new URL(guarded.url).port);
   try {
-    const closedAfter = (send: (socket: net.Socket) => void) => new Promise<{ ms: number; reply: string }>((resolve) => {
-      const started = Date.now();
-      let reply = '';
-      const socket = net.connect(port, '127.0.0.1', () => send(socket));
-      socket.on('data', (d) => { reply += d.toString(); });
-      socket.on('close', () => resolve({ ms: Date.now() - started, reply }));
-      socket.on('error', () => undefined);
-    });
+    const closedAfter = (send: (socket: net.Socket) => void) =>
+      new Promise<{ ms: number; reply: string }>((resolve) => {
+        const started = Date.now();
+        let reply = '';
+        const socket = net.connect(port, '127.0.0.1', () => send(socket));
+        socket.on('data', (d) => {
+          reply += d.toString();
+        });
+        socket.on('close', () => resolve({ ms: Date.now() - started, reply }));
+        socket.on('error', () => undefined);
+      });
     const dribble = closedAfter((socket) => {
       const text = 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n';
       let i = 0;
-      const timer = setInterval(() => { if (socket.destroyed || i >= text.length) return clearInterval(timer); socket.write(text[i++]!); }, 200);
+      const timer = setInterval(() => {
+        if (socket.destroyed || i >= text.length) return clearInterval(timer);
+        socket.write(text[i++]!);
+      }, 200);
     });
-    const stalled = closedAfter((socket) => socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":'));
+    const stalled = closedAfter((socket) =>
+      socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":'),
+    );
     const served = await ask(guarded.url, NOT_GRANTS);
     expect(served.status).toBe(200);
     const [d, s] = await Promise.all([dribble, stalled]);
@@ -317,7 +372,13 @@ test('a very deep query and a huge id get short, clean errors', async () => {
   expect((await ask(gatewayUrl, NOT_GRANTS)).body.errors).toBeUndefined();
   const huge = await ask(gatewayUrl, '{ provider(id: $id) { name } }'.replace('$id', JSON.stringify('x'.repeat(900_000))));
   expect(JSON.stringify(huge.body).length).toBeLessThan(1_000);
-  figure('deep-and-huge', { deepStatus: a.status, deepMessage: a.body.errors[0].message.slice(0, 120), subgraphDeepStatus: direct.status, subgraphDeepMessage: direct.body.errors[0].message.slice(0, 120), hugeIdResponseBytes: JSON.stringify(huge.body).length });
+  figure('deep-and-huge', {
+    deepStatus: a.status,
+    deepMessage: a.body.errors[0].message.slice(0, 120),
+    subgraphDeepStatus: direct.status,
+    subgraphDeepMessage: direct.body.errors[0].message.slice(0, 120),
+    hugeIdResponseBytes: JSON.stringify(huge.body).length,
+  });
 });
 
 test('gateway drain under 20 concurrent clients: no request is reset', async () => {
@@ -334,7 +395,10 @@ test('gateway drain under 20 concurrent clients: no request is reset', async () 
         if (res.status === 200) served++;
       } catch (error) {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        if (cause?.code === 'ECONNREFUSED') { refused++; return; }
+        if (cause?.code === 'ECONNREFUSED') {
+          refused++;
+          return;
+        }
         resets.push(`${cause?.code ?? ''} ${cause?.message ?? (error as Error).message}`);
         if (Date.now() > stopAt && stopAt) return;
       }

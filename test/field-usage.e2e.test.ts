@@ -46,7 +46,11 @@ afterAll(async () => {
 });
 
 async function query(client: string, text: string): Promise<void> {
-  const res = await fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'apollographql-client-name': client }, body: JSON.stringify({ query: text }) });
+  const res = await fetch(graph.gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'apollographql-client-name': client },
+    body: JSON.stringify({ query: text }),
+  });
   const body = (await res.json()) as { errors?: unknown[] };
   expect(body.errors).toBeUndefined();
 }
@@ -75,7 +79,9 @@ test('removing a field no client used in the window passes; removing one a clien
   const [check] = both.subgraphs;
   expect(both.passed).toBe(false);
   expect(check!.breaking.map((c) => c.description)).toEqual([
-    expect.stringMatching(/^GrantsManagementOffering\.functions was removed\. Used in the last 30 days by grants-portal \(last \d{4}-\d\d-\d\d, 2 operations\)\.$/),
+    expect.stringMatching(
+      /^GrantsManagementOffering\.functions was removed\. Used in the last 30 days by grants-portal \(last \d{4}-\d\d-\d\d, 2 operations\)\.$/,
+    ),
   ]);
   expect(check!.safeRemovals.map((c) => c.coordinate)).toEqual(['GrantsManagementStats.offeringCount']);
   const text = formatCheckReport(both);
@@ -88,7 +94,9 @@ test('removing a field no client used in the window passes; removing one a clien
 
   // With the window longer than the record, "nobody used it" is not trusted.
   const wide = await checkSubgraphs(registry, [candidate(base.replace(FUNCTIONS, '').replace(OFFERING_COUNT, ''))], { usageSource: { store, windowDays: 60 } });
-  expect(wide.subgraphs[0]!.breaking.map((c) => c.description)).toContainEqual(expect.stringMatching(/offeringCount was removed\. Used in the last 60 days by old-report/));
+  expect(wide.subgraphs[0]!.breaking.map((c) => c.description)).toContainEqual(
+    expect.stringMatching(/offeringCount was removed\. Used in the last 60 days by old-report/),
+  );
   const unusedOnly = candidate(base.replace(OFFERING_COUNT, ''));
   const passing = await checkSubgraphs(registry, [unusedOnly], { usageSource: source });
   expect(passing.passed).toBe(true);
@@ -105,18 +113,27 @@ test('clients past the cap count as "other", and npm run schema:usage prints who
   // grants-portal and old-report took two of the three places.
   expect(clients.sort()).toEqual(['a', 'other']);
 
-  const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => execFile(process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'shared/registry/src/usage-cli.ts'), 'GrantsManagementOffering.functions', 'Agency.nothingHere'],
-    { cwd: REPO_ROOT, env: { ...process.env, REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: registryDb.db.databaseName } },
-    (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })));
+  const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'shared/registry/src/usage-cli.ts'), 'GrantsManagementOffering.functions', 'Agency.nothingHere'],
+      { cwd: REPO_ROOT, env: { ...process.env, REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: registryDb.db.databaseName } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
   expect(out.stderr).toBe('');
   expect(out.code).toBe(0);
   expect(out.stdout).toMatch(/GrantsManagementOffering\.functions: 1 client\n\s+client\s+operations\s+last used\n\s+grants-portal\s+2\s+\d{4}-/);
   expect(out.stdout).toContain('Agency.nothingHere: no client');
 
-  const bad = await new Promise<{ code: number; stderr: string }>((resolve) => execFile(process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'shared/registry/src/usage-cli.ts'), 'notACoordinate'], { cwd: REPO_ROOT },
-    (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr })));
+  const bad = await new Promise<{ code: number; stderr: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'shared/registry/src/usage-cli.ts'), 'notACoordinate'],
+      { cwd: REPO_ROOT },
+      (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+    ),
+  );
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('"notACoordinate" is not a schema coordinate: write Type.field');
 });

@@ -7,9 +7,21 @@ import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { SUBGRAPHS, type SubgraphEntry } from '@qsmo/service-kit/subgraphs';
 import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
 import {
-  agencyDomainOf, agencyDomainResolvers, capabilityResolvers, catalogMutationResolvers, customerLinkResolvers, marketplaceRoot, namespaceResolvers,
-  offeringResolvers, providerDomainOf, providerDomainResolvers, referenceAgencyResolvers, referenceProviderResolvers,
-  referenceQsmoResolvers, referenceQueryResolvers, statsResolvers,
+  agencyDomainOf,
+  agencyDomainResolvers,
+  capabilityResolvers,
+  catalogMutationResolvers,
+  customerLinkResolvers,
+  marketplaceRoot,
+  namespaceResolvers,
+  offeringResolvers,
+  providerDomainOf,
+  providerDomainResolvers,
+  referenceAgencyResolvers,
+  referenceProviderResolvers,
+  referenceQsmoResolvers,
+  referenceQueryResolvers,
+  statsResolvers,
 } from '@qsmo/subgraph-kit/marketplace';
 import { dockerCompose, dockerfile } from '@qsmo/dev-tools/deployment';
 import { apiSchemaOf, composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
@@ -64,7 +76,10 @@ const resolvers = {
 };
 
 const sources = () => [
-  ...localSubgraphSources(SUBGRAPHS.map((s) => ({ name: s.name, url: `http://localhost:${s.port}/graphql` })), entries),
+  ...localSubgraphSources(
+    SUBGRAPHS.map((s) => ({ name: s.name, url: `http://localhost:${s.port}/graphql` })),
+    entries,
+  ),
   { name: fifth.name, url: `http://localhost:${fifth.port}/graphql`, sdl: subgraphSdl(fifth, ownSdl, entries) },
 ];
 
@@ -90,7 +105,11 @@ test('its resolver types generate and its server builds from the shared mechanic
   const sdl = subgraphSdl(fifth, ownSdl, entries);
   // graphql-codegen's plugins load ESM-only packages, which jest cannot require: generate in a child process, as npm run codegen does.
   const script = `require('./shared/subgraph-kit/src/subgraph/codegen.ts').resolverTypes(JSON.parse(process.env.ENTRY), process.env.SDL, '@qsmo/subgraph-kit/marketplace/types').then((t) => process.stdout.write(t))`;
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ENTRY: JSON.stringify(fifth), SDL: sdl } });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ENTRY: JSON.stringify(fifth), SDL: sdl },
+  });
   expect(run.stderr).toBe('');
   const types = run.stdout;
   expect(types).toMatch(/export type TestMarketplaceOfferingResolvers</);
@@ -114,7 +133,10 @@ test('the deployment files gain its service and the gateway its URL', () => {
 });
 
 test('the directory lists a fifth marketplace with nothing else edited: its offering type and domain come from the list', () => {
-  const { supergraphSdl } = composeSupergraph([...sources(), { name: DIRECTORY.name, url: `http://localhost:${DIRECTORY.port}/graphql`, sdl: directorySdl(entries) }]);
+  const { supergraphSdl } = composeSupergraph([
+    ...sources(),
+    { name: DIRECTORY.name, url: `http://localhost:${DIRECTORY.port}/graphql`, sdl: directorySdl(entries) },
+  ]);
   const api = apiSchemaOf(supergraphSdl);
   expect(api.getPossibleTypes(api.getType('Offering') as GraphQLInterfaceType).map((t) => t.name)).toContain('TestMarketplaceOffering');
   expect(Object.keys(api.getQueryType()!.getFields())).toEqual(expect.arrayContaining(['offerings', 'agencies', 'providers', 'testMarketplace']));

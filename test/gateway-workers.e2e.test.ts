@@ -24,11 +24,21 @@ afterEach(async () => {
   await graph?.stop();
 });
 
-const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 async function operations(base: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
-  return text.split('\n').filter((l) => l.startsWith('graphql_operations_total{')).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('graphql_operations_total{'))
+    .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
 }
 
 /** A gateway process with two workers in front of the test graph; resolves once both answer. */
@@ -45,8 +55,13 @@ test('two workers behind one port: aggregated /metrics, clean drain on SIGTERM',
 
   const before = await operations(base);
   const query = '{ grantsManagement { offerings(first: 2) { totalCount } } }';
-  const answers = await Promise.all(Array.from({ length: 40 }, () =>
-    fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then(async (r) => [r.status, await r.json()] as const)));
+  const answers = await Promise.all(
+    Array.from({ length: 40 }, () =>
+      fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then(
+        async (r) => [r.status, await r.json()] as const,
+      ),
+    ),
+  );
   for (const [status, body] of answers) {
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
@@ -66,22 +81,44 @@ test('response cache across workers: after a rename through one worker, no worke
   graph = await startGraph({ subgraph: { gatewaySignature: { secret, required: true } }, readModel: true });
   const keys = await ensureDevKeys(path.join(os.tmpdir(), `qsmo-workers-keys-${randomBytes(4).toString('hex')}`));
   const editor = await mintDevToken(keys, { subject: 'workers-test@hhs.gov', roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'], ttl: '10m' });
-  const { base } = await startWorkers({ RESPONSE_CACHE: 'on', GATEWAY_SIGNING_SECRET: secret, AUTH_JWKS_FILE: keys.jwksFile, AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE });
+  const { base } = await startWorkers({
+    RESPONSE_CACHE: 'on',
+    GATEWAY_SIGNING_SECRET: secret,
+    AUTH_JWKS_FILE: keys.jwksFile,
+    AUTH_ISSUER: DEV_ISSUER,
+    AUTH_AUDIENCE: DEV_AUDIENCE,
+  });
   const post = async (query: string, variables: Record<string, unknown> = {}, bearer?: string) => {
-    const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
     return (await res.json()) as { data?: any; errors?: unknown[] };
   };
   const READ = `query Era { grantsManagement { offering(id: "grm-era") { version name } } }`;
   const RENAME = `mutation Rename($input: UpdateGrantsManagementOfferingInput!) { updateGrantsManagementOffering(input: $input) { offering { version } userErrors { code message } } }`;
   // Many concurrent reads reach both workers, so both hold the answer.
-  const readAll = async () => (await Promise.all(Array.from({ length: 24 }, () => post(READ)))).map((r) => {
-    expect(r.errors).toBeUndefined();
-    return r.data.grantsManagement.offering as { version: number; name: string };
-  });
+  const readAll = async () =>
+    (await Promise.all(Array.from({ length: 24 }, () => post(READ)))).map((r) => {
+      expect(r.errors).toBeUndefined();
+      return r.data.grantsManagement.offering as { version: number; name: string };
+    });
   let version = (await readAll())[0]!.version;
   for (let round = 1; round <= 4; round++) {
     await readAll();
-    const renamed = await post(RENAME, { input: { id: 'grm-era', version, name: `eRA round ${round}`, provenance: { sources: [{ title: 'test', url: 'https://example.gov/t' }], verification: 'UNVERIFIED' } } }, editor);
+    const renamed = await post(
+      RENAME,
+      {
+        input: {
+          id: 'grm-era',
+          version,
+          name: `eRA round ${round}`,
+          provenance: { sources: [{ title: 'test', url: 'https://example.gov/t' }], verification: 'UNVERIFIED' },
+        },
+      },
+      editor,
+    );
     expect(renamed.errors).toBeUndefined();
     expect(renamed.data.updateGrantsManagementOffering.userErrors).toEqual([]);
     version = renamed.data.updateGrantsManagementOffering.offering.version;
@@ -100,7 +137,12 @@ test('rate limits hold across workers: 30 requests on 30 connections spread over
   const started = performance.now();
   const held: Held[] = [];
   for (let i = 0; i < 30; i++) {
-    const connection = holdConnection(gateway!.port, '127.0.0.1', `POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`, /\r\n\r\n[\s\S]*(\}\s*|\r\n0\r\n\r\n)$/);
+    const connection = holdConnection(
+      gateway!.port,
+      '127.0.0.1',
+      `POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`,
+      /\r\n\r\n[\s\S]*(\}\s*|\r\n0\r\n\r\n)$/,
+    );
     // Complete once its JSON body has arrived, whole or as the last chunk.
     await connection.settled;
     held.push(connection);
@@ -126,6 +168,9 @@ test('rate limits hold across workers: 30 requests on 30 connections spread over
   expect(limited.length).toBe(30 - served);
   for (const answer of limited) {
     expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
-    expect(JSON.parse(answer.body).errors[0]).toMatchObject({ message: expect.stringContaining('may send 10 per minute'), extensions: { code: 'RATE_LIMITED' } });
+    expect(JSON.parse(answer.body).errors[0]).toMatchObject({
+      message: expect.stringContaining('may send 10 per minute'),
+      extensions: { code: 'RATE_LIMITED' },
+    });
   }
 }, 60_000);

@@ -20,24 +20,35 @@ let graph: RunningGraph;
 // The batching tests below send deliberately wide pages (100 agencies, every offering's customers and capabilities: an
 // estimated cost of about 72,000); demand control, tested on its own, would refuse them under the default budgets.
 const WIDE_BUDGETS = { anonymous: 1_000_000, analyst: 1_000_000, editor: 1_000_000 };
-beforeEach(async () => { graph = await startGraph({ costBudgets: WIDE_BUDGETS }); });
-afterEach(async () => { await graph.stop(); });
+beforeEach(async () => {
+  graph = await startGraph({ costBudgets: WIDE_BUDGETS });
+});
+afterEach(async () => {
+  await graph.stop();
+});
 
 const names = (list: { name: string }[]) => list.map((o) => o.name);
 
 test('HHS (075) shows its grants offerings with their providers, read from the database', async () => {
-  const r = await post(graph.gatewayUrl, `{ agency(code: "075") { name abbreviation cfoAct grantsManagement { offerings { id name provider { id name } } } } }`);
+  const r = await post(
+    graph.gatewayUrl,
+    `{ agency(code: "075") { name abbreviation cfoAct grantsManagement { offerings { id name provider { id name } } } } }`,
+  );
   expect(r.status).toBe(200);
   expect(r.errors).toBeUndefined();
   expect(r.data.agency.name).toBe('Department of Health and Human Services');
   const offerings = r.data.agency.grantsManagement.offerings;
   expect(names(offerings)).toEqual(expect.arrayContaining(['GrantSolutions', 'eRA', 'Payment Management System (PMS)']));
   expect(offerings.find((o: any) => o.id === 'grm-era').provider.id).toBe('hhs-nih');
-  expect(names(offerings)).toEqual([...names(offerings)].sort((a: string, b: string) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)));
+  expect(names(offerings)).toEqual(
+    [...names(offerings)].sort((a: string, b: string) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)),
+  );
 });
 
 test('one query reads from all four subgraphs', async () => {
-  const r = await post(graph.gatewayUrl, `{
+  const r = await post(
+    graph.gatewayUrl,
+    `{
     agency(code: "070") {
       code
       financialManagement { offerings { id } }
@@ -49,7 +60,8 @@ test('one query reads from all four subgraphs', async () => {
     humanResources { qsmo { leadAgency { abbreviation } } }
     grantsManagement { offerings(first: 1) { totalCount } }
     cybersecurity { offerings(first: 1) { totalCount } }
-  }`);
+  }`,
+  );
   expect(r.errors).toBeUndefined();
   expect(r.data.agency.cybersecurity.offerings.map((o: any) => o.id)).toContain('cyb-mobile-app-vetting');
   expect(r.data.agency.grantsManagement.offerings.map((o: any) => o.id)).toEqual(expect.arrayContaining(['grm-grantsolutions', 'grm-pms', 'grm-asap']));
@@ -60,9 +72,12 @@ test('one query reads from all four subgraphs', async () => {
 });
 
 test('a provider across marketplaces: doi-ibc in every marketplace it serves', async () => {
-  const r = await post(graph.gatewayUrl, `{ provider(id: "doi-ibc") { name sector domains parentAgency { code }
+  const r = await post(
+    graph.gatewayUrl,
+    `{ provider(id: "doi-ibc") { name sector domains parentAgency { code }
     financialManagement { offerings { id } } humanResources { offerings { id } }
-    grantsManagement { offerings { id } } cybersecurity { offerings { id } } acquisition { offerings { id } } } }`);
+    grantsManagement { offerings { id } } cybersecurity { offerings { id } } acquisition { offerings { id } } } }`,
+  );
   expect(r.errors).toBeUndefined();
   const p = r.data.provider;
   expect(p).toMatchObject({ name: 'Interior Business Center', sector: 'FEDERAL', parentAgency: { code: '014' } });
@@ -75,7 +90,9 @@ test('a provider across marketplaces: doi-ibc in every marketplace it serves', a
 });
 
 test('the Acquisition QSMO: GSA leads it, pre-designated, with its services, contact and FIBF ACQ standard; its thin catalog reads as such', async () => {
-  const r = await post(graph.gatewayUrl, `{
+  const r = await post(
+    graph.gatewayUrl,
+    `{
     agency(code: "047") { abbreviation ledQsmos { domain shortName designation { phase } } acquisition { offerings { id } } }
     qsmo(domain: ACQUISITION) { shortName leadAgency { code } scope contactEmail website designatedOn marketplaceName
       designation { phase since note sources { title url } } }
@@ -84,17 +101,36 @@ test('the Acquisition QSMO: GSA leads it, pre-designated, with its services, con
       offerings(first: 10) { totalCount edges { node { id verification capabilities { code } provider { id } } } }
       stats { customerLinkCount }
     }
-  }`);
+  }`,
+  );
   expect(r.errors).toBeUndefined();
-  expect(r.data.agency).toMatchObject({ abbreviation: 'GSA', ledQsmos: [{ domain: 'ACQUISITION', shortName: 'Acquisition QSMO', designation: { phase: 'PRE_DESIGNATED' } }] });
+  expect(r.data.agency).toMatchObject({
+    abbreviation: 'GSA',
+    ledQsmos: [{ domain: 'ACQUISITION', shortName: 'Acquisition QSMO', designation: { phase: 'PRE_DESIGNATED' } }],
+  });
   expect(r.data.agency.acquisition.offerings).toEqual([]);
   const q = r.data.qsmo;
-  expect(q).toMatchObject({ leadAgency: { code: '047' }, scope: ['Acquisition Systems', 'Assisted Acquisition'], contactEmail: 'AcquisitionQSMO@gsa.gov', designatedOn: null, marketplaceName: null });
+  expect(q).toMatchObject({
+    leadAgency: { code: '047' },
+    scope: ['Acquisition Systems', 'Assisted Acquisition'],
+    contactEmail: 'AcquisitionQSMO@gsa.gov',
+    designatedOn: null,
+    marketplaceName: null,
+  });
   expect(q.designation).toMatchObject({ phase: 'PRE_DESIGNATED', since: '2026-04-29' });
   expect(q.designation.sources.map((s: any) => s.url)).toEqual(expect.arrayContaining([expect.stringMatching(/_qsmos\/3-acquisition\.md$/)]));
   const fn = r.data.acquisition.capability;
   expect(fn).toMatchObject({ name: 'Acquisition Planning', level: 'FUNCTION' });
-  expect(fn.children.map((c: any) => c.code)).toEqual(['ACQ.020.010', 'ACQ.020.020', 'ACQ.020.030', 'ACQ.020.040', 'ACQ.020.050', 'ACQ.020.060', 'ACQ.020.070', 'ACQ.020.080']);
+  expect(fn.children.map((c: any) => c.code)).toEqual([
+    'ACQ.020.010',
+    'ACQ.020.020',
+    'ACQ.020.030',
+    'ACQ.020.040',
+    'ACQ.020.050',
+    'ACQ.020.060',
+    'ACQ.020.070',
+    'ACQ.020.080',
+  ]);
   // No public source lists the QSMO's catalog: every offering is UNVERIFIED and none is mapped to FIBF.
   const offerings = r.data.acquisition.offerings;
   expect(offerings.totalCount).toBe(5);
@@ -119,7 +155,8 @@ test('bad arguments are BAD_USER_INPUT errors with a message that says what to c
   const bad = await post(graph.gatewayUrl, `{ agency(code: "HHS") { name } }`);
   expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
   const unknownOperation = await fetch(graph.gatewayUrl, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: 'query A { qsmos { domain } }', operationName: 'B' }),
   }).then((res) => res.json() as Promise<any>);
   expect(unknownOperation.errors.map((e: any) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
@@ -153,13 +190,21 @@ test('no N+1: 100 agencies cost no more MongoDB commands per subgraph than 5, in
 });
 
 test('dated portfolios: OPM (024) at DOT ESC as stated in 2021, and `since` filters cost no more commands for 100 agencies than for 5', async () => {
-  const opm = await post(graph.gatewayUrl, `{ agency(code: "024") { abbreviation financialManagement {
-    offerings(since: "2021-01-01") { id customerLink(agencyCode: "024") { statedOn { value precision } sources { url } } } } } }`);
+  const opm = await post(
+    graph.gatewayUrl,
+    `{ agency(code: "024") { abbreviation financialManagement {
+    offerings(since: "2021-01-01") { id customerLink(agencyCode: "024") { statedOn { value precision } sources { url } } } } } }`,
+  );
   expect(opm.errors).toBeUndefined();
-  expect(opm.data.agency.financialManagement.offerings).toEqual([{ id: 'fm-dot-esc-core-fm', customerLink: {
-    statedOn: { value: '2021-05-12', precision: 'DAY' },
-    sources: expect.arrayContaining([{ url: expect.stringMatching(/^https:\/\/www\.transportation\.gov\//) }]),
-  } }]);
+  expect(opm.data.agency.financialManagement.offerings).toEqual([
+    {
+      id: 'fm-dot-esc-core-fm',
+      customerLink: {
+        statedOn: { value: '2021-05-12', precision: 'DAY' },
+        sources: expect.arrayContaining([{ url: expect.stringMatching(/^https:\/\/www\.transportation\.gov\//) }]),
+      },
+    },
+  ]);
 
   const query = `query($n: Int) { agencies(first: $n) { edges { node { code
     financialManagement { offeringCount(since: "2010-01-01") offerings(since: "2005-01-01") { customerLinks(since: "2005-01-01") { statedOn { from } agency { code } } } }
@@ -198,10 +243,13 @@ test('a subgraph going down: partial data and an error naming its area, the othe
 
 test('the subgraph the planner picked for a shared root field goes down: another answers the shared part', async () => {
   await graph.subgraphs['grants-management']!.server.http.stop();
-  const r = await post(graph.gatewayUrl, `{
+  const r = await post(
+    graph.gatewayUrl,
+    `{
     agency(code: "014") { name humanResources { offerings { id } } grantsManagement { offerings { id } } }
     agencies(first: 3) { totalCount edges { node { code grantsManagement { offerings { id } } humanResources { offerings { id } } } } }
-  }`);
+  }`,
+  );
   expect(r.status).toBe(200);
   expect(r.data.agency).toMatchObject({ name: 'Department of the Interior', grantsManagement: null });
   expect(r.data.agency.humanResources.offerings.map((o: any) => o.id)).toContain('hr-opm-usa-staffing');
@@ -216,7 +264,9 @@ test('the gateway starts while a subgraph is down (no introspection at start-up)
   const deadPort = await freePort();
   const urls: Record<string, string> = Object.fromEntries(Object.values(graph.subgraphs).map((s) => [s.name, s.url]));
   urls['cybersecurity'] = `http://127.0.0.1:${deadPort}/graphql`;
-  const { supergraphSdl } = composeSupergraph(localSubgraphSources([...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: urls[s.name]! })), { name: DIRECTORY.name, url: graph.directory.url }]));
+  const { supergraphSdl } = composeSupergraph(
+    localSubgraphSources([...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: urls[s.name]! })), { name: DIRECTORY.name, url: graph.directory.url }]),
+  );
   const gateway = createGatewayServer({ supergraph: supergraphSdl, logger: createLogger('gateway', 'silent') });
   try {
     const url = await gateway.http.listen(0, '127.0.0.1');

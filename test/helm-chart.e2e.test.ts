@@ -13,7 +13,11 @@ jest.setTimeout(15 * 60_000);
 
 const CHART = path.join(REPO_ROOT, CHART_DIR);
 const PLATFORM = {
-  secrets: { gatewaySigningSecret: 'a'.repeat(64), mongodbUri: 'mongodb+srv://graph:pw@cluster0.example.mongodb.net/?retryWrites=true&w=majority', jwks: '{"keys":[]}' },
+  secrets: {
+    gatewaySigningSecret: 'a'.repeat(64),
+    mongodbUri: 'mongodb+srv://graph:pw@cluster0.example.mongodb.net/?retryWrites=true&w=majority',
+    jwks: '{"keys":[]}',
+  },
   gateway: { auth: { issuer: 'https://login.example.gov', audience: 'qsmo-graph' } },
 };
 let validator: string;
@@ -68,7 +72,12 @@ test('the whole graph renders and every manifest decodes strictly: gateway, dire
   }
   expect(find(ms, 'Job', `qsmo-${DIRECTORY.name}-schema-publish`)).toBeDefined();
   const gatewayEnv = obj(find(ms, 'Deployment', 'qsmo-gateway')).spec.template.spec.containers[0].env;
-  expect(gatewayEnv).toEqual(expect.arrayContaining([{ name: 'SUPERGRAPH_SOURCE', value: 'registry' }, { name: 'AUTH_JWKS_FILE', value: '/etc/qsmo/jwks/jwks.json' }]));
+  expect(gatewayEnv).toEqual(
+    expect.arrayContaining([
+      { name: 'SUPERGRAPH_SOURCE', value: 'registry' },
+      { name: 'AUTH_JWKS_FILE', value: '/etc/qsmo/jwks/jwks.json' },
+    ]),
+  );
   const secret = obj(find(ms, 'Secret', 'qsmo-graph'));
   expect(Object.keys(secret.stringData ?? {}).sort()).toEqual(['gateway-signing-secret', 'jwks.json', 'mongodb-uri', 'registry-mongodb-uri']);
 });
@@ -78,15 +87,23 @@ test("a team's release holds its subgraph and its publish Job only, on the platf
   expect(report.manifests.filter((m) => m.error)).toEqual([]);
   expect(report.valid).toBe(true);
   expect(report.manifests.map((m) => `${m.kind}/${m.name}`).sort()).toEqual([
-    'Deployment/qsmo-grants-management', 'HorizontalPodAutoscaler/qsmo-grants-management', 'Job/qsmo-grants-management-schema-publish',
-    'NetworkPolicy/qsmo-grants-management', 'PodDisruptionBudget/qsmo-grants-management', 'Service/qsmo-grants-management',
+    'Deployment/qsmo-grants-management',
+    'HorizontalPodAutoscaler/qsmo-grants-management',
+    'Job/qsmo-grants-management-schema-publish',
+    'NetworkPolicy/qsmo-grants-management',
+    'PodDisruptionBudget/qsmo-grants-management',
+    'Service/qsmo-grants-management',
   ]);
 });
 
 test('values the graph cannot run with are refused with what to set', async () => {
   const unknownTeam = await validateChart(validator, { chart: CHART, values: [{ team: 'grants' }] });
   expect(unknownTeam.valid).toBe(false);
-  expect(unknownTeam.error).toContain(`team: "grants" is not a subgraph of this chart; use one of ${SUBGRAPHS.map((s) => s.name).sort().join(', ')}`);
+  expect(unknownTeam.error).toContain(
+    `team: "grants" is not a subgraph of this chart; use one of ${SUBGRAPHS.map((s) => s.name)
+      .sort()
+      .join(', ')}`,
+  );
   const noSecret = await validateChart(validator, { chart: CHART, values: [{ ...PLATFORM, secrets: { ...PLATFORM.secrets, gatewaySigningSecret: 'short' } }] });
   expect(noSecret.error).toContain('secrets.gatewaySigningSecret: give 32+ random characters');
   const noKeys = await validateChart(validator, { chart: CHART, values: [{ ...PLATFORM, secrets: { ...PLATFORM.secrets, jwks: '' } }] });

@@ -36,9 +36,14 @@ beforeAll(async () => {
   editor = await mintDevToken(keys, { subject: 'dedup-editor@hhs.gov', roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'], ttl: '10m' });
   analyst = await mintDevToken(keys, { subject: 'dedup-analyst@gsa.gov', roles: ['analyst'], qsmos: [], ttl: '10m' });
   gateway = await startGatewayProcess(graph, {
-    RESPONSE_CACHE: 'off', GATEWAY_SIGNING_SECRET: SECRET, AUTH_JWKS_FILE: keys.jwksFile, AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE,
+    RESPONSE_CACHE: 'off',
+    GATEWAY_SIGNING_SECRET: SECRET,
+    AUTH_JWKS_FILE: keys.jwksFile,
+    AUTH_ISSUER: DEV_ISSUER,
+    AUTH_AUDIENCE: DEV_AUDIENCE,
     // A Grants call that is held longer than this fails on its own, well within every request's deadline.
-    GRANTS_MANAGEMENT_TIMEOUT_MS: '1500', SUBGRAPH_RETRIES: '0',
+    GRANTS_MANAGEMENT_TIMEOUT_MS: '1500',
+    SUBGRAPH_RETRIES: '0',
   });
 }, 90_000);
 afterEach(() => proxy.setMode({ kind: 'pass' }));
@@ -54,7 +59,11 @@ async function post(query: string, variables: Record<string, unknown> = {}, bear
     headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: res.status, traceId: res.headers.get('traceparent') ?? res.headers.get('x-trace-id'), body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string; traceId?: string } }[] } };
+  return {
+    status: res.status,
+    traceId: res.headers.get('traceparent') ?? res.headers.get('x-trace-id'),
+    body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string; traceId?: string } }[] },
+  };
 }
 
 /** The gateway's dedup counters, by role. */
@@ -69,11 +78,13 @@ async function dedup(): Promise<Record<string, number>> {
 async function grantsOperations(type: 'query' | 'mutation'): Promise<number> {
   const text = await (await fetch(grantsDirect.replace(/graphql$/, 'metrics'))).text();
   let total = 0;
-  for (const m of text.matchAll(/^graphql_operations_total\{([^}]*)\} (\S+)$/gm)) if (m[1]!.includes(`type="${type}"`) && m[1]!.includes('operation="Dedup')) total += Number(m[2]);
+  for (const m of text.matchAll(/^graphql_operations_total\{([^}]*)\} (\S+)$/gm))
+    if (m[1]!.includes(`type="${type}"`) && m[1]!.includes('operation="Dedup')) total += Number(m[2]);
   return total;
 }
 
-const delta = (after: Record<string, number>, before: Record<string, number>) => Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - (before[k] ?? 0)]));
+const delta = (after: Record<string, number>, before: Record<string, number>) =>
+  Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - (before[k] ?? 0)]));
 
 test('twenty identical queries sent together run once: one leader, nineteen followers, one Grants call, the same answer for each', async () => {
   await post(PAGE); // planned and warm
@@ -88,7 +99,7 @@ test('twenty identical queries sent together run once: one leader, nineteen foll
   }
   expect(answers[0]!.body.data.grantsManagement.offerings.edges).toHaveLength(5);
   expect(delta(await dedup(), before)).toMatchObject({ leader: 1, follower: 19, follower_timeout: 0 });
-  expect(await grantsOperations('query') - grantsBefore).toBe(1);
+  expect((await grantsOperations('query')) - grantsBefore).toBe(1);
 });
 
 test('callers of different scope never share: the anonymous reader and an analyst each run their own', async () => {
@@ -101,7 +112,7 @@ test('callers of different scope never share: the anonymous reader and an analys
   expect(delta(await dedup(), before)).toMatchObject({ leader: 2, follower: 1 });
 });
 
-test('a failed leader\'s followers get the same error without a second execution', async () => {
+test("a failed leader's followers get the same error without a second execution", async () => {
   const before = await dedup();
   const grantsBefore = await grantsOperations('query');
   // Held past GRANTS_MANAGEMENT_TIMEOUT_MS: the leader's Grants call times out.
@@ -119,22 +130,27 @@ test('a failed leader\'s followers get the same error without a second execution
   expect(delta(await dedup(), before)).toMatchObject({ leader: 1, follower: 7, follower_timeout: 0 });
   // The held call reaches the subgraph once released, or never: at most one, never eight.
   await new Promise((r) => setTimeout(r, 300));
-  expect(await grantsOperations('query') - grantsBefore).toBeLessThanOrEqual(1);
+  expect((await grantsOperations('query')) - grantsBefore).toBeLessThanOrEqual(1);
 });
 
-test('mutations never share: two identical renames sent together both run, the second meets the first one\'s version', async () => {
+test("mutations never share: two identical renames sent together both run, the second meets the first one's version", async () => {
   const read = await post(`query DedupEra { grantsManagement { offering(id: "grm-era") { version } } }`);
   const version = read.body.data.grantsManagement.offering.version as number;
   const before = await dedup();
   const mutationsBefore = await grantsOperations('mutation');
   proxy.setMode({ kind: 'delay', ms: 300 });
-  const input = { id: 'grm-era', version, name: 'eRA (dedup test)', provenance: { sources: [{ title: 'test', url: 'https://example.gov/t' }], verification: 'UNVERIFIED' } };
+  const input = {
+    id: 'grm-era',
+    version,
+    name: 'eRA (dedup test)',
+    provenance: { sources: [{ title: 'test', url: 'https://example.gov/t' }], verification: 'UNVERIFIED' },
+  };
   const [a, b] = await Promise.all([post(RENAME, { input }, editor), post(RENAME, { input }, editor)]);
   const payloads = [a, b].map((r) => r.body.data.updateGrantsManagementOffering);
   // One rename wins, the other is refused as a version conflict: each was executed.
   expect(payloads.filter((p) => p.userErrors.length === 0)).toHaveLength(1);
   expect(payloads.filter((p) => p.userErrors.length === 1)).toHaveLength(1);
-  expect(await grantsOperations('mutation') - mutationsBefore).toBe(2);
+  expect((await grantsOperations('mutation')) - mutationsBefore).toBe(2);
   expect(delta(await dedup(), before)).toMatchObject({ leader: 0, follower: 0 });
 });
 

@@ -48,18 +48,20 @@ const mcpUrl = () => new URL(graph.gatewayUrl.replace(/graphql$/, 'mcp'));
 /** An MCP client as an assistant's host runs one: the SDK's client over Streamable HTTP, with or without a bearer token. */
 async function connect(bearer?: string, headers: Record<string, string> = {}): Promise<Client> {
   const client = new Client({ name: 'qsmo-test-assistant', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(mcpUrl(), { requestInit: { headers: { ...headers, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(mcpUrl(), { requestInit: { headers: { ...headers, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) } } }),
+  );
   return client;
 }
 
 async function call(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return await client.callTool({ name, arguments: args }) as CallToolResult;
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
 }
 const text = (result: CallToolResult) => result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
 async function graphql(query: string, variables: Record<string, unknown>): Promise<{ data?: Record<string, unknown>; errors?: unknown[] }> {
   const res = await fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-  return await res.json() as { data?: Record<string, unknown>; errors?: unknown[] };
+  return (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
 }
 
 beforeAll(async () => {
@@ -67,8 +69,22 @@ beforeAll(async () => {
   manifestFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-mcp-')), 'trusted-documents.json');
   fs.copyFileSync(TRUSTED_DOCUMENTS_FILE, manifestFile);
   // Looked at on every request, so the test needs not wait out the one-second check interval.
-  const manifest = new ManifestFile(manifestFile, (problem) => { throw new Error(problem); }, 0);
-  const capture: Logger = { debug() {}, info() {}, warn() {}, error() {}, event: (_level, fields) => { logged.push(fields); } };
+  const manifest = new ManifestFile(
+    manifestFile,
+    (problem) => {
+      throw new Error(problem);
+    },
+    0,
+  );
+  const capture: Logger = {
+    debug() {},
+    info() {},
+    warn() {},
+    error() {},
+    event: (_level, fields) => {
+      logged.push(fields);
+    },
+  };
   const metrics = createMetrics('gateway', { defaultMetrics: false });
   graph = await startGraph({
     gateway: {
@@ -106,15 +122,22 @@ describe('the tools', () => {
       const tool = anonymousTools.find((t) => t.name === op.name)!;
       expect(tool.description).toBe(op.description);
       expect(tool.inputSchema.type).toBe('object');
-      const declared = (op.document.definitions.find((d) => d.kind === 'OperationDefinition') as { variableDefinitions?: { variable: { name: { value: string } } }[] })
-        .variableDefinitions?.map((v) => v.variable.name.value) ?? [];
+      const declared =
+        (
+          op.document.definitions.find((d) => d.kind === 'OperationDefinition') as { variableDefinitions?: { variable: { name: { value: string } } }[] }
+        ).variableDefinitions?.map((v) => v.variable.name.value) ?? [];
       expect(Object.keys(tool.inputSchema.properties ?? {})).toEqual(declared);
     }
   });
 
   test('types, required variables, defaults, input objects and enums are in the input schemas', () => {
     const portfolio = anonymousTools.find((t) => t.name === 'AgencyPortfolio')!.inputSchema;
-    expect(portfolio).toMatchObject({ type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', description: expect.stringContaining('ID!') } } });
+    expect(portfolio).toMatchObject({
+      type: 'object',
+      required: ['code'],
+      additionalProperties: false,
+      properties: { code: { type: 'string', description: expect.stringContaining('ID!') } },
+    });
     const page = anonymousTools.find((t) => t.name === 'GrantsOfferingsPage')!.inputSchema as Record<string, any>;
     expect(page.required).toBeUndefined();
     expect(page.properties.first).toMatchObject({ type: 'integer', default: 100 });
@@ -173,7 +196,7 @@ describe('calling tools', () => {
     expect(metrics).toMatch(/http_requests_total\{[^}]*method="POST",route="\/mcp",status="200"[^}]*\} [1-9]/);
   });
 
-  test('a tool call joins the trace the assistant\'s host sent, in the request log', async () => {
+  test("a tool call joins the trace the assistant's host sent, in the request log", async () => {
     const traceId = randomBytes(16).toString('hex');
     const client = await connect(undefined, { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` });
     expect((await call(client, 'QsmosOverview', {})).isError).toBeFalsy();
@@ -230,8 +253,14 @@ describe('calling tools', () => {
 
   test('a bad token is refused as at /graphql, before any tool runs', async () => {
     const client = new Client({ name: 'qsmo-test-assistant', version: '1.0.0' });
-    await expect(client.connect(new StreamableHTTPClientTransport(mcpUrl(), { requestInit: { headers: { authorization: 'Bearer not-a-jwt' } } }))).rejects.toThrow();
-    const res = await fetch(mcpUrl(), { method: 'POST', headers: { authorization: 'Bearer not-a-jwt', 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
+    await expect(
+      client.connect(new StreamableHTTPClientTransport(mcpUrl(), { requestInit: { headers: { authorization: 'Bearer not-a-jwt' } } })),
+    ).rejects.toThrow();
+    const res = await fetch(mcpUrl(), {
+      method: 'POST',
+      headers: { authorization: 'Bearer not-a-jwt', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{}',
+    });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
   });
@@ -244,7 +273,10 @@ test('regenerating the manifest adds the new operation as a tool without a resta
   fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
   const client = await connect();
   const tools = (await client.listTools()).tools;
-  expect(tools.find((t) => t.name === 'QsmoNames')).toMatchObject({ description: 'The name of every QSMO. Example: no arguments.', inputSchema: { type: 'object', properties: {} } });
+  expect(tools.find((t) => t.name === 'QsmoNames')).toMatchObject({
+    description: 'The name of every QSMO. Example: no arguments.',
+    inputSchema: { type: 'object', properties: {} },
+  });
   const answer = await call(client, 'QsmoNames', {});
   expect(answer.isError).toBeFalsy();
   expect((answer.structuredContent as any).qsmos.length).toBeGreaterThanOrEqual(4);

@@ -21,7 +21,11 @@ import { post } from './support/graphql';
  */
 const POLL_MS = 200;
 
-interface Running { server: SubgraphServer; database: TestDatabase; url: string }
+interface Running {
+  server: SubgraphServer;
+  database: TestDatabase;
+  url: string;
+}
 const subgraphs: Record<string, Running> = {};
 const extraServers: SubgraphServer[] = [];
 let registryDb: TestDatabase;
@@ -36,7 +40,11 @@ const gatewayUrl = () => `http://localhost:${gatewayPort}/graphql`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function capturingLogger(): Logger {
-  const at = (level: string) => (message?: unknown, ...rest: unknown[]) => { logs.push(`${level} ${[message, ...rest].map(String).join(' ')}`); };
+  const at =
+    (level: string) =>
+    (message?: unknown, ...rest: unknown[]) => {
+      logs.push(`${level} ${[message, ...rest].map(String).join(' ')}`);
+    };
   return { debug: () => undefined, info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -47,7 +55,9 @@ async function readiness(): Promise<{ status: number; body: any }> {
 
 /** The grants schema plus offering fields, each with a description and a resolver. */
 function grantsVersion(fields: Record<string, { description: string; type: string; resolve: (doc: OfferingDoc) => unknown }>) {
-  const added = Object.entries(fields).map(([name, f]) => `  "${f.description}"\n  ${name}: ${f.type}\n`).join('');
+  const added = Object.entries(fields)
+    .map(([name, f]) => `  "${f.description}"\n  ${name}: ${f.type}\n`)
+    .join('');
   const sdl = subgraphSdl(grants.entry).replace('  "Its website."\n  website: String\n', (m) => `${m}${added}`);
   const addedResolvers = Object.fromEntries(Object.entries(fields).map(([name, f]) => [name, f.resolve]));
   // The new version of the package: its resolvers plus those of the added fields.
@@ -55,7 +65,11 @@ function grantsVersion(fields: Record<string, { description: string; type: strin
   return { sdl, definition: { ...grants, resolvers } };
 }
 const CUSTOMER_COUNT = { description: 'Number of agencies listed as its customers.', type: 'Int!', resolve: (doc: OfferingDoc) => doc.customerCodes.length };
-const PARTNER_COUNT = { description: 'Number of organisations partnering with the provider on it.', type: 'Int!', resolve: (doc: OfferingDoc) => doc.partnerIds.length };
+const PARTNER_COUNT = {
+  description: 'Number of organisations partnering with the provider on it.',
+  type: 'Int!',
+  resolve: (doc: OfferingDoc) => doc.partnerIds.length,
+};
 
 async function startGrants(version: ReturnType<typeof grantsVersion>, port = 0): Promise<string> {
   const server = createSubgraphServer({ definition: version.definition, db: subgraphs[grants.serviceName]!.database.db, typeDefs: parse(version.sdl) });
@@ -77,7 +91,8 @@ function steadyLoad(loops: number) {
     while (running) {
       try {
         const r = await post(gatewayUrl(), query);
-        if (r.status === 200 && !r.errors && r.data?.agency?.grantsManagement?.offerings?.length > 0 && r.data.grantsManagement.offerings.totalCount === 15) ok++;
+        if (r.status === 200 && !r.errors && r.data?.agency?.grantsManagement?.offerings?.length > 0 && r.data.grantsManagement.offerings.totalCount === 15)
+          ok++;
         else failures.push(`${r.status} ${JSON.stringify(r.errors ?? r.data)}`);
       } catch (error) {
         failures.push(String(error));
@@ -85,7 +100,9 @@ function steadyLoad(loops: number) {
     }
   });
   return {
-    get ok() { return ok; },
+    get ok() {
+      return ok;
+    },
     async stop() {
       running = false;
       await Promise.all(workers);
@@ -95,11 +112,13 @@ function steadyLoad(loops: number) {
 }
 
 beforeAll(async () => {
-  await Promise.all(DOMAINS.map(async ({ definition, createServer }) => {
-    const database = await openSeededDatabase(definition);
-    const server = createServer({ db: database.db });
-    subgraphs[definition.serviceName] = { server, database, url: await server.http.listen(0, '127.0.0.1') };
-  }));
+  await Promise.all(
+    DOMAINS.map(async ({ definition, createServer }) => {
+      const database = await openSeededDatabase(definition);
+      const server = createServer({ db: database.db });
+      subgraphs[definition.serviceName] = { server, database, url: await server.http.listen(0, '127.0.0.1') };
+    }),
+  );
   registryDb = await openTestDatabase('registry-e2e');
   registry = new SchemaRegistry(registryDb.db);
   manager = new RegistrySupergraphManager({ registry, logger: capturingLogger(), pollIntervalMs: POLL_MS });
@@ -122,16 +141,27 @@ afterAll(async () => {
 
 test('on an empty registry the gateway is live but not ready, and becomes ready on the first publish', async () => {
   for (let i = 0; i < 50; i++) {
-    try { await fetch(gatewayUrl().replace(/\/graphql$/, '/health/live')); break; } catch { await sleep(20); }
+    try {
+      await fetch(gatewayUrl().replace(/\/graphql$/, '/health/live'));
+      break;
+    } catch {
+      await sleep(20);
+    }
   }
   expect((await fetch(gatewayUrl().replace(/\/graphql$/, '/health/live'))).status).toBe(200);
   expect(await readiness()).toMatchObject({ status: 503, body: { status: 'starting' } });
   expect((await post(gatewayUrl(), '{ qsmos { domain } }')).status).toBe(503);
   expect(logs.join('\n')).toMatch(/no supergraph is published in the registry .* yet/);
 
-  const published = await publishSubgraphs(registry, DOMAINS.map(({ definition: d }) => ({
-    name: d.serviceName, url: subgraphs[d.serviceName]!.url, sdl: subgraphSdl(d.entry),
-  })), { publisher: 'registry-e2e' });
+  const published = await publishSubgraphs(
+    registry,
+    DOMAINS.map(({ definition: d }) => ({
+      name: d.serviceName,
+      url: subgraphs[d.serviceName]!.url,
+      sdl: subgraphSdl(d.entry),
+    })),
+    { publisher: 'registry-e2e' },
+  );
   expect(published.status).toBe('published');
   await gatewayListening;
   expect(await readiness()).toMatchObject({ status: 200, body: { status: 'ready', supergraph: { source: 'registry', version: 1 } } });
@@ -170,7 +200,11 @@ test('a subgraph adds a field and publishes: served within seconds, zero failed 
   expect(manager.servedVersion).toBe(target);
   const okAtSwitch = load.ok;
   expect(await readiness()).toMatchObject({ status: 200, body: { supergraph: { version: target } } });
-  const res = await fetch(gatewayUrl(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ qsmos { domain } }' }) });
+  const res = await fetch(gatewayUrl(), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ qsmos { domain } }' }),
+  });
   expect(res.headers.get(SUPERGRAPH_VERSION_HEADER)).toBe(String(target));
 
   // v1 is retired under load once the gateway routes to v2; it drains what it still has.
@@ -191,7 +225,9 @@ test('a published subgraph that does not answer leaves the previous supergraph i
   const served = manager.servedVersion!;
   const port = await freePort();
   const v3 = grantsVersion({ listedAgencyCount: CUSTOMER_COUNT, partnerCount: PARTNER_COUNT });
-  const published = await publishSubgraphs(registry, [{ name: grants.serviceName, url: `http://127.0.0.1:${port}/graphql`, sdl: v3.sdl }], { publisher: 'grants-team' });
+  const published = await publishSubgraphs(registry, [{ name: grants.serviceName, url: `http://127.0.0.1:${port}/graphql`, sdl: v3.sdl }], {
+    publisher: 'grants-team',
+  });
   // The registry records what the team declares; the gateway decides whether it can serve it.
   expect(published.status).toBe('published');
   const target = published.status === 'published' ? published.supergraph.version : -1;
@@ -224,10 +260,18 @@ test('a published subgraph that does not answer leaves the previous supergraph i
 
 test('a gateway started after an unhealthy publish serves the newest supergraph whose subgraphs answer', async () => {
   const good = manager.servedVersion!;
-  const v4 = grantsVersion({ listedAgencyCount: CUSTOMER_COUNT, partnerCount: PARTNER_COUNT, sourceCount: {
-    description: 'Number of sources the listing cites.', type: 'Int!', resolve: (doc: OfferingDoc) => doc.sources.length,
-  } });
-  const published = await publishSubgraphs(registry, [{ name: grants.serviceName, url: `http://127.0.0.1:${await freePort()}/graphql`, sdl: v4.sdl }], { publisher: 'grants-team' });
+  const v4 = grantsVersion({
+    listedAgencyCount: CUSTOMER_COUNT,
+    partnerCount: PARTNER_COUNT,
+    sourceCount: {
+      description: 'Number of sources the listing cites.',
+      type: 'Int!',
+      resolve: (doc: OfferingDoc) => doc.sources.length,
+    },
+  });
+  const published = await publishSubgraphs(registry, [{ name: grants.serviceName, url: `http://127.0.0.1:${await freePort()}/graphql`, sdl: v4.sdl }], {
+    publisher: 'grants-team',
+  });
   const bad = published.status === 'published' ? published.supergraph.version : -1;
 
   // A second gateway, as when the fleet scales out: it must agree with the running one.

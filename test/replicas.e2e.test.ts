@@ -27,9 +27,18 @@ const SECRET = 'r'.repeat(64);
 const POLL_MS = 500;
 const STALE_BOUND_MS = POLL_MS + 2_500;
 const ANONYMOUS_PER_MINUTE = 6;
-const PROVENANCE = { sources: [{ title: 'Grants QSMO marketplace, federal shelf', url: 'https://www.usaspending.gov/grants-qsmo/marketplace' }], verification: 'CONFIRMED' };
+const PROVENANCE = {
+  sources: [{ title: 'Grants QSMO marketplace, federal shelf', url: 'https://www.usaspending.gov/grants-qsmo/marketplace' }],
+  verification: 'CONFIRMED',
+};
 
-interface Proc { name: string; child: ChildProcess; port: number; output: () => string; exited: Promise<void> }
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  exited: Promise<void>;
+}
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -42,14 +51,25 @@ async function freePort(): Promise<number> {
 async function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<Proc> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
-    cwd: REPO_ROOT, env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: REPO_ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + 90_000;
-  while (!(await getOnce(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status === 200, () => false))) {
+  while (
+    !(await getOnce(`http://127.0.0.1:${port}/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${name} did not become ready: ${output}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -67,19 +87,33 @@ function roundRobin(upstreams: () => number[]): Promise<{ port: number; close: (
     const port = ports[next++ % ports.length]!;
     const upstream = net.connect(port, '127.0.0.1');
     sockets.add(upstream);
-    upstream.on('close', () => { sockets.delete(upstream); client.destroy(); });
+    upstream.on('close', () => {
+      sockets.delete(upstream);
+      client.destroy();
+    });
     client.on('close', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
     client.pipe(upstream).pipe(client);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    port: (server.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
-  })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        close: () =>
+          new Promise<void>((r) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => r());
+          }),
+      }),
+    ),
+  );
 }
 
-interface Answer { status: number; body: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } }
+interface Answer {
+  status: number;
+  body: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
+}
 
 async function gql(gateway: Proc, query: string, variables: Record<string, unknown> = {}, bearer?: string): Promise<Answer> {
   const res = await requestOnce(`http://127.0.0.1:${gateway.port}/graphql`, {
@@ -121,7 +155,13 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-replicas-'));
   const jwksFile = path.join(dir, 'jwks.json');
   fs.writeFileSync(jwksFile, JSON.stringify({ keys: [idp.jwk] }));
-  const subgraphEnv = { MONGODB_URI: testMongoUri(), MONGODB_DATABASE: databaseName, GATEWAY_SIGNING_SECRET: SECRET, REQUIRE_GATEWAY_SIGNATURE: 'true', READ_MODEL_POLL_MS: String(POLL_MS) };
+  const subgraphEnv = {
+    MONGODB_URI: testMongoUri(),
+    MONGODB_DATABASE: databaseName,
+    GATEWAY_SIGNING_SECRET: SECRET,
+    REQUIRE_GATEWAY_SIGNATURE: 'true',
+    READ_MODEL_POLL_MS: String(POLL_MS),
+  };
   // The first replica seeds; the second starts on the seeded database, as a scaled-up Deployment's pod does.
   replicas.push(await startProcess('grants-1', `subgraphs/${GRANTS.name}/src/index.ts`, subgraphEnv));
   replicas.push(await startProcess('grants-2', `subgraphs/${GRANTS.name}/src/index.ts`, subgraphEnv));
@@ -129,15 +169,34 @@ beforeAll(async () => {
   proxy = await roundRobin(() => alive);
   registryClient = new MongoClient(testMongoUri());
   registry = new SchemaRegistry(registryClient.db(registryDatabase));
-  const first = await publishSubgraphs(registry, [{ name: GRANTS.name, url: `http://127.0.0.1:${proxy.port}/graphql`, sdl: subgraphSdl(GRANTS) }], { publisher: 'replicas-test' });
+  const first = await publishSubgraphs(registry, [{ name: GRANTS.name, url: `http://127.0.0.1:${proxy.port}/graphql`, sdl: subgraphSdl(GRANTS) }], {
+    publisher: 'replicas-test',
+  });
   expect(first.status).toBe('published');
   const gatewayEnv = {
-    SUPERGRAPH_SOURCE: 'registry', SUPERGRAPH_PATH: '', REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: registryDatabase, REGISTRY_POLL_INTERVAL_MS: '500',
-    GATEWAY_SIGNING_SECRET: SECRET, AUTH_JWKS_FILE: jwksFile, AUTH_ISSUER: TEST_ISSUER, AUTH_AUDIENCE: TEST_AUDIENCE, GATEWAY_WORKERS: '1',
-    RATE_LIMIT_ANONYMOUS: String(ANONYMOUS_PER_MINUTE), RATE_LIMIT_EDITOR: '0', RATE_LIMIT_ANALYST: '0', IDE_ENABLED: 'false', MCP_ENABLED: 'false',
+    SUPERGRAPH_SOURCE: 'registry',
+    SUPERGRAPH_PATH: '',
+    REGISTRY_MONGODB_URI: testMongoUri(),
+    REGISTRY_DATABASE: registryDatabase,
+    REGISTRY_POLL_INTERVAL_MS: '500',
+    GATEWAY_SIGNING_SECRET: SECRET,
+    AUTH_JWKS_FILE: jwksFile,
+    AUTH_ISSUER: TEST_ISSUER,
+    AUTH_AUDIENCE: TEST_AUDIENCE,
+    GATEWAY_WORKERS: '1',
+    RATE_LIMIT_ANONYMOUS: String(ANONYMOUS_PER_MINUTE),
+    RATE_LIMIT_EDITOR: '0',
+    RATE_LIMIT_ANALYST: '0',
+    IDE_ENABLED: 'false',
+    MCP_ENABLED: 'false',
   };
   gateways = await Promise.all([startProcess('gateway-a', 'gateway/src/index.ts', gatewayEnv), startProcess('gateway-b', 'gateway/src/index.ts', gatewayEnv)]);
-  const probe = await gql(gateways[0]!, `{ grantsManagement { offerings(first: 1) { edges { node { id } } } } }`, {}, await idp.token('analyst@gsa.gov', ['analyst']));
+  const probe = await gql(
+    gateways[0]!,
+    `{ grantsManagement { offerings(first: 1) { edges { node { id } } } } }`,
+    {},
+    await idp.token('analyst@gsa.gov', ['analyst']),
+  );
   offeringId = probe.body.data?.grantsManagement?.offerings?.edges?.[0]?.node?.id;
   expect(typeof offeringId).toBe('string');
 }, 300_000);
@@ -153,9 +212,15 @@ afterAll(async () => {
   }
   await proxy?.close();
   for (const p of extraProxies) await p.close();
-  await registryClient?.db(registryDatabase).dropDatabase().catch(() => undefined);
+  await registryClient
+    ?.db(registryDatabase)
+    .dropDatabase()
+    .catch(() => undefined);
   const data = new MongoClient(testMongoUri());
-  await data.db(databaseName).dropDatabase().catch(() => undefined);
+  await data
+    .db(databaseName)
+    .dropDatabase()
+    .catch(() => undefined);
   await data.close();
   await registryClient?.close();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -170,7 +235,10 @@ function load(token: string) {
       result.sent++;
       try {
         const a = await gql(g, READ, { id: offeringId }, token);
-        if (!(a.status === 200 && a.body.errors === undefined)) { result.failed++; result.failures.push(`${g.name}: ${a.status} ${JSON.stringify(a.body.errors)}`); }
+        if (!(a.status === 200 && a.body.errors === undefined)) {
+          result.failed++;
+          result.failures.push(`${g.name}: ${a.status} ${JSON.stringify(a.body.errors)}`);
+        }
       } catch (error) {
         result.failed++;
         result.failures.push(`${g.name}: ${(error as Error).message}`);
@@ -178,7 +246,14 @@ function load(token: string) {
     }
   };
   const done = Promise.all(gateways.flatMap((g) => [loop(g), loop(g)]));
-  return { result, stop: async () => { running = false; await done; return result; } };
+  return {
+    result,
+    stop: async () => {
+      running = false;
+      await done;
+      return result;
+    },
+  };
 }
 
 let offeringId: string;
@@ -191,7 +266,9 @@ test('a schema published once reaches both gateways, with no failed request whil
   const second = await roundRobin(() => alive);
   extraProxies.push(second);
   try {
-    const published = await publishSubgraphs(registry, [{ name: GRANTS.name, url: `http://127.0.0.1:${second.port}/graphql`, sdl: subgraphSdl(GRANTS) }], { publisher: 'replicas-test' });
+    const published = await publishSubgraphs(registry, [{ name: GRANTS.name, url: `http://127.0.0.1:${second.port}/graphql`, sdl: subgraphSdl(GRANTS) }], {
+      publisher: 'replicas-test',
+    });
     expect(published.status).toBe('published');
     if (published.status !== 'published') return;
     const target = published.supergraph.version;
@@ -199,7 +276,9 @@ test('a schema published once reaches both gateways, with no failed request whil
     const reached: number[] = [];
     while (Date.now() - started < 30_000) {
       const versions = await Promise.all(gateways.map(readyVersion));
-      versions.forEach((v, i) => { if (v === target && reached[i] === undefined) reached[i] = Date.now() - started; });
+      versions.forEach((v, i) => {
+        if (v === target && reached[i] === undefined) reached[i] = Date.now() - started;
+      });
       if (versions.every((v) => v === target)) break;
       await new Promise((r) => setTimeout(r, 50));
     }

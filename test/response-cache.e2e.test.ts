@@ -23,7 +23,7 @@ const testIdentity: GatewayPlugin = {
   name: 'test-identity',
   context: (request) => {
     const user = request.headers['x-test-user'];
-    return user ? { identity: { subject: user, issuer: 'test', roles: ['analyst'], qsmos: [] } } as never : {};
+    return user ? ({ identity: { subject: user, issuer: 'test', roles: ['analyst'], qsmos: [] } } as never) : {};
   },
 };
 
@@ -33,7 +33,9 @@ beforeEach(async () => {
   const changes = useSubgraphChanges({ intervalMs: 100, onChange: (names) => cache.invalidate(names) });
   graph = await startGraph({ gateway: { metrics, plugins: [testIdentity, ...standardPlugins({ metrics }), cache, changes] } });
 });
-afterEach(async () => { await graph.stop(); });
+afterEach(async () => {
+  await graph.stop();
+});
 
 async function ask(query: string, user?: string) {
   const res = await fetch(graph.gatewayUrl, {
@@ -45,7 +47,8 @@ async function ask(query: string, user?: string) {
 }
 
 const ERA = `{ grantsManagement { offering(id: "grm-era") { name } } }`;
-const rename = (name: string) => graph.subgraphs['grants-management']!.database.db.collection('offerings').updateOne({ _id: 'grm-era' } as never, { $set: { name } });
+const rename = (name: string) =>
+  graph.subgraphs['grants-management']!.database.db.collection('offerings').updateOne({ _id: 'grm-era' } as never, { $set: { name } });
 
 test('a repeated query is served from the cache with its age; errors are never kept', async () => {
   const first = await ask(ERA);
@@ -77,7 +80,9 @@ test('0 stale reads after a mutation through the gateway; a change behind its ba
   await rename('eRA renamed');
   // Changed behind the gateway's back: still the cached answer, which says how old it is.
   expect((await ask(ERA)).body.data.grantsManagement.offering.name).toBe('eRA');
-  const mutation = await ask(`mutation { retireGrantsManagementOffering(input: { id: "grm-era", version: 1, provenance: { sources: [{ title: "t", url: "https://example.gov/" }], verification: UNVERIFIED } }) { __typename } }`);
+  const mutation = await ask(
+    `mutation { retireGrantsManagementOffering(input: { id: "grm-era", version: 1, provenance: { sources: [{ title: "t", url: "https://example.gov/" }], verification: UNVERIFIED } }) { __typename } }`,
+  );
   expect(mutation.cacheControl).toBe('no-store');
   expect((await ask(ERA)).body.data.grantsManagement.offering.name).toBe('eRA renamed');
   // A new supergraph evicts everything too.
@@ -87,7 +92,9 @@ test('0 stale reads after a mutation through the gateway; a change behind its ba
 
 test('each answer is kept for the shortest max-age its types declare, capped by the configured ceiling', async () => {
   // Reference data only (agencies, QSMOs): 300 s.
-  expect((await ask(`{ agencies(first: 3) { totalCount edges { node { code name sources { url } } } } qsmos { name } }`)).cacheControl).toBe('max-age=300, public');
+  expect((await ask(`{ agencies(first: 3) { totalCount edges { node { code name sources { url } } } } qsmos { name } }`)).cacheControl).toBe(
+    'max-age=300, public',
+  );
   // With catalog data (an agency's offerings, through an entity fetch): the catalog's 30 s.
   const portfolio = await ask(`{ agency(code: "075") { name grantsManagement { offeringCount offerings { id provider { name } } } } }`);
   expect(portfolio.body.errors).toBeUndefined();
@@ -107,7 +114,9 @@ test('a mutation evicts only the answers read from the subgraphs it reached', as
   const fm = await ask(FM);
   await ask(ERA);
   await rename('eRA renamed');
-  await ask(`mutation { retireGrantsManagementOffering(input: { id: "grm-era", version: 1, provenance: { sources: [{ title: "t", url: "https://example.gov/" }], verification: UNVERIFIED } }) { __typename } }`);
+  await ask(
+    `mutation { retireGrantsManagementOffering(input: { id: "grm-era", version: 1, provenance: { sources: [{ title: "t", url: "https://example.gov/" }], verification: UNVERIFIED } }) { __typename } }`,
+  );
   const before = cache.stats();
   // Financial Management's page was read from its own subgraph only: still served from the cache.
   const again = await ask(FM);
@@ -125,8 +134,12 @@ test('a change made elsewhere (another gateway replica, a tool) evicts what was 
   // A catalog write that did not pass through this gateway (another replica's, an import's).
   const elsewhere = new CatalogStore({ db: graph.subgraphs['grants-management']!.database.db, logger: createLogger('elsewhere', 'silent') });
   const written = await elsewhere.write({
-    offeringId: 'grm-era', expectedVersion: 1, mutation: 'updateGrantsManagementOffering', actor: { subject: 'other-replica', issuer: null },
-    sources: [{ key: 't', title: 't', url: 'https://example.gov/t' }], verification: 'UNVERIFIED',
+    offeringId: 'grm-era',
+    expectedVersion: 1,
+    mutation: 'updateGrantsManagementOffering',
+    actor: { subject: 'other-replica', issuer: null },
+    sources: [{ key: 't', title: 't', url: 'https://example.gov/t' }],
+    verification: 'UNVERIFIED',
     compute: (before, version) => (before ? { offering: { ...before.offering, name: 'eRA elsewhere', version }, listings: before.listings } : null),
   });
   expect('change' in written).toBe(true);

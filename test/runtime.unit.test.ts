@@ -31,7 +31,7 @@ test('engines admits both CI runtimes, and its floor is on the maintenance line 
   expect(major(floor)).toBe(major(maintenance));
 });
 
-test('CI runs npm ci and the README\'s test command (npm test) on .nvmrc\'s version, the unit layer and end-to-end files on the maintenance one', () => {
+test("CI runs npm ci and the README's test command (npm test) on .nvmrc's version, the unit layer and end-to-end files on the maintenance one", () => {
   const ci = read('.ci/run');
   expect(ci).toMatch(/^LTS_NODE="\$\(tr -d '\[:space:\]' < \.nvmrc\)"$/m);
   expect(ci).toMatch(/^step "\$LTS_NODE" "npm ci" npm ci /m);
@@ -48,7 +48,7 @@ test('under CI, this process runs on the Node.js version the step pinned', () =>
   if (expected) expect(process.versions.node).toBe(expected);
 });
 
-test('the Dockerfile\'s base image is the LTS line CI tests', () => {
+test("the Dockerfile's base image is the LTS line CI tests", () => {
   const froms = [...read('shared/Dockerfile').matchAll(/^FROM node:(\d+)-/gm)].map((m) => Number(m[1]));
   expect(froms.length).toBeGreaterThan(0);
   expect(new Set(froms)).toEqual(new Set([major(lts)]));

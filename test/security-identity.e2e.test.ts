@@ -30,7 +30,10 @@ const BOUND_MS = 1_000;
 const SECRET = randomBytes(32).toString('hex');
 const METRICS_TOKEN = randomBytes(24).toString('hex');
 
-interface KeyPair { privateKey: CryptoKey; jwk: JWK }
+interface KeyPair {
+  privateKey: CryptoKey;
+  jwk: JWK;
+}
 async function keyPair(kid: string): Promise<KeyPair> {
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
@@ -40,7 +43,10 @@ let idp: KeyPair;
 let graph: RunningGraph;
 let closedGateway: { server: GatewayServer; url: string };
 
-async function token(claims: { sub?: string; roles?: string[]; qsmos?: string[] } = {}, options: { key?: KeyPair; exp?: number | string; aud?: string; iss?: string } = {}): Promise<string> {
+async function token(
+  claims: { sub?: string; roles?: string[]; qsmos?: string[] } = {},
+  options: { key?: KeyPair; exp?: number | string; aud?: string; iss?: string } = {},
+): Promise<string> {
   const key = options.key ?? idp;
   return new SignJWT({ roles: claims.roles ?? [], qsmos: claims.qsmos ?? [] })
     .setProtectedHeader({ alg: 'ES256', kid: key.jwk.kid })
@@ -76,7 +82,15 @@ const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
 const firstError = (a: Answer) => a.body?.errors?.[0];
 
 function authentication(anonymous: boolean): AuthenticationConfig {
-  return { jwks: { keys: { keys: [idp.jwk] } }, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 5, rolesClaim: 'roles', qsmosClaim: 'qsmos', anonymous };
+  return {
+    jwks: { keys: { keys: [idp.jwk] } },
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    clockToleranceSeconds: 5,
+    rolesClaim: 'roles',
+    qsmosClaim: 'qsmos',
+    anonymous,
+  };
 }
 
 beforeAll(async () => {
@@ -101,7 +115,12 @@ beforeAll(async () => {
     },
   });
   // A second gateway in front of the same subgraphs, with anonymous access off and metrics closed.
-  const { supergraphSdl } = composeSupergraph(localSubgraphSources([...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })), { name: DIRECTORY.name, url: graph.directory.url }]));
+  const { supergraphSdl } = composeSupergraph(
+    localSubgraphSources([
+      ...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })),
+      { name: DIRECTORY.name, url: graph.directory.url },
+    ]),
+  );
   const metrics = createMetrics('gateway', { defaultMetrics: false });
   const server = createGatewayServer({
     supergraph: supergraphSdl,
@@ -128,7 +147,10 @@ describe('tokens at the gateway', () => {
     const closed = await post(closedGateway.url, AGENCY);
     expect(closed.status).toBe(401);
     expect(closed.headers.get('www-authenticate')).toBe('Bearer realm="qsmo"');
-    expect(firstError(closed)).toMatchObject({ message: expect.stringContaining('This graph needs a token'), extensions: { code: ErrorCode.UNAUTHENTICATED, reason: 'missing' } });
+    expect(firstError(closed)).toMatchObject({
+      message: expect.stringContaining('This graph needs a token'),
+      extensions: { code: ErrorCode.UNAUTHENTICATED, reason: 'missing' },
+    });
     expect(closed.ms).toBeLessThan(BOUND_MS);
     const signedIn = await post(closedGateway.url, AGENCY, bearer(await token({ sub: 'reader' })));
     expect(signedIn.status).toBe(200);
@@ -142,7 +164,15 @@ describe('tokens at the gateway', () => {
     ['wrong issuer', async () => bearer(await token({}, { iss: 'https://evil.example' })), 'issuer', /issued by "https:\/\/login.example.gov"/],
     ['wrong key (same kid)', async () => bearer(await token({}, { key: { ...(await keyPair('idp-1')) } })), 'signature', /signature does not verify/],
     ['unknown key', async () => bearer(await token({}, { key: await keyPair('other-idp') })), 'unknown-key', /key this gateway does not know/],
-    ['alg: none', async () => bearer(`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'], iss: ISSUER, aud: AUDIENCE, exp: now() + 600 })}.`), 'algorithm', /only RS256 or ES256/],
+    [
+      'alg: none',
+      async () =>
+        bearer(
+          `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'], iss: ISSUER, aud: AUDIENCE, exp: now() + 600 })}.`,
+        ),
+      'algorithm',
+      /only RS256 or ES256/,
+    ],
     ['malformed token', async () => bearer('not-a-jwt'), 'malformed', /not a well-formed signed JWT/],
     ['not a Bearer header', async () => ({ authorization: 'Basic YWxpY2U6c2VjcmV0' }), 'malformed', /not "Bearer <token>"/],
   ];
@@ -163,7 +193,10 @@ describe('per-QSMO authorization in the subgraphs', () => {
     const anonymous = await post(graph.gatewayUrl, NOTES);
     expect(anonymous.status).toBe(200);
     expect(anonymous.body?.data.grantsManagement.offering).toMatchObject({ name: 'GrantSolutions', notes: null });
-    expect(firstError(anonymous)).toMatchObject({ message: expect.stringContaining('needs the role "editor"'), extensions: { code: ErrorCode.FORBIDDEN, requiredRole: 'editor' } });
+    expect(firstError(anonymous)).toMatchObject({
+      message: expect.stringContaining('needs the role "editor"'),
+      extensions: { code: ErrorCode.FORBIDDEN, requiredRole: 'editor' },
+    });
     expect(anonymous.ms).toBeLessThan(BOUND_MS);
 
     const otherQsmo = await post(graph.gatewayUrl, NOTES, bearer(await token({ sub: 'fm-editor', roles: ['editor'], qsmos: ['FINANCIAL_MANAGEMENT'] })));
@@ -181,7 +214,8 @@ describe('per-QSMO authorization in the subgraphs', () => {
 
 describe('no way around the gateway', () => {
   const grants = () => graph.subgraphs['grants-management']!.url;
-  const entities = '{ _entities(representations: [{ __typename: "GrantsManagementOffering", id: "grm-grantsolutions" }]) { ... on GrantsManagementOffering { name notes } } }';
+  const entities =
+    '{ _entities(representations: [{ __typename: "GrantsManagementOffering", id: "grm-grantsolutions" }]) { ... on GrantsManagementOffering { name notes } } }';
 
   test.each([
     ['_service { sdl }', '{ _service { sdl } }'],
@@ -190,7 +224,10 @@ describe('no way around the gateway', () => {
   ])('unsigned %s straight to a subgraph: 401', async (_, query) => {
     const answer = await post(grants(), query);
     expect(answer.status).toBe(401);
-    expect(firstError(answer)).toMatchObject({ message: expect.stringContaining(`only requests signed by the gateway (${IDENTITY_HEADER} is missing)`), extensions: { code: ErrorCode.UNAUTHENTICATED } });
+    expect(firstError(answer)).toMatchObject({
+      message: expect.stringContaining(`only requests signed by the gateway (${IDENTITY_HEADER} is missing)`),
+      extensions: { code: ErrorCode.UNAUTHENTICATED },
+    });
     expect(JSON.stringify(answer.body)).not.toContain('type Query');
     expect(answer.ms).toBeLessThan(BOUND_MS);
   });
@@ -201,9 +238,21 @@ describe('no way around the gateway', () => {
     const cases: [string, RegExp][] = [
       [await signInternalToken(editor, secretBytes('f'.repeat(64)), 'grants-management'), /not signed by the gateway/],
       [await signInternalToken(editor, secretBytes(SECRET), 'cybersecurity'), /not addressed to this subgraph/],
-      [await new SignJWT({ roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer('qsmo-gateway').setAudience('grants-management')
-        .setSubject('mallory').setIssuedAt(past).setExpirationTime(past + 60).sign(secretBytes(SECRET)), /expired/],
-      [`${b64({ alg: 'none' })}.${b64({ sub: 'mallory', roles: ['editor'], iss: 'qsmo-gateway', aud: 'grants-management', exp: past + 1_200 })}.`, /not signed by the gateway/],
+      [
+        await new SignJWT({ roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('qsmo-gateway')
+          .setAudience('grants-management')
+          .setSubject('mallory')
+          .setIssuedAt(past)
+          .setExpirationTime(past + 60)
+          .sign(secretBytes(SECRET)),
+        /expired/,
+      ],
+      [
+        `${b64({ alg: 'none' })}.${b64({ sub: 'mallory', roles: ['editor'], iss: 'qsmo-gateway', aud: 'grants-management', exp: past + 1_200 })}.`,
+        /not signed by the gateway/,
+      ],
     ];
     for (const [header, message] of cases) {
       const answer = await post(grants(), entities, { [IDENTITY_HEADER]: header });
@@ -217,7 +266,11 @@ describe('no way around the gateway', () => {
   });
 
   test("a client's own x-qsmo-identity header does not reach the subgraphs", async () => {
-    const forged = await signInternalToken({ subject: 'mallory', issuer: null, roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'] }, secretBytes('f'.repeat(64)), 'grants-management');
+    const forged = await signInternalToken(
+      { subject: 'mallory', issuer: null, roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'] },
+      secretBytes('f'.repeat(64)),
+      'grants-management',
+    );
     const answer = await post(graph.gatewayUrl, '{ grantsManagement { offering(id: "grm-grantsolutions") { notes } } }', { [IDENTITY_HEADER]: forged });
     expect(answer.status).toBe(200);
     expect(firstError(answer)?.extensions?.code).toBe(ErrorCode.FORBIDDEN);
@@ -233,7 +286,10 @@ describe('rate limits', () => {
     const limited = await post(graph.gatewayUrl, AGENCY, analyst);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(firstError(limited)).toMatchObject({ message: expect.stringContaining('analysts may send 5 per minute'), extensions: { code: ErrorCode.RATE_LIMITED } });
+    expect(firstError(limited)).toMatchObject({
+      message: expect.stringContaining('analysts may send 5 per minute'),
+      extensions: { code: ErrorCode.RATE_LIMITED },
+    });
     expect(limited.ms).toBeLessThan(BOUND_MS);
     expect((await post(graph.gatewayUrl, '{ __typename }', bearer(await token({ sub: 'other-analyst', roles: ['analyst'] })))).status).toBe(200);
     expect((await post(graph.gatewayUrl, '{ __typename }')).status).toBe(200);
@@ -241,10 +297,11 @@ describe('rate limits', () => {
 });
 
 describe('CORS', () => {
-  const preflight = (origin: string) => send(graph.gatewayUrl, {
-    method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
-  });
+  const preflight = (origin: string) =>
+    send(graph.gatewayUrl, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
 
   test('a preflight from an allowed origin is 204 with that origin, the methods and the headers a frontend sends', async () => {
     const answer = await preflight(FRONTEND);
@@ -265,7 +322,7 @@ describe('CORS', () => {
     }
   });
 
-  test('a browser request from the allowed origin with a token is answered and readable; the gateway\'s own pages need no listing', async () => {
+  test("a browser request from the allowed origin with a token is answered and readable; the gateway's own pages need no listing", async () => {
     const answer = await post(graph.gatewayUrl, AGENCY, { origin: FRONTEND, ...bearer(await token({ sub: 'frontend-user' })) });
     expect(answer.status).toBe(200);
     expect(answer.headers.get('access-control-allow-origin')).toBe(FRONTEND);

@@ -23,7 +23,14 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
  * other clients. The gateway and subgraphs run in this process, so the CPU
  * and heap measured are the whole graph's: an upper bound for the gateway's.
  */
-interface Probe { name: string; status: number; ms: number; cpuMs: number; bytes: number; message: string }
+interface Probe {
+  name: string;
+  status: number;
+  ms: number;
+  cpuMs: number;
+  bytes: number;
+  message: string;
+}
 const probes: Probe[] = [];
 
 let graph: RunningGraph;
@@ -36,22 +43,29 @@ beforeAll(async () => {
 afterAll(async () => {
   const heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
   // The measured table, for the record of what each probe costs.
-  console.log([
-    'probe | status | wall ms | CPU ms (whole graph) | request bytes | message',
-    ...probes.map((p) => `${p.name} | ${p.status} | ${p.ms.toFixed(0)} | ${p.cpuMs.toFixed(0)} | ${p.bytes} | ${p.message.slice(0, 110)}`),
-    `heap growth over all probes: ${heapGrowthMb.toFixed(1)} MB`,
-  ].join('\n'));
+  console.log(
+    [
+      'probe | status | wall ms | CPU ms (whole graph) | request bytes | message',
+      ...probes.map((p) => `${p.name} | ${p.status} | ${p.ms.toFixed(0)} | ${p.cpuMs.toFixed(0)} | ${p.bytes} | ${p.message.slice(0, 110)}`),
+      `heap growth over all probes: ${heapGrowthMb.toFixed(1)} MB`,
+    ].join('\n'),
+  );
   await graph?.stop();
 });
 
-interface Answer { status: number; ms: number; cpuMs: number; body: { data?: any; errors?: { message: string; extensions?: { code?: string; cost?: unknown } }[]; extensions?: { cost?: unknown } } }
+interface Answer {
+  status: number;
+  ms: number;
+  cpuMs: number;
+  body: { data?: any; errors?: { message: string; extensions?: { code?: string; cost?: unknown } }[]; extensions?: { cost?: unknown } };
+}
 
 async function send(url: string, payload: unknown): Promise<Answer> {
   const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
   const cpu = process.cpuUsage();
   const started = performance.now();
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  const json = await res.json() as Answer['body'];
+  const json = (await res.json()) as Answer['body'];
   const used = process.cpuUsage(cpu);
   return { status: res.status, body: json, ms: performance.now() - started, cpuMs: (used.user + used.system) / 1_000 };
 }
@@ -60,7 +74,14 @@ async function send(url: string, payload: unknown): Promise<Answer> {
 async function probe(name: string, payload: unknown, url = graph.gatewayUrl): Promise<Answer> {
   const answer = await send(url, payload);
   const message = answer.body.errors?.map((e) => e.message).join(' / ') ?? '';
-  probes.push({ name, status: answer.status, ms: answer.ms, cpuMs: answer.cpuMs, bytes: (typeof payload === 'string' ? payload : JSON.stringify(payload)).length, message });
+  probes.push({
+    name,
+    status: answer.status,
+    ms: answer.ms,
+    cpuMs: answer.cpuMs,
+    bytes: (typeof payload === 'string' ? payload : JSON.stringify(payload)).length,
+    message,
+  });
   expect(answer.status).toBeGreaterThanOrEqual(400);
   expect(answer.status).toBeLessThan(500);
   expect(answer.ms).toBeLessThan(1_000);
@@ -76,10 +97,12 @@ describe('deep and recursive queries', () => {
   test('the 200-byte depth-14 recursive query is refused at the gateway', async () => {
     expect(RECURSIVE.length).toBeLessThan(260);
     const answer = await probe('recursive depth 14, gateway', { query: RECURSIVE });
-    expect(messages(answer)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^Query depth limit of 10 exceeded, found 15 \(MAX_DEPTH\)/),
-      expect.stringMatching(/^Recursion limit of 2 exceeded, found GrantsManagementCapability\.(parent|children) nested 3 times \(MAX_RECURSION\)/),
-    ]));
+    expect(messages(answer)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Query depth limit of 10 exceeded, found 15 \(MAX_DEPTH\)/),
+        expect.stringMatching(/^Recursion limit of 2 exceeded, found GrantsManagementCapability\.(parent|children) nested 3 times \(MAX_RECURSION\)/),
+      ]),
+    );
   });
 
   test('and by a subgraph asked directly', async () => {
@@ -106,7 +129,8 @@ describe('deep and recursive queries', () => {
 
 describe('bombs', () => {
   test('the 192 KB, 1,000-alias query over agencies(first: 100) is refused by the parser within a second of CPU, while another client is answered', async () => {
-    const alias = (i: number) => `a${i}: agencies(first: 100) { edges { node { code name financialManagement { offerings { name provider { name } } } grantsManagement { offerings { name provider { name } } } } } }`;
+    const alias = (i: number) =>
+      `a${i}: agencies(first: 100) { edges { node { code name financialManagement { offerings { name provider { name } } } grantsManagement { offerings { name provider { name } } } } } }`;
     const query = `{ ${Array.from({ length: 1_000 }, (_, i) => alias(i)).join(' ')} }`;
     expect(query.length).toBeGreaterThan(150_000);
     // Ten at once, as an attacker would send them, and a plain client in the middle of them.
@@ -114,7 +138,14 @@ describe('bombs', () => {
     const other = send(graph.gatewayUrl, { query: '{ __typename }' });
     const [first, ...rest] = await Promise.all(attacks);
     const typename = await other;
-    probes.push({ name: '{ __typename } during 10 concurrent 192 KB probes', status: typename.status, ms: typename.ms, cpuMs: typename.cpuMs, bytes: 28, message: '' });
+    probes.push({
+      name: '{ __typename } during 10 concurrent 192 KB probes',
+      status: typename.status,
+      ms: typename.ms,
+      cpuMs: typename.cpuMs,
+      bytes: 28,
+      message: '',
+    });
     expect(messages(first!)).toEqual([expect.stringMatching(/^Token limit of 2000 exceeded, found \d{5} \(MAX_TOKENS\)/)]);
     for (const answer of rest) expect(answer.status).toBe(400);
     expect(typename).toMatchObject({ status: 200, body: { data: { __typename: 'Query' } } });
@@ -124,7 +155,9 @@ describe('bombs', () => {
   test('an alias bomb under the token limit is refused by the alias limit', async () => {
     const query = `{ ${Array.from({ length: 200 }, (_, i) => `q${i}: qsmos { name }`).join(' ')} }`;
     const answer = await probe('200 aliases', { query });
-    expect(messages(answer)).toContain('Aliases limit of 30 exceeded, found 200 (MAX_ALIASES): use fewer aliases; page through a list with first/after instead of aliasing it. See docs/reference/error-codes.md#graphql_validation_failed.');
+    expect(messages(answer)).toContain(
+      'Aliases limit of 30 exceeded, found 200 (MAX_ALIASES): use fewer aliases; page through a list with first/after instead of aliasing it. See docs/reference/error-codes.md#graphql_validation_failed.',
+    );
   });
 
   test('a field bomb (the same field 5,000 times) is refused by the token limit', async () => {
@@ -147,8 +180,10 @@ describe('bombs', () => {
       const variable = await probe('cost: agencies(first: $n), $n = 100, four marketplaces', { query: AGENCIES, variables: { n: 100 } });
       expect(variable.status).toBe(400);
       expect(variable.body.errors).toEqual([{ message: expect.any(String), extensions: refused }]);
-      expect(messages(variable)[0]).toBe('The estimated cost of this operation, 9001, is over the budget of 5000 for anonymous callers (COST_BUDGET_ANONYMOUS): ' +
-        'ask for smaller pages (a smaller first, then page with after), select fewer nested lists, or split the query in two. Analysts, signed in, have a larger budget. See docs/reference/error-codes.md#cost_limit_exceeded.');
+      expect(messages(variable)[0]).toBe(
+        'The estimated cost of this operation, 9001, is over the budget of 5000 for anonymous callers (COST_BUDGET_ANONYMOUS): ' +
+          'ask for smaller pages (a smaller first, then page with after), select fewer nested lists, or split the query in two. Analysts, signed in, have a larger budget. See docs/reference/error-codes.md#cost_limit_exceeded.',
+      );
       expect(variable.body.extensions?.cost).toEqual(refused.cost);
       // A variable's default is the variable's value too.
       const byDefault = await probe('cost: agencies(first: $n = 100) by default', { query: AGENCIES.replace('($n: Int)', '($n: Int = 100)') });
@@ -159,20 +194,29 @@ describe('bombs', () => {
 
     test('the same query with a small page is answered, with extensions.cost', async () => {
       const answer = await send(graph.gatewayUrl, { query: AGENCIES, variables: { n: 5 } });
-      probes.push({ name: 'cost: agencies(first: $n), $n = 5, answered', status: answer.status, ms: answer.ms, cpuMs: answer.cpuMs, bytes: AGENCIES.length, message: '' });
+      probes.push({
+        name: 'cost: agencies(first: $n), $n = 5, answered',
+        status: answer.status,
+        ms: answer.ms,
+        cpuMs: answer.cpuMs,
+        bytes: AGENCIES.length,
+        message: '',
+      });
       expect(answer.status).toBe(200);
       expect(answer.body.errors).toBeUndefined();
       expect(answer.body.data.agencies.edges).toHaveLength(5);
       expect(answer.body.extensions?.cost).toEqual({ estimated: 451, budget: 5_000 });
     });
 
-    test('a costly document sent to a subgraph directly is refused by the subgraph\'s own estimate (twice the gateway\'s budget)', async () => {
+    test("a costly document sent to a subgraph directly is refused by the subgraph's own estimate (twice the gateway's budget)", async () => {
       // 100 functions × 50 children × 20 offerings × 25 customers: millions of objects from a 150-byte document.
       const query = 'query($n: Int) { grantsManagement { capabilities(first: $n) { edges { node { children { offerings { customers { code } } } } } } } }';
       const answer = await probe('cost: nested lists, grants subgraph directly', { query, variables: { n: 100 } }, graph.subgraphs['grants-management']!.url);
       expect(answer.status).toBe(400);
       expect(answer.body.errors?.[0]?.extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: { estimated: 2_605_202, budget: 10_000 } });
-      expect(messages(answer)[0]).toMatch(/^The estimated cost of this operation, 2605202, is over the budget of 10000 for anonymous callers \(COST_BUDGET_ANONYMOUS\)/);
+      expect(messages(answer)[0]).toMatch(
+        /^The estimated cost of this operation, 2605202, is over the budget of 10000 for anonymous callers \(COST_BUDGET_ANONYMOUS\)/,
+      );
     });
   });
 
@@ -183,7 +227,10 @@ describe('bombs', () => {
   });
 
   test('a batched (array) body is refused with 400', async () => {
-    const answer = await probe('batch of 50', Array.from({ length: 50 }, () => ({ query: '{ __typename }' })));
+    const answer = await probe(
+      'batch of 50',
+      Array.from({ length: 50 }, () => ({ query: '{ __typename }' })),
+    );
     expect(answer.status).toBe(400);
   });
 });
@@ -223,7 +270,14 @@ describe('cursor tampering', () => {
   ])('a cursor carrying %s is BAD_USER_INPUT, and nothing runs', async (operator, payload) => {
     const query = `{ grantsManagement { offerings(first: 5, after: "${forge(payload)}") { edges { node { id } } } } }`;
     const answer = await send(graph.gatewayUrl, { query });
-    probes.push({ name: `cursor with ${operator}`, status: answer.status, ms: answer.ms, cpuMs: answer.cpuMs, bytes: query.length, message: messages(answer).join(' / ') });
+    probes.push({
+      name: `cursor with ${operator}`,
+      status: answer.status,
+      ms: answer.ms,
+      cpuMs: answer.cpuMs,
+      bytes: query.length,
+      message: messages(answer).join(' / '),
+    });
     expect(answer.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     expect(messages(answer)[0]).toMatch(/after is not a cursor from this list: pass pageInfo\.endCursor/);
     expect(answer.body.data?.grantsManagement?.offerings ?? null).toBeNull();
@@ -231,17 +285,29 @@ describe('cursor tampering', () => {
   });
 });
 
-test('the heap grew by less than 200 MB over every probe above (the issue\'s recursive query exhausted a subgraph\'s whole heap)', () => {
+test("the heap grew by less than 200 MB over every probe above (the issue's recursive query exhausted a subgraph's whole heap)", () => {
   expect((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20).toBeLessThan(200);
 });
 
 describe('trusted documents through the graph (TRUSTED_DOCUMENTS=enforce)', () => {
   test('every library operation runs by its hash alone; an ad-hoc document is refused', async () => {
-    const { supergraphSdl } = composeSupergraph(localSubgraphSources([...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })), { name: DIRECTORY.name, url: graph.directory.url }]));
+    const { supergraphSdl } = composeSupergraph(
+      localSubgraphSources([
+        ...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })),
+        { name: DIRECTORY.name, url: graph.directory.url },
+      ]),
+    );
     const metrics = createMetrics('gateway', { defaultMetrics: false });
     const gateway = createGatewayServer({
-      supergraph: supergraphSdl, logger: createLogger('gateway', 'silent'), metrics,
-      plugins: [...standardPlugins({ metrics }), useOperationLimits(DEFAULT_OPERATION_LIMITS), useTrustedDocuments({ mode: 'enforce', documents: readTrustedDocuments() }), useDemandControl()],
+      supergraph: supergraphSdl,
+      logger: createLogger('gateway', 'silent'),
+      metrics,
+      plugins: [
+        ...standardPlugins({ metrics }),
+        useOperationLimits(DEFAULT_OPERATION_LIMITS),
+        useTrustedDocuments({ mode: 'enforce', documents: readTrustedDocuments() }),
+        useDemandControl(),
+      ],
     });
     const url = await gateway.http.listen(0, '127.0.0.1');
     try {

@@ -15,17 +15,28 @@ import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
  */
 jest.setTimeout(240_000);
 
-interface Stack { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+interface Stack {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
 
 async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'shared/dev-tools/src/stack.ts')], {
     // Its own process group, like a terminal's foreground job, so Ctrl-C can reach every process at once.
     // NODE_ENV as a developer has it: jest's "test" would hide Apollo's own signal handling.
-    cwd: REPO_ROOT, env: { ...process.env, NODE_ENV: 'development', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    cwd: REPO_ROOT,
+    env: { ...process.env, NODE_ENV: 'development', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 180_000;
   while (!out.includes('Press Ctrl-C to stop')) {
@@ -35,7 +46,14 @@ async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
   return { child, output: () => out, exited };
 }
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** The pid of the stack's child running `entry`, found in /proc by its process group and command line. */
 function childPid(group: number, entry: string): number {
@@ -44,7 +62,9 @@ function childPid(group: number, entry: string): number {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
       if (pgrp === group && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry)) return Number(pid);
-    } catch { /* gone meanwhile */ }
+    } catch {
+      /* gone meanwhile */
+    }
   }
   throw new Error(`no process running ${entry}`);
 }
@@ -70,7 +90,9 @@ test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the s
     for (const port of [...servicePorts, directoryPort]) expect(first.output()).toContain(`http://localhost:${port}/graphql`);
     expect(first.output()).toMatch(/seeded/);
     // The local schemas are published to the registry, and the gateway serves what the registry holds.
-    expect(first.output()).toContain(`schema registry qsmo_registry: published supergraph v1 (new: ${[...SUBGRAPHS, DIRECTORY].map((s) => `${s.name} v1`).join(', ')})`);
+    expect(first.output()).toContain(
+      `schema registry qsmo_registry: published supergraph v1 (new: ${[...SUBGRAPHS, DIRECTORY].map((s) => `${s.name} v1`).join(', ')})`,
+    );
     expect(first.output()).toMatch(/serving supergraph v1 from the registry/);
     const r = await post(`http://localhost:${ports[0]}/graphql`, '{ agency(code: "075") { name grantsManagement { offerings { id name } } } }');
     expect(r.errors).toBeUndefined();
@@ -101,7 +123,10 @@ test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the s
     let back = false;
     while (!back && Date.now() - killedAt < 30_000) {
       await new Promise((r) => setTimeout(r, 200));
-      back = await fetch(`http://127.0.0.1:${ports[grantsIndex + 1]}/health/ready`).then((res) => res.ok, () => false);
+      back = await fetch(`http://127.0.0.1:${ports[grantsIndex + 1]}/health/ready`).then(
+        (res) => res.ok,
+        () => false,
+      );
     }
     expect(back).toBe(true);
     process.stdout.write(`FAULT stack-subgraph-killed {"backAfterMs":${Date.now() - killedAt}}\n`);
@@ -111,7 +136,8 @@ test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the s
 
     // A hung subgraph (SIGSTOP: the process lives, its socket accepts, nothing answers) costs its own area only,
     // within the deadline, and the graph is whole again soon after it resumes.
-    const portfolio = '{ agency(code: "075") { name financialManagement { offeringCount } humanResources { offeringCount } grantsManagement { offerings { id } } cybersecurity { offeringCount } } }';
+    const portfolio =
+      '{ agency(code: "075") { name financialManagement { offeringCount } humanResources { offeringCount } grantsManagement { offerings { id } } cybersecurity { offeringCount } } }';
     const grantsPid = childPid(second.child.pid!, 'subgraphs/grants-management/src/index.ts');
     process.kill(grantsPid, 'SIGSTOP');
     try {

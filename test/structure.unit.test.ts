@@ -16,7 +16,7 @@ const source = tracked.filter((f) => !isTest(f) && !f.includes('/generated/'));
 const read = (f: string) => fs.readFileSync(path.join(REPO_ROOT, f), 'utf8');
 const where = (pattern: RegExp, files = source) => files.filter((f) => pattern.test(read(f)));
 
-test('no code imports a package\'s dist/ internals', () => {
+test("no code imports a package's dist/ internals", () => {
   expect(where(/from '(@[^/']+\/)?[^.'][^']*\/dist\//, tracked)).toEqual([]);
 });
 
@@ -25,13 +25,13 @@ test('the repository root and the environment-name rule are defined once', () =>
   expect(where(/toUpperCase\(\)\.replace\(\/-\/g/)).toEqual(['shared/service-kit/src/subgraphs.ts']);
 });
 
-test('subgraph names are written only in the list and in each package\'s own entry', () => {
+test("subgraph names are written only in the list and in each package's own entry", () => {
   for (const s of SUBGRAPHS) {
     expect(where(new RegExp(`'${s.name}'`))).toEqual(['shared/service-kit/src/subgraphs.ts', `subgraphs/${s.name}/src/entry.ts`].sort());
   }
 });
 
-test('a misspelt type or field in a subgraph\'s resolvers does not compile', () => {
+test("a misspelt type or field in a subgraph's resolvers does not compile", () => {
   // TypeScript 7 has no compiler API in-process: tsc checks each probe as a file of a scratch project extending the root tsconfig.
   const generated = path.join(REPO_ROOT, 'subgraphs', 'grants-management', 'src', 'generated', 'resolvers-types');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-misspelt-'));
@@ -43,11 +43,15 @@ test('a misspelt type or field in a subgraph\'s resolvers does not compile', () 
   try {
     const head = `import type { Resolvers, GrantsManagementOfferingResolvers } from '${path.relative(dir, generated)}';\n`;
     for (const [name, body] of Object.entries(probes)) fs.writeFileSync(path.join(dir, `${name}.ts`), `${head}${body}\n`);
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
-      extends: path.join(REPO_ROOT, 'tsconfig.json'),
-      compilerOptions: { noEmit: true, typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')] },
-      files: Object.keys(probes).map((name) => `${name}.ts`), include: [],
-    }));
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        extends: path.join(REPO_ROOT, 'tsconfig.json'),
+        compilerOptions: { noEmit: true, typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')] },
+        files: Object.keys(probes).map((name) => `${name}.ts`),
+        include: [],
+      }),
+    );
     const tsc = path.join(path.dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
     const run = spawnSync(process.execPath, [tsc, '-p', dir, '--pretty', 'false'], { cwd: dir, encoding: 'utf8' });
     // "<file>(line,col): error TS...: message", continuation lines indented.

@@ -69,8 +69,12 @@ afterAll(async () => {
 
 async function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
   const gateway = await startGatewayProcess(graph, {
-    GATEWAY_SIGNING_SECRET: keys.signingSecret, AUTH_JWKS_FILE: keys.jwksFile, AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE,
-    SUBSCRIPTIONS_FEED_WAIT_MS: '10000', ...env,
+    GATEWAY_SIGNING_SECRET: keys.signingSecret,
+    AUTH_JWKS_FILE: keys.jwksFile,
+    AUTH_ISSUER: DEV_ISSUER,
+    AUTH_AUDIENCE: DEV_AUDIENCE,
+    SUBSCRIPTIONS_FEED_WAIT_MS: '10000',
+    ...env,
   });
   gateways.push(gateway);
   return gateway;
@@ -78,7 +82,11 @@ async function startGateway(env: Record<string, string>): Promise<GatewayProcess
 
 /** The offering's current version, read through the gateway. */
 async function versionOf(base: string, id = OFFERING): Promise<number> {
-  const answer = await requestOnce(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ grantsManagement { offering(id: "${id}") { version } } }` }) });
+  const answer = await requestOnce(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: `{ grantsManagement { offering(id: "${id}") { version } } }` }),
+  });
   return JSON.parse(answer.body).data.grantsManagement.offering.version as number;
 }
 
@@ -86,7 +94,8 @@ async function versionOf(base: string, id = OFFERING): Promise<number> {
 async function rename(base: string, name: string): Promise<{ version: number; answeredAt: number }> {
   const version = await versionOf(base);
   const answer = await requestOnce(`${base}/graphql`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${editor}` },
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${editor}` },
     body: JSON.stringify({ query: RENAME, variables: { input: { id: OFFERING, version, name, provenance } } }),
   });
   const answeredAt = performance.now();
@@ -97,13 +106,18 @@ async function rename(base: string, name: string): Promise<{ version: number; an
 
 const eventOf = (r: Received) => r.payload.data?.catalogChanged;
 const metric = (text: string, name: string, labels = ''): number =>
-  text.split('\n').filter((l) => l.startsWith(`${name}{`) && l.includes(labels)).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+  text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) && l.includes(labels))
+    .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
 
 describe('two gateway workers', () => {
   let gateway: GatewayProcess;
-  beforeAll(async () => { gateway = await startGateway({ GATEWAY_WORKERS: '2', RESPONSE_CACHE: 'on' }); }, 60_000);
+  beforeAll(async () => {
+    gateway = await startGateway({ GATEWAY_WORKERS: '2', RESPONSE_CACHE: 'on' });
+  }, 60_000);
 
-  test('SSE and WebSocket subscribers on either worker get each mutation made through any worker within 2 s, with a field another subgraph owns; other marketplaces\' subscribers get none', async () => {
+  test("SSE and WebSocket subscribers on either worker get each mutation made through any worker within 2 s, with a field another subgraph owns; other marketplaces' subscribers get none", async () => {
     const url = `${gateway.base}/graphql`;
     const sse: HeldSubscription[] = [];
     for (let i = 0; i < 4; i++) {
@@ -128,7 +142,10 @@ describe('two gateway workers', () => {
         latencies.push(got.at - answeredAt);
         expect(got.payload.errors).toBeUndefined();
         expect(eventOf(got)).toMatchObject({
-          domain: 'GRANTS_MANAGEMENT', offeringId: OFFERING, mutation: 'updateGrantsManagementOffering', version,
+          domain: 'GRANTS_MANAGEMENT',
+          offeringId: OFFERING,
+          mutation: 'updateGrantsManagementOffering',
+          version,
           offering: { id: OFFERING, name, provider: { id: expect.any(String), name: expect.any(String), marketplaceCount: expect.any(Number) } },
         });
         expect(Date.parse(eventOf(got).at)).not.toBeNaN();
@@ -136,7 +153,9 @@ describe('two gateway workers', () => {
     }
     // Measured, not asserted beyond the 2 s above: how long after the mutation's answer each subscriber had the event.
     latencies.sort((a, b) => a - b);
-    console.log(`catalogChanged after a mutation: p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms over ${latencies.length} deliveries`);
+    console.log(
+      `catalogChanged after a mutation: p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms over ${latencies.length} deliveries`,
+    );
     expect(cyber.received).toEqual([]);
 
     const metrics = await (await fetch(`${gateway.base}/metrics`)).text();
@@ -147,7 +166,7 @@ describe('two gateway workers', () => {
     for (const s of sockets) await s.dispose();
   }, 60_000);
 
-  test('a change made elsewhere (written straight into the marketplace\'s database, as an import does) reaches subscribers within 5 s', async () => {
+  test("a change made elsewhere (written straight into the marketplace's database, as an import does) reaches subscribers within 5 s", async () => {
     const sse = await sseSubscribe(`${gateway.base}/graphql`, CHANGED);
     if (isRefusal(sse)) throw new Error('refused');
     const socket = await wsConnect(`ws://127.0.0.1:${gateway.port}/graphql`);
@@ -159,23 +178,33 @@ describe('two gateway workers', () => {
     for (const s of [sse, ws]) {
       const got = await s.waitFor((r) => eventOf(r)?.version === version, 5_000);
       console.log(`catalogChanged after a direct write: ${(got.at - written).toFixed(0)} ms`);
-      expect(eventOf(got)).toMatchObject({ mutation: 'catalog:import', offeringId: OFFERING, offering: { name, provider: { marketplaceCount: expect.any(Number) } } });
+      expect(eventOf(got)).toMatchObject({
+        mutation: 'catalog:import',
+        offeringId: OFFERING,
+        offering: { name, provider: { marketplaceCount: expect.any(Number) } },
+      });
     }
     sse.close();
     await socket.dispose();
   }, 30_000);
 
-  test('the frontend guide\'s example (docs/examples/live-updates.mjs) prints an event over each transport', async () => {
+  test("the frontend guide's example (docs/examples/live-updates.mjs) prints an event over each transport", async () => {
     for (const transport of ['sse', 'ws']) {
       const before = metric(await (await fetch(`${gateway.base}/metrics`)).text(), 'gateway_subscriptions_active');
       const child = spawn(process.execPath, [path.join(REPO_ROOT, 'docs/examples/live-updates.mjs'), transport], {
-        cwd: REPO_ROOT, env: { ...process.env, GRAPHQL_URL: `${gateway.base}/graphql`, DOMAINS: 'GRANTS_MANAGEMENT', EVENTS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: REPO_ROOT,
+        env: { ...process.env, GRAPHQL_URL: `${gateway.base}/graphql`, DOMAINS: 'GRANTS_MANAGEMENT', EVENTS: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
-      child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-      child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+      });
+      child.stderr!.on('data', (c: Buffer) => {
+        out += c.toString();
+      });
       const exited = new Promise<number | null>((r) => child.once('exit', r));
-      for (let deadline = Date.now() + 10_000; Date.now() < deadline;) {
+      for (let deadline = Date.now() + 10_000; Date.now() < deadline; ) {
         if (metric(await (await fetch(`${gateway.base}/metrics`)).text(), 'gateway_subscriptions_active') > before) break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -191,17 +220,23 @@ describe('two gateway workers', () => {
 describe('one gateway process', () => {
   let gateway: GatewayProcess;
   const wsUrl = () => `ws://127.0.0.1:${gateway.port}/graphql`;
-  beforeAll(async () => { gateway = await startGateway({ GATEWAY_WORKERS: '1', SUBSCRIPTIONS_MAX_PER_CLIENT: '3' }); }, 60_000);
+  beforeAll(async () => {
+    gateway = await startGateway({ GATEWAY_WORKERS: '1', SUBSCRIPTIONS_MAX_PER_CLIENT: '3' });
+  }, 60_000);
 
   test('a subscription sent as a plain POST is refused with 400 naming the SSE and WebSocket endpoints', async () => {
-    const answer = await requestOnce(`${gateway.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: CHANGED }) });
+    const answer = await requestOnce(`${gateway.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: CHANGED }),
+    });
     expect(answer.status).toBe(400);
     const body = JSON.parse(answer.body);
     expect(body.errors[0].extensions.code).toBe('SUBSCRIPTIONS_NOT_SUPPORTED');
     expect(body.errors[0].message).toMatch(/"Accept: text\/event-stream".*WebSocket to \/graphql with the graphql-transport-ws subprotocol/);
   });
 
-  test('authenticated like queries: a bad token is 401 over SSE and closes the WebSocket with 4401; the subscriber\'s identity decides what each event may read', async () => {
+  test("authenticated like queries: a bad token is 401 over SSE and closes the WebSocket with 4401; the subscriber's identity decides what each event may read", async () => {
     const bad = await sseSubscribe(`${gateway.base}/graphql`, CHANGED, {}, { authorization: 'Bearer not-a-token' });
     expect(isRefusal(bad) && bad.status).toBe(401);
     expect(isRefusal(bad) && bad.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
@@ -212,7 +247,8 @@ describe('one gateway process', () => {
     await refused.dispose();
 
     // An offering's history needs an editor or analyst: the editor's events carry it, the anonymous reader's say FORBIDDEN.
-    const HISTORY = 'subscription { catalogChanged(domains: [GRANTS_MANAGEMENT]) { version offering { ... on GrantsManagementOffering { history { version } } } } }';
+    const HISTORY =
+      'subscription { catalogChanged(domains: [GRANTS_MANAGEMENT]) { version offering { ... on GrantsManagementOffering { history { version } } } } }';
     const editorSocket = await wsConnect(wsUrl(), `Bearer ${editor}`);
     const asEditor = editorSocket.subscribe(HISTORY);
     const asAnonymous = await sseSubscribe(`${gateway.base}/graphql`, HISTORY);
@@ -250,7 +286,10 @@ describe('one gateway process', () => {
     await new Promise((r) => setTimeout(r, 200));
     const overSse = await sseSubscribe(`${gateway.base}/graphql`, CHANGED);
     expect(isRefusal(overSse) && overSse.status).toBe(429);
-    expect(isRefusal(overSse) && overSse.body.errors[0]).toMatchObject({ extensions: { code: 'SUBSCRIPTION_LIMIT_EXCEEDED' }, message: expect.stringContaining('SUBSCRIPTIONS_MAX_PER_CLIENT=3') });
+    expect(isRefusal(overSse) && overSse.body.errors[0]).toMatchObject({
+      extensions: { code: 'SUBSCRIPTION_LIMIT_EXCEEDED' },
+      message: expect.stringContaining('SUBSCRIPTIONS_MAX_PER_CLIENT=3'),
+    });
     const overWs = socket.subscribe(CHANGED);
     await overWs.done;
     expect(JSON.stringify(overWs.error)).toMatch(/SUBSCRIPTIONS_MAX_PER_CLIENT=3/);
@@ -291,8 +330,12 @@ async function writeElsewhere(name: string): Promise<number> {
   const store = new CatalogStore({ db: graph.subgraphs[GRANTS]!.database.db });
   const { version } = await store.current(OFFERING);
   const result = await store.write({
-    offeringId: OFFERING, expectedVersion: version, mutation: 'catalog:import', actor: { subject: 'import-test', issuer: null },
-    sources: [{ key: 'subscriptions-test', title: 'Subscriptions test', url: 'https://example.gov/subscriptions' }], verification: 'UNVERIFIED',
+    offeringId: OFFERING,
+    expectedVersion: version,
+    mutation: 'catalog:import',
+    actor: { subject: 'import-test', issuer: null },
+    sources: [{ key: 'subscriptions-test', title: 'Subscriptions test', url: 'https://example.gov/subscriptions' }],
+    verification: 'UNVERIFIED',
     compute: (before) => ({ offering: { ...before!.offering, name }, listings: before!.listings }),
   });
   if (!('change' in result)) throw new Error(JSON.stringify(result));
@@ -300,18 +343,36 @@ async function writeElsewhere(name: string): Promise<number> {
 }
 
 test('a supergraph hot reload: open SSE and WebSocket subscriptions keep receiving, and new ones are checked against the new schema', async () => {
-  const compose = (host: string) => composeSupergraph(localSubgraphSources([
-    ...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url.replace('localhost', host) })),
-    { name: DIRECTORY.name, url: graph.directory.url },
-  ])).supergraphSdl;
+  const compose = (host: string) =>
+    composeSupergraph(
+      localSubgraphSources([
+        ...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url.replace('localhost', host) })),
+        { name: DIRECTORY.name, url: graph.directory.url },
+      ]),
+    ).supergraphSdl;
   let push!: (sdl: string) => void;
-  const manager: SupergraphManager = { async initialize({ update }) { push = update; return { supergraphSdl: compose('localhost') }; } };
+  const manager: SupergraphManager = {
+    async initialize({ update }) {
+      push = update;
+      return { supergraphSdl: compose('localhost') };
+    },
+  };
   let loads = 0;
   const metrics = createMetrics('gateway', { defaultMetrics: false });
   const subscriptions = createSubscriptions({ config: DEFAULT_SUBSCRIPTIONS, trustProxyHops: 0, metrics, logger: createLogger('gateway', 'silent') });
   const gateway = createGatewayServer({
     supergraph: manager,
-    plugins: [useIdentityForwarding({ secret }), ...standardPlugins({ metrics }), subscriptions.plugin, { name: 'loads', onSupergraphLoad: () => { loads++; } }],
+    plugins: [
+      useIdentityForwarding({ secret }),
+      ...standardPlugins({ metrics }),
+      subscriptions.plugin,
+      {
+        name: 'loads',
+        onSupergraphLoad: () => {
+          loads++;
+        },
+      },
+    ],
     metrics,
     logger: createLogger('gateway', 'silent'),
   });
@@ -328,7 +389,7 @@ test('a supergraph hot reload: open SSE and WebSocket subscriptions keep receivi
 
     // The same subgraphs under another host name: a new supergraph, served without a restart.
     push(compose('127.0.0.1'));
-    for (const deadline = Date.now() + 10_000; loads < 2 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
+    for (const deadline = Date.now() + 10_000; loads < 2 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
     expect(loads).toBe(2);
     const name = `eRA after reload ${randomBytes(2).toString('hex')}`;
     const second = await writeElsewhere(name);
@@ -381,20 +442,39 @@ async function queryP50(base: string, n: number): Promise<number> {
 function rawSse(port: number, localAddress: string, query: string): Promise<{ next: number; req: http.ClientRequest }> {
   return new Promise((resolve, reject) => {
     const held = { next: 0, req: undefined as unknown as http.ClientRequest };
-    held.req = http.request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', localAddress, agent: false, headers: { 'content-type': 'application/json', accept: 'text/event-stream' } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { held.next += chunk.split('event: next').length - 1; });
-      res.on('error', () => undefined);
-      resolve(held);
-    });
+    held.req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/graphql',
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          held.next += chunk.split('event: next').length - 1;
+        });
+        res.on('error', () => undefined);
+        resolve(held);
+      },
+    );
     held.req.on('error', (e) => reject(e));
     held.req.end(JSON.stringify({ query }));
   });
 }
 
 test('1,000 concurrent subscriptions on one gateway process: memory stays bounded, query p50 stays near idle, and one change reaches all of them', async () => {
-  const gateway = await startGateway({ GATEWAY_WORKERS: '1', SUBSCRIPTIONS_MAX_PER_CLIENT: '1000', SUBSCRIPTIONS_MAX: '2000', RATE_LIMIT_ANONYMOUS: '0', RESPONSE_CACHE: 'off' });
+  const gateway = await startGateway({
+    GATEWAY_WORKERS: '1',
+    SUBSCRIPTIONS_MAX_PER_CLIENT: '1000',
+    SUBSCRIPTIONS_MAX: '2000',
+    RATE_LIMIT_ANONYMOUS: '0',
+    RESPONSE_CACHE: 'off',
+  });
   const pid = gateway.child.pid!;
   const SELECTION = 'subscription { catalogChanged(domains: [GRANTS_MANAGEMENT]) { offeringId version offering { name provider { name marketplaceCount } } } }';
   await queryP50(gateway.base, 100); // warm-up: plans and connections
@@ -411,7 +491,7 @@ test('1,000 concurrent subscriptions on one gateway process: memory stays bounde
     sockets.push(socket);
     for (let i = 0; i < 50; i++) ws.push(socket.subscribe(SELECTION));
   }
-  for (let deadline = Date.now() + 20_000; Date.now() < deadline;) {
+  for (let deadline = Date.now() + 20_000; Date.now() < deadline; ) {
     if (metric(await (await fetch(`${gateway.base}/metrics`)).text(), 'gateway_subscriptions_active') === 1000) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -422,21 +502,23 @@ test('1,000 concurrent subscriptions on one gateway process: memory stays bounde
   const version = await writeElsewhere(`eRA fan-out ${randomBytes(2).toString('hex')}`);
   const written = performance.now();
   await Promise.all(ws.map((s) => s.waitFor((r) => r.payload.data?.catalogChanged?.version === version, 30_000)));
-  for (let deadline = Date.now() + 30_000; sse.some((s) => s.next < 1) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 100));
+  for (let deadline = Date.now() + 30_000; sse.some((s) => s.next < 1) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
   const fanOutMs = performance.now() - written;
   expect(sse.every((s) => s.next === 1)).toBe(true);
   const afterEventRss = rssMb(pid);
 
-  console.log(`1,000 subscriptions: RSS idle ${idleRss.toFixed(0)} MB, with them ${busyRss.toFixed(0)} MB (+${(busyRss - idleRss).toFixed(0)} MB, ` +
-    `${((busyRss - idleRss) * 1024 / 1000).toFixed(0)} KB each), after one event to all ${afterEventRss.toFixed(0)} MB; ` +
-    `query p50 idle ${idleP50.toFixed(1)} ms, with 1,000 open ${busyP50.toFixed(1)} ms (${(100 * (busyP50 / idleP50 - 1)).toFixed(0)} %); one change reached all 1,000 in ${fanOutMs.toFixed(0)} ms`);
+  console.log(
+    `1,000 subscriptions: RSS idle ${idleRss.toFixed(0)} MB, with them ${busyRss.toFixed(0)} MB (+${(busyRss - idleRss).toFixed(0)} MB, ` +
+      `${(((busyRss - idleRss) * 1024) / 1000).toFixed(0)} KB each), after one event to all ${afterEventRss.toFixed(0)} MB; ` +
+      `query p50 idle ${idleP50.toFixed(1)} ms, with 1,000 open ${busyP50.toFixed(1)} ms (${(100 * (busyP50 / idleP50 - 1)).toFixed(0)} %); one change reached all 1,000 in ${fanOutMs.toFixed(0)} ms`,
+  );
   // Generous bounds on a shared machine; the figures above are the measurement.
   expect(busyRss - idleRss).toBeLessThan(250);
   expect(busyP50).toBeLessThan(idleP50 * 1.5 + 5);
 
   for (const s of sse) s.req.destroy();
   for (const s of sockets) await s.dispose();
-  for (let deadline = Date.now() + 10_000; Date.now() < deadline;) {
+  for (let deadline = Date.now() + 10_000; Date.now() < deadline; ) {
     if (metric(await (await fetch(`${gateway.base}/metrics`)).text(), 'gateway_subscriptions_active') === 0) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -450,17 +532,28 @@ test('the change feed resumes after its marketplace was unreachable: changes com
   const port = Number(new URL(grants.url).port);
   const proxy = await startFaultProxy(port);
   const got: CatalogChange[] = [];
-  const feed = new CatalogFeed({ waitMs: 1_000, retryMs: 100, logger: createLogger('gateway', 'silent'), onChanges: (_subgraph, changes) => { got.push(...changes); } });
+  const feed = new CatalogFeed({
+    waitMs: 1_000,
+    retryMs: 100,
+    logger: createLogger('gateway', 'silent'),
+    onChanges: (_subgraph, changes) => {
+      got.push(...changes);
+    },
+  });
   feed.serve(GRANTS, `http://127.0.0.1:${proxy.port}/graphql`);
   feed.start();
-  const until = async (done: () => boolean, ms: number) => { for (const deadline = Date.now() + ms; !done() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50)); };
+  const until = async (done: () => boolean, ms: number) => {
+    for (const deadline = Date.now() + ms; !done() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+  };
   try {
     await until(() => feed.positions()[GRANTS] !== null, 5_000);
     const first = await writeElsewhere(`eRA feed ${randomBytes(2).toString('hex')}`);
     await until(() => got.some((c) => c.version === first), 5_000);
     if (!got.some((c) => c.version === first)) {
       // What the feed itself says now, to tell a slow follower from a feed that does not show the change.
-      const page = await (await fetch(`${grants.url.replace(/\/graphql$/, '/catalog-changes')}?since=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`)).text();
+      const page = await (
+        await fetch(`${grants.url.replace(/\/graphql$/, '/catalog-changes')}?since=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`)
+      ).text();
       throw new Error(`change ${first} not handed on; position ${feed.positions()[GRANTS]}; got ${JSON.stringify(got)}; feed ${page}`);
     }
     expect(got.map((c) => c.version)).toEqual([first]);
@@ -483,20 +576,43 @@ test('the change feed resumes after its marketplace was unreachable: changes com
   }
 }, 30_000);
 
-test('a WebSocket upgrade anywhere else is refused at once, not left hanging: a subgraph\'s /graphql, the gateway\'s other paths', async () => {
-  const outcome = (url: string) => new Promise<string>((resolve) => {
-    const socket = new WebSocket(url, 'graphql-transport-ws');
-    const timer = setTimeout(() => { socket.terminate(); resolve('hanging'); }, 3_000);
-    socket.on('unexpected-response', (_req, res) => { clearTimeout(timer); socket.terminate(); resolve(`HTTP ${res.statusCode}`); });
-    socket.on('open', () => { clearTimeout(timer); socket.close(); resolve('open'); });
-    socket.on('error', () => { clearTimeout(timer); resolve('refused'); });
-  });
+test("a WebSocket upgrade anywhere else is refused at once, not left hanging: a subgraph's /graphql, the gateway's other paths", async () => {
+  const outcome = (url: string) =>
+    new Promise<string>((resolve) => {
+      const socket = new WebSocket(url, 'graphql-transport-ws');
+      const timer = setTimeout(() => {
+        socket.terminate();
+        resolve('hanging');
+      }, 3_000);
+      socket.on('unexpected-response', (_req, res) => {
+        clearTimeout(timer);
+        socket.terminate();
+        resolve(`HTTP ${res.statusCode}`);
+      });
+      socket.on('open', () => {
+        clearTimeout(timer);
+        socket.close();
+        resolve('open');
+      });
+      socket.on('error', () => {
+        clearTimeout(timer);
+        resolve('refused');
+      });
+    });
   expect(await outcome(graph.subgraphs[GRANTS]!.url.replace(/^http/, 'ws'))).toBe('refused');
   const metrics = createMetrics('gateway', { defaultMetrics: false });
   const subscriptions = createSubscriptions({ config: DEFAULT_SUBSCRIPTIONS, trustProxyHops: 0, metrics, logger: createLogger('gateway', 'silent') });
-  const gateway = createGatewayServer({ supergraph: composeSupergraph(localSubgraphSources([
-    ...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })), { name: DIRECTORY.name, url: graph.directory.url },
-  ])).supergraphSdl, plugins: [useIdentityForwarding({ secret }), ...standardPlugins({ metrics }), subscriptions.plugin], metrics, logger: createLogger('gateway', 'silent') });
+  const gateway = createGatewayServer({
+    supergraph: composeSupergraph(
+      localSubgraphSources([
+        ...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })),
+        { name: DIRECTORY.name, url: graph.directory.url },
+      ]),
+    ).supergraphSdl,
+    plugins: [useIdentityForwarding({ secret }), ...standardPlugins({ metrics }), subscriptions.plugin],
+    metrics,
+    logger: createLogger('gateway', 'silent'),
+  });
   const url = await gateway.http.listen(0, '127.0.0.1');
   subscriptions.serve(gateway.http.server);
   try {

@@ -23,7 +23,12 @@ import { definition as grants } from '../subgraphs/grants-management/src/definit
  */
 jest.setTimeout(180_000);
 
-interface Run { status: number | null; stdout: string; stderr: string; ms: number }
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 
 function runTs(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   const started = Date.now();
@@ -31,8 +36,12 @@ function runTs(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<R
     const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
   });
@@ -62,7 +71,11 @@ test("a subgraph started alone takes the local stack's signing secret, and on a 
   const held = await holdPort();
   try {
     const run = await runTs(`subgraphs/${grants.serviceName}/src/index.ts`, [], {
-      PORT: String(held.port), DEV_KEYS_DIR: keysDir, GATEWAY_SIGNING_SECRET: '', NODE_ENV: 'development', MONGODB_URI: 'mongodb://127.0.0.1:1/',
+      PORT: String(held.port),
+      DEV_KEYS_DIR: keysDir,
+      GATEWAY_SIGNING_SECRET: '',
+      NODE_ENV: 'development',
+      MONGODB_URI: 'mongodb://127.0.0.1:1/',
     });
     const output = run.stdout + run.stderr;
     expect(output).toContain("GATEWAY_SIGNING_SECRET is unset: using the local stack's");
@@ -77,17 +90,29 @@ test("a subgraph started alone takes the local stack's signing secret, and on a 
 /** Starts an entry point as its own process and waits for /health/ready. */
 async function startService(entry: string, env: NodeJS.ProcessEnv): Promise<{ port: number; output: () => string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: REPO_ROOT, env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+  });
   let output = '';
-  child.stdout.on('data', (c: Buffer) => { output += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
+  child.stdout.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
   };
   const deadline = Date.now() + 90_000;
-  while (!(await getOnce(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status === 200, () => false))) {
+  while (
+    !(await getOnce(`http://127.0.0.1:${port}/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline || child.exitCode !== null) {
       await stop();
       throw new Error(`${entry} did not become ready: ${output}`);
@@ -108,15 +133,32 @@ test("a subgraph started alone with the stack's keys takes an editor's mutation 
   try {
     // As the team runs it: no GATEWAY_SIGNING_SECRET, the stack's keys directory next to it.
     const lone = await startService(`subgraphs/${grants.serviceName}/src/index.ts`, {
-      DEV_KEYS_DIR: keysDir, GATEWAY_SIGNING_SECRET: '', NODE_ENV: 'development', MONGODB_URI: testMongoUri(), MONGODB_DATABASE: databaseName,
+      DEV_KEYS_DIR: keysDir,
+      GATEWAY_SIGNING_SECRET: '',
+      NODE_ENV: 'development',
+      MONGODB_URI: testMongoUri(),
+      MONGODB_DATABASE: databaseName,
     });
     stops.push(lone.stop);
-    await publishSubgraphs(new SchemaRegistry(client.db(registryDatabase)), [{ name: grants.serviceName, url: `http://127.0.0.1:${lone.port}/graphql`, sdl: subgraphSdl(grants.entry) }], { publisher: 'team' });
+    await publishSubgraphs(
+      new SchemaRegistry(client.db(registryDatabase)),
+      [{ name: grants.serviceName, url: `http://127.0.0.1:${lone.port}/graphql`, sdl: subgraphSdl(grants.entry) }],
+      { publisher: 'team' },
+    );
     // The stack's gateway signs with the stack's secret (the file in the keys directory).
     const gateway = await startService('gateway/src/index.ts', {
-      SUPERGRAPH_SOURCE: 'registry', SUPERGRAPH_PATH: '', REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: registryDatabase,
-      GATEWAY_SIGNING_SECRET: fs.readFileSync(path.join(keysDir, 'signing-secret'), 'utf8'), AUTH_JWKS_FILE: jwksFile, AUTH_ISSUER: TEST_ISSUER, AUTH_AUDIENCE: TEST_AUDIENCE,
-      GATEWAY_WORKERS: '1', IDE_ENABLED: 'false', MCP_ENABLED: 'false', LOG_LEVEL: 'warn',
+      SUPERGRAPH_SOURCE: 'registry',
+      SUPERGRAPH_PATH: '',
+      REGISTRY_MONGODB_URI: testMongoUri(),
+      REGISTRY_DATABASE: registryDatabase,
+      GATEWAY_SIGNING_SECRET: fs.readFileSync(path.join(keysDir, 'signing-secret'), 'utf8'),
+      AUTH_JWKS_FILE: jwksFile,
+      AUTH_ISSUER: TEST_ISSUER,
+      AUTH_AUDIENCE: TEST_AUDIENCE,
+      GATEWAY_WORKERS: '1',
+      IDE_ENABLED: 'false',
+      MCP_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
     });
     stops.push(gateway.stop);
     const editor = await idp.token('grm-editor@hhs.gov', ['editor'], ['GRANTS_MANAGEMENT']);
@@ -125,8 +167,19 @@ test("a subgraph started alone with the stack's keys takes an editor's mutation 
       headers: { 'content-type': 'application/json', authorization: `Bearer ${editor}` },
       body: JSON.stringify({
         query: `mutation Create($input: CreateGrantsManagementOfferingInput!) { createGrantsManagementOffering(input: $input) { offering { id version } userErrors { message } } }`,
-        variables: { input: { id: 'grm-lone-team', name: 'Lone team portal', shelf: 'FEDERAL', providerId: 'hhs', capabilityCodes: ['GRM.030.010'],
-          provenance: { sources: [{ title: 'Grants QSMO marketplace, federal shelf', url: 'https://www.usaspending.gov/grants-qsmo/marketplace' }], verification: 'CONFIRMED' } } },
+        variables: {
+          input: {
+            id: 'grm-lone-team',
+            name: 'Lone team portal',
+            shelf: 'FEDERAL',
+            providerId: 'hhs',
+            capabilityCodes: ['GRM.030.010'],
+            provenance: {
+              sources: [{ title: 'Grants QSMO marketplace, federal shelf', url: 'https://www.usaspending.gov/grants-qsmo/marketplace' }],
+              verification: 'CONFIRMED',
+            },
+          },
+        },
       }),
     });
     const body = JSON.parse(res.body) as { data?: any; errors?: unknown[] };
@@ -135,8 +188,14 @@ test("a subgraph started alone with the stack's keys takes an editor's mutation 
     expect(lone.output()).toContain("GATEWAY_SIGNING_SECRET is unset: using the local stack's");
   } finally {
     for (const stop of stops.reverse()) await stop();
-    await client.db(databaseName).dropDatabase().catch(() => undefined);
-    await client.db(registryDatabase).dropDatabase().catch(() => undefined);
+    await client
+      .db(databaseName)
+      .dropDatabase()
+      .catch(() => undefined);
+    await client
+      .db(registryDatabase)
+      .dropDatabase()
+      .catch(() => undefined);
     await client.close();
   }
 });
@@ -145,9 +204,15 @@ test('a subgraph started alone with no local keys says what to set for mutations
   const held = await holdPort();
   try {
     const run = await runTs(`subgraphs/${grants.serviceName}/src/index.ts`, [], {
-      PORT: String(held.port), DEV_KEYS_DIR: path.join(keysDir, 'none'), GATEWAY_SIGNING_SECRET: '', NODE_ENV: 'development', MONGODB_URI: 'mongodb://127.0.0.1:1/',
+      PORT: String(held.port),
+      DEV_KEYS_DIR: path.join(keysDir, 'none'),
+      GATEWAY_SIGNING_SECRET: '',
+      NODE_ENV: 'development',
+      MONGODB_URI: 'mongodb://127.0.0.1:1/',
     });
-    expect(run.stdout + run.stderr).toContain('mutations through a gateway answer 401. Run `npm start` once (it creates the local keys), or set GATEWAY_SIGNING_SECRET');
+    expect(run.stdout + run.stderr).toContain(
+      'mutations through a gateway answer 401. Run `npm start` once (it creates the local keys), or set GATEWAY_SIGNING_SECRET',
+    );
   } finally {
     await held.close();
   }
@@ -156,8 +221,15 @@ test('a subgraph started alone with no local keys says what to set for mutations
 test('a second npm start on a busy port exits at once, naming the port and the process to stop, before starting anything', async () => {
   const held = await holdPort();
   const others = await Promise.all([...SUBGRAPHS, { name: 'directory' }].map(() => freePort()));
-  const env: NodeJS.ProcessEnv = { PORT: String(held.port), MONGODB_URI: 'mongodb://127.0.0.1:1/', DEV_KEYS_DIR: keysDir, DIRECTORY_PORT: String(others[SUBGRAPHS.length]) };
-  SUBGRAPHS.forEach((s, i) => { env[`${s.name.toUpperCase().replace(/-/g, '_')}_PORT`] = String(others[i]); });
+  const env: NodeJS.ProcessEnv = {
+    PORT: String(held.port),
+    MONGODB_URI: 'mongodb://127.0.0.1:1/',
+    DEV_KEYS_DIR: keysDir,
+    DIRECTORY_PORT: String(others[SUBGRAPHS.length]),
+  };
+  SUBGRAPHS.forEach((s, i) => {
+    env[`${s.name.toUpperCase().replace(/-/g, '_')}_PORT`] = String(others[i]);
+  });
   try {
     const run = await runTs('shared/dev-tools/src/stack.ts', [], env);
     expect(run.status).toBe(1);
@@ -171,7 +243,8 @@ test('a second npm start on a busy port exits at once, naming the port and the p
 
 test('schema:publish refuses to guess a routing URL; check may use the local port', () => {
   expect(() => parseSchemaCli(grants, ['publish'], { PORT: '4703' })).toThrow(
-    'schema:publish records the URL the gateways route grants-management to, so it needs one: add -- --url <the URL your deployed grants-management answers at, ending in /graphql> (running locally on port 4703: -- --url http://localhost:4703/graphql), or set ROUTING_URL.');
+    'schema:publish records the URL the gateways route grants-management to, so it needs one: add -- --url <the URL your deployed grants-management answers at, ending in /graphql> (running locally on port 4703: -- --url http://localhost:4703/graphql), or set ROUTING_URL.',
+  );
   expect(parseSchemaCli(grants, ['publish', '--url', 'http://grants.internal:8080/graphql'], {}).candidate.url).toBe('http://grants.internal:8080/graphql');
   expect(parseSchemaCli(grants, ['publish'], { ROUTING_URL: 'http://grants.internal:8080/graphql' }).candidate.url).toBe('http://grants.internal:8080/graphql');
   expect(parseSchemaCli(grants, ['check'], { PORT: '4703' }).candidate.url).toBe('http://localhost:4703/graphql');
@@ -180,10 +253,14 @@ test('schema:publish refuses to guess a routing URL; check may use the local por
 test("the directory's schema command (the chart's publish Job runs it) checks against the registry like a marketplace's", async () => {
   const registryDatabase = uniqueDbName('directory_cli');
   const run = await runTs('shared/directory/src/schema-cli.ts', ['check', '--url', 'http://qsmo-directory.qsmo.svc.cluster.local:4010/graphql'], {
-    REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: registryDatabase,
+    REGISTRY_MONGODB_URI: testMongoUri(),
+    REGISTRY_DATABASE: registryDatabase,
   });
   const client = new MongoClient(testMongoUri());
-  await client.db(registryDatabase).dropDatabase().catch(() => undefined);
+  await client
+    .db(registryDatabase)
+    .dropDatabase()
+    .catch(() => undefined);
   await client.close();
   expect(run.stdout).toContain('Checking directory from');
   expect(run.stdout).toContain('routing URL http://qsmo-directory.qsmo.svc.cluster.local:4010/graphql');
@@ -195,7 +272,10 @@ test("codegen for one subgraph writes only that team's files", async () => {
   const run = await runTs('gateway/src/codegen-cli.ts', ['--subgraph', 'grants-management'], {});
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
-  const written = run.stdout.split('\n').filter((l) => l.startsWith('wrote ')).map((l) => l.slice('wrote '.length));
+  const written = run.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('wrote '))
+    .map((l) => l.slice('wrote '.length));
   expect(written.length).toBeGreaterThan(0);
   expect(written.filter((f) => !f.startsWith('subgraphs/grants-management/'))).toEqual([]);
   const unknown = await runTs('gateway/src/codegen-cli.ts', ['--subgraph', 'grants'], {});

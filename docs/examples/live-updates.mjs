@@ -19,11 +19,12 @@ const query = `subscription CatalogChanged($domains: [QsmoDomain!]) {
 }`;
 const variables = { domains: process.env.DOMAINS ? process.env.DOMAINS.split(',') : null };
 
-const client = transport === 'ws'
-  // graphql-transport-ws: browsers cannot set headers on a WebSocket, so the token goes in connection_init.
-  ? createWsClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: authorization ? { authorization } : {} })
-  // GraphQL over SSE, distinct connections: one POST with Accept: text/event-stream per subscription.
-  : createSseClient({ url, headers: authorization ? { authorization } : {} });
+const client =
+  transport === 'ws'
+    ? // graphql-transport-ws: browsers cannot set headers on a WebSocket, so the token goes in connection_init.
+      createWsClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: authorization ? { authorization } : {} })
+    : // GraphQL over SSE, distinct connections: one POST with Accept: text/event-stream per subscription.
+      createSseClient({ url, headers: authorization ? { authorization } : {} });
 
 let seen = 0;
 for await (const result of client.iterate({ query, variables })) {

@@ -86,7 +86,8 @@ export async function startExplorer(options: ExplorerOptions): Promise<RunningEx
 
 function readOptions(env: NodeJS.ProcessEnv): ExplorerOptions {
   const port = Number(env.EXPLORER_PORT ?? 5173);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`EXPLORER_PORT=${env.EXPLORER_PORT} is not a port: give a number from 1 to 65535, e.g. 5173.`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`EXPLORER_PORT=${env.EXPLORER_PORT} is not a port: give a number from 1 to 65535, e.g. 5173.`);
   const graphUrl = env.GRAPH_URL ?? 'http://localhost:4000/graphql';
   try {
     new URL(graphUrl);
@@ -100,8 +101,10 @@ if (require.main === module) {
   void (async () => {
     const options = readOptions(process.env);
     const running = await startExplorer(options);
-    process.stdout.write(`The marketplace explorer is at ${running.url}, using the graph at ${options.graphUrl}.\n` +
-      `The gateway must allow this origin: start the graph with CORS_ORIGINS=${running.url} npm start.\n`);
+    process.stdout.write(
+      `The marketplace explorer is at ${running.url}, using the graph at ${options.graphUrl}.\n` +
+        `The gateway must allow this origin: start the graph with CORS_ORIGINS=${running.url} npm start.\n`,
+    );
   })().catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

@@ -4,9 +4,7 @@ import type { ExecutionResult } from 'graphql';
 import { useMemo, useState, useSyncExternalStore } from 'react';
 import { createRoot } from 'react-dom/client';
 import { cellText, type Cell } from '../src/cli/flatten';
-import {
-  barsOf, defaultLabel, labelColumns, numericColumns, sortRows, tableCsv, tableOf, type ResultTable, type SortDirection,
-} from './results';
+import { barsOf, defaultLabel, labelColumns, numericColumns, sortRows, tableCsv, tableOf, type ResultTable, type SortDirection } from './results';
 import 'graphiql/style.css';
 import '@graphiql/react/font/roboto.css';
 import '@graphiql/react/font/fira-code.css';
@@ -73,7 +71,11 @@ function setToken(token: string | null): void {
   else sessionStorage.removeItem(TOKEN_KEY);
   tokenListeners.forEach((l) => l());
 }
-const useToken = () => useSyncExternalStore((l) => { tokenListeners.add(l); return () => tokenListeners.delete(l); }, readToken);
+const useToken = () =>
+  useSyncExternalStore((l) => {
+    tokenListeners.add(l);
+    return () => tokenListeners.delete(l);
+  }, readToken);
 
 /** The claims a token shows (not verified here: the gateway verifies every request). */
 function claimsOf(token: string): TokenClaims | undefined {
@@ -95,7 +97,14 @@ interface LastResult {
 }
 let lastResult: LastResult | undefined;
 const resultListeners = new Set<() => void>();
-const useLastResult = () => useSyncExternalStore((l) => { resultListeners.add(l); return () => resultListeners.delete(l); }, () => lastResult);
+const useLastResult = () =>
+  useSyncExternalStore(
+    (l) => {
+      resultListeners.add(l);
+      return () => resultListeners.delete(l);
+    },
+    () => lastResult,
+  );
 
 const fetcher: GraphiQLProps['fetcher'] = async (params, options) => {
   const token = readToken();
@@ -150,21 +159,23 @@ function ExamplesPanel() {
     <div className="qsmo-examples">
       <div className="graphiql-doc-explorer-title">Examples</div>
       <p className="qsmo-examples-intro">
-        The operations library (gateway/operations). Open one in the current tab, then run it with the play button or Ctrl-Enter.
-        The same files run from a terminal with <code>npm run -s query -- gateway/operations/&lt;file&gt;</code>.
+        The operations library (gateway/operations). Open one in the current tab, then run it with the play button or Ctrl-Enter. The same files run from a
+        terminal with <code>npm run -s query -- gateway/operations/&lt;file&gt;</code>.
       </p>
       {AUDIENCES.map(({ key, heading }) => (
         <section key={key}>
           <h3>{heading}</h3>
           <ul>
-            {config.examples.filter((e) => e.audience === key).map((example) => (
-              <li key={example.file}>
-                <button type="button" className="qsmo-example" data-file={example.file} onClick={() => open(example)}>
-                  {example.title}
-                </button>
-                <p>{example.description}</p>
-              </li>
-            ))}
+            {config.examples
+              .filter((e) => e.audience === key)
+              .map((example) => (
+                <li key={example.file}>
+                  <button type="button" className="qsmo-example" data-file={example.file} onClick={() => open(example)}>
+                    {example.title}
+                  </button>
+                  <p>{example.description}</p>
+                </li>
+              ))}
           </ul>
         </section>
       ))}
@@ -181,7 +192,8 @@ function SignInPanel() {
     const value = draft.trim().replace(/^Bearer\s+/i, '');
     const c = claimsOf(value);
     if (!c) return setProblem('This is not a token: paste the whole output of npm run token (three parts separated by dots).');
-    if (typeof c.exp === 'number' && c.exp * 1000 <= Date.now()) return setProblem(`This token expired at ${new Date(c.exp * 1000).toLocaleString()}: get a new one.`);
+    if (typeof c.exp === 'number' && c.exp * 1000 <= Date.now())
+      return setProblem(`This token expired at ${new Date(c.exp * 1000).toLocaleString()}: get a new one.`);
     setProblem(undefined);
     setDraft('');
     setToken(value);
@@ -193,25 +205,46 @@ function SignInPanel() {
         <div className="qsmo-signed-in" data-testid="signed-in">
           <p>
             Signed in as <strong>{claims?.sub ?? 'unknown'}</strong>
-            {claims?.roles?.length ? <> with the role{claims.roles.length > 1 ? 's' : ''} <strong>{claims.roles.join(', ')}</strong></> : ' with no role'}.
+            {claims?.roles?.length ? (
+              <>
+                {' '}
+                with the role{claims.roles.length > 1 ? 's' : ''} <strong>{claims.roles.join(', ')}</strong>
+              </>
+            ) : (
+              ' with no role'
+            )}
+            .
           </p>
           {typeof claims?.exp === 'number' && <p>The token expires at {new Date(claims.exp * 1000).toLocaleString()}.</p>}
           <p className="qsmo-muted">Every operation you run is sent with it. It is kept for this browser tab only and forgotten when the tab closes.</p>
-          <button type="button" className="qsmo-button" onClick={() => setToken(null)}>Sign out</button>
+          <button type="button" className="qsmo-button" onClick={() => setToken(null)}>
+            Sign out
+          </button>
         </div>
       ) : (
-        <form onSubmit={(e) => { e.preventDefault(); signIn(); }}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            signIn();
+          }}
+        >
           <p className="qsmo-muted">
-            Anonymous readers get a small budget per operation. Sign in with a bearer token to run analysts&apos; operations
-            (operations outside the library, larger pages).
+            Anonymous readers get a small budget per operation. Sign in with a bearer token to run analysts&apos; operations (operations outside the library,
+            larger pages).
           </p>
           <label htmlFor="qsmo-token">Token</label>
           <textarea id="qsmo-token" rows={5} value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="eyJhbGciOi..." spellCheck={false} />
-          {problem && <p className="qsmo-problem" role="alert">{problem}</p>}
-          <button type="submit" className="qsmo-button">Sign in</button>
+          {problem && (
+            <p className="qsmo-problem" role="alert">
+              {problem}
+            </p>
+          )}
+          <button type="submit" className="qsmo-button">
+            Sign in
+          </button>
           <p className="qsmo-muted">
-            In development, get one with <code>npm run -s token -- --role analyst</code> (the stack started by <code>npm start</code>).
-            Elsewhere, your identity provider issues it. It is kept for this browser tab only (sessionStorage).
+            In development, get one with <code>npm run -s token -- --role analyst</code> (the stack started by <code>npm start</code>). Elsewhere, your identity
+            provider issues it. It is kept for this browser tab only (sessionStorage).
           </p>
         </form>
       )}
@@ -245,12 +278,18 @@ function ResultsTable({ table, name }: { table: ResultTable; name: string }) {
   const [sort, setSort] = useState<{ column: number; direction: SortDirection } | undefined>();
   const rows = useMemo(() => (sort ? sortRows(table.rows, sort.column, sort.direction) : table.rows), [table, sort]);
   const toggle = (column: number) =>
-    setSort((s) => (s?.column === column ? { column, direction: s.direction === 'ascending' ? 'descending' : 'ascending' } : { column, direction: 'ascending' }));
+    setSort((s) =>
+      s?.column === column ? { column, direction: s.direction === 'ascending' ? 'descending' : 'ascending' } : { column, direction: 'ascending' },
+    );
   return (
     <>
       <div className="qsmo-results-bar">
-        <span>{table.rows.length} row{table.rows.length === 1 ? '' : 's'}, {table.headers.length} column{table.headers.length === 1 ? '' : 's'}</span>
-        <button type="button" className="qsmo-button" onClick={() => download(`${name}.csv`, tableCsv({ headers: table.headers, rows }))}>Download CSV</button>
+        <span>
+          {table.rows.length} row{table.rows.length === 1 ? '' : 's'}, {table.headers.length} column{table.headers.length === 1 ? '' : 's'}
+        </span>
+        <button type="button" className="qsmo-button" onClick={() => download(`${name}.csv`, tableCsv({ headers: table.headers, rows }))}>
+          Download CSV
+        </button>
       </div>
       <div className="qsmo-table-wrap">
         <table className="qsmo-table">
@@ -259,7 +298,8 @@ function ResultsTable({ table, name }: { table: ResultTable; name: string }) {
               {table.headers.map((h, i) => (
                 <th key={i} aria-sort={sort?.column === i ? sort.direction : 'none'}>
                   <button type="button" onClick={() => toggle(i)} title={`Sort by ${h}`}>
-                    {h}<span aria-hidden="true">{sort?.column === i ? (sort.direction === 'ascending' ? ' ▲' : ' ▼') : ''}</span>
+                    {h}
+                    <span aria-hidden="true">{sort?.column === i ? (sort.direction === 'ascending' ? ' ▲' : ' ▼') : ''}</span>
                   </button>
                 </th>
               ))}
@@ -267,7 +307,13 @@ function ResultsTable({ table, name }: { table: ResultTable; name: string }) {
           </thead>
           <tbody>
             {rows.map((row, r) => (
-              <tr key={r}>{row.map((c, i) => <td key={i} className={typeof c === 'number' ? 'qsmo-number' : undefined}>{cellText(c as Cell, ', ')}</td>)}</tr>
+              <tr key={r}>
+                {row.map((c, i) => (
+                  <td key={i} className={typeof c === 'number' ? 'qsmo-number' : undefined}>
+                    {cellText(c as Cell, ', ')}
+                  </td>
+                ))}
+              </tr>
             ))}
           </tbody>
         </table>
@@ -297,12 +343,41 @@ function ResultsChart({ table }: { table: ResultTable }) {
   return (
     <>
       <div className="qsmo-results-bar">
-        <label>Bars <select aria-label="Bar value" value={v} onChange={(e) => setValue(Number(e.target.value))}>{values.map((i) => <option key={i} value={i}>{table.headers[i]}</option>)}</select></label>
-        <label>by <select aria-label="Bar label" value={l} onChange={(e) => setLabel(Number(e.target.value))}>{labels.map((i) => <option key={i} value={i}>{table.headers[i]}</option>)}</select></label>
-        {total > bars.length && <span className="qsmo-muted">the {bars.length} largest of {total}</span>}
+        <label>
+          Bars{' '}
+          <select aria-label="Bar value" value={v} onChange={(e) => setValue(Number(e.target.value))}>
+            {values.map((i) => (
+              <option key={i} value={i}>
+                {table.headers[i]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          by{' '}
+          <select aria-label="Bar label" value={l} onChange={(e) => setLabel(Number(e.target.value))}>
+            {labels.map((i) => (
+              <option key={i} value={i}>
+                {table.headers[i]}
+              </option>
+            ))}
+          </select>
+        </label>
+        {total > bars.length && (
+          <span className="qsmo-muted">
+            the {bars.length} largest of {total}
+          </span>
+        )}
       </div>
       <div className="qsmo-table-wrap">
-        <svg className="qsmo-chart" role="img" aria-label={`${table.headers[v]} by ${table.headers[l]}`} width={CHART_WIDTH} height={height} viewBox={`0 0 ${CHART_WIDTH} ${height}`}>
+        <svg
+          className="qsmo-chart"
+          role="img"
+          aria-label={`${table.headers[v]} by ${table.headers[l]}`}
+          width={CHART_WIDTH}
+          height={height}
+          viewBox={`0 0 ${CHART_WIDTH} ${height}`}
+        >
           {bars.map((b, i) => (
             <g key={i} transform={`translate(0, ${i * BAR_HEIGHT + 5})`}>
               <text x={LABEL_WIDTH - 8} y={BAR_HEIGHT / 2} dominantBaseline="middle" textAnchor="end">
@@ -310,7 +385,9 @@ function ResultsChart({ table }: { table: ResultTable }) {
                 <title>{b.label}</title>
               </text>
               <rect x={LABEL_WIDTH} y={3} width={Math.max(1, b.value * scale)} height={BAR_HEIGHT - 6} rx={2} />
-              <text x={LABEL_WIDTH + Math.max(1, b.value * scale) + 6} y={BAR_HEIGHT / 2} dominantBaseline="middle">{b.value.toLocaleString('en-US')}</text>
+              <text x={LABEL_WIDTH + Math.max(1, b.value * scale) + 6} y={BAR_HEIGHT / 2} dominantBaseline="middle">
+                {b.value.toLocaleString('en-US')}
+              </text>
             </g>
           ))}
         </svg>
@@ -327,7 +404,15 @@ function ResultsPanel() {
   const table = useMemo(() => (result ? tableOf(result.data, result.query, result.operationName, schema) : undefined), [result, schema]);
   if (!result || !table) return <div className="qsmo-results qsmo-results-idle">Run an operation to see its result as a table or a chart here.</div>;
   const tab = (key: typeof view, text: string) => (
-    <button type="button" role="tab" aria-selected={view === key} className={view === key ? 'qsmo-tab qsmo-tab-active' : 'qsmo-tab'} onClick={() => setView(key)}>{text}</button>
+    <button
+      type="button"
+      role="tab"
+      aria-selected={view === key}
+      className={view === key ? 'qsmo-tab qsmo-tab-active' : 'qsmo-tab'}
+      onClick={() => setView(key)}
+    >
+      {text}
+    </button>
   );
   return (
     <div className={view === 'hidden' ? 'qsmo-results qsmo-results-hidden' : 'qsmo-results'}>
@@ -335,11 +420,16 @@ function ResultsPanel() {
         {tab('table', 'Table')}
         {tab('chart', 'Chart')}
         {tab('hidden', 'Hide')}
-        {result.hasErrors && <span className="qsmo-problem">The graph answered with errors (see the response above); the table shows the data it returned.</span>}
+        {result.hasErrors && (
+          <span className="qsmo-problem">The graph answered with errors (see the response above); the table shows the data it returned.</span>
+        )}
       </div>
-      {view === 'table' && (table.rows.length > 0
-        ? <ResultsTable key={result.query + String(table.rows.length)} table={table} name={result.operationName ?? 'result'} />
-        : <p className="qsmo-muted qsmo-results-empty">No rows: the result holds no data.</p>)}
+      {view === 'table' &&
+        (table.rows.length > 0 ? (
+          <ResultsTable key={result.query + String(table.rows.length)} table={table} name={result.operationName ?? 'result'} />
+        ) : (
+          <p className="qsmo-muted qsmo-results-empty">No rows: the result holds no data.</p>
+        ))}
       {view === 'chart' && <ResultsChart key={result.query + String(table.rows.length)} table={table} />}
     </div>
   );
@@ -375,7 +465,10 @@ function App() {
       fetcher={fetcher}
       plugins={[EXAMPLES_PLUGIN, SIGN_IN_PLUGIN, HISTORY_PLUGIN]}
       visiblePlugin={EXAMPLES_PLUGIN}
-      defaultTabs={[...(shared.query !== undefined ? [{ query: shared.query, variables: shared.variables ?? '' }] : []), ...config.examples.map((e) => ({ query: e.query, variables: e.variables }))]}
+      defaultTabs={[
+        ...(shared.query !== undefined ? [{ query: shared.query, variables: shared.variables ?? '' }] : []),
+        ...config.examples.map((e) => ({ query: e.query, variables: e.variables })),
+      ]}
       initialQuery={shared.query}
       // GraphiQL 5 opens the first default tab with its query but without its variables; give them on a first visit
       // only, since later the tabs stored in the browser are what the user left.

@@ -68,10 +68,12 @@ export function tableCsv(table: ResultTable): string {
 
 /** Columns whose every value is a number (at least one): what a bar can measure. */
 export function numericColumns(table: ResultTable): number[] {
-  return table.headers.map((_, i) => i).filter((i) => {
-    const values = table.rows.map((r) => r[i]).filter((v) => v !== null && v !== undefined);
-    return values.length > 0 && values.every((v) => typeof v === 'number');
-  });
+  return table.headers
+    .map((_, i) => i)
+    .filter((i) => {
+      const values = table.rows.map((r) => r[i]).filter((v) => v !== null && v !== undefined);
+      return values.length > 0 && values.every((v) => typeof v === 'number');
+    });
 }
 
 /** Columns of text that can label bars. */

@@ -18,7 +18,11 @@ export class PublishedClientDocuments {
   private failing = false;
   private readonly store: ClientManifestStore;
 
-  constructor(db: Db, private readonly logger: Logger, private readonly pollIntervalMs: number) {
+  constructor(
+    db: Db,
+    private readonly logger: Logger,
+    private readonly pollIntervalMs: number,
+  ) {
     this.store = new ClientManifestStore(db);
   }
 
@@ -30,7 +34,11 @@ export class PublishedClientDocuments {
   /** Reads once, then polls; a registry that cannot be read keeps the last documents and is logged once until it answers again. */
   async start(): Promise<this> {
     await this.poll();
-    this.timer = setInterval(() => { this.polling ??= this.poll().finally(() => { this.polling = undefined; }); }, this.pollIntervalMs);
+    this.timer = setInterval(() => {
+      this.polling ??= this.poll().finally(() => {
+        this.polling = undefined;
+      });
+    }, this.pollIntervalMs);
     this.timer.unref();
     return this;
   }
@@ -50,7 +58,10 @@ export class PublishedClientDocuments {
           clients++;
           for (const op of manifest.operations) {
             if (operationHash(op.body) === op.id) documents.set(op.id, op.body);
-            else this.logger.warn(`client manifest ${manifest._id}: ${op.name} does not match its id and is not trusted; publish the manifest again under a new version`);
+            else
+              this.logger.warn(
+                `client manifest ${manifest._id}: ${op.name} does not match its id and is not trusted; publish the manifest again under a new version`,
+              );
           }
         }
         this.documents = documents;
@@ -60,7 +71,10 @@ export class PublishedClientDocuments {
       if (this.failing) this.logger.info('the registry answers again: published client operations followed');
       this.failing = false;
     } catch (error) {
-      if (!this.failing) this.logger.warn(`published client operations could not be read from the registry; still trusting the ${this.documents.size} read before: ${(error as Error).message}`);
+      if (!this.failing)
+        this.logger.warn(
+          `published client operations could not be read from the registry; still trusting the ${this.documents.size} read before: ${(error as Error).message}`,
+        );
       this.failing = true;
     }
   }

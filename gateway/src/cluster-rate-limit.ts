@@ -24,9 +24,23 @@ const LEASE_MS = 1_000;
 const PRIMARY_TIMEOUT_MS = 500;
 const DEGRADED_MS = 5_000;
 
-export interface LeaseRequest { type: typeof RATE_LEASE; id: number; key: string; perMinute: number; want: number }
-export interface LeaseReply extends Lease { type: typeof RATE_LEASE; id: number; key: string; perMinute: number }
-export interface LeaseReturn { type: typeof RATE_RETURN; returns: [key: string, perMinute: number, tokens: number][] }
+export interface LeaseRequest {
+  type: typeof RATE_LEASE;
+  id: number;
+  key: string;
+  perMinute: number;
+  want: number;
+}
+export interface LeaseReply extends Lease {
+  type: typeof RATE_LEASE;
+  id: number;
+  key: string;
+  perMinute: number;
+}
+export interface LeaseReturn {
+  type: typeof RATE_RETURN;
+  returns: [key: string, perMinute: number, tokens: number][];
+}
 
 /** The primary's side without the transport: keeps the buckets, answers a lease, takes back a return. */
 export function rateLeaseHandler(maxCallers: number): (message: unknown) => LeaseReply | undefined {
@@ -34,7 +48,13 @@ export function rateLeaseHandler(maxCallers: number): (message: unknown) => Leas
   return (raw) => {
     const message = raw as LeaseRequest | LeaseReturn | undefined;
     if (message?.type === RATE_LEASE) {
-      return { type: RATE_LEASE, id: message.id, key: message.key, perMinute: message.perMinute, ...limiter.lease(message.key, message.perMinute, message.want) };
+      return {
+        type: RATE_LEASE,
+        id: message.id,
+        key: message.key,
+        perMinute: message.perMinute,
+        ...limiter.lease(message.key, message.perMinute, message.want),
+      };
     }
     if (message?.type === RATE_RETURN) for (const [key, perMinute, tokens] of message.returns) limiter.giveBack(key, perMinute, tokens);
     return undefined;
@@ -113,7 +133,9 @@ export class ClusterRateBuckets implements RateBuckets {
   }
 
   /** Stops returning unused tokens (the worker is stopping). */
-  close(): void { clearInterval(this.sweeper); }
+  close(): void {
+    clearInterval(this.sweeper);
+  }
 
   private holding(key: string, perMinute: number): Held {
     let held = this.held.get(key);
@@ -139,7 +161,9 @@ export class ClusterRateBuckets implements RateBuckets {
     const now = Date.now();
     if (!reply) {
       if (now >= this.degradedUntil) {
-        this.options.logger.warn(`the gateway primary did not answer a rate-limit lease within ${PRIMARY_TIMEOUT_MS} ms: this worker limits callers alone, to its share (1/${this.options.workers}) of each limit, for ${DEGRADED_MS / 1000} s`);
+        this.options.logger.warn(
+          `the gateway primary did not answer a rate-limit lease within ${PRIMARY_TIMEOUT_MS} ms: this worker limits callers alone, to its share (1/${this.options.workers}) of each limit, for ${DEGRADED_MS / 1000} s`,
+        );
       }
       this.degradedUntil = now + DEGRADED_MS;
       return;
@@ -158,8 +182,14 @@ export class ClusterRateBuckets implements RateBuckets {
   private ask(key: string, perMinute: number, want: number): Promise<LeaseReply | undefined> {
     const id = this.next++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.pending.delete(id); resolve(undefined); }, PRIMARY_TIMEOUT_MS);
-      this.pending.set(id, (reply) => { clearTimeout(timer); resolve(reply); });
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve(undefined);
+      }, PRIMARY_TIMEOUT_MS);
+      this.pending.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
       this.send({ type: RATE_LEASE, id, key, perMinute, want });
     });
   }

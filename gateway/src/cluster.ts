@@ -24,7 +24,11 @@ const EVICT = 'qsmo:gateway-evict';
 const EVICT_TIMEOUT_MS = 2_000;
 
 interface ClusterMessage {
-  type: string; id?: number; text?: string; error?: string; url?: string;
+  type: string;
+  id?: number;
+  text?: string;
+  error?: string;
+  url?: string;
   /** An eviction's subgraphs: the responses read from them are evicted (all responses when absent). */
   subgraphs?: string[];
 }
@@ -66,16 +70,21 @@ export function runPrimary(options: PrimaryOptions): void {
     const waiting = new Set(others.map((w) => w.id));
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        for (const w of others) if (waiting.has(w.id)) {
-          logger.error(`gateway worker ${w.process.pid} did not confirm a response-cache eviction within ${EVICT_TIMEOUT_MS} ms: killing it`);
-          w.process.kill('SIGKILL');
-        }
+        for (const w of others)
+          if (waiting.has(w.id)) {
+            logger.error(`gateway worker ${w.process.pid} did not confirm a response-cache eviction within ${EVICT_TIMEOUT_MS} ms: killing it`);
+            w.process.kill('SIGKILL');
+          }
         evictions.delete(id);
         resolve();
       }, EVICT_TIMEOUT_MS);
       evictions.set(id, (workerId) => {
         waiting.delete(workerId);
-        if (waiting.size === 0) { clearTimeout(timer); evictions.delete(id); resolve(); }
+        if (waiting.size === 0) {
+          clearTimeout(timer);
+          evictions.delete(id);
+          resolve();
+        }
       });
       for (const w of others) w.send({ type: EVICT, id, ...(subgraphs ? { subgraphs } : {}) });
     });
@@ -161,11 +170,12 @@ export function joinClusterMetrics(registry: Registry): void {
     if (message.error !== undefined) waiting?.reject(new Error(`metrics of the other gateway workers: ${message.error}`));
     else waiting?.resolve(message.text ?? '');
   });
-  registry.metrics = () => new Promise<string>((resolve, reject) => {
-    const id = next++;
-    pending.set(id, { resolve, reject });
-    process.send!({ type: METRICS_REQUEST, id });
-  });
+  registry.metrics = () =>
+    new Promise<string>((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      process.send!({ type: METRICS_REQUEST, id });
+    });
 }
 
 /**
@@ -187,11 +197,12 @@ export function clusterEviction(local: (subgraphs?: readonly string[]) => void):
       pending.delete(message.id);
     }
   });
-  return (subgraphs) => new Promise<void>((resolve) => {
-    const id = next++;
-    pending.set(id, resolve);
-    process.send!({ type: EVICT_ALL, id, ...(subgraphs ? { subgraphs: [...subgraphs] } : {}) });
-  });
+  return (subgraphs) =>
+    new Promise<void>((resolve) => {
+      const id = next++;
+      pending.set(id, resolve);
+      process.send!({ type: EVICT_ALL, id, ...(subgraphs ? { subgraphs: [...subgraphs] } : {}) });
+    });
 }
 
 /** In a worker: tells the primary this worker listens. */

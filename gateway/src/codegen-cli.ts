@@ -24,7 +24,18 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  let generated = new Map([...await subgraphGeneratedFiles(), ...(only ? [] : [...await generateFiles(), [MODULE_MAP_FILE, moduleMapMarkdown()] as const, [CONFIGURATION_REFERENCE, configurationReference()] as const, [CONFIG_NAMES_FILE, configNamesModule()] as const, ...docsReferenceFiles()])]);
+  let generated = new Map([
+    ...(await subgraphGeneratedFiles()),
+    ...(only
+      ? []
+      : [
+          ...(await generateFiles()),
+          [MODULE_MAP_FILE, moduleMapMarkdown()] as const,
+          [CONFIGURATION_REFERENCE, configurationReference()] as const,
+          [CONFIG_NAMES_FILE, configNamesModule()] as const,
+          ...docsReferenceFiles(),
+        ]),
+  ]);
   if (only) generated = new Map([...generated].filter(([file]) => file.startsWith(`subgraphs/${only}/`)));
   if (process.argv.includes('--check')) {
     const stale = staleFiles(generated);

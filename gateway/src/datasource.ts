@@ -34,7 +34,11 @@ export function validateSubgraphOptions(options: SubgraphOptionsMap = {}): Subgr
     for (const key of Object.keys(value)) if (!known.has(key)) problems.push(`subgraph ${name}: unknown option "${key}" (known: ${[...known].join(', ')}).`);
     if (value.url !== undefined) {
       let protocol: string | undefined;
-      try { protocol = new URL(value.url).protocol; } catch { /* reported below */ }
+      try {
+        protocol = new URL(value.url).protocol;
+      } catch {
+        /* reported below */
+      }
       if (protocol !== 'http:' && protocol !== 'https:') problems.push(`subgraph ${name}: url "${value.url}" is not an absolute http(s) URL.`);
     }
     if (value.timeoutMs !== undefined && !(Number.isInteger(value.timeoutMs) && value.timeoutMs > 0)) {
@@ -137,9 +141,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     for (const plugin of this.spec.plugins) await plugin.willSendRequest?.({ subgraph: this.spec.subgraph, options, context });
   }
 
-  override async didReceiveResponse(
-    { request, response, context }: Required<Pick<GatewayGraphQLRequestContext<GatewayContext>, 'request' | 'response' | 'context'>>,
-  ): Promise<GatewayGraphQLResponse> {
+  override async didReceiveResponse({
+    request,
+    response,
+    context,
+  }: Required<Pick<GatewayGraphQLRequestContext<GatewayContext>, 'request' | 'response' | 'context'>>): Promise<GatewayGraphQLResponse> {
     const client = this.clientContext(context);
     let current = response;
     for (const plugin of this.spec.plugins) {
@@ -148,7 +154,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     return current;
   }
 
-  override didEncounterError(error: Error, _fetchRequest: unknown, fetchResponse?: FetcherResponse, context?: GatewayContext, request?: GatewayGraphQLRequest): never {
+  override didEncounterError(
+    error: Error,
+    _fetchRequest: unknown,
+    fetchResponse?: FetcherResponse,
+    context?: GatewayContext,
+    request?: GatewayGraphQLRequest,
+  ): never {
     const { subgraph, plugins, logger } = this.spec;
     const client = this.clientContext(context);
     const unreachable = fetchResponse === undefined || fetchResponse.status >= 500;

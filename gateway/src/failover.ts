@@ -1,8 +1,5 @@
 import type { Supergraph } from '@apollo/federation-internals';
-import {
-  Kind, TypeInfo, parse, print, visit, visitWithTypeInfo,
-  type DocumentNode, type GraphQLSchema, type OperationDefinitionNode,
-} from 'graphql';
+import { Kind, TypeInfo, parse, print, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 
 /**
  * Root-query failover for the shared reference fields.
@@ -51,22 +48,29 @@ export class RootFailover {
     if (operation.selectionSet.selections.some((s) => s.kind === Kind.FIELD && s.name.value === '_entities')) return null;
 
     const typeInfo = new TypeInfo(schema);
-    const pruned = visit(document, visitWithTypeInfo(typeInfo, {
-      Field: {
-        enter: () => (typeInfo.getFieldDef() ? undefined : null),
-        // A field whose every sub-selection was dropped cannot be sent at all.
-        leave: (node) => (node.selectionSet && node.selectionSet.selections.length === 0 ? null : undefined),
-      },
-      InlineFragment: {
-        enter: (node) => (node.typeCondition && !schema.getType(node.typeCondition.name.value) ? null : undefined),
-        leave: (node) => (node.selectionSet.selections.length === 0 ? null : undefined),
-      },
-    }));
+    const pruned = visit(
+      document,
+      visitWithTypeInfo(typeInfo, {
+        Field: {
+          enter: () => (typeInfo.getFieldDef() ? undefined : null),
+          // A field whose every sub-selection was dropped cannot be sent at all.
+          leave: (node) => (node.selectionSet && node.selectionSet.selections.length === 0 ? null : undefined),
+        },
+        InlineFragment: {
+          enter: (node) => (node.typeCondition && !schema.getType(node.typeCondition.name.value) ? null : undefined),
+          leave: (node) => (node.selectionSet.selections.length === 0 ? null : undefined),
+        },
+      }),
+    );
     const op = pruned.definitions[0] as OperationDefinitionNode | undefined;
     if (!op || op.selectionSet.selections.length === 0) return null;
 
     const used = new Set<string>();
-    visit(op.selectionSet, { Variable: (node) => { used.add(node.name.value); } });
+    visit(op.selectionSet, {
+      Variable: (node) => {
+        used.add(node.name.value);
+      },
+    });
     const rewritten: DocumentNode = {
       ...pruned,
       definitions: [{ ...op, variableDefinitions: op.variableDefinitions?.filter((v) => used.has(v.variable.name.value)) }],

@@ -67,13 +67,18 @@ export function gatewayPlugins(config: GatewayConfig, parts: GatewayPluginParts)
     // Each MCP tool call runs as a GraphQL request through every plugin here.
     ...(config.mcp.enabled && library ? [useMcp({ tools: new OperationTools([{ file: library }], logger), logger })] : []),
     useOperationLimits(config.limits),
-    useTrustedDocuments({ mode: config.trustedDocuments, documents: combinedDocuments(library && (() => library.current().documents), parts.publishedDocuments) }),
+    useTrustedDocuments({
+      mode: config.trustedDocuments,
+      documents: combinedDocuments(library && (() => library.current().documents), parts.publishedDocuments),
+    }),
     useDemandControl(config.costBudgets),
     responseCache,
     useInboundDedup(config.inboundDedup, metrics.registry),
     ...(parts.subscriptions ? [parts.subscriptions] : []),
     // Changes made elsewhere (another replica, a seed): what was read from that subgraph is evicted within about two polls.
-    ...(config.responseCache.enabled ? [useSubgraphChanges({ intervalMs: config.responseCache.changePollMs, onChange: (names) => responseCache.invalidate(names), logger })] : []),
+    ...(config.responseCache.enabled
+      ? [useSubgraphChanges({ intervalMs: config.responseCache.changePollMs, onChange: (names) => responseCache.invalidate(names), logger })]
+      : []),
   ]);
 }
 
@@ -84,10 +89,12 @@ export function gatewayPlugins(config: GatewayConfig, parts: GatewayPluginParts)
  */
 export function describeGatewayPlugins(config: GatewayConfig, logger: Logger): string {
   const metrics = createMetrics('gateway', { defaultMetrics: false });
-  const library = config.trustedDocuments !== 'off' || config.mcp.enabled ? new ManifestFile(TRUSTED_DOCUMENTS_FILE, (problem) => logger.warn(problem)) : undefined;
-  const usage = config.supergraph.kind === 'registry' && config.usage.enabled
-    ? new FieldUsageRecorder(new FieldUsageStore(new MongoClient('mongodb://127.0.0.1:1').db(config.supergraph.databaseName)), config.usage, logger)
-    : undefined;
+  const library =
+    config.trustedDocuments !== 'off' || config.mcp.enabled ? new ManifestFile(TRUSTED_DOCUMENTS_FILE, (problem) => logger.warn(problem)) : undefined;
+  const usage =
+    config.supergraph.kind === 'registry' && config.usage.enabled
+      ? new FieldUsageRecorder(new FieldUsageStore(new MongoClient('mongodb://127.0.0.1:1').db(config.supergraph.databaseName)), config.usage, logger)
+      : undefined;
   const plugins = gatewayPlugins(config, {
     metrics,
     logger,
@@ -99,7 +106,14 @@ export function describeGatewayPlugins(config: GatewayConfig, logger: Logger): s
     ideRoutes: config.ide.enabled ? {} : undefined,
     // Built but never served: its change feeds start only when the server does.
     subscriptions: config.subscriptions.enabled
-      ? createSubscriptions({ config: config.subscriptions, trustProxyHops: config.security.rateLimit.trustProxyHops, metrics, logger, invalidate: () => undefined, trustedDocument: () => undefined }).plugin
+      ? createSubscriptions({
+          config: config.subscriptions,
+          trustProxyHops: config.security.rateLimit.trustProxyHops,
+          metrics,
+          logger,
+          invalidate: () => undefined,
+          trustedDocument: () => undefined,
+        }).plugin
       : undefined,
   });
   return describePluginOrder(plugins);

@@ -15,26 +15,30 @@ import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } fro
  * Apollo when the subgraphs share the machine. Node's built-in fetch has no
  * per-call agent, which the socket cap per subgraph needs.
  */
-export const httpFetcher: Fetcher = (url, init = {}) => new Promise<FetcherResponse>((resolve, reject) => {
-  const { method = 'GET', headers, body, signal, agent } = init as FetcherRequestInit & { agent?: http.Agent; signal?: AbortSignal };
-  if (signal?.aborted) { reject(signal.reason ?? new Error('aborted')); return; }
-  const target = new URL(url);
-  const request = (target.protocol === 'https:' ? https : http).request(target, { method, headers, agent, signal }, (res) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('error', reject);
-    res.on('end', () => {
-      const responseHeaders = new BufferedHeaders();
-      for (const [name, value] of Object.entries(res.headers)) {
-        if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
-        else if (value !== undefined) responseHeaders.set(name, value);
-      }
-      resolve(new BufferedResponse(Buffer.concat(chunks), res.statusCode ?? 0, res.statusMessage ?? '', responseHeaders, url));
+export const httpFetcher: Fetcher = (url, init = {}) =>
+  new Promise<FetcherResponse>((resolve, reject) => {
+    const { method = 'GET', headers, body, signal, agent } = init as FetcherRequestInit & { agent?: http.Agent; signal?: AbortSignal };
+    if (signal?.aborted) {
+      reject(signal.reason ?? new Error('aborted'));
+      return;
+    }
+    const target = new URL(url);
+    const request = (target.protocol === 'https:' ? https : http).request(target, { method, headers, agent, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const responseHeaders = new BufferedHeaders();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
+          else if (value !== undefined) responseHeaders.set(name, value);
+        }
+        resolve(new BufferedResponse(Buffer.concat(chunks), res.statusCode ?? 0, res.statusMessage ?? '', responseHeaders, url));
+      });
     });
+    request.on('error', reject);
+    request.end(body ?? undefined);
   });
-  request.on('error', reject);
-  request.end(body ?? undefined);
-});
 
 /** Response headers in a Map, names lower-cased (as Node gives them); repeated ones joined with ", " as HTTP allows. */
 export class BufferedHeaders implements FetcherHeaders {
@@ -49,14 +53,30 @@ export class BufferedHeaders implements FetcherHeaders {
     const before = this.map.get(key);
     this.map.set(key, before === undefined ? value : `${before}, ${value}`);
   }
-  delete(name: string): void { this.map.delete(name.toLowerCase()); }
-  get(name: string): string | null { return this.map.get(name.toLowerCase()) ?? null; }
-  has(name: string): boolean { return this.map.has(name.toLowerCase()); }
-  set(name: string, value: string): void { this.map.set(name.toLowerCase(), value); }
-  entries(): IterableIterator<[string, string]> { return this.map.entries(); }
-  keys(): IterableIterator<string> { return this.map.keys(); }
-  values(): IterableIterator<string> { return this.map.values(); }
-  [Symbol.iterator](): IterableIterator<[string, string]> { return this.map.entries(); }
+  delete(name: string): void {
+    this.map.delete(name.toLowerCase());
+  }
+  get(name: string): string | null {
+    return this.map.get(name.toLowerCase()) ?? null;
+  }
+  has(name: string): boolean {
+    return this.map.has(name.toLowerCase());
+  }
+  set(name: string, value: string): void {
+    this.map.set(name.toLowerCase(), value);
+  }
+  entries(): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+  values(): IterableIterator<string> {
+    return this.map.values();
+  }
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
 }
 
 /**
@@ -78,7 +98,9 @@ export class BufferedResponse implements FetcherResponse {
     readonly url: string,
   ) {}
 
-  get ok(): boolean { return this.status >= 200 && this.status < 300; }
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
 
   private take(): Buffer {
     if (this.bodyUsed) throw new TypeError('Body is unusable: it has already been read.');
@@ -86,9 +108,13 @@ export class BufferedResponse implements FetcherResponse {
     return this.body;
   }
 
-  async text(): Promise<string> { return this.take().toString('utf8'); }
+  async text(): Promise<string> {
+    return this.take().toString('utf8');
+  }
   // biome-ignore lint/suspicious/noExplicitAny: the Fetch API's own signature, which the gateway's fetcher implements
-  async json(): Promise<any> { return JSON.parse(await this.text()); }
+  async json(): Promise<any> {
+    return JSON.parse(await this.text());
+  }
   async arrayBuffer(): Promise<ArrayBuffer> {
     const b = this.take();
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;

@@ -9,7 +9,9 @@ import { buildIdeBundle } from './ide-build';
 const started = Date.now();
 buildIdeBundle()
   .then(({ dir, manifest }) => {
-    process.stdout.write(`IDE bundle ${manifest.fingerprint} built in ${((Date.now() - started) / 1000).toFixed(1)}s: ${path.relative(process.cwd(), dir)}/{${manifest.files.join(',')}}\n`);
+    process.stdout.write(
+      `IDE bundle ${manifest.fingerprint} built in ${((Date.now() - started) / 1000).toFixed(1)}s: ${path.relative(process.cwd(), dir)}/{${manifest.files.join(',')}}\n`,
+    );
   })
   .catch((error: unknown) => {
     process.stderr.write(`The IDE bundle could not be built: ${error instanceof Error ? error.message : String(error)}\n`);

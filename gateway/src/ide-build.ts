@@ -20,8 +20,17 @@ export const IDE_SHARED_SOURCES = ['gateway/src/cli/tidy.ts', 'gateway/src/cli/f
 
 /** Packages whose code ends up in the bundle, plus the bundler: a new version means a new bundle. */
 const BUNDLED_PACKAGES = [
-  'graphiql', '@graphiql/react', '@graphiql/toolkit', '@graphiql/plugin-doc-explorer', '@graphiql/plugin-history',
-  'react', 'react-dom', 'monaco-editor', 'monaco-graphql', 'graphql', 'esbuild',
+  'graphiql',
+  '@graphiql/react',
+  '@graphiql/toolkit',
+  '@graphiql/plugin-doc-explorer',
+  '@graphiql/plugin-history',
+  'react',
+  'react-dom',
+  'monaco-editor',
+  'monaco-graphql',
+  'graphql',
+  'esbuild',
 ];
 
 export interface IdeManifest {
@@ -97,9 +106,17 @@ export async function buildIdeBundle(dir: string = IDE_BUNDLE_DIR): Promise<IdeB
       logLevel: 'silent',
     });
     // A source the fingerprint does not cover would leave a stale bundle in place after it changes.
-    const uncovered = Object.keys(metafile.inputs).filter((f) => !f.includes('node_modules/') && !f.startsWith('gateway/ide/') && !IDE_SHARED_SOURCES.includes(f));
-    if (uncovered.length > 0) throw new Error(`the IDE imports ${uncovered.join(', ')}, which its fingerprint does not cover: add them to IDE_SHARED_SOURCES in gateway/src/ide-build.ts.`);
-    const files = fs.readdirSync(tmp).filter((f) => /\.(js|css)$/.test(f)).sort();
+    const uncovered = Object.keys(metafile.inputs).filter(
+      (f) => !f.includes('node_modules/') && !f.startsWith('gateway/ide/') && !IDE_SHARED_SOURCES.includes(f),
+    );
+    if (uncovered.length > 0)
+      throw new Error(
+        `the IDE imports ${uncovered.join(', ')}, which its fingerprint does not cover: add them to IDE_SHARED_SOURCES in gateway/src/ide-build.ts.`,
+      );
+    const files = fs
+      .readdirSync(tmp)
+      .filter((f) => /\.(js|css)$/.test(f))
+      .sort();
     for (const f of files) fs.writeFileSync(path.join(tmp, `${f}.gz`), zlib.gzipSync(fs.readFileSync(path.join(tmp, f)), { level: 9 }));
     const manifest: IdeManifest = { fingerprint, files };
     fs.writeFileSync(path.join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);

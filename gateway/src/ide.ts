@@ -14,8 +14,16 @@ import { loadOperationsLibrary, type LibraryOperation } from './operations';
  */
 // data: for the fonts and icons inlined in the CSS; 'unsafe-inline' styles because Monaco and GraphiQL set style attributes.
 export const IDE_CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "font-src 'self' data:", "img-src 'self' data:",
-  "connect-src 'self'", "worker-src 'self'", "base-uri 'self'", "form-action 'none'", "frame-ancestors 'none'",
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "font-src 'self' data:",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "base-uri 'self'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
 ].join('; ');
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };

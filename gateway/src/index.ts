@@ -90,7 +90,9 @@ void (async () => {
   const telemetry = startTelemetry('gateway');
   const gatewayLogger = createLogger('gateway', config.logLevel, config.observability.logFormat);
   const source = await supergraphSource(config, gatewayLogger);
-  cleanup = async () => { for (const step of source.close) await step(); };
+  cleanup = async () => {
+    for (const step of source.close) await step();
+  };
   // The IDE's docs and completion need introspection, also where it is enabled in production.
   const ideRoutes = config.ide.enabled ? await createIdeRoutes(gatewayLogger) : undefined;
   const metrics = createMetrics('gateway');
@@ -100,20 +102,39 @@ void (async () => {
   const evictPeers = isWorker() ? clusterEviction((subgraphs) => responseCache.invalidate(subgraphs)) : undefined;
   const responseCache = useResponseCache(config.responseCache, evictPeers, metrics.registry);
   // The library's manifest, followed on disk: `npm run codegen` changes what is trusted and what MCP offers without a restart.
-  const library = config.trustedDocuments !== 'off' || config.mcp.enabled ? new ManifestFile(TRUSTED_DOCUMENTS_FILE, (problem) => gatewayLogger.warn(problem)) : undefined;
+  const library =
+    config.trustedDocuments !== 'off' || config.mcp.enabled ? new ManifestFile(TRUSTED_DOCUMENTS_FILE, (problem) => gatewayLogger.warn(problem)) : undefined;
   // Following a registry: the operations frontend teams published there are trusted too, within a poll.
-  const published = source.registryDb && config.trustedDocuments !== 'off' && config.supergraph.kind === 'registry'
-    ? await new PublishedClientDocuments(source.registryDb, gatewayLogger, config.supergraph.pollIntervalMs).start() : undefined;
-  const usage = source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
+  const published =
+    source.registryDb && config.trustedDocuments !== 'off' && config.supergraph.kind === 'registry'
+      ? await new PublishedClientDocuments(source.registryDb, gatewayLogger, config.supergraph.pollIntervalMs).start()
+      : undefined;
+  const usage =
+    source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
   // Live updates (Subscription.catalogChanged over SSE and WebSocket): each worker follows the marketplaces' change feeds itself.
   const subscriptions = config.subscriptions.enabled
-    ? createSubscriptions({ config: config.subscriptions, trustProxyHops: config.security.rateLimit.trustProxyHops, metrics, logger: gatewayLogger, invalidate: (names) => responseCache.invalidate(names), trustedDocument: (hash) => library?.current().documents.get(hash) ?? published?.current().get(hash) })
+    ? createSubscriptions({
+        config: config.subscriptions,
+        trustProxyHops: config.security.rateLimit.trustProxyHops,
+        metrics,
+        logger: gatewayLogger,
+        invalidate: (names) => responseCache.invalidate(names),
+        trustedDocument: (hash) => library?.current().documents.get(hash) ?? published?.current().get(hash),
+      })
     : undefined;
   const plugins = gatewayPlugins(config, {
-    metrics, logger: gatewayLogger, responseCache, library, usage, supergraphStatus, ideRoutes,
+    metrics,
+    logger: gatewayLogger,
+    responseCache,
+    library,
+    usage,
+    supergraphStatus,
+    ideRoutes,
     publishedDocuments: published && (() => published.current()),
     subscriptions: subscriptions?.plugin,
-    rateBuckets: isWorker() ? new ClusterRateBuckets({ workers: config.workers, maxCallers: config.security.rateLimit.maxCallers, logger: gatewayLogger }) : undefined,
+    rateBuckets: isWorker()
+      ? new ClusterRateBuckets({ workers: config.workers, maxCallers: config.security.rateLimit.maxCallers, logger: gatewayLogger })
+      : undefined,
   });
   gatewayLogger.debug(describePluginOrder(plugins));
   const server = createGatewayServer({
@@ -127,7 +148,21 @@ void (async () => {
   });
   subscriptions?.serve(server.http.server);
   // Subscriptions end before the HTTP drain, which would otherwise wait on their streams.
-  onShutdown(logger, [...source.stop, async () => { await subscriptions?.close(); }, async () => { await published?.stop(); }, () => server.http.stop(), async () => { await usage?.stop(); await telemetry?.shutdown(); }, ...source.close]);
+  onShutdown(logger, [
+    ...source.stop,
+    async () => {
+      await subscriptions?.close();
+    },
+    async () => {
+      await published?.stop();
+    },
+    () => server.http.stop(),
+    async () => {
+      await usage?.stop();
+      await telemetry?.shutdown();
+    },
+    ...source.close,
+  ]);
   try {
     const url = await server.http.listen(config.port, config.host);
     logger.info(`gateway ready at ${url}`);

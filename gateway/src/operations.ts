@@ -53,7 +53,10 @@ export function loadOperationsLibrary(dir: string = OPERATIONS_DIR): LibraryOper
   const indexPath = path.join(dir, 'examples.json');
   const index = JSON.parse(fs.readFileSync(indexPath, 'utf8')) as ExamplesFile;
   const problems: string[] = [];
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.graphql')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort();
   const listed = new Set(index.operations.map((o) => o.file));
   for (const f of files) if (!listed.has(f)) problems.push(`${f} is not listed in examples.json: add it with its audience, title and sample variables.`);
   const names = new Map<string, string>();
@@ -101,7 +104,8 @@ export function loadOperationsLibrary(dir: string = OPERATIONS_DIR): LibraryOper
       variables: entry.variables ?? {},
     });
   }
-  if (problems.length > 0) throw new Error(`The operations library in ${path.relative(process.cwd(), dir) || '.'} has problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new Error(`The operations library in ${path.relative(process.cwd(), dir) || '.'} has problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return operations;
 }
 

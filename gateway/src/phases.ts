@@ -15,8 +15,8 @@ export { PHASES, type PhaseName, type PluginPlace };
  * - dedupe wraps outside all of these, so the one shared call has every protection.
  */
 export const PLUGIN_PLACES: Readonly<Record<string, PluginPlace>> = {
-  'cors': { phase: 'admission', position: 10 },
-  'authentication': { phase: 'identity', position: 10 },
+  cors: { phase: 'admission', position: 10 },
+  authentication: { phase: 'identity', position: 10 },
   'identity-forwarding': { phase: 'identity', position: 20 },
   'rate-limit': { phase: 'limits', position: 10 },
   'catalog-writes': { phase: 'limits', position: 20 },
@@ -27,25 +27,25 @@ export const PLUGIN_PLACES: Readonly<Record<string, PluginPlace>> = {
   // After the cache (a hit never joins) and after every limit (a refused request never joins).
   'inbound-dedup': { phase: 'cache', position: 15 },
   'subgraph-changes': { phase: 'cache', position: 20 },
-  'metrics': { phase: 'execution', position: 10 },
+  metrics: { phase: 'execution', position: 10 },
   'request-hygiene': { phase: 'execution', position: 20 },
   'propagate-headers': { phase: 'execution', position: 30 },
-  'tracing': { phase: 'execution', position: 40 },
+  tracing: { phase: 'execution', position: 40 },
   'request-log': { phase: 'execution', position: 50 },
   'field-usage': { phase: 'execution', position: 60 },
   'supergraph-version': { phase: 'execution', position: 70 },
-  'ide': { phase: 'execution', position: 80 },
-  'routes': { phase: 'execution', position: 85 },
-  'mcp': { phase: 'execution', position: 90 },
+  ide: { phase: 'execution', position: 80 },
+  routes: { phase: 'execution', position: 85 },
+  mcp: { phase: 'execution', position: 90 },
   // Its routes answer GraphQL over SSE; the operations it runs go through every plugin above again.
-  'subscriptions': { phase: 'execution', position: 95 },
+  subscriptions: { phase: 'execution', position: 95 },
   'subgraph-metrics': { phase: 'upstream', position: 10 },
   'connection-limits': { phase: 'upstream', position: 20 },
   'upstream-timeout': { phase: 'upstream', position: 30 },
   'circuit-breaker': { phase: 'upstream', position: 40 },
-  'retries': { phase: 'upstream', position: 50 },
+  retries: { phase: 'upstream', position: 50 },
   'subgraph-health': { phase: 'upstream', position: 60 },
-  'dedupe': { phase: 'upstream', position: 70 },
+  dedupe: { phase: 'upstream', position: 70 },
   'root-failover': { phase: 'upstream', position: 80 },
 };
 
@@ -53,7 +53,9 @@ export const PLUGIN_PLACES: Readonly<Record<string, PluginPlace>> = {
 export function placeOf(plugin: GatewayPlugin, places: Readonly<Record<string, PluginPlace>> = PLUGIN_PLACES): PluginPlace {
   const place = plugin.place ?? places[plugin.name];
   if (!place) {
-    throw new Error(`Gateway plugin "${plugin.name}" has no phase: add it to PLUGIN_PLACES in gateway/src/phases.ts (phases: ${PHASES.map((p) => p.name).join(', ')}), or give it a \`place\`.`);
+    throw new Error(
+      `Gateway plugin "${plugin.name}" has no phase: add it to PLUGIN_PLACES in gateway/src/phases.ts (phases: ${PHASES.map((p) => p.name).join(', ')}), or give it a \`place\`.`,
+    );
   }
   return place;
 }
@@ -68,15 +70,15 @@ export function inPhaseOrder(plugins: readonly GatewayPlugin[], places?: Readonl
   const placed = plugins.map((plugin) => ({ plugin, place: placeOf(plugin, places) }));
   const taken = new Map<string, string>();
   for (const { plugin, place } of placed) {
-    if (!phaseIndex.has(place.phase)) throw new Error(`Gateway plugin "${plugin.name}" names an unknown phase "${place.phase}": use one of ${PHASES.map((p) => p.name).join(', ')}.`);
+    if (!phaseIndex.has(place.phase))
+      throw new Error(`Gateway plugin "${plugin.name}" names an unknown phase "${place.phase}": use one of ${PHASES.map((p) => p.name).join(', ')}.`);
     const key = `${place.phase}:${place.position}`;
     const other = taken.get(key);
-    if (other !== undefined) throw new Error(`Gateway plugins "${other}" and "${plugin.name}" are both at ${place.phase} position ${place.position}: give one another position.`);
+    if (other !== undefined)
+      throw new Error(`Gateway plugins "${other}" and "${plugin.name}" are both at ${place.phase} position ${place.position}: give one another position.`);
     taken.set(key, plugin.name);
   }
-  return placed
-    .sort((a, b) => phaseIndex.get(a.place.phase)! - phaseIndex.get(b.place.phase)! || a.place.position - b.place.position)
-    .map((p) => p.plugin);
+  return placed.sort((a, b) => phaseIndex.get(a.place.phase)! - phaseIndex.get(b.place.phase)! || a.place.position - b.place.position).map((p) => p.plugin);
 }
 
 /** One request stage and the plugins taking part in it, in the order they run. */

@@ -108,7 +108,11 @@ export interface GraphQLCall {
 /** The answer to a GraphQLCall: the status and JSON body /graphql would have sent. */
 export interface GraphQLCallResult {
   status: number;
-  body: { data?: Record<string, unknown> | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[]; extensions?: Record<string, unknown> };
+  body: {
+    data?: Record<string, unknown> | null;
+    errors?: readonly { message: string; extensions?: Record<string, unknown> }[];
+    extensions?: Record<string, unknown>;
+  };
 }
 
 /** Runs GraphQL requests as the caller of `req` (its headers, its identity), through every plugin /graphql goes through. */

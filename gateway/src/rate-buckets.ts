@@ -26,7 +26,10 @@ export interface Lease {
   retryAfterMs: number;
 }
 
-interface Bucket { tokens: number; at: number }
+interface Bucket {
+  tokens: number;
+  at: number;
+}
 
 /**
  * Token buckets per caller, in a Map kept in least-recently-used order and
@@ -36,7 +39,10 @@ interface Bucket { tokens: number; at: number }
  */
 export class RateLimiter implements RateBuckets {
   private readonly buckets = new Map<string, Bucket>();
-  constructor(private readonly maxCallers: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly maxCallers: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Takes one request from `key`'s bucket; returns the seconds to wait when it is empty, 0 when the request may go on. */
   take(key: string, perMinute: number): RateDecision {
@@ -60,7 +66,9 @@ export class RateLimiter implements RateBuckets {
   }
 
   /** Callers remembered now (for tests of the bound). */
-  get size(): number { return this.buckets.size; }
+  get size(): number {
+    return this.buckets.size;
+  }
 
   private refilled(key: string, perMinute: number): Bucket {
     const now = this.now();
@@ -81,7 +89,10 @@ export class RateLimiter implements RateBuckets {
  */
 export function clientAddress(request: IncomingRequest, hops: number): string {
   if (hops === 0) return clientKey(request.remoteAddress);
-  const forwarded = (request.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const forwarded = (request.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return clientKey(forwarded[Math.max(0, forwarded.length - hops)] ?? request.remoteAddress);
 }
 
@@ -95,7 +106,12 @@ export function clientAddress(request: IncomingRequest, hops: number): string {
  */
 export class FailureLimiter {
   private readonly blocked = new Map<string, number>();
-  constructor(private readonly buckets: RateBuckets, readonly perMinute: number, private readonly maxKeys: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly buckets: RateBuckets,
+    readonly perMinute: number,
+    private readonly maxKeys: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Seconds `key` must still wait before it may try again; 0 when it may. */
   blockedFor(key: string): number {

@@ -44,7 +44,9 @@ export interface RegistrySupergraphStatus {
 
 export class RegistrySupergraphManagerStopped extends Error {
   override readonly name = 'RegistrySupergraphManagerStopped';
-  constructor() { super('The gateway stopped before a supergraph was published to the registry.'); }
+  constructor() {
+    super('The gateway stopped before a supergraph was published to the registry.');
+  }
 }
 
 export class RegistrySupergraphManager implements SupergraphManager {
@@ -102,13 +104,16 @@ export class RegistrySupergraphManager implements SupergraphManager {
       } catch {
         continue;
       }
-      const message = `not all subgraphs of the newest supergraph v${newest.version} answer (${why}); ` +
+      const message =
+        `not all subgraphs of the newest supergraph v${newest.version} answer (${why}); ` +
         `serving v${candidate.version}, the newest whose subgraphs all answer, and switching once they do.`;
       logger.warn(message);
       return { supergraph: candidate, skipped: { version: newest.version, reason: `not all of its subgraphs answer: ${why}` } };
     }
-    logger.warn(`serving supergraph v${newest.version} although not all of its subgraphs answer (${why}); ` +
-      'their fields get SUBGRAPH_UNAVAILABLE errors until they do.');
+    logger.warn(
+      `serving supergraph v${newest.version} although not all of its subgraphs answer (${why}); ` +
+        'their fields get SUBGRAPH_UNAVAILABLE errors until they do.',
+    );
     return { supergraph: newest };
   }
 
@@ -129,7 +134,8 @@ export class RegistrySupergraphManager implements SupergraphManager {
       try {
         const latest = await registry.latestSupergraph();
         if (latest) return latest;
-        message = `no supergraph is published in the registry (${registry.db.databaseName}) yet: the gateway is live but not ready ` +
+        message =
+          `no supergraph is published in the registry (${registry.db.databaseName}) yet: the gateway is live but not ready ` +
           'until one is. Publish the subgraphs with `npm run schema:publish -w subgraphs/<name>`, ' +
           'or serve a file with SUPERGRAPH_PATH, or compose the local schemas with SUPERGRAPH_SOURCE=compose.';
       } catch (error) {
@@ -199,9 +205,11 @@ export class RegistrySupergraphManager implements SupergraphManager {
     this.pending = undefined;
     this.lastProblem = undefined;
     const parts = supergraph.subgraphs.map((s) => `${s.name} v${s.version}`).join(', ');
-    this.options.logger.info(previous === undefined
-      ? `serving supergraph v${supergraph.version} from the registry (${parts})`
-      : `switched from supergraph v${previous} to v${supergraph.version} (${parts}; changed: ${supergraph.changed.join(', ') || 'none'})`);
+    this.options.logger.info(
+      previous === undefined
+        ? `serving supergraph v${supergraph.version} from the registry (${parts})`
+        : `switched from supergraph v${previous} to v${supergraph.version} (${parts}; changed: ${supergraph.changed.join(', ') || 'none'})`,
+    );
   }
 
   private refuse(version: number, why: string): void {

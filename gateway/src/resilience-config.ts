@@ -35,8 +35,12 @@ export function readResilienceConfig(env: EnvReader): ResilienceConfig {
     const name = envName(s.name, 'TIMEOUT_MS');
     if (env.isSet(name)) perSubgraphTimeoutMs[s.name] = env.positiveInt(name, subgraphTimeoutMs);
   }
-  for (const [name, ms] of Object.entries({ SUBGRAPH_TIMEOUT_MS: subgraphTimeoutMs, ...Object.fromEntries(Object.entries(perSubgraphTimeoutMs).map(([n, v]) => [envName(n, 'TIMEOUT_MS'), v])) })) {
-    if (ms > requestDeadlineMs) env.problem(`${name}=${ms} is longer than REQUEST_DEADLINE_MS=${requestDeadlineMs}: lower it, or raise the deadline, or it can never apply.`);
+  for (const [name, ms] of Object.entries({
+    SUBGRAPH_TIMEOUT_MS: subgraphTimeoutMs,
+    ...Object.fromEntries(Object.entries(perSubgraphTimeoutMs).map(([n, v]) => [envName(n, 'TIMEOUT_MS'), v])),
+  })) {
+    if (ms > requestDeadlineMs)
+      env.problem(`${name}=${ms} is longer than REQUEST_DEADLINE_MS=${requestDeadlineMs}: lower it, or raise the deadline, or it can never apply.`);
   }
   return {
     subgraphTimeoutMs,

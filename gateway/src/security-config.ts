@@ -23,7 +23,9 @@ export function readSecurityConfig(env: EnvReader): SecurityConfig {
   const production = env.string('NODE_ENV') === 'production';
   const signingSecret = readSigningSecret(env);
   if (production && signingSecret === undefined) {
-    env.problem('GATEWAY_SIGNING_SECRET is unset but NODE_ENV=production, where subgraphs answer only requests the gateway signed: set it on the gateway and every subgraph (e.g. `openssl rand -hex 32`).');
+    env.problem(
+      'GATEWAY_SIGNING_SECRET is unset but NODE_ENV=production, where subgraphs answer only requests the gateway signed: set it on the gateway and every subgraph (e.g. `openssl rand -hex 32`).',
+    );
   }
   return {
     authentication: readAuthentication(env),
@@ -53,9 +55,15 @@ function readAuthentication(env: EnvReader): AuthenticationConfig {
   if (url && file) env.problem('AUTH_JWKS_URL and AUTH_JWKS_FILE are both set: keep the one the identity provider publishes its keys at.');
   else if (url) {
     let parsed: URL | undefined;
-    try { parsed = new URL(url); } catch { /* reported below */ }
+    try {
+      parsed = new URL(url);
+    } catch {
+      /* reported below */
+    }
     if (!parsed || (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname)))) {
-      env.problem(`AUTH_JWKS_URL="${url}" is not an https URL (plain http only for localhost): use the identity provider's JWKS address, e.g. https://login.example.gov/.well-known/jwks.json.`);
+      env.problem(
+        `AUTH_JWKS_URL="${url}" is not an https URL (plain http only for localhost): use the identity provider's JWKS address, e.g. https://login.example.gov/.well-known/jwks.json.`,
+      );
     } else jwks = { url };
   } else if (file) {
     const keys = readJwksFile(file, env);
@@ -65,7 +73,9 @@ function readAuthentication(env: EnvReader): AuthenticationConfig {
     if (!issuer) env.problem('AUTH_ISSUER is unset: set the "iss" the identity provider puts in its tokens, so tokens of other issuers are refused.');
     if (!audience) env.problem('AUTH_AUDIENCE is unset: set the "aud" tokens for this graph carry, so tokens meant for other applications are refused.');
   } else if (!anonymous) {
-    env.problem('ANONYMOUS_ACCESS=false but no AUTH_JWKS_URL or AUTH_JWKS_FILE is set, so nobody could call the graph: configure the identity provider\'s keys.');
+    env.problem(
+      "ANONYMOUS_ACCESS=false but no AUTH_JWKS_URL or AUTH_JWKS_FILE is set, so nobody could call the graph: configure the identity provider's keys.",
+    );
   }
   return {
     jwks,
@@ -97,9 +107,13 @@ function readJwksFile(file: string, env: EnvReader): JSONWebKeySet | undefined {
 function readOrigins(env: EnvReader): string[] {
   const raw = env.string('CORS_ORIGINS');
   if (raw === undefined) return [];
-  const origins = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const origins = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const origin of origins) {
-    if (!isOrigin(origin)) env.problem(`CORS_ORIGINS: "${origin}" is not an origin: write scheme, host and port only, e.g. https://grants.example.gov (no path, no "*").`);
+    if (!isOrigin(origin))
+      env.problem(`CORS_ORIGINS: "${origin}" is not an origin: write scheme, host and port only, e.g. https://grants.example.gov (no path, no "*").`);
   }
   return origins.filter(isOrigin);
 }

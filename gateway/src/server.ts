@@ -12,8 +12,17 @@ import { hideSuggestionsPlugin } from '@qsmo/service-kit/client-errors';
 import type { DrainOptions, MetricsAccess } from '@qsmo/service-kit/http/service';
 import { createSubgraphDataSource, subgraphFetcher, validateSubgraphOptions, type DataSourceFactory, type SubgraphOptionsMap } from './datasource';
 import {
-  createContextBuilder, incomingRequest, requestGuard, requestScreen,
-  type ContextBuilder, type GatewayContext, type GatewayDataSource, type GatewayPlugin, type GraphQLCall, type GraphQLCallResult, type GraphQLExecutor,
+  createContextBuilder,
+  incomingRequest,
+  requestGuard,
+  requestScreen,
+  type ContextBuilder,
+  type GatewayContext,
+  type GatewayDataSource,
+  type GatewayPlugin,
+  type GraphQLCall,
+  type GraphQLCallResult,
+  type GraphQLExecutor,
 } from './plugin';
 import { standardPlugins, useRoutes, useSupergraphVersion, type SupergraphStatus } from './plugins';
 import { ServedDataSources } from './served-sources';
@@ -69,9 +78,21 @@ export interface GatewayServer {
 }
 
 const PASS_THROUGH = new Set<string>([
-  ErrorCode.BAD_USER_INPUT, ErrorCode.SUBGRAPH_UNAVAILABLE, ErrorCode.SUBGRAPH_TIMEOUT, ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.DATABASE_UNAVAILABLE,
-  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', ErrorCode.BAD_REQUEST, 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE', ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, ErrorCode.SUBSCRIPTIONS_NOT_SUPPORTED, ErrorCode.COST_LIMIT_EXCEEDED,
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.SUBGRAPH_UNAVAILABLE,
+  ErrorCode.SUBGRAPH_TIMEOUT,
+  ErrorCode.UNAUTHENTICATED,
+  ErrorCode.FORBIDDEN,
+  ErrorCode.DATABASE_UNAVAILABLE,
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  ErrorCode.BAD_REQUEST,
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
+  ErrorCode.SUBSCRIPTIONS_NOT_SUPPORTED,
+  ErrorCode.COST_LIMIT_EXCEEDED,
 ]);
 
 /** Lets the graph's own and GraphQL's validation errors through; masks anything else. */
@@ -83,7 +104,12 @@ export function formatGatewayError(logger: Logger) {
     if (typeof code === 'string' && PASS_THROUGH.has(code)) {
       // Subgraph internals (stack traces, upstream responses) never reach clients.
       const { serviceName, requiredRole, domain, cost } = formatted.extensions ?? {};
-      const named = { ...(serviceName ? { serviceName } : {}), ...(requiredRole ? { requiredRole } : {}), ...(domain ? { domain } : {}), ...(cost ? { cost } : {}) };
+      const named = {
+        ...(serviceName ? { serviceName } : {}),
+        ...(requiredRole ? { requiredRole } : {}),
+        ...(domain ? { domain } : {}),
+        ...(cost ? { cost } : {}),
+      };
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, ...named } };
     }
     logger.error('unexpected error', (error as { originalError?: unknown })?.originalError ?? error);
@@ -144,7 +170,8 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     // An answer shared by several callers is serialized once (see serialized-results.ts); any other as Apollo would.
     stringifyResult,
     plugins: [
-      ApolloServerPluginLandingPageDisabled(), ...plugins.flatMap((p) => p.apolloPlugins ?? []),
+      ApolloServerPluginLandingPageDisabled(),
+      ...plugins.flatMap((p) => p.apolloPlugins ?? []),
       ...(hideSchemaDetails ? [hideSuggestionsPlugin<GatewayContext>()] : []),
     ],
     validationRules: plugins.flatMap((p) => p.validationRules ?? []),
@@ -234,7 +261,12 @@ async function executeAs(
   headers.set('content-type', 'application/json');
   headers.set('accept', 'application/json');
   const response = await parts.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: 'POST', headers, search: '', body: { query: call.query, variables: call.variables ?? {}, ...(call.operationName ? { operationName: call.operationName } : {}) } },
+    httpGraphQLRequest: {
+      method: 'POST',
+      headers,
+      search: '',
+      body: { query: call.query, variables: call.variables ?? {}, ...(call.operationName ? { operationName: call.operationName } : {}) },
+    },
     context,
   });
   let text = '';

@@ -91,7 +91,11 @@ export class ManifestFile {
   private checkedAt = 0;
 
   /** `checkEveryMs`: the file is looked at no more often than this, so requests do not each cost a stat. */
-  constructor(readonly file: string = TRUSTED_DOCUMENTS_FILE, private readonly onProblem: (message: string) => void = () => undefined, private readonly checkEveryMs = 1_000) {
+  constructor(
+    readonly file: string = TRUSTED_DOCUMENTS_FILE,
+    private readonly onProblem: (message: string) => void = () => undefined,
+    private readonly checkEveryMs = 1_000,
+  ) {
     this.stamp = this.stampNow();
     this.version = readManifest(file);
     this.checkedAt = Date.now();

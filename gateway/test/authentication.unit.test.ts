@@ -19,13 +19,20 @@ import { readSecurityConfig } from '../src/security-config';
 const ISSUER = 'https://login.example.gov';
 const AUDIENCE = 'qsmo-graph';
 
-interface KeyPair { privateKey: CryptoKey; jwk: JWK }
+interface KeyPair {
+  privateKey: CryptoKey;
+  jwk: JWK;
+}
 async function keyPair(kid: string, alg: 'ES256' | 'RS256' = 'ES256'): Promise<KeyPair> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
   return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
 }
 
-function token(key: KeyPair, claims: Record<string, unknown> = {}, options: { exp?: string | number; aud?: string; iss?: string; sub?: string; alg?: string } = {}) {
+function token(
+  key: KeyPair,
+  claims: Record<string, unknown> = {},
+  options: { exp?: string | number; aud?: string; iss?: string; sub?: string; alg?: string } = {},
+) {
   const jwt = new SignJWT({ roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'], ...claims })
     .setProtectedHeader({ alg: options.alg ?? key.jwk.alg!, kid: key.jwk.kid })
     .setIssuer(options.iss ?? ISSUER)
@@ -64,7 +71,10 @@ describe('client tokens (jose, RS256/ES256)', () => {
 
   test('a valid token gives its subject, known roles and QSMOs only', async () => {
     expect(await verify(await token(es, { roles: ['editor', 'admin'], qsmos: ['GRANTS_MANAGEMENT', 'NASA'] }))).toEqual({
-      subject: 'alice', issuer: ISSUER, roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'],
+      subject: 'alice',
+      issuer: ISSUER,
+      roles: ['editor'],
+      qsmos: ['GRANTS_MANAGEMENT'],
     });
     expect((await verify(await token(rs, { roles: 'analyst' }))).roles).toEqual(['analyst']);
   });
@@ -78,12 +88,29 @@ describe('client tokens (jose, RS256/ES256)', () => {
     expect(await reason(verify(await token(es, {}, { iss: 'https://evil.example' })))).toBe('issuer');
     expect(await reason(verify(await token(other)))).toBe('signature');
     expect(await reason(verify(await token(stranger)))).toBe('unknown-key');
-    expect(await reason(verify(`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', roles: ['editor'], iss: ISSUER, aud: AUDIENCE, exp: now + 600 })}.`))).toBe('algorithm');
-    const hmac = await new SignJWT({ sub: 'mallory' }).setProtectedHeader({ alg: 'HS256', kid: 'es-1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m')
+    expect(
+      await reason(verify(`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', roles: ['editor'], iss: ISSUER, aud: AUDIENCE, exp: now + 600 })}.`)),
+    ).toBe('algorithm');
+    const hmac = await new SignJWT({ sub: 'mallory' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'es-1' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('5m')
       .sign(new TextEncoder().encode(JSON.stringify(es.jwk)));
     expect(await reason(verify(hmac))).toBe('algorithm');
     expect(await reason(verify('not.a.jwt'))).toBe('malformed');
-    expect(await reason(verify(await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'es-1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(es.privateKey)))).toBe('claims');
+    expect(
+      await reason(
+        verify(
+          await new SignJWT({})
+            .setProtectedHeader({ alg: 'ES256', kid: 'es-1' })
+            .setIssuer(ISSUER)
+            .setAudience(AUDIENCE)
+            .setExpirationTime('5m')
+            .sign(es.privateKey),
+        ),
+      ),
+    ).toBe('claims');
   });
 
   test('a token within the clock tolerance still passes', async () => {
@@ -99,7 +126,11 @@ describe('client tokens (jose, RS256/ES256)', () => {
     const next = await keyPair('k2');
     let served = [first.jwk];
     let fetches = 0;
-    const server = http.createServer((_req, res) => { fetches += 1; res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ keys: served })); });
+    const server = http.createServer((_req, res) => {
+      fetches += 1;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: served }));
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const remote = createTokenVerifier({ ...config({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json` }), jwksCooldownMs: 0 });
@@ -132,8 +163,14 @@ describe("the gateway's signature for subgraphs", () => {
     expect(await verifyInternalToken(await signInternalToken(ANONYMOUS, secret, 'cybersecurity'), secret, 'cybersecurity')).toEqual(ANONYMOUS);
     await expect(verifyInternalToken(signed, secret, 'cybersecurity')).rejects.toThrow(/not addressed to this subgraph/);
     await expect(verifyInternalToken(signed, secretBytes('t'.repeat(40)), 'grants-management')).rejects.toThrow(InternalTokenError);
-    const expired = await new SignJWT({ roles: ['editor'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer('qsmo-gateway').setAudience('grants-management')
-      .setSubject('alice').setIssuedAt(Math.floor(Date.now() / 1000) - 600).setExpirationTime(Math.floor(Date.now() / 1000) - 300).sign(secret);
+    const expired = await new SignJWT({ roles: ['editor'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('qsmo-gateway')
+      .setAudience('grants-management')
+      .setSubject('alice')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 600)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 300)
+      .sign(secret);
     await expect(verifyInternalToken(expired, secret, 'grants-management')).rejects.toThrow(/expired/);
   });
 
@@ -141,7 +178,12 @@ describe("the gateway's signature for subgraphs", () => {
     const problems = (env: NodeJS.ProcessEnv) => {
       const reader = new EnvReader(env);
       readGatewaySignatureConfig(reader);
-      try { reader.done(); return []; } catch (e) { return (e as ConfigError).problems; }
+      try {
+        reader.done();
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
     };
     expect(problems({ NODE_ENV: 'production' })).toEqual([expect.stringContaining('GATEWAY_SIGNING_SECRET is unset')]);
     expect(problems({ GATEWAY_SIGNING_SECRET: 'short' })).toEqual([expect.stringContaining('at least 32')]);
@@ -155,12 +197,20 @@ describe('restricted fields', () => {
   const schema = () => buildSchema('type Query { notes: String, name: String, draft: String }');
   const root = { notes: 'contact: a@b.gov', name: 'GrantSolutions', draft: 'wip' };
   const run = (identity: Identity, source = '{ name notes draft }') =>
-    graphql({ schema: applyFieldRules(schema(), { 'Query.notes': 'editor', 'Query.draft': 'analyst' }, 'GRANTS_MANAGEMENT'), source, rootValue: root, contextValue: { identity } });
+    graphql({
+      schema: applyFieldRules(schema(), { 'Query.notes': 'editor', 'Query.draft': 'analyst' }, 'GRANTS_MANAGEMENT'),
+      source,
+      rootValue: root,
+      contextValue: { identity },
+    });
 
   test('each listed field is checked in one place; the rest stays public', async () => {
     const anonymous = await run(ANONYMOUS);
     expect(anonymous.data).toEqual({ name: 'GrantSolutions', notes: null, draft: null });
-    expect(anonymous.errors?.map((e) => [e.extensions.code, e.extensions.requiredRole])).toEqual([[ErrorCode.FORBIDDEN, 'editor'], [ErrorCode.FORBIDDEN, 'analyst']]);
+    expect(anonymous.errors?.map((e) => [e.extensions.code, e.extensions.requiredRole])).toEqual([
+      [ErrorCode.FORBIDDEN, 'editor'],
+      [ErrorCode.FORBIDDEN, 'analyst'],
+    ]);
     expect(anonymous.errors?.[0]?.message).toMatch(/needs the role "editor"/);
     const otherQsmo = await run({ subject: 'bob', issuer: null, roles: ['editor'], qsmos: ['CYBERSECURITY'] }, '{ notes }');
     expect(otherQsmo.errors?.[0]?.message).toMatch(/editor" of GRANTS_MANAGEMENT; "bob" edits CYBERSECURITY/);
@@ -170,7 +220,9 @@ describe('restricted fields', () => {
   test("a rule naming a field the schema lacks stops the build; another subgraph's types are left to it", () => {
     expect(() => applyFieldRules(schema(), { 'Query.note': 'editor' }, 'GRANTS_MANAGEMENT')).toThrow(/Query.note is not in the schema/);
     expect(() => applyFieldRules(schema(), { 'CybersecurityOffering.notes': 'editor' }, 'GRANTS_MANAGEMENT')).not.toThrow();
-    expect(fieldRulesProblems({ 'Query.notes': 'editor', 'Nowhere.notes': 'analyst' }, [schema()])).toEqual([expect.stringContaining('Nowhere.notes is in no subgraph')]);
+    expect(fieldRulesProblems({ 'Query.notes': 'editor', 'Nowhere.notes': 'analyst' }, [schema()])).toEqual([
+      expect.stringContaining('Nowhere.notes is in no subgraph'),
+    ]);
   });
 
   test("every rule of the graph's table names a field of some subgraph", () => {
@@ -202,13 +254,23 @@ describe('security settings', () => {
   const problems = (env: NodeJS.ProcessEnv) => {
     const reader = new EnvReader(env);
     readSecurityConfig(reader);
-    try { reader.done(); return []; } catch (e) { return (e as ConfigError).problems; }
+    try {
+      reader.done();
+      return [];
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
   };
 
   test('every bad value is reported with what to change', () => {
-    expect(problems({
-      AUTH_JWKS_URL: 'http://login.example.gov/jwks', CORS_ORIGINS: 'https://ok.example.gov, *, https://x.gov/path', RATE_LIMIT_ANALYST: '-1', METRICS_TOKEN: 'short',
-    })).toEqual([
+    expect(
+      problems({
+        AUTH_JWKS_URL: 'http://login.example.gov/jwks',
+        CORS_ORIGINS: 'https://ok.example.gov, *, https://x.gov/path',
+        RATE_LIMIT_ANALYST: '-1',
+        METRICS_TOKEN: 'short',
+      }),
+    ).toEqual([
       expect.stringContaining('AUTH_JWKS_URL="http://login.example.gov/jwks" is not an https URL'),
       'RATE_LIMIT_ANALYST="-1" must be a whole number of 0 or more.',
       expect.stringContaining('CORS_ORIGINS: "*" is not an origin'),
@@ -217,13 +279,19 @@ describe('security settings', () => {
     ]);
     expect(problems({ AUTH_JWKS_FILE: '/nonexistent/jwks.json' })).toEqual([expect.stringContaining('cannot be read as JSON')]);
     expect(problems({ ANONYMOUS_ACCESS: 'false' })).toEqual([expect.stringContaining('nobody could call the graph')]);
-    expect(problems({ AUTH_JWKS_URL: 'https://login.example.gov/jwks' })).toEqual([expect.stringContaining('AUTH_ISSUER is unset'), expect.stringContaining('AUTH_AUDIENCE is unset')]);
+    expect(problems({ AUTH_JWKS_URL: 'https://login.example.gov/jwks' })).toEqual([
+      expect.stringContaining('AUTH_ISSUER is unset'),
+      expect.stringContaining('AUTH_AUDIENCE is unset'),
+    ]);
     expect(problems({ NODE_ENV: 'production' })).toEqual([expect.stringContaining('GATEWAY_SIGNING_SECRET is unset')]);
     expect(problems({})).toEqual([]);
   });
 
   test('metrics are public in development and closed in production unless asked', () => {
     expect(readSecurityConfig(new EnvReader({})).metricsAccess).toEqual({ token: undefined, open: true });
-    expect(readSecurityConfig(new EnvReader({ NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: 'x'.repeat(32) })).metricsAccess).toEqual({ token: undefined, open: false });
+    expect(readSecurityConfig(new EnvReader({ NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: 'x'.repeat(32) })).metricsAccess).toEqual({
+      token: undefined,
+      open: false,
+    });
   });
 });

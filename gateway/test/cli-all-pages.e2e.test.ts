@@ -46,8 +46,18 @@ test('CSV to a file: all 2,500 offerings over 25 pages, in order, no duplicates,
 
 test('JSON to stdout: one document holding every edge of every page, the last pageInfo at the end', async () => {
   // A filtered slice keeps this one quick: offerings 02400-02499, 30 per page.
-  const r = await runCli(['gateway/operations/grants-offerings-page.graphql', '--all-pages', '--format', 'json', '--var', 'first=30',
-    '--vars-json', '{"filter": {"search": "offering 024", "verification": "UNVERIFIED"}}', '--endpoint', graph.gatewayUrl]);
+  const r = await runCli([
+    'gateway/operations/grants-offerings-page.graphql',
+    '--all-pages',
+    '--format',
+    'json',
+    '--var',
+    'first=30',
+    '--vars-json',
+    '{"filter": {"search": "offering 024", "verification": "UNVERIFIED"}}',
+    '--endpoint',
+    graph.gatewayUrl,
+  ]);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   const data = JSON.parse(r.stdout);

@@ -32,7 +32,10 @@ test("the explorer's documents are what Apollo Client sends: its own typename tr
 
 test('an operation the kit does not know is refused with what to do, and invalid operations are named by file', () => {
   expect(() => persistedQueryIds({})(AgencyPortfolioDocument)).toThrow('AgencyPortfolio is in no persisted-query manifest of this client');
-  expect(() => clientManifest([{ location: 'src/a.graphql', source: 'query A { agency(code: "075") { nickname } }' }], 'apollo', schema))
-    .toThrow('src/a.graphql: Cannot query field "nickname" on type "Agency".');
-  expect(() => clientManifest([{ location: 'src/b.graphql', source: '{ qsmos { domain } }' }], 'apollo', schema)).toThrow('src/b.graphql: hold exactly one named operation');
+  expect(() => clientManifest([{ location: 'src/a.graphql', source: 'query A { agency(code: "075") { nickname } }' }], 'apollo', schema)).toThrow(
+    'src/a.graphql: Cannot query field "nickname" on type "Agency".',
+  );
+  expect(() => clientManifest([{ location: 'src/b.graphql', source: '{ qsmos { domain } }' }], 'apollo', schema)).toThrow(
+    'src/b.graphql: hold exactly one named operation',
+  );
 });

@@ -19,7 +19,17 @@ import { standardPlugins } from '../src/plugins';
  */
 jest.setTimeout(120_000);
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-extensions',
+];
 const ISSUER = 'https://login.example.gov';
 const AUDIENCE = 'qsmo-graph';
 
@@ -33,7 +43,9 @@ let otherOrigin: string;
 
 /** A static page on its own port: each port is an origin of its own to the browser. */
 async function pageServer(): Promise<string> {
-  const server = http.createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>frontend</title><p>frontend</p>'));
+  const server = http.createServer((_, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>frontend</title><p>frontend</p>'),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   pages.push(server);
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -50,7 +62,15 @@ beforeAll(async () => {
       metrics,
       plugins: [
         ...securityPlugins({
-          authentication: { jwks: { keys: { keys: [key.jwk] } }, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 5, rolesClaim: 'roles', qsmosClaim: 'qsmos', anonymous: false },
+          authentication: {
+            jwks: { keys: { keys: [key.jwk] } },
+            issuer: ISSUER,
+            audience: AUDIENCE,
+            clockToleranceSeconds: 5,
+            rolesClaim: 'roles',
+            qsmosClaim: 'qsmos',
+            anonymous: false,
+          },
           rateLimit: { perMinute: { anonymous: 0, analyst: 0, editor: 0 }, trustProxyHops: 0, maxCallers: 1_000 },
           cors: { origins: [allowedOrigin] },
         }),
@@ -75,18 +95,21 @@ async function queryFrom(origin: string, token: string): Promise<{ ok: true; sta
   const page = await browser.newPage();
   try {
     await page.goto(`${origin}/`);
-    return await page.evaluate(async ({ url, bearer }) => {
-      try {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-          body: JSON.stringify({ query: '{ agency(code: "075") { name } }' }),
-        });
-        return { ok: true as const, status: res.status, body: await res.json() };
-      } catch (error) {
-        return { ok: false as const, error: String(error) };
-      }
-    }, { url: graph.gatewayUrl, bearer: token });
+    return await page.evaluate(
+      async ({ url, bearer }) => {
+        try {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+            body: JSON.stringify({ query: '{ agency(code: "075") { name } }' }),
+          });
+          return { ok: true as const, status: res.status, body: await res.json() };
+        } catch (error) {
+          return { ok: false as const, error: String(error) };
+        }
+      },
+      { url: graph.gatewayUrl, bearer: token },
+    );
   } finally {
     await page.close();
   }
@@ -94,8 +117,13 @@ async function queryFrom(origin: string, token: string): Promise<{ ok: true; sta
 
 test('a page on an allowed origin queries the graph with a token; a page on another origin is refused', async () => {
   const token = await new SignJWT({ roles: ['analyst'], qsmos: [] })
-    .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject('frontend-user')
-    .setIssuedAt().setExpirationTime('5m').sign(key.privateKey);
+    .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject('frontend-user')
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(key.privateKey);
   const allowed = await queryFrom(allowedOrigin, token);
   expect(allowed).toEqual({ ok: true, status: 200, body: { data: { agency: { name: 'Department of Health and Human Services' } } } });
   const refused = await queryFrom(otherOrigin, token);

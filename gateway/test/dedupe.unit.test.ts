@@ -15,17 +15,24 @@ beforeEach(async () => {
   calls = [];
   server = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
+    req.on('data', (c) => {
+      body += c;
+    });
     req.on('end', () => {
       calls.push(body);
       // Slow enough that concurrent callers overlap.
-      setTimeout(() => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ data: { n: calls.length } })); }, 100);
+      setTimeout(() => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ data: { n: calls.length } }));
+      }, 100);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 });
-afterEach(async () => { await new Promise((r) => server.close(r)); });
+afterEach(async () => {
+  await new Promise((r) => server.close(r));
+});
 
 const plain: Fetcher = (u, init) => fetch(u, init as RequestInit) as never;
 const fetcher = () => useDedupe().wrapFetcher!(plain, { name: 't', area: 'T', url: '' });
@@ -49,8 +56,10 @@ test('ten identical queries in flight are one call; each caller reads its own bo
 test('mutations, other callers and other documents are never shared', async () => {
   const f = fetcher();
   await Promise.all([
-    post(f, { query: 'mutation { m }' }), post(f, { query: 'mutation { m }' }),
-    post(f, { query: '{ a }' }, 'a'), post(f, { query: '{ a }' }, 'b'),
+    post(f, { query: 'mutation { m }' }),
+    post(f, { query: 'mutation { m }' }),
+    post(f, { query: '{ a }' }, 'a'),
+    post(f, { query: '{ a }' }, 'b'),
     post(f, { query: '{ b }' }),
   ]);
   expect(calls).toHaveLength(5);

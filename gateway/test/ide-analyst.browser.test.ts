@@ -40,7 +40,9 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
   page = await context.newPage();
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-ide-downloads-'));
 }, 180_000);
@@ -58,7 +60,9 @@ const column = async (header: string): Promise<string[]> => {
   const headers = await table().locator('thead th').allInnerTexts();
   const index = headers.findIndex((h) => h.replace(/[▲▼]/g, '').trim() === header);
   expect(index).toBeGreaterThanOrEqual(0);
-  return table().locator(`tbody tr td:nth-child(${index + 1})`).allInnerTexts();
+  return table()
+    .locator(`tbody tr td:nth-child(${index + 1})`)
+    .allInnerTexts();
 };
 
 test('a shared link opens its operation and variables; the result shows as the tidy table', async () => {
@@ -69,11 +73,26 @@ test('a shared link opens its operation and variables; the result shows as the t
   await run();
   await table().waitFor({ timeout: 30_000 });
   expect((await table().locator('thead th').allInnerTexts()).map((h) => h.trim())).toEqual([
-    'code', 'agency.name', 'group', 'offerings.id', 'offerings.name', 'shelf', 'provider.id', 'provider.name', 'value', 'from', 'verification', 'caveat',
+    'code',
+    'agency.name',
+    'group',
+    'offerings.id',
+    'offerings.name',
+    'shelf',
+    'provider.id',
+    'provider.name',
+    'value',
+    'from',
+    'verification',
+    'caveat',
   ]);
   expect(await column('offerings.name')).toEqual([
-    'DFAS Civilian Payroll Services', 'eRA', 'GrantSolutions', 'Payment Management System (PMS)',
-    'Program Support Center Cost Allocation Services (CAS) Indirect Cost Rate Negotiation Service', 'Salesforce PSS Grantmaking',
+    'DFAS Civilian Payroll Services',
+    'eRA',
+    'GrantSolutions',
+    'Payment Management System (PMS)',
+    'Program Support Center Cost Allocation Services (CAS) Indirect Cost Rate Negotiation Service',
+    'Salesforce PSS Grantmaking',
   ]);
   expect(await column('group')).toEqual(['humanResources', ...Array(5).fill('grantsManagement')]);
   await page.getByText('6 rows, 12 columns').waitFor();
@@ -87,7 +106,9 @@ test('a shared link opens its operation and variables; the result shows as the t
 test('a column header sorts, then sorts the other way; the download is the sorted table as the query command writes it', async () => {
   await table().getByRole('button', { name: 'offerings.name', exact: true }).click();
   expect((await column('offerings.name'))[0]).toBe('DFAS Civilian Payroll Services');
-  await table().getByRole('button', { name: /^offerings\.name/ }).click();
+  await table()
+    .getByRole('button', { name: /^offerings\.name/ })
+    .click();
   const descending = await column('offerings.name');
   expect(descending[0]).toBe('Salesforce PSS Grantmaking');
   expect(descending.at(-1)).toBe('DFAS Civilian Payroll Services');
@@ -104,7 +125,16 @@ test('a column header sorts, then sorts the other way; the download is the sorte
   const rows = parseCsvFile(text, { bom: true, columns: true }) as Record<string, string>[];
   expect(rows.map((r) => r['offerings.name'])).toEqual(descending);
   // The same lines, neutralization included, as `npm run query -- --format csv --excel` writes them.
-  const cli = await runCli(['gateway/operations/agency-portfolio.graphql', '--var', 'code=075', '--format', 'csv', '--excel', '--endpoint', editing.graph.gatewayUrl]);
+  const cli = await runCli([
+    'gateway/operations/agency-portfolio.graphql',
+    '--var',
+    'code=075',
+    '--format',
+    'csv',
+    '--excel',
+    '--endpoint',
+    editing.graph.gatewayUrl,
+  ]);
   expect(cli.status).toBe(0);
   const lines = (csv: string) => csv.split('\r\n').slice(1).sort();
   expect(text.split('\r\n')[0]).toBe(cli.stdout.split('\r\n')[0]);
@@ -145,7 +175,10 @@ test('sign-in: a token kept for the browser tab, sent with every operation and v
   // Not a token: said so, nothing kept.
   await panel.getByLabel('Token').fill('not-a-token');
   await panel.getByRole('button', { name: 'Sign in' }).click();
-  await panel.getByRole('alert').getByText(/This is not a token/).waitFor();
+  await panel
+    .getByRole('alert')
+    .getByText(/This is not a token/)
+    .waitFor();
 
   const token = await editing.token('ide-analyst', ['analyst']);
   await panel.getByLabel('Token').fill(token);

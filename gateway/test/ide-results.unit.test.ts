@@ -31,7 +31,14 @@ test('the chart: numeric columns measure, text columns label, a "name" column fi
   expect(numericColumns(table)).toEqual([2]);
   expect(labelColumns(table)).toEqual([0, 1]);
   expect(defaultLabel(table, labelColumns(table))).toBe(1);
-  expect(barsOf(table, 2, 1)).toEqual({ bars: [{ label: '=HYPERLINK("x")', value: 12 }, { label: 'Item 10', value: 3 }, { label: 'Item 1', value: 3 }], total: 3 });
+  expect(barsOf(table, 2, 1)).toEqual({
+    bars: [
+      { label: '=HYPERLINK("x")', value: 12 },
+      { label: 'Item 10', value: 3 },
+      { label: 'Item 1', value: 3 },
+    ],
+    total: 3,
+  });
   expect(barsOf(table, 2, 1, 1).bars).toHaveLength(1);
 });
 

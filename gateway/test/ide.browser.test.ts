@@ -19,11 +19,23 @@ import { startGraph, type RunningGraph } from '../../test/support/graph';
  * /usr/bin/chromium), else the one packaged in @sparticuz/chromium.
  */
 const FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
   // Fewer of the browser's own calls home (see CHROMIUM_SERVICE_HOSTS).
-  '--disable-extensions', '--disable-default-apps', '--no-pings', '--disable-domain-reliability',
-  '--disable-client-side-phishing-detection', '--safebrowsing-disable-auto-update', '--disable-breakpad', '--metrics-recording-only',
+  '--disable-extensions',
+  '--disable-default-apps',
+  '--no-pings',
+  '--disable-domain-reliability',
+  '--disable-client-side-phishing-detection',
+  '--safebrowsing-disable-auto-update',
+  '--disable-breakpad',
+  '--metrics-recording-only',
   '--disable-features=AutofillServerCommunication,OptimizationHints,MediaRouter,Translate',
 ];
 
@@ -35,7 +47,11 @@ const FLAGS = [
  * workers' requests are checked separately, with no exception.
  */
 const CHROMIUM_SERVICE_HOSTS = new Set([
-  'accounts.google.com', 'clients2.google.com', 'update.googleapis.com', 'content-autofill.googleapis.com', 'optimizationguide-pa.googleapis.com',
+  'accounts.google.com',
+  'clients2.google.com',
+  'update.googleapis.com',
+  'content-autofill.googleapis.com',
+  'optimizationguide-pa.googleapis.com',
 ]);
 
 interface RecordingProxy {
@@ -73,7 +89,11 @@ async function startRecordingProxy(): Promise<RecordingProxy> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     hosts,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -98,10 +118,14 @@ beforeAll(async () => {
     args: [...browser.args, `--proxy-server=${proxy.url}`, '--proxy-bypass-list=<-loopback>'],
     viewport: { width: 1600, height: 1400 },
   });
-  context.on('request', (r) => { requests.push(r.url()); });
+  context.on('request', (r) => {
+    requests.push(r.url());
+  });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -137,7 +161,10 @@ test('the schema documentation is there', async () => {
   const docs = page.locator('.graphiql-doc-explorer');
   await docs.getByText('Query', { exact: true }).first().click();
   await docs.getByText('grantsManagement', { exact: true }).first().waitFor();
-  await docs.getByText(/The Grants Management marketplace/).first().waitFor();
+  await docs
+    .getByText(/The Grants Management marketplace/)
+    .first()
+    .waitFor();
 }, 60_000);
 
 test('no request left localhost, and the page raised no errors', () => {

@@ -38,7 +38,11 @@ describe('served by the gateway', () => {
     bundle = fakeBundle();
     // The subgraphs are never called: these requests are answered by the gateway itself.
     const endpoints = SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: 'http://127.0.0.1:9/graphql' }));
-    server = createGatewayServer({ supergraph: composeSupergraph(localSubgraphSources(endpoints)).supergraphSdl, logger: createLogger('gateway', 'silent'), routes: ideRoutes(bundle, library) });
+    server = createGatewayServer({
+      supergraph: composeSupergraph(localSubgraphSources(endpoints)).supergraphSdl,
+      logger: createLogger('gateway', 'silent'),
+      routes: ideRoutes(bundle, library),
+    });
     base = (await server.http.listen(0, '127.0.0.1')).replace(/graphql$/, '');
   });
   afterAll(async () => {
@@ -64,9 +68,15 @@ describe('served by the gateway', () => {
   test('GET /graphql gives browsers the page and GraphQL clients GraphQL', async () => {
     const browser = await fetch(`${base}graphql`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
     expect(browser.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    const client = await fetch(`${base}graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    const client = await fetch(`${base}graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
     expect(await client.json()).toEqual({ data: { __typename: 'Query' } });
-    const post = await fetch(`${base}graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/html' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const post = await fetch(`${base}graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/html' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(post.headers.get('content-type')).toMatch(/json/);
   });
 

@@ -23,7 +23,12 @@ const SCHEMA = buildSchema(`
 const operation = (source: string) => parse(source).definitions[0] as OperationDefinitionNode;
 
 test('variables become a JSON Schema: scalars, lists, enums, recursive input objects, required and defaults', () => {
-  const schema = variablesInputSchema(operation('query Q($filter: Filter, $first: Int = 50, $tags: [String!]!, $ratio: Float, $on: Boolean) { items(filter: $filter, first: $first, tags: $tags, ratio: $ratio, on: $on) }'), SCHEMA);
+  const schema = variablesInputSchema(
+    operation(
+      'query Q($filter: Filter, $first: Int = 50, $tags: [String!]!, $ratio: Float, $on: Boolean) { items(filter: $filter, first: $first, tags: $tags, ratio: $ratio, on: $on) }',
+    ),
+    SCHEMA,
+  );
   expect(schema).toEqual({
     type: 'object',
     properties: {
@@ -43,7 +48,10 @@ test('variables become a JSON Schema: scalars, lists, enums, recursive input obj
         required: ['code'],
         properties: {
           name: { type: 'string' },
-          verification: { type: 'array', items: { type: 'string', enum: ['VERIFIED', 'UNVERIFIED'], description: 'How sure a source is. VERIFIED: Stated by the QSMO.' } },
+          verification: {
+            type: 'array',
+            items: { type: 'string', enum: ['VERIFIED', 'UNVERIFIED'], description: 'How sure a source is. VERIFIED: Stated by the QSMO.' },
+          },
           not: { $ref: '#/$defs/Filter' },
           limit: { type: 'integer', default: 10 },
           code: { type: 'string' },
@@ -54,12 +62,18 @@ test('variables become a JSON Schema: scalars, lists, enums, recursive input obj
 });
 
 function manifestOf(bodies: Record<string, string>): TrustedDocumentsManifest {
-  return { format: 'apollo-persisted-query-manifest', version: 1, operations: Object.entries(bodies).map(([name, body]) => ({ id: documentHash(body), name, type: 'query', body })) };
+  return {
+    format: 'apollo-persisted-query-manifest',
+    version: 1,
+    operations: Object.entries(bodies).map(([name, body]) => ({ id: documentHash(body), name, type: 'query', body })),
+  };
 }
 
 describe('a manifest followed on disk', () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-manifest-')); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-manifest-'));
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('tools follow rewrites; an unreadable rewrite keeps the last good version and is reported once', () => {
@@ -67,19 +81,31 @@ describe('a manifest followed on disk', () => {
     fs.writeFileSync(file, JSON.stringify(manifestOf({ Items: '# Every item.\nquery Items { items(tags: []) }\n' })));
     const problems: string[] = [];
     const warnings: string[] = [];
-    const logger = { debug() {}, info() {}, warn: (m: unknown) => { warnings.push(String(m)); }, error() {} };
+    const logger = {
+      debug() {},
+      info() {},
+      warn: (m: unknown) => {
+        warnings.push(String(m));
+      },
+      error() {},
+    };
     const tools = new OperationTools([{ file: new ManifestFile(file, (p) => problems.push(p), 0) }], logger);
     expect([...tools.tools(SCHEMA).keys()]).toEqual(['Items']);
     expect(tools.tools(SCHEMA).get('Items')!.description).toBe('Every item.');
 
-    fs.writeFileSync(file, JSON.stringify(manifestOf({
-      Items: '# Every item.\nquery Items { items(tags: []) }\n',
-      Tagged: '# Items with a tag.\nquery Tagged($tag: String!) { items(tags: [$tag]) }\n',
-      // Not in the served schema yet: left out, with the reason.
-      Future: 'query Future { gadgets }\n',
-      // The graph's own tool names are not taken.
-      query: 'query query { items(tags: []) }\n',
-    })));
+    fs.writeFileSync(
+      file,
+      JSON.stringify(
+        manifestOf({
+          Items: '# Every item.\nquery Items { items(tags: []) }\n',
+          Tagged: '# Items with a tag.\nquery Tagged($tag: String!) { items(tags: [$tag]) }\n',
+          // Not in the served schema yet: left out, with the reason.
+          Future: 'query Future { gadgets }\n',
+          // The graph's own tool names are not taken.
+          query: 'query query { items(tags: []) }\n',
+        }),
+      ),
+    );
     expect([...tools.tools(SCHEMA).keys()]).toEqual(['Items', 'Tagged']);
     expect(tools.tools(SCHEMA).get('Tagged')!.inputSchema.required).toEqual(['tag']);
     expect(warnings.join('\n')).toMatch(/Future .* does not validate against the supergraph being served \(Cannot query field "gadgets"/);
@@ -121,7 +147,16 @@ test('rate limits count MCP messages as they count GraphQL requests, per caller'
   const limit = useRateLimit({ perMinute: { anonymous: 2, analyst: 0, editor: 0 }, trustProxyHops: 0, maxCallers: 10 });
   const answers: { status: number; body: string }[] = [];
   const send = async (url: string, address: string) => {
-    const response = { statusCode: 200, headers: {} as Record<string, string>, setHeader(k: string, v: string) { this.headers[k] = v; }, end(body: string) { answers.push({ status: this.statusCode, body }); } };
+    const response = {
+      statusCode: 200,
+      headers: {} as Record<string, string>,
+      setHeader(k: string, v: string) {
+        this.headers[k] = v;
+      },
+      end(body: string) {
+        answers.push({ status: this.statusCode, body });
+      },
+    };
     return await limit.beforeRequest!({ method: 'POST', url, headers: {}, remoteAddress: address }, response as unknown as ServerResponse);
   };
   expect([await send('/mcp', '10.0.0.1'), await send('/graphql', '10.0.0.1'), await send('/mcp', '10.0.0.1')]).toEqual([false, false, true]);

@@ -24,19 +24,27 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
  * real composed schema and no subgraph running: every document here is
  * refused (or answered, `__typename`) before any subgraph would be asked.
  */
-const supergraphSdl = composeSupergraph(localSubgraphSources(
-  // Nothing listens here: a test that reached a subgraph would fail loudly.
-  [...SUBGRAPHS, DIRECTORY].map((s) => ({ name: s.name, area: s.area, url: `http://127.0.0.1:9/${s.name}` })),
-)).supergraphSdl;
+const supergraphSdl = composeSupergraph(
+  localSubgraphSources(
+    // Nothing listens here: a test that reached a subgraph would fail loudly.
+    [...SUBGRAPHS, DIRECTORY].map((s) => ({ name: s.name, area: s.area, url: `http://127.0.0.1:9/${s.name}` })),
+  ),
+).supergraphSdl;
 const library = loadOperationsLibrary();
 
 /** Marks a request as an analyst's when it carries `x-test-role: analyst`, as the identity plugin would. */
 const testIdentity: GatewayPlugin = {
   name: 'test-identity',
-  context: (request) => ({ identity: { subject: 'test', issuer: null, roles: request.headers['x-test-role'] ? [request.headers['x-test-role']] : [], qsmos: [] } }) as unknown as Partial<GatewayContext>,
+  context: (request) =>
+    ({
+      identity: { subject: 'test', issuer: null, roles: request.headers['x-test-role'] ? [request.headers['x-test-role']] : [], qsmos: [] },
+    }) as unknown as Partial<GatewayContext>,
 };
 
-interface Running { server: GatewayServer; url: string }
+interface Running {
+  server: GatewayServer;
+  url: string;
+}
 const running: Running[] = [];
 async function start(plugins: GatewayPlugin[], options: { hideSchemaDetails?: boolean } = {}): Promise<string> {
   const server = createGatewayServer({ supergraph: supergraphSdl, plugins, logger: createLogger('gateway', 'silent'), ...options });
@@ -44,18 +52,24 @@ async function start(plugins: GatewayPlugin[], options: { hideSchemaDetails?: bo
   running.push({ server, url });
   return url;
 }
-afterEach(async () => { for (const r of running.splice(0)) await r.server.http.stop(); });
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.server.http.stop();
+});
 
-interface Answer { status: number; ms: number; body: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } }
+interface Answer {
+  status: number;
+  ms: number;
+  body: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+}
 async function send(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const started = performance.now();
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() as Answer['body'], ms: performance.now() - started };
+  return { status: res.status, body: (await res.json()) as Answer['body'], ms: performance.now() - started };
 }
 const first = (a: Answer) => a.body.errors?.[0];
 
 describe('the default limits', () => {
-  test('every operation of gateway/operations passes them, at the gateway and with a subgraph\'s headroom', () => {
+  test("every operation of gateway/operations passes them, at the gateway and with a subgraph's headroom", () => {
     const schema = localApiSchema();
     for (const limits of [DEFAULT_OPERATION_LIMITS, subgraphLimits(DEFAULT_OPERATION_LIMITS)]) {
       const problems = library.flatMap((op) => validate(schema, op.document, operationLimitRules(limits)).map((e) => `${op.file}: ${e.message}`));
@@ -63,12 +77,19 @@ describe('the default limits', () => {
     }
   });
 
-  test('every operation of gateway/operations, with its sample variables and with a full page (first: 100), fits its audience\'s cost budget at least twice over (the anonymous reader\'s; the analyst\'s for analysts)', () => {
+  test("every operation of gateway/operations, with its sample variables and with a full page (first: 100), fits its audience's cost budget at least twice over (the anonymous reader's; the analyst's for analysts)", () => {
     const supergraph = Supergraph.build(supergraphSdl);
     const model = costModelOfSupergraph(supergraph, supergraph.apiSchema().toGraphQLJSSchema());
     const estimates = library.map((op) => {
-      const fullPage = op.document.definitions.some((d) => d.kind === 'OperationDefinition' && d.variableDefinitions?.some((v) => v.variable.name.value === 'first'));
-      return { op: op.name, audience: op.audience, sample: estimateCost(model, op.document, op.name, op.variables), fullPage: fullPage ? estimateCost(model, op.document, op.name, { ...op.variables, first: 100 }) : undefined };
+      const fullPage = op.document.definitions.some(
+        (d) => d.kind === 'OperationDefinition' && d.variableDefinitions?.some((v) => v.variable.name.value === 'first'),
+      );
+      return {
+        op: op.name,
+        audience: op.audience,
+        sample: estimateCost(model, op.document, op.name, op.variables),
+        fullPage: fullPage ? estimateCost(model, op.document, op.name, { ...op.variables, first: 100 }) : undefined,
+      };
     });
     // The table of estimates, for the record of what each operation costs.
     console.log(estimates.map((e) => `${e.op} (${e.audience}): ${e.sample}${e.fullPage === undefined ? '' : `, first: 100 → ${e.fullPage}`}`).join('\n'));
@@ -82,9 +103,13 @@ describe('the default limits', () => {
     readOperationLimits(env);
     readCostBudgets(env);
     expect(() => env.done()).toThrow(ConfigError);
-    try { env.done(); } catch (e) {
+    try {
+      env.done();
+    } catch (e) {
       expect((e as Error).message).toMatch(/MAX_DEPTH="deep" must be a positive whole number/);
-      expect((e as Error).message).toMatch(/MAX_COST is no longer read: .*Remove MAX_COST and set COST_BUDGET_ANONYMOUS \(default 5000\), COST_BUDGET_ANALYST \(default 50000\), COST_BUDGET_EDITOR \(default 50000\) instead\./);
+      expect((e as Error).message).toMatch(
+        /MAX_COST is no longer read: .*Remove MAX_COST and set COST_BUDGET_ANONYMOUS \(default 5000\), COST_BUDGET_ANALYST \(default 50000\), COST_BUDGET_EDITOR \(default 50000\) instead\./,
+      );
       expect((e as Error).message).toMatch(/COST_BUDGET_ANALYST="0" must be a positive whole number/);
     }
   });
@@ -93,10 +118,22 @@ describe('the default limits', () => {
 describe('useOperationLimits refuses with 400, naming the limit, the value found and the setting', () => {
   const small = { maxDepth: 4, maxAliases: 3, maxTokens: 200, maxDirectives: 3, maxRecursion: 2 };
   const cases: [string, string, RegExp][] = [
-    ['depth', '{ agencies { edges { node { grantsManagement { offerings { provider { name } } } } } } }', /Query depth limit of 4 exceeded, found \d+ \(MAX_DEPTH\)/],
+    [
+      'depth',
+      '{ agencies { edges { node { grantsManagement { offerings { provider { name } } } } } } }',
+      /Query depth limit of 4 exceeded, found \d+ \(MAX_DEPTH\)/,
+    ],
     ['aliases', '{ a: qsmos { name } b: qsmos { name } c: qsmos { name } d: qsmos { name } }', /Aliases limit of 3 exceeded, found 4 \(MAX_ALIASES\)/],
-    ['directives', '{ qsmos { name @include(if: true) shortName @include(if: true) designatedOn @skip(if: false) leadAgency @skip(if: false) { code } } }', /Directives limit of 3 exceeded, found 4 \(MAX_DIRECTIVES\)/],
-    ['recursion', '{ grantsManagement { capability(code: "GRM.030") { children { parent { children { parent { children { code } } } } } } } }', /Recursion limit of 2 exceeded, found GrantsManagementCapability\.children nested 3 times \(MAX_RECURSION\)/],
+    [
+      'directives',
+      '{ qsmos { name @include(if: true) shortName @include(if: true) designatedOn @skip(if: false) leadAgency @skip(if: false) { code } } }',
+      /Directives limit of 3 exceeded, found 4 \(MAX_DIRECTIVES\)/,
+    ],
+    [
+      'recursion',
+      '{ grantsManagement { capability(code: "GRM.030") { children { parent { children { parent { children { code } } } } } } } }',
+      /Recursion limit of 2 exceeded, found GrantsManagementCapability\.children nested 3 times \(MAX_RECURSION\)/,
+    ],
   ];
   test.each(cases)('%s', async (what, query, message) => {
     // Deep enough for the recursion case to meet its own limit first.
@@ -113,22 +150,28 @@ describe('useOperationLimits refuses with 400, naming the limit, the value found
     const answer = await send(url, { query: `{ ${'__typename '.repeat(500)} }` });
     expect(answer.status).toBe(400);
     expect(first(answer)?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
-    expect(first(answer)?.message).toBe('Token limit of 200 exceeded, found 502 (MAX_TOKENS): send a smaller document. See docs/reference/error-codes.md#graphql_parse_failed.');
+    expect(first(answer)?.message).toBe(
+      'Token limit of 200 exceeded, found 502 (MAX_TOKENS): send a smaller document. See docs/reference/error-codes.md#graphql_parse_failed.',
+    );
   });
 
   test('recursion through fragments counts too, and a fragment bomb is refused', async () => {
     const url = await start([useOperationLimits({ ...small, maxDepth: 20, maxTokens: 5_000 })]);
-    const viaFragments = await send(url, { query: `
+    const viaFragments = await send(url, {
+      query: `
       { providers { edges { node { ...P } } } }
       fragment P on Provider { grantsManagement { offerings { ...O } } }
-      fragment O on GrantsManagementOffering { provider { grantsManagement { offerings { provider { grantsManagement { offerings { name } } } } } } }` });
+      fragment O on GrantsManagementOffering { provider { grantsManagement { offerings { provider { grantsManagement { offerings { name } } } } } } }`,
+    });
     expect(viaFragments.status).toBe(400);
     expect(first(viaFragments)?.message).toMatch(/Recursion limit of 2 exceeded, found \w+\.\w+ nested 3 times \(MAX_RECURSION\)/);
     // Each fragment spreads the next twice: 2^40 fields once expanded, in under 300 tokens.
     const levels = Array.from({ length: 40 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`).join('\n');
     const bomb = await send(url, { query: `{ ...F0 }\n${levels}\nfragment F40 on Query { __typename }` });
     expect(bomb.status).toBe(400);
-    expect(bomb.body.errors?.map((e) => e.message)).toContain(`The operation expands to more than ${MAX_EXPANDED_FIELDS} fields through its fragments: use fewer fragment spreads. See docs/reference/error-codes.md#graphql_validation_failed.`);
+    expect(bomb.body.errors?.map((e) => e.message)).toContain(
+      `The operation expands to more than ${MAX_EXPANDED_FIELDS} fields through its fragments: use fewer fragment spreads. See docs/reference/error-codes.md#graphql_validation_failed.`,
+    );
     expect(bomb.ms).toBeLessThan(1_000);
   });
 });
@@ -142,7 +185,7 @@ describe('hygiene', () => {
     expect(first(shown)?.message).toMatch(/Did you mean "agencies"/);
   });
 
-  test('an unknown operationName is the caller\'s mistake: 400', async () => {
+  test("an unknown operationName is the caller's mistake: 400", async () => {
     const answer = await send(await start([useRequestHygiene()]), { query: 'query A { __typename }', operationName: 'B' });
     expect(answer.status).toBe(400);
     expect(first(answer)?.message).toMatch(/Unknown operation named "B"/);

@@ -1,7 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { validate } from 'graphql';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
-import type { AgencyPortfolioQuery, FibfFunctionCoverageQuery, MarketplaceTotalsQuery, ProviderAcrossMarketplacesQuery, QsmosOverviewQuery } from '../operations/generated/operations';
+import type {
+  AgencyPortfolioQuery,
+  FibfFunctionCoverageQuery,
+  MarketplaceTotalsQuery,
+  ProviderAcrossMarketplacesQuery,
+  QsmosOverviewQuery,
+} from '../operations/generated/operations';
 import { loadOperationsLibrary, localApiSchema } from '../src/operations';
 import { post } from '../../test/support/graphql';
 import { startGraph, type RunningGraph } from '../../test/support/graph';
@@ -16,9 +22,14 @@ const library = loadOperationsLibrary();
 test('the library covers the three user groups with described, uniquely named operations', () => {
   expect(new Set(library.map((op) => op.audience))).toEqual(new Set(['agencies', 'providers', 'analysts']));
   for (const op of library) expect(op.description.length).toBeGreaterThan(20);
-  expect(library.map((op) => op.file)).toEqual(expect.arrayContaining([
-    'agency-portfolio.graphql', 'provider-across-marketplaces.graphql', 'fibf-function-coverage.graphql', 'grants-offerings-page.graphql',
-  ]));
+  expect(library.map((op) => op.file)).toEqual(
+    expect.arrayContaining([
+      'agency-portfolio.graphql',
+      'provider-across-marketplaces.graphql',
+      'fibf-function-coverage.graphql',
+      'grants-offerings-page.graphql',
+    ]),
+  );
 });
 
 test('every operation validates against the API schema of the composed supergraph', () => {
@@ -43,8 +54,12 @@ function hasValue(value: unknown): boolean {
 
 describe('end to end through the gateway on the real catalog', () => {
   let graph: RunningGraph;
-  beforeAll(async () => { graph = await startGraph(); });
-  afterAll(async () => { await graph.stop(); });
+  beforeAll(async () => {
+    graph = await startGraph();
+  });
+  afterAll(async () => {
+    await graph.stop();
+  });
 
   test.each(library.map((op) => [op.file, op] as const))('%s answers without errors and with data', async (_file, op) => {
     const r = await post(graph.gatewayUrl, op.source, op.variables);
@@ -67,7 +82,11 @@ describe('end to end through the gateway on the real catalog', () => {
     expect(provider.provider?.financialManagement?.offeringCount).toBe(1);
     expect(provider.provider?.acquisition?.offerings.map((o) => o.id)).toEqual(['acq-doi-ibc-acquisition-services']);
     const qsmos = (await run<QsmosOverviewQuery>('qsmos-overview.graphql')).data!;
-    expect(qsmos.qsmos.find((q) => q.domain === 'ACQUISITION')).toMatchObject({ leadAgency: { code: '047' }, designatedOn: null, designation: { phase: 'PRE_DESIGNATED' } });
+    expect(qsmos.qsmos.find((q) => q.domain === 'ACQUISITION')).toMatchObject({
+      leadAgency: { code: '047' },
+      designatedOn: null,
+      designation: { phase: 'PRE_DESIGNATED' },
+    });
     const fibf = (await run<FibfFunctionCoverageQuery>('fibf-function-coverage.graphql')).data!;
     expect(fibf.grantsManagement?.capability?.children.map((c) => c.code)).toEqual(['GRM.030.010', 'GRM.030.020']);
     const totals = (await run<MarketplaceTotalsQuery>('marketplace-totals.graphql')).data!;

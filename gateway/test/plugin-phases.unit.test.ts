@@ -23,28 +23,36 @@ const logger = createLogger('gateway', 'silent');
 
 describe('plugin phases', () => {
   test('the assembled order of a production-like configuration, stage by stage', () => {
-    const config = readGatewayConfig({ GATEWAY_SIGNING_SECRET: SECRET, SUPERGRAPH_SOURCE: 'registry', TRUSTED_DOCUMENTS: 'enforce', IDE_ENABLED: 'false', MCP_ENABLED: 'true' });
-    expect(describeGatewayPlugins(config, logger)).toBe([
-      'Gateway plugins by phase:',
-      '  admission: cors@10',
-      '  identity: authentication@10, identity-forwarding@20',
-      '  limits: rate-limit@10, catalog-writes@20, operation-limits@30, trusted-documents@40, demand-control@50',
-      '  cache: response-cache@10, inbound-dedup@15, subgraph-changes@20',
-      '  execution: metrics@10, request-hygiene@20, propagate-headers@30, tracing@40, request-log@50, field-usage@60, supergraph-version@70, mcp@90, subscriptions@95',
-      '  upstream: subgraph-metrics@10, connection-limits@20, upstream-timeout@30, circuit-breaker@40, retries@50, subgraph-health@60, dedupe@70, root-failover@80',
-      'Order in each request stage:',
-      '  HTTP guards (beforeRequest): cors -> authentication -> rate-limit',
-      '  request screens (screenRequest): trusted-documents',
-      '  context: authentication -> propagate-headers -> tracing -> upstream-timeout',
-      '  parse options and validation rules: operation-limits',
-      '  Apollo hooks: catalog-writes -> operation-limits -> trusted-documents -> demand-control -> response-cache -> inbound-dedup -> subgraph-changes -> metrics -> request-hygiene -> request-log -> field-usage -> supergraph-version -> subscriptions -> connection-limits -> subgraph-health',
-      '  subgraph request hooks (willSendRequest): identity-forwarding -> response-cache -> propagate-headers -> tracing -> upstream-timeout',
-      '  subgraph response hooks (didReceiveResponse): subgraph-metrics',
-      '  subgraph error hooks (didEncounterError): upstream-timeout',
-      '  data-source wrappers, outermost first: root-failover',
-      '  fetcher wrappers, outermost first: dedupe -> subgraph-health -> retries -> circuit-breaker -> upstream-timeout -> connection-limits -> subgraph-metrics -> subscriptions -> subgraph-changes',
-      '  routes: mcp -> subscriptions',
-    ].join('\n'));
+    const config = readGatewayConfig({
+      GATEWAY_SIGNING_SECRET: SECRET,
+      SUPERGRAPH_SOURCE: 'registry',
+      TRUSTED_DOCUMENTS: 'enforce',
+      IDE_ENABLED: 'false',
+      MCP_ENABLED: 'true',
+    });
+    expect(describeGatewayPlugins(config, logger)).toBe(
+      [
+        'Gateway plugins by phase:',
+        '  admission: cors@10',
+        '  identity: authentication@10, identity-forwarding@20',
+        '  limits: rate-limit@10, catalog-writes@20, operation-limits@30, trusted-documents@40, demand-control@50',
+        '  cache: response-cache@10, inbound-dedup@15, subgraph-changes@20',
+        '  execution: metrics@10, request-hygiene@20, propagate-headers@30, tracing@40, request-log@50, field-usage@60, supergraph-version@70, mcp@90, subscriptions@95',
+        '  upstream: subgraph-metrics@10, connection-limits@20, upstream-timeout@30, circuit-breaker@40, retries@50, subgraph-health@60, dedupe@70, root-failover@80',
+        'Order in each request stage:',
+        '  HTTP guards (beforeRequest): cors -> authentication -> rate-limit',
+        '  request screens (screenRequest): trusted-documents',
+        '  context: authentication -> propagate-headers -> tracing -> upstream-timeout',
+        '  parse options and validation rules: operation-limits',
+        '  Apollo hooks: catalog-writes -> operation-limits -> trusted-documents -> demand-control -> response-cache -> inbound-dedup -> subgraph-changes -> metrics -> request-hygiene -> request-log -> field-usage -> supergraph-version -> subscriptions -> connection-limits -> subgraph-health',
+        '  subgraph request hooks (willSendRequest): identity-forwarding -> response-cache -> propagate-headers -> tracing -> upstream-timeout',
+        '  subgraph response hooks (didReceiveResponse): subgraph-metrics',
+        '  subgraph error hooks (didEncounterError): upstream-timeout',
+        '  data-source wrappers, outermost first: root-failover',
+        '  fetcher wrappers, outermost first: dedupe -> subgraph-health -> retries -> circuit-breaker -> upstream-timeout -> connection-limits -> subgraph-metrics -> subscriptions -> subgraph-changes',
+        '  routes: mcp -> subscriptions',
+      ].join('\n'),
+    );
   });
 
   const plain = (name: string, extra: Partial<GatewayPlugin> = {}): GatewayPlugin => ({ name, ...extra });
@@ -57,12 +65,16 @@ describe('plugin phases', () => {
   test('a new plugin is one place: its own, or an entry in PLUGIN_PLACES', () => {
     const sorted = inPhaseOrder([plain('dedupe'), plain('inflight', { place: { phase: 'upstream', position: 75 } }), plain('root-failover')]);
     expect(sorted.map((p) => p.name)).toEqual(['dedupe', 'inflight', 'root-failover']);
-    expect(inPhaseOrder([plain('b'), plain('a')], { a: { phase: 'admission', position: 1 }, b: { phase: 'upstream', position: 1 } }).map((p) => p.name)).toEqual(['a', 'b']);
+    expect(
+      inPhaseOrder([plain('b'), plain('a')], { a: { phase: 'admission', position: 1 }, b: { phase: 'upstream', position: 1 } }).map((p) => p.name),
+    ).toEqual(['a', 'b']);
   });
 
   test('a plugin without a place, or two at one place, stops the assembly with what to change', () => {
     expect(() => inPhaseOrder([plain('mystery')])).toThrow('Gateway plugin "mystery" has no phase: add it to PLUGIN_PLACES in gateway/src/phases.ts');
-    expect(() => inPhaseOrder([plain('dedupe'), plain('twin', { place: PLUGIN_PLACES.dedupe })])).toThrow('Gateway plugins "dedupe" and "twin" are both at upstream position 70: give one another position.');
+    expect(() => inPhaseOrder([plain('dedupe'), plain('twin', { place: PLUGIN_PLACES.dedupe })])).toThrow(
+      'Gateway plugins "dedupe" and "twin" are both at upstream position 70: give one another position.',
+    );
     expect(() => describePluginOrder([plain('mystery')])).toThrow(/has no phase/);
   });
 });
@@ -78,19 +90,26 @@ describe('per-request values travel in the context, never on the wire', () => {
   beforeAll(async () => {
     const requests: http.IncomingHttpHeaders[] = [];
     const server = new ApolloServer({
-      schema: buildSubgraphSchema([{
-        typeDefs: parse(SDL),
-        resolvers: { Query: { fast: () => 'fast', slow: () => new Promise((resolve) => setTimeout(() => resolve('late'), 1_500)) } },
-      }]),
+      schema: buildSubgraphSchema([
+        {
+          typeDefs: parse(SDL),
+          resolvers: { Query: { fast: () => 'fast', slow: () => new Promise((resolve) => setTimeout(() => resolve('late'), 1_500)) } },
+        },
+      ]),
       plugins: [ApolloServerPluginInlineTraceDisabled()],
     });
     const { url } = await startStandaloneServer(server, {
       listen: { port: 0, host: '127.0.0.1' },
-      context: async ({ req }) => { requests.push(req.headers); return {}; },
+      context: async ({ req }) => {
+        requests.push(req.headers);
+        return {};
+      },
     });
     toy = { url, requests, stop: () => server.stop() };
   });
-  afterEach(async () => { for (const stop of stops.splice(0).reverse()) await stop(); });
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
   afterAll(() => toy.stop());
 
   async function gatewayWith(plugins: GatewayPlugin[]): Promise<string> {
@@ -103,7 +122,7 @@ describe('per-request values travel in the context, never on the wire', () => {
 
   async function post(url: string, query: string): Promise<{ data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] }> {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'r-1' }, body: JSON.stringify({ query }) });
-    return await res.json() as never;
+    return (await res.json()) as never;
   }
 
   test('with every production plugin, the only internal header a subgraph receives is the signed identity', async () => {
@@ -128,12 +147,16 @@ describe('per-request values travel in the context, never on the wire', () => {
     expect(toy.requests.flatMap((h) => Object.keys(h)).filter((name) => name.startsWith('x-qsmo-'))).toEqual([]);
   });
 
-  test('every client call reaches the innermost fetcher with its own request\'s context, through the whole upstream chain', async () => {
+  test("every client call reaches the innermost fetcher with its own request's context, through the whole upstream chain", async () => {
     const seen: (number | undefined)[] = [];
     // Innermost of all: it sees what the wire would, after dedupe, retries, the breaker and the deadline wrapper.
     const probe: GatewayPlugin = {
-      name: 'probe', place: { phase: 'upstream', position: 1 },
-      wrapFetcher: (fetcher) => (url, init) => { seen.push(subgraphCallContext()?.deadline); return fetcher(url, init); },
+      name: 'probe',
+      place: { phase: 'upstream', position: 1 },
+      wrapFetcher: (fetcher) => (url, init) => {
+        seen.push(subgraphCallContext()?.deadline);
+        return fetcher(url, init);
+      },
     };
     const url = await gatewayWith(inPhaseOrder([probe, ...resiliencePlugins({ requestDeadlineMs: 4_000, subgraphTimeoutMs: 4_000 }), useDedupe()]));
     seen.length = 0;

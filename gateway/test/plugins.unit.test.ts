@@ -43,16 +43,18 @@ function toySdl(name: string): string {
 async function startToy(name: string, answer = `from ${name}`): Promise<ToySubgraph> {
   const requests: http.IncomingHttpHeaders[] = [];
   const server = new ApolloServer({
-    schema: buildSubgraphSchema([{
-      typeDefs: parse(toySdl(name)),
-      resolvers: {
-        Query: {
-          shared: () => ({ name: answer }),
-          alphaOnly: () => 'alpha',
-          slow: () => new Promise((resolve) => setTimeout(() => resolve('late'), 1_500)),
+    schema: buildSubgraphSchema([
+      {
+        typeDefs: parse(toySdl(name)),
+        resolvers: {
+          Query: {
+            shared: () => ({ name: answer }),
+            alphaOnly: () => 'alpha',
+            slow: () => new Promise((resolve) => setTimeout(() => resolve('late'), 1_500)),
+          },
         },
       },
-    }]),
+    ]),
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
   const { url } = await startStandaloneServer(server, {
@@ -81,9 +83,11 @@ function supergraphOf(urls: Record<string, string>): string {
 /** A logger that keeps what was logged, so tests can see that an error was reported and not swallowed. */
 function recordingLogger(): Logger & { lines: { level: string; text: string }[] } {
   const lines: { level: string; text: string }[] = [];
-  const log = (level: string) => (...parts: unknown[]) => {
-    lines.push({ level, text: parts.map((p) => (p instanceof Error ? `${p.name}: ${p.message}` : String(p))).join(' ') });
-  };
+  const log =
+    (level: string) =>
+    (...parts: unknown[]) => {
+      lines.push({ level, text: parts.map((p) => (p instanceof Error ? `${p.name}: ${p.message}` : String(p))).join(' ') });
+    };
   return { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
@@ -147,9 +151,15 @@ describe('plugin assembly', () => {
         fetches += 1;
         return fetcher(url, init);
       },
-      routes: { 'GET /tenant': (_req, res) => { res.end('tenant route'); } },
+      routes: {
+        'GET /tenant': (_req, res) => {
+          res.end('tenant route');
+        },
+      },
       readinessDetails: () => ({ tenant: 'ok' }),
-      onSupergraphLoad: ({ supergraph }) => { loads.push([...supergraph.subgraphs().names()].join(',')); },
+      onSupergraphLoad: ({ supergraph }) => {
+        loads.push([...supergraph.subgraphs().names()].join(','));
+      },
     };
     const { url } = await gatewayOf({ supergraph: supergraphOf({ alpha: alpha.url }), plugins: [tenantPlugin] });
 
@@ -169,8 +179,11 @@ describe('plugin assembly', () => {
     const manager = new ManualSupergraphManager(supergraphOf({ alpha: alpha.url }));
     const { url } = await gatewayOf({ supergraph: manager, plugins: [usePropagateHeaders()] });
     await query(url, '{ shared { name } }', {
-      'x-request-id': 'req-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-      'apollographql-client-name': 'grants-portal', authorization: 'Bearer secret', cookie: 'a=b',
+      'x-request-id': 'req-1',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      'apollographql-client-name': 'grants-portal',
+      authorization: 'Bearer secret',
+      cookie: 'a=b',
     });
     const sent = alpha.requests.at(-1)!;
     expect(sent['x-request-id']).toBe('req-1');

@@ -12,22 +12,35 @@ import { FailureLimiter, RateLimiter } from '../src/rate-buckets';
 const logger = createLogger('rate-test', 'silent');
 
 /** A worker leasing from `primary`; `deaf` drops every message, as a primary that does not answer would. */
-function worker(primary: ReturnType<typeof rateLeaseHandler>, workers: number, options: { deaf?: boolean; sent?: (LeaseRequest | LeaseReturn)[] } = {}): ClusterRateBuckets {
+function worker(
+  primary: ReturnType<typeof rateLeaseHandler>,
+  workers: number,
+  options: { deaf?: boolean; sent?: (LeaseRequest | LeaseReturn)[] } = {},
+): ClusterRateBuckets {
   let listener: (message: unknown) => void = () => undefined;
   const buckets = new ClusterRateBuckets({
-    workers, maxCallers: 100, logger,
-    onMessage: (l) => { listener = l; },
+    workers,
+    maxCallers: 100,
+    logger,
+    onMessage: (l) => {
+      listener = l;
+    },
     send: (message) => {
       options.sent?.push(message);
       if (options.deaf) return;
-      setImmediate(() => { const reply = primary(message); if (reply) listener(reply); });
+      setImmediate(() => {
+        const reply = primary(message);
+        if (reply) listener(reply);
+      });
     },
   });
   made.push(buckets);
   return buckets;
 }
 const made: ClusterRateBuckets[] = [];
-afterEach(() => { for (const buckets of made.splice(0)) buckets.close(); });
+afterEach(() => {
+  for (const buckets of made.splice(0)) buckets.close();
+});
 
 test('a lease takes whole tokens up to what the bucket holds; returned tokens are taken again', () => {
   let now = 0;
@@ -85,7 +98,17 @@ test('failures past the allowance block the key until a token is due, without as
   let now = 0;
   const limiter = new RateLimiter(10, () => now);
   let asked = 0;
-  const failures = new FailureLimiter({ take: (key, perMinute) => { asked++; return limiter.take(key, perMinute); } }, 3, 10, () => now);
+  const failures = new FailureLimiter(
+    {
+      take: (key, perMinute) => {
+        asked++;
+        return limiter.take(key, perMinute);
+      },
+    },
+    3,
+    10,
+    () => now,
+  );
   for (let i = 0; i < 3; i++) expect(await failures.failed('203.0.113.7')).toBe(0);
   expect(failures.blockedFor('203.0.113.7')).toBe(0);
   expect(await failures.failed('203.0.113.7')).toBe(20);

@@ -5,11 +5,15 @@ describe('stringifyResult', () => {
   const data = { offerings: { edges: [{ node: { id: 'grm-era', name: 'eRA "quoted" \u2028', partners: [], launchedOn: null } }] } };
   const results = [
     { data },
-    { errors: [{ message: 'partial', path: ['offerings'], extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }], data, extensions: { cost: { estimated: 12, budget: 5000 } } },
+    {
+      errors: [{ message: 'partial', path: ['offerings'], extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }],
+      data,
+      extensions: { cost: { estimated: 12, budget: 5000 } },
+    },
     { data, extensions: undefined },
   ];
 
-  test('an answer never remembered is serialized as JSON.stringify does, with Apollo\'s newline', () => {
+  test("an answer never remembered is serialized as JSON.stringify does, with Apollo's newline", () => {
     const other = { data: { a: 1 }, errors: undefined };
     expect(stringifyResult(other)).toBe(`${JSON.stringify(other)}\n`);
     expect(stringifyResult({ data: null })).toBe('{"data":null}\n');

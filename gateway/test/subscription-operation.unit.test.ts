@@ -14,11 +14,25 @@ import type { GraphQLCallResult } from '../src/plugin';
  */
 let schema: GraphQLSchema;
 beforeAll(() => {
-  const { supergraphSdl } = composeSupergraph(localSubgraphSources([...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: 'http://marketplace/graphql' })), { name: DIRECTORY.name, url: 'http://directory/graphql' }]));
+  const { supergraphSdl } = composeSupergraph(
+    localSubgraphSources([
+      ...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: 'http://marketplace/graphql' })),
+      { name: DIRECTORY.name, url: 'http://directory/graphql' },
+    ]),
+  );
   schema = buildSchema(printSchema(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema()));
 });
 
-const event: CatalogChange = { subgraph: 'grants-management', domain: 'GRANTS_MANAGEMENT', offeringId: 'grm-era', version: 7, mutation: 'updateGrantsManagementOffering', at: '2026-12-04T12:00:00.000Z', retired: false, id: 'grm-era@7' };
+const event: CatalogChange = {
+  subgraph: 'grants-management',
+  domain: 'GRANTS_MANAGEMENT',
+  offeringId: 'grm-era',
+  version: 7,
+  mutation: 'updateGrantsManagementOffering',
+  at: '2026-12-04T12:00:00.000Z',
+  retired: false,
+  id: 'grm-era@7',
+};
 
 /** A stand-in executor answering each query with the next of `answers`, recording the queries. */
 function recorded(answers: GraphQLCallResult['body'][]): RunQuery & { queries: { query: string; variables: Record<string, unknown> }[] } {
@@ -32,21 +46,44 @@ function recorded(answers: GraphQLCallResult['body'][]): RunQuery & { queries: {
 
 const prepare = (query: string, variables: Record<string, unknown> = {}) => prepareSubscription(schema, parse(query), undefined, variables, []);
 
-test('event fields from the event, the offering fetched through its marketplace\'s namespace with aliases, fragments and the variables it uses', async () => {
-  const prepared = prepare(`subscription S($withCustomers: Boolean!, $domains: [QsmoDomain!]) {
+test("event fields from the event, the offering fetched through its marketplace's namespace with aliases, fragments and the variables it uses", async () => {
+  const prepared = prepare(
+    `subscription S($withCustomers: Boolean!, $domains: [QsmoDomain!]) {
     changed: catalogChanged(domains: $domains) {
       v: version domain at
       o: offering { ...Named ... on GrantsManagementOffering { customers @include(if: $withCustomers) { name } } }
     }
   }
-  fragment Named on Offering { label: name provider { name marketplaceCount } }`, { withCustomers: true, domains: ['GRANTS_MANAGEMENT'] });
+  fragment Named on Offering { label: name provider { name marketplaceCount } }`,
+    { withCustomers: true, domains: ['GRANTS_MANAGEMENT'] },
+  );
   expect(prepared.domains).toEqual(new Set(['GRANTS_MANAGEMENT']));
-  const run = recorded([{ data: { grantsManagement: { offering: {
-    __typename: 'GrantsManagementOffering', catalogChangedVersion__: 7, label: 'eRA', provider: { __typename: 'Provider', name: 'HHS', marketplaceCount: 2 },
-    customers: [{ __typename: 'Agency', name: 'Department of Health and Human Services' }],
-  } } } }]);
+  const run = recorded([
+    {
+      data: {
+        grantsManagement: {
+          offering: {
+            __typename: 'GrantsManagementOffering',
+            catalogChangedVersion__: 7,
+            label: 'eRA',
+            provider: { __typename: 'Provider', name: 'HHS', marketplaceCount: 2 },
+            customers: [{ __typename: 'Agency', name: 'Department of Health and Human Services' }],
+          },
+        },
+      },
+    },
+  ]);
   const result = await runOnEvent(prepared, event, run);
-  expect(result).toEqual({ data: { changed: { v: 7, domain: 'GRANTS_MANAGEMENT', at: event.at, o: { label: 'eRA', provider: { name: 'HHS', marketplaceCount: 2 }, customers: [{ name: 'Department of Health and Human Services' }] } } } });
+  expect(result).toEqual({
+    data: {
+      changed: {
+        v: 7,
+        domain: 'GRANTS_MANAGEMENT',
+        at: event.at,
+        o: { label: 'eRA', provider: { name: 'HHS', marketplaceCount: 2 }, customers: [{ name: 'Department of Health and Human Services' }] },
+      },
+    },
+  });
   expect(run.queries).toHaveLength(1);
   const { query, variables } = run.queries[0]!;
   expect(query).toMatch(/^query CatalogChangedOffering\(\$catalogChangedOfferingId__: ID!, \$withCustomers: Boolean!\) \{/);
@@ -77,9 +114,11 @@ test('a read behind the change (an older version) is tried again; a retired offe
   expect(gone.queries).toHaveLength(1);
 });
 
-test('errors of the fetch come with the event, the event\'s own fields intact', async () => {
+test("errors of the fetch come with the event, the event's own fields intact", async () => {
   const prepared = prepare('subscription { catalogChanged { version offering { ... on GrantsManagementOffering { history { version } } } } }');
-  const run = recorded([{ data: { grantsManagement: { offering: null } }, errors: [{ message: 'Reading history needs the role analyst.', extensions: { code: 'FORBIDDEN' } }] }]);
+  const run = recorded([
+    { data: { grantsManagement: { offering: null } }, errors: [{ message: 'Reading history needs the role analyst.', extensions: { code: 'FORBIDDEN' } }] },
+  ]);
   const result = await runOnEvent(prepared, event, run);
   expect(result.data).toEqual({ catalogChanged: { version: 7, offering: null } });
   expect(result.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['Reading history needs the role analyst.', 'FORBIDDEN']]);
@@ -102,7 +141,7 @@ test('refusals name what to change', () => {
   expect(operationOf(parse('query A { qsmos { name } } subscription B { catalogChanged { at } }'), 'B')?.operation).toBe('subscription');
 });
 
-test('an offering query for each marketplace goes through that marketplace\'s namespace', () => {
+test("an offering query for each marketplace goes through that marketplace's namespace", () => {
   const prepared = prepare('subscription { catalogChanged { offering { id } } }');
   const operation = operationOf(prepared.document)!;
   const field = (operation.selectionSet.selections[0] as FieldNode).selectionSet!.selections[0] as FieldNode;

@@ -16,8 +16,19 @@ declare module 'autocannon' {
       requests?: Request[];
       initialContext?: Record<string, unknown>;
     }
-    interface Histogram { average: number; total: number; p50: number; p99: number }
-    interface Result { requests: Histogram; latency: Histogram; errors: number; timeouts: number; non2xx: number }
+    interface Histogram {
+      average: number;
+      total: number;
+      p50: number;
+      p99: number;
+    }
+    interface Result {
+      requests: Histogram;
+      latency: Histogram;
+      errors: number;
+      timeouts: number;
+      non2xx: number;
+    }
   }
   function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
   export = autocannon;

@@ -36,7 +36,13 @@ import { startGraph } from '../support/graph';
 const logger = createLogger('bench-cli');
 const OPERATION = 'gateway/operations/grants-offerings-page.graphql';
 
-interface Options { graph: boolean; rows: number; offerings: number; customers: number; page: number }
+interface Options {
+  graph: boolean;
+  rows: number;
+  offerings: number;
+  customers: number;
+  page: number;
+}
 
 function parseArgs(argv: string[]): Options {
   const get = (flag: string, fallback: number) => {
@@ -48,7 +54,13 @@ function parseArgs(argv: string[]): Options {
   };
   const known = new Set(['--graph', '--rows', '--offerings', '--customers', '--page']);
   for (const a of argv) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a}: use ${[...known].join(', ')}.`);
-  return { graph: argv.includes('--graph'), rows: get('--rows', 200_000), offerings: get('--offerings', 20_000), customers: get('--customers', 200_000), page: get('--page', 100) };
+  return {
+    graph: argv.includes('--graph'),
+    rows: get('--rows', 200_000),
+    offerings: get('--offerings', 20_000),
+    customers: get('--customers', 200_000),
+    page: get('--page', 100),
+  };
 }
 
 /** A GraphQL endpoint with the graph's API schema whose Grants Management offerings are generated per page. */
@@ -65,24 +77,33 @@ async function startSyntheticEndpoint(rows: number): Promise<{ url: string; clos
       edges.push({
         cursor: cursor(i),
         node: {
-          id: `grm-synthetic-${n}`, name: `Synthetic offering ${n}`, category: `Synthetic category ${1 + (i % 7)}`,
-          shelf: ['FEDERAL', 'COMMERCIAL', 'MANDATORY'][i % 3], verification: 'UNVERIFIED', launchedOn: null,
+          id: `grm-synthetic-${n}`,
+          name: `Synthetic offering ${n}`,
+          category: `Synthetic category ${1 + (i % 7)}`,
+          shelf: ['FEDERAL', 'COMMERCIAL', 'MANDATORY'][i % 3],
+          verification: 'UNVERIFIED',
+          launchedOn: null,
           provider: { id: 'synthetic-provider', name: 'Synthetic provider, "quoted" for CSV' },
         },
       });
     }
-    return { totalCount: rows, edges, pageInfo: { hasNextPage: end < rows, endCursor: end > start ? cursor(end - 1) : after ?? null } };
+    return { totalCount: rows, edges, pageInfo: { hasNextPage: end < rows, endCursor: end > start ? cursor(end - 1) : (after ?? null) } };
   };
   const rootValue = { grantsManagement: () => ({ offerings }) };
   const server = http.createServer((req, res) => {
     let body = '';
-    req.setEncoding('utf8').on('data', (c: string) => { body += c; }).on('end', () => {
-      const { query, variables, operationName } = JSON.parse(body) as { query: string; variables?: Record<string, unknown>; operationName?: string };
-      void graphql({ schema, source: query, variableValues: variables, operationName, rootValue }).then((result) => {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify(result));
+    req
+      .setEncoding('utf8')
+      .on('data', (c: string) => {
+        body += c;
+      })
+      .on('end', () => {
+        const { query, variables, operationName } = JSON.parse(body) as { query: string; variables?: Record<string, unknown>; operationName?: string };
+        void graphql({ schema, source: query, variableValues: variables, operationName, rootValue }).then((result) => {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify(result));
+        });
       });
-    });
   });
   server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -145,9 +166,11 @@ async function main(): Promise<number> {
   try {
     const out = path.join(dir, 'offerings.csv');
     const started = Date.now();
-    const child = spawn(process.execPath, [
-      '--import', 'tsx', 'gateway/src/cli/query.ts', OPERATION, '--all-pages', '--var', `first=${options.page}`, '--out', out, '--endpoint', endpoint.url,
-    ], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'gateway/src/cli/query.ts', OPERATION, '--all-pages', '--var', `first=${options.page}`, '--out', out, '--endpoint', endpoint.url],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
     const samples: { t: number; rss: number; bytes: number }[] = [];
     const timer = setInterval(() => {
       const rss = rssMb(child.pid!);
@@ -161,16 +184,24 @@ async function main(): Promise<number> {
     if (rows !== total) throw new Error(`the CSV holds ${rows} rows, not ${total}`);
     const quarter = (q: number) => samples.filter((s) => s.t >= (ms * q) / 4 && s.t < (ms * (q + 1)) / 4);
     if ([1, 2, 3].some((q) => quarter(q).length < 3)) throw new Error('the run was too short to sample its memory: ask for more --rows.');
-    const stats = [0, 1, 2, 3].map((q) => ({ q, peak: Math.max(...quarter(q).map((s) => s.rss)), output: Math.max(...quarter(q).map((s) => s.bytes)) / 1048576 }));
-    process.stdout.write(`\n--all-pages against ${options.graph ? 'the graph on synthetic data' : 'a synthetic GraphQL endpoint'}: ` +
-      `${rows} rows in ${Math.ceil(total / options.page)} pages of ${options.page}, ${(ms / 1000).toFixed(1)}s (${Math.round(rows / (ms / 1000))} rows/s)\n`);
+    const stats = [0, 1, 2, 3].map((q) => ({
+      q,
+      peak: Math.max(...quarter(q).map((s) => s.rss)),
+      output: Math.max(...quarter(q).map((s) => s.bytes)) / 1048576,
+    }));
+    process.stdout.write(
+      `\n--all-pages against ${options.graph ? 'the graph on synthetic data' : 'a synthetic GraphQL endpoint'}: ` +
+        `${rows} rows in ${Math.ceil(total / options.page)} pages of ${options.page}, ${(ms / 1000).toFixed(1)}s (${Math.round(rows / (ms / 1000))} rows/s)\n`,
+    );
     process.stdout.write('  quarter of the run   peak RSS of the CLI   CSV written by then\n');
     for (const s of stats) process.stdout.write(`  ${String(s.q + 1).padEnd(18)}  ${mb(s.peak).padStart(19)}  ${mb(s.output).padStart(19)}\n`);
     // Quarter 1 is start-up (loading tsx and the CLI), not streaming.
     const growth = stats[3]!.peak - stats[1]!.peak;
     const outputGrowth = stats[3]!.output - stats[1]!.output;
     const flat = growth < Math.max(16, outputGrowth / 4);
-    process.stdout.write(`\nRSS from quarter 2 to 4: ${growth >= 0 ? '+' : ''}${mb(growth)} while the CSV grew ${mb(outputGrowth)}: memory is ${flat ? 'flat' : 'NOT flat'}.\n`);
+    process.stdout.write(
+      `\nRSS from quarter 2 to 4: ${growth >= 0 ? '+' : ''}${mb(growth)} while the CSV grew ${mb(outputGrowth)}: memory is ${flat ? 'flat' : 'NOT flat'}.\n`,
+    );
     return flat ? 0 : 1;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -178,7 +209,12 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-  logger.error(error instanceof Error ? error.message : String(error));
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    logger.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  },
+);

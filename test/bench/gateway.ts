@@ -60,8 +60,14 @@ const SUBGRAPH_ENV = { COST_BUDGET_ANONYMOUS: '10000000' };
 const PROJECT_ENV = { NODE_ENV: 'production', RATE_LIMIT_ANONYMOUS: '100000000', TRUSTED_DOCUMENTS: 'allow', COST_BUDGET_ANONYMOUS: '10000000', METRICS_TOKEN };
 
 interface Options {
-  duration: number; rounds: number; connections: number; warmup: number;
-  workloads: string[]; targets: string[]; projectEnv: Record<string, string>; subgraphEnv: Record<string, string>;
+  duration: number;
+  rounds: number;
+  connections: number;
+  warmup: number;
+  workloads: string[];
+  targets: string[];
+  projectEnv: Record<string, string>;
+  subgraphEnv: Record<string, string>;
   /** Write CPU profiles of the project's gateway and of each subgraph to .data/bench/profiles (node --cpu-prof). */
   profile: boolean;
   /** Seconds of one uninterrupted run watching memory and the cache's size (see the usage above); 0 for the comparison. */
@@ -71,24 +77,66 @@ interface Options {
 }
 
 const TARGETS: Record<string, { entry: string; description: string }> = {
-  project: { entry: 'gateway/src/index.ts', description: 'this project\'s gateway (gateway/src/index.ts, NODE_ENV=production)' },
+  project: { entry: 'gateway/src/index.ts', description: "this project's gateway (gateway/src/index.ts, NODE_ENV=production)" },
   'project-nocache': { entry: 'gateway/src/index.ts', description: 'the same with its response cache off (RESPONSE_CACHE=off)' },
-  'project-nodedup': { entry: 'gateway/src/index.ts', description: 'project-nocache with inbound deduplication off too (INBOUND_DEDUP=off): what one execution per request costs' },
-  'project-traced': { entry: 'gateway/src/index.ts', description: 'project-nocache with tracing on: every span exported over OTLP/HTTP to a sink the bench runs (what tracing costs)' },
-  apollo: { entry: 'test/bench/stock-apollo.ts', description: 'stock @apollo/gateway + @apollo/server, no tuning (it passes on the identity header of write-mix\'s renames)' },
-  hive: { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway (createGatewayRuntime + node:http; it passes on the identity header of write-mix\'s renames)' },
-  'hive-community': { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway as the community federation benchmark configures it: inboundInflightRequestDeduplication and jit on (HIVE_BENCH_CONFIG=community; its JIT answers wrong here, see stock-hive.ts)' },
-  'hive-dedup': { entry: 'test/bench/stock-hive.ts', description: 'stock Hive Gateway with inboundInflightRequestDeduplication on, JIT off (HIVE_BENCH_CONFIG=dedup)' },
+  'project-nodedup': {
+    entry: 'gateway/src/index.ts',
+    description: 'project-nocache with inbound deduplication off too (INBOUND_DEDUP=off): what one execution per request costs',
+  },
+  'project-traced': {
+    entry: 'gateway/src/index.ts',
+    description: 'project-nocache with tracing on: every span exported over OTLP/HTTP to a sink the bench runs (what tracing costs)',
+  },
+  apollo: {
+    entry: 'test/bench/stock-apollo.ts',
+    description: "stock @apollo/gateway + @apollo/server, no tuning (it passes on the identity header of write-mix's renames)",
+  },
+  hive: {
+    entry: 'test/bench/stock-hive.ts',
+    description: "stock Hive Gateway (createGatewayRuntime + node:http; it passes on the identity header of write-mix's renames)",
+  },
+  'hive-community': {
+    entry: 'test/bench/stock-hive.ts',
+    description:
+      'stock Hive Gateway as the community federation benchmark configures it: inboundInflightRequestDeduplication and jit on (HIVE_BENCH_CONFIG=community; its JIT answers wrong here, see stock-hive.ts)',
+  },
+  'hive-dedup': {
+    entry: 'test/bench/stock-hive.ts',
+    description: 'stock Hive Gateway with inboundInflightRequestDeduplication on, JIT off (HIVE_BENCH_CONFIG=dedup)',
+  },
 };
 
 function parseArgs(argv: string[]): Options {
-  const known = ['--profile', '--pin', '--soak', '--duration', '--rounds', '--connections', '--warmup', '--workloads', '--targets', '--project-env', '--subgraph-env'];
+  const known = [
+    '--profile',
+    '--pin',
+    '--soak',
+    '--duration',
+    '--rounds',
+    '--connections',
+    '--warmup',
+    '--workloads',
+    '--targets',
+    '--project-env',
+    '--subgraph-env',
+  ];
   const value = (i: number) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${argv[i]} needs a value.`);
     return v;
   };
-  const o: Options = { duration: 10, rounds: 3, connections: 10, warmup: 3, workloads: ['single', 'direct', 'deep', 'deep-large', 'varied', 'write-mix'], targets: ['project', 'project-nocache', 'apollo', 'hive'], projectEnv: {}, subgraphEnv: {}, profile: false, soak: 0 };
+  const o: Options = {
+    duration: 10,
+    rounds: 3,
+    connections: 10,
+    warmup: 3,
+    workloads: ['single', 'direct', 'deep', 'deep-large', 'varied', 'write-mix'],
+    targets: ['project', 'project-nocache', 'apollo', 'hive'],
+    projectEnv: {},
+    subgraphEnv: {},
+    profile: false,
+    soak: 0,
+  };
   const whole = (flag: string, v: string, min: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} ${v}: give a whole number of at least ${min}.`);
@@ -102,7 +150,10 @@ function parseArgs(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (!known.includes(a)) throw new Error(`unknown option ${a}: use ${known.join(', ')}.`);
-    if (a === '--profile') { o.profile = true; continue; }
+    if (a === '--profile') {
+      o.profile = true;
+      continue;
+    }
     const v = value(i++);
     if (a === '--duration') o.duration = whole(a, v, 1);
     else if (a === '--rounds') o.rounds = whole(a, v, 1);
@@ -121,14 +172,19 @@ function parseArgs(argv: string[]): Options {
   if (o.soak > 0) {
     if (!argv.includes('--workloads')) o.workloads = ['varied'];
     if (!argv.includes('--targets')) o.targets = ['project'];
-    if (!o.targets[0]!.startsWith('project')) throw new Error('--soak watches the project\'s gateway: list a project target first in --targets.');
+    if (!o.targets[0]!.startsWith('project')) throw new Error("--soak watches the project's gateway: list a project target first in --targets.");
     return o;
   }
   if (!o.targets.includes('apollo')) throw new Error('--targets must include apollo: every ratio is to stock Apollo.');
   return o;
 }
 
-interface Process { name: string; child: ChildProcess; url: string; exited: Promise<unknown> }
+interface Process {
+  name: string;
+  child: ChildProcess;
+  url: string;
+  exited: Promise<unknown>;
+}
 const children: Process[] = [];
 
 function start(name: string, entry: string, port: number, env: Record<string, string>, nodeArgs: string[] = [], pin?: string): Process {
@@ -154,14 +210,18 @@ async function waitAnswering(p: Process, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   let last = 'no answer';
-  void p.exited.then(() => { exited = true; });
+  void p.exited.then(() => {
+    exited = true;
+  });
   while (Date.now() < deadline) {
     if (exited) throw new Error(`${p.name} exited during start-up; its log is above.`);
     try {
       const r = await post(p.url, { query: '{ __typename }' });
       if (r.status === 200) return;
       last = `${r.status} ${JSON.stringify(r.json).slice(0, 300)}`;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${p.name} did not answer within ${timeoutMs / 1000}s (last: ${last}).`);
@@ -172,7 +232,9 @@ function processTree(pid: number): number[] {
   let kids: number[] = [];
   try {
     kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch { /* exited */ }
+  } catch {
+    /* exited */
+  }
   return [pid, ...kids.flatMap(processTree)];
 }
 
@@ -187,7 +249,9 @@ function sample(pid: number): { cpuSeconds: number; rssMb: number } {
       cpuSeconds += (Number(fields[11]) + Number(fields[12])) / 100;
       const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
       rssMb += rss ? Number(rss[1]) / 1024 : 0;
-    } catch { /* exited between the listing and the read */ }
+    } catch {
+      /* exited between the listing and the read */
+    }
   }
   return { cpuSeconds, rssMb };
 }
@@ -196,16 +260,29 @@ function sample(pid: number): { cpuSeconds: number; rssMb: number } {
 async function startOtlpSink(): Promise<{ url: string; server: http.Server; received: { requests: number; bytes: number } }> {
   const received = { requests: 0, bytes: 0 };
   const server = http.createServer((req, res) => {
-    req.on('data', (c: Buffer) => { received.bytes += c.length; });
-    req.on('end', () => { received.requests++; res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(); });
+    req.on('data', (c: Buffer) => {
+      received.bytes += c.length;
+    });
+    req.on('end', () => {
+      received.requests++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, received };
 }
 
 interface Run {
-  round: number; workload: string; target: string;
-  rps: number; p50: number; p99: number; requests: number; errors: number; cpuPercent: number; rssMb: number;
+  round: number;
+  workload: string;
+  target: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  cpuPercent: number;
+  rssMb: number;
   /** CPU of the four subgraph processes together during the run: work a gateway causes downstream. */
   subgraphCpuPercent: number;
   /** The first failed response of the run, to say what went wrong. */
@@ -214,7 +291,13 @@ interface Run {
   writes?: WriteTally;
 }
 
-async function load(url: string, workload: Workload, seconds: number, connections: number, credentials: () => Record<string, string> = () => ({})): Promise<Omit<Run, 'round' | 'workload' | 'target' | 'cpuPercent' | 'rssMb' | 'subgraphCpuPercent'>> {
+async function load(
+  url: string,
+  workload: Workload,
+  seconds: number,
+  connections: number,
+  credentials: () => Record<string, string> = () => ({}),
+): Promise<Omit<Run, 'round' | 'workload' | 'target' | 'cpuPercent' | 'rssMb' | 'subgraphCpuPercent'>> {
   let graphqlErrors = 0;
   let sampleError: string | undefined;
   const tally: WriteTally = { writes: 0, refusedWrites: 0, checkedReads: 0, staleReads: 0 };
@@ -227,25 +310,27 @@ async function load(url: string, workload: Workload, seconds: number, connection
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     initialContext: {},
-    requests: [{
-      setupRequest: (req, context) => {
-        if (!mix) return { ...req, body: JSON.stringify(workload.next()) };
-        const conn = ((context as { conn?: Conn }).conn ??= mix.connection(tally, credentials));
-        const { headers, ...body } = conn.next();
-        (context as { writing?: boolean }).writing = body.query.startsWith('mutation');
-        return { ...req, headers: { ...(req.headers as Record<string, string>), ...headers }, body: JSON.stringify(body) };
+    requests: [
+      {
+        setupRequest: (req, context) => {
+          if (!mix) return { ...req, body: JSON.stringify(workload.next()) };
+          const conn = ((context as { conn?: Conn }).conn ??= mix.connection(tally, credentials));
+          const { headers, ...body } = conn.next();
+          (context as { writing?: boolean }).writing = body.query.startsWith('mutation');
+          return { ...req, headers: { ...(req.headers as Record<string, string>), ...headers }, body: JSON.stringify(body) };
+        },
+        onResponse: (status, body, context, headers) => {
+          if (mix) {
+            (context as { conn: Conn }).conn.answered(status, body, headers);
+            // A rename's outcome is tallied (a stock gateway's are refused by the subgraph), not counted as an error.
+            if ((context as { writing?: boolean }).writing) return;
+          }
+          if (status === 200 && !body.includes('"errors"')) return;
+          if (body.includes('"errors"')) graphqlErrors++;
+          sampleError ??= `${status} ${body.slice(0, 300)}`;
+        },
       },
-      onResponse: (status, body, context, headers) => {
-        if (mix) {
-          (context as { conn: Conn }).conn.answered(status, body, headers);
-          // A rename's outcome is tallied (a stock gateway's are refused by the subgraph), not counted as an error.
-          if ((context as { writing?: boolean }).writing) return;
-        }
-        if (status === 200 && !body.includes('"errors"')) return;
-        if (body.includes('"errors"')) graphqlErrors++;
-        sampleError ??= `${status} ${body.slice(0, 300)}`;
-      },
-    }],
+    ],
   });
   return {
     rps: result.requests.average,
@@ -273,14 +358,19 @@ async function checkAgreement(targets: Process[], subgraphUrl: string, list: Wor
     let first: string | undefined;
     for (const [name, url] of urls) {
       const { status, json } = await post(url, body);
-      if (status !== 200 || json?.errors) throw new Error(`${name} answered workload ${w.name} with ${status}: ${JSON.stringify(json?.errors ?? json).slice(0, 500)}`);
+      if (status !== 200 || json?.errors)
+        throw new Error(`${name} answered workload ${w.name} with ${status}: ${JSON.stringify(json?.errors ?? json).slice(0, 500)}`);
       // Keys sorted: the order of an object's fields is not part of the answer (a JIT-compiled executor may write them in another).
-      const data = JSON.stringify(json.data, (_key, value) => (value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))) : value));
+      const data = JSON.stringify(json.data, (_key, value) =>
+        value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))) : value,
+      );
       if (first === undefined) first = data;
       else if (data !== first) {
         let at = 0;
         while (at < data.length && data[at] === first[at]) at++;
-        throw new Error(`${name} answered workload ${w.name} differently from ${urls[0]![0]}, from character ${at}: ${data.slice(Math.max(0, at - 80), at + 80)} / ${first.slice(Math.max(0, at - 80), at + 80)}`);
+        throw new Error(
+          `${name} answered workload ${w.name} differently from ${urls[0]![0]}, from character ${at}: ${data.slice(Math.max(0, at - 80), at + 80)} / ${first.slice(Math.max(0, at - 80), at + 80)}`,
+        );
       }
     }
     logger.info(`workload ${w.name}: the answer's data is ${(Buffer.byteLength(first!) / 1024).toFixed(1)} KB`);
@@ -305,20 +395,38 @@ async function main(): Promise<void> {
   // signs for this editor), renewed well within its lifetime, so their renames are real writes too.
   const editorIdentity: Identity = { subject: 'bench-editor@hhs.gov', issuer: DEV_ISSUER, roles: ['editor'], qsmos: ['GRANTS_MANAGEMENT'] };
   let internal = await signInternalToken(editorIdentity, secretBytes(secret), 'grants-management');
-  const renew = setInterval(() => void signInternalToken(editorIdentity, secretBytes(secret), 'grants-management').then((t) => { internal = t; }), 10_000);
+  const renew = setInterval(
+    () =>
+      void signInternalToken(editorIdentity, secretBytes(secret), 'grants-management').then((t) => {
+        internal = t;
+      }),
+    10_000,
+  );
   renew.unref();
   const signedEditor = () => ({ [IDENTITY_HEADER]: internal });
   try {
-    const subgraphs = await Promise.all(SUBGRAPHS.map(async (s) => {
-      const profile = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(benchDir, 'profiles', s.name)}`] : [];
-      const p = start(s.name, `subgraphs/${s.name}/src/index.ts`, await freePort(),
-        { MONGODB_URI: database.uri, GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...SUBGRAPH_ENV, ...o.subgraphEnv }, profile);
-      await waitAnswering(p);
-      return p;
-    }));
+    const subgraphs = await Promise.all(
+      SUBGRAPHS.map(async (s) => {
+        const profile = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(benchDir, 'profiles', s.name)}`] : [];
+        const p = start(
+          s.name,
+          `subgraphs/${s.name}/src/index.ts`,
+          await freePort(),
+          { MONGODB_URI: database.uri, GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...SUBGRAPH_ENV, ...o.subgraphEnv },
+          profile,
+        );
+        await waitAnswering(p);
+        return p;
+      }),
+    );
     // The cross-QSMO lists (agencies, providers, offerings) are the directory's: it reads every marketplace at start.
-    const directory = start(DIRECTORY.name, 'shared/directory/src/main.ts', await freePort(),
-      { GATEWAY_SIGNING_SECRET: secret, REQUIRE_GATEWAY_SIGNATURE: 'false', ...SUBGRAPH_ENV, ...Object.fromEntries(SUBGRAPHS.map((s, i) => [urlEnvName(s.name), subgraphs[i]!.url])), ...o.subgraphEnv });
+    const directory = start(DIRECTORY.name, 'shared/directory/src/main.ts', await freePort(), {
+      GATEWAY_SIGNING_SECRET: secret,
+      REQUIRE_GATEWAY_SIGNATURE: 'false',
+      ...SUBGRAPH_ENV,
+      ...Object.fromEntries(SUBGRAPHS.map((s, i) => [urlEnvName(s.name), subgraphs[i]!.url])),
+      ...o.subgraphEnv,
+    });
     await waitAnswering(directory);
     const served = [...SUBGRAPHS.map((s, i) => ({ name: s.name, url: subgraphs[i]!.url })), { name: DIRECTORY.name, url: directory.url }];
     const { supergraphSdl } = composeSupergraph(localSubgraphSources(served));
@@ -330,7 +438,14 @@ async function main(): Promise<void> {
     for (const name of o.targets) {
       const env: Record<string, string> = { SUPERGRAPH_PATH: supergraphPath };
       if (name.startsWith('project')) {
-        Object.assign(env, { ...PROJECT_ENV, GATEWAY_SIGNING_SECRET: secret, AUTH_JWKS_FILE: keys.jwksFile, AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE, ...o.projectEnv });
+        Object.assign(env, {
+          ...PROJECT_ENV,
+          GATEWAY_SIGNING_SECRET: secret,
+          AUTH_JWKS_FILE: keys.jwksFile,
+          AUTH_ISSUER: DEV_ISSUER,
+          AUTH_AUDIENCE: DEV_AUDIENCE,
+          ...o.projectEnv,
+        });
       }
       if (name === 'project-nocache' || name === 'project-nodedup' || name === 'project-traced') env.RESPONSE_CACHE = 'off';
       if (name === 'project-nodedup') env.INBOUND_DEDUP = 'off';
@@ -366,15 +481,30 @@ async function main(): Promise<void> {
           const before = sample(t.child.pid!);
           const subgraphsBefore = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);
           const started = process.hrtime.bigint();
-          const r = await load(t.url, own.get(t.name)?.get(w.name) ?? w, seconds, w.connections ?? o.connections, t.name.startsWith('project') ? asEditor : signedEditor);
+          const r = await load(
+            t.url,
+            own.get(t.name)?.get(w.name) ?? w,
+            seconds,
+            w.connections ?? o.connections,
+            t.name.startsWith('project') ? asEditor : signedEditor,
+          );
           const wall = Number(process.hrtime.bigint() - started) / 1e9;
           const after = sample(t.child.pid!);
           const subgraphsAfter = subgraphs.reduce((n, s) => n + sample(s.child.pid!).cpuSeconds, 0);
-          const run: Run = { round, workload: w.name, target: w.target === 'gateway' ? t.name : 'direct', ...r,
-            cpuPercent: (100 * (after.cpuSeconds - before.cpuSeconds)) / wall, rssMb: after.rssMb,
-            subgraphCpuPercent: (100 * (subgraphsAfter - subgraphsBefore)) / wall };
+          const run: Run = {
+            round,
+            workload: w.name,
+            target: w.target === 'gateway' ? t.name : 'direct',
+            ...r,
+            cpuPercent: (100 * (after.cpuSeconds - before.cpuSeconds)) / wall,
+            rssMb: after.rssMb,
+            subgraphCpuPercent: (100 * (subgraphsAfter - subgraphsBefore)) / wall,
+          };
           runs.push(run);
-          if (round > 0) logger.info(`round ${round} ${w.name.padEnd(7)} ${run.target.padEnd(8)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  errors ${run.errors}${run.writes ? `  renames ${run.writes.writes} (refused ${run.writes.refusedWrites}), reads checked ${run.writes.checkedReads}, stale ${run.writes.staleReads}${run.writes.firstStale ? ` (${run.writes.firstStale})` : ''}` : ''}  CPU ${run.cpuPercent.toFixed(0)} % (subgraphs ${run.subgraphCpuPercent.toFixed(0)} %)${run.sampleError ? ` (first: ${run.sampleError})` : ''}`);
+          if (round > 0)
+            logger.info(
+              `round ${round} ${w.name.padEnd(7)} ${run.target.padEnd(8)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  errors ${run.errors}${run.writes ? `  renames ${run.writes.writes} (refused ${run.writes.refusedWrites}), reads checked ${run.writes.checkedReads}, stale ${run.writes.staleReads}${run.writes.firstStale ? ` (${run.writes.firstStale})` : ''}` : ''}  CPU ${run.cpuPercent.toFixed(0)} % (subgraphs ${run.subgraphCpuPercent.toFixed(0)} %)${run.sampleError ? ` (first: ${run.sampleError})` : ''}`,
+            );
         }
       }
     };
@@ -387,20 +517,37 @@ async function main(): Promise<void> {
 
     const summary = summarize(runs, chosen, o);
     const file = path.join(benchDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(file, JSON.stringify({
-      date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` },
-      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-      options: o, targets: Object.fromEntries(o.targets.map((t) => [t, TARGETS[t]!.description])),
-      workloads: Object.fromEntries(chosen.map((w) => [w.name, w.description])),
-      summary, runs,
-    }, null, 2));
-    const writeLines = o.targets.map((t) => {
-      const tallies = runs.filter((r) => r.target === t && r.writes).map((r) => r.writes!);
-      if (!tallies.length) return '';
-      const sum = (k: 'writes' | 'refusedWrites' | 'checkedReads' | 'staleReads') => tallies.reduce((n, x) => n + x[k], 0);
-      return `write-mix ${t}: renames ${sum('writes')} (refused ${sum('refusedWrites')}), reads checked after a rename ${sum('checkedReads')}, stale ${sum('staleReads')}\n`;
-    }).join('');
+    fs.writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          machine: {
+            cpus: os.cpus().length,
+            model: os.cpus()[0]?.model,
+            memoryGb: Math.round(os.totalmem() / 2 ** 30),
+            node: process.version,
+            platform: `${os.type()} ${os.release()}`,
+          },
+          command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+          options: o,
+          targets: Object.fromEntries(o.targets.map((t) => [t, TARGETS[t]!.description])),
+          workloads: Object.fromEntries(chosen.map((w) => [w.name, w.description])),
+          summary,
+          runs,
+        },
+        null,
+        2,
+      ),
+    );
+    const writeLines = o.targets
+      .map((t) => {
+        const tallies = runs.filter((r) => r.target === t && r.writes).map((r) => r.writes!);
+        if (!tallies.length) return '';
+        const sum = (k: 'writes' | 'refusedWrites' | 'checkedReads' | 'staleReads') => tallies.reduce((n, x) => n + x[k], 0);
+        return `write-mix ${t}: renames ${sum('writes')} (refused ${sum('refusedWrites')}), reads checked after a rename ${sum('checkedReads')}, stale ${sum('staleReads')}\n`;
+      })
+      .join('');
     if (sink) logger.info(`OTLP sink: ${sink.received.requests} exports, ${(sink.received.bytes / 2 ** 20).toFixed(1)} MB of spans from project-traced`);
     sink?.server.close();
     process.stdout.write(`\n${formatTable(summary)}\n${writeLines}JSON: ${path.relative(process.cwd(), file)}\n`);
@@ -438,7 +585,9 @@ async function soak(target: Process, workload: Workload, o: Options, benchDir: s
     const cache = await cacheSize(target.url).catch(() => undefined);
     const s = { second: Math.round((Date.now() - started) / 1000), rssMb, ...(cache ? { cacheMb: cache.bytes / 2 ** 20, cacheEntries: cache.entries } : {}) };
     samples.push(s);
-    logger.info(`soak ${String(s.second).padStart(4)} s  RSS ${rssMb.toFixed(0)} MB${cache ? `  cache ${s.cacheMb!.toFixed(1)} MB in ${cache.entries} responses` : ''}`);
+    logger.info(
+      `soak ${String(s.second).padStart(4)} s  RSS ${rssMb.toFixed(0)} MB${cache ? `  cache ${s.cacheMb!.toFixed(1)} MB in ${cache.entries} responses` : ''}`,
+    );
   };
   await take();
   const timer = setInterval(() => void take(), 10_000);
@@ -452,28 +601,57 @@ async function soak(target: Process, workload: Workload, o: Options, benchDir: s
   const peakRss = Math.max(...samples.map((x) => x.rssMb));
   const peakCache = Math.max(0, ...samples.map((x) => x.cacheMb ?? 0));
   const verdict = {
-    rssFlat: Math.abs(growth) <= 0.2, rssGrowth: growth, rssAfterFirstMinuteMb: afterMinute.rssMb, rssLastMb: last.rssMb, rssPeakMb: peakRss,
-    cacheWithinLimit: peakCache <= limitMb, cachePeakMb: peakCache, cacheLimitMb: limitMb,
+    rssFlat: Math.abs(growth) <= 0.2,
+    rssGrowth: growth,
+    rssAfterFirstMinuteMb: afterMinute.rssMb,
+    rssLastMb: last.rssMb,
+    rssPeakMb: peakRss,
+    cacheWithinLimit: peakCache <= limitMb,
+    cachePeakMb: peakCache,
+    cacheLimitMb: limitMb,
   };
   const file = path.join(benchDir, `soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({
-    date: new Date().toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-    target: target.name, workload: workload.name, seconds: o.soak, connections: o.connections,
-    load: { ...r, cpuPercent: (100 * (sample(target.child.pid!).cpuSeconds - cpuBefore)) / wall }, verdict, samples,
-  }, null, 2));
-  process.stdout.write(`\nsoak: ${target.name}, ${workload.name}, ${o.soak} s, ${o.connections} connections: ${r.requests} requests (${r.rps.toFixed(0)} req/s), p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}\n`
-    + `RSS ${afterMinute.rssMb.toFixed(0)} MB after the first minute, ${last.rssMb.toFixed(0)} MB at the end (${(100 * growth).toFixed(1)} %, peak ${peakRss.toFixed(0)} MB): ${verdict.rssFlat ? 'flat' : 'NOT flat'} (within 20 %)\n`
-    + `response cache: peak ${peakCache.toFixed(1)} MB of ${limitMb} MB: ${verdict.cacheWithinLimit ? 'within' : 'OVER'} its size\n`
-    + `JSON: ${path.relative(process.cwd(), file)}\n`);
+  fs.writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+        target: target.name,
+        workload: workload.name,
+        seconds: o.soak,
+        connections: o.connections,
+        load: { ...r, cpuPercent: (100 * (sample(target.child.pid!).cpuSeconds - cpuBefore)) / wall },
+        verdict,
+        samples,
+      },
+      null,
+      2,
+    ),
+  );
+  process.stdout.write(
+    `\nsoak: ${target.name}, ${workload.name}, ${o.soak} s, ${o.connections} connections: ${r.requests} requests (${r.rps.toFixed(0)} req/s), p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}\n` +
+      `RSS ${afterMinute.rssMb.toFixed(0)} MB after the first minute, ${last.rssMb.toFixed(0)} MB at the end (${(100 * growth).toFixed(1)} %, peak ${peakRss.toFixed(0)} MB): ${verdict.rssFlat ? 'flat' : 'NOT flat'} (within 20 %)\n` +
+      `response cache: peak ${peakCache.toFixed(1)} MB of ${limitMb} MB: ${verdict.cacheWithinLimit ? 'within' : 'OVER'} its size\n` +
+      `JSON: ${path.relative(process.cwd(), file)}\n`,
+  );
 }
 
 interface Row {
-  workload: string; target: string; rps: number; p50: number; p99: number; errors: number; cpuPercent: number; rssMb: number;
+  workload: string;
+  target: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  cpuPercent: number;
+  rssMb: number;
   /** The subgraphs' CPU per 1,000 requests of this gateway (CPU seconds): what the gateway makes the subgraphs do. */
   subgraphCpuPerKilo: number;
   /** This target's RPS over stock Apollo's, per round, and their median; undefined for the direct row. */
-  ratios?: number[]; ratio?: number;
+  ratios?: number[];
+  ratio?: number;
 }
 
 function summarize(runs: Run[], chosen: Workload[], o: Options): Row[] {
@@ -483,9 +661,14 @@ function summarize(runs: Run[], chosen: Workload[], o: Options): Row[] {
     for (const target of names) {
       const mine = runs.filter((r) => r.workload === w.name && r.target === target);
       const row: Row = {
-        workload: w.name, target,
-        rps: median(mine.map((r) => r.rps)), p50: median(mine.map((r) => r.p50)), p99: median(mine.map((r) => r.p99)),
-        errors: mine.reduce((n, r) => n + r.errors, 0), cpuPercent: median(mine.map((r) => r.cpuPercent)), rssMb: Math.max(...mine.map((r) => r.rssMb)),
+        workload: w.name,
+        target,
+        rps: median(mine.map((r) => r.rps)),
+        p50: median(mine.map((r) => r.p50)),
+        p99: median(mine.map((r) => r.p99)),
+        errors: mine.reduce((n, r) => n + r.errors, 0),
+        cpuPercent: median(mine.map((r) => r.cpuPercent)),
+        rssMb: Math.max(...mine.map((r) => r.rssMb)),
         subgraphCpuPerKilo: median(mine.map((r) => (r.rps > 0 ? (10 * r.subgraphCpuPercent) / r.rps : NaN))),
       };
       if (w.target === 'gateway') {
@@ -504,8 +687,17 @@ function summarize(runs: Run[], chosen: Workload[], o: Options): Row[] {
 function formatTable(rows: Row[]): string {
   const head = ['workload', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU %', 'RSS MB', 'subgraph CPU s/1k req', '/ apollo (rounds)', 'median'];
   const body = rows.map((r) => [
-    r.workload, r.target, r.rps.toFixed(0), String(r.p50), String(r.p99), String(r.errors), r.cpuPercent.toFixed(0), r.rssMb.toFixed(0), r.subgraphCpuPerKilo.toFixed(2),
-    r.ratios ? r.ratios.map((x) => x.toFixed(2)).join(' ') : '', r.ratio !== undefined ? r.ratio.toFixed(2) : '',
+    r.workload,
+    r.target,
+    r.rps.toFixed(0),
+    String(r.p50),
+    String(r.p99),
+    String(r.errors),
+    r.cpuPercent.toFixed(0),
+    r.rssMb.toFixed(0),
+    r.subgraphCpuPerKilo.toFixed(2),
+    r.ratios ? r.ratios.map((x) => x.toFixed(2)).join(' ') : '',
+    r.ratio !== undefined ? r.ratio.toFixed(2) : '',
   ]);
   return [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

@@ -13,7 +13,9 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
 const IDENTITY = 'x-qsmo-identity';
 
-interface Context { identity?: string }
+interface Context {
+  identity?: string;
+}
 
 class ForwardIdentity extends RemoteGraphQLDataSource<Context> {
   override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<Context>['willSendRequest']>>[0]): void {
@@ -32,4 +34,7 @@ void (async () => {
     },
   });
   process.stdout.write(`stock apollo ready at ${url}\n`);
-})().catch((error) => { console.error(error); process.exit(1); });
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

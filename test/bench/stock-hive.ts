@@ -35,4 +35,7 @@ void (async () => {
   const server = http.createServer(runtime);
   await new Promise<void>((resolve) => server.listen(Number(process.env.PORT), '127.0.0.1', resolve));
   process.stdout.write(`stock hive${config ? ` (${config})` : ''} ready at http://127.0.0.1:${process.env.PORT}/graphql\n`);
-})().catch((error) => { console.error(error); process.exit(1); });
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

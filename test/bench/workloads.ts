@@ -4,7 +4,11 @@ import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { readAgencies, readCapabilities, readOfferings, readProviders } from '@qsmo/catalog';
 
 /** One GraphQL request body of a workload. */
-export interface BenchRequest { query: string; variables?: Record<string, unknown>; operationName?: string }
+export interface BenchRequest {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
 
 /**
  * A load the benchmark puts on each gateway. `next` is called for every
@@ -23,7 +27,13 @@ export interface Workload {
 }
 
 /** What a write-mix run counted: every read sent after a confirmed write must show it. */
-export interface WriteTally { writes: number; refusedWrites: number; checkedReads: number; staleReads: number; firstStale?: string }
+export interface WriteTally {
+  writes: number;
+  refusedWrites: number;
+  checkedReads: number;
+  staleReads: number;
+  firstStale?: string;
+}
 
 /**
  * 1 % mutations (renames of a few Grants offerings, as an editor of the
@@ -37,14 +47,19 @@ export interface WriteTally { writes: number; refusedWrites: number; checkedRead
 export interface WriteMix {
   offerings: string[];
   /** Called by the runner once per connection: the request to send next, and what to do with its answer. */
-  connection(tally: WriteTally, credentials: () => Record<string, string>): { next(): BenchRequest & { headers?: Record<string, string> }; answered(status: number, body: string, headers?: Record<string, string>): void };
+  connection(
+    tally: WriteTally,
+    credentials: () => Record<string, string>,
+  ): { next(): BenchRequest & { headers?: Record<string, string> }; answered(status: number, body: string, headers?: Record<string, string>): void };
 }
 
 const RENAME = `mutation BenchRename($input: UpdateGrantsManagementOfferingInput!) { updateGrantsManagementOffering(input: $input) { offering { id version name } userErrors { code currentVersion } } }`;
 const READ_ONE = `query BenchOffering($id: ID!) { grantsManagement { offering(id: $id) { id version name } } }`;
 
 function writeMix(varied: (() => BenchRequest)[]): WriteMix {
-  const offerings = readOfferings('GRANTS_MANAGEMENT').slice(0, 3).map((o) => o.id);
+  const offerings = readOfferings('GRANTS_MANAGEMENT')
+    .slice(0, 3)
+    .map((o) => o.id);
   // What is known to be written: per offering the latest confirmed version and when its answer arrived.
   const confirmed = new Map<string, number>();
   const known = new Map<string, number>();
@@ -63,7 +78,14 @@ function writeMix(varied: (() => BenchRequest)[]): WriteMix {
             const version = known.get(id) ?? 1;
             return {
               query: RENAME,
-              variables: { input: { id, version, name: `Bench offering ${id} #${++seq}`, provenance: { sources: [{ title: 'benchmark', url: 'https://example.gov/bench' }], verification: 'UNVERIFIED' } } },
+              variables: {
+                input: {
+                  id,
+                  version,
+                  name: `Bench offering ${id} #${++seq}`,
+                  provenance: { sources: [{ title: 'benchmark', url: 'https://example.gov/bench' }], verification: 'UNVERIFIED' },
+                },
+              },
               headers: credentials(),
             };
           }
@@ -77,7 +99,11 @@ function writeMix(varied: (() => BenchRequest)[]): WriteMix {
         answered(status, body, headers = {}) {
           if (pending.kind === 'other' || status !== 200) return;
           let json: any;
-          try { json = JSON.parse(body); } catch { return; }
+          try {
+            json = JSON.parse(body);
+          } catch {
+            return;
+          }
           if (pending.kind === 'write') {
             const payload = json?.data?.updateGrantsManagementOffering;
             const version = payload?.offering?.version as number | undefined;
@@ -108,7 +134,6 @@ function writeMix(varied: (() => BenchRequest)[]): WriteMix {
   };
 }
 
-
 const OPERATIONS_DIR = path.join(REPO_ROOT, 'gateway', 'operations');
 const operation = (file: string): string => fs.readFileSync(path.join(OPERATIONS_DIR, file), 'utf8');
 
@@ -133,9 +158,15 @@ function variedPickers(): (() => BenchRequest)[] {
   const agencies = readAgencies().map((a) => a.code);
   const providers = readProviders().map((p) => p.id);
   const grants = readOfferings('GRANTS_MANAGEMENT');
-  const functions = readCapabilities('GRANTS_MANAGEMENT').filter((c) => c.level === 'FUNCTION').map((c) => c.code);
+  const functions = readCapabilities('GRANTS_MANAGEMENT')
+    .filter((c) => c.level === 'FUNCTION')
+    .map((c) => c.code);
   // Search strings: words of the offerings' names and categories, and a few that match nothing.
-  const words = [...new Set(grants.flatMap((o) => `${o.name} ${o.category ?? ''}`.toLowerCase().split(/[^a-z]+/)).filter((w) => w.length >= 3)), 'zzz', 'payroll'];
+  const words = [
+    ...new Set(grants.flatMap((o) => `${o.name} ${o.category ?? ''}`.toLowerCase().split(/[^a-z]+/)).filter((w) => w.length >= 3)),
+    'zzz',
+    'payroll',
+  ];
   const pages = [1, 5, 10, 20, 50, 100];
   const doc = (file: string) => operation(file);
   const portfolio = doc('agency-portfolio.graphql');
@@ -170,9 +201,18 @@ function variedPickers(): (() => BenchRequest)[] {
  */
 /** About 2 KB of answer each: 36 make about 90 KB. */
 const DEEP_LARGE_OFFERINGS = 36;
-const DEEP_LARGE = `query BenchDeepLarge { offerings(first: ${DEEP_LARGE_OFFERINGS}) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name domain category shelf verification launchedOn customerCount provider { id name abbreviation sector marketplaceCount } ${
-  ['FinancialManagement', 'HumanResources', 'GrantsManagement', 'Cybersecurity', 'Acquisition'].map((t) => `... on ${t}Offering { website notes sources { title url } partners { id name abbreviation sector marketplaceCount } capabilities { code name description level parent { code name level parent { code name level } } } }`).join(' ')
-} } } } }`;
+const DEEP_LARGE = `query BenchDeepLarge { offerings(first: ${DEEP_LARGE_OFFERINGS}) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name domain category shelf verification launchedOn customerCount provider { id name abbreviation sector marketplaceCount } ${[
+  'FinancialManagement',
+  'HumanResources',
+  'GrantsManagement',
+  'Cybersecurity',
+  'Acquisition',
+]
+  .map(
+    (t) =>
+      `... on ${t}Offering { website notes sources { title url } partners { id name abbreviation sector marketplaceCount } capabilities { code name description level parent { code name level parent { code name level } } } }`,
+  )
+  .join(' ')} } } } }`;
 
 /** The workloads by name, in the order they run in a round. */
 export function workloads(): Workload[] {
@@ -181,12 +221,40 @@ export function workloads(): Workload[] {
   const portfolio = operation('agency-portfolio.graphql');
   return [
     { name: 'single', description: 'one subgraph, one fetch (grantsManagement.offerings)', target: 'gateway', next: () => ({ query: SINGLE }) },
-    { name: 'direct', description: 'the single query sent straight to the grants-management subgraph: the floor of the gateway\'s overhead', target: 'grants-management', next: () => ({ query: SINGLE }) },
-    { name: 'deep', description: 'HHS (075) portfolio across all four QSMOs with providers and customers', target: 'gateway', next: () => ({ query: portfolio, variables: { code: '075' } }) },
-    { name: 'deep-large', description: 'the community benchmark\'s shape: 36 offerings of the cross-QSMO catalog with providers, partners and FIBF capabilities from all five marketplaces (one identical request, answer about 90 KB of JSON, 50 connections)', target: 'gateway', connections: 50, next: () => ({ query: DEEP_LARGE }) },
+    {
+      name: 'direct',
+      description: "the single query sent straight to the grants-management subgraph: the floor of the gateway's overhead",
+      target: 'grants-management',
+      next: () => ({ query: SINGLE }),
+    },
+    {
+      name: 'deep',
+      description: 'HHS (075) portfolio across all four QSMOs with providers and customers',
+      target: 'gateway',
+      next: () => ({ query: portfolio, variables: { code: '075' } }),
+    },
+    {
+      name: 'deep-large',
+      description:
+        "the community benchmark's shape: 36 offerings of the cross-QSMO catalog with providers, partners and FIBF capabilities from all five marketplaces (one identical request, answer about 90 KB of JSON, 50 connections)",
+      target: 'gateway',
+      connections: 50,
+      next: () => ({ query: DEEP_LARGE }),
+    },
     // Round-robin over the operations so every one is in every second of the run, each with random variables.
-    { name: 'varied', description: 'every operation of gateway/operations/ with variables drawn from the catalog', target: 'gateway', next: () => varied[i++ % varied.length]!() },
+    {
+      name: 'varied',
+      description: 'every operation of gateway/operations/ with variables drawn from the catalog',
+      target: 'gateway',
+      next: () => varied[i++ % varied.length]!(),
+    },
     // Last: its renames change what the other workloads would read.
-    { name: 'write-mix', description: '1 % renames of three Grants offerings through the gateway (editor token), reads of them checked for staleness, the rest the varied mix', target: 'gateway', next: () => varied[i++ % varied.length]!(), writes: writeMix(varied) },
+    {
+      name: 'write-mix',
+      description: '1 % renames of three Grants offerings through the gateway (editor token), reads of them checked for staleness, the rest the varied mix',
+      target: 'gateway',
+      next: () => varied[i++ % varied.length]!(),
+      writes: writeMix(varied),
+    },
   ];
 }

@@ -30,16 +30,17 @@ export interface ChromiumLaunch {
  * page would work here that a real browser refuses. (Its `--headless='shell'`
  * is left out too: Playwright passes `--headless`, and the build has no other mode.)
  */
-const UNSAFE_PACKAGED_FLAGS = new Set([
-  '--disable-web-security', '--allow-running-insecure-content', '--disable-site-isolation-trials', "--headless='shell'",
-]);
+const UNSAFE_PACKAGED_FLAGS = new Set(['--disable-web-security', '--allow-running-insecure-content', '--disable-site-isolation-trials', "--headless='shell'"]);
 
 /** Merges every --disable-features flag into one (Chromium keeps only the last of a repeated switch). */
 function mergeFeatureFlags(args: string[]): string[] {
   const disabled = new Set<string>();
   const rest: string[] = [];
   for (const arg of args) {
-    if (arg.startsWith('--disable-features=')) for (const f of arg.slice('--disable-features='.length).split(',')) { if (f) disabled.add(f); }
+    if (arg.startsWith('--disable-features='))
+      for (const f of arg.slice('--disable-features='.length).split(',')) {
+        if (f) disabled.add(f);
+      }
     else rest.push(arg);
   }
   return disabled.size ? [...rest, `--disable-features=${[...disabled].join(',')}`] : rest;
@@ -82,7 +83,10 @@ function packagedLibraries(): string {
 export function missingLibraries(binary: string, env: NodeJS.ProcessEnv = process.env): string[] {
   const ldd = spawnSync('ldd', [binary], { encoding: 'utf8', env });
   if (ldd.error) return [];
-  return ldd.stdout.split('\n').filter((l) => /not found/.test(l)).map((l) => l.trim().split(/\s+/)[0]!);
+  return ldd.stdout
+    .split('\n')
+    .filter((l) => /not found/.test(l))
+    .map((l) => l.trim().split(/\s+/)[0]!);
 }
 
 export async function findChromium(flags: string[]): Promise<ChromiumLaunch> {
@@ -107,8 +111,8 @@ export async function findChromium(flags: string[]): Promise<ChromiumLaunch> {
     const missing = missingLibraries(executablePath, env);
     throw new Error(
       `The packaged Chromium at ${executablePath} does not run` +
-      (missing.length ? `: shared libraries not found: ${missing.join(', ')}` : `: ${version.error?.message ?? version.stderr}`) +
-      `. (A partial unpack? Remove ${executablePath} and run again.) Or install Chromium and set CHROMIUM_PATH.`,
+        (missing.length ? `: shared libraries not found: ${missing.join(', ')}` : `: ${version.error?.message ?? version.stderr}`) +
+        `. (A partial unpack? Remove ${executablePath} and run again.) Or install Chromium and set CHROMIUM_PATH.`,
     );
   }
   // Its --enable-features is left out as well: it would replace Playwright's own, one of which stops account lookups at accounts.google.com.

@@ -85,7 +85,8 @@ export function extractBlocks(file: string, text: string): DocBlock[] {
         block.notRunnable = notRunnable[1]!.trim();
       } else if (settings) {
         const m = /^(\w+)=(.*)$/.exec(settings[1]!.trim());
-        if (!m || !SETTING_KEYS.has(m[1]!)) throw new Error(`${file}:${c.line}: unknown docs-test setting "${settings[1]}"; use ${[...SETTING_KEYS].map((k) => `${k}=…`).join(' or ')}.`);
+        if (!m || !SETTING_KEYS.has(m[1]!))
+          throw new Error(`${file}:${c.line}: unknown docs-test setting "${settings[1]}"; use ${[...SETTING_KEYS].map((k) => `${k}=…`).join(' or ')}.`);
         block.settings[m[1]!] = m[2]!.trim();
       }
     }

@@ -73,7 +73,13 @@ export async function startEditingGraph(options: EditingGraphOptions = {}): Prom
         body: JSON.stringify({ query, variables }),
       });
       const text = await res.text();
-      return { status: res.status, body: JSON.parse(text) as GraphAnswer['body'], ms: performance.now() - started, bytes: Buffer.byteLength(text), cacheControl: res.headers.get('cache-control') };
+      return {
+        status: res.status,
+        body: JSON.parse(text) as GraphAnswer['body'],
+        ms: performance.now() - started,
+        bytes: Buffer.byteLength(text),
+        cacheControl: res.headers.get('cache-control'),
+      };
     },
     stop: () => graph.stop(),
   };

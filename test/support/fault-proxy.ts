@@ -41,20 +41,35 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       if (mode.kind === 'hang') held.push({ to, chunk });
       else if (to === client) {
         const due = Date.now() + (mode.kind === 'delay' ? mode.ms : 0);
-        answers = answers.then(() => new Promise<void>((r) => setTimeout(r, Math.max(0, due - Date.now())))).then(() => { if (!to.destroyed) to.write(chunk); });
+        answers = answers
+          .then(() => new Promise<void>((r) => setTimeout(r, Math.max(0, due - Date.now()))))
+          .then(() => {
+            if (!to.destroyed) to.write(chunk);
+          });
       } else to.write(chunk);
     };
     client.on('data', forward(upstream));
     upstream.on('data', forward(client));
     const link = {
-      flush() { for (const { to, chunk } of held.splice(0)) if (!to.destroyed) to.write(chunk); },
-      destroy() { client.destroy(); upstream.destroy(); },
+      flush() {
+        for (const { to, chunk } of held.splice(0)) if (!to.destroyed) to.write(chunk);
+      },
+      destroy() {
+        client.destroy();
+        upstream.destroy();
+      },
     };
     links.add(link);
     peak = Math.max(peak, links.size);
-    const end = () => { links.delete(link); client.destroy(); upstream.destroy(); };
+    const end = () => {
+      links.delete(link);
+      client.destroy();
+      upstream.destroy();
+    };
     client.on('close', end);
-    upstream.on('close', () => { if (mode.kind === 'pass' || held.length === 0) end(); });
+    upstream.on('close', () => {
+      if (mode.kind === 'pass' || held.length === 0) end();
+    });
     client.on('error', end);
     upstream.on('error', end);
   });
@@ -68,9 +83,13 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       mode = next;
       if (next.kind === 'pass') for (const link of links) link.flush();
     },
-    setTarget(next) { target = next; },
+    setTarget(next) {
+      target = next;
+    },
     connections: () => ({ open: links.size, peak }),
-    resetPeak() { peak = links.size; },
+    resetPeak() {
+      peak = links.size;
+    },
     async close() {
       for (const link of links) link.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -31,26 +31,48 @@ export interface GatewayProcess {
 export function childrenOf(pid: number): number[] {
   try {
     return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch { return []; }
+  } catch {
+    return [];
+  }
 }
 
 /** A raw connection the test holds: whether its request was answered and whether the gateway closed it; `settled` resolves at the first of the two. */
-export interface Held { socket: net.Socket; answered: boolean; closed: boolean; settled: Promise<void>; /** Everything the gateway sent on it. */ received: string; }
+export interface Held {
+  socket: net.Socket;
+  answered: boolean;
+  closed: boolean;
+  settled: Promise<void> /** Everything the gateway sent on it. */;
+  received: string;
+}
 
 /** Opens a raw connection to the gateway from `localAddress` (any 127/8 address: another client as far as the gateway can tell) and writes `request`; the answer counts once it contains `until`. */
 export function holdConnection(port: number, localAddress: string, request: string, until: string | RegExp = '{"status":"live"}'): Held {
   const socket = net.connect({ host: '127.0.0.1', port, localAddress });
   let settle!: () => void;
-  const held: Held = { socket, answered: false, closed: false, settled: new Promise<void>((r) => { settle = r; }), received: '' };
+  const held: Held = {
+    socket,
+    answered: false,
+    closed: false,
+    settled: new Promise<void>((r) => {
+      settle = r;
+    }),
+    received: '',
+  };
   socket.setEncoding('utf8');
   socket.on('connect', () => socket.write(request));
   socket.on('data', (chunk: string) => {
     held.received += chunk;
-    if (!held.answered && (typeof until === 'string' ? held.received.includes(until) : until.test(held.received))) { held.answered = true; settle(); }
+    if (!held.answered && (typeof until === 'string' ? held.received.includes(until) : until.test(held.received))) {
+      held.answered = true;
+      settle();
+    }
   });
   // A refused or reset connection is an outcome the tests look at, not an error.
   socket.on('error', () => undefined);
-  socket.on('close', () => { held.closed = true; settle(); });
+  socket.on('close', () => {
+    held.closed = true;
+    settle();
+  });
   return held;
 }
 
@@ -58,21 +80,34 @@ export function holdConnection(port: number, localAddress: string, request: stri
 export function socketsOf(pid: number): number {
   let n = 0;
   for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-    try { if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++; } catch { /* closed meanwhile */ }
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      /* closed meanwhile */
+    }
   }
   return n;
 }
 
 /** One request on a connection of its own, closed after the answer: it leaves no keep-alive connection behind that the gateway would count. */
-export function requestOnce(url: string, options: { method?: string; body?: string; headers?: Record<string, string>; localAddress?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+export function requestOnce(
+  url: string,
+  options: { method?: string; body?: string; headers?: Record<string, string>; localAddress?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? 'GET', agent: false, localAddress: options.localAddress, headers: { connection: 'close', ...options.headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      { method: options.method ?? 'GET', agent: false, localAddress: options.localAddress, headers: { connection: 'close', ...options.headers } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -90,18 +125,37 @@ export const getOnce = (url: string, localAddress?: string) => requestOnce(url, 
 export async function startGatewayProcess(graph: RunningGraph, env: Record<string, string> = {}, options: { fdLimit?: number } = {}): Promise<GatewayProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-gateway-'));
   const supergraphPath = path.join(dir, 'supergraph.graphql');
-  const urls = [...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })), { name: DIRECTORY.name, area: DIRECTORY.area, url: graph.directory.url }];
+  const urls = [
+    ...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: graph.subgraphs[s.name]!.url })),
+    { name: DIRECTORY.name, area: DIRECTORY.area, url: graph.directory.url },
+  ];
   fs.writeFileSync(supergraphPath, composeSupergraph(localSubgraphSources(urls)).supergraphSdl);
   const port = await freePort();
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, GATEWAY_WORKERS: '1', PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath, LOG_LEVEL: 'warn', IDE_ENABLED: 'false', ...env };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    GATEWAY_WORKERS: '1',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SUPERGRAPH_PATH: supergraphPath,
+    LOG_LEVEL: 'warn',
+    IDE_ENABLED: 'false',
+    ...env,
+  };
   for (const u of urls) childEnv[urlEnvName(u.name)] = u.url;
   let stderr = '';
   const entry = [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/index.ts')];
   // The shell sets the limit and is replaced by node (exec), so the process id is the gateway's.
-  const child = options.fdLimit === undefined
-    ? spawn(entry[0]!, entry.slice(1), { cwd: REPO_ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn('/bin/sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$@"`, 'sh', ...entry], { cwd: REPO_ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
+  const child =
+    options.fdLimit === undefined
+      ? spawn(entry[0]!, entry.slice(1), { cwd: REPO_ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn('/bin/sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$@"`, 'sh', ...entry], {
+          cwd: REPO_ROOT,
+          env: childEnv,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const base = `http://127.0.0.1:${port}`;
   const workers = Number(childEnv.GATEWAY_WORKERS);
@@ -114,7 +168,11 @@ export async function startGatewayProcess(graph: RunningGraph, env: Record<strin
   };
 
   const deadline = Date.now() + 40_000;
-  const ready = () => getOnce(`${base}/health/ready`).then((r) => r.status === 200, () => false);
+  const ready = () =>
+    getOnce(`${base}/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
   while ((workers > 1 && childrenOf(child.pid!).length < workers) || !(await ready())) {
     if (Date.now() > deadline || child.exitCode !== null) {
       await stop();

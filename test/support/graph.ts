@@ -76,20 +76,32 @@ export interface GraphOptions {
 export async function startGraph(options: GraphOptions = {}): Promise<RunningGraph> {
   const subgraphs: Record<string, RunningSubgraph> = {};
   const readModels: (ReadModel | undefined)[] = [];
-  await Promise.all(DOMAINS.map(async ({ definition, createServer }) => {
-    const database = await (options.openDatabase ?? openSeededDatabase)(definition);
-    const readModel = options.readModel ? new ReadModel(database.db, { ...DEFAULT_READ_MODEL, logger: createLogger(definition.serviceName, 'silent') }) : undefined;
-    await readModel?.start();
-    const server = createServer({ costBudgets: subgraphCostBudgets(options.costBudgets ?? DEFAULT_COST_BUDGETS), ...options.subgraph, db: database.db, metrics: database.metrics, readModel });
-    readModels.push(readModel);
-    const url = await server.http.listen(0, '127.0.0.1');
-    subgraphs[definition.serviceName] = { name: definition.serviceName, server, database, url };
-  }));
+  await Promise.all(
+    DOMAINS.map(async ({ definition, createServer }) => {
+      const database = await (options.openDatabase ?? openSeededDatabase)(definition);
+      const readModel = options.readModel
+        ? new ReadModel(database.db, { ...DEFAULT_READ_MODEL, logger: createLogger(definition.serviceName, 'silent') })
+        : undefined;
+      await readModel?.start();
+      const server = createServer({
+        costBudgets: subgraphCostBudgets(options.costBudgets ?? DEFAULT_COST_BUDGETS),
+        ...options.subgraph,
+        db: database.db,
+        metrics: database.metrics,
+        readModel,
+      });
+      readModels.push(readModel);
+      const url = await server.http.listen(0, '127.0.0.1');
+      subgraphs[definition.serviceName] = { name: definition.serviceName, server, database, url };
+    }),
+  );
   const directory = await startDirectory(subgraphs, options);
-  const { supergraphSdl } = composeSupergraph(localSubgraphSources([
-    ...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: subgraphs[s.name]!.url })),
-    { name: DIRECTORY.name, url: directory.url },
-  ]));
+  const { supergraphSdl } = composeSupergraph(
+    localSubgraphSources([
+      ...SUBGRAPHS.map((s) => ({ name: s.name, area: s.area, url: subgraphs[s.name]!.url })),
+      { name: DIRECTORY.name, url: directory.url },
+    ]),
+  );
   const metrics = options.gateway?.metrics ?? createMetrics('gateway', { defaultMetrics: false });
   const gateway = createGatewayServer({
     plugins: [...standardPlugins({ metrics }), useOperationLimits(DEFAULT_OPERATION_LIMITS), useDemandControl(options.costBudgets)],
@@ -119,14 +131,15 @@ export async function startGraph(options: GraphOptions = {}): Promise<RunningGra
 
 /** The directory over the graph's marketplaces, on a free port, ready once it has read them all. */
 async function startDirectory(subgraphs: Record<string, RunningSubgraph>, options: GraphOptions): Promise<RunningDirectory> {
-  const make = () => createDirectoryServer({
-    marketplaces: marketplaceSources((name) => subgraphs[name]!.url),
-    costBudgets: subgraphCostBudgets(options.costBudgets ?? DEFAULT_COST_BUDGETS),
-    // The subgraphs' signature settings: the directory signs its reads with that secret and requires it of the gateway alike.
-    gatewaySignature: options.subgraph?.gatewaySignature,
-    pollMs: 200,
-    logger: createLogger(DIRECTORY.name, 'silent'),
-  });
+  const make = () =>
+    createDirectoryServer({
+      marketplaces: marketplaceSources((name) => subgraphs[name]!.url),
+      costBudgets: subgraphCostBudgets(options.costBudgets ?? DEFAULT_COST_BUDGETS),
+      // The subgraphs' signature settings: the directory signs its reads with that secret and requires it of the gateway alike.
+      gatewaySignature: options.subgraph?.gatewaySignature,
+      pollMs: 200,
+      logger: createLogger(DIRECTORY.name, 'silent'),
+    });
   const running: RunningDirectory = {
     server: make(),
     url: '',

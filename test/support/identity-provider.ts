@@ -23,12 +23,25 @@ export async function createTestIdentityProvider(): Promise<TestIdentityProvider
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
   return {
     jwk,
-    token: (sub, roles, qsmos = []) => new SignJWT({ roles, qsmos })
-      .setProtectedHeader({ alg: 'ES256', kid: jwk.kid })
-      .setIssuer(TEST_ISSUER).setAudience(TEST_AUDIENCE).setSubject(sub).setIssuedAt().setExpirationTime('5m')
-      .sign(privateKey),
+    token: (sub, roles, qsmos = []) =>
+      new SignJWT({ roles, qsmos })
+        .setProtectedHeader({ alg: 'ES256', kid: jwk.kid })
+        .setIssuer(TEST_ISSUER)
+        .setAudience(TEST_AUDIENCE)
+        .setSubject(sub)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey),
     security: (signingSecret) => ({
-      authentication: { jwks: { keys: { keys: [jwk] } }, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, clockToleranceSeconds: 5, rolesClaim: 'roles', qsmosClaim: 'qsmos', anonymous: true },
+      authentication: {
+        jwks: { keys: { keys: [jwk] } },
+        issuer: TEST_ISSUER,
+        audience: TEST_AUDIENCE,
+        clockToleranceSeconds: 5,
+        rolesClaim: 'roles',
+        qsmosClaim: 'qsmos',
+        anonymous: true,
+      },
       signingSecret,
       rateLimit: { perMinute: { anonymous: 0, analyst: 0, editor: 0 }, trustProxyHops: 0, maxCallers: 1_000 },
       cors: { origins: [] },

@@ -2,7 +2,10 @@ import { createClient as createWsClient, type Client as WsClient } from 'graphql
 import WebSocket from 'ws';
 
 /** One result of a subscription as a client received it, with when (performance.now()). */
-export interface Received { at: number; payload: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] } }
+export interface Received {
+  at: number;
+  payload: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
 
 /** A subscription a test holds: what arrived, whether it completed, and a way to wait for a result. */
 export interface HeldSubscription {
@@ -23,13 +26,24 @@ function holder(): { held: HeldSubscription; push(r: Received): void; complete()
   const held: HeldSubscription = {
     received: [],
     completed: false,
-    done: new Promise<void>((r) => { finish = r; }),
+    done: new Promise<void>((r) => {
+      finish = r;
+    }),
     waitFor(match, timeoutMs) {
       const found = held.received.find(match);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching result within ${timeoutMs} ms; received ${JSON.stringify(held.received.map((r) => r.payload)).slice(0, 2000)}`)), timeoutMs);
-        waiters.push({ match, resolve: (r) => { clearTimeout(timer); resolve(r); } });
+        const timer = setTimeout(
+          () => reject(new Error(`no matching result within ${timeoutMs} ms; received ${JSON.stringify(held.received.map((r) => r.payload)).slice(0, 2000)}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          match,
+          resolve: (r) => {
+            clearTimeout(timer);
+            resolve(r);
+          },
+        });
       });
     },
     close: () => closer(),
@@ -38,15 +52,27 @@ function holder(): { held: HeldSubscription; push(r: Received): void; complete()
     held,
     push(r) {
       held.received.push(r);
-      for (const w of [...waiters]) if (w.match(r)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(r); }
+      for (const w of [...waiters])
+        if (w.match(r)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(r);
+        }
     },
-    complete() { held.completed = true; finish(); },
-    setClose(f) { closer = f; },
+    complete() {
+      held.completed = true;
+      finish();
+    },
+    setClose(f) {
+      closer = f;
+    },
   };
 }
 
 /** The answer to an SSE request that was not accepted as a stream. */
-export interface SseRefusal { status: number; body: any }
+export interface SseRefusal {
+  status: number;
+  body: any;
+}
 
 /**
  * A subscription over GraphQL over SSE in distinct-connections mode, read
@@ -54,7 +80,12 @@ export interface SseRefusal { status: number; body: any }
  * exactly what the server sends. Resolves once the stream is open, or with
  * the refusal when it answered otherwise.
  */
-export async function sseSubscribe(graphqlUrl: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<HeldSubscription | SseRefusal> {
+export async function sseSubscribe(
+  graphqlUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<HeldSubscription | SseRefusal> {
   const abort = new AbortController();
   const res = await fetch(graphqlUrl, {
     method: 'POST',
@@ -65,7 +96,11 @@ export async function sseSubscribe(graphqlUrl: string, query: string, variables:
   if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     const text = await res.text();
     let body: unknown = text;
-    try { body = JSON.parse(text); } catch { /* kept as text */ }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* kept as text */
+    }
     return { status: res.status, body };
   }
   const h = holder();
@@ -81,7 +116,11 @@ export async function sseSubscribe(graphqlUrl: string, query: string, variables:
           const message = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const event = /^event: (.+)$/m.exec(message)?.[1];
-          const data = message.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+          const data = message
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trimStart())
+            .join('\n');
           if (event === 'next') h.push({ at: performance.now(), payload: JSON.parse(data) });
           if (event === 'complete') h.complete();
         }
@@ -107,9 +146,13 @@ export interface LiveSocket {
 /** Opens a WebSocket to the gateway and waits for its connection_ack (or its closing). */
 export async function wsConnect(wsUrl: string, authorization?: string): Promise<LiveSocket> {
   let closedWith!: (c: { code: number; reason: string }) => void;
-  const closed = new Promise<{ code: number; reason: string }>((r) => { closedWith = r; });
+  const closed = new Promise<{ code: number; reason: string }>((r) => {
+    closedWith = r;
+  });
   let acked!: () => void;
-  const connected = new Promise<void>((r) => { acked = r; });
+  const connected = new Promise<void>((r) => {
+    acked = r;
+  });
   const client = createWsClient({
     url: wsUrl,
     webSocketImpl: WebSocket,
@@ -118,7 +161,11 @@ export async function wsConnect(wsUrl: string, authorization?: string): Promise<
     connectionParams: authorization ? { authorization } : {},
     on: {
       connected: () => acked(),
-      closed: (event) => { const e = event as { code: number; reason: string }; closedWith({ code: e.code, reason: String(e.reason) }); acked(); },
+      closed: (event) => {
+        const e = event as { code: number; reason: string };
+        closedWith({ code: e.code, reason: String(e.reason) });
+        acked();
+      },
     },
     onNonLazyError: () => undefined,
   });
@@ -129,14 +176,22 @@ export async function wsConnect(wsUrl: string, authorization?: string): Promise<
     subscribe(query, variables = {}) {
       const h = holder();
       const held = h.held as HeldSubscription & { error?: unknown };
-      const stop = client.subscribe({ query, variables }, {
-        next: (payload) => h.push({ at: performance.now(), payload: payload as Received['payload'] }),
-        error: (error) => { held.error = error; h.complete(); },
-        complete: () => h.complete(),
-      });
+      const stop = client.subscribe(
+        { query, variables },
+        {
+          next: (payload) => h.push({ at: performance.now(), payload: payload as Received['payload'] }),
+          error: (error) => {
+            held.error = error;
+            h.complete();
+          },
+          complete: () => h.complete(),
+        },
+      );
       h.setClose(stop);
       return held;
     },
-    dispose: async () => { await client.dispose(); },
+    dispose: async () => {
+      await client.dispose();
+    },
   };
 }

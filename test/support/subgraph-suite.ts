@@ -30,7 +30,14 @@ export function describeSubgraph(
   ex: DomainExamples,
 ): void {
   /** The offerings of this marketplace the catalog files list `code` as a customer of, by id. */
-  const offeringsOfCustomer = (code: string) => [...new Set(readSubgraphCatalog(definition.domain).customerLinks.filter((l) => l.agencyCode === code).map((l) => l.offeringId))].sort();
+  const offeringsOfCustomer = (code: string) =>
+    [
+      ...new Set(
+        readSubgraphCatalog(definition.domain)
+          .customerLinks.filter((l) => l.agencyCode === code)
+          .map((l) => l.offeringId),
+      ),
+    ].sort();
   const f = definition.fieldName;
   const P = definition.typePrefix;
   let t: TestDatabase;
@@ -65,7 +72,9 @@ export function describeSubgraph(
     const page = first.data[f].offerings;
     expect(page.edges).toHaveLength(2);
     expect(page.pageInfo.hasNextPage).toBe(names.length > 2);
-    const next = await run(`query($after: String) { ${f} { offerings(first: 100, after: $after) { edges { node { id } } } } }`, { after: page.pageInfo.endCursor });
+    const next = await run(`query($after: String) { ${f} { offerings(first: 100, after: $after) { edges { node { id } } } } }`, {
+      after: page.pageInfo.endCursor,
+    });
     const ids = [...page.edges, ...next.data[f].offerings.edges].map((e: any) => e.node.id);
     expect(ids).toEqual(all.data[f].offerings.edges.map((e: any) => e.node.id));
   });
@@ -107,7 +116,9 @@ export function describeSubgraph(
   });
 
   test('lookups: known ids resolve, unknown ids are null, malformed ids are BAD_USER_INPUT', async () => {
-    const r = await run(`{ ${f} { offering(id: "${ex.offeringId}") { id name domain verification sources { title url } } missing: offering(id: "no-such-offering") { id } capability(code: "${ex.activityCode}") { code level parent { code level } } } }`);
+    const r = await run(
+      `{ ${f} { offering(id: "${ex.offeringId}") { id name domain verification sources { title url } } missing: offering(id: "no-such-offering") { id } capability(code: "${ex.activityCode}") { code level parent { code level } } } }`,
+    );
     expect(r.errors).toBeUndefined();
     expect(r.data[f].offering).toMatchObject({ id: ex.offeringId, name: ex.offeringName, domain: definition.domain });
     expect(r.data[f].offering.sources.length).toBeGreaterThan(0);
@@ -118,7 +129,9 @@ export function describeSubgraph(
   });
 
   test('the FIBF tree: function -> activities -> business capabilities', async () => {
-    const r = await run(`{ ${f} { capability(code: "${ex.functionCode}") { level children { code level parent { code } } } cap: capability(code: "${ex.capabilityCode}") { level parent { code } } capabilities(level: FUNCTION, first: 100) { totalCount edges { node { code } } } } }`);
+    const r = await run(
+      `{ ${f} { capability(code: "${ex.functionCode}") { level children { code level parent { code } } } cap: capability(code: "${ex.capabilityCode}") { level parent { code } } capabilities(level: FUNCTION, first: 100) { totalCount edges { node { code } } } } }`,
+    );
     expect(r.errors).toBeUndefined();
     const fn = r.data[f].capability;
     expect(fn.level).toBe('FUNCTION');
@@ -162,7 +175,7 @@ export function describeSubgraph(
     expect(missing).toBeNull();
   });
 
-  test('reference roots: agencies and providers by key, the QSMOs (the agency and provider lists are the directory\'s)', async () => {
+  test("reference roots: agencies and providers by key, the QSMOs (the agency and provider lists are the directory's)", async () => {
     const r = await run(`{ agency(code: "${ex.customerCode ?? '020'}") { code cfoAct } provider(id: "${ex.providerId}") { id domains } qsmos { domain } }`);
     expect(r.errors).toBeUndefined();
     expect(r.data.agency.code).toBe(ex.customerCode ?? '020');
@@ -173,7 +186,9 @@ export function describeSubgraph(
   test('stats agree with counts computed independently from the catalog files', async () => {
     const catalog = readSubgraphCatalog(definition.domain);
     const count = <T>(items: T[], key: (t: T) => string) => items.reduce<Record<string, number>>((m, t) => ({ ...m, [key(t)]: (m[key(t)] ?? 0) + 1 }), {});
-    const r = await run(`{ ${f} { stats { offeringCount customerCount customerLinkCount providerCount byShelf { shelf count } byVerification { verification count } capabilityCoverage { code name offeringCount } } } agency(code: "${ex.customerCode ?? '020'}") { ${f} { offeringCount offerings { id } } } provider(id: "${ex.providerId}") { ${f} { offeringCount offerings { id } } } }`);
+    const r = await run(
+      `{ ${f} { stats { offeringCount customerCount customerLinkCount providerCount byShelf { shelf count } byVerification { verification count } capabilityCoverage { code name offeringCount } } } agency(code: "${ex.customerCode ?? '020'}") { ${f} { offeringCount offerings { id } } } provider(id: "${ex.providerId}") { ${f} { offeringCount offerings { id } } } }`,
+    );
     expect(r.errors).toBeUndefined();
     const stats = r.data[f].stats;
     expect(stats.offeringCount).toBe(catalog.offerings.length);
@@ -182,7 +197,10 @@ export function describeSubgraph(
     expect(stats.providerCount).toBe(new Set(catalog.offerings.flatMap((o) => [o.providerId, ...o.partnerIds])).size);
     expect(Object.fromEntries(stats.byShelf.map((s: any) => [s.shelf, s.count]))).toEqual(count(catalog.offerings, (o) => o.shelf));
     expect(Object.fromEntries(stats.byVerification.map((s: any) => [s.verification, s.count]))).toEqual(count(catalog.offerings, (o) => o.verification));
-    const functions = catalog.capabilities.filter((c) => c.level === 'FUNCTION').map((c) => c._id).sort();
+    const functions = catalog.capabilities
+      .filter((c) => c.level === 'FUNCTION')
+      .map((c) => c._id)
+      .sort();
     expect(stats.capabilityCoverage.map((c: any) => c.code)).toEqual(functions);
     for (const c of stats.capabilityCoverage) {
       const expected = catalog.offerings.filter((o) => o.capabilityCodes.some((code) => code === c.code || code.startsWith(`${c.code}.`))).length;

@@ -44,7 +44,8 @@ function testFilesOnDisk(dir = ROOT, out: string[] = []): string[] {
     if (['node_modules', '.git', '.data', '.tools'].includes(entry.name)) continue;
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) testFilesOnDisk(p, out);
-    else if (entry.name.endsWith('.test.ts') && path.relative(ROOT, p).split(path.sep).includes('test')) out.push(path.relative(ROOT, p).split(path.sep).join('/'));
+    else if (entry.name.endsWith('.test.ts') && path.relative(ROOT, p).split(path.sep).includes('test'))
+      out.push(path.relative(ROOT, p).split(path.sep).join('/'));
   }
   return out.sort();
 }
@@ -59,14 +60,16 @@ test(`the unit project selects at least ${MIN_UNIT_FILES} test files, this one a
 
 test('no unit test file opens a database, starts the embedded one or the whole graph', () => {
   // This file is left out: it names what it looks for.
-  const offending = unit.filter((file) => file !== SELF).flatMap((file) => {
-    const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
-    const problems: string[] = [];
-    if (DATABASE_SUPPORT.test(text)) problems.push(`${file} imports a database test helper`);
-    if (DATABASE_USE.test(text)) problems.push(`${file} uses ${DATABASE_USE.exec(text)![0]}`);
-    if (EMBEDDED.test(text) && !EMBEDDED_ALLOWED.has(file)) problems.push(`${file} imports the embedded database`);
-    return problems;
-  });
+  const offending = unit
+    .filter((file) => file !== SELF)
+    .flatMap((file) => {
+      const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      const problems: string[] = [];
+      if (DATABASE_SUPPORT.test(text)) problems.push(`${file} imports a database test helper`);
+      if (DATABASE_USE.test(text)) problems.push(`${file} uses ${DATABASE_USE.exec(text)![0]}`);
+      if (EMBEDDED.test(text) && !EMBEDDED_ALLOWED.has(file)) problems.push(`${file} imports the embedded database`);
+      return problems;
+    });
   expect(offending).toEqual([]);
 });
 

@@ -41,10 +41,16 @@ class SseLink extends ApolloLink {
   }
 
   override request(operation: ApolloLink.Operation): Observable<ApolloLink.Result> {
-    return new Observable((sink) => this.client.subscribe(
-      { query: print(operation.query), variables: operation.variables, operationName: operation.operationName },
-      { next: (value) => sink.next(value as ApolloLink.Result), complete: () => sink.complete(), error: (error) => sink.error(error instanceof Error ? error : new Error(String(error))) },
-    ));
+    return new Observable((sink) =>
+      this.client.subscribe(
+        { query: print(operation.query), variables: operation.variables, operationName: operation.operationName },
+        {
+          next: (value) => sink.next(value as ApolloLink.Result),
+          complete: () => sink.complete(),
+          error: (error) => sink.error(error instanceof Error ? error : new Error(String(error))),
+        },
+      ),
+    );
   }
 }
 

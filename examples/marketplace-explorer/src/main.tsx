@@ -7,7 +7,9 @@ import { ExplorerAgenciesDocument, ExplorerOfferingDocument, ExplorerPortfolioDo
 import { CatalogChangedDocument } from './live';
 
 declare global {
-  interface Window { EXPLORER_CONFIG: ExplorerConfig }
+  interface Window {
+    EXPLORER_CONFIG: ExplorerConfig;
+  }
 }
 
 /** A marketplace's field as a title: grantsManagement → Grants Management. The pages follow the fields the operations select, so a new marketplace needs no edit here. */
@@ -35,7 +37,13 @@ function Problems({ error }: { error: unknown }) {
   const messages = CombinedGraphQLErrors.is(error)
     ? error.errors.map((e) => `${String(e.extensions?.code ?? 'ERROR')}: ${e.message}`)
     : [String((error as Error).message ?? error)];
-  return <ul className="problems" role="alert">{messages.map((m) => <li key={m}>{m}</li>)}</ul>;
+  return (
+    <ul className="problems" role="alert">
+      {messages.map((m) => (
+        <li key={m}>{m}</li>
+      ))}
+    </ul>
+  );
 }
 
 /** Live updates of these marketplaces: the changed offering lands in the cache; the portfolio is asked again, as a listing may have come or gone. */
@@ -51,7 +59,11 @@ function LiveUpdates({ domains }: { domains?: string[] }) {
       void client.refetchQueries({ include: [ExplorerPortfolioDocument] });
     },
   });
-  return <p className="live" data-testid="live">{error ? `Live updates unavailable: ${error.message}` : last ? `Last change: ${last}` : 'Live: waiting for changes'}</p>;
+  return (
+    <p className="live" data-testid="live">
+      {error ? `Live updates unavailable: ${error.message}` : last ? `Last change: ${last}` : 'Live: waiting for changes'}
+    </p>
+  );
 }
 
 function AgencyPicker() {
@@ -61,16 +73,24 @@ function AgencyPicker() {
   return (
     <section>
       <h2>Agencies</h2>
-      <label>Search <input aria-label="Search agencies" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="e.g. Health" /></label>
+      <label>
+        Search <input aria-label="Search agencies" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="e.g. Health" />
+      </label>
       <Problems error={error} />
       {loading && !agencies ? <p>Loading…</p> : null}
       {agencies ? <p>{agencies.totalCount} agencies</p> : null}
       <ul className="agencies">
         {agencies?.edges.map(({ node }) => (
-          <li key={node.code}><a href={`#/agency/${node.code}`}>{node.abbreviation || node.code}</a> {node.name} <small>({node.marketplaceCount} marketplaces)</small></li>
+          <li key={node.code}>
+            <a href={`#/agency/${node.code}`}>{node.abbreviation || node.code}</a> {node.name} <small>({node.marketplaceCount} marketplaces)</small>
+          </li>
         ))}
       </ul>
-      {agencies?.pageInfo.hasNextPage ? <button type="button" onClick={() => void fetchMore({ variables: { after: agencies.pageInfo.endCursor } })}>More agencies</button> : null}
+      {agencies?.pageInfo.hasNextPage ? (
+        <button type="button" onClick={() => void fetchMore({ variables: { after: agencies.pageInfo.endCursor } })}>
+          More agencies
+        </button>
+      ) : null}
     </section>
   );
 }
@@ -79,11 +99,21 @@ function Portfolio({ code }: { code: string }) {
   const { data, error, loading } = useQuery(ExplorerPortfolioDocument, { variables: { code }, errorPolicy: 'all' });
   const agency = data?.agency;
   if (loading && !agency) return <p>Loading…</p>;
-  if (!agency) return <><Problems error={error} /><p>No agency with code {code}.</p></>;
+  if (!agency)
+    return (
+      <>
+        <Problems error={error} />
+        <p>No agency with code {code}.</p>
+      </>
+    );
   return (
     <section>
-      <p><a href="#/">All agencies</a></p>
-      <h2 data-testid="agency-name">{agency.name} ({agency.abbreviation})</h2>
+      <p>
+        <a href="#/">All agencies</a>
+      </p>
+      <h2 data-testid="agency-name">
+        {agency.name} ({agency.abbreviation})
+      </h2>
       <p>Listed as a customer in {agency.marketplaceCount} marketplaces.</p>
       <Problems error={error} />
       <LiveUpdates />
@@ -92,9 +122,17 @@ function Portfolio({ code }: { code: string }) {
         return (
           <div key={field} className="marketplace">
             <h3>{title(field)}</h3>
-            {offerings === undefined ? <p>This marketplace did not answer (see the errors above).</p> : offerings.length === 0 ? <p>No listings.</p> : (
+            {offerings === undefined ? (
+              <p>This marketplace did not answer (see the errors above).</p>
+            ) : offerings.length === 0 ? (
+              <p>No listings.</p>
+            ) : (
               <ul data-testid={`offerings-${field}`}>
-                {offerings.map((o) => <li key={o.id}><a href={`#/offering/${o.id}`}>{o.name}</a> — {o.provider.name}, {o.shelf.toLowerCase()} shelf, {o.customerCount} customers</li>)}
+                {offerings.map((o) => (
+                  <li key={o.id}>
+                    <a href={`#/offering/${o.id}`}>{o.name}</a> — {o.provider.name}, {o.shelf.toLowerCase()} shelf, {o.customerCount} customers
+                  </li>
+                ))}
               </ul>
             )}
           </div>
@@ -108,20 +146,43 @@ function Offering({ id }: { id: string }) {
   const { data, error, loading } = useQuery(ExplorerOfferingDocument, { variables: { id }, errorPolicy: 'all' });
   // Each marketplace is asked; the one that lists the offering answers it.
   type Detail = NonNullable<NonNullable<NonNullable<typeof data>['grantsManagement']>['offering']>;
-  const offering = data ? marketplaces(data, 'offering').map(([, value]) => (value as { offering: Detail | null } | null)?.offering).find(Boolean) : undefined;
+  const offering = data
+    ? marketplaces(data, 'offering')
+        .map(([, value]) => (value as { offering: Detail | null } | null)?.offering)
+        .find(Boolean)
+    : undefined;
   if (loading && !offering) return <p>Loading…</p>;
-  if (!offering) return <><Problems error={error} /><p>No offering with id {id}.</p></>;
+  if (!offering)
+    return (
+      <>
+        <Problems error={error} />
+        <p>No offering with id {id}.</p>
+      </>
+    );
   return (
     <section>
-      <p><a href="#/">All agencies</a></p>
+      <p>
+        <a href="#/">All agencies</a>
+      </p>
       <h2 data-testid="offering-name">{offering.name}</h2>
-      <p>{offering.provider.name} · {offering.shelf.toLowerCase()} shelf · {offering.verification.toLowerCase()}{offering.launchedOn ? ` · launched ${offering.launchedOn}` : ''}</p>
-      {offering.website ? <p><a href={offering.website}>{offering.website}</a></p> : null}
+      <p>
+        {offering.provider.name} · {offering.shelf.toLowerCase()} shelf · {offering.verification.toLowerCase()}
+        {offering.launchedOn ? ` · launched ${offering.launchedOn}` : ''}
+      </p>
+      {offering.website ? (
+        <p>
+          <a href={offering.website}>{offering.website}</a>
+        </p>
+      ) : null}
       <Problems error={error} />
       <LiveUpdates domains={[offering.domain]} />
       <h3 data-testid="customer-count">{offering.customerCount} customers</h3>
       <ul data-testid="customers">
-        {offering.customers.map((a) => <li key={a.code}><a href={`#/agency/${a.code}`}>{a.abbreviation || a.code}</a> {a.name}</li>)}
+        {offering.customers.map((a) => (
+          <li key={a.code}>
+            <a href={`#/agency/${a.code}`}>{a.abbreviation || a.code}</a> {a.name}
+          </li>
+        ))}
       </ul>
     </section>
   );
@@ -132,7 +193,16 @@ function TokenBox() {
   return (
     <details>
       <summary>{token ? 'Signed in with a token' : 'Anonymous (paste a token to sign in)'}</summary>
-      <textarea aria-label="Token" rows={3} cols={60} value={token} onChange={(e) => { setToken(e.target.value.trim()); tokenStore.set(e.target.value.trim()); }} />
+      <textarea
+        aria-label="Token"
+        rows={3}
+        cols={60}
+        value={token}
+        onChange={(e) => {
+          setToken(e.target.value.trim());
+          tokenStore.set(e.target.value.trim());
+        }}
+      />
     </details>
   );
 }
@@ -149,4 +219,8 @@ function App() {
 }
 
 const client = createExplorerClient(window.EXPLORER_CONFIG);
-createRoot(document.getElementById('root')!).render(<ApolloProvider client={client}><App /></ApolloProvider>);
+createRoot(document.getElementById('root')!).render(
+  <ApolloProvider client={client}>
+    <App />
+  </ApolloProvider>,
+);

@@ -10,7 +10,6 @@ export const DEFAULT_ENDPOINT = 'http://localhost:4000/graphql';
 /** Output file extensions and the format each one means. */
 export const EXTENSIONS: Record<string, Format> = { csv: 'csv', json: 'json', ndjson: 'ndjson', jsonl: 'ndjson', txt: 'table' };
 
-
 export interface QueryArgs {
   /** A .graphql file holding the operation. */
   file?: string;
@@ -52,7 +51,9 @@ Options:
   --format <f>            table | json | csv | ndjson (default: from --out's
                           extension, table on a terminal, json otherwise)
   -o, --out <file>        write to a file instead of stdout (progress on stderr);
-                          the extension picks the format: ${Object.keys(EXTENSIONS).map((e) => `.${e}`).join(' ')}
+                          the extension picks the format: ${Object.keys(EXTENSIONS)
+                            .map((e) => `.${e}`)
+                            .join(' ')}
   --wide                  csv, ndjson and table in the wide shape: a column per
                           field path (agency.grantsManagement.offerings.name),
                           pagination fields and parents' fields included
@@ -170,7 +171,8 @@ export function parseQueryArgs(argv: readonly string[]): QueryArgs {
   if (positional.length > 1) throw new UsageError(`give one operation file, not ${positional.length} (${positional.join(', ')}); quote -e expressions.`);
   args.file = positional[0];
   if (args.file && args.expression !== undefined) throw new UsageError('give either an operation file or -e, not both.');
-  if (!args.file && args.expression === undefined) throw new UsageError("give an operation file (e.g. gateway/operations/agency-portfolio.graphql) or -e '{ ... }': see --help.");
+  if (!args.file && args.expression === undefined)
+    throw new UsageError("give an operation file (e.g. gateway/operations/agency-portfolio.graphql) or -e '{ ... }': see --help.");
   return args;
 }
 
@@ -191,9 +193,13 @@ export function chooseFormat(args: Pick<QueryArgs, 'format' | 'out' | 'excel'>, 
     format = formatFromPath(args.out);
     if (!format) {
       const ext = /\.([^./\\]+)$/.exec(args.out)?.[1];
-      const known = Object.keys(EXTENSIONS).map((e) => `.${e}`).join(', ');
+      const known = Object.keys(EXTENSIONS)
+        .map((e) => `.${e}`)
+        .join(', ');
       const excel = ext?.toLowerCase().startsWith('xls') ? ' For Excel, write .csv with --excel (Excel opens it as a workbook).' : '';
-      throw new UsageError(`--out ${args.out}: ${ext ? `.${ext} is not an output format` : 'the file name has no extension'}; use one of ${known}, or give --format.${excel}`);
+      throw new UsageError(
+        `--out ${args.out}: ${ext ? `.${ext} is not an output format` : 'the file name has no extension'}; use one of ${known}, or give --format.${excel}`,
+      );
     }
   }
   format ??= terminal ? 'table' : 'json';

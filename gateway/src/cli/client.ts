@@ -36,10 +36,14 @@ export async function postOperation(
   } catch (error) {
     const e = error as Error & { cause?: { code?: string } };
     if (e.name === 'TimeoutError') {
-      throw new TransportError(`the graph at ${options.endpoint} did not answer within ${options.timeoutMs / 1000}s: ask for less (smaller first:, fewer fields) or raise --timeout.`);
+      throw new TransportError(
+        `the graph at ${options.endpoint} did not answer within ${options.timeoutMs / 1000}s: ask for less (smaller first:, fewer fields) or raise --timeout.`,
+      );
     }
     const code = e.cause?.code ? ` (${e.cause.code})` : '';
-    throw new TransportError(`could not reach the graph at ${options.endpoint}${code}: start it with npm start, or point --endpoint or GRAPHQL_URL at a running gateway.`);
+    throw new TransportError(
+      `could not reach the graph at ${options.endpoint}${code}: start it with npm start, or point --endpoint or GRAPHQL_URL at a running gateway.`,
+    );
   }
   const text = await res.text();
   let parsed: unknown;
@@ -51,7 +55,7 @@ export async function postOperation(
   if (!parsed || typeof parsed !== 'object' || !('data' in parsed || 'errors' in parsed)) {
     throw new TransportError(
       `${options.endpoint} answered HTTP ${res.status} (${res.headers.get('content-type') ?? 'no content type'}), not a GraphQL response: ` +
-        'is this the gateway\'s /graphql URL?',
+        "is this the gateway's /graphql URL?",
     );
   }
   return parsed as GraphQLResponse;
@@ -59,10 +63,12 @@ export async function postOperation(
 
 /** GraphQL errors as lines a person can act on: code, where in the result, where in the operation. */
 export function formatErrors(errors: readonly GraphQLFormattedError[], label: string): string {
-  return errors.map((e) => {
-    const code = typeof e.extensions?.code === 'string' ? ` [${e.extensions.code}]` : '';
-    const at = e.path?.length ? ` at ${e.path.join('.')}` : '';
-    const loc = e.locations?.[0] ? ` (${label}:${e.locations[0].line}:${e.locations[0].column})` : '';
-    return `error${code}${at}: ${e.message}${loc}`;
-  }).join('\n');
+  return errors
+    .map((e) => {
+      const code = typeof e.extensions?.code === 'string' ? ` [${e.extensions.code}]` : '';
+      const at = e.path?.length ? ` at ${e.path.join('.')}` : '';
+      const loc = e.locations?.[0] ? ` (${label}:${e.locations[0].line}:${e.locations[0].column})` : '';
+      return `error${code}${at}: ${e.message}${loc}`;
+    })
+    .join('\n');
 }

@@ -1,6 +1,13 @@
 import {
-  GraphQLError, Kind, parse,
-  type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type TypeNode,
+  GraphQLError,
+  Kind,
+  parse,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type TypeNode,
 } from 'graphql';
 import { UsageError } from './args';
 
@@ -111,7 +118,10 @@ export function buildVariables(
   provided: readonly string[] = [],
 ): Record<string, unknown> {
   const declared = new Map((op.operation.variableDefinitions ?? []).map((d) => [d.variable.name.value, d]));
-  const declaredList = () => (declared.size === 0 ? 'it declares none' : `it declares ${[...declared.values()].map((d) => `$${d.variable.name.value}: ${describeType(d.type)}`).join(', ')}`);
+  const declaredList = () =>
+    declared.size === 0
+      ? 'it declares none'
+      : `it declares ${[...declared.values()].map((d) => `$${d.variable.name.value}: ${describeType(d.type)}`).join(', ')}`;
   const variables: Record<string, unknown> = {};
   if (varsJson !== undefined) {
     let parsed: unknown;
@@ -120,7 +130,8 @@ export function buildVariables(
     } catch (error) {
       throw new UsageError(`--vars-json is not valid JSON: ${(error as Error).message}`);
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError('--vars-json must be a JSON object, e.g. \'{"code": "075"}\'.');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new UsageError('--vars-json must be a JSON object, e.g. \'{"code": "075"}\'.');
     for (const [name, value] of Object.entries(parsed)) {
       if (!declared.has(name)) throw new UsageError(`--vars-json sets $${name}, but ${op.label} does not declare it; ${declaredList()}.`);
       variables[name] = value;
@@ -141,10 +152,13 @@ export function buildVariables(
     }
     fromVar.add(name);
   }
-  const missing = [...declared.values()].filter((d) =>
-    d.type.kind === Kind.NON_NULL_TYPE && !d.defaultValue && variables[d.variable.name.value] === undefined && !provided.includes(d.variable.name.value));
+  const missing = [...declared.values()].filter(
+    (d) => d.type.kind === Kind.NON_NULL_TYPE && !d.defaultValue && variables[d.variable.name.value] === undefined && !provided.includes(d.variable.name.value),
+  );
   if (missing.length > 0) {
-    throw new UsageError(`${op.label} needs ${missing.map((d) => `$${d.variable.name.value}: ${describeType(d.type)}`).join(', ')}: pass ${missing.map((d) => `--var ${d.variable.name.value}=...`).join(' ')}.`);
+    throw new UsageError(
+      `${op.label} needs ${missing.map((d) => `$${d.variable.name.value}: ${describeType(d.type)}`).join(', ')}: pass ${missing.map((d) => `--var ${d.variable.name.value}=...`).join(' ')}.`,
+    );
   }
   return variables;
 }
@@ -203,8 +217,10 @@ export function allPagesProblem(op: PreparedOperation, path: readonly string[]):
   const where = path.join('.');
   const declaresAfter = (op.operation.variableDefinitions ?? []).some((d) => d.variable.name.value === 'after');
   if (!declaresAfter) {
-    return `--all-pages pages through ${where} by setting $after, but ${op.label} declares no $after variable: ` +
-      `declare $after: String on the operation and pass after: $after to ${where}.`;
+    return (
+      `--all-pages pages through ${where} by setting $after, but ${op.label} declares no $after variable: ` +
+      `declare $after: String on the operation and pass after: $after to ${where}.`
+    );
   }
   const fields = fieldsAtPath(op, path);
   const passes = fields.some((f) => f.arguments?.some((a) => a.name.value === 'after' && a.value.kind === Kind.VARIABLE && a.value.name.value === 'after'));
@@ -248,7 +264,9 @@ export function selectedConnections(op: PreparedOperation): SelectedConnection[]
 export function connectionToPage(op: PreparedOperation): string[] {
   const connections = selectedConnections(op);
   if (connections.length === 0) {
-    throw new UsageError(`--all-pages found no connection in ${op.label}: select edges { node { ... } } and pageInfo { hasNextPage endCursor } on the list to page through.`);
+    throw new UsageError(
+      `--all-pages found no connection in ${op.label}: select edges { node { ... } } and pageInfo { hasNextPage endCursor } on the list to page through.`,
+    );
   }
   if (connections.length > 1) {
     const list = connections.map((c) => c.path.join('.')).join(', ');

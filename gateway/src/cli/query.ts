@@ -12,7 +12,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 runQuery(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.env.INIT_CWD ?? process.cwd() })
-  .then((status) => { process.exitCode = status; })
+  .then((status) => {
+    process.exitCode = status;
+  })
   .catch((error: unknown) => {
     process.stderr.write(`query: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;

@@ -16,7 +16,9 @@ function loadSchema(file: string): GraphQLSchema {
   try {
     return buildSchema(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new UsageError(`the tidy shape reads the graph's schema from ${path.relative(process.cwd(), file)}, which could not be read (${(error as Error).message}): run npm run codegen, or add --wide.`);
+    throw new UsageError(
+      `the tidy shape reads the graph's schema from ${path.relative(process.cwd(), file)}, which could not be read (${(error as Error).message}): run npm run codegen, or add --wide.`,
+    );
   }
 }
 
@@ -28,10 +30,13 @@ export function rowShape(op: PreparedOperation, wide: boolean, schemaFile: strin
     plan = planTidy(selectionTree(loadSchema(schemaFile), op.document, op.operation));
   } catch (error) {
     if (!(error instanceof TidyPlanError)) throw error;
-    throw new UsageError(`${op.label}: the tidy shape cannot be planned because ${error.message} Regenerate the schema with npm run codegen if the graph is newer, or add --wide.`);
+    throw new UsageError(
+      `${op.label}: the tidy shape cannot be planned because ${error.message} Regenerate the schema with npm run codegen if the graph is newer, or add --wide.`,
+    );
   }
   const parents = plan.omitted.filter((p) => !/(^|\.)(pageInfo|cursor|totalCount)(\.|$)/.test(p));
-  if (parents.length > 0) notice?.(`tidy: ${parents.join(', ')} left out (fields of the records the rows sit in; their keys and names are kept): --wide keeps every field.`);
+  if (parents.length > 0)
+    notice?.(`tidy: ${parents.join(', ')} left out (fields of the records the rows sit in; their keys and names are kept): --wide keeps every field.`);
   return { headers: plan.columns.map((c) => c.header), rows: plan.rows };
 }
 
@@ -62,14 +67,19 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function connectionAt(data: unknown, at: readonly string[]): Connection | undefined {
   let v: unknown = data;
   for (const k of at) v = isObject(v) ? v[k] : undefined;
-  return isObject(v) && Array.isArray(v.edges) && isObject(v.pageInfo) ? { path: [...at], edges: v.edges, pageInfo: v.pageInfo, totalCount: v.totalCount } : undefined;
+  return isObject(v) && Array.isArray(v.edges) && isObject(v.pageInfo)
+    ? { path: [...at], edges: v.edges, pageInfo: v.pageInfo, totalCount: v.totalCount }
+    : undefined;
 }
 
 /** A progress line on stderr: rewritten in place on a terminal, at most every few seconds in a log. */
 class Progress {
   private lastLog = 0;
   private drawn = false;
-  constructor(private readonly stderr: CliIo['stderr'], private readonly enabled: boolean) {}
+  constructor(
+    private readonly stderr: CliIo['stderr'],
+    private readonly enabled: boolean,
+  ) {}
 
   update(text: string): void {
     if (!this.enabled) return;
@@ -97,7 +107,12 @@ class Progress {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-async function runOnce(op: PreparedOperation, variables: Record<string, unknown>, request: RequestOptions, writer: ResultWriter): Promise<{ response: GraphQLResponse; rows: number }> {
+async function runOnce(
+  op: PreparedOperation,
+  variables: Record<string, unknown>,
+  request: RequestOptions,
+  writer: ResultWriter,
+): Promise<{ response: GraphQLResponse; rows: number }> {
   const response = await postOperation(request, { query: op.query, operationName: op.operationName, variables });
   const rows = await writer.writePage(response.data);
   return { response, rows };
@@ -132,7 +147,8 @@ export async function runQuery(argv: readonly string[], io: CliIo): Promise<numb
     variables = buildVariables(op, args.vars, args.varsJson, args.allPages ? ['after'] : []);
     format = chooseFormat(args, io.stdout.isTTY === true);
     const endpoint = args.endpoint ?? (io.env.GRAPHQL_URL?.trim() || DEFAULT_ENDPOINT);
-    if (!/^https?:\/\/[^/]+/.test(endpoint)) throw new UsageError(`${args.endpoint ? '--endpoint' : 'GRAPHQL_URL'} "${endpoint}" is not an http(s) URL, e.g. ${DEFAULT_ENDPOINT}.`);
+    if (!/^https?:\/\/[^/]+/.test(endpoint))
+      throw new UsageError(`${args.endpoint ? '--endpoint' : 'GRAPHQL_URL'} "${endpoint}" is not an http(s) URL, e.g. ${DEFAULT_ENDPOINT}.`);
     args.endpoint = endpoint;
     if (args.allPages) connectionPath = connectionToPage(op);
     shape = format === 'json' ? wideShape(leafColumns(op)) : rowShape(op, args.wide, SCHEMA_FILE, (m) => io.stderr.write(`${m}\n`));
@@ -190,7 +206,8 @@ export async function runQuery(argv: readonly string[], io: CliIo): Promise<numb
       if (status === EXIT.usage) fs.rmSync(outPath, { force: true });
     }
   }
-  if (outPath && status !== EXIT.usage) progress.done(`${count(rows)} row(s) written to ${args.out}${status === EXIT.ok ? '' : ' (incomplete: see the errors above)'}`);
+  if (outPath && status !== EXIT.usage)
+    progress.done(`${count(rows)} row(s) written to ${args.out}${status === EXIT.ok ? '' : ' (incomplete: see the errors above)'}`);
   return status;
 }
 
@@ -227,7 +244,9 @@ async function runAllPages(
     progress.update(`page ${page}: ${count(edges)}${total} ${where}, ${count(rows)} row(s) written`);
     if (response.errors?.length) {
       progress.clear();
-      io.stderr.write(`${formatErrors(response.errors, op.label)}\nStopped at page ${page} because of the errors above; the rows of pages 1-${page} were written.\n`);
+      io.stderr.write(
+        `${formatErrors(response.errors, op.label)}\nStopped at page ${page} because of the errors above; the rows of pages 1-${page} were written.\n`,
+      );
       return { status: EXIT.failed, rows };
     }
     if (!connection || connection.pageInfo.hasNextPage !== true) return { status: EXIT.ok, rows };

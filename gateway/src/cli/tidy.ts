@@ -1,6 +1,16 @@
 import {
-  getNamedType, getNullableType, isListType, isObjectType, isInterfaceType, Kind,
-  type DocumentNode, type FragmentDefinitionNode, type GraphQLNamedType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
+  getNamedType,
+  getNullableType,
+  isListType,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { flattenRows, type Cell, type FlatRow } from './flatten';
 
@@ -198,12 +208,21 @@ export function planTidy(tree: SelectionNode[]): TidyPlan {
   const leafRecords: ListScope[] = leafLists.length > 0 ? leafLists : [{ path: '', name: [], leaves }];
 
   // Stack leaf records with the same parent scope, list name and relative columns.
-  const parentOf = (path: string) => lists.filter((l) => l.path !== path && under(path, l.path)).map((l) => l.path).sort((a, b) => b.length - a.length)[0] ?? '';
-  const signature = (r: ListScope) => JSON.stringify([parentOf(r.path), r.name.length, r.name.at(-1), r.leaves.map((l) => l.name.slice(r.name.length).join('.'))]);
+  const parentOf = (path: string) =>
+    lists
+      .filter((l) => l.path !== path && under(path, l.path))
+      .map((l) => l.path)
+      .sort((a, b) => b.length - a.length)[0] ?? '';
+  const signature = (r: ListScope) =>
+    JSON.stringify([parentOf(r.path), r.name.length, r.name.at(-1), r.leaves.map((l) => l.name.slice(r.name.length).join('.'))]);
   const groups = new Map<string, ListScope[]>();
   for (const r of leafRecords) groups.set(signature(r), [...(groups.get(signature(r)) ?? []), r]);
 
-  interface Draft { name: string[]; sources: string[]; group?: boolean }
+  interface Draft {
+    name: string[];
+    sources: string[];
+    group?: boolean;
+  }
   const drafts: Draft[] = [];
   const used = new Set<string>();
   const add = (name: string[], sources: string[], group?: boolean) => {
@@ -227,9 +246,18 @@ export function planTidy(tree: SelectionNode[]): TidyPlan {
       // The segments where the stacked lists' names differ say which list a row comes from.
       differ = first.name.map((_, i) => i).filter((i) => members.some((m) => m.name[i] !== first.name[i]));
       for (const m of members) labels.set(m.path, differ.map((i) => m.name[i]).join('.'));
-      add(['group'], members.map((m) => `\u0000group:${m.path}`), true);
+      add(
+        ['group'],
+        members.map((m) => `\u0000group:${m.path}`),
+        true,
+      );
     }
-    first.leaves.forEach((leaf, i) => add(leaf.name.filter((_, j) => !differ.includes(j)), members.map((m) => m.leaves[i]!.path)));
+    first.leaves.forEach((leaf, i) =>
+      add(
+        leaf.name.filter((_, j) => !differ.includes(j)),
+        members.map((m) => m.leaves[i]!.path),
+      ),
+    );
   }
   // Fields outside every list (the context of the whole result) stay; fields of parents other than their keys are left out.
   for (const l of leaves) {

@@ -81,7 +81,9 @@ function ndjsonWriter(out: Writable, { shape }: WriterOptions): ResultWriter {
       let chunk = '';
       for (const row of rows) {
         const ordered: Record<string, Cell> = {};
-        shape.headers.forEach((h, i) => { ordered[h] = row[i] ?? null; });
+        shape.headers.forEach((h, i) => {
+          ordered[h] = row[i] ?? null;
+        });
         chunk += `${JSON.stringify(ordered)}\n`;
       }
       await writeChunk(out, chunk);
@@ -172,11 +174,16 @@ function tableWriter(out: Writable, { shape, notice }: WriterOptions): ResultWri
       let chunk = '';
       if (!shown) {
         const headers = shape.dotted ? shortHeaders(shape.headers) : shape.headers;
-        const used = headers.map((header, index) => ({ index, header, values: rows.map((r) => cellText(r[index], ', ')) }))
+        const used = headers
+          .map((header, index) => ({ index, header, values: rows.map((r) => cellText(r[index], ', ')) }))
           .filter((c) => rows.length === 0 || c.values.some((v) => v !== ''));
         const hidden = headers.length - used.length;
         if (hidden > 0) notice?.(`table: ${hidden} column(s) empty in every row are hidden; --format csv shows all.`);
-        shown = used.map((c) => ({ index: c.index, header: c.header, width: Math.min(MAX_WIDTH, Math.max(c.header.length, ...c.values.map((v) => v.length))) }));
+        shown = used.map((c) => ({
+          index: c.index,
+          header: c.header,
+          width: Math.min(MAX_WIDTH, Math.max(c.header.length, ...c.values.map((v) => v.length))),
+        }));
         chunk += line(shown.map((c) => fit(c.header, c.width)));
         chunk += line(shown.map((c) => '-'.repeat(c.width)));
       }
@@ -192,10 +199,14 @@ function tableWriter(out: Writable, { shape, notice }: WriterOptions): ResultWri
 
 export function createWriter(format: Format, out: Writable, options: WriterOptions): ResultWriter {
   switch (format) {
-    case 'csv': return csvWriter(out, options);
-    case 'ndjson': return ndjsonWriter(out, options);
-    case 'json': return jsonWriter(out, options);
-    case 'table': return tableWriter(out, options);
+    case 'csv':
+      return csvWriter(out, options);
+    case 'ndjson':
+      return ndjsonWriter(out, options);
+    case 'json':
+      return jsonWriter(out, options);
+    case 'table':
+      return tableWriter(out, options);
   }
 }
 

@@ -53,15 +53,36 @@ export async function generateClientKit(files: readonly OperationFile[], schema:
   }
   const imports = [
     "import type { TypedDocumentNode } from '@graphql-typed-document-node/core';",
-    ...(options.typesFrom ? [`import type { ${prepared.flatMap((p) => [typeName(p), `${typeName(p)}Variables`]).join(', ')} } from '${options.typesFrom}';`] : []),
+    ...(options.typesFrom
+      ? [`import type { ${prepared.flatMap((p) => [typeName(p), `${typeName(p)}Variables`]).join(', ')} } from '${options.typesFrom}';`]
+      : []),
   ];
   const documents = prepared.map((p) => {
-    const description = p.body.split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#\s?/, '')).join(' ').trim();
+    const description = p.body
+      .split('\n')
+      .filter((l) => l.startsWith('#'))
+      .map((l) => l.replace(/^#\s?/, ''))
+      .join(' ')
+      .trim();
     return `${description ? `/** ${description.replace(/\*\//g, '* /')} */\n` : ''}export const ${p.name}Document = ${JSON.stringify(p.document)} as unknown as TypedDocumentNode<${typeName(p)}, ${typeName(p)}Variables>;`;
   });
   const ids = `/** Each operation's persisted-query id, by name: the sha256 of the text the manifest holds. */\nexport const persistedQueryIds: Readonly<Record<string, string>> = ${JSON.stringify(Object.fromEntries(prepared.map((p) => [p.name, sha256(p.body)])), null, 2)};`;
-  const abstract = Object.values(schema.getTypeMap()).filter(isAbstractType).sort((a, b) => a.name.localeCompare(b.name));
-  const possible = `/** The concrete types of each interface and union, for Apollo Client's InMemoryCache({ possibleTypes }): fragments on Offering match GrantsManagementOffering. */\nexport const possibleTypes: Readonly<Record<string, readonly string[]>> = ${JSON.stringify(Object.fromEntries(abstract.map((t) => [t.name, schema.getPossibleTypes(t).map((p) => p.name).sort()])), null, 2)};`;
+  const abstract = Object.values(schema.getTypeMap())
+    .filter(isAbstractType)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const possible = `/** The concrete types of each interface and union, for Apollo Client's InMemoryCache({ possibleTypes }): fragments on Offering match GrantsManagementOffering. */\nexport const possibleTypes: Readonly<Record<string, readonly string[]>> = ${JSON.stringify(
+    Object.fromEntries(
+      abstract.map((t) => [
+        t.name,
+        schema
+          .getPossibleTypes(t)
+          .map((p) => p.name)
+          .sort(),
+      ]),
+    ),
+    null,
+    2,
+  )};`;
   const module = [imports.join('\n'), types.trim(), ...documents, ids, possible].filter(Boolean).join('\n\n');
   return {
     module: `${module}\n`,

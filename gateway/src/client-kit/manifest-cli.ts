@@ -24,7 +24,11 @@ const USAGE = `Usage:
 
 function graphqlFiles(entry: string): string[] {
   if (!fs.statSync(entry).isDirectory()) return [entry];
-  return fs.readdirSync(entry).sort().flatMap((f) => graphqlFiles(path.join(entry, f))).filter((f) => f.endsWith('.graphql'));
+  return fs
+    .readdirSync(entry)
+    .sort()
+    .flatMap((f) => graphqlFiles(path.join(entry, f)))
+    .filter((f) => f.endsWith('.graphql'));
 }
 
 async function main(): Promise<number> {
@@ -33,23 +37,42 @@ async function main(): Promise<number> {
   try {
     ({ values, positionals } = parseArgs({
       allowPositionals: true,
-      options: { out: { type: 'string' }, typescript: { type: 'string' }, exact: { type: 'boolean', default: false }, schema: { type: 'string' }, help: { type: 'boolean', default: false } },
+      options: {
+        out: { type: 'string' },
+        typescript: { type: 'string' },
+        exact: { type: 'boolean', default: false },
+        schema: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
     }));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
     return 2;
   }
-  if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
-  if (!values.out || positionals.length === 0) { process.stderr.write(`Give --out and at least one .graphql file or folder.\n\n${USAGE}\n`); return 2; }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!values.out || positionals.length === 0) {
+    process.stderr.write(`Give --out and at least one .graphql file or folder.\n\n${USAGE}\n`);
+    return 2;
+  }
   // Paths are meant from where the command was typed, not the repository root npm runs it from.
   const base = process.env.INIT_CWD ?? process.cwd();
   const resolve = (p: string) => path.resolve(base, p);
   const files = positionals.map(resolve).flatMap(graphqlFiles);
-  if (files.length === 0) { process.stderr.write('No .graphql files found in what was given.\n'); return 2; }
+  if (files.length === 0) {
+    process.stderr.write('No .graphql files found in what was given.\n');
+    return 2;
+  }
   const schema = buildSchema(fs.readFileSync(values.schema ? resolve(values.schema) : path.join(GENERATED_DIR, 'schema.graphql'), 'utf8'));
   const form: DocumentForm = values.exact ? 'exact' : 'apollo';
   try {
-    const kit = await generateClientKit(files.map((f) => ({ location: path.relative(base, f), source: fs.readFileSync(f, 'utf8') })), schema, { form });
+    const kit = await generateClientKit(
+      files.map((f) => ({ location: path.relative(base, f), source: fs.readFileSync(f, 'utf8') })),
+      schema,
+      { form },
+    );
     fs.writeFileSync(resolve(values.out), `${JSON.stringify(kit.manifest, null, 2)}\n`);
     process.stdout.write(`wrote ${values.out}: ${kit.manifest.operations.length} operations (${form} form)\n`);
     if (values.typescript) {
@@ -63,7 +86,12 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -57,7 +57,8 @@ export function prepare(files: readonly OperationFile[], form: DocumentForm, sch
     prepared.push({ location: file.location, operation: operations[0]!, name: operations[0]!.name.value, body, document: parse(body, { noLocation: true }) });
   }
   const names = prepared.map((p) => p.name);
-  for (const name of new Set(names.filter((n, i) => names.indexOf(n) !== i))) problems.push(`The operation name ${name} is used in more than one file: names must be unique, they key the manifest and the types.`);
+  for (const name of new Set(names.filter((n, i) => names.indexOf(n) !== i)))
+    problems.push(`The operation name ${name} is used in more than one file: names must be unique, they key the manifest and the types.`);
   if (problems.length > 0) throw new Error(`The operations have problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return prepared;
 }
@@ -70,4 +71,3 @@ export function clientManifest(files: readonly OperationFile[], form: DocumentFo
     operations: prepare(files, form, schema).map((p) => ({ id: sha256(p.body), name: p.name, type: p.operation.operation, body: p.body })),
   };
 }
-

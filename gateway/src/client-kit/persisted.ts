@@ -14,7 +14,9 @@ export function persistedQueryIds(ids: Readonly<Record<string, string>>): (docum
     const name = operation?.kind === Kind.OPERATION_DEFINITION ? operation.name?.value : undefined;
     const id = name === undefined ? undefined : ids[name];
     if (id === undefined) {
-      throw new Error(`${name ?? 'An unnamed operation'} is in no persisted-query manifest of this client: add it to the client's operations, regenerate and publish the manifest (npm run operations:publish).`);
+      throw new Error(
+        `${name ?? 'An unnamed operation'} is in no persisted-query manifest of this client: add it to the client's operations, regenerate and publish the manifest (npm run operations:publish).`,
+      );
     }
     return id;
   };

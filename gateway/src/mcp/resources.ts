@@ -22,7 +22,10 @@ const CATALOG_DIR = path.join(REPO_ROOT, 'shared', 'catalog');
  * exist. Short on purpose: the reference documents are separate resources.
  */
 export function guideText(): string {
-  const qsmos = SUBGRAPHS.map((s) => `- **${s.area}** (\`${s.fieldName}\` in queries, \`${s.domain}\` as a QsmoDomain): ${s.description} Functions follow the ${s.standard}, codes like \`${s.codeExample}\`.`);
+  const qsmos = SUBGRAPHS.map(
+    (s) =>
+      `- **${s.area}** (\`${s.fieldName}\` in queries, \`${s.domain}\` as a QsmoDomain): ${s.description} Functions follow the ${s.standard}, codes like \`${s.codeExample}\`.`,
+  );
   return [
     '# The QSMO shared-services graph',
     '',
@@ -56,7 +59,11 @@ export function guideText(): string {
 function fileResource(file: string, name: string, title: string, description: string): GuideResource {
   let text: string | undefined;
   return {
-    uri: `qsmo://reference/${name}`, name, title, description, mimeType: 'text/markdown',
+    uri: `qsmo://reference/${name}`,
+    name,
+    title,
+    description,
+    mimeType: 'text/markdown',
     // Read on first use and kept: these files change only with a release.
     text: () => (text ??= fs.readFileSync(path.join(CATALOG_DIR, file), 'utf8')),
   };
@@ -65,7 +72,10 @@ function fileResource(file: string, name: string, title: string, description: st
 /** The resources every caller may read. */
 export const GUIDE_RESOURCES: readonly GuideResource[] = [
   {
-    uri: 'qsmo://guide', name: 'guide', title: 'Start here: the QSMO graph', mimeType: 'text/markdown',
+    uri: 'qsmo://guide',
+    name: 'guide',
+    title: 'Start here: the QSMO graph',
+    mimeType: 'text/markdown',
     description: 'What the graph answers, the QSMOs, where its facts come from and how current they are, and its tools.',
     text: guideText,
   },

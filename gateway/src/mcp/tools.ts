@@ -1,7 +1,21 @@
 import {
-  astFromValue, getNamedType, GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLScalarType, Kind, parse, print,
-  typeFromAST, validate, valueFromASTUntyped,
-  type DocumentNode, type GraphQLInputType, type GraphQLSchema, type OperationDefinitionNode,
+  astFromValue,
+  getNamedType,
+  GraphQLEnumType,
+  GraphQLInputObjectType,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLScalarType,
+  Kind,
+  parse,
+  print,
+  typeFromAST,
+  validate,
+  valueFromASTUntyped,
+  type DocumentNode,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import type { Logger } from '@qsmo/service-kit/logger';
 import { leadingComment } from '../operations';
@@ -105,7 +119,10 @@ export function variablesInputSchema(operation: OperationDefinitionNode, schema:
     const property = inputs.of(type);
     // The GraphQL type comes first: it is what an assistant sees in errors and in the schema tool.
     const ownDescription = property.$ref ? undefined : property.description;
-    const schemaOf: JsonSchema = { ...property, description: [`GraphQL type ${print(variable.type)}.`, ownDescription ?? (property.$ref ? named.description : undefined)].filter(Boolean).join(' ') };
+    const schemaOf: JsonSchema = {
+      ...property,
+      description: [`GraphQL type ${print(variable.type)}.`, ownDescription ?? (property.$ref ? named.description : undefined)].filter(Boolean).join(' '),
+    };
     if (variable.defaultValue) schemaOf.default = valueFromASTUntyped(variable.defaultValue);
     else if (type instanceof GraphQLNonNull) required.push(name);
     properties[name] = schemaOf;
@@ -138,7 +155,10 @@ export interface ToolManifest {
 export class OperationTools {
   private built?: { key: readonly unknown[]; tools: Map<string, OperationTool> };
 
-  constructor(private readonly manifests: readonly ToolManifest[], private readonly logger: Logger) {}
+  constructor(
+    private readonly manifests: readonly ToolManifest[],
+    private readonly logger: Logger,
+  ) {}
 
   /** The tools for the given API schema, by name, in manifest order. */
   tools(schema: GraphQLSchema): ReadonlyMap<string, OperationTool> {

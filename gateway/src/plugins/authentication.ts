@@ -39,7 +39,13 @@ export interface AuthenticationConfig {
 
 /** Why a token was refused; `reason` is machine-readable, the message says what to do. */
 export class TokenRejected extends Error {
-  constructor(readonly reason: string, message: string, readonly status = 401) { super(message); }
+  constructor(
+    readonly reason: string,
+    message: string,
+    readonly status = 401,
+  ) {
+    super(message);
+  }
 }
 
 /** The token of an `Authorization: Bearer` header; undefined when there is no such header. */
@@ -47,7 +53,11 @@ export function bearerToken(headers: Readonly<Record<string, string>>): string |
   const header = headers.authorization;
   if (header === undefined) return undefined;
   const match = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim());
-  if (!match) throw new TokenRejected('malformed', 'The Authorization header is not "Bearer <token>": send "Authorization: Bearer" followed by a JWT from the identity provider.');
+  if (!match)
+    throw new TokenRejected(
+      'malformed',
+      'The Authorization header is not "Bearer <token>": send "Authorization: Bearer" followed by a JWT from the identity provider.',
+    );
   return match[1]!;
 }
 
@@ -58,13 +68,18 @@ export function bearerToken(headers: Readonly<Record<string, string>>): string |
  * TokenRejected naming what was wrong.
  */
 export function createTokenVerifier(config: AuthenticationConfig): (token: string) => Promise<Identity> {
-  const keys: JWTVerifyGetKey | undefined = !config.jwks ? undefined
+  const keys: JWTVerifyGetKey | undefined = !config.jwks
+    ? undefined
     : 'url' in config.jwks
-      // Keys are cached for 10 minutes; a token with an unknown kid refetches them (at most every 30 s), so a rotated key is picked up without a restart.
-      ? createRemoteJWKSet(new URL(config.jwks.url), { cacheMaxAge: 600_000, cooldownDuration: config.jwksCooldownMs ?? 30_000, timeoutDuration: 5_000 })
+      ? // Keys are cached for 10 minutes; a token with an unknown kid refetches them (at most every 30 s), so a rotated key is picked up without a restart.
+        createRemoteJWKSet(new URL(config.jwks.url), { cacheMaxAge: 600_000, cooldownDuration: config.jwksCooldownMs ?? 30_000, timeoutDuration: 5_000 })
       : createLocalJWKSet(config.jwks.keys);
   return async (token) => {
-    if (!keys) throw new TokenRejected('not-accepted', 'This gateway accepts no tokens (AUTH_JWKS_URL and AUTH_JWKS_FILE are unset): send the request without an Authorization header.');
+    if (!keys)
+      throw new TokenRejected(
+        'not-accepted',
+        'This gateway accepts no tokens (AUTH_JWKS_URL and AUTH_JWKS_FILE are unset): send the request without an Authorization header.',
+      );
     let payload;
     try {
       ({ payload } = await jwtVerify(token, keys, {
@@ -88,24 +103,47 @@ export function createTokenVerifier(config: AuthenticationConfig): (token: strin
 
 function rejection(error: unknown, config: AuthenticationConfig): TokenRejected {
   const E = joseErrors;
-  if (error instanceof E.JWTExpired) return new TokenRejected('expired', `The token expired at ${new Date(Number(error.payload.exp) * 1000).toISOString()}: get a new token from the identity provider.`);
+  if (error instanceof E.JWTExpired)
+    return new TokenRejected(
+      'expired',
+      `The token expired at ${new Date(Number(error.payload.exp) * 1000).toISOString()}: get a new token from the identity provider.`,
+    );
   if (error instanceof E.JWTClaimValidationFailed) {
     switch (error.claim) {
-      case 'aud': return new TokenRejected('audience', `The token is for another audience: this gateway accepts tokens whose "aud" includes "${config.audience}".`);
-      case 'iss': return new TokenRejected('issuer', `The token comes from another issuer: this gateway accepts tokens issued by "${config.issuer}".`);
-      case 'nbf': return new TokenRejected('not-yet-valid', 'The token is not valid yet ("nbf" is in the future): check the clock of the machine that issued it.');
-      default: return new TokenRejected('claims', `The token's "${error.claim}" claim is missing or invalid (${error.reason}): tokens need "sub" and "exp".`);
+      case 'aud':
+        return new TokenRejected('audience', `The token is for another audience: this gateway accepts tokens whose "aud" includes "${config.audience}".`);
+      case 'iss':
+        return new TokenRejected('issuer', `The token comes from another issuer: this gateway accepts tokens issued by "${config.issuer}".`);
+      case 'nbf':
+        return new TokenRejected('not-yet-valid', 'The token is not valid yet ("nbf" is in the future): check the clock of the machine that issued it.');
+      default:
+        return new TokenRejected('claims', `The token's "${error.claim}" claim is missing or invalid (${error.reason}): tokens need "sub" and "exp".`);
     }
   }
   if (error instanceof E.JOSEAlgNotAllowed || error instanceof E.JOSENotSupported) {
-    return new TokenRejected('algorithm', `The token's signing algorithm is not accepted: this gateway accepts only ${ACCEPTED_ALGORITHMS.join(' or ')} (never "none" or a shared secret).`);
+    return new TokenRejected(
+      'algorithm',
+      `The token's signing algorithm is not accepted: this gateway accepts only ${ACCEPTED_ALGORITHMS.join(' or ')} (never "none" or a shared secret).`,
+    );
   }
-  if (error instanceof E.JWKSNoMatchingKey) return new TokenRejected('unknown-key', 'The token is signed with a key this gateway does not know (its "kid" and algorithm match none of the identity provider\'s keys): get a token from the configured identity provider.');
-  if (error instanceof E.JWSSignatureVerificationFailed) return new TokenRejected('signature', 'The token\'s signature does not verify: it was altered, or signed by another key.');
+  if (error instanceof E.JWKSNoMatchingKey)
+    return new TokenRejected(
+      'unknown-key',
+      'The token is signed with a key this gateway does not know (its "kid" and algorithm match none of the identity provider\'s keys): get a token from the configured identity provider.',
+    );
+  if (error instanceof E.JWSSignatureVerificationFailed)
+    return new TokenRejected('signature', "The token's signature does not verify: it was altered, or signed by another key.");
   if (error instanceof E.JWKSTimeout || error instanceof E.JWKSInvalid || !(error instanceof E.JOSEError)) {
-    return new TokenRejected('keys-unavailable', 'The identity provider\'s keys could not be fetched, so no token can be checked right now: retry shortly.', 503);
+    return new TokenRejected(
+      'keys-unavailable',
+      "The identity provider's keys could not be fetched, so no token can be checked right now: retry shortly.",
+      503,
+    );
   }
-  return new TokenRejected('malformed', `The token is not a well-formed signed JWT (${error.code}): send the token exactly as the identity provider issued it.`);
+  return new TokenRejected(
+    'malformed',
+    `The token is not a well-formed signed JWT (${error.code}): send the token exactly as the identity provider issued it.`,
+  );
 }
 
 /** Where the gateway serves the Model Context Protocol (plugins/mcp.ts). */
@@ -156,7 +194,11 @@ export interface AuthFailureLimit {
 export function useAuthentication(config: AuthenticationConfig, failures?: AuthFailureLimit): GatewayPlugin {
   const verify = createTokenVerifier(config);
   const refuseFlood = (response: ServerResponse, seconds: number) =>
-    sendRateLimited(response, seconds, `Too many failed authentications from this address: at most ${failures!.limiter.perMinute} a minute are checked. Retry after ${seconds} s with a valid token from the identity provider.`);
+    sendRateLimited(
+      response,
+      seconds,
+      `Too many failed authentications from this address: at most ${failures!.limiter.perMinute} a minute are checked. Retry after ${seconds} s with a valid token from the identity provider.`,
+    );
   return {
     name: 'authentication',
     async beforeRequest(request, response) {
@@ -169,7 +211,8 @@ export function useAuthentication(config: AuthenticationConfig, failures?: AuthF
       try {
         const token = bearerToken(request.headers);
         if (token === undefined) {
-          if (!config.anonymous) throw new TokenRejected('missing', 'This graph needs a token: send "Authorization: Bearer <token>" with a JWT from the identity provider.');
+          if (!config.anonymous)
+            throw new TokenRejected('missing', 'This graph needs a token: send "Authorization: Bearer <token>" with a JWT from the identity provider.');
           identities.set(request, ANONYMOUS);
           return false;
         }
@@ -194,7 +237,10 @@ function refuse(response: ServerResponse, error: TokenRejected): true {
   if (error.status === 401) {
     // RFC 6750 §3: no error attribute when no token was sent at all.
     const description = error.message.replace(/["\\]/g, "'");
-    response.setHeader('www-authenticate', error.reason === 'missing' ? 'Bearer realm="qsmo"' : `Bearer realm="qsmo", error="invalid_token", error_description="${description}"`);
+    response.setHeader(
+      'www-authenticate',
+      error.reason === 'missing' ? 'Bearer realm="qsmo"' : `Bearer realm="qsmo", error="invalid_token", error_description="${description}"`,
+    );
   } else {
     response.setHeader('retry-after', '5');
   }

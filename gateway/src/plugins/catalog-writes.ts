@@ -13,19 +13,21 @@ import type { GatewayPlugin } from '../plugin';
 export function useCatalogWrites(): GatewayPlugin {
   return {
     name: 'catalog-writes',
-    apolloPlugins: [{
-      async requestDidStart() {
-        return {
-          async didResolveOperation({ operation, contextValue }) {
-            if (operation?.operation !== 'mutation') return;
-            if (contextValue.identity && !isAnonymous(contextValue.identity)) return;
-            throw new GraphQLError(
-              'Changing the catalog needs a signed-in editor: send "Authorization: Bearer <token>" with a token whose roles include "editor" and whose QSMO claim names the QSMO you edit.',
-              { extensions: { code: ErrorCode.UNAUTHENTICATED, reason: 'missing', http: { status: 401 } } },
-            );
-          },
-        };
+    apolloPlugins: [
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operation, contextValue }) {
+              if (operation?.operation !== 'mutation') return;
+              if (contextValue.identity && !isAnonymous(contextValue.identity)) return;
+              throw new GraphQLError(
+                'Changing the catalog needs a signed-in editor: send "Authorization: Bearer <token>" with a token whose roles include "editor" and whose QSMO claim names the QSMO you edit.',
+                { extensions: { code: ErrorCode.UNAUTHENTICATED, reason: 'missing', http: { status: 401 } } },
+              );
+            },
+          };
+        },
       },
-    }],
+    ],
   };
 }

@@ -57,11 +57,16 @@ export function useCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitB
     latest.set(subgraph.name, key);
     let circuit = circuits.get(key);
     if (!circuit) {
-      const policy = circuitBreaker(handleAll.orWhenResult((r) => (r as FetcherResponse).status >= 500), {
-        halfOpenAfter: options.halfOpenAfterMs ?? 2_000,
-        breaker: new ConsecutiveBreaker(options.failureThreshold ?? 5),
+      const policy = circuitBreaker(
+        handleAll.orWhenResult((r) => (r as FetcherResponse).status >= 500),
+        {
+          halfOpenAfter: options.halfOpenAfterMs ?? 2_000,
+          breaker: new ConsecutiveBreaker(options.failureThreshold ?? 5),
+        },
+      );
+      policy.onStateChange((state) => {
+        if (latest.get(subgraph.name) === key) gauge?.set({ subgraph: subgraph.name }, STATE_VALUES[STATE_NAMES[state]]);
       });
-      policy.onStateChange((state) => { if (latest.get(subgraph.name) === key) gauge?.set({ subgraph: subgraph.name }, STATE_VALUES[STATE_NAMES[state]]); });
       circuits.set(key, (circuit = { subgraph, policy }));
       gauge?.set({ subgraph: subgraph.name }, 0);
     }

@@ -32,10 +32,16 @@ export function useConnectionLimits(options: ConnectionLimitOptions = {}): Gatew
       const chosen = agent;
       return (url, init) => fetcher(url, { ...init, agent: chosen } as typeof init);
     },
-    apolloPlugins: [{
-      async serverWillStart() {
-        return { async serverWillStop() { for (const agent of agents.values()) agent.destroy(); } };
+    apolloPlugins: [
+      {
+        async serverWillStart() {
+          return {
+            async serverWillStop() {
+              for (const agent of agents.values()) agent.destroy();
+            },
+          };
+        },
       },
-    }],
+    ],
   };
 }

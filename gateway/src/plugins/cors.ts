@@ -10,8 +10,15 @@ export interface CorsConfig {
 
 /** What a browser may send cross-origin: the credentials header, GraphQL's content type, and the headers the gateway propagates. */
 export const CORS_ALLOWED_HEADERS = [
-  'authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name',
-  'apollographql-client-name', 'apollographql-client-version', 'traceparent', 'tracestate', 'x-request-id',
+  'authorization',
+  'content-type',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'apollographql-client-name',
+  'apollographql-client-version',
+  'traceparent',
+  'tracestate',
+  'x-request-id',
 ];
 /** Response headers a frontend may read: why it was refused or throttled, and which supergraph answered. */
 export const CORS_EXPOSED_HEADERS = ['retry-after', 'www-authenticate', 'supergraph-version', 'ratelimit-limit', 'ratelimit-remaining'];

@@ -23,7 +23,13 @@ export function dedupeKey(url: string, init: FetcherRequestInit | undefined): st
   return [url, ...KEYED_HEADERS.map((h) => headerOf(init!, h)), body].join('\u0000');
 }
 
-interface Shared { status: number; statusText: string; headers: [string, string][]; body: Buffer; url: string }
+interface Shared {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  body: Buffer;
+  url: string;
+}
 
 /**
  * Identical subgraph queries in flight at the same time are sent once: when
@@ -50,7 +56,9 @@ export function useDedupe(): GatewayPlugin {
             return { status: res.status, statusText: res.statusText, headers, body: Buffer.from(await res.arrayBuffer()), url: res.url };
           })();
           inFlight.set(key, shared);
-          const clear = () => { if (inFlight.get(key) === shared) inFlight.delete(key); };
+          const clear = () => {
+            if (inFlight.get(key) === shared) inFlight.delete(key);
+          };
           shared.then(clear, clear);
         }
         const { status, statusText, headers, body, url: answered } = await shared;

@@ -19,10 +19,12 @@ export function useDemandControl(budgets: CostBudgets = DEFAULT_COST_BUDGETS): G
     onSupergraphLoad({ supergraph, apiSchema }) {
       model = costModelOfSupergraph(supergraph, apiSchema);
     },
-    apolloPlugins: [demandControlPlugin<GatewayContext>({
-      model: () => model,
-      callerClassOf: (context) => callerClassOf(context.identity ?? ANONYMOUS),
-      budgets,
-    })],
+    apolloPlugins: [
+      demandControlPlugin<GatewayContext>({
+        model: () => model,
+        callerClassOf: (context) => callerClassOf(context.identity ?? ANONYMOUS),
+        budgets,
+      }),
+    ],
   };
 }

@@ -19,7 +19,11 @@ export class FieldUsageRecorder {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: FieldUsageStore, private readonly config: Pick<UsageConfig, 'flushIntervalMs' | 'retentionDays' | 'maxClients'>, private readonly logger: Logger) {}
+  constructor(
+    private readonly store: FieldUsageStore,
+    private readonly config: Pick<UsageConfig, 'flushIntervalMs' | 'retentionDays' | 'maxClients'>,
+    private readonly logger: Logger,
+  ) {}
 
   /** Starts the periodic flush; unref'd, so it never keeps a process alive. */
   start(): this {
@@ -81,13 +85,16 @@ export class FieldUsageRecorder {
 export function schemaCoordinates(document: DocumentNode, schema: GraphQLSchema): string[] {
   const found = new Set<string>();
   const typeInfo = new TypeInfo(schema);
-  visit(document, visitWithTypeInfo(typeInfo, {
-    Field(node) {
-      const parent = typeInfo.getParentType();
-      if (!parent || node.name.value.startsWith('__') || parent.name.startsWith('__') || !typeInfo.getFieldDef()) return;
-      found.add(`${parent.name}.${node.name.value}`);
-    },
-  }));
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        if (!parent || node.name.value.startsWith('__') || parent.name.startsWith('__') || !typeInfo.getFieldDef()) return;
+        found.add(`${parent.name}.${node.name.value}`);
+      },
+    }),
+  );
   return [...found];
 }
 
@@ -101,14 +108,16 @@ function clientOf(context: GatewayContext): string {
 export function useFieldUsage(recorder: FieldUsageRecorder): GatewayPlugin {
   return {
     name: 'field-usage',
-    apolloPlugins: [{
-      async requestDidStart() {
-        return {
-          async executionDidStart(ctx) {
-            recorder.note(clientOf(ctx.contextValue), ctx.document, ctx.schema);
-          },
-        };
+    apolloPlugins: [
+      {
+        async requestDidStart() {
+          return {
+            async executionDidStart(ctx) {
+              recorder.note(clientOf(ctx.contextValue), ctx.document, ctx.schema);
+            },
+          };
+        },
       },
-    }],
+    ],
   };
 }

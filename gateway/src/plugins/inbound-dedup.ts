@@ -20,7 +20,6 @@ export interface InboundDedupConfig {
 
 export const DEFAULT_INBOUND_DEDUP: InboundDedupConfig = { enabled: true, maxKeys: 1_000, maxFollowers: 10_000, maxWaitMs: 10_000 };
 
-
 /** What the first caller's execution produced, as every caller that joined it needs it. */
 interface Answer {
   status: number | undefined;
@@ -83,10 +82,18 @@ export function useInboundDedup(config: InboundDedupConfig = DEFAULT_INBOUND_DED
   const inFlight = new Map<string, InFlight>();
   let epoch = 0;
   const counter = registry
-    ? new Counter({ name: 'gateway_inbound_dedup_total', help: 'Queries by their part in inbound deduplication: leader (executed, others could join), follower (answered by a leader), follower_timeout (its deadline passed first), over_cap (ran alone at a cap).', labelNames: ['role'], registers: [registry] })
+    ? new Counter({
+        name: 'gateway_inbound_dedup_total',
+        help: 'Queries by their part in inbound deduplication: leader (executed, others could join), follower (answered by a leader), follower_timeout (its deadline passed first), over_cap (ran alone at a cap).',
+        labelNames: ['role'],
+        registers: [registry],
+      })
     : undefined;
   const counts: Record<Role, number> = { leader: 0, follower: 0, follower_timeout: 0, over_cap: 0 };
-  const count = (role: Role) => { counts[role]++; counter?.inc({ role }); };
+  const count = (role: Role) => {
+    counts[role]++;
+    counter?.inc({ role });
+  };
   const plugin: GatewayPlugin & { stats(): Readonly<Record<Role, number>> & { inFlight: number } } = {
     name: 'inbound-dedup',
     stats: () => ({ ...counts, inFlight: inFlight.size }),
@@ -94,61 +101,85 @@ export function useInboundDedup(config: InboundDedupConfig = DEFAULT_INBOUND_DED
   if (!config.enabled) return plugin;
   // A leader whose answer never came (a bug elsewhere) is not joined for longer than anyone would wait for it.
   const stale = (entry: InFlight, now: number) => now - entry.startedAt > config.maxWaitMs;
-  plugin.apolloPlugins = [{
-    async requestDidStart() {
-      let led: { key: string; entry: InFlight } | undefined;
-      let mutation = false;
-      return {
-        async responseForOperation(requestContext) {
-          const { operation, request, contextValue } = requestContext;
-          if (operation.operation === 'mutation') {
-            mutation = true;
-            epoch++;
+  plugin.apolloPlugins = [
+    {
+      async requestDidStart() {
+        let led: { key: string; entry: InFlight } | undefined;
+        let mutation = false;
+        return {
+          async responseForOperation(requestContext) {
+            const { operation, request, contextValue } = requestContext;
+            if (operation.operation === 'mutation') {
+              mutation = true;
+              epoch++;
+              return null;
+            }
+            if (operation.operation !== 'query' || request.query === undefined) return null;
+            const { key } = responseKey(request, contextValue);
+            const now = Date.now();
+            const entry = inFlight.get(key);
+            if (entry && entry.epoch === epoch && !stale(entry, now)) {
+              if (entry.followers >= config.maxFollowers) {
+                count('over_cap');
+                return null;
+              }
+              entry.followers++;
+              return follow(entry, contextValue, requestContext.overallCachePolicy, now);
+            }
+            if (!entry && inFlight.size >= config.maxKeys) {
+              count('over_cap');
+              return null;
+            }
+            let settle!: (answer: Answer) => void;
+            const answer = new Promise<Answer>((resolve) => {
+              settle = resolve;
+            });
+            led = { key, entry: { epoch, startedAt: now, followers: 0, answer, settle } };
+            inFlight.set(key, led.entry);
+            count('leader');
             return null;
-          }
-          if (operation.operation !== 'query' || request.query === undefined) return null;
-          const { key } = responseKey(request, contextValue);
-          const now = Date.now();
-          const entry = inFlight.get(key);
-          if (entry && entry.epoch === epoch && !stale(entry, now)) {
-            if (entry.followers >= config.maxFollowers) { count('over_cap'); return null; }
-            entry.followers++;
-            return follow(entry, contextValue, requestContext.overallCachePolicy, now);
-          }
-          if (!entry && inFlight.size >= config.maxKeys) { count('over_cap'); return null; }
-          let settle!: (answer: Answer) => void;
-          const answer = new Promise<Answer>((resolve) => { settle = resolve; });
-          led = { key, entry: { epoch, startedAt: now, followers: 0, answer, settle } };
-          inFlight.set(key, led.entry);
-          count('leader');
-          return null;
-        },
-        async willSendResponse(ctx) {
-          if (mutation) {
-            // Ended: reads already running may have read what it changed or not; newcomers start afresh.
-            epoch++;
-            inFlight.clear();
-            return;
-          }
-          if (!led) return;
-          if (inFlight.get(led.key) === led.entry) inFlight.delete(led.key);
-          led.entry.settle(answerOf(ctx, led.entry.followers > 0));
-        },
-      };
+          },
+          async willSendResponse(ctx) {
+            if (mutation) {
+              // Ended: reads already running may have read what it changed or not; newcomers start afresh.
+              epoch++;
+              inFlight.clear();
+              return;
+            }
+            if (!led) return;
+            if (inFlight.get(led.key) === led.entry) inFlight.delete(led.key);
+            led.entry.settle(answerOf(ctx, led.entry.followers > 0));
+          },
+        };
+      },
     },
-  }];
+  ];
 
   async function follow(entry: InFlight, context: GatewayContext, policy: CachePolicy, now: number) {
     const deadline = (context as { deadline?: number }).deadline ?? now + config.maxWaitMs;
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - now), undefined); });
+    const expired = new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadline - now), undefined);
+    });
     const answer = await Promise.race([entry.answer, expired]);
     clearTimeout(timer);
     if (!answer) {
       count('follower_timeout');
       return {
         http: { status: undefined, headers: new HeaderMap() },
-        body: { kind: 'single' as const, singleResult: { data: null, errors: [{ message: 'The same query was already running for another caller and did not finish within this request\'s deadline (REQUEST_DEADLINE_MS): retry later.', extensions: { code: ErrorCode.SUBGRAPH_TIMEOUT } }] } },
+        body: {
+          kind: 'single' as const,
+          singleResult: {
+            data: null,
+            errors: [
+              {
+                message:
+                  "The same query was already running for another caller and did not finish within this request's deadline (REQUEST_DEADLINE_MS): retry later.",
+                extensions: { code: ErrorCode.SUBGRAPH_TIMEOUT },
+              },
+            ],
+          },
+        },
       };
     }
     count('follower');

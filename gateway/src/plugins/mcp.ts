@@ -4,8 +4,12 @@ import path from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
-  CallToolRequestSchema, ListResourcesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema,
-  type CallToolResult, type Tool,
+  CallToolRequestSchema,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+  type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { getOperationAST, parse, printSchema, printType, type GraphQLSchema } from 'graphql';
 import { ANONYMOUS, type Identity, type Role } from '@qsmo/service-kit/auth/identity';
@@ -39,7 +43,7 @@ const QUERY_TOOL: Tool = {
     type: 'object',
     properties: {
       query: { type: 'string', description: 'The GraphQL document, e.g. "query { qsmos { name } }".' },
-      variables: { type: 'object', description: 'Values of the document\'s variables, by name.', additionalProperties: true },
+      variables: { type: 'object', description: "Values of the document's variables, by name.", additionalProperties: true },
       operationName: { type: 'string', description: 'Which operation to run when the document holds several.' },
     },
     required: ['query'],
@@ -50,7 +54,7 @@ const QUERY_TOOL: Tool = {
 
 const SCHEMA_TOOL: Tool = {
   name: 'schema',
-  title: 'The graph\'s schema (analysts)',
+  title: "The graph's schema (analysts)",
   description: 'The GraphQL SDL of the public graph, with every type and field described; pass `type` for one type only (e.g. "Agency", "OfferingFilter").',
   inputSchema: {
     type: 'object',
@@ -86,7 +90,10 @@ export function toolResult(answer: GraphQLCallResult): CallToolResult {
   }
   const lines = (errors ?? []).map((e) => `${String(e.extensions?.code ?? 'ERROR')}: ${e.message}`);
   const partial = isObject(data) ? '\nPart of the answer came back and is in structuredContent.data.' : '';
-  return toolError(`The graph refused or could not fully answer this call:\n${lines.join('\n')}${partial}`, { ...(isObject(data) ? { data } : {}), errors: errors ?? [] });
+  return toolError(`The graph refused or could not fully answer this call:\n${lines.join('\n')}${partial}`, {
+    ...(isObject(data) ? { data } : {}),
+    errors: errors ?? [],
+  });
 }
 
 /**
@@ -108,12 +115,14 @@ export function useMcp(options: McpOptions): GatewayPlugin {
   let schema: GraphQLSchema | undefined;
 
   function listTools(identity: Identity): Tool[] {
-    const operations = [...tools.tools(schema!).values()].map((op): Tool => ({
-      name: op.name,
-      description: op.description,
-      inputSchema: op.inputSchema as Tool['inputSchema'],
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    }));
+    const operations = [...tools.tools(schema!).values()].map(
+      (op): Tool => ({
+        name: op.name,
+        description: op.description,
+        inputSchema: op.inputSchema as Tool['inputSchema'],
+        annotations: { readOnlyHint: true, openWorldHint: false },
+      }),
+    );
     return isExplorer(identity) ? [...operations, QUERY_TOOL, SCHEMA_TOOL] : operations;
   }
 
@@ -128,15 +137,22 @@ export function useMcp(options: McpOptions): GatewayPlugin {
 
   async function callQuery(req: IncomingMessage, args: Record<string, unknown>): Promise<CallToolResult> {
     const { query, variables, operationName } = args;
-    if (typeof query !== 'string' || query.trim() === '') return toolError(`${ErrorCode.BAD_USER_INPUT}: pass the GraphQL document as the string argument "query".`);
-    if (variables !== undefined && !isObject(variables)) return toolError(`${ErrorCode.BAD_USER_INPUT}: "variables" must be an object of values by variable name, e.g. {"code": "075"}.`);
-    if (operationName !== undefined && typeof operationName !== 'string') return toolError(`${ErrorCode.BAD_USER_INPUT}: "operationName" must be the name of an operation of the document.`);
+    if (typeof query !== 'string' || query.trim() === '')
+      return toolError(`${ErrorCode.BAD_USER_INPUT}: pass the GraphQL document as the string argument "query".`);
+    if (variables !== undefined && !isObject(variables))
+      return toolError(`${ErrorCode.BAD_USER_INPUT}: "variables" must be an object of values by variable name, e.g. {"code": "075"}.`);
+    if (operationName !== undefined && typeof operationName !== 'string')
+      return toolError(`${ErrorCode.BAD_USER_INPUT}: "operationName" must be the name of an operation of the document.`);
     // Mutations are refused here, not left to /graphql: an assistant explores, it does not edit the catalog. Unparsable documents get GraphQL's own message.
     const operation = parsedOperation(query, operationName as string | undefined);
     if (operation && operation !== 'query') {
-      return toolError(`${ErrorCode.BAD_USER_INPUT}: the query tool runs queries only, not a ${operation}; catalog edits go through /graphql with an editor's token.`);
+      return toolError(
+        `${ErrorCode.BAD_USER_INPUT}: the query tool runs queries only, not a ${operation}; catalog edits go through /graphql with an editor's token.`,
+      );
     }
-    return toolResult(await graphql!.execute(req, { query, variables: variables as Record<string, unknown> | undefined, operationName: operationName as string | undefined }));
+    return toolResult(
+      await graphql!.execute(req, { query, variables: variables as Record<string, unknown> | undefined, operationName: operationName as string | undefined }),
+    );
   }
 
   function callSchema(args: Record<string, unknown>): CallToolResult {
@@ -145,8 +161,12 @@ export function useMcp(options: McpOptions): GatewayPlugin {
     if (typeof type !== 'string') return toolError(`${ErrorCode.BAD_USER_INPUT}: "type" must be a type name such as "Agency"; omit it for the whole schema.`);
     const found = schema!.getType(type);
     if (!found || type.startsWith('__')) {
-      const near = Object.keys(schema!.getTypeMap()).filter((n) => !n.startsWith('__') && n.toLowerCase().includes(type.toLowerCase())).slice(0, 10);
-      return toolError(`${ErrorCode.BAD_USER_INPUT}: the graph has no type "${type}"${near.length ? `; similar: ${near.join(', ')}` : ''}. Call schema without "type" to see every type.`);
+      const near = Object.keys(schema!.getTypeMap())
+        .filter((n) => !n.startsWith('__') && n.toLowerCase().includes(type.toLowerCase()))
+        .slice(0, 10);
+      return toolError(
+        `${ErrorCode.BAD_USER_INPUT}: the graph has no type "${type}"${near.length ? `; similar: ${near.join(', ')}` : ''}. Call schema without "type" to see every type.`,
+      );
     }
     return { content: [{ type: 'text', text: printType(found) }] };
   }
@@ -163,8 +183,10 @@ export function useMcp(options: McpOptions): GatewayPlugin {
       try {
         if (params.name === QUERY_TOOL.name || params.name === SCHEMA_TOOL.name) {
           if (!isExplorer(identity)) {
-            return toolError(`${ErrorCode.FORBIDDEN}: the ${params.name} tool is for analysts. Connect with an analyst's token (the header "Authorization: Bearer <token>"), ` +
-              'or use the operation tools this endpoint lists, which anyone may call.');
+            return toolError(
+              `${ErrorCode.FORBIDDEN}: the ${params.name} tool is for analysts. Connect with an analyst's token (the header "Authorization: Bearer <token>"), ` +
+                'or use the operation tools this endpoint lists, which anyone may call.',
+            );
           }
           return params.name === QUERY_TOOL.name ? await callQuery(req, args) : callSchema(args);
         }
@@ -174,7 +196,9 @@ export function useMcp(options: McpOptions): GatewayPlugin {
       } catch (error) {
         // Logged with the stack for the operator; the assistant gets an answer it can relay instead of a broken connection.
         logger.error(`MCP tool ${params.name} failed`, error);
-        return toolError(`${ErrorCode.INTERNAL_SERVER_ERROR}: the gateway could not run ${params.name}. Retry; if it keeps failing, report the time of the call to the graph's operators.`);
+        return toolError(
+          `${ErrorCode.INTERNAL_SERVER_ERROR}: the gateway could not run ${params.name}. Retry; if it keeps failing, report the time of the call to the graph's operators.`,
+        );
       }
     });
     server.setRequestHandler(ListResourcesRequestSchema, () => ({
@@ -193,7 +217,9 @@ export function useMcp(options: McpOptions): GatewayPlugin {
       res.statusCode = 503;
       res.setHeader('retry-after', '1');
       res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'The gateway is starting and has no supergraph yet; retry shortly.' }, id: null }));
+      res.end(
+        JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'The gateway is starting and has no supergraph yet; retry shortly.' }, id: null }),
+      );
       return;
     }
     const identity = identityOf(incomingRequest(req)) ?? ANONYMOUS;

@@ -29,7 +29,12 @@ export interface RateLimitConfig {
 /** Generous for a person whose token expired (a handful of retries) and for a NAT of them; a forger gets one verification every 2 s. */
 export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 30;
 
-export const DEFAULT_RATE_LIMITS: RateLimitConfig = { perMinute: { anonymous: 300, analyst: 1200, editor: 1200 }, authFailuresPerMinute: DEFAULT_AUTH_FAILURES_PER_MINUTE, trustProxyHops: 0, maxCallers: 50_000 };
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  perMinute: { anonymous: 300, analyst: 1200, editor: 1200 },
+  authFailuresPerMinute: DEFAULT_AUTH_FAILURES_PER_MINUTE,
+  trustProxyHops: 0,
+  maxCallers: 50_000,
+};
 
 /** The class whose limit applies: the highest role the caller holds. */
 export const rateClassOf = callerClassOf;
@@ -50,7 +55,8 @@ export function useRateLimit(config: RateLimitConfig = DEFAULT_RATE_LIMITS, buck
       const rateClass = identity ? rateClassOf(identity) : 'anonymous';
       const limit = config.perMinute[rateClass];
       if (limit === 0) return false;
-      const key = identity && !isAnonymous(identity) ? `sub:${identity.issuer ?? ''}:${identity.subject}` : `ip:${clientAddress(request, config.trustProxyHops)}`;
+      const key =
+        identity && !isAnonymous(identity) ? `sub:${identity.issuer ?? ''}:${identity.subject}` : `ip:${clientAddress(request, config.trustProxyHops)}`;
       const { retryAfterSeconds, remaining } = await buckets.take(key, limit);
       response.setHeader('ratelimit-limit', String(limit));
       response.setHeader('ratelimit-remaining', String(remaining));

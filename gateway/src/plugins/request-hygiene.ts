@@ -4,7 +4,8 @@ import { refuseSubscriptionsPlugin } from '@qsmo/service-kit/client-errors';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
 /** The answer to a subscription sent as a plain POST: where the gateway serves subscriptions (gateway/src/subscriptions). */
-export const SUBSCRIPTION_OVER_POST = 'Subscriptions are not served over a plain POST: send this subscription to /graphql with "Accept: text/event-stream" ' +
+export const SUBSCRIPTION_OVER_POST =
+  'Subscriptions are not served over a plain POST: send this subscription to /graphql with "Accept: text/event-stream" ' +
   '(GraphQL over SSE, distinct connections mode), or over a WebSocket to /graphql with the graphql-transport-ws subprotocol.';
 
 /**
@@ -17,19 +18,22 @@ export const SUBSCRIPTION_OVER_POST = 'Subscriptions are not served over a plain
 export function useRequestHygiene(): GatewayPlugin {
   return {
     name: 'request-hygiene',
-    apolloPlugins: [refuseSubscriptionsPlugin<GatewayContext>(SUBSCRIPTION_OVER_POST), {
-      async requestDidStart() {
-        return {
-          async didResolveOperation({ operation, document, request }) {
-            if (operation) return;
-            const names = document.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION ? [d.name?.value ?? '(unnamed)'] : []));
-            const message = request.operationName
-              ? `Unknown operation named "${request.operationName}": the document has ${names.join(', ') || 'no operations'}; pass one of them as operationName.`
-              : `The document has ${names.length} operations (${names.join(', ')}): pass the one to run as operationName.`;
-            throw new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } });
-          },
-        };
+    apolloPlugins: [
+      refuseSubscriptionsPlugin<GatewayContext>(SUBSCRIPTION_OVER_POST),
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operation, document, request }) {
+              if (operation) return;
+              const names = document.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION ? [d.name?.value ?? '(unnamed)'] : []));
+              const message = request.operationName
+                ? `Unknown operation named "${request.operationName}": the document has ${names.join(', ') || 'no operations'}; pass one of them as operationName.`
+                : `The document has ${names.length} operations (${names.join(', ')}): pass the one to run as operationName.`;
+              throw new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } });
+            },
+          };
+        },
       },
-    }],
+    ],
   };
 }

@@ -13,13 +13,15 @@ import type { GatewayContext, GatewayPlugin } from '../plugin';
 export function useRequestLog(options: { logger: Logger }): GatewayPlugin {
   return {
     name: 'request-log',
-    apolloPlugins: [requestLogPlugin<GatewayContext>({
-      logger: options.logger,
-      traceIdOf: (context) => context.traceId,
-      clientOf: (request) => {
-        const client = headerClient(request);
-        return { ...client, name: client.name ?? request.contextValue.identity?.subject ?? undefined };
-      },
-    })],
+    apolloPlugins: [
+      requestLogPlugin<GatewayContext>({
+        logger: options.logger,
+        traceIdOf: (context) => context.traceId,
+        clientOf: (request) => {
+          const client = headerClient(request);
+          return { ...client, name: client.name ?? request.contextValue.identity?.subject ?? undefined };
+        },
+      }),
+    ],
   };
 }

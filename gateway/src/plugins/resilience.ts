@@ -15,7 +15,11 @@ import { useUpstreamTimeout } from './upstream-timeout';
  * outside it, and the health report reading the circuits.
  */
 export function resiliencePlugins(config: Partial<ResilienceConfig> & { metrics?: Metrics } = {}): GatewayPlugin[] {
-  const circuits = useCircuitBreaker({ metrics: config.metrics, failureThreshold: config.circuitFailureThreshold, halfOpenAfterMs: config.circuitHalfOpenAfterMs });
+  const circuits = useCircuitBreaker({
+    metrics: config.metrics,
+    failureThreshold: config.circuitFailureThreshold,
+    halfOpenAfterMs: config.circuitHalfOpenAfterMs,
+  });
   return inPhaseOrder([
     useConnectionLimits({ maxSockets: config.maxSocketsPerSubgraph }),
     useUpstreamTimeout({

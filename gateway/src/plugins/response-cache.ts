@@ -46,9 +46,13 @@ interface Entry {
 
 /** Who may see a response: the anonymous reader's answers are shared, anyone else's only with the same identity. */
 function scopeOf(context: GatewayContext): { key: string; scope: Scope } {
-  const identity = (context as { identity?: { subject?: string | null; issuer?: string | null; roles?: readonly string[]; qsmos?: readonly string[] } }).identity;
+  const identity = (context as { identity?: { subject?: string | null; issuer?: string | null; roles?: readonly string[]; qsmos?: readonly string[] } })
+    .identity;
   if (!identity || identity.subject === null || identity.subject === undefined) return { key: 'anonymous', scope: 'public' };
-  return { key: JSON.stringify([identity.issuer ?? null, identity.subject, [...(identity.roles ?? [])].sort(), [...(identity.qsmos ?? [])].sort()]), scope: 'private' };
+  return {
+    key: JSON.stringify([identity.issuer ?? null, identity.subject, [...(identity.roles ?? [])].sort(), [...(identity.qsmos ?? [])].sort()]),
+    scope: 'private',
+  };
 }
 
 /**
@@ -61,7 +65,12 @@ export function responseKey(
   context: GatewayContext,
 ): { key: string; scope: Scope } {
   const who = scopeOf(context);
-  return { key: createHash('sha256').update(JSON.stringify([request.query, request.operationName ?? null, request.variables ?? {}, who.key])).digest('base64url'), scope: who.scope };
+  return {
+    key: createHash('sha256')
+      .update(JSON.stringify([request.query, request.operationName ?? null, request.variables ?? {}, who.key]))
+      .digest('base64url'),
+    scope: who.scope,
+  };
 }
 
 /** Evicts the cached responses read from these subgraphs, or every response when none are named. */
@@ -127,11 +136,18 @@ export function useResponseCache(
   const fetched = new WeakMap<object, Set<string>>();
   const drop = (key: string) => {
     const e = entries.get(key);
-    if (e) { bytes -= e.bytes; entries.delete(key); }
+    if (e) {
+      bytes -= e.bytes;
+      entries.delete(key);
+    }
   };
   const invalidate: Eviction = (subgraphs) => {
     epoch++;
-    if (subgraphs === undefined) { entries.clear(); bytes = 0; return; }
+    if (subgraphs === undefined) {
+      entries.clear();
+      bytes = 0;
+      return;
+    }
     for (const [key, e] of entries) if (e.subgraphs.some((s) => subgraphs.includes(s))) drop(key);
   };
   const stamp = (ctx: GraphQLRequestContextWillSendResponse<GatewayContext>, scope: Scope, maxAge: number, ageSeconds: number) => {
@@ -150,10 +166,22 @@ export function useResponseCache(
   let lookups: Counter<'result'> | undefined;
   if (registry) {
     const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      });
     gauge('gateway_response_cache_bytes', 'Bytes of JSON responses the response cache holds (bounded by RESPONSE_CACHE_MAX_MB).', () => bytes);
     gauge('gateway_response_cache_entries', 'Responses the response cache holds.', () => entries.size);
-    lookups = new Counter({ name: 'gateway_response_cache_lookups_total', help: 'Queries looked up in the response cache, by result (hit, miss).', labelNames: ['result'], registers: [registry] });
+    lookups = new Counter({
+      name: 'gateway_response_cache_lookups_total',
+      help: 'Queries looked up in the response cache, by result (hit, miss).',
+      labelNames: ['result'],
+      registers: [registry],
+    });
   }
   plugin.willSendRequest = ({ subgraph, context }) => {
     if (!context) return;
@@ -161,75 +189,85 @@ export function useResponseCache(
     if (!names) fetched.set(context, (names = new Set()));
     names.add(subgraph.name);
   };
-  plugin.apolloPlugins = [{
-    async requestDidStart() {
-      let key: string | undefined;
-      let hit: Entry | undefined;
-      let startedAt = 0;
-      let scope: Scope = 'public';
-      let kind: string | undefined;
-      return {
-        async responseForOperation({ operation, request, contextValue }) {
-          kind = operation.operation;
-          if (kind === 'mutation') { mutations.set(contextValue, Date.now()); epoch++; return null; }
-          if (kind !== 'query' || request.query === undefined) return null;
-          ({ key, scope } = responseKey(request, contextValue));
-          startedAt = epoch;
-          const entry = entries.get(key);
-          if (entry && Date.now() < entry.expiresAt) {
-            entries.delete(key);
-            entries.set(key, entry);
-            hits++;
-            lookups?.inc({ result: 'hit' });
-            hit = entry;
-            return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: entry.result } };
-          }
-          misses++;
-          lookups?.inc({ result: 'miss' });
-          if (entry) drop(key);
-          return null;
-        },
-        async willSendResponse(ctx) {
-          if (kind === 'mutation') {
-            // Before the mutation's answer leaves: nothing read from what it reached may be served after it.
-            // A mutation that was refused before execution reached no subgraph and changed nothing.
-            const reached = [...(fetched.get(ctx.contextValue) ?? [])];
-            mutations.delete(ctx.contextValue);
-            invalidate(reached);
-            if (reached.length) await evictPeers?.(reached);
-            ctx.response.http.headers.set('cache-control', 'no-store');
-            return;
-          }
-          if (!key) return;
-          const now = Date.now();
-          if (hit) {
-            const age = Math.floor((now - hit.storedAt) / 1000);
-            stamp(ctx, hit.scope, Math.max(0, Math.ceil((hit.expiresAt - now) / 1000)), age);
-            return;
-          }
-          const body = ctx.response.body;
-          // An answer that fetched nothing here (another caller's, shared by inbound deduplication) names no subgraph a mutation could evict it by.
-          const reads = fetched.get(ctx.contextValue);
-          if (body.kind !== 'single' || body.singleResult.errors?.length || startedAt !== epoch || mutationUnderWay() || !reads?.size) return;
-          // The subgraphs' hints, combined by Apollo: the shortest max-age of the types in the answer, and its scope.
-          const policy = ctx.overallCachePolicy.policyIfCacheable();
-          // A PRIVATE hint is per user; the anonymous reader's answers are shared, so such an answer is not kept for them.
-          if (!policy || (policy.scope === 'PRIVATE' && scope === 'public')) return;
-          const maxAge = Math.min(policy.maxAge, config.maxAgeSeconds);
-          const entryScope = scope;
-          const size = JSON.stringify(body.singleResult).length;
-          if (size > config.maxBytes / 4) return;
-          drop(key);
-          entries.set(key, {
-            result: body.singleResult as Record<string, unknown>, storedAt: now, expiresAt: now + maxAge * 1000, bytes: size,
-            scope: entryScope, subgraphs: [...reads],
-          });
-          bytes += size;
-          while (bytes > config.maxBytes) drop(entries.keys().next().value as string);
-          stamp(ctx, entryScope, maxAge, 0);
-        },
-      };
+  plugin.apolloPlugins = [
+    {
+      async requestDidStart() {
+        let key: string | undefined;
+        let hit: Entry | undefined;
+        let startedAt = 0;
+        let scope: Scope = 'public';
+        let kind: string | undefined;
+        return {
+          async responseForOperation({ operation, request, contextValue }) {
+            kind = operation.operation;
+            if (kind === 'mutation') {
+              mutations.set(contextValue, Date.now());
+              epoch++;
+              return null;
+            }
+            if (kind !== 'query' || request.query === undefined) return null;
+            ({ key, scope } = responseKey(request, contextValue));
+            startedAt = epoch;
+            const entry = entries.get(key);
+            if (entry && Date.now() < entry.expiresAt) {
+              entries.delete(key);
+              entries.set(key, entry);
+              hits++;
+              lookups?.inc({ result: 'hit' });
+              hit = entry;
+              return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: entry.result } };
+            }
+            misses++;
+            lookups?.inc({ result: 'miss' });
+            if (entry) drop(key);
+            return null;
+          },
+          async willSendResponse(ctx) {
+            if (kind === 'mutation') {
+              // Before the mutation's answer leaves: nothing read from what it reached may be served after it.
+              // A mutation that was refused before execution reached no subgraph and changed nothing.
+              const reached = [...(fetched.get(ctx.contextValue) ?? [])];
+              mutations.delete(ctx.contextValue);
+              invalidate(reached);
+              if (reached.length) await evictPeers?.(reached);
+              ctx.response.http.headers.set('cache-control', 'no-store');
+              return;
+            }
+            if (!key) return;
+            const now = Date.now();
+            if (hit) {
+              const age = Math.floor((now - hit.storedAt) / 1000);
+              stamp(ctx, hit.scope, Math.max(0, Math.ceil((hit.expiresAt - now) / 1000)), age);
+              return;
+            }
+            const body = ctx.response.body;
+            // An answer that fetched nothing here (another caller's, shared by inbound deduplication) names no subgraph a mutation could evict it by.
+            const reads = fetched.get(ctx.contextValue);
+            if (body.kind !== 'single' || body.singleResult.errors?.length || startedAt !== epoch || mutationUnderWay() || !reads?.size) return;
+            // The subgraphs' hints, combined by Apollo: the shortest max-age of the types in the answer, and its scope.
+            const policy = ctx.overallCachePolicy.policyIfCacheable();
+            // A PRIVATE hint is per user; the anonymous reader's answers are shared, so such an answer is not kept for them.
+            if (!policy || (policy.scope === 'PRIVATE' && scope === 'public')) return;
+            const maxAge = Math.min(policy.maxAge, config.maxAgeSeconds);
+            const entryScope = scope;
+            const size = JSON.stringify(body.singleResult).length;
+            if (size > config.maxBytes / 4) return;
+            drop(key);
+            entries.set(key, {
+              result: body.singleResult as Record<string, unknown>,
+              storedAt: now,
+              expiresAt: now + maxAge * 1000,
+              bytes: size,
+              scope: entryScope,
+              subgraphs: [...reads],
+            });
+            bytes += size;
+            while (bytes > config.maxBytes) drop(entries.keys().next().value as string);
+            stamp(ctx, entryScope, maxAge, 0);
+          },
+        };
+      },
     },
-  }];
+  ];
   return plugin;
 }

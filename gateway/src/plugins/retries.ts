@@ -24,12 +24,23 @@ export interface RetryOptions {
  */
 export class RetryBudget {
   private tokens: number;
-  constructor(private readonly ratio: number, private readonly burst: number) { this.tokens = burst; }
+  constructor(
+    private readonly ratio: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
   /** Called once per call (not per attempt). */
-  earn(): void { this.tokens = Math.min(this.burst, this.tokens + this.ratio); }
+  earn(): void {
+    this.tokens = Math.min(this.burst, this.tokens + this.ratio);
+  }
   /** Whether a retry may be made now. */
-  get canSpend(): boolean { return this.tokens >= 1; }
-  spend(): void { this.tokens -= 1; }
+  get canSpend(): boolean {
+    return this.tokens >= 1;
+  }
+  spend(): void {
+    this.tokens -= 1;
+  }
 }
 
 /**
@@ -49,10 +60,13 @@ export function useRetries(options: RetryOptions = {}): GatewayPlugin {
     wrapFetcher(fetcher, subgraph): Fetcher {
       let budget = budgets.get(subgraph.name);
       if (!budget) budgets.set(subgraph.name, (budget = new RetryBudget(options.budgetRatio ?? 0.2, options.budgetBurst ?? 10)));
-      const policy = retry(handleWhen((error) => isConnectionFailure(error) && budget.canSpend), {
-        maxAttempts: options.maxRetries ?? 2,
-        backoff: new ExponentialBackoff({ initialDelay: options.initialDelayMs ?? 25, maxDelay: options.maxDelayMs ?? 250 }),
-      });
+      const policy = retry(
+        handleWhen((error) => isConnectionFailure(error) && budget.canSpend),
+        {
+          maxAttempts: options.maxRetries ?? 2,
+          backoff: new ExponentialBackoff({ initialDelay: options.initialDelayMs ?? 25, maxDelay: options.maxDelayMs ?? 250 }),
+        },
+      );
       policy.onRetry(() => budget.spend());
       return async (url, init) => {
         budget.earn();

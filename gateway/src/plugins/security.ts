@@ -21,12 +21,18 @@ export { FailureLimiter, type RateBuckets } from '../rate-buckets';
  * `buckets` holds both kinds
  * of limit: this process's by default, the cluster's with GATEWAY_WORKERS.
  */
-export function securityPlugins(config: Omit<SecurityConfig, 'metricsAccess'>, buckets: RateBuckets = new RateLimiter(config.rateLimit.maxCallers)): GatewayPlugin[] {
+export function securityPlugins(
+  config: Omit<SecurityConfig, 'metricsAccess'>,
+  buckets: RateBuckets = new RateLimiter(config.rateLimit.maxCallers),
+): GatewayPlugin[] {
   const { rateLimit } = config;
   const failuresPerMinute = rateLimit.authFailuresPerMinute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE;
   // Failure buckets get keys of their own in the same store, so one store (and one cluster channel) serves both.
   const failureBuckets: RateBuckets = { take: (key, perMinute) => buckets.take(`auth-failures:${key}`, perMinute) };
-  const failures = failuresPerMinute > 0 ? { limiter: new FailureLimiter(failureBuckets, failuresPerMinute, rateLimit.maxCallers), trustProxyHops: rateLimit.trustProxyHops } : undefined;
+  const failures =
+    failuresPerMinute > 0
+      ? { limiter: new FailureLimiter(failureBuckets, failuresPerMinute, rateLimit.maxCallers), trustProxyHops: rateLimit.trustProxyHops }
+      : undefined;
   return inPhaseOrder([
     useCors(config.cors),
     useAuthentication(config.authentication, failures),

@@ -39,13 +39,15 @@ export function useSubgraphChanges(options: SubgraphChangesOptions): GatewayPlug
   const versions = new Map<string, string>();
   const poller = pollSubgraphs(options.intervalMs, async (subgraphs) => {
     const changed: string[] = [];
-    await Promise.all(subgraphs.map(async (s) => {
-      const version = await readSubgraphDataVersion(s.url.replace(/\/graphql$/, '/data-version'), timeoutMs);
-      if (version === undefined) return;
-      const before = versions.get(s.name);
-      versions.set(s.name, version);
-      if (before !== undefined && before !== version) changed.push(s.name);
-    }));
+    await Promise.all(
+      subgraphs.map(async (s) => {
+        const version = await readSubgraphDataVersion(s.url.replace(/\/graphql$/, '/data-version'), timeoutMs);
+        if (version === undefined) return;
+        const before = versions.get(s.name);
+        versions.set(s.name, version);
+        if (before !== undefined && before !== version) changed.push(s.name);
+      }),
+    );
     if (changed.length) {
       options.logger?.debug(`data changed in ${changed.join(', ')}: cached answers read from them evicted`);
       options.onChange(changed);

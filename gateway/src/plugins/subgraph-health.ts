@@ -35,14 +35,21 @@ export function useSubgraphHealth(options: SubgraphHealthOptions = {}): GatewayP
   const timeoutMs = options.timeoutMs ?? 1_000;
   const status = new Map<string, { ready: boolean; reason?: string; checkedAt: string }>();
   const gauge = options.metrics
-    ? new Gauge({ name: 'gateway_subgraph_ready', help: 'Whether each subgraph answers its own readiness probe (1) or not (0).', labelNames: ['subgraph'], registers: [options.metrics.registry] })
+    ? new Gauge({
+        name: 'gateway_subgraph_ready',
+        help: 'Whether each subgraph answers its own readiness probe (1) or not (0).',
+        labelNames: ['subgraph'],
+        registers: [options.metrics.registry],
+      })
     : undefined;
   const { known, hooks } = pollSubgraphs(intervalMs, async (subgraphs) => {
-    await Promise.all(subgraphs.map(async (s) => {
-      const result = await probeReady(s.url.replace(/\/graphql$/, '/health/ready'), timeoutMs);
-      status.set(s.name, { ...result, checkedAt: new Date().toISOString() });
-      gauge?.set({ subgraph: s.name }, result.ready ? 1 : 0);
-    }));
+    await Promise.all(
+      subgraphs.map(async (s) => {
+        const result = await probeReady(s.url.replace(/\/graphql$/, '/health/ready'), timeoutMs);
+        status.set(s.name, { ...result, checkedAt: new Date().toISOString() });
+        gauge?.set({ subgraph: s.name }, result.ready ? 1 : 0);
+      }),
+    );
   });
 
   return {
@@ -55,7 +62,11 @@ export function useSubgraphHealth(options: SubgraphHealthOptions = {}): GatewayP
       for (const [name, s] of known) {
         const probe = status.get(name);
         const circuit = circuits[name]?.state;
-        subgraphs[name] = { area: s.area, ...(circuit ? { circuit } : {}), ...(probe ? { ready: probe.ready, ...(probe.reason ? { reason: probe.reason } : {}), checkedAt: probe.checkedAt } : {}) };
+        subgraphs[name] = {
+          area: s.area,
+          ...(circuit ? { circuit } : {}),
+          ...(probe ? { ready: probe.ready, ...(probe.reason ? { reason: probe.reason } : {}), checkedAt: probe.checkedAt } : {}),
+        };
         if ((circuit && circuit !== 'closed') || probe?.ready === false) degraded.push(s.area);
       }
       return { degraded, subgraphs };

@@ -26,11 +26,19 @@ export function subgraphMetrics(metrics: Metrics): SubgraphMetrics {
     const registers = [metrics.registry];
     found = {
       fetchDuration: new Histogram({
-        name: 'gateway_subgraph_fetch_duration_seconds', help: 'Latency of each HTTP call to a subgraph (each attempt), by subgraph and outcome (ok, http_4xx, http_5xx, aborted, network).',
-        labelNames: ['subgraph', 'outcome'], buckets: LATENCY_BUCKETS, registers,
+        name: 'gateway_subgraph_fetch_duration_seconds',
+        help: 'Latency of each HTTP call to a subgraph (each attempt), by subgraph and outcome (ok, http_4xx, http_5xx, aborted, network).',
+        labelNames: ['subgraph', 'outcome'],
+        buckets: LATENCY_BUCKETS,
+        registers,
       }),
       inFlight: new Gauge({ name: 'gateway_subgraph_fetches_in_flight', help: 'Calls to each subgraph under way.', labelNames: ['subgraph'], registers }),
-      errors: new Counter({ name: 'gateway_subgraph_errors_total', help: 'GraphQL errors in subgraph responses, by subgraph and extensions.code.', labelNames: ['subgraph', 'code'], registers }),
+      errors: new Counter({
+        name: 'gateway_subgraph_errors_total',
+        help: 'GraphQL errors in subgraph responses, by subgraph and extensions.code.',
+        labelNames: ['subgraph', 'code'],
+        registers,
+      }),
     };
     created.set(metrics, found);
   }

@@ -53,14 +53,22 @@ export function pollSubgraphs(intervalMs: number, poll: (subgraphs: readonly Sub
         known.set(subgraph.name, subgraph);
         return fetcher;
       },
-      apolloPlugins: [{
-        async serverWillStart() {
-          timer = setInterval(() => void run(), intervalMs);
-          timer.unref();
-          return { async serverWillStop() { clearInterval(timer); } };
+      apolloPlugins: [
+        {
+          async serverWillStart() {
+            timer = setInterval(() => void run(), intervalMs);
+            timer.unref();
+            return {
+              async serverWillStop() {
+                clearInterval(timer);
+              },
+            };
+          },
         },
-      }],
-      onSupergraphLoad() { void run(); },
+      ],
+      onSupergraphLoad() {
+        void run();
+      },
     },
   };
 }

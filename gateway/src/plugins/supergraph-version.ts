@@ -19,15 +19,17 @@ export function useSupergraphVersion(status: () => SupergraphStatus): GatewayPlu
   return {
     name: 'supergraph-version',
     readinessDetails: () => ({ supergraph: status() }),
-    apolloPlugins: [{
-      async requestDidStart() {
-        const version = status().version;
-        return {
-          async willSendResponse({ response }) {
-            if (version !== undefined) response.http.headers.set(SUPERGRAPH_VERSION_HEADER, String(version));
-          },
-        };
+    apolloPlugins: [
+      {
+        async requestDidStart() {
+          const version = status().version;
+          return {
+            async willSendResponse({ response }) {
+              if (version !== undefined) response.http.headers.set(SUPERGRAPH_VERSION_HEADER, String(version));
+            },
+          };
+        },
       },
-    }],
+    ],
   };
 }

@@ -45,29 +45,37 @@ export function useTrustedDocuments(options: TrustedDocumentsOptions): GatewayPl
   if (mode === 'off') return { name: 'trusted-documents' };
   return {
     name: 'trusted-documents',
-    ...(mode === 'enforce' ? {
-      screenRequest({ query, extensions }, context): RequestRefusal | undefined {
-        if (rolesOf(context).some((role) => AD_HOC_ROLES.includes(role))) return undefined;
-        // A query that is not a string, or no document at all: Apollo's own 400 says what is wrong.
-        if (query !== undefined && typeof query !== 'string') return undefined;
-        const hash = typeof query === 'string' ? documentHash(query) : (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
-        if (hash === undefined || (typeof hash === 'string' && current().has(hash))) return undefined;
-        return {
-          status: 400,
-          code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
-          message: 'This graph runs only its trusted documents (TRUSTED_DOCUMENTS=enforce): send the sha256Hash of an operation of ' +
-            'gateway/operations/generated/trusted-documents.json or of a client manifest published with npm run operations:publish as extensions.persistedQuery, ' +
-            `or sign in as an ${AD_HOC_ROLES.join(' or an ')} to send other documents.${seeErrorDoc(ErrorCode.PERSISTED_QUERY_NOT_IN_LIST)}`,
-        };
+    ...(mode === 'enforce'
+      ? {
+          screenRequest({ query, extensions }, context): RequestRefusal | undefined {
+            if (rolesOf(context).some((role) => AD_HOC_ROLES.includes(role))) return undefined;
+            // A query that is not a string, or no document at all: Apollo's own 400 says what is wrong.
+            if (query !== undefined && typeof query !== 'string') return undefined;
+            const hash =
+              typeof query === 'string'
+                ? documentHash(query)
+                : (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+            if (hash === undefined || (typeof hash === 'string' && current().has(hash))) return undefined;
+            return {
+              status: 400,
+              code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
+              message:
+                'This graph runs only its trusted documents (TRUSTED_DOCUMENTS=enforce): send the sha256Hash of an operation of ' +
+                'gateway/operations/generated/trusted-documents.json or of a client manifest published with npm run operations:publish as extensions.persistedQuery, ' +
+                `or sign in as an ${AD_HOC_ROLES.join(' or an ')} to send other documents.${seeErrorDoc(ErrorCode.PERSISTED_QUERY_NOT_IN_LIST)}`,
+            };
+          },
+        }
+      : {}),
+    apolloPlugins: [
+      {
+        async requestDidStart({ request }) {
+          const hash = request.extensions?.persistedQuery?.sha256Hash;
+          // Runs before Apollo reads the request, so it sees a document with a matching hash.
+          const documents = current();
+          if (request.query === undefined && typeof hash === 'string' && documents.has(hash)) request.query = documents.get(hash);
+        },
       },
-    } : {}),
-    apolloPlugins: [{
-      async requestDidStart({ request }) {
-        const hash = request.extensions?.persistedQuery?.sha256Hash;
-        // Runs before Apollo reads the request, so it sees a document with a matching hash.
-        const documents = current();
-        if (request.query === undefined && typeof hash === 'string' && documents.has(hash)) request.query = documents.get(hash);
-      },
-    }],
+    ],
   };
 }

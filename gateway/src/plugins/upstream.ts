@@ -10,7 +10,11 @@ import type { FetcherRequestInit } from '@apollo/utils.fetcher';
 /** Thrown by the upstream-timeout wrapper; the plugins after it recognise it by class, never by message. */
 export class UpstreamTimeoutError extends Error {
   override readonly name = 'UpstreamTimeoutError';
-  constructor(readonly url: string, readonly ms: number, cause?: unknown) {
+  constructor(
+    readonly url: string,
+    readonly ms: number,
+    cause?: unknown,
+  ) {
     super(`no answer from ${url} within ${ms} ms`, { cause });
   }
 }

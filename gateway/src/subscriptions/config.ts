@@ -26,7 +26,8 @@ export function readSubscriptionConfig(env: EnvReader): SubscriptionConfig {
     feedWaitMs: env.positiveInt('SUBSCRIPTIONS_FEED_WAIT_MS', d.feedWaitMs),
     keepAliveMs: env.positiveInt('SUBSCRIPTIONS_KEEP_ALIVE_MS', d.keepAliveMs),
   };
-  if (config.maxPerClient > config.max) env.problem(`SUBSCRIPTIONS_MAX_PER_CLIENT=${config.maxPerClient} is more than SUBSCRIPTIONS_MAX=${config.max}: lower it, or raise SUBSCRIPTIONS_MAX.`);
+  if (config.maxPerClient > config.max)
+    env.problem(`SUBSCRIPTIONS_MAX_PER_CLIENT=${config.maxPerClient} is more than SUBSCRIPTIONS_MAX=${config.max}: lower it, or raise SUBSCRIPTIONS_MAX.`);
   if (config.feedWaitMs > 30_000) env.problem(`SUBSCRIPTIONS_FEED_WAIT_MS=${config.feedWaitMs} is longer than a subgraph waits (30000 ms): use at most 30000.`);
   return config;
 }

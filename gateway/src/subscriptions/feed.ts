@@ -154,7 +154,10 @@ export class CatalogFeed {
         if (full) follower.version = undefined;
       } catch (error) {
         if (this.abort.signal.aborted) break;
-        if (failures++ === 0) logger.warn(`live updates: the ${follower.subgraph} change feed did not answer (${(error as Error).message}); retrying every ${this.options.retryMs ?? 1_000} ms`);
+        if (failures++ === 0)
+          logger.warn(
+            `live updates: the ${follower.subgraph} change feed did not answer (${(error as Error).message}); retrying every ${this.options.retryMs ?? 1_000} ms`,
+          );
         await new Promise((r) => setTimeout(r, this.options.retryMs ?? 1_000));
       }
     }
@@ -172,7 +175,16 @@ export class CatalogFeed {
       if (follower.seen.has(c.id)) continue;
       follower.seen.set(c.id, at);
       if (at < follower.startedAt) continue;
-      fresh.push({ subgraph: follower.subgraph, domain: follower.domain, offeringId: c.offeringId, version: c.version, mutation: c.mutation, at: c.at, retired: c.retired, id: c.id });
+      fresh.push({
+        subgraph: follower.subgraph,
+        domain: follower.domain,
+        offeringId: c.offeringId,
+        version: c.version,
+        mutation: c.mutation,
+        at: c.at,
+        retired: c.retired,
+        id: c.id,
+      });
     }
     // A quiet marketplace: start reads no further back than the lookback, so they stay small.
     latest = Math.max(latest, Date.parse(page.now) - FEED_MAX_LOOKBACK_MS);

@@ -101,9 +101,18 @@ class Slots {
 }
 
 /** A GraphQLError list as an SSE answer with a status (graphql-sse's Response tuple). */
-function errorResponse(status: number, errors: readonly GraphQLError[], headers: Record<string, string> = {}): [string, { status: number; statusText: string; headers: Record<string, string> }] {
-  const statusText = ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error';
-  return [JSON.stringify({ errors: errors.map((e) => e.toJSON()) }), { status, statusText, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } }];
+function errorResponse(
+  status: number,
+  errors: readonly GraphQLError[],
+  headers: Record<string, string> = {},
+): [string, { status: number; statusText: string; headers: Record<string, string> }] {
+  const statusText =
+    ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' } as Record<number, string>)[status] ??
+    'Error';
+  return [
+    JSON.stringify({ errors: errors.map((e) => e.toJSON()) }),
+    { status, statusText, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } },
+  ];
 }
 
 /** An answer of the gateway's executor (a plain JSON body) as the transports' ExecutionResult. */
@@ -134,7 +143,15 @@ function webSocketRequest(upgrade: IncomingMessage, params: Readonly<Record<stri
   }
   const token = params?.authorization ?? params?.Authorization;
   if (typeof token === 'string') headers.authorization = token;
-  return { method: 'POST', url: SUBSCRIPTIONS_PATH, headers, socket: upgrade.socket, httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1 } as unknown as IncomingMessage;
+  return {
+    method: 'POST',
+    url: SUBSCRIPTIONS_PATH,
+    headers,
+    socket: upgrade.socket,
+    httpVersion: '1.1',
+    httpVersionMajor: 1,
+    httpVersionMinor: 1,
+  } as unknown as IncomingMessage;
 }
 
 /** When the bearer token of an admitted request expires (its `exp`, verified at admission), in ms; undefined without one. */
@@ -185,10 +202,28 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
   let executor: GraphQLExecutor | undefined;
   let schema: GraphQLSchema | undefined;
   let closing = false;
-  const active = new Gauge({ name: 'gateway_subscriptions_active', help: 'Subscriptions open now, by transport (sse, websocket).', labelNames: ['transport'], registers: [options.metrics.registry] });
-  const delivered = new Counter({ name: 'gateway_subscription_events_delivered_total', help: 'Subscription results handed to clients, by transport.', labelNames: ['transport'], registers: [options.metrics.registry] });
-  const received = new Counter({ name: 'gateway_catalog_changes_received_total', help: 'Committed catalog changes read from the marketplaces\' change feeds, by subgraph.', labelNames: ['subgraph'], registers: [options.metrics.registry] });
-  for (const transport of ['sse', 'websocket']) { active.set({ transport }, 0); delivered.inc({ transport }, 0); }
+  const active = new Gauge({
+    name: 'gateway_subscriptions_active',
+    help: 'Subscriptions open now, by transport (sse, websocket).',
+    labelNames: ['transport'],
+    registers: [options.metrics.registry],
+  });
+  const delivered = new Counter({
+    name: 'gateway_subscription_events_delivered_total',
+    help: 'Subscription results handed to clients, by transport.',
+    labelNames: ['transport'],
+    registers: [options.metrics.registry],
+  });
+  const received = new Counter({
+    name: 'gateway_catalog_changes_received_total',
+    help: "Committed catalog changes read from the marketplaces' change feeds, by subgraph.",
+    labelNames: ['subgraph'],
+    registers: [options.metrics.registry],
+  });
+  for (const transport of ['sse', 'websocket']) {
+    active.set({ transport }, 0);
+    delivered.inc({ transport }, 0);
+  }
 
   const feed = new CatalogFeed({
     waitMs: config.feedWaitMs,
@@ -211,39 +246,51 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
   const fetches = new WeakMap<CatalogChange, Map<string, Promise<GraphQLCallResult>>>();
   /** The tries of an event after which the response cache was emptied of its marketplace's answers. */
   const retried = new WeakMap<CatalogChange, Set<number>>();
-  const runFor = (req: IncomingMessage, prepared: PreparedSubscription) => async (event: CatalogChange): Promise<ExecutionResult> => {
-    try {
-      return await runOnEvent(prepared, event, (query, variables, attempt) => {
-        let shared = fetches.get(event);
-        if (!shared) fetches.set(event, (shared = new Map()));
-        const key = `${attempt}\u0000${req.headers.authorization ?? ''}\u0000${query}\u0000${JSON.stringify(variables)}`;
-        let answer = shared.get(key);
-        if (!answer) {
-          // A stale read may have been cached on the way: it must not answer the next try.
-          const tries = retried.get(event) ?? new Set<number>();
-          retried.set(event, tries);
-          if (attempt > 0 && !tries.has(attempt)) {
-            tries.add(attempt);
-            options.invalidate?.([event.subgraph]);
+  const runFor =
+    (req: IncomingMessage, prepared: PreparedSubscription) =>
+    async (event: CatalogChange): Promise<ExecutionResult> => {
+      try {
+        return await runOnEvent(prepared, event, (query, variables, attempt) => {
+          let shared = fetches.get(event);
+          if (!shared) fetches.set(event, (shared = new Map()));
+          const key = `${attempt}\u0000${req.headers.authorization ?? ''}\u0000${query}\u0000${JSON.stringify(variables)}`;
+          let answer = shared.get(key);
+          if (!answer) {
+            // A stale read may have been cached on the way: it must not answer the next try.
+            const tries = retried.get(event) ?? new Set<number>();
+            retried.set(event, tries);
+            if (attempt > 0 && !tries.has(attempt)) {
+              tries.add(attempt);
+              options.invalidate?.([event.subgraph]);
+            }
+            shared.set(key, (answer = executor!.execute(req, { query, variables, derived: true })));
           }
-          shared.set(key, (answer = executor!.execute(req, { query, variables, derived: true })));
-        }
-        return answer;
-      });
-    } catch (error) {
-      logger.error(`live updates: running a subscription on ${event.id} of ${event.subgraph} failed`, error);
-      return { errors: [new GraphQLError('Internal server error', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] };
-    }
-  };
+          return answer;
+        });
+      } catch (error) {
+        logger.error(`live updates: running a subscription on ${event.id} of ${event.subgraph} failed`, error);
+        return { errors: [new GraphQLError('Internal server error', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] };
+      }
+    };
 
   /**
    * Everything before an operation runs, for both transports: the checks
    * every GraphQL request gets, the screens, then for a subscription its
    * validation and a slot. Throws Refused.
    */
-  const prepare = async (transport: Transport, req: IncomingMessage, params: { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown }): Promise<ExecutionArgs & { contextValue: OperationContext }> => {
-    if (closing) throw new Refused(503, [new GraphQLError('This gateway is shutting down: subscribe again, and another instance will take the subscription.', { extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
-    if (!executor || !schema) throw new Refused(503, [new GraphQLError('The gateway is starting; retry shortly.', { extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
+  const prepare = async (
+    transport: Transport,
+    req: IncomingMessage,
+    params: { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown },
+  ): Promise<ExecutionArgs & { contextValue: OperationContext }> => {
+    if (closing)
+      throw new Refused(503, [
+        new GraphQLError('This gateway is shutting down: subscribe again, and another instance will take the subscription.', {
+          extensions: { code: 'SERVICE_UNAVAILABLE' },
+        }),
+      ]);
+    if (!executor || !schema)
+      throw new Refused(503, [new GraphQLError('The gateway is starting; retry shortly.', { extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
     const checked = checkGraphQLRequest('POST', params, new URLSearchParams());
     const variables = (params.variables ?? {}) as Record<string, unknown>;
     const deep = checked.refusal ?? jsonNestingRefusal(JSON.stringify(variables), 'variables');
@@ -253,7 +300,13 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     const hash = (params.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
     if (params.query === undefined && typeof hash === 'string') {
       params = { ...params, query: options.trustedDocument?.(hash) };
-      if (params.query === undefined) throw new Refused(400, [new GraphQLError('No trusted document has this sha256Hash: send the document as "query", or the hash of an operation of gateway/operations/generated/trusted-documents.json.', { extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST } })]);
+      if (params.query === undefined)
+        throw new Refused(400, [
+          new GraphQLError(
+            'No trusted document has this sha256Hash: send the document as "query", or the hash of an operation of gateway/operations/generated/trusted-documents.json.',
+            { extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST } },
+          ),
+        ]);
     }
     const document = parseDocument(params.query);
     const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
@@ -271,7 +324,9 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
   /** A query or mutation sent over SSE or a WebSocket: run as over a POST. */
   const executeOperation = async (args: ExecutionArgs): Promise<ExecutionResult> => {
     const context = args.contextValue as OperationContext;
-    return asResult(await executor!.execute(context.req, { query: context.query, variables: context.variables, operationName: context.operationName, derived: true }));
+    return asResult(
+      await executor!.execute(context.req, { query: context.query, variables: context.variables, operationName: context.operationName, derived: true }),
+    );
   };
 
   /** The subscription's stream of results; its slot is given back however it ends. */
@@ -296,7 +351,17 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     const expiry = tokenExpiry(context.req);
     if (expiry !== undefined) {
       // The token was checked when the subscription began; it does not outlive it.
-      expiryTimer = setTimeout(() => live.finish({ errors: [new GraphQLError(`The token expired at ${new Date(expiry).toISOString()}: subscribe again with a new token from the identity provider.`, { extensions: { code: ErrorCode.UNAUTHENTICATED, reason: 'expired' } })] }), Math.min(Math.max(0, expiry - Date.now()), 2 ** 31 - 1));
+      expiryTimer = setTimeout(
+        () =>
+          live.finish({
+            errors: [
+              new GraphQLError(`The token expired at ${new Date(expiry).toISOString()}: subscribe again with a new token from the identity provider.`, {
+                extensions: { code: ErrorCode.UNAUTHENTICATED, reason: 'expired' },
+              }),
+            ],
+          }),
+        Math.min(Math.max(0, expiry - Date.now()), 2 ** 31 - 1),
+      );
       expiryTimer.unref();
     }
     open.add(live);
@@ -312,7 +377,8 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       try {
         return await prepare('sse', req.raw, params);
       } catch (error) {
-        if (error instanceof Refused) return errorResponse(error.status, error.errors, error.status === 429 || error.status === 503 ? { 'retry-after': '5' } : {});
+        if (error instanceof Refused)
+          return errorResponse(error.status, error.errors, error.status === 429 || error.status === 503 ? { 'retry-after': '5' } : {});
         throw error;
       }
     },
@@ -325,14 +391,18 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     const raw = await readBody(req, MAX_MESSAGE_BYTES);
     const refuse = (status: number, message: string, code: string) =>
       void res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
-    if (raw === undefined) return refuse(413, `Request body is larger than ${MAX_MESSAGE_BYTES} bytes: send a smaller subscription or variables.`, ErrorCode.BAD_REQUEST);
+    if (raw === undefined)
+      return refuse(413, `Request body is larger than ${MAX_MESSAGE_BYTES} bytes: send a smaller subscription or variables.`, ErrorCode.BAD_REQUEST);
     const deep = jsonNestingRefusal(raw, 'the request body');
     if (deep) return refuse(deep.status, deep.message, deep.code);
     const [body, init] = await sse({
       method: 'POST',
       url: req.url ?? SUBSCRIPTIONS_PATH,
       // graphql-sse recognises an event stream by this exact value; the route took the request because it accepts one.
-      headers: { get: (key: string) => (key === 'accept' ? 'text/event-stream' : key === 'content-type' ? 'application/json' : ([req.headers[key]].flat().join('\n') || undefined)) },
+      headers: {
+        get: (key: string) =>
+          key === 'accept' ? 'text/event-stream' : key === 'content-type' ? 'application/json' : [req.headers[key]].flat().join('\n') || undefined,
+      },
       body: () => raw,
       raw: req,
       context: { res },
@@ -353,34 +423,38 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  const ws = useServer<Record<string, unknown>, { admitted: IncomingMessage }>({
-    onConnect: async (ctx) => {
-      if (closing || !executor) {
-        ctx.extra.socket.close(1013, closing ? 'The gateway is shutting down: connect again.' : 'The gateway is starting: connect again shortly.');
-        return false;
-      }
-      const req = webSocketRequest(ctx.extra.request, ctx.connectionParams);
-      const refusal = await executor.admit(req);
-      if (refusal) {
-        // 4401/4403/4429: the HTTP status the same credentials would get on a POST, in the graphql-ws convention of 4xxx.
-        const message = refusal.body.errors?.[0]?.message ?? `Refused with HTTP ${refusal.status}.`;
-        ctx.extra.socket.close(4000 + refusal.status, closeReason(message));
-        return false;
-      }
-      ctx.extra.admitted = req;
-      return true;
+  const ws = useServer<Record<string, unknown>, { admitted: IncomingMessage }>(
+    {
+      onConnect: async (ctx) => {
+        if (closing || !executor) {
+          ctx.extra.socket.close(1013, closing ? 'The gateway is shutting down: connect again.' : 'The gateway is starting: connect again shortly.');
+          return false;
+        }
+        const req = webSocketRequest(ctx.extra.request, ctx.connectionParams);
+        const refusal = await executor.admit(req);
+        if (refusal) {
+          // 4401/4403/4429: the HTTP status the same credentials would get on a POST, in the graphql-ws convention of 4xxx.
+          const message = refusal.body.errors?.[0]?.message ?? `Refused with HTTP ${refusal.status}.`;
+          ctx.extra.socket.close(4000 + refusal.status, closeReason(message));
+          return false;
+        }
+        ctx.extra.admitted = req;
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        try {
+          return await prepare('websocket', ctx.extra.admitted!, payload);
+        } catch (error) {
+          if (error instanceof Refused) return error.errors;
+          throw error;
+        }
+      },
+      execute: executeOperation,
+      subscribe,
     },
-    onSubscribe: async (ctx, _id, payload) => {
-      try {
-        return await prepare('websocket', ctx.extra.admitted!, payload);
-      } catch (error) {
-        if (error instanceof Refused) return error.errors;
-        throw error;
-      }
-    },
-    execute: executeOperation,
-    subscribe,
-  }, wss, config.keepAliveMs);
+    wss,
+    config.keepAliveMs,
+  );
 
   const plugin: GatewayPlugin = {
     name: 'subscriptions',
@@ -402,18 +476,26 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     attach(graphql) {
       executor = graphql;
     },
-    apolloPlugins: [{
-      async serverWillStart() {
-        feed.start();
-        return { async serverWillStop() { feed.stop(); } };
+    apolloPlugins: [
+      {
+        async serverWillStart() {
+          feed.start();
+          return {
+            async serverWillStop() {
+              feed.stop();
+            },
+          };
+        },
       },
-    }],
+    ],
     readinessDetails: () => ({ subscriptions: { active: open.size, feeds: feed.positions() } }),
   };
 
   return {
     plugin,
-    get active() { return open.size; },
+    get active() {
+      return open.size;
+    },
     serve(server) {
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         const { pathname } = new URL(req.url ?? '/', 'http://localhost');

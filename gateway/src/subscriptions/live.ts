@@ -41,7 +41,14 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     if (domains && !domains.has(event.domain)) return;
     if (this.backlog.length >= MAX_BACKLOG) {
       this.backlog.length = 0;
-      this.last = { errors: [{ message: `This subscription fell ${MAX_BACKLOG} events behind (the client reads more slowly than the catalog changes): it is ended; subscribe again, and read the catalog for what changed meanwhile.`, extensions: { code: 'SUBSCRIPTION_BEHIND' } }] } as unknown as ExecutionResult;
+      this.last = {
+        errors: [
+          {
+            message: `This subscription fell ${MAX_BACKLOG} events behind (the client reads more slowly than the catalog changes): it is ended; subscribe again, and read the catalog for what changed meanwhile.`,
+            extensions: { code: 'SUBSCRIPTION_BEHIND' },
+          },
+        ],
+      } as unknown as ExecutionResult;
     } else {
       this.backlog.push(event);
     }
@@ -64,7 +71,9 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     this.wake?.();
   }
 
-  get ended(): boolean { return this.finished; }
+  get ended(): boolean {
+    return this.finished;
+  }
 
   async next(): Promise<IteratorResult<ExecutionResult>> {
     for (;;) {
@@ -83,7 +92,9 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
         this.end();
         return { done: false, value };
       }
-      await new Promise<void>((resolve) => { this.wake = resolve; });
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
       this.wake = undefined;
     }
   }

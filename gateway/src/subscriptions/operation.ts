@@ -1,7 +1,22 @@
 import {
-  execute, GraphQLError, Kind, parse, print, specifiedRules, validate, visit,
-  type DocumentNode, type ExecutionResult, type FieldNode, type FragmentDefinitionNode, type GraphQLFieldResolver, type GraphQLSchema,
-  type OperationDefinitionNode, type SelectionSetNode, type VariableDefinitionNode, type ValidationRule,
+  execute,
+  GraphQLError,
+  Kind,
+  parse,
+  print,
+  specifiedRules,
+  validate,
+  visit,
+  type DocumentNode,
+  type ExecutionResult,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type VariableDefinitionNode,
+  type ValidationRule,
 } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 import { ErrorCode } from '@qsmo/service-kit/errors';
@@ -25,7 +40,12 @@ export interface PreparedSubscription {
 
 /** Why a document cannot be subscribed to: errors for the client, with the HTTP status an SSE request gets. */
 export class Refused extends Error {
-  constructor(readonly status: number, readonly errors: readonly GraphQLError[]) { super(errors.map((e) => e.message).join('; ')); }
+  constructor(
+    readonly status: number,
+    readonly errors: readonly GraphQLError[],
+  ) {
+    super(errors.map((e) => e.message).join('; '));
+  }
 }
 
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
@@ -38,7 +58,10 @@ export function operationOf(document: DocumentNode, operationName?: string | nul
 
 /** The document's text parsed, or a Refused naming the syntax error. */
 export function parseDocument(query: unknown): DocumentNode {
-  if (typeof query !== 'string' || query.trim() === '') throw new Refused(400, [badInput('Send the subscription as "query", a GraphQL document, e.g. subscription { catalogChanged { domain offeringId version } }.')]);
+  if (typeof query !== 'string' || query.trim() === '')
+    throw new Refused(400, [
+      badInput('Send the subscription as "query", a GraphQL document, e.g. subscription { catalogChanged { domain offeringId version } }.'),
+    ]);
   try {
     return parse(query, { maxTokens: 10_000 });
   } catch (error) {
@@ -65,35 +88,60 @@ function rootField(operation: OperationDefinitionNode, fragments: ReadonlyMap<st
  * GraphQL's rules and the gateway's (operation limits), the variables
  * coerced, and `domains` read, so events are filtered before any work.
  */
-export function prepareSubscription(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, rules: readonly ValidationRule[]): PreparedSubscription {
+export function prepareSubscription(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+  rules: readonly ValidationRule[],
+): PreparedSubscription {
   const errors = validate(schema, document, [...specifiedRules, ...rules]);
-  if (errors.length) throw new Refused(400, errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...e.extensions } })));
+  if (errors.length)
+    throw new Refused(
+      400,
+      errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...e.extensions } })),
+    );
   const operation = operationOf(document, operationName);
-  if (!operation) throw new Refused(400, [badInput(operationName ? `The document has no operation named "${operationName}".` : 'The document has several operations: pass the one to run as operationName.')]);
+  if (!operation)
+    throw new Refused(400, [
+      badInput(
+        operationName
+          ? `The document has no operation named "${operationName}".`
+          : 'The document has several operations: pass the one to run as operationName.',
+      ),
+    ]);
   const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
-  if (coerced.errors) throw new Refused(400, coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } })));
+  if (coerced.errors)
+    throw new Refused(
+      400,
+      coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } })),
+    );
   const field = rootField(operation, fragments);
   const type = schema.getSubscriptionType();
   const definition = field && type?.getFields()[field.name.value];
   if (!field || !definition) throw new Refused(400, [badInput(`Subscribe to ${CATALOG_CHANGED}: it is the subscription field this graph serves.`)]);
   const args = getArgumentValues(definition, field, coerced.coerced) as { domains?: QsmoDomain[] | null };
-  if (args.domains && args.domains.length === 0) throw new Refused(400, [badInput('catalogChanged(domains: []) would never deliver anything: leave domains out for every marketplace, or name at least one.')]);
+  if (args.domains && args.domains.length === 0)
+    throw new Refused(400, [
+      badInput('catalogChanged(domains: []) would never deliver anything: leave domains out for every marketplace, or name at least one.'),
+    ]);
   return { schema, document, operationName: operation.name?.value, variables, domains: args.domains ? new Set(args.domains) : undefined };
 }
 
 /** The fragments a selection uses, directly or through other fragments. */
 function fragmentsUsed(set: SelectionSetNode, all: ReadonlyMap<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
   const used = new Map<string, FragmentDefinitionNode>();
-  const walk = (node: SelectionSetNode | FragmentDefinitionNode) => visit(node, {
-    FragmentSpread(spread) {
-      const fragment = all.get(spread.name.value);
-      if (fragment && !used.has(fragment.name.value)) {
-        used.set(fragment.name.value, fragment);
-        walk(fragment);
-      }
-    },
-  });
+  const walk = (node: SelectionSetNode | FragmentDefinitionNode) =>
+    visit(node, {
+      FragmentSpread(spread) {
+        const fragment = all.get(spread.name.value);
+        if (fragment && !used.has(fragment.name.value)) {
+          used.set(fragment.name.value, fragment);
+          walk(fragment);
+        }
+      },
+    });
   walk(set);
   return [...used.values()];
 }
@@ -128,12 +176,19 @@ export function offeringQuery(domain: QsmoDomain, fieldNodes: readonly FieldNode
   const all = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
   const fragments = fragmentsUsed(set, all).map(withTypenames);
   const used = new Set<string>();
-  for (const node of [set, ...fragments]) visit(node, { Variable(v) { used.add(v.name.value); } });
+  for (const node of [set, ...fragments])
+    visit(node, {
+      Variable(v) {
+        used.add(v.name.value);
+      },
+    });
   const variables = (operation.variableDefinitions ?? []).filter((v: VariableDefinitionNode) => used.has(v.variable.name.value)).map((v) => print(v));
   const body = print(withTypenames(set));
-  return `query CatalogChangedOffering($${OFFERING_ID_VARIABLE}: ID!${variables.length ? `, ${variables.join(', ')}` : ''}) {\n` +
+  return (
+    `query CatalogChangedOffering($${OFFERING_ID_VARIABLE}: ID!${variables.length ? `, ${variables.join(', ')}` : ''}) {\n` +
     `  ${namespace} { offering(id: $${OFFERING_ID_VARIABLE}) { __typename ${VERSION_ALIAS}: version ... on Offering ${body} } }\n}\n` +
-    fragments.map((f) => print(f)).join('\n');
+    fragments.map((f) => print(f)).join('\n')
+  );
 }
 
 /** Runs a query on behalf of the subscriber (through the gateway's executor: identity, limits, cost, cache, planning); `attempt` counts the reads of one event (see staleRetries). */
@@ -194,4 +249,3 @@ export async function runOnEvent(prepared: PreparedSubscription, event: CatalogC
   if (!fetchErrors.length) return result;
   return { ...result, errors: [...(result.errors ?? []), ...fetchErrors.map((e) => new GraphQLError(e.message, { extensions: e.extensions }))] };
 }
-

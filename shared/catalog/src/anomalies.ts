@@ -81,12 +81,7 @@ export class AnomalyLog {
   note(at: EntryPlace, kind: CapabilityAnomalyKind, detail: string, code: string | null, parentCode: string | null = null): void {
     const publishedActivity = at.activityLabel || null;
     const same = this.list.find(
-      (a) =>
-        a.kind === kind &&
-        a.source === at.source &&
-        a.detail === detail &&
-        a.parentCode === parentCode &&
-        a.publishedActivity === publishedActivity,
+      (a) => a.kind === kind && a.source === at.source && a.detail === detail && a.parentCode === parentCode && a.publishedActivity === publishedActivity,
     );
     if (same) {
       if (code !== null) same.codes.push(code);

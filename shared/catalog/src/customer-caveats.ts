@@ -40,13 +40,17 @@ export const CUSTOMER_LISTING_CAVEATS: readonly CustomerListingCaveat[] = [
   {
     offeringId: 'fm-treasury-arc-core-fm',
     agencyCode: '088',
-    caveat: READING_STEP('NARA names the Bureau of the Fiscal Service as its financial shared service provider without "ARC"; read as ARC core financial management.'),
+    caveat: READING_STEP(
+      'NARA names the Bureau of the Fiscal Service as its financial shared service provider without "ARC"; read as ARC core financial management.',
+    ),
     notes: `${LISTINGS_2026_12_04}: reading steps`,
   },
   {
     offeringId: 'fm-treasury-arc-core-fm',
     agencyCode: '065',
-    caveat: READING_STEP('FMC names the Bureau of the Fiscal Service as its financial shared service provider without "ARC"; read as ARC core financial management.'),
+    caveat: READING_STEP(
+      'FMC names the Bureau of the Fiscal Service as its financial shared service provider without "ARC"; read as ARC core financial management.',
+    ),
     notes: `${LISTINGS_2026_12_04}: reading steps`,
   },
   {
@@ -59,16 +63,16 @@ export const CUSTOMER_LISTING_CAVEATS: readonly CustomerListingCaveat[] = [
     offeringId: 'fm-doi-ibc-core-fm',
     agencyCode: '031',
     caveat:
-      'The source says "cross-serviced by the Department of the Interior", read here as IBC (then the National Business Center). '
-      + 'Historical: NRC has used Treasury ARC for its core financial system since March 2018 (NRC-32, 2024).',
+      'The source says "cross-serviced by the Department of the Interior", read here as IBC (then the National Business Center). ' +
+      'Historical: NRC has used Treasury ARC for its core financial system since March 2018 (NRC-32, 2024).',
     notes: `${ADDED_2026_12_01}: IBC/NRC (2011); ${LISTINGS_2026_12_04}: NRC-32`,
   },
   {
     offeringId: 'fm-doi-ibc-core-fm',
     agencyCode: '347',
     caveat:
-      'DNFSB said for FY2024 that it is moving to DOI/IBC; the later paymentaccuracy.gov text shows the relation in place. '
-      + 'That text prints no year: FY2025 is an inference.',
+      'DNFSB said for FY2024 that it is moving to DOI/IBC; the later paymentaccuracy.gov text shows the relation in place. ' +
+      'That text prints no year: FY2025 is an inference.',
     notes: `${UPDATE_2026_12_04}, "Corrections": DNFSB at IBC`,
   },
   {
@@ -104,8 +108,7 @@ export const CUSTOMER_LISTING_CAVEATS: readonly CustomerListingCaveat[] = [
   {
     offeringId: 'cyb-mobile-app-vetting',
     agencyCode: '070',
-    caveat:
-      'Secondary: U.S. Customs and Border Protection (DHS) has used MAV since early 2022, per 2023 summaries of a CISA statement.',
+    caveat: 'Secondary: U.S. Customs and Border Protection (DHS) has used MAV since early 2022, per 2023 summaries of a CISA statement.',
     notes: 'NOTES.md §6 offering_customers.csv: MAV',
   },
   {

@@ -40,12 +40,15 @@ export const QSMO_DESIGNATIONS: Record<QsmoDomain, DesignationEntry> = {
     phase: 'DESIGNATED',
     since: '2020-06-29',
     note:
-      'Formally designated on 2020-06-29 with GSA as lead. OMB redesignated OPM as lead on a 30 March whose year no source gives '
-      + '(ussm.gsa.gov showed OPM as pre-designated lead from 2022-03-31, which suggests 2022); the OPM card reads "Formally Designated" '
-      + 'since 2025-03-18 (site metadata; no OMB announcement found).',
+      'Formally designated on 2020-06-29 with GSA as lead. OMB redesignated OPM as lead on a 30 March whose year no source gives ' +
+      '(ussm.gsa.gov showed OPM as pre-designated lead from 2022-03-31, which suggests 2022); the OPM card reads "Formally Designated" ' +
+      'since 2025-03-18 (site metadata; no OMB announcement found).',
     sourceKeys: [
-      CARD('1-hr-transaction.md'), 'https://www.gsa.gov/about-us/newsroom/news-releases/administration-announces-two-new-qsmo-treasury-and-gsa',
-      'GSA/USSM@c278b523:_qsmos/1-hr.md', 'GSA/USSM@1d2d1398:_qsmos/2-hr-transaction.md', 'GSA/USSM@2cebedb8:_qsmos/2-hr-transaction.md',
+      CARD('1-hr-transaction.md'),
+      'https://www.gsa.gov/about-us/newsroom/news-releases/administration-announces-two-new-qsmo-treasury-and-gsa',
+      'GSA/USSM@c278b523:_qsmos/1-hr.md',
+      'GSA/USSM@1d2d1398:_qsmos/2-hr-transaction.md',
+      'GSA/USSM@2cebedb8:_qsmos/2-hr-transaction.md',
       'https://develop.fedscoop.com/opm-hr-shared-services-qsmo/',
     ],
   },
@@ -54,7 +57,8 @@ export const QSMO_DESIGNATIONS: Record<QsmoDomain, DesignationEntry> = {
     since: '2021-01-11',
     note: 'Formally designated by an OMB release of 2021-01-11 (GAO says January 2021).',
     sourceKeys: [
-      CARD('1-grants.md'), 'GSA/USSM@919aa42a:_news-posts/2020-01-11-HHS-designated.md',
+      CARD('1-grants.md'),
+      'GSA/USSM@919aa42a:_news-posts/2020-01-11-HHS-designated.md',
       'https://www.nextgov.com/modernization/2021/01/trump-admin-names-fourth-and-final-shared-services-lead/171308/',
     ],
   },
@@ -68,8 +72,8 @@ export const QSMO_DESIGNATIONS: Record<QsmoDomain, DesignationEntry> = {
     phase: 'PRE_DESIGNATED',
     since: '2026-04-29',
     note:
-      'The date the ussm.gsa.gov card stating "Pre-designated" was published. OMB announced the QSMO\'s launch on 2026-03-05 '
-      + '(reported 2026-03-06) without naming a phase. No formal designation, marketplace name or public catalog was found.',
+      'The date the ussm.gsa.gov card stating "Pre-designated" was published. OMB announced the QSMO\'s launch on 2026-03-05 ' +
+      '(reported 2026-03-06) without naming a phase. No formal designation, marketplace name or public catalog was found.',
     sourceKeys: [CARD('3-acquisition.md'), 'https://www.executivegov.com/articles/omb-gsa-acquisition-qsmo'],
   },
 };

@@ -36,8 +36,7 @@ export function nameKey(text: string): string {
 }
 
 // "CYB.060.030 – Manage ...", "HCM.A5-1.010 Compensation ...", "CYB.090.040 - Penetration Testing".
-const LEADING_FIBF_ID =
-  /^([A-Za-z]{3}[.\-\u2010-\u2015][A-Z0-9]+(?:[-\u2010-\u2015]\d+)?(?:\.\d{3})*)\.?\s*(?:[-\u2010-\u2015:]\s+)?(.*)$/;
+const LEADING_FIBF_ID = /^([A-Za-z]{3}[.\-\u2010-\u2015][A-Z0-9]+(?:[-\u2010-\u2015]\d+)?(?:\.\d{3})*)\.?\s*(?:[-\u2010-\u2015:]\s+)?(.*)$/;
 
 /** Splits a published "CYB.090.040 - Penetration Testing" label into id and name, since entries cite parents by label. */
 export function splitLabel(label: string): { id: string | null; name: string } {

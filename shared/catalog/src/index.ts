@@ -1,5 +1,16 @@
 export * from './types';
-export { CsvError, neutralizeFormula, parseCsv, parseCsvRecords, restoreFormula, toCsvField, toCsvLine, toSpreadsheetCsvLine, type CsvRecord, type CsvRow } from './csv';
+export {
+  CsvError,
+  neutralizeFormula,
+  parseCsv,
+  parseCsvRecords,
+  restoreFormula,
+  toCsvField,
+  toCsvLine,
+  toSpreadsheetCsvLine,
+  type CsvRecord,
+  type CsvRow,
+} from './csv';
 export {
   githubBlobUrl,
   parseSourcesMarkdown,

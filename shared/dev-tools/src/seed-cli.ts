@@ -11,7 +11,9 @@ const args = process.argv.slice(2);
 const names = args.filter((a) => a !== '--reset');
 const unknown = names.filter((n) => !SUBGRAPHS.some((s) => s.name === n));
 if (unknown.length > 0) {
-  process.stderr.write(`Unknown subgraph${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}: use one or more of ${SUBGRAPHS.map((s) => s.name).join(', ')}, or none for all.\n`);
+  process.stderr.write(
+    `Unknown subgraph${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}: use one or more of ${SUBGRAPHS.map((s) => s.name).join(', ')}, or none for all.\n`,
+  );
   process.exit(2);
 }
 runSeedCli(names.length === 0 ? SUBGRAPHS : SUBGRAPHS.filter((s) => names.includes(s.name)), args);

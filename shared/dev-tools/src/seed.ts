@@ -28,7 +28,9 @@ export function runSeedCli(entries: readonly SubgraphEntry[], args: readonly str
       await connectMongo(client, logger, 'seed');
       for (const [i, entry] of entries.entries()) {
         try {
-          await seedSubgraph(client.db(names[i] as string), readSubgraphCatalog(entry.domain as QsmoDomain), 'always', logger, { onEdits: reset ? 'reset' : 'refuse' });
+          await seedSubgraph(client.db(names[i] as string), readSubgraphCatalog(entry.domain as QsmoDomain), 'always', logger, {
+            onEdits: reset ? 'reset' : 'refuse',
+          });
         } catch (error) {
           if (!(error instanceof EditsPresent)) throw error;
           logger.error(error.message);

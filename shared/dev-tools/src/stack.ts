@@ -31,7 +31,13 @@ process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
 
 const SERVICES = SUBGRAPHS.map((s) => ({ name: s.name, entry: `subgraphs/${s.name}/src/index.ts`, port: s.port, subgraph: s }));
 
-interface Running { name: string; url: string; child: ChildProcess; exited: Promise<number | null>; restart?: () => Omit<Running, 'url'> }
+interface Running {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  restart?: () => Omit<Running, 'url'>;
+}
 
 function startService(name: string, entry: string, env: NodeJS.ProcessEnv): Omit<Running, 'url'> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
@@ -59,7 +65,9 @@ async function waitReady(service: Omit<Running, 'url'>, port: number, timeoutMs 
   const deadline = Date.now() + timeoutMs;
   let done = false;
   let last = 'no probe yet';
-  void service.exited.then(() => { done = true; });
+  void service.exited.then(() => {
+    done = true;
+  });
   while (Date.now() < deadline) {
     if (done) throw new Error(`${service.name} exited during start-up; its log is above.`);
     const problem = await probeReady(port);
@@ -119,11 +127,14 @@ async function publishLocalSchemas(uri: string, databaseName: string, urls: Reco
   try {
     await connectMongo(client, log, 'the schema registry');
     const registry = new SchemaRegistry(client.db(databaseName));
-    const candidates = [...SERVICES.map((s) => ({
-      name: s.name,
-      url: urls[s.name] as string,
-      sdl: subgraphSdl(s.subgraph),
-    })), { name: DIRECTORY.name, url: urls[DIRECTORY.name] as string, sdl: directorySdl() }];
+    const candidates = [
+      ...SERVICES.map((s) => ({
+        name: s.name,
+        url: urls[s.name] as string,
+        sdl: subgraphSdl(s.subgraph),
+      })),
+      { name: DIRECTORY.name, url: urls[DIRECTORY.name] as string, sdl: directorySdl() },
+    ];
     const result = await publishSubgraphs(registry, candidates, { publisher: `${defaultPublisher()} (npm start)`, allowBreaking: true });
     if (result.status === 'refused') {
       throw new Error(`The local schemas cannot be served:\n${formatCheckReport(result.report)}`);
@@ -170,10 +181,16 @@ void (async () => {
   });
   const registryUri = env.mongoUri('REGISTRY_MONGODB_URI');
   const registryDatabase = env.databaseName('REGISTRY_DATABASE', DEFAULT_REGISTRY_DATABASE);
-  const keepDown = new Set((env.string('STACK_KEEP_DOWN') ?? '').split(',').map((n) => n.trim()).filter(Boolean));
+  const keepDown = new Set(
+    (env.string('STACK_KEEP_DOWN') ?? '')
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean),
+  );
   const directoryPort = env.port(envName(DIRECTORY.name, 'PORT'), DIRECTORY.port);
   const names = new Set([...SERVICES.map((s) => s.name), DIRECTORY.name, 'gateway']);
-  for (const name of keepDown) if (!names.has(name)) env.problem(`STACK_KEEP_DOWN names "${name}", which npm start does not run: use one of ${[...names].join(', ')}.`);
+  for (const name of keepDown)
+    if (!names.has(name)) env.problem(`STACK_KEEP_DOWN names "${name}", which npm start does not run: use one of ${[...names].join(', ')}.`);
   const keysDir = env.string('DEV_KEYS_DIR', DEV_KEYS_DIR);
   // A configured identity provider wins; otherwise the local development key pair stands in for one.
   const ownKeys = env.string('AUTH_JWKS_URL') === undefined && env.string('AUTH_JWKS_FILE') === undefined;
@@ -182,7 +199,12 @@ void (async () => {
   const workers = env.positiveInt('GATEWAY_WORKERS', 1);
   const signingSecretSet = env.string('GATEWAY_SIGNING_SECRET');
   // The stack's environment goes on to the services, which warn about what they do not read themselves; here only the stack's own prefix.
-  for (const warning of env.warnings({ service: 'npm start', prefixes: STACK_PREFIXES, knownElsewhere: Object.keys(process.env).filter((name) => !name.startsWith('STACK_')) })) logger.warn(warning);
+  for (const warning of env.warnings({
+    service: 'npm start',
+    prefixes: STACK_PREFIXES,
+    knownElsewhere: Object.keys(process.env).filter((name) => !name.startsWith('STACK_')),
+  }))
+    logger.warn(warning);
   env.done();
 
   // Another stack (or anything else) on one of these ports would answer our readiness probes and our
@@ -193,7 +215,9 @@ void (async () => {
     { service: DIRECTORY.name, port: directoryPort, host: '0.0.0.0', variable: envName(DIRECTORY.name, 'PORT') },
   ]);
   if (busy.length > 0) {
-    process.stderr.write(`npm start did not start the graph: ${busy.length === 1 ? 'a port it needs is' : 'ports it needs are'} taken.\n${busy.map((line) => `  - ${line}`).join('\n')}\n`);
+    process.stderr.write(
+      `npm start did not start the graph: ${busy.length === 1 ? 'a port it needs is' : 'ports it needs are'} taken.\n${busy.map((line) => `  - ${line}`).join('\n')}\n`,
+    );
     process.exit(1);
   }
 
@@ -202,7 +226,13 @@ void (async () => {
     if (signalled) process.exit(1);
     signalled = true;
     logger.info(`${signal}: stopping the graph`);
-    void stopAll().then(() => process.exit(0), (e) => { logger.error(e); process.exit(1); });
+    void stopAll().then(
+      () => process.exit(0),
+      (e) => {
+        logger.error(e);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -213,24 +243,26 @@ void (async () => {
   const signingSecret = signingSecretSet || keys.signingSecret;
 
   const subgraphUrls: Record<string, string> = {};
-  await Promise.all(SERVICES.map(async (s, i) => {
-    const port = ports[i] as number;
-    const serviceEnv = {
-      MONGODB_URI: database.uri,
-      PORT: String(port),
-      // Per-service database names (e.g. a synthetic data set for one subgraph); unset keeps each subgraph's default.
-      MONGODB_DATABASE: databases[i] ?? '',
-      // Only the gateway, on this machine, talks to the subgraphs; it signs every request.
-      HOST: '127.0.0.1',
-      GATEWAY_SIGNING_SECRET: signingSecret,
-      READ_MODEL: readModel,
-    };
-    const service = startService(s.name, s.entry, serviceEnv);
-    const url = `http://localhost:${port}/graphql`;
-    running.push({ ...service, url, restart: () => startService(s.name, s.entry, serviceEnv) });
-    subgraphUrls[s.name] = `http://127.0.0.1:${port}/graphql`;
-    await waitReady(service, port);
-  }));
+  await Promise.all(
+    SERVICES.map(async (s, i) => {
+      const port = ports[i] as number;
+      const serviceEnv = {
+        MONGODB_URI: database.uri,
+        PORT: String(port),
+        // Per-service database names (e.g. a synthetic data set for one subgraph); unset keeps each subgraph's default.
+        MONGODB_DATABASE: databases[i] ?? '',
+        // Only the gateway, on this machine, talks to the subgraphs; it signs every request.
+        HOST: '127.0.0.1',
+        GATEWAY_SIGNING_SECRET: signingSecret,
+        READ_MODEL: readModel,
+      };
+      const service = startService(s.name, s.entry, serviceEnv);
+      const url = `http://localhost:${port}/graphql`;
+      running.push({ ...service, url, restart: () => startService(s.name, s.entry, serviceEnv) });
+      subgraphUrls[s.name] = `http://127.0.0.1:${port}/graphql`;
+      await waitReady(service, port);
+    }),
+  );
   // The directory reads every marketplace at start, so it starts once they answer.
   const directoryEnv = {
     PORT: String(directoryPort),
@@ -265,6 +297,7 @@ void (async () => {
   for (const s of running) process.stdout.write(`  ${s.name.padEnd(width)}  ${s.url}\n`);
   process.stdout.write(`  ${'database'.padEnd(width)}  ${database.uri}${dbConfig.kind === 'embedded' ? ' (embedded FerretDB)' : ''}\n`);
   process.stdout.write(`  ${'registry'.padEnd(width)}  ${registryDatabase} (the gateway follows it: \`npm run schema:publish -w subgraphs/<name>\`)\n`);
-  if (ownKeys) process.stdout.write(`  ${'tokens'.padEnd(width)}  npm run -s token -- --role editor --qsmo GRANTS_MANAGEMENT (development keys in ${keysDir})\n`);
+  if (ownKeys)
+    process.stdout.write(`  ${'tokens'.padEnd(width)}  npm run -s token -- --role editor --qsmo GRANTS_MANAGEMENT (development keys in ${keysDir})\n`);
   process.stdout.write('Press Ctrl-C to stop.\n\n');
 })().catch(exitOnStartupError(logger, stopAll));

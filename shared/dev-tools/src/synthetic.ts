@@ -56,7 +56,9 @@ export function syntheticCatalog(domain: QsmoDomain, options: SyntheticOptions):
   const real = readSubgraphCatalog(domain);
   const maxLinks = count * real.agencies.length;
   if (customers > maxLinks) {
-    throw new Error(`${customers} customer listings do not fit ${count} offerings x ${real.agencies.length} agencies (at most ${maxLinks}): ask for fewer customers or more offerings.`);
+    throw new Error(
+      `${customers} customer listings do not fit ${count} offerings x ${real.agencies.length} agencies (at most ${maxLinks}): ask for fewer customers or more offerings.`,
+    );
   }
   const next = random(options.seed ?? 1);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
@@ -81,7 +83,16 @@ export function syntheticCatalog(domain: QsmoDomain, options: SyntheticOptions):
     const start = Math.floor(next() * agencyCodes.length);
     const customerCodes = Array.from({ length: own }, (_, k) => agencyCodes[(start + k) % agencyCodes.length]!).sort();
     for (const agencyCode of customerCodes) {
-      customerLinks.push({ _id: customerLinkId(id, agencyCode), offeringId: id, agencyCode, asOf: null, statedOn: null, customerAsStated: null, caveat: null, sources: [SYNTHETIC_SOURCE] });
+      customerLinks.push({
+        _id: customerLinkId(id, agencyCode),
+        offeringId: id,
+        agencyCode,
+        asOf: null,
+        statedOn: null,
+        customerAsStated: null,
+        caveat: null,
+        sources: [SYNTHETIC_SOURCE],
+      });
     }
     offerings.push({
       _id: id,

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const problems: string[] = [];
   for (const role of values.role) if (!(ROLES as readonly string[]).includes(role)) problems.push(`--role ${role}: use one of ${ROLES.join(', ')}.`);
-  for (const qsmo of values.qsmo) if (!(QSMO_DOMAINS as readonly string[]).includes(qsmo)) problems.push(`--qsmo ${qsmo}: use one of ${QSMO_DOMAINS.join(', ')}.`);
+  for (const qsmo of values.qsmo)
+    if (!(QSMO_DOMAINS as readonly string[]).includes(qsmo)) problems.push(`--qsmo ${qsmo}: use one of ${QSMO_DOMAINS.join(', ')}.`);
   if (values.qsmo.length && !values.role.includes('editor')) problems.push('--qsmo names the QSMOs an editor edits: add --role editor.');
   if (values.role.includes('editor') && !values.qsmo.length) problems.push('--role editor needs the QSMOs to edit: add --qsmo, e.g. --qsmo GRANTS_MANAGEMENT.');
   if (!/^\d+\s?(s|m|h|d)$/.test(values.ttl)) problems.push(`--ttl ${values.ttl}: use a number and s, m, h or d, e.g. 30m or 8h.`);
@@ -34,7 +35,9 @@ async function main(): Promise<void> {
     return;
   }
   const keys = await ensureDevKeys(process.env.DEV_KEYS_DIR || DEV_KEYS_DIR);
-  process.stdout.write(`${await mintDevToken(keys, { subject: values.sub, roles: values.role as Role[], qsmos: values.qsmo as QsmoDomain[], ttl: values.ttl })}\n`);
+  process.stdout.write(
+    `${await mintDevToken(keys, { subject: values.sub, roles: values.role as Role[], qsmos: values.qsmo as QsmoDomain[], ttl: values.ttl })}\n`,
+  );
 }
 
 void main().catch((error) => {

@@ -10,10 +10,16 @@ test('package-lock.json lists every platform package, so `npm ci` accepts it on 
 });
 
 test('a missing platform package is described by version and platform, dev-only when its parent is', () => {
-  const lock = { packages: {
-    '': {},
-    'node_modules/@swc/core': { version: '1.0.0', dev: true, optionalDependencies: { '@swc/core-darwin-arm64': '1.0.0', '@swc/core-linux-x64-musl': '1.0.0' } },
-  } };
+  const lock = {
+    packages: {
+      '': {},
+      'node_modules/@swc/core': {
+        version: '1.0.0',
+        dev: true,
+        optionalDependencies: { '@swc/core-darwin-arm64': '1.0.0', '@swc/core-linux-x64-musl': '1.0.0' },
+      },
+    },
+  };
   expect(missingPlatformEntries(lock)).toEqual({
     'node_modules/@swc/core-darwin-arm64': { version: '1.0.0', dev: true, optional: true, cpu: ['arm64'], os: ['darwin'] },
     'node_modules/@swc/core-linux-x64-musl': { version: '1.0.0', dev: true, optional: true, cpu: ['x64'], os: ['linux'], libc: ['musl'] },

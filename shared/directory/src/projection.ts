@@ -60,18 +60,34 @@ export interface ProjectionOptions {
 }
 
 /** The directory reads as an analyst: every field it needs is public, and an analyst's budget covers a page of 100 offerings with their lists. */
-const DIRECTORY_IDENTITY: Identity = Object.freeze({ subject: 'directory', issuer: 'qsmo-directory', roles: Object.freeze(['analyst'] as const), qsmos: Object.freeze([]) });
+const DIRECTORY_IDENTITY: Identity = Object.freeze({
+  subject: 'directory',
+  issuer: 'qsmo-directory',
+  roles: Object.freeze(['analyst'] as const),
+  qsmos: Object.freeze([]),
+});
 
 const PAGE_QUERY = (field: string) => `query DirectoryProjection($after: String) { ${field} { offerings(first: ${MAX_PAGE_SIZE}, after: $after) {
   pageInfo { hasNextPage endCursor }
   edges { node { __typename id name category shelf provider { id } partners { id } customers { code } capabilities { code } launchedOn verification } } } } }`;
 
-interface OfferingPage { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: OfferingNode }[] }
+interface OfferingPage {
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  edges: { node: OfferingNode }[];
+}
 
 interface OfferingNode {
-  __typename: string; id: string; name: string; category: string | null; shelf: string;
-  provider: { id: string }; partners: { id: string }[]; customers: { code: string }[]; capabilities: { code: string }[];
-  launchedOn: string | null; verification: string;
+  __typename: string;
+  id: string;
+  name: string;
+  category: string | null;
+  shelf: string;
+  provider: { id: string };
+  partners: { id: string }[];
+  customers: { code: string }[];
+  capabilities: { code: string }[];
+  launchedOn: string | null;
+  verification: string;
 }
 
 /** A marketplace the directory could not read; the message names it and says what happened. */
@@ -121,13 +137,20 @@ export class DirectoryProjection {
    */
   freshen(maxWaitMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<void>((resolve) => { timer = setTimeout(resolve, maxWaitMs); timer.unref(); });
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, maxWaitMs);
+      timer.unref();
+    });
     return Promise.race([this.poll(), waited]).finally(() => clearTimeout(timer));
   }
 
   /** One round: every marketplace whose data version moved (or that was never read) is read again. Rounds never overlap. */
   poll(): Promise<void> {
-    this.polling ??= Promise.all(this.options.marketplaces.map((m) => this.refresh(m))).then(() => undefined).finally(() => { this.polling = undefined; });
+    this.polling ??= Promise.all(this.options.marketplaces.map((m) => this.refresh(m)))
+      .then(() => undefined)
+      .finally(() => {
+        this.polling = undefined;
+      });
     return this.polling;
   }
 
@@ -178,7 +201,9 @@ export class DirectoryProjection {
     const answer = (await response.json().catch(() => ({}))) as { data?: Record<string, { offerings: OfferingPage } | null>; errors?: { message: string }[] };
     const page = answer.data?.[source.fieldName]?.offerings;
     if (response.status !== 200 || answer.errors?.length || !page) {
-      throw new MarketplaceReadError(`${source.url} answered HTTP ${response.status}${answer.errors?.length ? `: ${answer.errors.map((e) => e.message).join('; ')}` : ' without offerings'}`);
+      throw new MarketplaceReadError(
+        `${source.url} answered HTTP ${response.status}${answer.errors?.length ? `: ${answer.errors.map((e) => e.message).join('; ')}` : ' without offerings'}`,
+      );
     }
     return page;
   }

@@ -19,9 +19,22 @@ export interface DirectoryReference {
   providers: readonly { id: string; name: string; abbreviation: string | null; sector: string }[];
 }
 
-interface ListArgs<F> { filter?: F | null; first?: number | null; after?: string | null }
-interface AgencyFilter { search?: string | null; cfoAct?: boolean | null; minMarketplaces?: number | null }
-interface ProviderFilter { search?: string | null; sector?: string | null; domain?: string | null; minMarketplaces?: number | null }
+interface ListArgs<F> {
+  filter?: F | null;
+  first?: number | null;
+  after?: string | null;
+}
+interface AgencyFilter {
+  search?: string | null;
+  cfoAct?: boolean | null;
+  minMarketplaces?: number | null;
+}
+interface ProviderFilter {
+  search?: string | null;
+  sector?: string | null;
+  domain?: string | null;
+  minMarketplaces?: number | null;
+}
 
 function searchTest(search: string | null | undefined): ((r: { name: string; abbreviation: string | null }) => boolean) | undefined {
   const text = search?.trim().toLowerCase();
@@ -33,7 +46,10 @@ function searchTest(search: string | null | undefined): ((r: { name: string; abb
 function minMarketplaces(value: number | null | undefined, known: readonly MarketplaceSource[]): number | undefined {
   if (value === null || value === undefined) return undefined;
   if (!Number.isInteger(value) || value < 0 || value > known.length) {
-    throw badUserInput(`filter.minMarketplaces must be between 0 and ${known.length} (the number of QSMO marketplaces); got ${value}.`, 'filter.minMarketplaces');
+    throw badUserInput(
+      `filter.minMarketplaces must be between 0 and ${known.length} (the number of QSMO marketplaces); got ${value}.`,
+      'filter.minMarketplaces',
+    );
   }
   return value;
 }
@@ -102,7 +118,11 @@ function predicateOf(filter: CatalogOfferingFilter, known: readonly MarketplaceS
   if (filter.domains !== null && filter.domains !== undefined) {
     if (filter.domains.length === 0) throw badUserInput('filter.domains is empty: leave it out for every marketplace, or name at least one.', 'filter.domains');
     const unknown = filter.domains.filter((d) => !known.some((m) => m.domain === d));
-    if (unknown.length) throw badUserInput(`filter.domains names ${unknown.join(', ')}, which the directory does not follow: use ${known.map((m) => m.domain).join(', ')}.`, 'filter.domains');
+    if (unknown.length)
+      throw badUserInput(
+        `filter.domains names ${unknown.join(', ')}, which the directory does not follow: use ${known.map((m) => m.domain).join(', ')}.`,
+        'filter.domains',
+      );
     domains = filter.domains;
   }
   const search = filter.search?.trim();
@@ -128,7 +148,10 @@ function predicateOf(filter: CatalogOfferingFilter, known: readonly MarketplaceS
   const since = launchBound(filter.launchedSince, 'launchedSince');
   const until = launchBound(filter.launchedUntil, 'launchedUntil');
   if (since && until && since.from > until.to) {
-    throw badUserInput(`filter.launchedSince (${filter.launchedSince}) is after filter.launchedUntil (${filter.launchedUntil}): swap them.`, 'filter.launchedSince');
+    throw badUserInput(
+      `filter.launchedSince (${filter.launchedSince}) is after filter.launchedUntil (${filter.launchedUntil}): swap them.`,
+      'filter.launchedSince',
+    );
   }
   if (since || until) {
     tests.push((r) => {
@@ -144,9 +167,12 @@ type SortTuple = [string | number | null, string, string];
 
 function primaryOf(row: OfferingRow, field: OrderField): string | number | null {
   switch (field) {
-    case 'NAME': return row.sortKey;
-    case 'CUSTOMER_COUNT': return row.customerCodes.length;
-    case 'LAUNCHED_ON': return launchDay(row);
+    case 'NAME':
+      return row.sortKey;
+    case 'CUSTOMER_COUNT':
+      return row.customerCodes.length;
+    case 'LAUNCHED_ON':
+      return launchDay(row);
   }
 }
 
@@ -170,8 +196,7 @@ function decodeAfter(after: string, field: OrderField): SortTuple {
     tuple = undefined;
   }
   const pair = Array.isArray(tuple) ? (tuple as unknown[]) : [];
-  const ok = pair.length === 2 && typeof pair[1] === 'string'
-    && (pair[0] === null || typeof pair[0] === (field === 'CUSTOMER_COUNT' ? 'number' : 'string'));
+  const ok = pair.length === 2 && typeof pair[1] === 'string' && (pair[0] === null || typeof pair[0] === (field === 'CUSTOMER_COUNT' ? 'number' : 'string'));
   if (!ok) throw badUserInput('after is not a cursor of this list in this order: pass pageInfo.endCursor from a previous page with the same orderBy.', 'after');
   return [pair[0] as string | number | null, pair[1] as string, id];
 }
@@ -193,7 +218,8 @@ export function offeringsPage(projection: DirectoryProjection, known: readonly M
   const after = args.after ? decodeAfter(args.after, field) : undefined;
   const { rows, missing } = projection.offerings(domains);
   if (missing.length) throw notReadYet(missing);
-  const matching = rows.filter(test)
+  const matching = rows
+    .filter(test)
     .map((row) => ({ row, key: [primaryOf(row, field), row.sortKey, row.id] as SortTuple }))
     .sort((a, b) => compareTuples(a.key, b.key, direction));
   const start = after ? matching.findIndex((m) => compareTuples(m.key, after, direction) > 0) : 0;
@@ -241,10 +267,18 @@ export function directoryResolvers(known: readonly MarketplaceSource[]) {
           requireComplete(ctx.projection);
           followsCatalogs(info);
         }
-        const rows = ctx.reference.agencies.filter((a) => (!search || search(a))
-          && (f.cfoAct === null || f.cfoAct === undefined || a.cfoAct === f.cfoAct)
-          && (min === undefined || ctx.projection.agencyMarketplaceCount(a.code) >= min));
-        return namePage(rows, (a) => a.code, (a) => a.name, args);
+        const rows = ctx.reference.agencies.filter(
+          (a) =>
+            (!search || search(a)) &&
+            (f.cfoAct === null || f.cfoAct === undefined || a.cfoAct === f.cfoAct) &&
+            (min === undefined || ctx.projection.agencyMarketplaceCount(a.code) >= min),
+        );
+        return namePage(
+          rows,
+          (a) => a.code,
+          (a) => a.name,
+          args,
+        );
       },
       providers: async (_: unknown, args: ListArgs<ProviderFilter>, ctx: DirectoryContext, info: GraphQLResolveInfo) => {
         const f = args.filter ?? {};
@@ -256,11 +290,19 @@ export function directoryResolvers(known: readonly MarketplaceSource[]) {
           followsCatalogs(info);
         }
         const inDomain = f.domain ? ctx.projection.providersIn(f.domain) : undefined;
-        const rows = ctx.reference.providers.filter((p) => (!search || search(p))
-          && (!f.sector || p.sector === f.sector)
-          && (!inDomain || inDomain.has(p.id))
-          && (min === undefined || ctx.projection.providerMarketplaceCount(p.id) >= min));
-        return namePage(rows, (p) => p.id, (p) => p.name, args);
+        const rows = ctx.reference.providers.filter(
+          (p) =>
+            (!search || search(p)) &&
+            (!f.sector || p.sector === f.sector) &&
+            (!inDomain || inDomain.has(p.id)) &&
+            (min === undefined || ctx.projection.providerMarketplaceCount(p.id) >= min),
+        );
+        return namePage(
+          rows,
+          (p) => p.id,
+          (p) => p.name,
+          args,
+        );
       },
     },
     Offering: {

@@ -12,7 +12,14 @@ import { exitOnStartupError, onShutdown } from '@qsmo/service-kit/shutdown';
 import { DIRECTORY, envName, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 import { startTelemetry } from '@qsmo/service-kit/telemetry';
 import type { MarketplaceSource } from './projection';
-import { createDirectoryServer, DEFAULT_DIRECTORY_FRESHEN_MS, DEFAULT_DIRECTORY_POLL_MS, DEFAULT_DIRECTORY_READ_TIMEOUT_MS, DIRECTORY_NAME, marketplaceSources } from './server';
+import {
+  createDirectoryServer,
+  DEFAULT_DIRECTORY_FRESHEN_MS,
+  DEFAULT_DIRECTORY_POLL_MS,
+  DEFAULT_DIRECTORY_READ_TIMEOUT_MS,
+  DIRECTORY_NAME,
+  marketplaceSources,
+} from './server';
 
 /** The directory's default port: after the QSMO subgraphs' 4001-4005, leaving room for more. */
 export const DIRECTORY_DEFAULT_PORT = DIRECTORY.port;
@@ -56,7 +63,8 @@ export function readDirectoryConfig(env: NodeJS.ProcessEnv = process.env, reader
     warnings: reader.warnings({ service: 'the directory', prefixes: DIRECTORY_PREFIXES, knownElsewhere: SHARED_SERVICE_VARIABLE_NAMES }),
   };
   for (const m of config.marketplaces) {
-    if (!/^https?:\/\/.+\/graphql$/.test(m.url)) reader.problem(`${envName(m.name, 'URL')}="${m.url}" is not the marketplace's GraphQL endpoint: give its http(s) URL ending in /graphql.`);
+    if (!/^https?:\/\/.+\/graphql$/.test(m.url))
+      reader.problem(`${envName(m.name, 'URL')}="${m.url}" is not the marketplace's GraphQL endpoint: give its http(s) URL ending in /graphql.`);
   }
   reader.done();
   return config;
@@ -83,8 +91,13 @@ export function runDirectory(): void {
       drain: config.drain,
     });
     onShutdown(logger, [
-      async () => { await server.http.stop(); logger.info('drained: in-flight requests finished'); },
-      async () => { await telemetry?.shutdown(); },
+      async () => {
+        await server.http.stop();
+        logger.info('drained: in-flight requests finished');
+      },
+      async () => {
+        await telemetry?.shutdown();
+      },
     ]);
     await server.start();
     const unread = server.projection.unread();

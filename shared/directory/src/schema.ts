@@ -23,15 +23,22 @@ function sharedEnumsSdl(): string {
  * in the list is listed without any change here.
  */
 function offeringReferencesSdl(entries: readonly SubgraphEntry[]): string {
-  return entries.map((e) =>
-    `"A service or solution in the ${e.area} marketplace."\n` +
-    `type ${e.typePrefix}Offering implements Offering @key(fields: "id", resolvable: false) {\n` +
-    `  "Stable slug prefixed ${e.offeringIdPrefix}."\n  id: ID!\n}`).join('\n\n');
+  return entries
+    .map(
+      (e) =>
+        `"A service or solution in the ${e.area} marketplace."\n` +
+        `type ${e.typePrefix}Offering implements Offering @key(fields: "id", resolvable: false) {\n` +
+        `  "Stable slug prefixed ${e.offeringIdPrefix}."\n  id: ID!\n}`,
+    )
+    .join('\n\n');
 }
 
 /** The directory's whole SDL: its own file, a reference type per marketplace, the shared enums and QsmoDomain. */
 export function directorySdl(entries: readonly SubgraphEntry[] = SUBGRAPHS): string {
-  const own = fs.readFileSync(DIRECTORY_SDL_PATH, 'utf8').replace(/^#.*\n/gm, '').trimStart();
+  const own = fs
+    .readFileSync(DIRECTORY_SDL_PATH, 'utf8')
+    .replace(/^#.*\n/gm, '')
+    .trimStart();
   return [own.trimEnd(), offeringReferencesSdl(entries), sharedEnumsSdl(), qsmoDomainSdl(entries)].join('\n\n') + '\n';
 }
 

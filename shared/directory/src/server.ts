@@ -80,7 +80,15 @@ export function createDirectoryServer(deps: DirectoryServerDeps): DirectoryServe
   const typeDefs = directoryTypeDefs();
   const schema = buildSubgraphSchema([{ typeDefs, resolvers: directoryResolvers(deps.marketplaces) as never }]);
   type Context = DirectoryContext & { identity: Identity };
-  const apollo = createSubgraphApollo<Context>({ schema, typeDefs, logger, metrics, limits, hideSchemaDetails, costBudgets: deps.costBudgets ?? subgraphCostBudgets(DEFAULT_COST_BUDGETS) });
+  const apollo = createSubgraphApollo<Context>({
+    schema,
+    typeDefs,
+    logger,
+    metrics,
+    limits,
+    hideSchemaDetails,
+    costBudgets: deps.costBudgets ?? subgraphCostBudgets(DEFAULT_COST_BUDGETS),
+  });
   const identities = new WeakMap<IncomingMessage, Identity>();
   let started = false;
   const http = createHttpService<Context>({
@@ -96,9 +104,11 @@ export function createDirectoryServer(deps: DirectoryServerDeps): DirectoryServe
     isReady: () => started,
     readinessDetails: () => ({ marketplacesUnread: projection.unread().map((m) => m.name) }),
     // The gateway's response cache follows this as it follows the marketplaces', so a cached list is evicted when the projection moves.
-    routes: { 'GET /data-version': (_req: IncomingMessage, res: ServerResponse) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ version: projection.version() }));
-    } },
+    routes: {
+      'GET /data-version': (_req: IncomingMessage, res: ServerResponse) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ version: projection.version() }));
+      },
+    },
     ...deps.drain,
   });
   const stop = http.stop.bind(http);

@@ -11,13 +11,31 @@ import { codes, execute } from '../../../test/support/graphql';
  */
 const marketplaces = marketplaceSources((name) => `http://127.0.0.1:9/${name}/graphql`);
 const [fm, hr, grm, cyb] = SUBGRAPHS;
-const row = (domain: typeof SUBGRAPHS[number], id: string, name: string, extra: Partial<OfferingRow> = {}): OfferingRow => ({
-  id, typename: `${domain.typePrefix}Offering`, domain: domain.domain, name, sortKey: name.toLowerCase(), category: null, shelf: 'FEDERAL',
-  providerIds: ['p-shared'], customerCodes: [], capabilityCodes: [], launchedOn: null, verification: 'CONFIRMED', ...extra,
+const row = (domain: (typeof SUBGRAPHS)[number], id: string, name: string, extra: Partial<OfferingRow> = {}): OfferingRow => ({
+  id,
+  typename: `${domain.typePrefix}Offering`,
+  domain: domain.domain,
+  name,
+  sortKey: name.toLowerCase(),
+  category: null,
+  shelf: 'FEDERAL',
+  providerIds: ['p-shared'],
+  customerCodes: [],
+  capabilityCodes: [],
+  launchedOn: null,
+  verification: 'CONFIRMED',
+  ...extra,
 });
 const reference = {
-  agencies: [{ code: '020', name: 'Treasury', abbreviation: 'TREAS', cfoAct: true }, { code: '075', name: 'Health and Human Services', abbreviation: 'HHS', cfoAct: true }, { code: '999', name: 'Other', abbreviation: null, cfoAct: false }],
-  providers: [{ id: 'p-shared', name: 'Shared Provider', abbreviation: null, sector: 'FEDERAL' }, { id: 'p-one', name: 'One', abbreviation: null, sector: 'COMMERCIAL' }],
+  agencies: [
+    { code: '020', name: 'Treasury', abbreviation: 'TREAS', cfoAct: true },
+    { code: '075', name: 'Health and Human Services', abbreviation: 'HHS', cfoAct: true },
+    { code: '999', name: 'Other', abbreviation: null, cfoAct: false },
+  ],
+  providers: [
+    { id: 'p-shared', name: 'Shared Provider', abbreviation: null, sector: 'FEDERAL' },
+    { id: 'p-one', name: 'One', abbreviation: null, sector: 'COMMERCIAL' },
+  ],
 };
 const server = createDirectoryServer({ marketplaces, reference, logger: createLogger('directory', 'silent') });
 const context = { projection: server.projection, reference, identity: ANONYMOUS, fresh: () => Promise.resolve() };
@@ -38,12 +56,15 @@ const NODES = `query($filter: CatalogOfferingFilter, $orderBy: OfferingOrder, $f
   offerings(filter: $filter, orderBy: $orderBy, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { __typename id } } } }`;
 const ids = (r: any) => r.data.offerings.edges.map((e: any) => e.node.id);
 
-test('every marketplace in one list, in name order (case ignored), as references of each marketplace\'s own type', async () => {
+test("every marketplace in one list, in name order (case ignored), as references of each marketplace's own type", async () => {
   const r = await run(NODES);
   expect(r.errors).toBeUndefined();
   expect(r.data.offerings.totalCount).toBe(4);
   expect(r.data.offerings.edges.map((e: any) => [e.node.__typename, e.node.id])).toEqual([
-    ['FinancialManagementOffering', 'fm-a'], ['FinancialManagementOffering', 'fm-b'], ['GrantsManagementOffering', 'grm-d'], ['HumanResourcesOffering', 'hr-c'],
+    ['FinancialManagementOffering', 'fm-a'],
+    ['FinancialManagementOffering', 'fm-b'],
+    ['GrantsManagementOffering', 'grm-d'],
+    ['HumanResourcesOffering', 'hr-c'],
   ]);
 });
 
@@ -93,12 +114,25 @@ test('agencies and providers by the number of marketplaces they are in; the coun
     providers(filter: { minMarketplaces: 2 }) { edges { node { id marketplaceCount } } }
     one: providers(filter: { domain: FINANCIAL_MANAGEMENT, sector: COMMERCIAL }) { edges { node { id } } } }`);
   expect(r.errors).toBeUndefined();
-  expect(r.data.agencies.edges.map((e: any) => [e.node.code, e.node.marketplaceCount])).toEqual([['075', 2], ['020', 2]]);
+  expect(r.data.agencies.edges.map((e: any) => [e.node.code, e.node.marketplaceCount])).toEqual([
+    ['075', 2],
+    ['020', 2],
+  ]);
   expect(r.data.providers.edges.map((e: any) => [e.node.id, e.node.marketplaceCount])).toEqual([['p-shared', 3]]);
   expect(r.data.one.edges.map((e: any) => e.node.id)).toEqual(['p-one']);
-  const entities = await run(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Agency { code marketplaceCount } ... on Provider { id marketplaceCount } } }`,
-    { r: [{ __typename: 'Agency', code: '999' }, { __typename: 'Provider', id: 'p-one' }] });
-  expect(entities.data!._entities).toEqual([{ code: '999', marketplaceCount: 1 }, { id: 'p-one', marketplaceCount: 1 }]);
+  const entities = await run(
+    `query($r: [_Any!]!) { _entities(representations: $r) { ... on Agency { code marketplaceCount } ... on Provider { id marketplaceCount } } }`,
+    {
+      r: [
+        { __typename: 'Agency', code: '999' },
+        { __typename: 'Provider', id: 'p-one' },
+      ],
+    },
+  );
+  expect(entities.data!._entities).toEqual([
+    { code: '999', marketplaceCount: 1 },
+    { id: 'p-one', marketplaceCount: 1 },
+  ]);
   const tooMany = await run('{ agencies(filter: { minMarketplaces: 9 }) { totalCount } }');
   expect(codes(tooMany)).toEqual(['BAD_USER_INPUT']);
   expect(tooMany.errors![0]!.message).toContain(`between 0 and ${SUBGRAPHS.length}`);
@@ -107,9 +141,21 @@ test('agencies and providers by the number of marketplaces they are in; the coun
 test('a marketplace never read is an error naming it, never a shorter list', async () => {
   const fresh = createDirectoryServer({ marketplaces, reference, logger: createLogger('directory', 'silent') });
   fresh.projection.replace(fm!.name, 'v1', []);
-  const r = await execute(fresh.apollo, { query: '{ offerings { totalCount } }' }, { projection: fresh.projection, reference, identity: ANONYMOUS, fresh: () => Promise.resolve() });
+  const r = await execute(
+    fresh.apollo,
+    { query: '{ offerings { totalCount } }' },
+    { projection: fresh.projection, reference, identity: ANONYMOUS, fresh: () => Promise.resolve() },
+  );
   expect(codes(r)).toEqual(['SUBGRAPH_UNAVAILABLE']);
-  expect(r.errors![0]!.message).toContain(`${SUBGRAPHS.slice(1).map((m) => m.area).join(', ')} marketplaces yet`);
-  const some = await execute(fresh.apollo, { query: '{ offerings(filter: { domains: [FINANCIAL_MANAGEMENT] }) { totalCount } }' }, { projection: fresh.projection, reference, identity: ANONYMOUS, fresh: () => Promise.resolve() });
+  expect(r.errors![0]!.message).toContain(
+    `${SUBGRAPHS.slice(1)
+      .map((m) => m.area)
+      .join(', ')} marketplaces yet`,
+  );
+  const some = await execute(
+    fresh.apollo,
+    { query: '{ offerings(filter: { domains: [FINANCIAL_MANAGEMENT] }) { totalCount } }' },
+    { projection: fresh.projection, reference, identity: ANONYMOUS, fresh: () => Promise.resolve() },
+  );
   expect(some.data).toEqual({ offerings: { totalCount: 0 } });
 });

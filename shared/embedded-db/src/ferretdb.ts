@@ -75,7 +75,9 @@ export async function ensureFerretDb(toolsDir: string, logger: Logger): Promise<
   if (await binaryIsCurrent(binary)) return binary;
   if (!(await hasGo())) throw new EmbeddedDatabaseUnavailable(NO_GO_MESSAGE);
 
-  logger.info(`building FerretDB ${FERRETDB_VERSION} into ${path.relative(process.cwd(), binary)} (first run only, about two minutes on 2 cores with empty Go caches)`);
+  logger.info(
+    `building FerretDB ${FERRETDB_VERSION} into ${path.relative(process.cwd(), binary)} (first run only, about two minutes on 2 cores with empty Go caches)`,
+  );
   const env = { ...process.env, GOFLAGS: '-mod=readonly -buildvcs=false', GOTOOLCHAIN: 'local' };
   const run = async (args: string[], cwd?: string) => {
     try {
@@ -135,7 +137,10 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-interface PidFile { pid: number; port: number }
+interface PidFile {
+  pid: number;
+  port: number;
+}
 
 function readPidFile(file: string): PidFile | null {
   try {
@@ -207,17 +212,21 @@ export async function startFerretDb(options: StartOptions): Promise<EmbeddedData
   const port = options.port === 0 ? await freePort() : options.port;
   const logFile = path.join(dataDir, 'ferretdb.log');
   const log = fs.openSync(logFile, 'a');
-  const child: ChildProcess = spawn(binary, [
-    '--handler=sqlite',
-    `--sqlite-url=file:${path.join(dataDir, 'sqlite')}/`,
-    `--state-dir=${dataDir}`,
-    `--listen-addr=127.0.0.1:${port}`,
-    '--debug-addr=-',
-    '--telemetry=disable',
-    '--log-level=warn',
-  // Its own process group: a terminal's Ctrl-C must not stop the database
-  // before the services using it have drained; its owner stops it last.
-  ], { stdio: ['ignore', log, log], detached: true });
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${path.join(dataDir, 'sqlite')}/`,
+      `--state-dir=${dataDir}`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=warn',
+      // Its own process group: a terminal's Ctrl-C must not stop the database
+      // before the services using it have drained; its owner stops it last.
+    ],
+    { stdio: ['ignore', log, log], detached: true },
+  );
   fs.closeSync(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   if (child.pid === undefined) throw new EmbeddedDatabaseUnavailable(`Could not start ${binary}: no process was created.`);
@@ -226,7 +235,9 @@ export async function startFerretDb(options: StartOptions): Promise<EmbeddedData
   const uri = `mongodb://127.0.0.1:${port}/`;
   const deadline = Date.now() + 30_000;
   let exitCode: number | null | undefined;
-  void exited.then((code) => { exitCode = code; });
+  void exited.then((code) => {
+    exitCode = code;
+  });
   while (!(await pingUri(uri, 500))) {
     if (exitCode !== undefined || Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -250,13 +261,24 @@ export async function startFerretDb(options: StartOptions): Promise<EmbeddedData
     return stopping;
   };
   // Last resort for abrupt exits: a synchronous kill so no FerretDB outlives us.
-  process.once('exit', () => { if (exitCode === undefined) child.kill('SIGKILL'); });
+  process.once('exit', () => {
+    if (exitCode === undefined) child.kill('SIGKILL');
+  });
   return { uri, owned: true, stop };
 }
 
 async function terminate(pid: number): Promise<void> {
-  try { process.kill(pid, 'SIGTERM'); } catch { return; }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
   const deadline = Date.now() + 5_000;
   while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (isAlive(pid)) try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  if (isAlive(pid))
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
 }

@@ -62,9 +62,13 @@ function inputProblems(candidate: SubgraphSource): string[] {
   let url: URL | undefined;
   try {
     url = new URL(candidate.url);
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    problems.push(`${candidate.name}: routing URL "${candidate.url}" is not an http(s) URL: give the URL the gateway reaches this subgraph at, e.g. http://grants-management:4003/graphql.`);
+    problems.push(
+      `${candidate.name}: routing URL "${candidate.url}" is not an http(s) URL: give the URL the gateway reaches this subgraph at, e.g. http://grants-management:4003/graphql.`,
+    );
   }
   return problems;
 }
@@ -128,9 +132,10 @@ export function checkAgainst(state: PublishedState, candidates: SubgraphSource[]
       compositionErrors = error.errors;
     }
   }
-  const broken = supergraphSdl && options.clientManifests?.length
-    ? brokenOperations(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema(), options.clientManifests)
-    : [];
+  const broken =
+    supergraphSdl && options.clientManifests?.length
+      ? brokenOperations(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema(), options.clientManifests)
+      : [];
   const breaking = subgraphs.some((s) => s.breaking.length > 0) || broken.length > 0;
   return {
     againstSupergraph: state.supergraph?.version,
@@ -157,7 +162,11 @@ export interface UsageSource {
  * nothing. With a usage source, the fields the candidates remove are looked
  * up (one query) and judged by their use (see classifyRemovals).
  */
-export async function checkSubgraphs(registry: SchemaRegistry, candidates: SubgraphSource[], options: CheckOptions & { usageSource?: UsageSource } = {}): Promise<CheckReport> {
+export async function checkSubgraphs(
+  registry: SchemaRegistry,
+  candidates: SubgraphSource[],
+  options: CheckOptions & { usageSource?: UsageSource } = {},
+): Promise<CheckReport> {
   const { usageSource, ...rest } = options;
   const state = await registry.publishedState();
   const report = checkAgainst(state, candidates, rest);
@@ -167,6 +176,8 @@ export async function checkSubgraphs(registry: SchemaRegistry, candidates: Subgr
 
 /** The usage of every field a report's candidates remove: what a publish passes as `usage` to be judged as the check was. */
 export async function usageOfRemovals(report: CheckReport, source: UsageSource): Promise<UsageIndex> {
-  const coordinates = [...new Set(report.subgraphs.flatMap((s) => [...s.breaking, ...s.safeRemovals].map(removedCoordinate).filter((c): c is string => c !== undefined)))];
+  const coordinates = [
+    ...new Set(report.subgraphs.flatMap((s) => [...s.breaking, ...s.safeRemovals].map(removedCoordinate).filter((c): c is string => c !== undefined))),
+  ];
   return source.store.index(coordinates, source.windowDays, source.now);
 }

@@ -11,8 +11,10 @@ import type { DomainDefinition } from '@qsmo/subgraph-kit/domain/definition';
 export function registryCliVariables(definition?: Pick<DomainDefinition, 'defaultPort'>) {
   return {
     LOG_LEVEL: env.oneOf('How much the command logs.', LOG_LEVELS, { default: 'warn' }),
-    PORT: env.port('The subgraph\'s port, for the default routing URL.', definition ? { default: definition.defaultPort } : { shown: 'the subgraph\'s own' }),
-    ROUTING_URL: env.string('The URL the gateway reaches the subgraph at, recorded with the published schema (--url wins).', { shown: 'http://localhost:$PORT/graphql' }),
+    PORT: env.port("The subgraph's port, for the default routing URL.", definition ? { default: definition.defaultPort } : { shown: "the subgraph's own" }),
+    ROUTING_URL: env.string('The URL the gateway reaches the subgraph at, recorded with the published schema (--url wins).', {
+      shown: 'http://localhost:$PORT/graphql',
+    }),
     SCHEMA_PUBLISHER: env.string('Who a publish is recorded as (--publisher wins).', { shown: 'the OS user' }),
     ...REGISTRY_VARIABLES,
     ...DATABASE_VARIABLES,

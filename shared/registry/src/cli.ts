@@ -96,9 +96,11 @@ export function parseSchemaCli(subject: DomainDefinition | SchemaCliSubject, arg
   // Publishing records where every gateway will send this subgraph's share of each query: a guessed
   // local port would point them at whatever listens there, so publish takes only a URL it was given.
   if (given === undefined && command === 'publish') {
-    throw new UsageError(`schema:publish records the URL the gateways route ${definition.serviceName} to, so it needs one: ` +
-      `add -- --url <the URL your deployed ${definition.serviceName} answers at, ending in /graphql> ` +
-      `(running locally on port ${port}: -- --url http://localhost:${port}/graphql), or set ROUTING_URL.`);
+    throw new UsageError(
+      `schema:publish records the URL the gateways route ${definition.serviceName} to, so it needs one: ` +
+        `add -- --url <the URL your deployed ${definition.serviceName} answers at, ending in /graphql> ` +
+        `(running locally on port ${port}: -- --url http://localhost:${port}/graphql), or set ROUTING_URL.`,
+    );
   }
   const url = given ?? `http://localhost:${port}/graphql`;
   // npm runs workspace scripts from the workspace folder; paths are meant from where the command was typed.
@@ -164,8 +166,10 @@ export function formatCheckReport(report: CheckReport, options: { allowBreaking?
     ].filter(Boolean);
     lines.push(`FAILED: ${reasons.join('; ')}.`);
     if (breaking > 0) {
-      lines.push('To change a field clients may use, add the new field next to it, mark the old one ' +
-        '@deprecated(reason: "Use ... instead."), and remove it in a later publish once no client selects it.');
+      lines.push(
+        'To change a field clients may use, add the new field next to it, mark the old one ' +
+          '@deprecated(reason: "Use ... instead."), and remove it in a later publish once no client selects it.',
+      );
     }
   }
   return lines.join('\n');
@@ -184,7 +188,11 @@ function shortPath(file: string): string {
   return relative === '' || relative.startsWith('..') ? file : relative;
 }
 
-const indent = (text: string) => text.split('\n').map((l) => `   ${l}`).join('\n');
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `   ${l}`)
+    .join('\n');
 
 /** Runs check or publish for one subgraph and exits with its code. */
 export function runSchemaCli(subject: DomainDefinition | SchemaCliSubject, argv: string[] = process.argv.slice(2)): void {
@@ -213,7 +221,9 @@ export function runSchemaCli(subject: DomainDefinition | SchemaCliSubject, argv:
     let code = 0;
     try {
       const { candidate } = options;
-      process.stdout.write(`${options.command === 'check' ? 'Checking' : 'Publishing'} ${candidate.name} from ${shortPath(options.schemaPath)}, routing URL ${candidate.url}\n`);
+      process.stdout.write(
+        `${options.command === 'check' ? 'Checking' : 'Publishing'} ${candidate.name} from ${shortPath(options.schemaPath)}, routing URL ${candidate.url}\n`,
+      );
       const usageSource: UsageSource = { store: new FieldUsageStore(open.registry.db), windowDays };
       // Operations frontend teams published are usage too, by name: each client's newest release and any published within the window.
       const clientManifests = await new ClientManifestStore(open.registry.db).inUse(windowDays);
@@ -224,18 +234,27 @@ export function runSchemaCli(subject: DomainDefinition | SchemaCliSubject, argv:
       } else {
         // Removals are judged by usage as the check judges them.
         const usage = await usageOfRemovals(await checkSubgraphs(open.registry, [candidate]), usageSource);
-        const result = await publishSubgraphs(open.registry, [candidate], { publisher: options.publisher, allowBreaking: options.allowBreaking, usage, clientManifests });
+        const result = await publishSubgraphs(open.registry, [candidate], {
+          publisher: options.publisher,
+          allowBreaking: options.allowBreaking,
+          usage,
+          clientManifests,
+        });
         process.stdout.write(`${formatCheckReport(result.report, options)}\n`);
         if (result.status === 'refused') {
           process.stdout.write('Nothing was recorded.\n');
           code = 1;
         } else if (result.status === 'unchanged') {
-          process.stdout.write(`Nothing to publish: ${candidate.name} v${result.subgraphs[0]!.version} already has this SDL and URL (supergraph v${result.supergraph.version}).\n`);
+          process.stdout.write(
+            `Nothing to publish: ${candidate.name} v${result.subgraphs[0]!.version} already has this SDL and URL (supergraph v${result.supergraph.version}).\n`,
+          );
         } else {
           const sub = result.subgraphs[0]!;
           const parts = result.supergraph.subgraphs.map((s) => `${s.name} v${s.version}`).join(', ');
-          process.stdout.write(`Published ${candidate.name} v${sub.version} as ${options.publisher}: supergraph v${result.supergraph.version} (${parts}).\n` +
-            'Gateways following the registry switch to it once every subgraph in it answers a health check.\n');
+          process.stdout.write(
+            `Published ${candidate.name} v${sub.version} as ${options.publisher}: supergraph v${result.supergraph.version} (${parts}).\n` +
+              'Gateways following the registry switch to it once every subgraph in it answers a health check.\n',
+          );
         }
       }
     } finally {

@@ -55,7 +55,10 @@ export const operationHash = (body: string) => createHash('sha256').update(body)
 /** Problems with a client's name and version, each saying what to write instead. */
 export function clientIdProblems(client: string, version: string): string[] {
   const problems: string[] = [];
-  if (!CLIENT_NAME.test(client)) problems.push(`"${client}" is not a client name: use lower-case letters, digits and -, e.g. "grants-portal" (the name the client sends as apollographql-client-name).`);
+  if (!CLIENT_NAME.test(client))
+    problems.push(
+      `"${client}" is not a client name: use lower-case letters, digits and -, e.g. "grants-portal" (the name the client sends as apollographql-client-name).`,
+    );
   if (!CLIENT_VERSION.test(version)) problems.push(`"${version}" is not a client version: use letters, digits and . + _ -, e.g. "1.4.0" or a commit id.`);
   return problems;
 }
@@ -68,14 +71,30 @@ export function clientIdProblems(client: string, version: string): string[] {
 export function readPersistedQueryManifest(json: unknown): { operations: PersistedOperation[]; problems: string[] } {
   const problems: string[] = [];
   const manifest = json as Partial<PersistedQueryManifest> | null;
-  if (!manifest || typeof manifest !== 'object' || manifest.format !== 'apollo-persisted-query-manifest' || manifest.version !== 1 || !Array.isArray(manifest.operations)) {
-    return { operations: [], problems: ['The file is not an Apollo persisted-query manifest: expected {"format": "apollo-persisted-query-manifest", "version": 1, "operations": [{"id", "name", "type", "body"}]}.'] };
+  if (
+    !manifest ||
+    typeof manifest !== 'object' ||
+    manifest.format !== 'apollo-persisted-query-manifest' ||
+    manifest.version !== 1 ||
+    !Array.isArray(manifest.operations)
+  ) {
+    return {
+      operations: [],
+      problems: [
+        'The file is not an Apollo persisted-query manifest: expected {"format": "apollo-persisted-query-manifest", "version": 1, "operations": [{"id", "name", "type", "body"}]}.',
+      ],
+    };
   }
   const operations: PersistedOperation[] = [];
   const names = new Set<string>();
   manifest.operations.forEach((op: Partial<PersistedOperation>, i) => {
     const label = typeof op?.name === 'string' && op.name ? op.name : `operations[${i}]`;
-    if (typeof op?.body !== 'string' || typeof op.id !== 'string' || typeof op.name !== 'string' || !(OPERATION_TYPES as readonly string[]).includes(op.type as string)) {
+    if (
+      typeof op?.body !== 'string' ||
+      typeof op.id !== 'string' ||
+      typeof op.name !== 'string' ||
+      !(OPERATION_TYPES as readonly string[]).includes(op.type as string)
+    ) {
       problems.push(`${label}: every operation needs a string id, name and body and a type of query, mutation or subscription.`);
       return;
     }
@@ -116,7 +135,10 @@ export interface BrokenOperation {
 }
 
 /** The operations of `manifests` that `schema` (an API schema, as clients see the graph) would refuse. */
-export function brokenOperations(schema: GraphQLSchema, manifests: readonly Pick<ClientManifestRecord, 'client' | 'version' | 'operations'>[]): BrokenOperation[] {
+export function brokenOperations(
+  schema: GraphQLSchema,
+  manifests: readonly Pick<ClientManifestRecord, 'client' | 'version' | 'operations'>[],
+): BrokenOperation[] {
   const broken: BrokenOperation[] = [];
   for (const manifest of manifests) {
     for (const op of manifest.operations) {
@@ -141,15 +163,22 @@ export class ClientManifestStore {
   }
 
   private ensureIndexes(): Promise<void> {
-    this.indexes ??= ensureIndexes(this.db, [
-      { collection: CLIENT_MANIFESTS, indexes: [{ key: { seq: -1 }, unique: true, name: 'seq_unique' }] },
-    ]).catch((error: unknown) => { this.indexes = undefined; throw error; });
+    this.indexes ??= ensureIndexes(this.db, [{ collection: CLIENT_MANIFESTS, indexes: [{ key: { seq: -1 }, unique: true, name: 'seq_unique' }] }]).catch(
+      (error: unknown) => {
+        this.indexes = undefined;
+        throw error;
+      },
+    );
     return this.indexes;
   }
 
   /** The newest publish number, 0 while none: what a gateway polls. */
   async head(): Promise<number> {
-    const last = await this.manifests.find({}, { projection: { _id: 0, seq: 1 } }).sort({ seq: -1 }).limit(1).next();
+    const last = await this.manifests
+      .find({}, { projection: { _id: 0, seq: 1 } })
+      .sort({ seq: -1 })
+      .limit(1)
+      .next();
     return last?.seq ?? 0;
   }
 
@@ -181,7 +210,9 @@ export class ClientManifestStore {
    * version are refused ('conflict'), so what a deployed release sends can
    * never change under it.
    */
-  async publish(record: Omit<ClientManifestRecord, '_id' | 'seq'>): Promise<{ status: 'published' | 'unchanged'; record: ClientManifestRecord } | { status: 'conflict'; record: ClientManifestRecord }> {
+  async publish(
+    record: Omit<ClientManifestRecord, '_id' | 'seq'>,
+  ): Promise<{ status: 'published' | 'unchanged'; record: ClientManifestRecord } | { status: 'conflict'; record: ClientManifestRecord }> {
     await this.ensureIndexes();
     const _id = `${record.client}@${record.version}`;
     for (let attempt = 0; attempt < 20; attempt++) {

@@ -4,8 +4,8 @@ import { DEFAULT_USAGE_WINDOW_DAYS } from './usage';
 
 /** Where the schema registry lives: read by the gateway that follows it and by the schema commands. */
 export const REGISTRY_VARIABLES = {
-  REGISTRY_MONGODB_URI: env.mongoUri('The schema registry\'s MongoDB; unset, MONGODB_URI, else the embedded database.'),
-  REGISTRY_DATABASE: env.databaseName('The schema registry\'s database name.', { default: DEFAULT_REGISTRY_DATABASE }),
+  REGISTRY_MONGODB_URI: env.mongoUri("The schema registry's MongoDB; unset, MONGODB_URI, else the embedded database."),
+  REGISTRY_DATABASE: env.databaseName("The schema registry's database name.", { default: DEFAULT_REGISTRY_DATABASE }),
 };
 
 /** Field usage: recorded by the gateway, read by schema checks. */

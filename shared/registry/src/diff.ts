@@ -52,9 +52,7 @@ export function subgraphApiSchema(sdl: string): GraphQLSchema {
   } catch (error) {
     throw new InvalidSubgraphSchemaError((error as Error).message);
   }
-  const ownDirectives = new Set(
-    document.definitions.flatMap((d) => (d.kind === Kind.DIRECTIVE_DEFINITION ? [d.name.value] : [])),
-  );
+  const ownDirectives = new Set(document.definitions.flatMap((d) => (d.kind === Kind.DIRECTIVE_DEFINITION ? [d.name.value] : [])));
   const printed = parse(printSchema(full));
   const definitions: DefinitionNode[] = [];
   for (const def of printed.definitions) {

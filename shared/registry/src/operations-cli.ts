@@ -41,8 +41,17 @@ Registry: REGISTRY_MONGODB_URI (default MONGODB_URI, else the embedded database)
 
 class UsageError extends Error {}
 
-interface PublishArgs { command: 'publish'; client: string; version: string; publisher: string; file: string }
-interface SchemaArgs { command: 'schema'; out: string }
+interface PublishArgs {
+  command: 'publish';
+  client: string;
+  version: string;
+  publisher: string;
+  file: string;
+}
+interface SchemaArgs {
+  command: 'schema';
+  out: string;
+}
 
 function parse(argv: string[], environment: NodeJS.ProcessEnv): PublishArgs | SchemaArgs {
   let parsed;
@@ -50,7 +59,13 @@ function parse(argv: string[], environment: NodeJS.ProcessEnv): PublishArgs | Sc
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { client: { type: 'string' }, version: { type: 'string' }, publisher: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } },
+      options: {
+        client: { type: 'string' },
+        version: { type: 'string' },
+        publisher: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -70,7 +85,13 @@ function parse(argv: string[], environment: NodeJS.ProcessEnv): PublishArgs | Sc
   const problems = clientIdProblems(values.client, values.version);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   // npm runs scripts from the repository root; the path is meant from where the command was typed.
-  return { command, client: values.client, version: values.version, publisher: values.publisher?.trim() || defaultPublisher(environment), file: path.resolve(environment.INIT_CWD ?? process.cwd(), file) };
+  return {
+    command,
+    client: values.client,
+    version: values.version,
+    publisher: values.publisher?.trim() || defaultPublisher(environment),
+    file: path.resolve(environment.INIT_CWD ?? process.cwd(), file),
+  };
 }
 
 async function main(): Promise<number> {
@@ -124,37 +145,51 @@ async function main(): Promise<number> {
   try {
     const supergraph = await open.registry.latestSupergraph();
     if (!supergraph) {
-      process.stdout.write('The registry has no supergraph yet: publish the subgraphs first (npm start does), then the client\'s operations.\n');
+      process.stdout.write("The registry has no supergraph yet: publish the subgraphs first (npm start does), then the client's operations.\n");
       return 1;
     }
     const schema = Supergraph.build(supergraph.sdl).apiSchema().toGraphQLJSSchema();
     const broken = brokenOperations(schema, [{ client: args.client, version: args.version, operations }]);
     if (broken.length > 0) {
-      process.stdout.write(`${args.client} ${args.version}: ${broken.length} of ${operations.length} operations do not validate against supergraph v${supergraph.version}; nothing was recorded:\n` +
-        `${broken.map((b) => `  ✗ ${describeBrokenOperation(b)}`).join('\n')}\n`);
+      process.stdout.write(
+        `${args.client} ${args.version}: ${broken.length} of ${operations.length} operations do not validate against supergraph v${supergraph.version}; nothing was recorded:\n` +
+          `${broken.map((b) => `  ✗ ${describeBrokenOperation(b)}`).join('\n')}\n`,
+      );
       return 1;
     }
     const result = await new ClientManifestStore(open.registry.db).publish({
-      client: args.client, version: args.version, operations, supergraphVersion: supergraph.version, publisher: args.publisher, publishedAt: new Date(),
+      client: args.client,
+      version: args.version,
+      operations,
+      supergraphVersion: supergraph.version,
+      publisher: args.publisher,
+      publishedAt: new Date(),
     });
     if (result.status === 'conflict') {
-      process.stdout.write(`${args.client} ${args.version} was already published with other operations (by ${result.record.publisher} at ${result.record.publishedAt.toISOString()}); ` +
-        'a published version never changes: publish the new operations under a new version.\n');
+      process.stdout.write(
+        `${args.client} ${args.version} was already published with other operations (by ${result.record.publisher} at ${result.record.publishedAt.toISOString()}); ` +
+          'a published version never changes: publish the new operations under a new version.\n',
+      );
       return 1;
     }
     if (result.status === 'unchanged') {
       process.stdout.write(`${args.client} ${args.version} is already published with these ${operations.length} operations.\n`);
       return 0;
     }
-    process.stdout.write(`Published ${args.client} ${args.version}: ${operations.length} operations, valid against supergraph v${supergraph.version}, as ${args.publisher}.\n` +
-      'Gateways following the registry trust them within a poll; schema checks now protect them.\n');
+    process.stdout.write(
+      `Published ${args.client} ${args.version}: ${operations.length} operations, valid against supergraph v${supergraph.version}, as ${args.publisher}.\n` +
+        'Gateways following the registry trust them within a poll; schema checks now protect them.\n',
+    );
     return 0;
   } finally {
     await open.close();
   }
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -73,7 +73,12 @@ export async function publishSubgraphs(registry: SchemaRegistry, candidates: Sub
       }
       const candidate = candidates.find((c) => c.name === check.name)!;
       const doc = await registry.insertSubgraphVersion({
-        subgraph: check.name, sdl: candidate.sdl, hash: check.hash, url: check.url, publisher, publishedAt: new Date(),
+        subgraph: check.name,
+        sdl: candidate.sdl,
+        hash: check.hash,
+        url: check.url,
+        publisher,
+        publishedAt: new Date(),
       });
       written.set(check.name, doc);
       fresh.push(doc);
@@ -99,6 +104,8 @@ export async function publishSubgraphs(registry: SchemaRegistry, candidates: Sub
     // Another publish took this supergraph version first: check again against its result.
   }
   await discardWritten();
-  throw new Error(`Publishing ${candidates.map((c) => c.name).join(', ')} lost the race to concurrent publishes ${attempts} times; ` +
-    'nothing was recorded. Retry the publish.');
+  throw new Error(
+    `Publishing ${candidates.map((c) => c.name).join(', ')} lost the race to concurrent publishes ${attempts} times; ` +
+      'nothing was recorded. Retry the publish.',
+  );
 }

@@ -131,12 +131,20 @@ export class SchemaRegistry {
 
   /** Full records of the supergraphs published before `version`, newest first. */
   async supergraphsBefore(version: number, limit: number): Promise<SupergraphVersion[]> {
-    return this.supergraphVersions.find({ version: { $lt: version } }).sort({ version: -1 }).limit(limit).toArray();
+    return this.supergraphVersions
+      .find({ version: { $lt: version } })
+      .sort({ version: -1 })
+      .limit(limit)
+      .toArray();
   }
 
   /** The newest supergraphs first, for history listings. */
   async supergraphHistory(limit = 20): Promise<SupergraphVersion[]> {
-    return this.supergraphVersions.find({}, { projection: { sdl: 0 } }).sort({ version: -1 }).limit(limit).toArray();
+    return this.supergraphVersions
+      .find({}, { projection: { sdl: 0 } })
+      .sort({ version: -1 })
+      .limit(limit)
+      .toArray();
   }
 
   /** A subgraph version by number, whether or not a supergraph references it. */
@@ -154,8 +162,10 @@ export class SchemaRegistry {
     for (const ref of supergraph.subgraphs) {
       const doc = docs.find((d) => d.subgraph === ref.name && d.version === ref.version);
       if (!doc) {
-        throw new Error(`The registry is damaged: supergraph v${supergraph.version} references ${ref.name} v${ref.version}, ` +
-          `which is missing from ${SUBGRAPH_VERSIONS}. Records are insert-only; restore the collection from a backup.`);
+        throw new Error(
+          `The registry is damaged: supergraph v${supergraph.version} references ${ref.name} v${ref.version}, ` +
+            `which is missing from ${SUBGRAPH_VERSIONS}. Records are insert-only; restore the collection from a backup.`,
+        );
       }
       subgraphs.set(ref.name, doc);
     }

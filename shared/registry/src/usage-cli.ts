@@ -28,11 +28,18 @@ function fail(message: string): never {
 void (async () => {
   let parsed;
   try {
-    parsed = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { days: { type: 'string' }, help: { type: 'boolean', default: false } } });
+    parsed = parseArgs({
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      options: { days: { type: 'string' }, help: { type: 'boolean', default: false } },
+    });
   } catch (error) {
     fail((error as Error).message);
   }
-  if (parsed.values.help) { process.stdout.write(`${USAGE}\n`); process.exit(0); }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
   const coordinates = parsed.positionals;
   if (coordinates.length === 0) fail('Name at least one field, e.g. GrantsManagementOffering.name.');
   const bad = coordinates.find((c) => !COORDINATE.test(c));
@@ -53,11 +60,16 @@ void (async () => {
   try {
     const store = new FieldUsageStore(open.registry.db);
     const index = await store.index(coordinates, days);
-    const since = index.recordingSince ? `recorded since ${dayOf(index.recordingSince)}` : 'nothing recorded yet (gateways record usage when they follow the registry)';
+    const since = index.recordingSince
+      ? `recorded since ${dayOf(index.recordingSince)}`
+      : 'nothing recorded yet (gateways record usage when they follow the registry)';
     process.stdout.write(`Field usage in the last ${days} days (${since}):\n`);
     for (const coordinate of coordinates) {
       const uses = index.uses.get(coordinate) ?? [];
-      if (uses.length === 0) { process.stdout.write(`${coordinate}: no client\n`); continue; }
+      if (uses.length === 0) {
+        process.stdout.write(`${coordinate}: no client\n`);
+        continue;
+      }
       process.stdout.write(`${coordinate}: ${uses.length} client${uses.length === 1 ? '' : 's'}\n`);
       const width = Math.max(6, ...uses.map((u) => u.client.length));
       process.stdout.write(`  ${'client'.padEnd(width)}  ${'operations'.padStart(10)}  last used\n`);

@@ -76,7 +76,9 @@ export function readUsageConfig(env: EnvReader): UsageConfig {
     windowDays: env.positiveInt('USAGE_WINDOW_DAYS', DEFAULT_USAGE_WINDOW_DAYS),
   };
   if (config.windowDays > config.retentionDays) {
-    env.problem(`USAGE_WINDOW_DAYS=${config.windowDays} is longer than FIELD_USAGE_RETENTION_DAYS=${config.retentionDays}: usage older than the retention is deleted, so raise the retention or shorten the window.`);
+    env.problem(
+      `USAGE_WINDOW_DAYS=${config.windowDays} is longer than FIELD_USAGE_RETENTION_DAYS=${config.retentionDays}: usage older than the retention is deleted, so raise the retention or shorten the window.`,
+    );
   }
   return config;
 }
@@ -99,8 +101,17 @@ export class FieldUsageStore {
 
   private ensureIndexes(): Promise<void> {
     this.indexes ??= ensureIndexes(this.db, [
-      { collection: FIELD_USAGE, indexes: [{ key: { coordinate: 1, day: 1 }, name: 'coordinate_day' }, { key: { day: 1 }, name: 'day' }] },
-    ]).catch((error: unknown) => { this.indexes = undefined; throw error; });
+      {
+        collection: FIELD_USAGE,
+        indexes: [
+          { key: { coordinate: 1, day: 1 }, name: 'coordinate_day' },
+          { key: { day: 1 }, name: 'day' },
+        ],
+      },
+    ]).catch((error: unknown) => {
+      this.indexes = undefined;
+      throw error;
+    });
     return this.indexes;
   }
 
@@ -115,11 +126,13 @@ export class FieldUsageStore {
     const ops = [];
     for (const [client, coordinates] of counts) {
       for (const [coordinate, n] of coordinates) {
-        ops.push({ updateOne: {
-          filter: { _id: `${day}|${client}|${coordinate}` },
-          update: { $inc: { count: n }, $set: { day, client, coordinate, lastSeenAt: at } },
-          upsert: true,
-        } });
+        ops.push({
+          updateOne: {
+            filter: { _id: `${day}|${client}|${coordinate}` },
+            update: { $inc: { count: n }, $set: { day, client, coordinate, lastSeenAt: at } },
+            upsert: true,
+          },
+        });
       }
     }
     if (ops.length === 0) return;
@@ -141,7 +154,9 @@ export class FieldUsageStore {
     const uses = new Map<string, FieldUse[]>();
     if (coordinates.length > 0) {
       const since = dayOf(new Date(now.getTime() - windowDays * DAY_MS));
-      const docs = await this.usage.find({ coordinate: { $in: [...coordinates] }, day: { $gte: since } }, { projection: { _id: 0, coordinate: 1, client: 1, count: 1, lastSeenAt: 1 } }).toArray();
+      const docs = await this.usage
+        .find({ coordinate: { $in: [...coordinates] }, day: { $gte: since } }, { projection: { _id: 0, coordinate: 1, client: 1, count: 1, lastSeenAt: 1 } })
+        .toArray();
       const byKey = new Map<string, FieldUse & { coordinate: string }>();
       for (const doc of docs) {
         const key = `${doc.coordinate}|${doc.client}`;
@@ -191,7 +206,10 @@ export function classifyRemovals(breaking: readonly SchemaChange[], usage: Usage
   const out: { breaking: SchemaChange[]; safe: SafeRemoval[] } = { breaking: [], safe: [] };
   for (const change of breaking) {
     const coordinate = removedCoordinate(change);
-    if (!coordinate) { out.breaking.push(change); continue; }
+    if (!coordinate) {
+      out.breaking.push(change);
+      continue;
+    }
     const uses = usage.uses.get(coordinate) ?? [];
     if (uses.length > 0) {
       out.breaking.push({ ...change, description: `${change.description} Used in the last ${usage.windowDays} days by ${describeUses(uses)}.` });
@@ -199,7 +217,10 @@ export function classifyRemovals(breaking: readonly SchemaChange[], usage: Usage
       out.safe.push({ ...change, coordinate, description: `${change.description} No client selected it in the last ${usage.windowDays} days.` });
     } else {
       const since = usage.recordingSince ? `only since ${dayOf(usage.recordingSince)}` : 'not at all yet';
-      out.breaking.push({ ...change, description: `${change.description} No client selected it, but usage is recorded ${since}, less than the ${usage.windowDays}-day window (USAGE_WINDOW_DAYS).` });
+      out.breaking.push({
+        ...change,
+        description: `${change.description} No client selected it, but usage is recorded ${since}, less than the ${usage.windowDays}-day window (USAGE_WINDOW_DAYS).`,
+      });
     }
   }
   return out;
@@ -207,5 +228,6 @@ export function classifyRemovals(breaking: readonly SchemaChange[], usage: Usage
 
 /** Ends a logger-free promise chain: usage is best effort and never fails a request. */
 export function logFlushFailure(logger: Logger) {
-  return (error: unknown) => logger.warn(`field usage could not be written to the registry; the counts are kept for the next flush: ${(error as Error).message}`);
+  return (error: unknown) =>
+    logger.warn(`field usage could not be written to the registry; the counts are kept for the next flush: ${(error as Error).message}`);
 }

@@ -104,8 +104,11 @@ describe('dangerous changes are warnings', () => {
 
 describe('what is not a change', () => {
   test('added fields and types are neither breaking nor dangerous', () => {
-    const d = diff((s) => s.replace('  "Its website."', '  "Launch date."\n  launchedOn: String\n  "Its website."')
-      + '\n"A provider."\ntype Provider @key(fields: "id") {\n  "Id."\n  id: ID!\n}\n');
+    const d = diff(
+      (s) =>
+        s.replace('  "Its website."', '  "Launch date."\n  launchedOn: String\n  "Its website."') +
+        '\n"A provider."\ntype Provider @key(fields: "id") {\n  "Id."\n  id: ID!\n}\n',
+    );
     expect(d).toEqual({ breaking: [], dangerous: [] });
   });
 
@@ -116,7 +119,9 @@ describe('what is not a change', () => {
     expect(api.getType('_Service')).toBeUndefined();
     expect(api.getDirectives().map((d) => d.name)).not.toContain('key');
     // A new entity changes the _Entity union; that is not a change a client can see.
-    const d = diff((s) => s.replace('"A listed offering."', '"A provider."\ntype Provider @key(fields: "id") {\n  "Id."\n  id: ID!\n}\n\n"A listed offering."'));
+    const d = diff((s) =>
+      s.replace('"A listed offering."', '"A provider."\ntype Provider @key(fields: "id") {\n  "Id."\n  id: ID!\n}\n\n"A listed offering."'),
+    );
     expect(d).toEqual({ breaking: [], dangerous: [] });
   });
 
@@ -128,7 +133,14 @@ describe('what is not a change', () => {
 
 describe('checkAgainst: composition with the published others, diff against the published self', () => {
   const version = (name: string, sdl: string, url: string, v = 1): SubgraphVersion => ({
-    _id: `${name}@${v}`, subgraph: name, version: v, sdl, hash: schemaHash(sdl), url, publisher: 'test', publishedAt: new Date(0),
+    _id: `${name}@${v}`,
+    subgraph: name,
+    version: v,
+    sdl,
+    hash: schemaHash(sdl),
+    url,
+    publisher: 'test',
+    publishedAt: new Date(0),
   });
   const grantsSdl = subgraphSdl(grants.entry);
   const hrSdl = subgraphSdl(hr.entry);

@@ -24,18 +24,29 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-schema-cli-'));
 });
 afterAll(async () => {
-  await client.db(database).dropDatabase().catch(() => undefined);
+  await client
+    .db(database)
+    .dropDatabase()
+    .catch(() => undefined);
   await client.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run { code: number; out: string }
+interface Run {
+  code: number;
+  out: string;
+}
 function npmRun(script: string, args: string[] = []): Promise<Run> {
   return new Promise((resolve) => {
-    execFile('npm', ['run', '--silent', script, '-w', 'subgraphs/grants-management', '--', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: database, SCHEMA_PUBLISHER: 'ci-bot', ROUTING_URL: '' },
-    }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }));
+    execFile(
+      'npm',
+      ['run', '--silent', script, '-w', 'subgraphs/grants-management', '--', ...args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, REGISTRY_MONGODB_URI: testMongoUri(), REGISTRY_DATABASE: database, SCHEMA_PUBLISHER: 'ci-bot', ROUTING_URL: '' },
+      },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
+    );
   });
 }
 
@@ -81,7 +92,12 @@ test('check rejects removing a published field, naming it; publish then records 
 });
 
 test('dangerous changes are printed as warnings and pass', async () => {
-  const file = schemaFile('optional-arg', (s) => s.replace('offering(id: ID!): GrantsManagementOffering', 'offering(id: ID!, "Include retired offerings." includeRetired: Boolean): GrantsManagementOffering'));
+  const file = schemaFile('optional-arg', (s) =>
+    s.replace(
+      'offering(id: ID!): GrantsManagementOffering',
+      'offering(id: ID!, "Include retired offerings." includeRetired: Boolean): GrantsManagementOffering',
+    ),
+  );
   const check = await npmRun('schema:check', ['--schema', file, '--url', URL]);
   expect(check.code).toBe(0);
   expect(check.out).toMatch(/Dangerous changes, warnings only \(1\):\n {2}! An optional arg includeRetired on GrantsManagement\.offering was added\./);
@@ -90,9 +106,14 @@ test('dangerous changes are printed as warnings and pass', async () => {
 
 test('a schema that does not compose with the published others fails with the composition errors in full', async () => {
   const registry = new SchemaRegistry(client.db(database));
-  expect((await publishSubgraphs(registry, [{ name: hr.serviceName, url: 'http://hr:4002/graphql', sdl: subgraphSdl(hr.entry) }], { publisher: 'hr-team' })).status).toBe('published');
+  expect(
+    (await publishSubgraphs(registry, [{ name: hr.serviceName, url: 'http://hr:4002/graphql', sdl: subgraphSdl(hr.entry) }], { publisher: 'hr-team' })).status,
+  ).toBe('published');
   // A type the Human Resources subgraph owns (not @shareable), declared again by Grants.
-  const file = schemaFile('clash', (s) => `${s}\n"Declared by the wrong team."\ntype HumanResourcesStats {\n  "Number of offerings listed."\n  offeringCount: Int!\n}\n`);
+  const file = schemaFile(
+    'clash',
+    (s) => `${s}\n"Declared by the wrong team."\ntype HumanResourcesStats {\n  "Number of offerings listed."\n  offeringCount: Int!\n}\n`,
+  );
   const check = await npmRun('schema:check', ['--schema', file, '--url', URL]);
   expect(check.code).toBe(1);
   expect(check.out).toMatch(/Composition: FAILED with \d+ errors?:/);

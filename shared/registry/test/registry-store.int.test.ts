@@ -18,16 +18,22 @@ beforeAll(async () => {
   t = await openTestDatabase('registry-store');
   registry = new SchemaRegistry(t.db);
 });
-afterAll(async () => { await t.drop(); });
+afterAll(async () => {
+  await t.drop();
+});
 
-const source = (def: typeof grants, sdl = subgraphSdl(def.entry), url = `http://${def.serviceName}:${def.defaultPort}/graphql`) =>
-  ({ name: def.serviceName, url, sdl });
+const source = (def: typeof grants, sdl = subgraphSdl(def.entry), url = `http://${def.serviceName}:${def.defaultPort}/graphql`) => ({
+  name: def.serviceName,
+  url,
+  sdl,
+});
 const publish = (...candidates: ReturnType<typeof source>[]) => publishSubgraphs(registry, candidates, { publisher: 'registry-test' });
 /** The grants schema with one more offering field, described as every field must be. */
-const grantsWith = (field: string) => subgraphSdl(grants.entry).replace(
-  '  "Its website."\n  website: String\n',
-  `  "Its website."\n  website: String\n  "Test field ${field}."\n  ${field}: String\n`,
-);
+const grantsWith = (field: string) =>
+  subgraphSdl(grants.entry).replace(
+    '  "Its website."\n  website: String\n',
+    `  "Its website."\n  website: String\n  "Test field ${field}."\n  ${field}: String\n`,
+  );
 const counts = async () => ({
   subgraphs: await t.db.collection(SUBGRAPH_VERSIONS).countDocuments(),
   supergraphs: await t.db.collection(SUPERGRAPH_VERSIONS).countDocuments(),
@@ -41,7 +47,10 @@ test('publishing builds versioned, immutable records; the same SDL again records
   expect(first.subgraphs[0]).toMatchObject({ _id: 'grants-management@1', version: 1, hash: schemaHash(source(grants).sdl) });
 
   const second = await publish(source(hr));
-  expect(second.status === 'published' && second.supergraph.subgraphs.map((s) => `${s.name}@${s.version}`)).toEqual(['grants-management@1', 'human-resources@1']);
+  expect(second.status === 'published' && second.supergraph.subgraphs.map((s) => `${s.name}@${s.version}`)).toEqual([
+    'grants-management@1',
+    'human-resources@1',
+  ]);
   const recorded = await t.db.collection(SUBGRAPH_VERSIONS).find({}).sort({ _id: 1 }).toArray();
   const before = await counts();
 
@@ -57,7 +66,11 @@ test('publishing builds versioned, immutable records; the same SDL again records
   expect(third.status === 'published' && third.supergraph.version).toBe(3);
   expect(third.status === 'published' && third.report.subgraphs[0]!.base?.version).toBe(1);
   // Earlier versions are untouched by later publishes.
-  const after = await t.db.collection(SUBGRAPH_VERSIONS).find({ _id: { $in: recorded.map((r) => r._id) } }).sort({ _id: 1 }).toArray();
+  const after = await t.db
+    .collection(SUBGRAPH_VERSIONS)
+    .find({ _id: { $in: recorded.map((r) => r._id) } })
+    .sort({ _id: 1 })
+    .toArray();
   expect(after).toEqual(recorded);
   expect((await registry.supergraph(1))!.subgraphs).toEqual([expect.objectContaining({ name: 'grants-management', version: 1 })]);
   // The version numbers are unique: a second record under a taken number is refused.
@@ -69,7 +82,9 @@ test('publishing builds versioned, immutable records; the same SDL again records
 test('a breaking change or a composition error is refused and records nothing', async () => {
   const before = await counts();
   const latest = await registry.latestSupergraph();
-  const breaking = await publish(source(grants, subgraphSdl(grants.entry).replace('  "Curator notes: contacts, caveats, attribution decisions."\n  notes: String\n', '')));
+  const breaking = await publish(
+    source(grants, subgraphSdl(grants.entry).replace('  "Curator notes: contacts, caveats, attribution decisions."\n  notes: String\n', '')),
+  );
   expect(breaking.status).toBe('refused');
   const breaks = breaking.report.subgraphs[0]!.breaking.map((c) => c.description);
   // The published version (v2) has both notes and the rating field added above.
@@ -86,8 +101,12 @@ test('a publish interrupted between its two writes leaves nothing visible', asyn
   const state = await registry.publishedState();
   // What a crash after the subgraph write and before the supergraph write leaves behind.
   const orphan = await registry.insertSubgraphVersion({
-    subgraph: 'grants-management', sdl: grantsWith('orphaned'), hash: schemaHash(grantsWith('orphaned')),
-    url: 'http://grants-management:4003/graphql', publisher: 'crashed', publishedAt: new Date(),
+    subgraph: 'grants-management',
+    sdl: grantsWith('orphaned'),
+    hash: schemaHash(grantsWith('orphaned')),
+    url: 'http://grants-management:4003/graphql',
+    publisher: 'crashed',
+    publishedAt: new Date(),
   });
   expect(orphan.version).toBe(3);
   expect(await registry.publishedState()).toEqual(state);
@@ -98,13 +117,18 @@ test('a publish interrupted between its two writes leaves nothing visible', asyn
   expect(next.status === 'published' && next.subgraphs[0]!.version).toBe(4);
 });
 
-test('concurrent publishes get distinct versions and none loses another one\'s change', async () => {
+test("concurrent publishes get distinct versions and none loses another one's change", async () => {
   const start = (await registry.latestSupergraph())!.version;
   const results = await Promise.all([
     publish(source(fm)),
     publish(source(cyber)),
     publish(source(hr, subgraphSdl(hr.entry), 'http://human-resources-v2:4002/graphql')),
-    publish(source(grants, grantsWith('concurrent').replace('  "Its website."', '  "Test field rating."\n  rating: String\n  "Test field score."\n  score: Int\n  "Its website."'))),
+    publish(
+      source(
+        grants,
+        grantsWith('concurrent').replace('  "Its website."', '  "Test field rating."\n  rating: String\n  "Test field score."\n  score: Int\n  "Its website."'),
+      ),
+    ),
   ]);
   expect(results.map((r) => r.status)).toEqual(['published', 'published', 'published', 'published']);
   const versions = results.map((r) => (r.status === 'published' ? r.supergraph.version : 0)).sort((a, b) => a - b);
@@ -114,7 +138,9 @@ test('concurrent publishes get distinct versions and none loses another one\'s c
   expect(latest.subgraphs.find((s) => s.name === 'human-resources')!.url).toBe('http://human-resources-v2:4002/graphql');
   expect(latest.sdl).toContain('concurrent: String');
   // Lost races leave no unreferenced records behind.
-  const referenced = new Set((await t.db.collection(SUPERGRAPH_VERSIONS).find({}).toArray()).flatMap((s) => s.subgraphs.map((r: any) => `${r.name}@${r.version}`)));
+  const referenced = new Set(
+    (await t.db.collection(SUPERGRAPH_VERSIONS).find({}).toArray()).flatMap((s) => s.subgraphs.map((r: any) => `${r.name}@${r.version}`)),
+  );
   const all = (await t.db.collection(SUBGRAPH_VERSIONS).find({}).toArray()).map((d) => String(d._id));
   expect(all.filter((id) => !referenced.has(id))).toEqual(['grants-management@3']);
 });

@@ -41,16 +41,19 @@ export function docOf(schema: z.ZodType): VariableDoc {
 }
 
 function variable<T>(doc: VariableDoc, fallback: T, parse: (raw: string) => { value: T } | { problem: string }): VariableSchema<T> {
-  const schema = z.string().optional().transform((value, ctx): T => {
-    const raw = value?.trim();
-    if (raw === undefined || raw === '') return fallback;
-    const parsed = parse(raw);
-    if ('problem' in parsed) {
-      ctx.addIssue({ code: 'custom', message: parsed.problem });
-      return z.NEVER;
-    }
-    return parsed.value;
-  });
+  const schema = z
+    .string()
+    .optional()
+    .transform((value, ctx): T => {
+      const raw = value?.trim();
+      if (raw === undefined || raw === '') return fallback;
+      const parsed = parse(raw);
+      if ('problem' in parsed) {
+        ctx.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed.value;
+    });
   schema.meta({ description: doc.description });
   docs.set(schema, doc);
   return schema;
@@ -105,19 +108,24 @@ export const env = {
   },
   oneOf<T extends string>(description: string, allowed: readonly T[], d: Default<T>): VariableSchema<T | undefined> {
     return variable({ kind: 'oneOf', description, type: allowed.join(' | '), default: shownDefault(d) }, d.default, (raw) =>
-      (allowed as readonly string[]).includes(raw) ? { value: raw as T } : { problem: `="${raw}" is not one of: ${allowed.join(', ')}.` });
+      (allowed as readonly string[]).includes(raw) ? { value: raw as T } : { problem: `="${raw}" is not one of: ${allowed.join(', ')}.` },
+    );
   },
   logLevel(description = 'How much the service logs.') {
     return env.oneOf(description, LOG_LEVELS, { default: 'info' });
   },
   mongoUri(description: string): VariableSchema<string | undefined> {
     return variable({ kind: 'mongoUri', description, type: 'mongodb:// or mongodb+srv:// connection string' }, undefined, (raw) =>
-      /^mongodb(\+srv)?:\/\//.test(raw) ? { value: raw } : { problem: ' must be a MongoDB connection string starting with mongodb:// or mongodb+srv://.' });
+      /^mongodb(\+srv)?:\/\//.test(raw) ? { value: raw } : { problem: ' must be a MongoDB connection string starting with mongodb:// or mongodb+srv://.' },
+    );
   },
   databaseName(description: string, d: Default<string>): VariableSchema<string | undefined> {
     const check = (value: string) => /^[A-Za-z0-9_-]{1,63}$/.test(value);
-    return variable({ kind: 'databaseName', description, type: 'database name (letters, digits, _ or -; at most 63)', default: shownDefault(d) }, d.default, (raw) =>
-      check(raw) ? { value: raw } : { problem: `="${raw}" is not a valid database name: use letters, digits, _ or -, at most 63 characters.` });
+    return variable(
+      { kind: 'databaseName', description, type: 'database name (letters, digits, _ or -; at most 63)', default: shownDefault(d) },
+      d.default,
+      (raw) => (check(raw) ? { value: raw } : { problem: `="${raw}" is not a valid database name: use letters, digits, _ or -, at most 63 characters.` }),
+    );
   },
 };
 

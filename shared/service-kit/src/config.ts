@@ -15,7 +15,10 @@ import { docOf, unknownVariableWarnings, type EnvSchema, type NameCheck, type Va
 export class EnvReader {
   private readonly problems: string[] = [];
   private readonly read = new Set<string>();
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env, private readonly schema?: EnvSchema) {}
+  constructor(
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly schema?: EnvSchema,
+  ) {}
 
   /** With a schema: the variable's value by its declared schema, the caller's fallback when it declares no default. */
   private declared<T>(name: string, fallback: T, kind: VariableKind): { value: T } | undefined {
@@ -39,7 +42,8 @@ export class EnvReader {
 
   /** Whether the variable is set (not empty), whatever its kind; it must be declared like any other read. */
   isSet(name: string): boolean {
-    if (this.schema && !this.schema[name]) throw new Error(`${name} is read but not declared in the service's configuration schema: declare it there with its description and default.`);
+    if (this.schema && !this.schema[name])
+      throw new Error(`${name} is read but not declared in the service's configuration schema: declare it there with its description and default.`);
     this.read.add(name);
     return (this.env[name] ?? '').trim() !== '';
   }
@@ -171,6 +175,5 @@ export class EnvReader {
     if (this.problems.length > 0) throw new ConfigError([...new Set(this.problems)]);
   }
 }
-
 
 export { REPO_ROOT } from './subgraphs';

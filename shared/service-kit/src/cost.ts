@@ -1,10 +1,38 @@
-import { buildSubgraph, federationMetadata, isFederationDirectiveDefinedInSchema, type DirectiveDefinition, type Supergraph } from '@apollo/federation-internals';
 import {
-  getArgumentValues, getDirectiveValues, getNamedType, getNullableType, getOperationAST, getVariableValues, GraphQLError,
-  GraphQLIncludeDirective, GraphQLSkipDirective, isAbstractType, isCompositeType, isInputObjectType, isInterfaceType, isListType, isObjectType,
+  buildSubgraph,
+  federationMetadata,
+  isFederationDirectiveDefinedInSchema,
+  type DirectiveDefinition,
+  type Supergraph,
+} from '@apollo/federation-internals';
+import {
+  getArgumentValues,
+  getDirectiveValues,
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
+  isAbstractType,
+  isCompositeType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
   Kind,
-  type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLCompositeType, type GraphQLField, type GraphQLInputType,
-  type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { ErrorCode } from './errors';
 
@@ -88,9 +116,11 @@ export function costModelOfSubgraph(typeDefs: DocumentNode, servedSchema: GraphQ
   // Not imported by the subgraph's @link: the subgraph declares no costs.
   const cost = metadata?.costDirective();
   const listSize = metadata?.listSizeDirective();
-  const model = buildModel(servedSchema,
-    cost && isFederationDirectiveDefinedInSchema(cost) ? cost as DirectiveDefinition : undefined,
-    listSize && isFederationDirectiveDefinedInSchema(listSize) ? listSize as DirectiveDefinition : undefined);
+  const model = buildModel(
+    servedSchema,
+    cost && isFederationDirectiveDefinedInSchema(cost) ? (cost as DirectiveDefinition) : undefined,
+    listSize && isFederationDirectiveDefinedInSchema(listSize) ? (listSize as DirectiveDefinition) : undefined,
+  );
   return { ...model, listSizes: new Map([...model.listSizes, ['Query._entities', { slicingArguments: ['representations'] }]]) };
 }
 
@@ -132,7 +162,9 @@ function checkSizedFields(schema: GraphQLSchema, coordinate: string, size: ListS
   for (const name of size.sizedFields) {
     const sized = isObjectType(returned) || isInterfaceType(returned) ? returned.getFields()[name] : undefined;
     if (!sized || !isListType(getNullableType(sized.type))) {
-      throw new Error(`@listSize on ${coordinate}: sizedFields names "${name}", which is not a list field of ${returned.name}; name a list field of the type the field returns.`);
+      throw new Error(
+        `@listSize on ${coordinate}: sizedFields names "${name}", which is not a list field of ${returned.name}; name a list field of the type the field returns.`,
+      );
     }
   }
 }
@@ -150,9 +182,18 @@ function badVariables(errors: readonly GraphQLError[]): GraphQLError {
  * when the variables do not coerce, and a GraphQLError when the operation
  * cannot be found.
  */
-export function estimateCost(model: CostModel, document: DocumentNode, operationName?: string | null, variables: Readonly<Record<string, unknown>> = {}): number {
+export function estimateCost(
+  model: CostModel,
+  document: DocumentNode,
+  operationName?: string | null,
+  variables: Readonly<Record<string, unknown>> = {},
+): number {
   const operation = getOperationAST(document, operationName ?? undefined);
-  if (!operation) throw new GraphQLError(operationName ? `Unknown operation named "${operationName}".` : 'The document has no single operation to estimate: pass its operationName.', { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+  if (!operation)
+    throw new GraphQLError(
+      operationName ? `Unknown operation named "${operationName}".` : 'The document has no single operation to estimate: pass its operationName.',
+      { extensions: { code: ErrorCode.BAD_USER_INPUT } },
+    );
   const coerced = getVariableValues(model.schema, operation.variableDefinitions ?? [], variables as Record<string, unknown>, { maxErrors: 10 });
   if (coerced.errors) throw badVariables(coerced.errors);
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -161,14 +202,22 @@ export function estimateCost(model: CostModel, document: DocumentNode, operation
 }
 
 /** The list sizes a parent field gives to some of its children (`sizedFields`). */
-interface SizedChildren { names: ReadonlySet<string>; size: number; key: string }
+interface SizedChildren {
+  names: ReadonlySet<string>;
+  size: number;
+  key: string;
+}
 
 class Estimator {
   /** Named fragments' costs, by fragment and the sized children in scope: each fragment is costed once however often it is spread. */
   private readonly memo = new Map<string, number>();
   private readonly inProgress = new Set<string>();
 
-  constructor(private readonly model: CostModel, private readonly variables: Record<string, unknown>, private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>) {}
+  constructor(
+    private readonly model: CostModel,
+    private readonly variables: Record<string, unknown>,
+    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  ) {}
 
   operation(operation: OperationDefinitionNode): number {
     const root = this.model.schema.getRootType(operation.operation);
@@ -178,8 +227,10 @@ class Estimator {
 
   private skipped(node: { directives?: FieldNode['directives'] }): boolean {
     if (!node.directives?.length) return false;
-    return getDirectiveValues(GraphQLSkipDirective, node, this.variables)?.if === true
-      || getDirectiveValues(GraphQLIncludeDirective, node, this.variables)?.if === false;
+    return (
+      getDirectiveValues(GraphQLSkipDirective, node, this.variables)?.if === true ||
+      getDirectiveValues(GraphQLIncludeDirective, node, this.variables)?.if === false
+    );
   }
 
   /**
@@ -234,7 +285,8 @@ class Estimator {
     const known = this.memo.get(key);
     if (known !== undefined) return known;
     // Validation refuses fragment cycles; a document that skipped it must not loop here.
-    if (this.inProgress.has(key)) throw new GraphQLError(`Fragment "${fragment.name.value}" spreads itself.`, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+    if (this.inProgress.has(key))
+      throw new GraphQLError(`Fragment "${fragment.name.value}" spreads itself.`, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
     this.inProgress.add(key);
     const cost = this.selectionSet(fragment.selectionSet, type, sized);
     this.inProgress.delete(key);
@@ -244,7 +296,8 @@ class Estimator {
 
   private compositeType(name: string): GraphQLCompositeType {
     const type = this.model.schema.getType(name);
-    if (!type || !isCompositeType(type)) throw new GraphQLError(`Unknown type "${name}" in a type condition.`, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+    if (!type || !isCompositeType(type))
+      throw new GraphQLError(`Unknown type "${name}" in a type condition.`, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
     return type;
   }
 
@@ -253,14 +306,15 @@ class Estimator {
     // __typename is answered without a fetch; introspection's size is the schema's, not the client's.
     if (name.startsWith('__')) return 0;
     const definition: GraphQLField<unknown, unknown> | undefined = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
-    if (!definition) throw new GraphQLError(`Cannot estimate the cost of unknown field "${parent.name}.${name}".`, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+    if (!definition)
+      throw new GraphQLError(`Cannot estimate the cost of unknown field "${parent.name}.${name}".`, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
     const coordinate = `${parent.name}.${name}`;
     const args = getArgumentValues(definition, node, this.variables);
     const type = getNamedType(definition.type);
     const listSize = this.model.listSizes.get(coordinate);
     const expected = listSize && this.expectedSize(definition, listSize, args);
     let count = 1;
-    if (isListType(getNullableType(definition.type))) count = sized?.names.has(name) ? sized.size : expected ?? DEFAULT_LIST_SIZE;
+    if (isListType(getNullableType(definition.type))) count = sized?.names.has(name) ? sized.size : (expected ?? DEFAULT_LIST_SIZE);
     const children: SizedChildren | undefined = listSize?.sizedFields
       ? { names: new Set(listSize.sizedFields), size: expected ?? DEFAULT_LIST_SIZE, key: `${listSize.sizedFields.join(',')}=${expected ?? DEFAULT_LIST_SIZE}` }
       : undefined;
@@ -295,7 +349,8 @@ class Estimator {
     let cost = 0;
     for (const argument of node.arguments ?? []) {
       const argumentDefinition = definition.args.find((a) => a.name === argument.name.value);
-      if (argumentDefinition) cost += this.inputCost(argumentDefinition.type, args[argumentDefinition.name], this.model.weights.get(`${coordinate}(${argumentDefinition.name}:)`));
+      if (argumentDefinition)
+        cost += this.inputCost(argumentDefinition.type, args[argumentDefinition.name], this.model.weights.get(`${coordinate}(${argumentDefinition.name}:)`));
     }
     return cost;
   }

@@ -6,9 +6,7 @@ import type { Logger } from './logger';
  * Where a service's data lives: an external MongoDB (production, docker
  * compose, Atlas) or the embedded FerretDB the project builds and runs itself.
  */
-export type DatabaseConfig =
-  | { kind: 'external'; uri: string }
-  | { kind: 'embedded'; dataDir: string; toolsDir: string; port: number };
+export type DatabaseConfig = { kind: 'external'; uri: string } | { kind: 'embedded'; dataDir: string; toolsDir: string; port: number };
 
 /** Default port of the embedded database: not 27017, so it never collides with a real MongoDB. */
 export const EMBEDDED_DEFAULT_PORT = 27217;

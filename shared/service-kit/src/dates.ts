@@ -16,8 +16,7 @@ export const ISO_DAY_FORMAT = 'YYYY-MM-DD, a real calendar day';
 export const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
 /** Whether year, month and day name a day that exists. */
-export const isCalendarDay = (year: number, month: number, day: number): boolean =>
-  month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+export const isCalendarDay = (year: number, month: number, day: number): boolean => month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 
 /** Whether `value` is a real calendar day written YYYY-MM-DD. */
 export function isIsoDay(value: string): boolean {

@@ -52,7 +52,9 @@ export const COST_BUDGET_VARIABLES: Readonly<Record<CallerClass, string>> = {
 export function readCostBudgets(env: EnvReader): CostBudgets {
   if (env.string('MAX_COST') !== undefined) {
     // Its heuristic ignored variables; running it beside the budgets would refuse what they allow, silently.
-    env.problem(`MAX_COST is no longer read: the cost limit is now an estimate per caller with variables counted. Remove MAX_COST and set ${CALLER_CLASSES.map((c) => `${COST_BUDGET_VARIABLES[c]} (default ${DEFAULT_COST_BUDGETS[c]})`).join(', ')} instead.`);
+    env.problem(
+      `MAX_COST is no longer read: the cost limit is now an estimate per caller with variables counted. Remove MAX_COST and set ${CALLER_CLASSES.map((c) => `${COST_BUDGET_VARIABLES[c]} (default ${DEFAULT_COST_BUDGETS[c]})`).join(', ')} instead.`,
+    );
   }
   const budgets = {} as Record<CallerClass, number>;
   for (const c of CALLER_CLASSES) budgets[c] = env.positiveInt(COST_BUDGET_VARIABLES[c], DEFAULT_COST_BUDGETS[c]);
@@ -72,7 +74,10 @@ export function subgraphCostBudgets(gateway: CostBudgets): CostBudgets {
 }
 
 /** What `extensions.cost` of a costed response holds. */
-export interface CostReport { estimated: number; budget: number }
+export interface CostReport {
+  estimated: number;
+  budget: number;
+}
 
 /** The refusal of an operation over its caller's budget: HTTP 400, with both numbers and what to change. */
 export function costLimitExceeded(cost: CostReport, callerClass: CallerClass): GraphQLError {

@@ -66,14 +66,14 @@ export function subgraphUnavailable(serviceName: string, area: string): GraphQLE
  * which the catalog never applies twice.
  */
 export function subgraphTimeout(serviceName: string, area: string, ms: number, operation: 'query' | 'mutation' = 'query'): GraphQLError {
-  const advice = operation === 'mutation'
-    ? 'The change may have been applied all the same: send the same mutation again with the same input.idempotencyKey, which never applies a change twice ' +
-      '(the retry answers with the change if it was made, or makes it). Without a key, read the offering (its version and history) before deciding to retry.'
-    : 'Data from the other QSMO subgraphs is unaffected; retry later for the missing part.';
-  return new GraphQLError(
-    `The ${area} subgraph did not answer within ${ms} ms, so its fields are null in this response. ${advice}`,
-    { extensions: { code: ErrorCode.SUBGRAPH_TIMEOUT, serviceName } },
-  );
+  const advice =
+    operation === 'mutation'
+      ? 'The change may have been applied all the same: send the same mutation again with the same input.idempotencyKey, which never applies a change twice ' +
+        '(the retry answers with the change if it was made, or makes it). Without a key, read the offering (its version and history) before deciding to retry.'
+      : 'Data from the other QSMO subgraphs is unaffected; retry later for the missing part.';
+  return new GraphQLError(`The ${area} subgraph did not answer within ${ms} ms, so its fields are null in this response. ${advice}`, {
+    extensions: { code: ErrorCode.SUBGRAPH_TIMEOUT, serviceName },
+  });
 }
 
 /**

@@ -1,9 +1,21 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import {
-  getNamedType, GraphQLError, isInterfaceType, isObjectType, Kind, Lexer, Source, TokenKind,
-  type ASTVisitor, type FragmentDefinitionNode, type GraphQLNamedType, type ParseOptions, type SelectionSetNode,
-  type ValidationContext, type ValidationRule,
+  getNamedType,
+  GraphQLError,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  Lexer,
+  Source,
+  TokenKind,
+  type ASTVisitor,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type ParseOptions,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
 } from 'graphql';
 import type { EnvReader } from './config';
 import { seeErrorDoc } from './error-guide';
@@ -106,15 +118,19 @@ export function operationLimitRules(limits: OperationLimits): ValidationRule[] {
     blockFieldSuggestion: { enabled: false },
     maxTokens: { enabled: false },
     maxDepth: {
-      n: limits.maxDepth, flattenFragments: true, propagateOnRejection: false,
+      n: limits.maxDepth,
+      flattenFragments: true,
+      propagateOnRejection: false,
       onReject: [reporter(LIMIT_VARIABLES.maxDepth, 'select fewer nested levels, or split the query in two.')],
     },
     maxAliases: {
-      n: limits.maxAliases, propagateOnRejection: false,
+      n: limits.maxAliases,
+      propagateOnRejection: false,
       onReject: [reporter(LIMIT_VARIABLES.maxAliases, 'use fewer aliases; page through a list with first/after instead of aliasing it.')],
     },
     maxDirectives: {
-      n: limits.maxDirectives, propagateOnRejection: false,
+      n: limits.maxDirectives,
+      propagateOnRejection: false,
       onReject: [reporter(LIMIT_VARIABLES.maxDirectives, 'use fewer directives.')],
     },
     // graphql-armor's cost heuristic multiplies only by a literal `first`, so `first: $n` escaped it: demand control replaces it.
@@ -179,7 +195,8 @@ export function maxRecursionRule(max: number): ValidationRule {
     let visits = 0;
     const walk = (set: SelectionSetNode, type: GraphQLNamedType | undefined, counts: Map<string, number>, seen: ReadonlySet<string>): string | undefined => {
       for (const selection of set.selections) {
-        if (++visits > MAX_EXPANDED_FIELDS) return `The operation expands to more than ${MAX_EXPANDED_FIELDS} fields through its fragments: use fewer fragment spreads.`;
+        if (++visits > MAX_EXPANDED_FIELDS)
+          return `The operation expands to more than ${MAX_EXPANDED_FIELDS} fields through its fragments: use fewer fragment spreads.`;
         let found: string | undefined;
         if (selection.kind === Kind.FIELD) {
           const name = selection.name.value;
@@ -189,8 +206,10 @@ export function maxRecursionRule(max: number): ValidationRule {
           const coordinate = `${type!.name}.${name}`;
           const n = (counts.get(coordinate) ?? 0) + 1;
           if (n > max) {
-            return `Recursion limit of ${max} exceeded, found ${coordinate} nested ${n} times (${LIMIT_VARIABLES.maxRecursion}): ` +
-              `select ${coordinate} at most ${max} times on one path; query the next level with a second request.`;
+            return (
+              `Recursion limit of ${max} exceeded, found ${coordinate} nested ${n} times (${LIMIT_VARIABLES.maxRecursion}): ` +
+              `select ${coordinate} at most ${max} times on one path; query the next level with a second request.`
+            );
           }
           counts.set(coordinate, n);
           found = walk(selection.selectionSet, getNamedType(field.type), counts, seen);

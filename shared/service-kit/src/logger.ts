@@ -31,7 +31,16 @@ export function isLogLevel(value: string): value is LogLevel {
  * Field names whose values are credentials wherever they appear in an event:
  * tokens, cookies, the gateway's signed identity. Logged as "[redacted]".
  */
-export const REDACTED_KEYS: readonly string[] = ['authorization', 'cookie', 'set-cookie', 'x-qsmo-identity', 'token', 'password', 'secret', 'proxy-authorization'];
+export const REDACTED_KEYS: readonly string[] = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'x-qsmo-identity',
+  'token',
+  'password',
+  'secret',
+  'proxy-authorization',
+];
 const REDACTED = new Set(REDACTED_KEYS);
 
 /** A copy of `value` with every credential-named field (at any depth) replaced: no event ever carries a token. */
@@ -65,8 +74,10 @@ function defaultFormat(): LogFormat {
 let root: pino.Logger | undefined;
 // One synchronous stderr destination per process: lines survive process.exit and never interleave.
 function rootLogger(): pino.Logger {
-  root ??= pino({ level: 'trace', base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
-    pino.destination({ fd: 2, sync: true }));
+  root ??= pino(
+    { level: 'trace', base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+    pino.destination({ fd: 2, sync: true }),
+  );
   return root;
 }
 
@@ -88,19 +99,25 @@ export function createLogger(service: string, level: LogLevel = 'info', format: 
       json[lvl](safe, message);
       return;
     }
-    const extra = Object.entries(safe).filter(([, v]) => v !== undefined && !(v instanceof Error)).map(([k, v]) => `${k}=${prettyValue(v)}`);
+    const extra = Object.entries(safe)
+      .filter(([, v]) => v !== undefined && !(v instanceof Error))
+      .map(([k, v]) => `${k}=${prettyValue(v)}`);
     const err = Object.values(safe).find((v): v is Error => v instanceof Error);
-    process.stderr.write(`${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} [${service}] ${[message, ...extra].join(' ')}${err ? `\n${err.stack ?? err.message}` : ''}\n`);
+    process.stderr.write(
+      `${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} [${service}] ${[message, ...extra].join(' ')}${err ? `\n${err.stack ?? err.message}` : ''}\n`,
+    );
   };
-  const write = (lvl: Exclude<LogLevel, 'silent'>) => (message?: unknown, ...rest: unknown[]) => {
-    if (!enabled(lvl)) return;
-    const parts = [message, ...rest];
-    if (json) {
-      const err = errorOf(parts);
-      json[lvl](err ? { err } : {}, render(parts.filter((p) => p !== err)) || (err?.message ?? ''));
-      return;
-    }
-    process.stderr.write(`${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} [${service}] ${render(parts)}\n`);
-  };
+  const write =
+    (lvl: Exclude<LogLevel, 'silent'>) =>
+    (message?: unknown, ...rest: unknown[]) => {
+      if (!enabled(lvl)) return;
+      const parts = [message, ...rest];
+      if (json) {
+        const err = errorOf(parts);
+        json[lvl](err ? { err } : {}, render(parts.filter((p) => p !== err)) || (err?.message ?? ''));
+        return;
+      }
+      process.stderr.write(`${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} [${service}] ${render(parts)}\n`);
+    };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), event };
 }

@@ -43,14 +43,21 @@ export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
  */
 export class BoundedLabel {
   private readonly seen = new Set<string>();
-  constructor(private cap = 100, known: Iterable<string> = []) {
+  constructor(
+    private cap = 100,
+    known: Iterable<string> = [],
+  ) {
     for (const name of known) this.seen.add(name);
     this.cap += this.seen.size;
   }
 
   /** Adds names that are always labelled as themselves (e.g. the operations library). */
   allow(names: Iterable<string>): void {
-    for (const name of names) if (!this.seen.has(name)) { this.seen.add(name); this.cap++; }
+    for (const name of names)
+      if (!this.seen.has(name)) {
+        this.seen.add(name);
+        this.cap++;
+      }
   }
 
   /** The label for `value`: itself if known or while there is room, else "other"; malformed or overlong names are "other" at once. */
@@ -69,44 +76,64 @@ export function createMetrics(service: string, options: { defaultMetrics?: boole
   return {
     registry,
     httpRequests: new Counter({
-      name: 'http_requests_total', help: 'HTTP requests by method, route and status code.',
-      labelNames: ['method', 'route', 'status'], registers: [registry],
+      name: 'http_requests_total',
+      help: 'HTTP requests by method, route and status code.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
     }),
     httpDuration: new Histogram({
-      name: 'http_request_duration_seconds', help: 'HTTP request latency in seconds.',
-      labelNames: ['method', 'route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency in seconds.',
+      labelNames: ['method', 'route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
     graphqlOperations: new Counter({
-      name: 'graphql_operations_total', help: 'GraphQL operations by name, type and outcome (success, error, invalid).',
-      labelNames: ['operation', 'type', 'outcome'], registers: [registry],
+      name: 'graphql_operations_total',
+      help: 'GraphQL operations by name, type and outcome (success, error, invalid).',
+      labelNames: ['operation', 'type', 'outcome'],
+      registers: [registry],
     }),
     mongoCommands: new Counter({
-      name: 'mongodb_commands_total', help: 'MongoDB commands sent by the driver, by command name and collection.',
-      labelNames: ['command', 'collection'], registers: [registry],
+      name: 'mongodb_commands_total',
+      help: 'MongoDB commands sent by the driver, by command name and collection.',
+      labelNames: ['command', 'collection'],
+      registers: [registry],
     }),
     mongoCommandDuration: new Histogram({
-      name: 'mongodb_command_duration_seconds', help: 'MongoDB command latency as the driver measured it, by command, collection and outcome.',
-      labelNames: ['command', 'collection', 'outcome'], buckets: LATENCY_BUCKETS, registers: [registry],
+      name: 'mongodb_command_duration_seconds',
+      help: 'MongoDB command latency as the driver measured it, by command, collection and outcome.',
+      labelNames: ['command', 'collection', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
     }),
     graphqlErrors: new Counter({
-      name: 'graphql_errors_total', help: 'Errors in GraphQL responses, by extensions.code.',
-      labelNames: ['code'], registers: [registry],
+      name: 'graphql_errors_total',
+      help: 'Errors in GraphQL responses, by extensions.code.',
+      labelNames: ['code'],
+      registers: [registry],
     }),
     graphqlDuration: new Histogram({
-      name: 'graphql_operation_duration_seconds', help: 'GraphQL operation latency in seconds, by operation name (bounded: the first 100 names, then "other") and outcome.',
-      labelNames: ['operation', 'outcome'], buckets: LATENCY_BUCKETS, registers: [registry],
+      name: 'graphql_operation_duration_seconds',
+      help: 'GraphQL operation latency in seconds, by operation name (bounded: the first 100 names, then "other") and outcome.',
+      labelNames: ['operation', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
     }),
     graphqlInFlight: new Gauge({ name: 'graphql_requests_in_flight', help: 'GraphQL requests being answered now.', registers: [registry] }),
     responseCache: new Counter({
-      name: 'graphql_response_cache_total', help: 'Whole-response cache lookups by outcome (hit, miss).',
-      labelNames: ['outcome'], registers: [registry],
+      name: 'graphql_response_cache_total',
+      help: 'Whole-response cache lookups by outcome (hit, miss).',
+      labelNames: ['outcome'],
+      registers: [registry],
     }),
     operationLabel: new BoundedLabel(),
     httpConnections: new Gauge({ name: 'http_connections_open', help: 'Client connections open now.', registers: [registry] }),
     httpConnectionsShed: new Counter({
-      name: 'http_connections_shed_total', help: 'Connections closed at a connection cap, by cap (client, global) and action (evicted: an idle one closed to make room; refused: the new one closed).',
-      labelNames: ['cap', 'action'], registers: [registry],
+      name: 'http_connections_shed_total',
+      help: 'Connections closed at a connection cap, by cap (client, global) and action (evicted: an idle one closed to make room; refused: the new one closed).',
+      labelNames: ['cap', 'action'],
+      registers: [registry],
     }),
   };
 }
@@ -124,7 +151,12 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin {
       const started = process.hrtime.bigint();
       metrics.graphqlInFlight.inc();
       let done = false;
-      const finish = () => { if (!done) { done = true; metrics.graphqlInFlight.dec(); } };
+      const finish = () => {
+        if (!done) {
+          done = true;
+          metrics.graphqlInFlight.dec();
+        }
+      };
       return {
         async willSendResponse(ctx) {
           finish();

@@ -12,8 +12,19 @@ export interface MongoOptions {
 
 // Commands whose first argument is the collection name (find: "offerings", ...).
 const COLLECTION_COMMANDS = new Set([
-  'find', 'aggregate', 'count', 'distinct', 'insert', 'update', 'delete', 'findAndModify',
-  'createIndexes', 'listIndexes', 'drop', 'create', 'dropIndexes',
+  'find',
+  'aggregate',
+  'count',
+  'distinct',
+  'insert',
+  'update',
+  'delete',
+  'findAndModify',
+  'createIndexes',
+  'listIndexes',
+  'drop',
+  'create',
+  'dropIndexes',
 ]);
 
 function collectionOf(event: CommandStartedEvent): string | null {
@@ -72,8 +83,10 @@ export async function connectMongo(client: MongoClient, logger: Logger, label: s
     await client.connect();
     await client.db('admin').command({ ping: 1 });
   } catch (error) {
-    throw new Error(`Could not reach the database for ${label}: ${(error as Error).message}. ` +
-      'Check MONGODB_URI, or leave it unset to use the embedded database.', { cause: error });
+    throw new Error(
+      `Could not reach the database for ${label}: ${(error as Error).message}. ` + 'Check MONGODB_URI, or leave it unset to use the embedded database.',
+      { cause: error },
+    );
   }
   logger.debug(`connected to the database for ${label}`);
 }
@@ -93,9 +106,17 @@ export function servingDb(client: MongoClient, databaseName: string, timeoutMs =
 export async function pingDb(db: Db): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   // The driver's timeout does not cover every wait (a connection being set up to a hung server), so the probe keeps its own clock too.
-  const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), READINESS_PING_MS); });
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), READINESS_PING_MS);
+  });
   try {
-    return await Promise.race([db.command({ ping: 1 }, { timeoutMS: READINESS_PING_MS }).then(() => true, () => false), late]);
+    return await Promise.race([
+      db.command({ ping: 1 }, { timeoutMS: READINESS_PING_MS }).then(
+        () => true,
+        () => false,
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -35,7 +35,10 @@ export function validateFirst(first: number | null | undefined): number {
 }
 
 /** What a cursor holds: the sort value of the last row (a string, a finite number or null) and its _id. */
-export interface CursorPayload { v: string | number | null; id: string }
+export interface CursorPayload {
+  v: string | number | null;
+  id: string;
+}
 
 export function encodeCursor(value: unknown, id: string): string {
   // A missing sort field is encoded as null, so every cursor this list hands out decodes.
@@ -93,13 +96,18 @@ export async function paginate<TDoc extends Document & { _id: string }, TNode = 
   let pageFilter: Filter<TDoc> = filter;
   if (args.after) {
     const { v, id } = decodeCursor(args.after);
-    const after = sort.field === '_id'
-      ? { _id: { $gt: id } }
-      : { $or: [{ [sort.field]: { $gt: v } }, { [sort.field]: v, _id: { $gt: id } }] };
+    const after = sort.field === '_id' ? { _id: { $gt: id } } : { $or: [{ [sort.field]: { $gt: v } }, { [sort.field]: v, _id: { $gt: id } }] };
     pageFilter = { $and: [filter, after] } as Filter<TDoc>;
   }
   const order: Sort = sort.field === '_id' ? { _id: 1 } : { [sort.field]: 1, _id: 1 };
-  const docs = first === 0 ? [] : await collection.find(pageFilter).sort(order).limit(first + 1).toArray();
+  const docs =
+    first === 0
+      ? []
+      : await collection
+          .find(pageFilter)
+          .sort(order)
+          .limit(first + 1)
+          .toArray();
   const page = docs.slice(0, first) as TDoc[];
   const edges = page.map((doc) => ({ cursor: encodeCursor(getPath(doc, sort.field), doc._id), node: toNode(doc) }));
   let count: Promise<number> | undefined;

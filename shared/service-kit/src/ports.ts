@@ -6,7 +6,10 @@ import net from 'node:net';
  * a second `npm start` (or a subgraph started next to the stack on the
  * stack's port) stops at once with what to do instead of half-starting.
  */
-export interface PortHolder { pid: number; command: string }
+export interface PortHolder {
+  pid: number;
+  command: string;
+}
 
 /** Whether `port` can be listened on at `host` (tried, then released). */
 export function portIsFree(port: number, host: string): Promise<boolean> {
@@ -65,7 +68,9 @@ export function portHolder(port: number): PortHolder | undefined {
         let command = '';
         try {
           command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-        } catch { /* the process just exited */ }
+        } catch {
+          /* the process just exited */
+        }
         return { pid: Number(pid), command };
       }
     }
@@ -74,7 +79,12 @@ export function portHolder(port: number): PortHolder | undefined {
 }
 
 /** One port a service is about to listen on, and the variable that moves it. */
-export interface PlannedPort { service: string; port: number; host: string; variable: string }
+export interface PlannedPort {
+  service: string;
+  port: number;
+  host: string;
+  variable: string;
+}
 
 /** Lines saying which planned ports are taken, by whom, and what to do; empty when all are free. */
 export async function busyPorts(planned: readonly PlannedPort[]): Promise<string[]> {

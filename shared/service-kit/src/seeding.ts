@@ -29,7 +29,8 @@ function canonical(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v);
+      : v,
+  );
 }
 
 export interface CollectionIndexes {
@@ -46,9 +47,7 @@ export async function ensureIndexes(db: Db, specs: CollectionIndexes[]): Promise
   const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
   for (const spec of specs) {
     const collection = db.collection(spec.collection);
-    const present = existing.has(spec.collection)
-      ? new Set((await collection.listIndexes().toArray()).map((i) => String(i.name)))
-      : new Set<string>();
+    const present = existing.has(spec.collection) ? new Set((await collection.listIndexes().toArray()).map((i) => String(i.name))) : new Set<string>();
     for (const index of spec.indexes) {
       if (index.name && present.has(index.name)) continue;
       await collection.createIndexes([index]);
@@ -69,9 +68,5 @@ export async function lastSeed(db: Db): Promise<{ fingerprint: string; descripti
 }
 
 export async function recordSeed(db: Db, value: string, description: string): Promise<void> {
-  await db.collection<{ _id: string }>(META).replaceOne(
-    { _id: 'seed' },
-    { fingerprint: value, description, seededAt: new Date() },
-    { upsert: true },
-  );
+  await db.collection<{ _id: string }>(META).replaceOne({ _id: 'seed' }, { fingerprint: value, description, seededAt: new Date() }, { upsert: true });
 }

@@ -31,8 +31,17 @@ export const SUBGRAPHS = [
     fieldName: 'humanResources',
     fibfPrefix: 'HCM',
     fibfFiles: [
-      'hr_acquisition.json', 'hr_benefits.json', 'hr_employee.json', 'hr_epm.json', 'hr_hca.json', 'hr_hce.json',
-      'hr_hcs.json', 'hr_labor.json', 'hr_par.json', 'hr_retirement.json', 'hr_td.json',
+      'hr_acquisition.json',
+      'hr_benefits.json',
+      'hr_employee.json',
+      'hr_epm.json',
+      'hr_hca.json',
+      'hr_hce.json',
+      'hr_hcs.json',
+      'hr_labor.json',
+      'hr_par.json',
+      'hr_retirement.json',
+      'hr_td.json',
     ],
     standard: "FIBF Human Capital Management (HCM) standard, organised by OPM's HCBRM",
     codeExample: 'HCM.A5-1.010',
@@ -137,7 +146,8 @@ export const ownSchemaPathOf = (entry: Pick<SubgraphEntry, 'name'>): string => p
 /** Looks a subgraph up by service name; unknown names are a programming error. */
 export function subgraphNamed<N extends string>(name: N): N extends SubgraphName ? Extract<Subgraph, { name: N }> : Subgraph {
   const found = SUBGRAPHS.find((s) => s.name === name);
-  if (!found) throw new Error(`No QSMO subgraph is named "${name}"; the list is in shared/service-kit/src/subgraphs.ts: ${SUBGRAPHS.map((s) => s.name).join(', ')}.`);
+  if (!found)
+    throw new Error(`No QSMO subgraph is named "${name}"; the list is in shared/service-kit/src/subgraphs.ts: ${SUBGRAPHS.map((s) => s.name).join(', ')}.`);
   // A known name narrows to its own entry, so a package's typePrefix is a literal type (see catalogMutationResolvers).
   return found as N extends SubgraphName ? Extract<Subgraph, { name: N }> : Subgraph;
 }

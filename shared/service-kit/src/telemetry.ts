@@ -43,7 +43,11 @@ export function telemetryProblems(env: NodeJS.ProcessEnv = process.env): string[
     const raw = (env[name] ?? '').trim();
     if (raw === '') continue;
     let url: URL | undefined;
-    try { url = new URL(raw); } catch { /* reported below */ }
+    try {
+      url = new URL(raw);
+    } catch {
+      /* reported below */
+    }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       problems.push(`${name}="${raw}" is not an http(s) URL: give the collector's OTLP address, e.g. http://localhost:4318.`);
     }
@@ -79,14 +83,14 @@ export function preloadInstrumentations(env: NodeJS.ProcessEnv = process.env): v
   /* eslint-enable @typescript-eslint/no-require-imports */
   // Each enables itself when constructed, with the global (proxy) tracer provider the SDK later fills in.
   instrumentations = [
-      new HttpInstrumentation({
-        // Probes and scrapes every few seconds would drown the traces that matter.
-        ignoreIncomingRequestHook: (req) => req.url !== undefined && !req.url.startsWith('/graphql'),
-      }),
-      // Trivial resolvers (a property read) would make one span per field of every object.
-      new GraphQLInstrumentation({ ignoreTrivialResolveSpans: true, mergeItems: true, allowValues: false }),
-      // Command shapes only, never the values a client sent.
-      new MongoDBInstrumentation({ enhancedDatabaseReporting: false }),
+    new HttpInstrumentation({
+      // Probes and scrapes every few seconds would drown the traces that matter.
+      ignoreIncomingRequestHook: (req) => req.url !== undefined && !req.url.startsWith('/graphql'),
+    }),
+    // Trivial resolvers (a property read) would make one span per field of every object.
+    new GraphQLInstrumentation({ ignoreTrivialResolveSpans: true, mergeItems: true, allowValues: false }),
+    // Command shapes only, never the values a client sent.
+    new MongoDBInstrumentation({ enhancedDatabaseReporting: false }),
   ];
 }
 

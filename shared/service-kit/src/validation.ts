@@ -27,7 +27,10 @@ export function slug(value: string, argumentName: string, example: string): stri
 export function fibfCode(value: string, argumentName = 'code'): string {
   const trimmed = value.trim();
   if (!FIBF_CODE.test(trimmed)) {
-    throw badUserInput(`${argumentName} "${excerpt(value)}" is not a FIBF code: use a function, activity or capability code such as "FFM.030", "FFM.030.070" or "HCM.A1-1.010".`, argumentName);
+    throw badUserInput(
+      `${argumentName} "${excerpt(value)}" is not a FIBF code: use a function, activity or capability code such as "FFM.030", "FFM.030.070" or "HCM.A1-1.010".`,
+      argumentName,
+    );
   }
   return trimmed;
 }

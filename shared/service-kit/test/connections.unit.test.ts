@@ -27,7 +27,9 @@ test('caps that could not hold stop start-up with what to change', () => {
   };
   expect(read({}).limits).toEqual({ max: 1_536, perClient: 256 });
   expect(read({ MAX_CONNECTIONS: '0', MAX_CONNECTIONS_PER_CLIENT: '0' }).limits).toEqual({ max: 0, perClient: 0 });
-  expect(() => read({ MAX_CONNECTIONS: '4000' }).done()).toThrow(/MAX_CONNECTIONS=4000 is not below this process's file-descriptor limit \(ulimit -n: 2048\).*lower it to 1536/);
+  expect(() => read({ MAX_CONNECTIONS: '4000' }).done()).toThrow(
+    /MAX_CONNECTIONS=4000 is not below this process's file-descriptor limit \(ulimit -n: 2048\).*lower it to 1536/,
+  );
   expect(() => read({ MAX_CONNECTIONS: '100' }).done()).toThrow(/MAX_CONNECTIONS_PER_CLIENT=256 is above MAX_CONNECTIONS=100/);
   expect(() => read({ MAX_CONNECTIONS_PER_CLIENT: 'many' }).done()).toThrow(/MAX_CONNECTIONS_PER_CLIENT="many" must be a whole number of 0 or more/);
 });

@@ -72,14 +72,14 @@ describe('lists', () => {
 });
 
 describe('weights', () => {
-  test('objects 1, leaves 0, a field\'s @cost over its type\'s, a type\'s @cost over the default', () => {
+  test("objects 1, leaves 0, a field's @cost over its type's, a type's @cost over the default", () => {
     expect(cost('{ item(id: "a") { id name } }')).toBe(1);
     expect(cost('{ item(id: "a") { expensive } }')).toBe(1 + 4);
     expect(cost('{ item(id: "a") { heavy { n } } }')).toBe(1 + 6);
     expect(cost('{ report { __typename } }')).toBe(50);
   });
 
-  test('arguments: their @cost, each input object 1 with its fields\' weights; defaults cost nothing', () => {
+  test("arguments: their @cost, each input object 1 with its fields' weights; defaults cost nothing", () => {
     // 3 results (a union: 1 each) + the argument's 7
     expect(cost('{ search(text: "x") { __typename } }')).toBe(3 + 7);
     expect(cost('{ items(filter: { text: "x" }) { totalCount } }')).toBe(1 + 1);
@@ -88,12 +88,14 @@ describe('weights', () => {
 
   test('a mutation costs 10 on top of its fields, and its inputs count', () => {
     // 10 (mutation) + save 10 + input object 1 + secret 3 + two notes 1 each
-    expect(cost('mutation($n: [NoteInput!]) { save(input: { name: "a", secret: "s", notes: $n }) { id } }', { n: [{ text: 'a' }, { text: 'b' }] })).toBe(10 + 10 + 1 + 3 + 2);
+    expect(cost('mutation($n: [NoteInput!]) { save(input: { name: "a", secret: "s", notes: $n }) { id } }', { n: [{ text: 'a' }, { text: 'b' }] })).toBe(
+      10 + 10 + 1 + 3 + 2,
+    );
   });
 });
 
 describe('fragments and directives', () => {
-  test('fragments on the parent\'s type (or an interface of all its types) add up; fragments narrowing an abstract type take the costliest type', () => {
+  test("fragments on the parent's type (or an interface of all its types) add up; fragments narrowing an abstract type take the costliest type", () => {
     // named: 4 × (max(A: as 10, B: bs 2)) = 40; a fragment on the interface itself applies to both
     expect(cost('{ named { ... on A { as { id } } ... on B { bs { id } } } }')).toBe(4 * (1 + 10));
     expect(cost('{ named { ...N ... on A { as { id } } } } fragment N on Named { name }')).toBe(4 * (1 + 10));
@@ -124,13 +126,17 @@ describe('operations and variables', () => {
     expect(cost(doc, {}, 'A')).toBe(5);
     expect(cost(doc, {}, 'B')).toBe(1);
     let error: unknown;
-    try { cost('query($n: Int) { items(first: $n) { totalCount } }', { n: 'many' }); } catch (e) { error = e; }
+    try {
+      cost('query($n: Int) { items(first: $n) { totalCount } }', { n: 'many' });
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeInstanceOf(GraphQLError);
     expect((error as GraphQLError).extensions).toMatchObject({ code: 'BAD_USER_INPUT', http: { status: 400 } });
     expect((error as GraphQLError).message).toMatch(/\$n.*Int cannot represent/);
   });
 
-  test('a subgraph\'s _entities costs one entity per representation', () => {
+  test("a subgraph's _entities costs one entity per representation", () => {
     const q = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Item { parts { id } } } }';
     expect(cost(q, { r: Array.from({ length: 7 }, (_, i) => ({ __typename: 'Item', id: String(i) })) })).toBe(7 * (1 + 10));
     // A single representation given for the list is coerced to a list of one.
@@ -139,7 +145,7 @@ describe('operations and variables', () => {
 });
 
 describe('models', () => {
-  test('a supergraph carries the subgraphs\' directives under the cost spec, also when a subgraph renames them', () => {
+  test("a supergraph carries the subgraphs' directives under the cost spec, also when a subgraph renames them", () => {
     const renamed = `
       extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", { name: "@listSize", as: "@size" }, { name: "@cost", as: "@weight" }])
       type Query { pages(first: Int = 20): [Page!]! @size(slicingArguments: ["first"]) }
@@ -149,7 +155,9 @@ describe('models', () => {
       return costModelOfSupergraph(supergraph, supergraph.apiSchema().toGraphQLJSSchema());
     };
     expect(estimateCost(modelOf(renamed), parse('query($n: Int) { pages(first: $n) { score } }'), undefined, { n: 30 })).toBe(30 * (1 + 9));
-    expect(estimateCost(modelOf(SDL), parse('query($n: Int) { items(first: $n) { edges { node { parts { id } } } } }'), undefined, { n: 3 })).toBe(1 + 3 * (1 + 1 + 10));
+    expect(estimateCost(modelOf(SDL), parse('query($n: Int) { items(first: $n) { edges { node { parts { id } } } } }'), undefined, { n: 3 })).toBe(
+      1 + 3 * (1 + 1 + 10),
+    );
   });
 
   test('every list of objects in every QSMO subgraph declares its size, or is a page sized by its parent', () => {
@@ -163,7 +171,8 @@ describe('models', () => {
         for (const field of Object.values(type.getFields())) {
           // Lists of scalars and enums cost nothing whatever their size.
           if (!isListType(getNullableType(field.type)) || isLeafType(getNamedType(field.type))) continue;
-          if (!subgraph.listSizes.has(`${type.name}.${field.name}`) && !sizedByParent.has(field.name)) undeclared.push(`${entry.name}: ${type.name}.${field.name}`);
+          if (!subgraph.listSizes.has(`${type.name}.${field.name}`) && !sizedByParent.has(field.name))
+            undeclared.push(`${entry.name}: ${type.name}.${field.name}`);
         }
       }
     }

@@ -23,7 +23,11 @@ test.each([
   ['null', null],
 ])('%s is BAD_USER_INPUT', (_what, payload) => {
   let error: unknown;
-  try { decodeCursor(forge(payload)); } catch (e) { error = e; }
+  try {
+    decodeCursor(forge(payload));
+  } catch (e) {
+    error = e;
+  }
   expect(error).toBeInstanceOf(GraphQLError);
   expect((error as GraphQLError).extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'after' });
   expect((error as GraphQLError).message).toMatch(/after is not a cursor from this list: pass pageInfo.endCursor/);

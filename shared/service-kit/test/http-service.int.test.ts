@@ -19,7 +19,10 @@ import { testMongoUri, uniqueDbName } from '../../../test/support/db';
 const typeDefs = `type Query { "Answers after ms milliseconds." slow(ms: Int!): String "Answers at once." fast: String }`;
 const resolvers = {
   Query: {
-    slow: async (_: unknown, { ms }: { ms: number }) => { await new Promise((r) => setTimeout(r, ms)); return 'done'; },
+    slow: async (_: unknown, { ms }: { ms: number }) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return 'done';
+    },
     fast: () => 'ok',
   },
 };
@@ -37,8 +40,7 @@ function service(options: { apollo?: ApolloServer<BaseContext>; drainDelayMs?: n
 }
 
 const base = (graphqlUrl: string) => graphqlUrl.replace(/\/graphql$/, '');
-const query = (url: string, q: string) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q }) });
+const query = (url: string, q: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q }) });
 const ready = async (url: string) => {
   const res = await fetch(`${base(url)}/health/ready`);
   return { status: res.status, body: (await res.json()) as { status: string } };
@@ -74,7 +76,9 @@ test('a slow in-flight request completes while stop() drains; readiness is 503 w
 
 test('probes answer 503 "starting" until Apollo has started (the gateway loading its supergraph)', async () => {
   let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
   const apollo = new ApolloServer<BaseContext>({ typeDefs, resolvers, logger, plugins: [{ serverWillStart: () => gate }] });
   const http = service({ apollo });
   const port = await freePort();
@@ -84,7 +88,9 @@ test('probes answer 503 "starting" until Apollo has started (the gateway loading
     try {
       await fetch(`${base(url)}/health/live`);
       break;
-    } catch { await new Promise((r) => setTimeout(r, 20)); }
+    } catch {
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
   expect((await fetch(`${base(url)}/health/live`)).status).toBe(200);
   expect(await ready(url)).toEqual({ status: 503, body: { status: 'starting' } });
@@ -126,8 +132,12 @@ test('a subgraph process drains on SIGTERM, closes its database client and exits
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     const deadline = Date.now() + 30_000;
@@ -146,7 +156,10 @@ test('a subgraph process drains on SIGTERM, closes its database client and exits
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     const client = new MongoClient(testMongoUri());
-    await client.db(database).dropDatabase().catch(() => undefined);
+    await client
+      .db(database)
+      .dropDatabase()
+      .catch(() => undefined);
     await client.close();
   }
 });

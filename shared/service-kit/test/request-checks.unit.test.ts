@@ -27,7 +27,11 @@ test('a body nested past the limit is refused; one at the limit is not', () => {
   expect(jsonNesting(nested(MAX_JSON_NESTING))).toBe(MAX_JSON_NESTING);
   const get = (n: number) => checkGraphQLRequest('GET', undefined, new URLSearchParams({ query: '{ a }', variables: nested(n) })).refusal;
   expect(get(MAX_JSON_NESTING)).toBeUndefined();
-  expect(get(MAX_JSON_NESTING + 1)).toEqual({ status: 400, code: 'JSON_TOO_DEEP', message: expect.stringContaining(`The JSON of variables nests more than ${MAX_JSON_NESTING} levels deep`) });
+  expect(get(MAX_JSON_NESTING + 1)).toEqual({
+    status: 400,
+    code: 'JSON_TOO_DEEP',
+    message: expect.stringContaining(`The JSON of variables nests more than ${MAX_JSON_NESTING} levels deep`),
+  });
 });
 
 test('persisted queries: version 1 with the hash of the query sent, or a hash alone, pass; another version or hash is refused with its code', () => {
@@ -38,17 +42,29 @@ test('persisted queries: version 1 with the hash of the query sent, or a hash al
   expect(persistedQueryRefusal({ query })).toBeUndefined();
   expect(pq({ version: 1, sha256Hash: documentHash('{ other }') }, query)?.code).toBe('PERSISTED_QUERY_HASH_MISMATCH');
   expect(pq({ version: 1 }, query)?.code).toBe('PERSISTED_QUERY_HASH_MISMATCH');
-  expect(pq({ version: 2, sha256Hash: documentHash(query) }, query)).toEqual({ status: 400, code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED', message: expect.stringMatching(/^Persisted query version 2 is not supported/) });
+  expect(pq({ version: 2, sha256Hash: documentHash(query) }, query)).toEqual({
+    status: 400,
+    code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED',
+    message: expect.stringMatching(/^Persisted query version 2 is not supported/),
+  });
   expect(pq('v1')?.message).toMatch(/^extensions\.persistedQuery is "v1", not an object: send extensions\.persistedQuery as \{"version": 1/);
-  expect(pq({ sha256Hash: documentHash(query) })).toMatchObject({ code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED', message: expect.stringMatching(/^extensions\.persistedQuery has no version: /) });
+  expect(pq({ sha256Hash: documentHash(query) })).toMatchObject({
+    code: 'PERSISTED_QUERY_VERSION_NOT_SUPPORTED',
+    message: expect.stringMatching(/^extensions\.persistedQuery has no version: /),
+  });
 });
 
-test('a GET is read from its parameters; a document nested past the parser\'s limit keeps its GRAPHQL_PARSE_FAILED refusal', () => {
+test("a GET is read from its parameters; a document nested past the parser's limit keeps its GRAPHQL_PARSE_FAILED refusal", () => {
   const extensions = JSON.stringify({ persistedQuery: { version: 1, sha256Hash: 'abc' } });
-  expect(checkGraphQLRequest('GET', undefined, new URLSearchParams({ extensions }))).toEqual({ params: { query: undefined, extensions: JSON.parse(extensions) } });
+  expect(checkGraphQLRequest('GET', undefined, new URLSearchParams({ extensions }))).toEqual({
+    params: { query: undefined, extensions: JSON.parse(extensions) },
+  });
   expect(checkGraphQLRequest('GET', undefined, new URLSearchParams({ query: '{ a }', extensions })).refusal?.code).toBe('PERSISTED_QUERY_HASH_MISMATCH');
   const deepDocument = `{ ${'a { '.repeat(100)}b${' }'.repeat(100)} }`;
   expect(checkGraphQLRequest('POST', { query: deepDocument }, new URLSearchParams()).refusal?.code).toBe('GRAPHQL_PARSE_FAILED');
   // A batch is Apollo's to refuse.
-  expect(checkGraphQLRequest('POST', [{ query: '{ a }' }], new URLSearchParams())).toEqual({ params: { query: undefined, extensions: undefined }, refusal: undefined });
+  expect(checkGraphQLRequest('POST', [{ query: '{ a }' }], new URLSearchParams())).toEqual({
+    params: { query: undefined, extensions: undefined },
+    refusal: undefined,
+  });
 });

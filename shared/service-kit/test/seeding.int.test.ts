@@ -7,8 +7,12 @@ import { openTestDatabase, type TestDatabase } from '../../../test/support/db';
 
 /** Seeding against the real database: idempotent, validated before any write. */
 let t: TestDatabase;
-beforeAll(async () => { t = await openTestDatabase('seeding'); });
-afterAll(async () => { await t.drop(); });
+beforeAll(async () => {
+  t = await openTestDatabase('seeding');
+});
+afterAll(async () => {
+  await t.drop();
+});
 const logger = createLogger('seed', 'silent');
 
 async function counts() {
@@ -20,7 +24,14 @@ test('seeding twice leaves exactly the same data, and auto skips a current datab
   const catalog = readSubgraphCatalog('GRANTS_MANAGEMENT');
   expect(await seedSubgraph(t.db, catalog, 'auto', logger)).toBe(true);
   const first = await counts();
-  expect(first).toEqual({ agencies: catalog.agencies.length, providers: 48, qsmos: 5, offerings: 15, capabilities: catalog.capabilities.length, offering_customers: catalog.customerLinks.length });
+  expect(first).toEqual({
+    agencies: catalog.agencies.length,
+    providers: 48,
+    qsmos: 5,
+    offerings: 15,
+    capabilities: catalog.capabilities.length,
+    offering_customers: catalog.customerLinks.length,
+  });
   expect(await seedSubgraph(t.db, catalog, 'always', logger)).toBe(true);
   expect(await counts()).toEqual(first);
   expect(await seedSubgraph(t.db, catalog, 'auto', logger)).toBe(false);

@@ -18,11 +18,14 @@ import type { Document } from 'mongodb';
  */
 export class Unsupported extends Error {}
 
-const unsupported = (what: string): never => { throw new Unsupported(what); };
+const unsupported = (what: string): never => {
+  throw new Unsupported(what);
+};
 
 type Scalar = string | number | boolean;
 const isScalar = (v: unknown): v is Scalar => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
-const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
 /** A field's value; `missing` for an absent path. An array on the way (not at the end) is outside what is reproduced. */
 const MISSING = Symbol('missing');
@@ -82,14 +85,22 @@ function compileCondition(path: string, condition: unknown): Predicate {
           tests.push((value) => value !== MISSING && anyOf(value, (v) => set.has(v)));
           break;
         }
-        case '$gt': case '$gte': case '$lt': case '$lte': {
+        case '$gt':
+        case '$gte':
+        case '$lt':
+        case '$lte': {
           if (!isScalar(arg)) unsupported(`${op} ${String(arg)}`);
           const bound = arg as Scalar;
-          const accept = op === '$gt' ? (c: number) => c > 0 : op === '$gte' ? (c: number) => c >= 0 : op === '$lt' ? (c: number) => c < 0 : (c: number) => c <= 0;
-          tests.push((value) => value !== MISSING && anyOf(value, (v) => {
-            const c = compareSameType(v, bound);
-            return c !== undefined && accept(c);
-          }));
+          const accept =
+            op === '$gt' ? (c: number) => c > 0 : op === '$gte' ? (c: number) => c >= 0 : op === '$lt' ? (c: number) => c < 0 : (c: number) => c <= 0;
+          tests.push(
+            (value) =>
+              value !== MISSING &&
+              anyOf(value, (v) => {
+                const c = compareSameType(v, bound);
+                return c !== undefined && accept(c);
+              }),
+          );
           break;
         }
         case '$exists':
@@ -232,7 +243,10 @@ function idIndex(all: readonly Document[]): Map<unknown, number> | null {
   if (index === undefined) {
     index = new Map();
     for (const [i, d] of all.entries()) {
-      if (typeof d._id !== 'string' && !(typeof d._id === 'number' && Number.isFinite(d._id))) { index = null; break; }
+      if (typeof d._id !== 'string' && !(typeof d._id === 'number' && Number.isFinite(d._id))) {
+        index = null;
+        break;
+      }
       index.set(d._id, i);
     }
     idIndexes.set(all, index);
@@ -254,7 +268,10 @@ function lookUpIds(all: readonly Document[], filter: unknown): Document[] | unde
   else return undefined;
   const index = idIndex(all);
   if (!index) return undefined;
-  const positions = [...new Set(keys)].map((k) => index.get(k)).filter((i): i is number => i !== undefined).sort((a, b) => a - b);
+  const positions = [...new Set(keys)]
+    .map((k) => index.get(k))
+    .filter((i): i is number => i !== undefined)
+    .sort((a, b) => a - b);
   return positions.map((i) => all[i]!);
 }
 
@@ -272,7 +289,10 @@ function unwind(docs: readonly Document[], expression: unknown): Document[] {
   for (const d of docs) {
     const v = d[path];
     if (v === undefined || v === null) continue;
-    if (!Array.isArray(v)) { out.push(d); continue; }
+    if (!Array.isArray(v)) {
+      out.push(d);
+      continue;
+    }
     for (const e of v) out.push({ ...d, [path]: e });
   }
   return out;

@@ -4,7 +4,9 @@ import type { EnvReader } from '@qsmo/service-kit/config';
 import type { Logger } from '@qsmo/service-kit/logger';
 import { runAggregate, runCount, runFind, Unsupported } from './read-model-match';
 
-const unsupported = (): never => { throw new Unsupported('cursor calls on an aggregation'); };
+const unsupported = (): never => {
+  throw new Unsupported('cursor calls on an aggregation');
+};
 
 /**
  * A subgraph's exact in-process read model: the results of its read
@@ -97,7 +99,10 @@ const WRITES = /^(insert|update|replace|delete|findOneAnd|bulkWrite|drop|rename|
  * response caches compare it to learn that data changed elsewhere.
  */
 export async function readDataVersion(db: Db): Promise<string> {
-  const docs = await db.collection<Document>(META).find({ _id: { $in: [CHANGES_ID, 'seed'] } } as Document).toArray();
+  const docs = await db
+    .collection<Document>(META)
+    .find({ _id: { $in: [CHANGES_ID, 'seed'] } } as Document)
+    .toArray();
   return JSON.stringify(docs.map((d) => [d._id, d.version ?? null, d.seededAt ?? null, d.fingerprint ?? null]).sort());
 }
 
@@ -152,14 +157,24 @@ export class ReadModel {
   /** Answers computed from each snapshot, by command key (see fromSnapshot). */
   private readonly answers = new WeakMap<readonly Document[], Map<string, unknown>>();
 
-  constructor(private readonly db: Db, private readonly options: ReadModelOptions) {
+  constructor(
+    private readonly db: Db,
+    private readonly options: ReadModelOptions,
+  ) {
     this.reads = options.registry
-      ? new Counter({ name: 'read_model_reads_total', help: 'Reads answered by the in-process read model (hit: a kept result; snapshot: from a whole collection held in memory) or sent to the database (miss)', labelNames: ['result'], registers: [options.registry] })
+      ? new Counter({
+          name: 'read_model_reads_total',
+          help: 'Reads answered by the in-process read model (hit: a kept result; snapshot: from a whole collection held in memory) or sent to the database (miss)',
+          labelNames: ['result'],
+          registers: [options.registry],
+        })
       : undefined;
   }
 
   /** Results held now: bounded by maxEntries. */
-  get size(): number { return this.entries.size; }
+  get size(): number {
+    return this.entries.size;
+  }
 
   /** Starts following the change counter; call once the database is reachable. */
   async start(): Promise<void> {
@@ -183,9 +198,13 @@ export class ReadModel {
    * it in memory. A failure is only logged: reads then load it themselves.
    */
   async warm(): Promise<void> {
-    await Promise.all([...this.wrapped].map(([name, c]) => this.snapshot(name, c).catch((error: Error) => {
-      this.options.logger.debug(`read model: ${name} not loaded ahead (${error.message})`);
-    })));
+    await Promise.all(
+      [...this.wrapped].map(([name, c]) =>
+        this.snapshot(name, c).catch((error: Error) => {
+          this.options.logger.debug(`read model: ${name} not loaded ahead (${error.message})`);
+        }),
+      ),
+    );
   }
 
   /**
@@ -208,7 +227,10 @@ export class ReadModel {
     }
     // Reload the snapshots once the writer's turn is over (only while started: not after stop()).
     if (this.timer && !this.warming) {
-      this.warming = setImmediate(() => { this.warming = undefined; void this.warm(); });
+      this.warming = setImmediate(() => {
+        this.warming = undefined;
+        void this.warm();
+      });
       this.warming.unref();
     }
   }
@@ -217,7 +239,15 @@ export class ReadModel {
   // biome-ignore lint/suspicious/noExplicitAny: the model wraps any collection of any document type, as the driver's own generic does
   async snapshot(name: string, collection: Collection<any>): Promise<readonly Document[] | undefined> {
     if (!this.wrapped.has(name)) return undefined;
-    const all = await this.read(keyOf(name, 'snapshot', []), () => collection.find({}).limit(SNAPSHOT_MAX_DOCUMENTS + 1).toArray(), false);
+    const all = await this.read(
+      keyOf(name, 'snapshot', []),
+      () =>
+        collection
+          .find({})
+          .limit(SNAPSHOT_MAX_DOCUMENTS + 1)
+          .toArray(),
+      false,
+    );
     return all.length > SNAPSHOT_MAX_DOCUMENTS ? undefined : all;
   }
 
@@ -289,8 +319,10 @@ export class ReadModel {
         if (prop === 'countDocuments') {
           return async (...args: unknown[]) => {
             const key = keyOf(name, prop, args);
-            return (await model.fromSnapshot(name, target, key, (all) => runCount(all, args)))
-              ?? model.read(key, () => (real as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+            return (
+              (await model.fromSnapshot(name, target, key, (all) => runCount(all, args))) ??
+              model.read(key, () => (real as (...a: unknown[]) => Promise<unknown>).apply(target, args))
+            );
           };
         }
         if (PROMISED_READS.has(prop)) {
@@ -402,16 +434,31 @@ class RecordedCursor {
     private readonly target: Collection<any>,
   ) {}
 
-  sort(...a: unknown[]): this { this.calls.push(['sort', a]); return this; }
-  limit(...a: unknown[]): this { this.calls.push(['limit', a]); return this; }
-  skip(...a: unknown[]): this { this.calls.push(['skip', a]); return this; }
-  project(...a: unknown[]): this { this.calls.push(['project', a]); return this; }
-  batchSize(): this { return this; }
+  sort(...a: unknown[]): this {
+    this.calls.push(['sort', a]);
+    return this;
+  }
+  limit(...a: unknown[]): this {
+    this.calls.push(['limit', a]);
+    return this;
+  }
+  skip(...a: unknown[]): this {
+    this.calls.push(['skip', a]);
+    return this;
+  }
+  project(...a: unknown[]): this {
+    this.calls.push(['project', a]);
+    return this;
+  }
+  batchSize(): this {
+    return this;
+  }
 
   async toArray(): Promise<unknown[]> {
     const key = keyOf(this.collection, this.op, [this.args, this.calls]);
     const answered = await this.model.fromSnapshot(this.collection, this.target, key, (all) =>
-      this.op === 'find' ? runFind(all, this.args, this.calls) : this.calls.length ? unsupported() : runAggregate(all, this.args));
+      this.op === 'find' ? runFind(all, this.args, this.calls) : this.calls.length ? unsupported() : runAggregate(all, this.args),
+    );
     if (answered) return answered;
     return this.model.read(key, () => {
       // biome-ignore lint/suspicious/noExplicitAny: the model wraps any collection of any document type, as the driver's own generic does

@@ -47,7 +47,9 @@ function resolverHistogram(metrics: Metrics): Histogram<'field'> {
     histogram = new Histogram({
       name: 'graphql_resolver_duration_seconds',
       help: 'Latency of fields that have their own resolver (not plain property reads), by schema coordinate.',
-      labelNames: ['field'], buckets: LATENCY_BUCKETS, registers: [metrics.registry],
+      labelNames: ['field'],
+      buckets: LATENCY_BUCKETS,
+      registers: [metrics.registry],
     });
     histograms.set(metrics, histogram);
   }

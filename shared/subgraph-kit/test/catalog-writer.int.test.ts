@@ -17,13 +17,21 @@ const grants = DOMAINS.find((d) => d.definition.serviceName === 'grants-manageme
 const logger = createLogger('catalog-writer-test', 'silent');
 let database: TestDatabase;
 
-beforeEach(async () => { database = await openSeededDatabase(grants.definition); });
-afterEach(async () => { await database.drop(); });
+beforeEach(async () => {
+  database = await openSeededDatabase(grants.definition);
+});
+afterEach(async () => {
+  await database.drop();
+});
 
 const ID = 'grm-era';
 const rename = (expectedVersion: number, name: string): ChangeRequest => ({
-  offeringId: ID, expectedVersion, mutation: 'updateGrantsManagementOffering', actor: { subject: 'writer-test', issuer: null },
-  sources: [{ key: 'test', title: 'test', url: 'https://example.gov/test' }], verification: 'UNVERIFIED',
+  offeringId: ID,
+  expectedVersion,
+  mutation: 'updateGrantsManagementOffering',
+  actor: { subject: 'writer-test', issuer: null },
+  sources: [{ key: 'test', title: 'test', url: 'https://example.gov/test' }],
+  verification: 'UNVERIFIED',
   compute: (before, nextVersion) => (before ? { offering: { ...before.offering, name, version: nextVersion }, listings: before.listings } : null),
 });
 const changes = () => database.db.collection<ChangeDoc>(DOMAIN_COLLECTIONS.changes);
@@ -43,7 +51,14 @@ test('a pending record of the next version makes a change from the version befor
   const done = await store.write(rename(1, 'eRA two'));
   expect('change' in done).toBe(true);
   // Another writer recorded version 3 and has not stored it yet.
-  const theirs = { ...(await changes().findOne({ _id: `${ID}@2` }))!, _id: `${ID}@3`, version: 3, fromVersion: 2, state: 'pending' as const, recordedAt: new Date().toISOString() };
+  const theirs = {
+    ...(await changes().findOne({ _id: `${ID}@2` }))!,
+    _id: `${ID}@3`,
+    version: 3,
+    fromVersion: 2,
+    state: 'pending' as const,
+    recordedAt: new Date().toISOString(),
+  };
   theirs.before = theirs.after;
   theirs.after = { offering: { ...theirs.after!.offering, name: 'theirs', version: 3 }, listings: theirs.after!.listings };
   delete theirs.at;

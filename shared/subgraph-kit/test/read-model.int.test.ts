@@ -17,7 +17,9 @@ const logger = createLogger('read-model-test', 'silent');
 let database: TestDatabase;
 const models: ReadModel[] = [];
 
-beforeEach(async () => { database = await openSeededDatabase(grants.definition); });
+beforeEach(async () => {
+  database = await openSeededDatabase(grants.definition);
+});
 afterEach(async () => {
   for (const m of models.splice(0)) m.stop();
   await database.drop();
@@ -32,9 +34,7 @@ async function serverWith(options: Partial<ReadModelOptions> = {}) {
 
 /** Commands that answer reads: the model's background poll of the data version (`_meta`) is not one. */
 async function commands(): Promise<number> {
-  return (await database.metrics.mongoCommands.get()).values
-    .filter((v) => v.labels.collection !== '_meta')
-    .reduce((n, v) => n + v.value, 0);
+  return (await database.metrics.mongoCommands.get()).values.filter((v) => v.labels.collection !== '_meta').reduce((n, v) => n + v.value, 0);
 }
 
 const QUERIES = [
@@ -106,8 +106,13 @@ test('stays within its size, and a read that straddles a write is not kept', asy
   for (const query of QUERIES) await execute(server.apollo, { query }, server.context());
   expect(model.size).toBeLessThanOrEqual(3);
   let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
-  const slow = model.read('straddle', async () => { await gate; return ['old']; });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const slow = model.read('straddle', async () => {
+    await gate;
+    return ['old'];
+  });
   model.invalidate();
   release();
   expect(await slow).toEqual(['old']);

@@ -12,11 +12,16 @@ import { createServer } from '../src/server';
  * offerings.csv lists for it, read here straight from the file.
  */
 const expectedFunctions = (): Map<string, string[]> => {
-  const lines = fs.readFileSync(path.join(REPO_ROOT, 'shared/catalog/offerings.csv'), 'utf8').split('\n').filter((l) => l.startsWith('grm-'));
-  return new Map(lines.map((line) => {
-    const activities = /(?:^|;|,)(GRM\.\d{3}\.\d{3}(?:;GRM\.\d{3}\.\d{3})*),/.exec(line)?.[1]?.split(';') ?? [];
-    return [line.split(',')[0]!, [...new Set(activities.map((a) => a.split('.').slice(0, 2).join('.')))].sort()];
-  }));
+  const lines = fs
+    .readFileSync(path.join(REPO_ROOT, 'shared/catalog/offerings.csv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('grm-'));
+  return new Map(
+    lines.map((line) => {
+      const activities = /(?:^|;|,)(GRM\.\d{3}\.\d{3}(?:;GRM\.\d{3}\.\d{3})*),/.exec(line)?.[1]?.split(';') ?? [];
+      return [line.split(',')[0]!, [...new Set(activities.map((a) => a.split('.').slice(0, 2).join('.')))].sort()];
+    }),
+  );
 };
 
 let t: TestDatabase;
@@ -32,7 +37,11 @@ afterAll(async () => {
 });
 
 test('every Grants offering lists the functions of its mapped activities, in code order', async () => {
-  const r = await execute(server.apollo, { query: '{ grantsManagement { offerings(first: 100) { edges { node { id functions { code level name } } } } } }' }, server.context());
+  const r = await execute(
+    server.apollo,
+    { query: '{ grantsManagement { offerings(first: 100) { edges { node { id functions { code level name } } } } } }' },
+    server.context(),
+  );
   expect(codes(r)).toEqual([]);
   const got = new Map<string, string[]>(r.data.grantsManagement.offerings.edges.map((e: any) => [e.node.id, e.node.functions.map((f: any) => f.code)]));
   expect(got).toEqual(expectedFunctions());

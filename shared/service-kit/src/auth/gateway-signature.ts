@@ -22,7 +22,9 @@ export function readGatewaySignatureConfig(env: EnvReader): GatewaySignatureConf
   const secret = readSigningSecret(env);
   const required = env.boolean('REQUIRE_GATEWAY_SIGNATURE', env.string('NODE_ENV') === 'production');
   if (required && secret === undefined) {
-    env.problem('Subgraphs require the gateway\'s signature (NODE_ENV=production or REQUIRE_GATEWAY_SIGNATURE=true) but GATEWAY_SIGNING_SECRET is unset: set it to the same secret as the gateway\'s (e.g. `openssl rand -hex 32`).');
+    env.problem(
+      "Subgraphs require the gateway's signature (NODE_ENV=production or REQUIRE_GATEWAY_SIGNATURE=true) but GATEWAY_SIGNING_SECRET is unset: set it to the same secret as the gateway's (e.g. `openssl rand -hex 32`).",
+    );
   }
   return { secret, required };
 }
@@ -31,7 +33,9 @@ export function readGatewaySignatureConfig(env: EnvReader): GatewaySignatureConf
 export function readSigningSecret(env: EnvReader): string | undefined {
   const secret = env.string('GATEWAY_SIGNING_SECRET');
   if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
-    env.problem(`GATEWAY_SIGNING_SECRET is ${secret.length} characters long: use at least ${MIN_SECRET_LENGTH} random characters (e.g. \`openssl rand -hex 32\`).`);
+    env.problem(
+      `GATEWAY_SIGNING_SECRET is ${secret.length} characters long: use at least ${MIN_SECRET_LENGTH} random characters (e.g. \`openssl rand -hex 32\`).`,
+    );
   }
   return secret;
 }
@@ -53,7 +57,10 @@ export function gatewaySignatureGuard(config: GatewaySignatureConfig, audience: 
         identities.set(req, ANONYMOUS);
         return false;
       }
-      return refuse(res, `This subgraph answers only requests signed by the gateway (${IDENTITY_HEADER} is missing): send your query to the gateway's /graphql instead.`);
+      return refuse(
+        res,
+        `This subgraph answers only requests signed by the gateway (${IDENTITY_HEADER} is missing): send your query to the gateway's /graphql instead.`,
+      );
     }
     try {
       identities.set(req, await verifyInternalToken(token, secret, audience));

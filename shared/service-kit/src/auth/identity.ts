@@ -23,7 +23,12 @@ export const ROLES = ['analyst', 'editor'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** The public reader: no token, no roles. Frozen so no request can grant itself a role by mutation. */
-export const ANONYMOUS: Identity = Object.freeze({ subject: null, issuer: null, roles: Object.freeze([]) as readonly Role[], qsmos: Object.freeze([]) as readonly QsmoDomain[] });
+export const ANONYMOUS: Identity = Object.freeze({
+  subject: null,
+  issuer: null,
+  roles: Object.freeze([]) as readonly Role[],
+  qsmos: Object.freeze([]) as readonly QsmoDomain[],
+});
 
 /** True for the anonymous public reader. */
 export const isAnonymous = (identity: Identity): boolean => identity.subject === null;
@@ -63,7 +68,8 @@ export function requireEditor(identity: Identity, domain: QsmoDomain, what = 'th
   if (identity.qsmos.includes(domain)) return;
   throw forbidden(
     `${capitalize(what)} needs the role "editor" of ${domain}; "${identity.subject}" edits ${identity.qsmos.length ? identity.qsmos.join(', ') : 'no QSMO'}: ask for a token whose QSMO claim includes ${domain}.`,
-    'editor', domain,
+    'editor',
+    domain,
   );
 }
 

@@ -83,20 +83,28 @@ export async function verifyInternalToken(token: string, secret: Uint8Array, aud
       clockTolerance: 5,
       maxTokenAge: `${INTERNAL_TOKEN_TTL_SECONDS + 5}s`,
     });
-    const identity: Identity = payload.sub === undefined ? ANONYMOUS : {
-      subject: payload.sub,
-      issuer: typeof payload.user_iss === 'string' ? payload.user_iss : null,
-      roles: rolesFromClaim(payload.roles),
-      qsmos: qsmosFromClaim(payload.qsmos),
-    };
+    const identity: Identity =
+      payload.sub === undefined
+        ? ANONYMOUS
+        : {
+            subject: payload.sub,
+            issuer: typeof payload.user_iss === 'string' ? payload.user_iss : null,
+            roles: rolesFromClaim(payload.roles),
+            qsmos: qsmosFromClaim(payload.qsmos),
+          };
     // Kept no longer than jose would accept it: the earlier of exp and the maximum age, both with the tolerance.
     const expiresAt = Math.min(((payload.exp ?? Infinity) + 5) * 1000, ((payload.iat ?? 0) + INTERNAL_TOKEN_TTL_SECONDS + 5) * 1000);
     keep(tokens, key, { identity, expiresAt });
     return identity;
   } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) throw new InternalTokenError(`the gateway's signature in ${IDENTITY_HEADER} has expired: requests must come through the gateway, with clocks in sync.`);
-    if (error instanceof joseErrors.JWTClaimValidationFailed) throw new InternalTokenError(`the ${IDENTITY_HEADER} token is not addressed to this subgraph (${error.claim} check failed): requests must come through the gateway.`);
-    if (error instanceof joseErrors.JOSEError) throw new InternalTokenError(`the ${IDENTITY_HEADER} token is not signed by the gateway (${error.code}): requests must come through the gateway.`);
+    if (error instanceof joseErrors.JWTExpired)
+      throw new InternalTokenError(`the gateway's signature in ${IDENTITY_HEADER} has expired: requests must come through the gateway, with clocks in sync.`);
+    if (error instanceof joseErrors.JWTClaimValidationFailed)
+      throw new InternalTokenError(
+        `the ${IDENTITY_HEADER} token is not addressed to this subgraph (${error.claim} check failed): requests must come through the gateway.`,
+      );
+    if (error instanceof joseErrors.JOSEError)
+      throw new InternalTokenError(`the ${IDENTITY_HEADER} token is not signed by the gateway (${error.code}): requests must come through the gateway.`);
     throw error;
   }
 }

@@ -69,10 +69,13 @@ export function defaultMaxConnections(descriptorLimit: number | undefined): numb
 export function readConnectionLimits(env: EnvReader, defaults: { perClient: number }, descriptorLimit = fileDescriptorLimit()): ConnectionLimits {
   const max = env.nonNegativeInt('MAX_CONNECTIONS', defaultMaxConnections(descriptorLimit));
   if (descriptorLimit !== undefined && max >= descriptorLimit) {
-    env.problem(`MAX_CONNECTIONS=${max} is not below this process's file-descriptor limit (ulimit -n: ${descriptorLimit}), so the process would run out of descriptors first: lower it to ${defaultMaxConnections(descriptorLimit)} or less, or raise the limit.`);
+    env.problem(
+      `MAX_CONNECTIONS=${max} is not below this process's file-descriptor limit (ulimit -n: ${descriptorLimit}), so the process would run out of descriptors first: lower it to ${defaultMaxConnections(descriptorLimit)} or less, or raise the limit.`,
+    );
   }
   const perClient = env.nonNegativeInt('MAX_CONNECTIONS_PER_CLIENT', defaults.perClient);
-  if (max > 0 && perClient > max) env.problem(`MAX_CONNECTIONS_PER_CLIENT=${perClient} is above MAX_CONNECTIONS=${max}: one client could never reach it; lower it.`);
+  if (max > 0 && perClient > max)
+    env.problem(`MAX_CONNECTIONS_PER_CLIENT=${perClient} is above MAX_CONNECTIONS=${max}: one client could never reach it; lower it.`);
   return { max, perClient };
 }
 
@@ -126,7 +129,10 @@ export class ConnectionTracker {
   private readonly idle = new Set<Tracked>();
   private readonly clients = new Map<string, ClientConnections>();
 
-  constructor(private readonly limits: ConnectionLimits, private readonly onShed: (cap: ShedCap, action: ShedAction, client: string) => void = () => undefined) {}
+  constructor(
+    private readonly limits: ConnectionLimits,
+    private readonly onShed: (cap: ShedCap, action: ShedAction, client: string) => void = () => undefined,
+  ) {}
 
   /** Admits a just-accepted socket, closing an idle one first if a cap is reached; false (and the socket destroyed) when it is refused. */
   admit(socket: net.Socket): boolean {
@@ -169,7 +175,9 @@ export class ConnectionTracker {
   }
 
   /** Connections open now. */
-  get size(): number { return this.open.size; }
+  get size(): number {
+    return this.open.size;
+  }
 
   private makeRoom(idle: Set<Tracked>, cap: ShedCap, socket: net.Socket, key: string): boolean {
     const oldest = idle.values().next().value;

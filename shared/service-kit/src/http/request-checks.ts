@@ -49,7 +49,8 @@ export function jsonNesting(text: string, stopAbove = MAX_JSON_NESTING): number 
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // A backslash escapes the next character, a quote included.
+      if (c === 0x5c)
+        i++; // A backslash escapes the next character, a quote included.
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -85,9 +86,12 @@ export function persistedQueryRefusal({ query, extensions }: GraphQLParams): Req
   if (!persisted) return undefined;
   const { version, sha256Hash } = persisted as { version?: unknown; sha256Hash?: unknown };
   if (typeof persisted !== 'object' || version !== 1) {
-    const problem = typeof persisted !== 'object' ? `extensions.persistedQuery is ${excerpt(JSON.stringify(persisted))}, not an object`
-      : version === undefined ? 'extensions.persistedQuery has no version'
-        : `Persisted query version ${excerpt(JSON.stringify(version))} is not supported`;
+    const problem =
+      typeof persisted !== 'object'
+        ? `extensions.persistedQuery is ${excerpt(JSON.stringify(persisted))}, not an object`
+        : version === undefined
+          ? 'extensions.persistedQuery has no version'
+          : `Persisted query version ${excerpt(JSON.stringify(version))} is not supported`;
     return {
       status: 400,
       code: ErrorCode.PERSISTED_QUERY_VERSION_NOT_SUPPORTED,
@@ -98,7 +102,8 @@ export function persistedQueryRefusal({ query, extensions }: GraphQLParams): Req
     return {
       status: 400,
       code: ErrorCode.PERSISTED_QUERY_HASH_MISMATCH,
-      message: 'extensions.persistedQuery.sha256Hash is not the sha256 of the query sent with it: send the hash of the exact query text (hex, lower case), or send the hash alone to run the document it names.',
+      message:
+        'extensions.persistedQuery.sha256Hash is not the sha256 of the query sent with it: send the hash of the exact query text (hex, lower case), or send the hash alone to run the document it names.',
     };
   }
   return undefined;

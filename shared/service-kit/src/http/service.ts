@@ -9,7 +9,14 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { ErrorCode } from '../errors';
 import { checkGraphQLRequest, jsonNestingRefusal, type GraphQLParams, type RequestRefusal } from './request-checks';
-import { ConnectionTracker, DEFAULT_MAX_CONNECTIONS_PER_CLIENT, readConnectionLimits, type ConnectionLimits, type ShedAction, type ShedCap } from './connections';
+import {
+  ConnectionTracker,
+  DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+  readConnectionLimits,
+  type ConnectionLimits,
+  type ShedAction,
+  type ShedCap,
+} from './connections';
 
 /**
  * The HTTP layer every service shares: GraphQL at /graphql, Prometheus
@@ -92,7 +99,10 @@ export interface HttpServiceOptions<TContext extends BaseContext> {
  * HTTP_REQUEST_TIMEOUT_MS, HTTP_HEADERS_TIMEOUT_MS, MAX_CONNECTIONS,
  * MAX_CONNECTIONS_PER_CLIENT, HTTP_KEEP_ALIVE_TIMEOUT_MS).
  */
-export type DrainOptions = Pick<HttpServiceOptions<BaseContext>, 'drainDelayMs' | 'drainTimeoutMs' | 'maxInFlight' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'connectionLimits' | 'keepAliveTimeoutMs'>;
+export type DrainOptions = Pick<
+  HttpServiceOptions<BaseContext>,
+  'drainDelayMs' | 'drainTimeoutMs' | 'maxInFlight' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'connectionLimits' | 'keepAliveTimeoutMs'
+>;
 
 /**
  * Reads DrainOptions once at the entry point; a headers timeout longer than
@@ -103,7 +113,10 @@ export type DrainOptions = Pick<HttpServiceOptions<BaseContext>, 'drainDelayMs' 
 export function readDrainOptions(env: EnvReader, defaults: { maxConnectionsPerClient?: number } = {}): DrainOptions {
   const requestTimeoutMs = env.positiveInt('HTTP_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS);
   const headersTimeoutMs = env.positiveInt('HTTP_HEADERS_TIMEOUT_MS', Math.min(DEFAULT_HEADERS_TIMEOUT_MS, requestTimeoutMs));
-  if (headersTimeoutMs > requestTimeoutMs) env.problem(`HTTP_HEADERS_TIMEOUT_MS=${headersTimeoutMs} is longer than HTTP_REQUEST_TIMEOUT_MS=${requestTimeoutMs}: the headers are part of the request, so lower it.`);
+  if (headersTimeoutMs > requestTimeoutMs)
+    env.problem(
+      `HTTP_HEADERS_TIMEOUT_MS=${headersTimeoutMs} is longer than HTTP_REQUEST_TIMEOUT_MS=${requestTimeoutMs}: the headers are part of the request, so lower it.`,
+    );
   return {
     drainDelayMs: env.nonNegativeInt('DRAIN_DELAY_MS', 0),
     drainTimeoutMs: env.positiveInt('DRAIN_TIMEOUT_MS', 10_000),
@@ -167,7 +180,9 @@ export const MIN_METRICS_TOKEN_LENGTH = 16;
 export function readMetricsAccess(env: EnvReader): MetricsAccess {
   const token = env.string('METRICS_TOKEN');
   if (token !== undefined && token.length < MIN_METRICS_TOKEN_LENGTH) {
-    env.problem(`METRICS_TOKEN is ${token.length} characters long: use at least ${MIN_METRICS_TOKEN_LENGTH} random characters (e.g. \`openssl rand -hex 24\`).`);
+    env.problem(
+      `METRICS_TOKEN is ${token.length} characters long: use at least ${MIN_METRICS_TOKEN_LENGTH} random characters (e.g. \`openssl rand -hex 24\`).`,
+    );
   }
   return { token, open: env.boolean('METRICS_PUBLIC', env.string('NODE_ENV') !== 'production') };
 }
@@ -176,7 +191,9 @@ export function readMetricsAccess(env: EnvReader): MetricsAccess {
 function metricsRefusal(req: IncomingMessage, access: MetricsAccess | undefined): { status: number; message: string } | undefined {
   if (!access) return undefined;
   if (access.token === undefined) {
-    return access.open ? undefined : { status: 403, message: 'Metrics are not public here: set METRICS_TOKEN and send it as "Authorization: Bearer <token>", or set METRICS_PUBLIC=true.' };
+    return access.open
+      ? undefined
+      : { status: 403, message: 'Metrics are not public here: set METRICS_TOKEN and send it as "Authorization: Bearer <token>", or set METRICS_PUBLIC=true.' };
   }
   const sent = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (sent === undefined) return { status: 401, message: 'Metrics need the metrics token: send "Authorization: Bearer <METRICS_TOKEN>".' };
@@ -206,7 +223,13 @@ export interface HttpService {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly code?: string) { super(message); }
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -356,13 +379,16 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
   let inFlight = 0;
   const active = new Set<ServerResponse>();
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const server = http.createServer({
-    // Slow clients (a stalled body, headers sent a byte at a time) get 408 in seconds, not Node's 300 s.
-    requestTimeout,
-    headersTimeout: Math.min(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout),
-    // Node checks those timeouts every 30 s by default, which would add up to 30 s to each.
-    connectionsCheckingInterval: 500,
-  }, (req, res) => void handle(req, res));
+  const server = http.createServer(
+    {
+      // Slow clients (a stalled body, headers sent a byte at a time) get 408 in seconds, not Node's 300 s.
+      requestTimeout,
+      headersTimeout: Math.min(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout),
+      // Node checks those timeouts every 30 s by default, which would add up to 30 s to each.
+      connectionsCheckingInterval: 500,
+    },
+    (req, res) => void handle(req, res),
+  );
   // Every open connection and its requests in progress: admission caps them, draining closes only the idle ones.
   const limits = options.connectionLimits ?? { max: 0, perClient: 0 };
   const shed = new Map<string, { count: number; clients: Set<string> }>();
@@ -382,7 +408,10 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
     // The first at once, then at most one line per interval with the counts since.
     if (shedTimer) return;
     reportShed();
-    shedTimer = setTimeout(() => { shedTimer = undefined; reportShed(); }, SHED_LOG_INTERVAL_MS).unref();
+    shedTimer = setTimeout(() => {
+      shedTimer = undefined;
+      reportShed();
+    }, SHED_LOG_INTERVAL_MS).unref();
   });
   server.on('connection', (socket: net.Socket) => {
     if (!connections.admit(socket)) return;
@@ -405,11 +434,15 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
 
   return {
     server,
-    get state() { return state; },
+    get state() {
+      return state;
+    },
     async listen(port, host = '0.0.0.0') {
       server.listen(port, host);
       await once(server, 'listening');
-      starting = apollo.start().then(() => { apolloStarted = true; });
+      starting = apollo.start().then(() => {
+        apolloStarted = true;
+      });
       try {
         await starting;
       } catch (error) {
@@ -419,7 +452,10 @@ export function createHttpService<TContext extends BaseContext>(options: HttpSer
       }
       if (state !== 'starting') throw new Error(`The service was stopped while it was starting (${state}).`);
       state = 'ready';
-      const caps = [limits.max ? `${limits.max} in all` : 'none in all', limits.perClient ? `${limits.perClient} per client address` : 'none per client address'];
+      const caps = [
+        limits.max ? `${limits.max} in all` : 'none in all',
+        limits.perClient ? `${limits.perClient} per client address` : 'none per client address',
+      ];
       logger.info(`connection caps: ${caps.join(', ')}; idle keep-alive connections kept ${server.keepAliveTimeout / 1000} s`);
       const address = server.address() as AddressInfo;
       return `http://localhost:${address.port}/graphql`;

@@ -50,11 +50,13 @@ export function applyFieldRules<TContext extends { identity: Identity }>(schema:
 
 /** The rules of a table that name a field no subgraph has: each a wiring mistake to fix. */
 export function fieldRulesProblems(rules: FieldRules, schemas: readonly GraphQLSchema[]): string[] {
-  return Object.keys(rules).filter((coordinate) => {
-    const [typeName, fieldName] = coordinate.split('.');
-    return !schemas.some((schema) => {
-      const type = typeName ? schema.getType(typeName) : undefined;
-      return isObjectType(type) && fieldName !== undefined && fieldName in type.getFields();
-    });
-  }).map((coordinate) => `restricted field ${coordinate} is in no subgraph's schema: fix or remove the rule.`);
+  return Object.keys(rules)
+    .filter((coordinate) => {
+      const [typeName, fieldName] = coordinate.split('.');
+      return !schemas.some((schema) => {
+        const type = typeName ? schema.getType(typeName) : undefined;
+        return isObjectType(type) && fieldName !== undefined && fieldName in type.getFields();
+      });
+    })
+    .map((coordinate) => `restricted field ${coordinate} is in no subgraph's schema: fix or remove the rule.`);
 }

@@ -47,7 +47,9 @@ export function runCatalogCli(entry: SubgraphEntry, args: readonly string[] = pr
       }
       const plan = await planImport(db, entry, file);
       if (plan.problems.length > 0) {
-        process.stderr.write(`${plan.problems.length} problem(s); nothing was applied. Fix these rows and run again:\n${plan.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+        process.stderr.write(
+          `${plan.problems.length} problem(s); nothing was applied. Fix these rows and run again:\n${plan.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+        );
         process.exitCode = 1;
         return;
       }
@@ -56,7 +58,12 @@ export function runCatalogCli(entry: SubgraphEntry, args: readonly string[] = pr
         process.stdout.write(plan.steps.length ? 'Dry run: nothing was written. Run again with --apply to make these changes.\n' : 'Nothing to change.\n');
         return;
       }
-      const result = await applyImport(db, plan, { subject: editor ?? 'catalog:import', issuer: 'catalog:import' }, { key: path.basename(file), title: `catalog:import of ${path.basename(file)}`, url: null });
+      const result = await applyImport(
+        db,
+        plan,
+        { subject: editor ?? 'catalog:import', issuer: 'catalog:import' },
+        { key: path.basename(file), title: `catalog:import of ${path.basename(file)}`, url: null },
+      );
       process.stdout.write(`applied ${result.applied} change(s) to ${databaseName}, each recorded in its audit trail\n`);
       if (result.refused.length) {
         process.stderr.write(`refused (changed since the dry run; run the import again):\n${result.refused.map((r) => `  - ${r}`).join('\n')}\n`);

@@ -9,7 +9,7 @@ import { CsvError, parseCsvRecords, restoreFormula, toSpreadsheetCsvLine } from 
 import { Row } from '@qsmo/catalog/row';
 import type { Shelf, SourceRecord, Verification } from '@qsmo/catalog/types';
 import { changedFieldsOf, CatalogStore, type ChangeActor, type OfferingSnapshot } from '../domain/changes';
-import { domainCollections, type CustomerLinkDoc, } from '../domain/data';
+import { domainCollections, type CustomerLinkDoc } from '../domain/data';
 import { referenceCollections } from '../reference/documents';
 import { CATALOG_LIMITS, checkListing, listingDoc, mergeSources, offeringDoc, Problems, withListings, type OfferingFields } from '../domain/edits';
 import { QSMO_DOMAINS, type QsmoDomain, type SubgraphEntry } from '@qsmo/service-kit/subgraphs';
@@ -25,7 +25,21 @@ import type { ReadModel } from '../read-model';
  * column, and then nothing is applied), shown as a difference, and applied
  * through the same audited, versioned writes as the mutations.
  */
-export const OFFERING_COLUMNS = ['id', 'domain', 'name', 'category', 'shelf', 'provider_id', 'partner_ids', 'fibf_activities', 'website', 'launched_on', 'verification', 'source', 'notes'] as const;
+export const OFFERING_COLUMNS = [
+  'id',
+  'domain',
+  'name',
+  'category',
+  'shelf',
+  'provider_id',
+  'partner_ids',
+  'fibf_activities',
+  'website',
+  'launched_on',
+  'verification',
+  'source',
+  'notes',
+] as const;
 export const CUSTOMER_COLUMNS = ['offering_id', 'agency_code', 'as_of', 'source', 'customer_as_stated'] as const;
 export const OFFERINGS_FILE = 'offerings.csv';
 export const CUSTOMERS_FILE = 'offering_customers.csv';
@@ -33,15 +47,32 @@ export const CUSTOMERS_FILE = 'offering_customers.csv';
 const SHELVES: readonly Shelf[] = ['FEDERAL', 'COMMERCIAL', 'MANDATORY'];
 
 /** Writes the marketplace's offerings and listings to `dir` as offerings.csv and offering_customers.csv; returns the two paths. */
-export async function exportCatalog(db: Db, entry: Pick<SubgraphEntry, 'domain'>, dir: string): Promise<{ offerings: string; customers: string; count: number }> {
+export async function exportCatalog(
+  db: Db,
+  entry: Pick<SubgraphEntry, 'domain'>,
+  dir: string,
+): Promise<{ offerings: string; customers: string; count: number }> {
   const c = domainCollections(db);
   const offerings = await c.offerings.find({}).sort({ _id: 1 }).toArray();
   const listings = await c.customerLinks.find({}).sort({ offeringId: 1, agencyCode: 1 }).toArray();
   const keys = (sources: readonly SourceRecord[]) => sources.map((s) => s.key).join(';');
-  const offeringLines = offerings.map((o) => toSpreadsheetCsvLine([
-    o._id, entry.domain, o.name, o.category, o.shelf, o.providerId, o.partnerIds.join(';'), o.capabilityCodes.join(';'),
-    o.website, o.launchedOn, o.verification, keys(o.sources), o.notes,
-  ]));
+  const offeringLines = offerings.map((o) =>
+    toSpreadsheetCsvLine([
+      o._id,
+      entry.domain,
+      o.name,
+      o.category,
+      o.shelf,
+      o.providerId,
+      o.partnerIds.join(';'),
+      o.capabilityCodes.join(';'),
+      o.website,
+      o.launchedOn,
+      o.verification,
+      keys(o.sources),
+      o.notes,
+    ]),
+  );
   const customerLines = listings.map((l) => toSpreadsheetCsvLine([l.offeringId, l.agencyCode, l.asOf, keys(l.sources), l.customerAsStated]));
   fs.mkdirSync(dir, { recursive: true });
   const files = { offerings: path.join(dir, OFFERINGS_FILE), customers: path.join(dir, CUSTOMERS_FILE) };
@@ -118,7 +149,8 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
   };
   const sourcesOf = (row: Row): SourceRecord[] => {
     const cell = row.text('source');
-    if (cell.trim() === '') row.fail('source', 'a source is required: give the key of a source in shared/catalog/SOURCES.md, or the URL of the page that states the row');
+    if (cell.trim() === '')
+      row.fail('source', 'a source is required: give the key of a source in shared/catalog/SOURCES.md, or the URL of the page that states the row');
     return sourceIndex.resolveCell(cell);
   };
 
@@ -138,7 +170,11 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
       if (!id.startsWith(entry.offeringIdPrefix)) row.fail('id', `"${id}" is not an id of this marketplace: ids start "${entry.offeringIdPrefix}"`);
       if (wanted.has(id)) row.fail('id', `"${id}" is listed twice (first on line ${wanted.get(id)!.line})`);
       const providerId = row.required('provider_id');
-      if (!providers.has(providerId)) row.fail('provider_id', `no provider "${providerId}" in the reference data (providers are maintained in shared/catalog/providers.csv by the graph's maintainers)`);
+      if (!providers.has(providerId))
+        row.fail(
+          'provider_id',
+          `no provider "${providerId}" in the reference data (providers are maintained in shared/catalog/providers.csv by the graph's maintainers)`,
+        );
       const partnerIds = row.list('partner_ids');
       for (const p of partnerIds) if (!providers.has(p)) row.fail('partner_ids', `no provider "${p}" in the reference data`);
       const capabilityCodes = row.list('fibf_activities');
@@ -146,7 +182,17 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
       const launchedOn = row.optional('launched_on');
       return {
         id,
-        fields: { name: row.required('name'), category: row.optional('category'), shelf: row.oneOf('shelf', SHELVES), providerId, partnerIds, capabilityCodes, website: row.optional('website'), launchedOn, notes: row.optional('notes') },
+        fields: {
+          name: row.required('name'),
+          category: row.optional('category'),
+          shelf: row.oneOf('shelf', SHELVES),
+          providerId,
+          partnerIds,
+          capabilityCodes,
+          website: row.optional('website'),
+          launchedOn,
+          notes: row.optional('notes'),
+        },
         verification: row.oneOf('verification', VERIFICATIONS),
         sources: sourcesOf(row),
         line: row.line,
@@ -164,7 +210,8 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
         if (!offeringId.startsWith(entry.offeringIdPrefix)) return undefined;
         if (!named.has(offeringId)) row.fail('offering_id', `"${offeringId}" is not an offering of ${path.basename(files.offerings)}`);
         const agencyCode = row.cgac('agency_code');
-        if (!agencies.has(agencyCode)) row.fail('agency_code', `no agency "${agencyCode}" in the reference data (maintained in shared/catalog/agencies.csv by the graph's maintainers)`);
+        if (!agencies.has(agencyCode))
+          row.fail('agency_code', `no agency "${agencyCode}" in the reference data (maintained in shared/catalog/agencies.csv by the graph's maintainers)`);
         const fields = { agencyCode, asOf: row.optional('as_of'), customerAsStated: row.optional('customer_as_stated') };
         const p = new Problems();
         const statedOn = checkListing(fields, p);
@@ -187,20 +234,49 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
     const oldListings = new Map((before?.listings ?? []).map((l) => [l._id, l]));
     const listings = plan.withListings
       ? (wantedListings.get(id) ?? []).map((l) => {
-        const old = oldListings.get(l._id);
-        return old ? { ...l, sources: mergeSources(old.sources, l.sources, CATALOG_LIMITS.listingSources), ...(old.verification ? { verification: old.verification } : {}) } : l;
-      })
-      : before?.listings ?? [];
+          const old = oldListings.get(l._id);
+          return old
+            ? {
+                ...l,
+                sources: mergeSources(old.sources, l.sources, CATALOG_LIMITS.listingSources),
+                ...(old.verification ? { verification: old.verification } : {}),
+              }
+            : l;
+        })
+      : (before?.listings ?? []);
     const fromVersion = existing ? (existing.version ?? 1) : (await store.current(id)).version;
-    const offering = offeringDoc(id, domain, w.fields, { verification: w.verification, sources: mergeSources(existing?.sources ?? [], w.sources, CATALOG_LIMITS.offeringSources), listings, version: fromVersion + 1 });
+    const offering = offeringDoc(id, domain, w.fields, {
+      verification: w.verification,
+      sources: mergeSources(existing?.sources ?? [], w.sources, CATALOG_LIMITS.offeringSources),
+      listings,
+      version: fromVersion + 1,
+    });
     const after = withListings({ offering, listings }, listings);
     const changed = before ? changedFieldsOf(before, after) : [];
     if (before && changed.length === 0) continue;
-    plan.steps.push({ kind: before ? 'changed' : 'added', offeringId: id, name: w.fields.name, fromVersion, changedFields: changed, after, sources: w.sources, verification: w.verification });
+    plan.steps.push({
+      kind: before ? 'changed' : 'added',
+      offeringId: id,
+      name: w.fields.name,
+      fromVersion,
+      changedFields: changed,
+      after,
+      sources: w.sources,
+      verification: w.verification,
+    });
   }
   for (const [id, o] of current) {
     if (wanted.has(id)) continue;
-    plan.steps.push({ kind: 'retired', offeringId: id, name: o.name, fromVersion: o.version ?? 1, changedFields: [], after: null, sources: [], verification: o.verification });
+    plan.steps.push({
+      kind: 'retired',
+      offeringId: id,
+      name: o.name,
+      fromVersion: o.version ?? 1,
+      changedFields: [],
+      after: null,
+      sources: [],
+      verification: o.verification,
+    });
   }
   plan.steps.sort((a, b) => (a.kind === b.kind ? (a.offeringId < b.offeringId ? -1 : 1) : a.kind < b.kind ? -1 : 1));
   return plan;
@@ -209,10 +285,14 @@ export async function planImport(db: Db, entry: SubgraphEntry, input: string, so
 /** The difference as a team reads it: one line per offering, then the totals. */
 export function describePlan(plan: ImportPlan): string {
   const sign = { added: '+', changed: '~', retired: '-' } as const;
-  const lines = plan.steps.map((s) => `${sign[s.kind]} ${s.kind.padEnd(7)} ${s.offeringId} (${s.name})${s.changedFields.length ? `: ${s.changedFields.join(', ')}` : ''}`);
+  const lines = plan.steps.map(
+    (s) => `${sign[s.kind]} ${s.kind.padEnd(7)} ${s.offeringId} (${s.name})${s.changedFields.length ? `: ${s.changedFields.join(', ')}` : ''}`,
+  );
   const count = (k: ImportStep['kind']) => plan.steps.filter((s) => s.kind === k).length;
-  lines.push(`${count('added')} added, ${count('changed')} changed, ${count('retired')} retired${plan.skippedRows ? ` (${plan.skippedRows} rows of other QSMOs left out)` : ''}` +
-    (plan.withListings ? '' : `; no ${CUSTOMERS_FILE} next to the file, so customer listings are left as they are`));
+  lines.push(
+    `${count('added')} added, ${count('changed')} changed, ${count('retired')} retired${plan.skippedRows ? ` (${plan.skippedRows} rows of other QSMOs left out)` : ''}` +
+      (plan.withListings ? '' : `; no ${CUSTOMERS_FILE} next to the file, so customer listings are left as they are`),
+  );
   return lines.join('\n');
 }
 
@@ -222,7 +302,13 @@ export function describePlan(plan: ImportPlan): string {
  * dry run is refused (reported, not overwritten) and the rest go ahead.
  * A retirement names the import file as its source.
  */
-export async function applyImport(db: Db, plan: ImportPlan, actor: ChangeActor, fileSource: SourceRecord, readModel?: ReadModel): Promise<{ applied: number; refused: string[] }> {
+export async function applyImport(
+  db: Db,
+  plan: ImportPlan,
+  actor: ChangeActor,
+  fileSource: SourceRecord,
+  readModel?: ReadModel,
+): Promise<{ applied: number; refused: string[] }> {
   if (plan.problems.length > 0) throw new Error('The import has problems; nothing is applied.');
   const store = new CatalogStore({ db, readModel });
   const refused: string[] = [];

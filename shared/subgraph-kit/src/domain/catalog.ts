@@ -59,11 +59,12 @@ export function validateCatalog(catalog: SubgraphCatalog): void {
     for (const a of o.customerCodes) if (!agencies.has(a)) problems.push(`offering ${o._id}: customer agency "${a}" is not in agencies`);
   }
   for (const l of catalog.customerLinks) if (!offerings.has(l.offeringId)) problems.push(`customer link ${l._id}: offering is not in this domain`);
-  for (const c of catalog.capabilities) if (c.parentCode && !capabilities.has(c.parentCode)) problems.push(`capability ${c._id}: parent "${c.parentCode}" is missing`);
-  for (const p of catalog.providers) if (p.parentAgencyCode && !agencies.has(p.parentAgencyCode)) problems.push(`provider ${p._id}: parent agency "${p.parentAgencyCode}" is not in agencies`);
+  for (const c of catalog.capabilities)
+    if (c.parentCode && !capabilities.has(c.parentCode)) problems.push(`capability ${c._id}: parent "${c.parentCode}" is missing`);
+  for (const p of catalog.providers)
+    if (p.parentAgencyCode && !agencies.has(p.parentAgencyCode)) problems.push(`provider ${p._id}: parent agency "${p.parentAgencyCode}" is not in agencies`);
   for (const q of catalog.qsmos) if (!agencies.has(q.leadAgencyCode)) problems.push(`qsmo ${q._id}: lead agency "${q.leadAgencyCode}" is not in agencies`);
   if (problems.length > 0) {
     throw new Error(`The catalog is inconsistent; nothing was written. Fix these rows:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
-

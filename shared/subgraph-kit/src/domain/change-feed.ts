@@ -18,7 +18,11 @@ class DataVersionWatch {
   private readonly waiters = new Set<{ seen: string; wake: () => void }>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly db: Db, private readonly stopping: () => boolean, private readonly logger: Logger) {}
+  constructor(
+    private readonly db: Db,
+    private readonly stopping: () => boolean,
+    private readonly logger: Logger,
+  ) {}
 
   /** Resolves once the data version differs from `seen`, after `waitMs`, or when the service stops serving. */
   wait(seen: string, waitMs: number): Promise<void> {
@@ -108,12 +112,20 @@ export function changeFeedRoute(db: Db, stopping: () => boolean, logger: Logger)
           .sort({ at: 1, _id: 1 })
           .limit(FEED_PAGE_SIZE)
           .toArray();
-        page.changes = found.map((c) => ({ id: c._id, offeringId: c.offeringId, version: c.version, mutation: c.mutation, at: c.at!, retired: c.after === null }));
+        page.changes = found.map((c) => ({
+          id: c._id,
+          offeringId: c.offeringId,
+          version: c.version,
+          mutation: c.mutation,
+          at: c.at!,
+          retired: c.after === null,
+        }));
       }
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(page));
     } catch (error) {
       logger.debug(`change feed unavailable: ${(error as Error).message}`);
-      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
+      res
+        .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
         .end(JSON.stringify({ errors: [{ message: 'The database cannot be read right now; retry shortly.' }] }));
     }
   };

@@ -4,7 +4,16 @@ import { MongoServerError } from 'mongodb';
 import type { SourceRecord, Verification } from '@qsmo/catalog/types';
 import type { Logger } from '@qsmo/service-kit/logger';
 import { bumpChangeCounter, type ReadModel } from '../read-model';
-import { DOMAIN_COLLECTIONS, domainCollections, type ChangeActor, type ChangeDoc, type CustomerLinkDoc, type OfferingDoc, type OfferingPart, type OfferingSnapshot } from './data';
+import {
+  DOMAIN_COLLECTIONS,
+  domainCollections,
+  type ChangeActor,
+  type ChangeDoc,
+  type CustomerLinkDoc,
+  type OfferingDoc,
+  type OfferingPart,
+  type OfferingSnapshot,
+} from './data';
 
 /** The collections a catalog change writes: the read model forgets only their results, and keeps the reference data's. */
 const WRITTEN_COLLECTIONS = [DOMAIN_COLLECTIONS.offerings, DOMAIN_COLLECTIONS.customerLinks, DOMAIN_COLLECTIONS.changes] as const;
@@ -105,7 +114,8 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v);
+      : v,
+  );
 }
 
 /** Names of the fields that differ between two states of an offering (derived fields left out; listings as one field). */
@@ -139,9 +149,16 @@ export function offeringFields(offering: OfferingPart['offering'], fields: reado
  * an offering may have dozens of, are in neither. Applied again to its own
  * result (or to an older record holding whole states) it gives the same.
  */
-export function auditSides(before: OfferingPart | null, after: OfferingSnapshot | null, changedFields: readonly string[]): { before: OfferingPart | null; after: OfferingSnapshot | null } {
+export function auditSides(
+  before: OfferingPart | null,
+  after: OfferingSnapshot | null,
+  changedFields: readonly string[],
+): { before: OfferingPart | null; after: OfferingSnapshot | null } {
   return {
-    before: before && { offering: offeringFields(before.offering, changedFields), listings: after ? listingsNotIn(before.listings, after.listings) : before.listings },
+    before: before && {
+      offering: offeringFields(before.offering, changedFields),
+      listings: after ? listingsNotIn(before.listings, after.listings) : before.listings,
+    },
     after: after && { offering: after.offering, listings: before ? listingsNotIn(after.listings, before.listings) : after.listings },
   };
 }
@@ -168,7 +185,11 @@ export class CatalogStore {
       const listings = await this.listings.find({ offeringId }).sort({ _id: 1 }).toArray();
       return { snapshot: { offering, listings }, version: versionOf(offering) };
     }
-    const last = await this.changes.find({ offeringId, state: { $ne: 'abandoned' } }).sort({ version: -1 }).limit(1).toArray();
+    const last = await this.changes
+      .find({ offeringId, state: { $ne: 'abandoned' } })
+      .sort({ version: -1 })
+      .limit(1)
+      .toArray();
     return { snapshot: null, version: last[0]?.version ?? 0 };
   }
 
@@ -197,7 +218,10 @@ export class CatalogStore {
   async write(request: ChangeRequest): Promise<ChangeResult> {
     const { offeringId } = request;
     const idempotency = request.idempotency
-      ? { key: sha(`${request.actor.issuer ?? ''}\u0000${request.actor.subject}\u0000${request.idempotency.key}`), hash: sha(canonicalJson([request.mutation, request.idempotency.request])) }
+      ? {
+          key: sha(`${request.actor.issuer ?? ''}\u0000${request.actor.subject}\u0000${request.idempotency.key}`),
+          hash: sha(canonicalJson([request.mutation, request.idempotency.request])),
+        }
       : undefined;
     if (idempotency) {
       const replay = await this.replay(idempotency);
@@ -206,7 +230,8 @@ export class CatalogStore {
     for (let attempt = 0; ; attempt++) {
       const { snapshot, version } = await this.current(offeringId);
       // Named from an old version: refused before anything else is read.
-      if (typeof request.expectedVersion === 'number' && snapshot && request.expectedVersion < version) return { error: staleVersion(offeringId, request.expectedVersion, version) };
+      if (typeof request.expectedVersion === 'number' && snapshot && request.expectedVersion < version)
+        return { error: staleVersion(offeringId, request.expectedVersion, version) };
       const pending = await this.pendingAt(offeringId, version);
       if (pending.length > 0) {
         const stale = pending.filter((p) => Date.now() - Date.parse(p.recordedAt) > this.leaseMs);
@@ -217,10 +242,23 @@ export class CatalogStore {
         }
         const newest = pending[pending.length - 1]!.version;
         if (request.expectedVersion !== 'new' && request.expectedVersion < newest) return { error: staleVersion(offeringId, request.expectedVersion, newest) };
-        return { error: { field: null, message: `Another change of ${offeringId} (to version ${newest}) is being written right now: retry in a moment.`, code: 'IN_PROGRESS' } };
+        return {
+          error: {
+            field: null,
+            message: `Another change of ${offeringId} (to version ${newest}) is being written right now: retry in a moment.`,
+            code: 'IN_PROGRESS',
+          },
+        };
       }
       if (request.expectedVersion === 'new') {
-        if (snapshot) return { error: { field: ['input', 'id'], message: `An offering ${offeringId} already exists (version ${version}): choose another id, or update that one.`, code: 'ALREADY_EXISTS' } };
+        if (snapshot)
+          return {
+            error: {
+              field: ['input', 'id'],
+              message: `An offering ${offeringId} already exists (version ${version}): choose another id, or update that one.`,
+              code: 'ALREADY_EXISTS',
+            },
+          };
       } else {
         if (!snapshot) {
           const why = version > 0 ? `was retired at version ${version}` : 'does not exist in this marketplace';
@@ -282,8 +320,10 @@ export class CatalogStore {
     for (const change of pending) if (await this.rollForward(change)) committed++;
     if (pending.length > 0) {
       await this.noteWrite();
-      this.options.logger?.warn(`catalog: finished ${committed} of ${pending.length} change(s) interrupted by a crash` +
-        (committed < pending.length ? '; the others no longer applied and were marked abandoned' : ''));
+      this.options.logger?.warn(
+        `catalog: finished ${committed} of ${pending.length} change(s) interrupted by a crash` +
+          (committed < pending.length ? '; the others no longer applied and were marked abandoned' : ''),
+      );
     }
     return committed;
   }
@@ -350,10 +390,18 @@ export class CatalogStore {
 
   /** The first result of an earlier request under the same key; a different request under it is refused. */
   private async replay(idempotency: { key: string; hash: string }): Promise<ChangeResult | undefined> {
-    const earlier = (await this.changes.find({ idempotencyKey: idempotency.key, state: { $ne: 'abandoned' } }).sort({ recordedAt: 1 }).limit(1).toArray())[0];
+    const earlier = (
+      await this.changes
+        .find({ idempotencyKey: idempotency.key, state: { $ne: 'abandoned' } })
+        .sort({ recordedAt: 1 })
+        .limit(1)
+        .toArray()
+    )[0];
     if (!earlier) return undefined;
     if (earlier.requestHash !== idempotency.hash) {
-      throw new IdempotencyKeyReused(`The idempotencyKey was already used for a different request (${earlier.mutation} of ${earlier.offeringId}): use a new key for a new change, or resend exactly the first request.`);
+      throw new IdempotencyKeyReused(
+        `The idempotencyKey was already used for a different request (${earlier.mutation} of ${earlier.offeringId}): use a new key for a new change, or resend exactly the first request.`,
+      );
     }
     if (earlier.state === 'committed') return { change: earlier, replayed: true };
     const committed = await this.rollForward(earlier);

@@ -45,12 +45,17 @@ export type DomainCollections = ReturnType<typeof domainCollections>;
 export const STATED_FROM = 'statedOn.from';
 
 /** A window of stated dates (YYYY-MM-DD): listings whose stated date begins on or after `since` and on or before `until`; either end may be open. */
-export interface StatedWindow { since?: string; until?: string }
+export interface StatedWindow {
+  since?: string;
+  until?: string;
+}
 
 /** Listings stated within the window; every listing when there is none. Undated listings never match a window. */
 export const statedWithin = (window: StatedWindow | undefined): Filter<CustomerLinkDoc> => {
   if (!window || (window.since === undefined && window.until === undefined)) return {};
-  return { [STATED_FROM]: { ...(window.since === undefined ? {} : { $gte: window.since }), ...(window.until === undefined ? {} : { $lte: window.until }) } } as Filter<CustomerLinkDoc>;
+  return {
+    [STATED_FROM]: { ...(window.since === undefined ? {} : { $gte: window.since }), ...(window.until === undefined ? {} : { $lte: window.until }) },
+  } as Filter<CustomerLinkDoc>;
 };
 
 /** Listings stated on or after `since`; every listing when it is not given. */
@@ -150,7 +155,11 @@ function customerLinksSinceLoader(links: Collection<CustomerLinkDoc>, since: Sta
  * live on the listings, and FerretDB v1 has no $lookup, so: one find of the
  * listings per batch, then the offerings through the batched offering loader.
  */
-function offeringsByCustomerSinceLoader(links: Collection<CustomerLinkDoc>, offering: DataLoader<string, OfferingDoc | null>, since: StatedWindow): DataLoader<string, OfferingDoc[]> {
+function offeringsByCustomerSinceLoader(
+  links: Collection<CustomerLinkDoc>,
+  offering: DataLoader<string, OfferingDoc | null>,
+  since: StatedWindow,
+): DataLoader<string, OfferingDoc[]> {
   return new Loader<string, OfferingDoc[]>(async (codes) => {
     const keys = [...codes];
     const found = await links
@@ -163,7 +172,12 @@ function offeringsByCustomerSinceLoader(links: Collection<CustomerLinkDoc>, offe
       if (o) byId.set(o._id, o);
     }
     return keys.map((code) =>
-      found.filter((l) => l.agencyCode === code).map((l) => byId.get(l.offeringId)).filter((o): o is OfferingDoc => o !== undefined).sort(bySortKeyThenId));
+      found
+        .filter((l) => l.agencyCode === code)
+        .map((l) => byId.get(l.offeringId))
+        .filter((o): o is OfferingDoc => o !== undefined)
+        .sort(bySortKeyThenId),
+    );
   });
 }
 
@@ -171,10 +185,12 @@ function offeringsByCustomerSinceLoader(links: Collection<CustomerLinkDoc>, offe
 function offeringCountByCustomerSinceLoader(links: Collection<CustomerLinkDoc>, since: StatedWindow): DataLoader<string, number> {
   return new Loader<string, number>(async (codes) => {
     const keys = [...codes];
-    const rows = await links.aggregate<{ _id: string; count: number }>([
-      { $match: { agencyCode: { $in: keys }, ...statedWithin(since) } },
-      { $group: { _id: '$agencyCode', count: { $sum: 1 } } },
-    ]).toArray();
+    const rows = await links
+      .aggregate<{ _id: string; count: number }>([
+        { $match: { agencyCode: { $in: keys }, ...statedWithin(since) } },
+        { $group: { _id: '$agencyCode', count: { $sum: 1 } } },
+      ])
+      .toArray();
     const counts = new Map(rows.map((r) => [r._id, r.count]));
     return keys.map((k) => counts.get(k) ?? 0);
   });
@@ -184,12 +200,14 @@ function offeringCountByCustomerSinceLoader(links: Collection<CustomerLinkDoc>, 
 function offeringCountByCustomerLoader(offerings: Collection<OfferingDoc>): DataLoader<string, number> {
   return new Loader<string, number>(async (codes) => {
     const keys = [...codes];
-    const rows = await offerings.aggregate<{ _id: string; count: number }>([
-      { $match: { customerCodes: { $in: keys } } },
-      { $unwind: '$customerCodes' },
-      { $match: { customerCodes: { $in: keys } } },
-      { $group: { _id: '$customerCodes', count: { $sum: 1 } } },
-    ]).toArray();
+    const rows = await offerings
+      .aggregate<{ _id: string; count: number }>([
+        { $match: { customerCodes: { $in: keys } } },
+        { $unwind: '$customerCodes' },
+        { $match: { customerCodes: { $in: keys } } },
+        { $group: { _id: '$customerCodes', count: { $sum: 1 } } },
+      ])
+      .toArray();
     const counts = new Map(rows.map((r) => [r._id, r.count]));
     return keys.map((k) => counts.get(k) ?? 0);
   });
@@ -199,9 +217,7 @@ function offeringCountByCustomerLoader(offerings: Collection<OfferingDoc>): Data
 function offeringsByProviderLoader(offerings: Collection<OfferingDoc>): DataLoader<string, OfferingDoc[]> {
   return new Loader<string, OfferingDoc[]>(async (ids) => {
     const keys = [...ids];
-    const docs = await offerings
-      .find({ $or: [{ providerId: { $in: keys } }, { partnerIds: { $in: keys } }] } as Filter<OfferingDoc>)
-      .toArray();
+    const docs = await offerings.find({ $or: [{ providerId: { $in: keys } }, { partnerIds: { $in: keys } }] } as Filter<OfferingDoc>).toArray();
     return keys.map((id) => docs.filter((d) => d.providerId === id || d.partnerIds.includes(id)).sort(bySortKeyThenId));
   });
 }

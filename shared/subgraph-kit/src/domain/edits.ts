@@ -38,7 +38,10 @@ export interface ListingFields {
 }
 
 /** A source as an editor gives it: its URL is its key, so the same page given twice is kept once. */
-export interface SourceInput { title: string; url: string }
+export interface SourceInput {
+  title: string;
+  url: string;
+}
 
 /** Collects refusals with the input path of each, so one answer lists every problem. */
 export class Problems {
@@ -46,7 +49,9 @@ export class Problems {
   add(field: string[], code: CatalogUserError['code'], message: string): void {
     this.list.push({ field, message, code });
   }
-  get any(): boolean { return this.list.length > 0; }
+  get any(): boolean {
+    return this.list.length > 0;
+  }
 }
 
 /**
@@ -116,22 +121,49 @@ function rangeProblem(from: string, to: string, name: string): string | null {
  */
 export function checkSources(sources: readonly SourceInput[], problems: Problems, at: string[] = ['input', 'provenance', 'sources']): SourceRecord[] {
   if (sources.length === 0) {
-    problems.add(at, 'SOURCE_REQUIRED', 'Every change needs at least one source: add { title, url } of the page or document that states it to provenance.sources.');
+    problems.add(
+      at,
+      'SOURCE_REQUIRED',
+      'Every change needs at least one source: add { title, url } of the page or document that states it to provenance.sources.',
+    );
     return [];
   }
   if (sources.length > CATALOG_LIMITS.sourcesPerChange) {
-    problems.add(at, 'INVALID', `A change may cite at most ${CATALOG_LIMITS.sourcesPerChange} sources, and this one cites ${sources.length}: give the ones that state this change, and make further changes for the others.`);
+    problems.add(
+      at,
+      'INVALID',
+      `A change may cite at most ${CATALOG_LIMITS.sourcesPerChange} sources, and this one cites ${sources.length}: give the ones that state this change, and make further changes for the others.`,
+    );
     return [];
   }
   sources.forEach((s, i) => {
     const title = s.title.trim();
     if (title === '') problems.add([...at, String(i), 'title'], 'SOURCE_REQUIRED', `Source ${i + 1} has no title: give the page's or document's title.`);
-    else if (title.length > CATALOG_LIMITS.sourceTitle) problems.add([...at, String(i), 'title'], 'INVALID', `Source ${i + 1}'s title is ${title.length} characters, more than ${CATALOG_LIMITS.sourceTitle}: give the page's heading, not its text.`);
+    else if (title.length > CATALOG_LIMITS.sourceTitle)
+      problems.add(
+        [...at, String(i), 'title'],
+        'INVALID',
+        `Source ${i + 1}'s title is ${title.length} characters, more than ${CATALOG_LIMITS.sourceTitle}: give the page's heading, not its text.`,
+      );
     const url = s.url.trim();
-    if (url.length > CATALOG_LIMITS.url) problems.add([...at, String(i), 'url'], 'INVALID', `Source ${i + 1}'s url is ${url.length} characters, more than ${CATALOG_LIMITS.url}: give the page's address without tracking parameters.`);
-    else if (!isHttpUrl(url)) problems.add([...at, String(i), 'url'], 'SOURCE_REQUIRED', `Source ${i + 1} has no usable address ("${excerpt(url)}"): give an http(s) URL where the statement can be read, e.g. "https://www.gsa.gov/...".`);
+    if (url.length > CATALOG_LIMITS.url)
+      problems.add(
+        [...at, String(i), 'url'],
+        'INVALID',
+        `Source ${i + 1}'s url is ${url.length} characters, more than ${CATALOG_LIMITS.url}: give the page's address without tracking parameters.`,
+      );
+    else if (!isHttpUrl(url))
+      problems.add(
+        [...at, String(i), 'url'],
+        'SOURCE_REQUIRED',
+        `Source ${i + 1} has no usable address ("${excerpt(url)}"): give an http(s) URL where the statement can be read, e.g. "https://www.gsa.gov/...".`,
+      );
   });
-  return mergeSources([], sources.map((s) => ({ key: s.url.trim(), title: s.title.trim(), url: s.url.trim() })), CATALOG_LIMITS.sourcesPerChange);
+  return mergeSources(
+    [],
+    sources.map((s) => ({ key: s.url.trim(), title: s.title.trim(), url: s.url.trim() })),
+    CATALOG_LIMITS.sourcesPerChange,
+  );
 }
 
 /**
@@ -157,13 +189,16 @@ export type Given<T> = { [K in keyof T]?: T[K] | null };
  */
 export function checkOfferingFields(fields: Given<OfferingFields>, problems: Problems, domainPrefix: { fibfPrefix: string }): void {
   const at = (f: string) => ['input', f];
-  if (typeof fields.name === 'string' && (fields.name.trim() === '' || fields.name.length > CATALOG_LIMITS.name)) problems.add(at('name'), 'INVALID', `name must be 1 to ${CATALOG_LIMITS.name} characters, and is ${fields.name.length}.`);
+  if (typeof fields.name === 'string' && (fields.name.trim() === '' || fields.name.length > CATALOG_LIMITS.name))
+    problems.add(at('name'), 'INVALID', `name must be 1 to ${CATALOG_LIMITS.name} characters, and is ${fields.name.length}.`);
   for (const f of ['category', 'notes'] as const) {
     const v = fields[f];
-    if (typeof v === 'string' && v.length > CATALOG_LIMITS[f]) problems.add(at(f), 'INVALID', `${f} is ${v.length} characters, more than ${CATALOG_LIMITS[f]}: shorten it, or null to clear it.`);
+    if (typeof v === 'string' && v.length > CATALOG_LIMITS[f])
+      problems.add(at(f), 'INVALID', `${f} is ${v.length} characters, more than ${CATALOG_LIMITS[f]}: shorten it, or null to clear it.`);
   }
   if (typeof fields.website === 'string') {
-    if (fields.website.length > CATALOG_LIMITS.url) problems.add(at('website'), 'INVALID', `website is ${fields.website.length} characters, more than ${CATALOG_LIMITS.url}: give the site's home page.`);
+    if (fields.website.length > CATALOG_LIMITS.url)
+      problems.add(at('website'), 'INVALID', `website is ${fields.website.length} characters, more than ${CATALOG_LIMITS.url}: give the site's home page.`);
     else if (!isHttpUrl(fields.website)) problems.add(at('website'), 'INVALID', 'website must be an http(s) URL, e.g. "https://grantsolutions.gov".');
   }
   if (typeof fields.launchedOn === 'string') {
@@ -172,34 +207,60 @@ export function checkOfferingFields(fields: Given<OfferingFields>, problems: Pro
   }
   if (typeof fields.providerId === 'string') checkProviderId(fields.providerId, at('providerId'), 'providerId', problems);
   if (fields.partnerIds && fields.partnerIds.length > CATALOG_LIMITS.partnerIds) {
-    problems.add(at('partnerIds'), 'INVALID', `An offering may name at most ${CATALOG_LIMITS.partnerIds} partners, and this change names ${fields.partnerIds.length}.`);
+    problems.add(
+      at('partnerIds'),
+      'INVALID',
+      `An offering may name at most ${CATALOG_LIMITS.partnerIds} partners, and this change names ${fields.partnerIds.length}.`,
+    );
   } else {
     (fields.partnerIds ?? []).forEach((p, i) => checkProviderId(p, [...at('partnerIds'), String(i)], `partnerIds[${i}]`, problems));
   }
   if (fields.capabilityCodes && fields.capabilityCodes.length > CATALOG_LIMITS.capabilityCodes) {
-    problems.add(at('capabilityCodes'), 'INVALID', `An offering may serve at most ${CATALOG_LIMITS.capabilityCodes} FIBF entries, and this change names ${fields.capabilityCodes.length}: name the activities, not every capability under them.`);
+    problems.add(
+      at('capabilityCodes'),
+      'INVALID',
+      `An offering may serve at most ${CATALOG_LIMITS.capabilityCodes} FIBF entries, and this change names ${fields.capabilityCodes.length}: name the activities, not every capability under them.`,
+    );
     return;
   }
   (fields.capabilityCodes ?? []).forEach((c, i) => {
     if (c.length > CATALOG_LIMITS.id || !FIBF_CODE.test(c) || !c.startsWith(`${domainPrefix.fibfPrefix}.`)) {
-      problems.add([...at('capabilityCodes'), String(i)], 'INVALID', `"${excerpt(c)}" is not a code of this QSMO's FIBF standard: codes start "${domainPrefix.fibfPrefix}." (see capabilities).`);
+      problems.add(
+        [...at('capabilityCodes'), String(i)],
+        'INVALID',
+        `"${excerpt(c)}" is not a code of this QSMO's FIBF standard: codes start "${domainPrefix.fibfPrefix}." (see capabilities).`,
+      );
     }
   });
 }
 
 function checkProviderId(id: string, path: string[], name: string, problems: Problems): void {
-  if (id.length > CATALOG_LIMITS.id || !SLUG.test(id)) problems.add(path, 'INVALID', `${name} "${excerpt(id)}" is not a provider id: ids are lowercase slugs like "doi-ibc", at most ${CATALOG_LIMITS.id} characters.`);
+  if (id.length > CATALOG_LIMITS.id || !SLUG.test(id))
+    problems.add(
+      path,
+      'INVALID',
+      `${name} "${excerpt(id)}" is not a provider id: ids are lowercase slugs like "doi-ibc", at most ${CATALOG_LIMITS.id} characters.`,
+    );
 }
 
 /** An offering id: a slug with the marketplace's prefix. */
 export function checkOfferingId(id: string, prefix: string, problems: Problems, field = 'id'): void {
   if (id.length > CATALOG_LIMITS.id || !SLUG.test(id) || !id.startsWith(prefix)) {
-    problems.add(['input', field], 'INVALID', `${field} "${excerpt(id)}" is not an offering id of this marketplace: use a lowercase slug of at most ${CATALOG_LIMITS.id} characters starting "${prefix}", e.g. "${prefix}example".`);
+    problems.add(
+      ['input', field],
+      'INVALID',
+      `${field} "${excerpt(id)}" is not an offering id of this marketplace: use a lowercase slug of at most ${CATALOG_LIMITS.id} characters starting "${prefix}", e.g. "${prefix}example".`,
+    );
   }
 }
 
 /** The stored offering for its fields, with the derived ones (sort key, FIBF paths, customer codes) computed. */
-export function offeringDoc(id: string, domain: QsmoDomain, fields: OfferingFields, rest: { verification: Verification; sources: SourceRecord[]; listings: readonly CustomerLinkDoc[]; version: number }): OfferingDoc {
+export function offeringDoc(
+  id: string,
+  domain: QsmoDomain,
+  fields: OfferingFields,
+  rest: { verification: Verification; sources: SourceRecord[]; listings: readonly CustomerLinkDoc[]; version: number },
+): OfferingDoc {
   const codes = [...new Set(fields.capabilityCodes)];
   return {
     _id: id,
@@ -225,15 +286,36 @@ export function offeringDoc(id: string, domain: QsmoDomain, fields: OfferingFiel
 /** The editable fields of a stored offering. */
 export function fieldsOf(doc: OfferingDoc): OfferingFields {
   return {
-    name: doc.name, category: doc.category, shelf: doc.shelf, providerId: doc.providerId, partnerIds: doc.partnerIds,
-    capabilityCodes: doc.capabilityCodes, website: doc.website, launchedOn: doc.launchedOn, notes: doc.notes,
+    name: doc.name,
+    category: doc.category,
+    shelf: doc.shelf,
+    providerId: doc.providerId,
+    partnerIds: doc.partnerIds,
+    capabilityCodes: doc.capabilityCodes,
+    website: doc.website,
+    launchedOn: doc.launchedOn,
+    notes: doc.notes,
   };
 }
 
 /** Checks a listing's agency code and stated date; returns the typed date (null for an undated listing). */
-export function checkListing(fields: ListingFields, problems: Problems, at: (f: string) => string[] = (f) => ['input', f]): CustomerLinkDoc['statedOn'] | undefined {
-  if (!AGENCY_CODE.test(fields.agencyCode)) problems.add(at('agencyCode'), 'INVALID', `agencyCode "${excerpt(fields.agencyCode, 20)}" is not a CGAC code: use the 3-digit code as text, zero-padded, e.g. "075".`);
-  if (fields.customerAsStated && fields.customerAsStated.length > CATALOG_LIMITS.customerAsStated) problems.add(at('customerAsStated'), 'INVALID', `customerAsStated is ${fields.customerAsStated.length} characters, more than ${CATALOG_LIMITS.customerAsStated}: give the customer's name as the source writes it.`);
+export function checkListing(
+  fields: ListingFields,
+  problems: Problems,
+  at: (f: string) => string[] = (f) => ['input', f],
+): CustomerLinkDoc['statedOn'] | undefined {
+  if (!AGENCY_CODE.test(fields.agencyCode))
+    problems.add(
+      at('agencyCode'),
+      'INVALID',
+      `agencyCode "${excerpt(fields.agencyCode, 20)}" is not a CGAC code: use the 3-digit code as text, zero-padded, e.g. "075".`,
+    );
+  if (fields.customerAsStated && fields.customerAsStated.length > CATALOG_LIMITS.customerAsStated)
+    problems.add(
+      at('customerAsStated'),
+      'INVALID',
+      `customerAsStated is ${fields.customerAsStated.length} characters, more than ${CATALOG_LIMITS.customerAsStated}: give the customer's name as the source writes it.`,
+    );
   if (fields.asOf === null) return null;
   // The longest accepted form is YYYY-MM-DD: a longer value is refused without being read (or echoed) whole.
   const read = fields.asOf.length > 10 ? { problem: `"${excerpt(fields.asOf, 20)}" is no date` } : parseStatedOn(fields.asOf);
@@ -250,7 +332,13 @@ export function checkListing(fields: ListingFields, problems: Problems, at: (f: 
 }
 
 /** The stored listing; its caveat is the catalog notes' one for the pair, as for the reference listings. */
-export function listingDoc(offeringId: string, fields: ListingFields, statedOn: CustomerLinkDoc['statedOn'], sources: SourceRecord[], verification?: Verification): CustomerLinkDoc {
+export function listingDoc(
+  offeringId: string,
+  fields: ListingFields,
+  statedOn: CustomerLinkDoc['statedOn'],
+  sources: SourceRecord[],
+  verification?: Verification,
+): CustomerLinkDoc {
   return {
     _id: customerLinkId(offeringId, fields.agencyCode),
     offeringId,
@@ -281,7 +369,9 @@ export function publicSnapshot(snapshot: OfferingPart | null, withListings = tru
     id: _id,
     ...fields,
     ...(sources ? { sources: sources.map(publicSource) } : {}),
-    ...(withListings ? { customerListings: snapshot.listings.map(({ _id: _l, offeringId: _o, caveat: _cv, sources: ls, ...l }) => ({ ...l, sources: ls.map(publicSource) })) } : {}),
+    ...(withListings
+      ? { customerListings: snapshot.listings.map(({ _id: _l, offeringId: _o, caveat: _cv, sources: ls, ...l }) => ({ ...l, sources: ls.map(publicSource) })) }
+      : {}),
   };
 }
 
@@ -293,7 +383,10 @@ export function publicSnapshot(snapshot: OfferingPart | null, withListings = tru
  * dropped and the ones it added). A creation shows the whole new offering, a
  * retirement the whole one retired.
  */
-export function publicChange(doc: Pick<ChangeDoc, 'before' | 'after' | 'changedFields'>): { before: Record<string, unknown> | null; after: Record<string, unknown> | null } {
+export function publicChange(doc: Pick<ChangeDoc, 'before' | 'after' | 'changedFields'>): {
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+} {
   const sides = auditSides(doc.before, doc.after, doc.changedFields);
   const listings = doc.changedFields.includes('customerListings');
   if (!sides.before || !sides.after) return { before: publicSnapshot(sides.before), after: publicSnapshot(sides.after) };

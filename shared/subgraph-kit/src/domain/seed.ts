@@ -7,8 +7,21 @@ import { DOMAIN_COLLECTIONS, DOMAIN_INDEXES, domainCollections, type CustomerLin
 import { auditSides, changedFieldsOf, type ChangeDoc, type OfferingSnapshot } from './changes';
 
 export const REFERENCE_INDEXES: CollectionIndexes[] = [
-  { collection: REFERENCE_COLLECTIONS.agencies, indexes: [{ key: { sortKey: 1, _id: 1 }, name: 'sortKey_id' }, { key: { cfoAct: 1, sortKey: 1 }, name: 'cfoAct_sortKey' }] },
-  { collection: REFERENCE_COLLECTIONS.providers, indexes: [{ key: { sortKey: 1, _id: 1 }, name: 'sortKey_id' }, { key: { domains: 1 }, name: 'domains' }, { key: { sector: 1, sortKey: 1 }, name: 'sector_sortKey' }] },
+  {
+    collection: REFERENCE_COLLECTIONS.agencies,
+    indexes: [
+      { key: { sortKey: 1, _id: 1 }, name: 'sortKey_id' },
+      { key: { cfoAct: 1, sortKey: 1 }, name: 'cfoAct_sortKey' },
+    ],
+  },
+  {
+    collection: REFERENCE_COLLECTIONS.providers,
+    indexes: [
+      { key: { sortKey: 1, _id: 1 }, name: 'sortKey_id' },
+      { key: { domains: 1 }, name: 'domains' },
+      { key: { sector: 1, sortKey: 1 }, name: 'sector_sortKey' },
+    ],
+  },
 ];
 
 /** When a subgraph seeds at start-up: `auto` loads an empty or outdated database and leaves a current one alone. */
@@ -43,7 +56,7 @@ export async function editsSinceSeed(db: Db): Promise<{ count: number; latest: C
   const changes = domainCollections(db).changes;
   const filter = { state: 'committed' as const, mutation: { $ne: RESET_MUTATION }, ...(seededAt ? { at: { $gt: seededAt.toISOString() } } : {}) };
   const count = await changes.countDocuments(filter);
-  const latest = count > 0 ? (await changes.find(filter).sort({ at: -1 }).limit(1).toArray())[0] ?? null : null;
+  const latest = count > 0 ? ((await changes.find(filter).sort({ at: -1 }).limit(1).toArray())[0] ?? null) : null;
   return { count, latest };
 }
 
@@ -75,12 +88,18 @@ export async function seedSubgraph(db: Db, catalog: SubgraphCatalog, policy: See
   const edits = await editsSinceSeed(db);
   const keepEdits = edits.count > 0 && onEdits !== 'reset';
   if (keepEdits) {
-    const who = edits.latest ? ` (the latest, ${edits.latest.mutation} of ${edits.latest.offeringId} by ${edits.latest.actor.subject} at ${edits.latest.at})` : '';
+    const who = edits.latest
+      ? ` (the latest, ${edits.latest.mutation} of ${edits.latest.offeringId} by ${edits.latest.actor.subject} at ${edits.latest.at})`
+      : '';
     const message = `${db.databaseName} has ${edits.count} edit(s) by its QSMO team since it was seeded${who}.`;
     if (onEdits === 'refuse') {
-      throw new EditsPresent(`${message} Not overwriting them. To take in reference changes while keeping the edits, import the reference rows with catalog:import (it shows the difference first); to replace the edits with the reference catalog, run the seed with --reset (or SEED_RESET=true).`);
+      throw new EditsPresent(
+        `${message} Not overwriting them. To take in reference changes while keeping the edits, import the reference rows with catalog:import (it shows the difference first); to replace the edits with the reference catalog, run the seed with --reset (or SEED_RESET=true).`,
+      );
     }
-    logger.warn(`${message} Keeping its offerings and customer listings; loading only the reference data and the FIBF standard. Reset explicitly (npm run seed -- --reset, or SEED_RESET=true) to replace them with the reference catalog.`);
+    logger.warn(
+      `${message} Keeping its offerings and customer listings; loading only the reference data and the FIBF standard. Reset explicitly (npm run seed -- --reset, or SEED_RESET=true) to replace them with the reference catalog.`,
+    );
   }
   await replaceCollection(db, REFERENCE_COLLECTIONS.agencies, catalog.agencies);
   await replaceCollection(db, REFERENCE_COLLECTIONS.providers, catalog.providers);
@@ -93,8 +112,10 @@ export async function seedSubgraph(db: Db, catalog: SubgraphCatalog, policy: See
   await replaceCollection(db, DOMAIN_COLLECTIONS.customerLinks, catalog.customerLinks);
   // Only a seed that loaded the offerings restarts the count of edits: a kept marketplace stays "edited" until reset.
   await recordSeed(db, print, description);
-  logger.info(`seeded ${db.databaseName}: ${catalog.offerings.length} offerings, ${catalog.capabilities.length} FIBF entries, ` +
-    `${catalog.customerLinks.length} customer links, ${catalog.agencies.length} agencies, ${catalog.providers.length} providers`);
+  logger.info(
+    `seeded ${db.databaseName}: ${catalog.offerings.length} offerings, ${catalog.capabilities.length} FIBF entries, ` +
+      `${catalog.customerLinks.length} customer links, ${catalog.agencies.length} agencies, ${catalog.providers.length} providers`,
+  );
   return true;
 }
 
@@ -117,7 +138,7 @@ async function continueVersions(db: Db, catalog: SubgraphCatalog): Promise<Offer
   const current = new Map((await c.offerings.find({ _id: { $in: ids } }).toArray()).map((o) => [o._id, o]));
   const listings = await c.customerLinks.find({ offeringId: { $in: ids } }).toArray();
   const snapshot = (o: OfferingDoc | undefined, ls: readonly CustomerLinkDoc[]): OfferingSnapshot | null =>
-    (o ? { offering: o, listings: ls.filter((l) => l.offeringId === o._id).sort((a, b) => (a._id < b._id ? -1 : 1)) } : null);
+    o ? { offering: o, listings: ls.filter((l) => l.offeringId === o._id).sort((a, b) => (a._id < b._id ? -1 : 1)) } : null;
   const next = new Map<string, number>();
   const records: ChangeDoc[] = [];
   for (const id of ids) {
@@ -133,10 +154,19 @@ async function continueVersions(db: Db, catalog: SubgraphCatalog): Promise<Offer
     if (after) after.offering = { ...after.offering, version };
     const changedFields = changedFieldsOf(before, after);
     records.push({
-      _id: `${id}@${version}`, offeringId: id, version, fromVersion: version - 1, mutation: RESET_MUTATION,
-      actor: { subject: 'seed', issuer: null }, recordedAt: at, at, state: 'committed', ...auditSides(before, after, changedFields),
+      _id: `${id}@${version}`,
+      offeringId: id,
+      version,
+      fromVersion: version - 1,
+      mutation: RESET_MUTATION,
+      actor: { subject: 'seed', issuer: null },
+      recordedAt: at,
+      at,
+      state: 'committed',
+      ...auditSides(before, after, changedFields),
       changedFields,
-      sources: [...(seeded.get(id)?.sources ?? [])], verification: seeded.get(id)?.verification ?? 'UNVERIFIED',
+      sources: [...(seeded.get(id)?.sources ?? [])],
+      verification: seeded.get(id)?.verification ?? 'UNVERIFIED',
     });
   }
   if (records.length > 0) await c.changes.insertMany(records);

@@ -22,7 +22,11 @@ export interface OfferingPayloadDoc {
 export type MarketplaceRoot = Record<string, never>;
 
 /** Agency.<domain>: the agency whose use of the marketplace is resolved. */
-export interface AgencyDomainParent { agencyCode: string }
+export interface AgencyDomainParent {
+  agencyCode: string;
+}
 
 /** Provider.<domain>: the provider whose part in the marketplace is resolved. */
-export interface ProviderDomainParent { providerId: string }
+export interface ProviderDomainParent {
+  providerId: string;
+}

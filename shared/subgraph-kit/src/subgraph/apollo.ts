@@ -43,12 +43,24 @@ export function createSubgraphApollo<TContext extends BaseContext & { identity: 
     stopOnTerminationSignals: false,
     formatError: formatSubgraphError(logger),
     // Inline (ftv1) traces only feed Apollo's hosted usage reporting, which this graph never sends.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), tokenLimitMessagePlugin(),
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      metricsPlugin(metrics),
+      tokenLimitMessagePlugin(),
       // One log line per request with the trace id the gateway propagated; the id also goes back in x-trace-id and error extensions.
-      requestLogPlugin<TContext>({ logger, clientOf: (r) => { const c = headerClient(r); return { ...c, name: c.name ?? r.contextValue.identity.subject ?? undefined }; } }),
-      refuseSubscriptionsPlugin(), ...(hideSchemaDetails ? [hideSuggestionsPlugin<TContext>()] : []),
+      requestLogPlugin<TContext>({
+        logger,
+        clientOf: (r) => {
+          const c = headerClient(r);
+          return { ...c, name: c.name ?? r.contextValue.identity.subject ?? undefined };
+        },
+      }),
+      refuseSubscriptionsPlugin(),
+      ...(hideSchemaDetails ? [hideSuggestionsPlugin<TContext>()] : []),
       // The gateway's demand control over this subgraph's own @cost/@listSize, with headroom: a costly document sent here directly is refused too.
-      demandControlPlugin<TContext>({ model: () => costModel, callerClassOf: (context) => callerClassOf(context.identity), budgets: options.costBudgets })],
+      demandControlPlugin<TContext>({ model: () => costModel, callerClassOf: (context) => callerClassOf(context.identity), budgets: options.costBudgets }),
+    ],
     // The same limits as the gateway's, with headroom for its fetches: a document sent here directly cannot exhaust the subgraph either.
     validationRules: operationLimitRules(limits),
     parseOptions: tokenLimitParseOptions(limits),

@@ -1,5 +1,12 @@
 import { env } from '@qsmo/service-kit/config-schema';
-import { DATABASE_VARIABLES, HTTP_VARIABLES, LIMIT_VARIABLES_SCHEMA, OBSERVABILITY_VARIABLES, PROCESS_VARIABLES, SIGNATURE_VARIABLES } from '@qsmo/service-kit/config-variables';
+import {
+  DATABASE_VARIABLES,
+  HTTP_VARIABLES,
+  LIMIT_VARIABLES_SCHEMA,
+  OBSERVABILITY_VARIABLES,
+  PROCESS_VARIABLES,
+  SIGNATURE_VARIABLES,
+} from '@qsmo/service-kit/config-variables';
 import { SUBGRAPH_DATA_VARIABLES } from './config-variables';
 import type { DomainDefinition } from '../domain/definition';
 import { SEED_POLICIES } from '../domain/seed';
@@ -12,11 +19,18 @@ import { SEED_POLICIES } from '../domain/seed';
 export function subgraphVariables(definition?: Pick<DomainDefinition, 'defaultPort' | 'defaultDatabase'>) {
   // Without a definition: the schema as the reference describes it for every marketplace.
   return {
-    PORT: env.port('The port the subgraph listens on.', definition ? { default: definition.defaultPort } : { shown: 'the marketplace\'s own (see below)' }),
+    PORT: env.port('The port the subgraph listens on.', definition ? { default: definition.defaultPort } : { shown: "the marketplace's own (see below)" }),
     ...PROCESS_VARIABLES,
-    MONGODB_DATABASE: env.databaseName('The marketplace\'s database.', definition ? { default: definition.defaultDatabase } : { shown: 'the marketplace\'s own (see below)' }),
-    SEED_ON_START: env.oneOf('When the reference catalog is loaded at start-up: `auto` loads an empty or outdated database and leaves a current one alone.', SEED_POLICIES, { default: 'auto' }),
-    SEED_RESET: env.boolean('Replace the team\'s edits with the reference catalog at start-up (recorded in the audit trail).', { default: false }),
+    MONGODB_DATABASE: env.databaseName(
+      "The marketplace's database.",
+      definition ? { default: definition.defaultDatabase } : { shown: "the marketplace's own (see below)" },
+    ),
+    SEED_ON_START: env.oneOf(
+      'When the reference catalog is loaded at start-up: `auto` loads an empty or outdated database and leaves a current one alone.',
+      SEED_POLICIES,
+      { default: 'auto' },
+    ),
+    SEED_RESET: env.boolean("Replace the team's edits with the reference catalog at start-up (recorded in the audit trail).", { default: false }),
     ...DATABASE_VARIABLES,
     ...SUBGRAPH_DATA_VARIABLES,
     ...SIGNATURE_VARIABLES,

@@ -24,11 +24,15 @@ export function localSigningSecret(config: GatewaySignatureConfig, env: NodeJS.P
     secret = undefined;
   }
   if (secret) {
-    logger.info(`GATEWAY_SIGNING_SECRET is unset: using the local stack's (${path.relative(process.cwd(), file) || file}), so the gateway of \`npm start\` can send signed identities`);
+    logger.info(
+      `GATEWAY_SIGNING_SECRET is unset: using the local stack's (${path.relative(process.cwd(), file) || file}), so the gateway of \`npm start\` can send signed identities`,
+    );
     return { ...config, secret };
   }
-  logger.warn(`GATEWAY_SIGNING_SECRET is unset and ${file} does not exist: this subgraph serves every request as the anonymous reader, so mutations through a gateway answer 401. ` +
-    'Run `npm start` once (it creates the local keys), or set GATEWAY_SIGNING_SECRET to the secret your gateway signs with.');
+  logger.warn(
+    `GATEWAY_SIGNING_SECRET is unset and ${file} does not exist: this subgraph serves every request as the anonymous reader, so mutations through a gateway answer 401. ` +
+      'Run `npm start` once (it creates the local keys), or set GATEWAY_SIGNING_SECRET to the secret your gateway signs with.',
+  );
   return config;
 }
 
@@ -36,6 +40,8 @@ export function localSigningSecret(config: GatewaySignatureConfig, env: NodeJS.P
 export async function assertSubgraphPortFree(service: string, port: number, host: string): Promise<void> {
   const busy = await busyPorts([{ service, port, host, variable: 'PORT' }]);
   if (busy.length > 0) {
-    throw new Error(`${busy[0]} If it is the ${service} of a running \`npm start\`, stop that child with kill (the stack leaves a child stopped that way down) so yours takes its place and the local gateway reaches it, or run yours on another port and publish it with \`npm run schema:publish -w subgraphs/${service} -- --url http://localhost:<port>/graphql\`.`);
+    throw new Error(
+      `${busy[0]} If it is the ${service} of a running \`npm start\`, stop that child with kill (the stack leaves a child stopped that way down) so yours takes its place and the local gateway reaches it, or run yours on another port and publish it with \`npm run schema:publish -w subgraphs/${service} -- --url http://localhost:<port>/graphql\`.`,
+    );
   }
 }

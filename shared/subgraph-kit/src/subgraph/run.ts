@@ -47,7 +47,9 @@ export interface SubgraphConfig {
 
 /** `reader` is the reader over `env` (a test passes its own, to see which declared variables were read). */
 export function readSubgraphConfig(
-  definition: Pick<DomainDefinition, 'defaultPort' | 'defaultDatabase'>, env: NodeJS.ProcessEnv = process.env, reader = new EnvReader(env, subgraphVariables(definition)),
+  definition: Pick<DomainDefinition, 'defaultPort' | 'defaultDatabase'>,
+  env: NodeJS.ProcessEnv = process.env,
+  reader = new EnvReader(env, subgraphVariables(definition)),
 ): SubgraphConfig {
   const config: SubgraphConfig = {
     port: reader.port('PORT', definition.defaultPort),
@@ -100,12 +102,31 @@ export function runSubgraph(definition: DomainDefinition): void {
     const serving = servingDb(client, config.databaseName, config.databaseTimeoutMs);
     const readModel = config.readModel ? new ReadModel(serving, { ...config.readModel, logger, registry: metrics.registry }) : undefined;
     await readModel?.start();
-    const server = createSubgraphServer({ definition, db: serving, logger: createLogger(definition.serviceName, config.logLevel, config.observability.logFormat), metrics, drain: config.drain, limits: config.limits, costBudgets: config.costBudgets,
-      gatewaySignature: config.gatewaySignature, metricsAccess: config.metricsAccess, readModel });
+    const server = createSubgraphServer({
+      definition,
+      db: serving,
+      logger: createLogger(definition.serviceName, config.logLevel, config.observability.logFormat),
+      metrics,
+      drain: config.drain,
+      limits: config.limits,
+      costBudgets: config.costBudgets,
+      gatewaySignature: config.gatewaySignature,
+      metricsAccess: config.metricsAccess,
+      readModel,
+    });
     onShutdown(logger, [
-      async () => { await server.http.stop(); logger.info('drained: in-flight requests finished'); },
-      async () => { readModel?.stop(); await client.close(); logger.info('database client closed'); },
-      async () => { await telemetry?.shutdown(); },
+      async () => {
+        await server.http.stop();
+        logger.info('drained: in-flight requests finished');
+      },
+      async () => {
+        readModel?.stop();
+        await client.close();
+        logger.info('database client closed');
+      },
+      async () => {
+        await telemetry?.shutdown();
+      },
       () => database.stop(),
     ]);
     // A change a crashed process left half-written is finished before anything is served.

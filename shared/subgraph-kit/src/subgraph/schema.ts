@@ -28,7 +28,10 @@ const TOKENS: Record<string, (e: SubgraphEntry) => string> = {
  * for one subgraph. An unknown token is a mistake in the template, so it fails.
  */
 export function marketplaceSdl(entry: SubgraphEntry): string {
-  const template = fs.readFileSync(MARKETPLACE_TEMPLATE_PATH, 'utf8').replace(/^#.*\n/gm, '').trimStart();
+  const template = fs
+    .readFileSync(MARKETPLACE_TEMPLATE_PATH, 'utf8')
+    .replace(/^#.*\n/gm, '')
+    .trimStart();
   return template.replace(/\{\{(\w+)\}\}/g, (_, token: string) => {
     const fill = TOKENS[token];
     if (!fill) throw new Error(`${MARKETPLACE_TEMPLATE_PATH}: unknown token {{${token}}}; known: ${Object.keys(TOKENS).join(', ')}.`);

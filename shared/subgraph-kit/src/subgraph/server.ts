@@ -89,7 +89,9 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
   const logger = deps.logger ?? createLogger(definition.serviceName, 'warn');
   const metrics = deps.metrics ?? createMetrics(definition.serviceName, { defaultMetrics: false });
   // The audit trail grows with every change and is read only by history and the changes feed: kept per read, never whole.
-  const collections = deps.readModel ? deps.readModel.wrapAll(graphCollections(deps.db), { notWhole: [DOMAIN_COLLECTIONS.changes] }) : graphCollections(deps.db);
+  const collections = deps.readModel
+    ? deps.readModel.wrapAll(graphCollections(deps.db), { notWhole: [DOMAIN_COLLECTIONS.changes] })
+    : graphCollections(deps.db);
   const limits = deps.limits ?? subgraphLimits(DEFAULT_OPERATION_LIMITS);
   const hideSchemaDetails = deps.hideSchemaDetails ?? process.env.NODE_ENV === 'production';
   const typeDefs = deps.typeDefs ?? subgraphTypeDefs(definition.entry);
@@ -99,7 +101,15 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     deps.restrictedFields ?? RESTRICTED_FIELDS,
     definition.domain,
   );
-  const apollo = createSubgraphApollo<GraphContext>({ schema, typeDefs, logger, metrics, limits, hideSchemaDetails, costBudgets: deps.costBudgets ?? subgraphCostBudgets(DEFAULT_COST_BUDGETS) });
+  const apollo = createSubgraphApollo<GraphContext>({
+    schema,
+    typeDefs,
+    logger,
+    metrics,
+    limits,
+    hideSchemaDetails,
+    costBudgets: deps.costBudgets ?? subgraphCostBudgets(DEFAULT_COST_BUDGETS),
+  });
   const catalog = new CatalogStore({ db: deps.db, readModel: deps.readModel, logger, hooks: deps.writeHooks });
   const context = (identity: Identity = ANONYMOUS) => createContext(collections, identity, catalog);
   // The guard verifies the gateway's signature before the body is read; the context picks up what it found.

@@ -14,4 +14,18 @@ import { AgencyAcquisition } from './AgencyAcquisition';
 import { ProviderAcquisition } from './ProviderAcquisition';
 
 /** Every resolver of the Acquisition subgraph, one file per type; Qsmo is served as every subgraph serves it. */
-export const resolvers: Resolvers = { Qsmo: referenceQsmoResolvers, Query, Mutation, AcquisitionChange, Agency, Provider, Acquisition, AcquisitionOffering, AcquisitionCapability, AcquisitionCustomerLink, AcquisitionStats, AgencyAcquisition, ProviderAcquisition };
+export const resolvers: Resolvers = {
+  Qsmo: referenceQsmoResolvers,
+  Query,
+  Mutation,
+  AcquisitionChange,
+  Agency,
+  Provider,
+  Acquisition,
+  AcquisitionOffering,
+  AcquisitionCapability,
+  AcquisitionCustomerLink,
+  AcquisitionStats,
+  AgencyAcquisition,
+  ProviderAcquisition,
+};

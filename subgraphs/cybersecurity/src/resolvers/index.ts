@@ -14,4 +14,18 @@ import { AgencyCybersecurity } from './AgencyCybersecurity';
 import { ProviderCybersecurity } from './ProviderCybersecurity';
 
 /** Every resolver of the Cybersecurity subgraph, one file per type; Qsmo is served as every subgraph serves it. */
-export const resolvers: Resolvers = { Qsmo: referenceQsmoResolvers, Query, Mutation, CybersecurityChange, Agency, Provider, Cybersecurity, CybersecurityOffering, CybersecurityCapability, CybersecurityCustomerLink, CybersecurityStats, AgencyCybersecurity, ProviderCybersecurity };
+export const resolvers: Resolvers = {
+  Qsmo: referenceQsmoResolvers,
+  Query,
+  Mutation,
+  CybersecurityChange,
+  Agency,
+  Provider,
+  Cybersecurity,
+  CybersecurityOffering,
+  CybersecurityCapability,
+  CybersecurityCustomerLink,
+  CybersecurityStats,
+  AgencyCybersecurity,
+  ProviderCybersecurity,
+};

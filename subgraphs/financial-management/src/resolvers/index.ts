@@ -14,4 +14,18 @@ import { AgencyFinancialManagement } from './AgencyFinancialManagement';
 import { ProviderFinancialManagement } from './ProviderFinancialManagement';
 
 /** Every resolver of the Financial Management subgraph, one file per type; Qsmo is served as every subgraph serves it. */
-export const resolvers: Resolvers = { Qsmo: referenceQsmoResolvers, Query, Mutation, FinancialManagementChange, Agency, Provider, FinancialManagement, FinancialManagementOffering, FinancialManagementCapability, FinancialManagementCustomerLink, FinancialManagementStats, AgencyFinancialManagement, ProviderFinancialManagement };
+export const resolvers: Resolvers = {
+  Qsmo: referenceQsmoResolvers,
+  Query,
+  Mutation,
+  FinancialManagementChange,
+  Agency,
+  Provider,
+  FinancialManagement,
+  FinancialManagementOffering,
+  FinancialManagementCapability,
+  FinancialManagementCustomerLink,
+  FinancialManagementStats,
+  AgencyFinancialManagement,
+  ProviderFinancialManagement,
+};

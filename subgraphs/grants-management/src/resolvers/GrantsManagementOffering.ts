@@ -12,6 +12,5 @@ const isFunctionCode = (code: string) => code.split('.').length === 2;
  */
 export const GrantsManagementOffering: GrantsManagementOfferingResolvers = {
   ...offeringResolvers,
-  functions: async (doc, _, ctx) =>
-    (await ctx.loaders.capability.loadMany(doc.capabilityPaths.filter(isFunctionCode))).filter(present) as CapabilityDoc[],
+  functions: async (doc, _, ctx) => (await ctx.loaders.capability.loadMany(doc.capabilityPaths.filter(isFunctionCode))).filter(present) as CapabilityDoc[],
 };

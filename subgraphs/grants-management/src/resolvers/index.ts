@@ -14,4 +14,18 @@ import { AgencyGrantsManagement } from './AgencyGrantsManagement';
 import { ProviderGrantsManagement } from './ProviderGrantsManagement';
 
 /** Every resolver of the Grants Management subgraph, one file per type; Qsmo is served as every subgraph serves it. */
-export const resolvers: Resolvers = { Qsmo: referenceQsmoResolvers, Query, Mutation, GrantsManagementChange, Agency, Provider, GrantsManagement, GrantsManagementOffering, GrantsManagementCapability, GrantsManagementCustomerLink, GrantsManagementStats, AgencyGrantsManagement, ProviderGrantsManagement };
+export const resolvers: Resolvers = {
+  Qsmo: referenceQsmoResolvers,
+  Query,
+  Mutation,
+  GrantsManagementChange,
+  Agency,
+  Provider,
+  GrantsManagement,
+  GrantsManagementOffering,
+  GrantsManagementCapability,
+  GrantsManagementCustomerLink,
+  GrantsManagementStats,
+  AgencyGrantsManagement,
+  ProviderGrantsManagement,
+};

@@ -14,4 +14,18 @@ import { AgencyHumanResources } from './AgencyHumanResources';
 import { ProviderHumanResources } from './ProviderHumanResources';
 
 /** Every resolver of the Human Resources subgraph, one file per type; Qsmo is served as every subgraph serves it. */
-export const resolvers: Resolvers = { Qsmo: referenceQsmoResolvers, Query, Mutation, HumanResourcesChange, Agency, Provider, HumanResources, HumanResourcesOffering, HumanResourcesCapability, HumanResourcesCustomerLink, HumanResourcesStats, AgencyHumanResources, ProviderHumanResources };
+export const resolvers: Resolvers = {
+  Qsmo: referenceQsmoResolvers,
+  Query,
+  Mutation,
+  HumanResourcesChange,
+  Agency,
+  Provider,
+  HumanResources,
+  HumanResourcesOffering,
+  HumanResourcesCapability,
+  HumanResourcesCustomerLink,
+  HumanResourcesStats,
+  AgencyHumanResources,
+  ProviderHumanResources,
+};

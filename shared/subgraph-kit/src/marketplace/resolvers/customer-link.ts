@@ -13,7 +13,8 @@ export const customerLinkResolvers = {
     if (!agency) throw new Error(`Customer listing ${doc._id} names agency ${doc.agencyCode}, which is not in the reference data.`);
     return agency;
   },
-  statedOn: (doc) => (doc.statedOn ? { value: doc.statedOn.value, precision: PRECISION[doc.statedOn.kind], from: doc.statedOn.from, to: doc.statedOn.to } : null),
+  statedOn: (doc) =>
+    doc.statedOn ? { value: doc.statedOn.value, precision: PRECISION[doc.statedOn.kind], from: doc.statedOn.from, to: doc.statedOn.to } : null,
   caveat: (doc) => doc.caveat ?? null,
   // An editor's verification, given with the listing's last change, stands; the reference listings are graded from their sources.
   verification: (doc) => doc.verification ?? listingVerification(doc.sources),

@@ -2,7 +2,7 @@ import type { Filter } from 'mongodb';
 import type { SubgraphEntry } from '@qsmo/service-kit/subgraphs';
 import type { MarketplaceResolvers } from '../generated/resolvers-types';
 import { marketplaceRoot } from './entities';
-import { allOf, paginate, searchFilter, } from '@qsmo/service-kit/pagination';
+import { allOf, paginate, searchFilter } from '@qsmo/service-kit/pagination';
 import { agencyCode, fibfCode, slug } from '@qsmo/service-kit/validation';
 import { isIsoDay } from '@qsmo/service-kit/dates';
 import type { CapabilityDoc, OfferingDoc } from '../../domain/data';
@@ -16,7 +16,8 @@ function changesSince(value: string | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
   // Date.parse rolls an impossible day (2021-02-30) over into the next month, so the day is checked first.
   const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value) && isIsoDay(value.slice(0, 10)) ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) throw badUserInput(`since "${excerpt(value)}" is not an ISO date or date-time: write e.g. "2026-01-31" or "2026-01-31T12:00:00Z".`, 'since');
+  if (Number.isNaN(ms))
+    throw badUserInput(`since "${excerpt(value)}" is not an ISO date or date-time: write e.g. "2026-01-31" or "2026-01-31T12:00:00Z".`, 'since');
   return new Date(ms).toISOString();
 }
 

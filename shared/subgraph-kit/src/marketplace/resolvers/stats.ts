@@ -11,7 +11,10 @@ import { optionalStatedWindow } from '@qsmo/service-kit/validation';
  * never a loop over documents here; where the read model holds the
  * collection whole, it runs the same stages over it (read-model-match.ts).
  */
-interface GroupRow<K = string | null> { _id: K; count: number }
+interface GroupRow<K = string | null> {
+  _id: K;
+  count: number;
+}
 
 async function countBy<K = string | null>(ctx: GraphContext, collection: 'offerings' | 'customerLinks', pipeline: Document[]): Promise<GroupRow<K>[]> {
   return ctx.collections[collection].aggregate<GroupRow<K>>(pipeline).toArray();
@@ -19,7 +22,10 @@ async function countBy<K = string | null>(ctx: GraphContext, collection: 'offeri
 
 const SHELF_ORDER = ['FEDERAL', 'COMMERCIAL', 'MANDATORY'];
 const VERIFICATION_ORDER = ['CONFIRMED', 'UNVERIFIED'];
-const inOrder = (order: string[]) => <K>(a: GroupRow<K>, b: GroupRow<K>) => order.indexOf(String(a._id)) - order.indexOf(String(b._id));
+const inOrder =
+  (order: string[]) =>
+  <K>(a: GroupRow<K>, b: GroupRow<K>) =>
+    order.indexOf(String(a._id)) - order.indexOf(String(b._id));
 
 async function distinctCount(ctx: GraphContext, collection: 'offerings' | 'customerLinks', field: string, match?: Document): Promise<number> {
   const rows = await countBy(ctx, collection, [
@@ -48,14 +54,19 @@ export const statsResolvers = {
   },
   byShelf: async (_, __, ctx) =>
     (await countBy<Shelf>(ctx, 'offerings', [{ $group: { _id: '$shelf', count: { $sum: 1 } } }]))
-      .sort(inOrder(SHELF_ORDER)).map((r) => ({ shelf: r._id, count: r.count })),
+      .sort(inOrder(SHELF_ORDER))
+      .map((r) => ({ shelf: r._id, count: r.count })),
   byVerification: async (_, __, ctx) =>
     (await countBy<Verification>(ctx, 'offerings', [{ $group: { _id: '$verification', count: { $sum: 1 } } }]))
-      .sort(inOrder(VERIFICATION_ORDER)).map((r) => ({ verification: r._id, count: r.count })),
+      .sort(inOrder(VERIFICATION_ORDER))
+      .map((r) => ({ verification: r._id, count: r.count })),
   unmappedOfferingCount: (_, __, ctx) => unmappedOfferingCount(ctx),
   capabilityCoverage: async (_, { level }, ctx) => {
     const [entries, counts, unmapped] = await Promise.all([
-      ctx.collections.capabilities.find({ level }, { projection: { name: 1 } }).sort({ _id: 1 }).toArray(),
+      ctx.collections.capabilities
+        .find({ level }, { projection: { name: 1 } })
+        .sort({ _id: 1 })
+        .toArray(),
       countBy(ctx, 'offerings', [{ $unwind: '$capabilityPaths' }, { $group: { _id: '$capabilityPaths', count: { $sum: 1 } } }]),
       unmappedOfferingCount(ctx),
     ]);
