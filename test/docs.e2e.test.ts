@@ -6,14 +6,15 @@ import { envName, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { freePort } from '@qsmo/embedded-db/ferretdb';
 import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
-import { docFiles, extractBlocks, where, type DocBlock } from './support/doc-blocks';
+import { docFiles, extractBlocks, isSubscription, sseEvents, where, type DocBlock } from './support/doc-blocks';
 
 /**
  * Every example in README.md and docs/ works: shell blocks run against a
  * graph started as `npm start` starts it (embedded database, real catalog,
  * every subgraph, the gateway) and must exit 0; GraphQL blocks are sent to
- * its gateway and must answer without errors; TypeScript blocks type-check
- * with the repository's compiler options. A block that cannot run here is
+ * its gateway and must answer without errors (a subscription over SSE, its
+ * stream opened without errors); TypeScript blocks type-check with the
+ * repository's compiler options. A block that cannot run here is
  * marked `<!-- not-runnable: <reason> -->` right before its fence. The test
  * prints which blocks ran, and each failure names the block's file:line.
  *
@@ -176,12 +177,55 @@ function tokenFor(role: string): string {
   return tokens.get(role)!;
 }
 
+/**
+ * An accepted subscription waits for the next change, which nothing here
+ * makes, so its stream is read this long: the gateway refuses a bad one with
+ * an HTTP error, or answers its errors at once as a `next` and a `complete`.
+ */
+const SUBSCRIPTION_READ_MS = 3_000;
+
+async function subscriptionAnswer(block: DocBlock, headers: Record<string, string>, variables: unknown): Promise<string | undefined> {
+  const stop = new AbortController();
+  const response = await fetch(`http://localhost:${defaultPorts.get(4000)}/graphql`, {
+    method: 'POST', headers: { ...headers, accept: 'text/event-stream' }, body: JSON.stringify({ query: block.code, variables }), signal: stop.signal,
+  });
+  if (response.status !== 200 || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    return `answered HTTP ${response.status} (${response.headers.get('content-type')}) instead of an event stream:\n${(await response.text()).slice(0, 3000)}`;
+  }
+  let text = '';
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const timer = setTimeout(() => stop.abort(), SUBSCRIPTION_READ_MS);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (sseEvents(text).some((e) => e.event === 'complete')) break;
+    }
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+    stop.abort();
+  }
+  const events = sseEvents(text);
+  const failed = events.filter((e) => e.event === 'complete' || (e.event === 'next' && /"errors"\s*:/.test(e.data)));
+  return failed.length > 0 ? `answered instead of subscribing:\n${events.map((e) => `event: ${e.event}\ndata: ${e.data}`).join('\n').slice(0, 3000)}` : undefined;
+}
+
 const graphqlCases = graphql.map((b) => [where(b), b] as const);
 test.each(graphqlCases)('GraphQL example %s answers without errors', async (_name, block) => {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (block.settings.role) headers.authorization = `Bearer ${tokenFor(block.settings.role)}`;
   const variables = block.settings.variables ? JSON.parse(block.settings.variables) as unknown : undefined;
   const started = Date.now();
+  if (isSubscription(block.code)) {
+    const problem = await subscriptionAnswer(block, headers, variables);
+    if (problem) throw new Error(`${where(block)}: the GraphQL subscription sent over SSE ${problem}`);
+    report.push(`${where(block)} (graphql subscription over SSE, open for ${Date.now() - started} ms)`);
+    return;
+  }
   const response = await fetch(`http://localhost:${defaultPorts.get(4000)}/graphql`, {
     method: 'POST', headers, body: JSON.stringify({ query: block.code, variables }), signal: AbortSignal.timeout(BLOCK_TIMEOUT_MS),
   });
@@ -201,16 +245,28 @@ test('every TypeScript example type-checks with the repository\'s compiler optio
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   try {
-    // The examples import the generated operation types as code next to gateway/operations does.
+    // The examples import the generated operation types as code next to gateway/operations does, and the
+    // client kit's browser half as a frontend does that copies it next to its code.
     fs.symlinkSync(path.join(REPO_ROOT, 'gateway/operations/generated'), path.join(dir, 'generated'));
-    const files = typescript.map((b) => {
-      const name = `${b.file.replace(/[^\w]+/g, '_')}_${b.line}.ts`;
+    fs.symlinkSync(path.join(REPO_ROOT, 'gateway/src/client-kit'), path.join(dir, 'client-kit'));
+    const files = typescript.map((b, i) => {
+      let folder = '';
+      if (b.settings.in) {
+        // `in=<directory>`: a file among that directory's files (each linked here), so its relative imports are theirs.
+        const source = path.join(REPO_ROOT, b.settings.in);
+        if (!fs.existsSync(source) || !fs.statSync(source).isDirectory()) throw new Error(`${where(b)}: docs-test: in=${b.settings.in} is not a directory of the repository.`);
+        folder = `in-${i}`;
+        fs.mkdirSync(path.join(dir, folder));
+        for (const entry of fs.readdirSync(source)) fs.symlinkSync(path.join(source, entry), path.join(dir, folder, entry));
+      }
+      const name = path.posix.join(folder, `${b.file.replace(/[^\w]+/g, '_')}_${b.line}.ts`);
       fs.writeFileSync(path.join(dir, name), `${b.code}\n`);
       return { name, block: b };
     });
     // ES modules, as a frontend's or an agent's code is: top-level await, and imports spelled with their .js extension.
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: path.join(REPO_ROOT, 'tsconfig.json'), include: ['*.ts'] }));
+    // The examples alone (not the files linked beside them), and whatever they import.
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: path.join(REPO_ROOT, 'tsconfig.json'), files: files.map((f) => f.name), include: [] }));
     const r = run(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(dir, 'tsconfig.json'), '--noEmit'], { cwd: dir, env: process.env });
     const problems = (r.stdout + r.stderr).split('\n').filter((l) => l.trim());
     const failed = files.filter((f) => problems.some((p) => p.startsWith(f.name)));
