@@ -238,6 +238,35 @@ test.each(graphqlCases)('GraphQL example %s answers without errors', async (_nam
   report.push(`${where(block)} (graphql) in ${Date.now() - started} ms`);
 });
 
+/**
+ * For an example marked `in=<directory>`: a copy of the repository made of
+ * links (the directory and each of its ancestors real folders, every other
+ * entry linked), so the example is a file of that directory: its relative
+ * imports, `..` included, reach the repository's files, and the nearest
+ * package.json decides its module format as it would there. Returns where to
+ * write the example, relative to `dir`.
+ */
+function mirrorOf(block: DocBlock, dir: string, name: string): string {
+  const target = path.join(REPO_ROOT, block.settings.in!);
+  if (!fs.existsSync(target) || !fs.statSync(target).isDirectory()) throw new Error(`${where(block)}: docs-test: in=${block.settings.in} is not a directory of the repository.`);
+  const parts = block.settings.in!.split('/');
+  let source = REPO_ROOT;
+  let at = path.join(dir, name);
+  fs.mkdirSync(at);
+  for (let depth = 0; ; depth++) {
+    const next = parts[depth];
+    for (const entry of fs.readdirSync(source)) {
+      if (entry === next || entry === '.git' || entry === '.data') continue;
+      fs.symlinkSync(path.join(source, entry), path.join(at, entry));
+    }
+    if (next === undefined) break;
+    source = path.join(source, next);
+    at = path.join(at, next);
+    fs.mkdirSync(at);
+  }
+  return path.posix.join(name, ...parts);
+}
+
 test('every TypeScript example type-checks with the repository\'s compiler options', () => {
   if (typescript.length === 0) return;
   // Inside the repository (ignored by git) so the compiler finds its node_modules and the repository's tsconfig.
@@ -245,20 +274,10 @@ test('every TypeScript example type-checks with the repository\'s compiler optio
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   try {
-    // The examples import the generated operation types as code next to gateway/operations does, and the
-    // client kit's browser half as a frontend does that copies it next to its code.
+    // The examples import the generated operation types as code next to gateway/operations does.
     fs.symlinkSync(path.join(REPO_ROOT, 'gateway/operations/generated'), path.join(dir, 'generated'));
-    fs.symlinkSync(path.join(REPO_ROOT, 'gateway/src/client-kit'), path.join(dir, 'client-kit'));
     const files = typescript.map((b, i) => {
-      let folder = '';
-      if (b.settings.in) {
-        // `in=<directory>`: a file among that directory's files (each linked here), so its relative imports are theirs.
-        const source = path.join(REPO_ROOT, b.settings.in);
-        if (!fs.existsSync(source) || !fs.statSync(source).isDirectory()) throw new Error(`${where(b)}: docs-test: in=${b.settings.in} is not a directory of the repository.`);
-        folder = `in-${i}`;
-        fs.mkdirSync(path.join(dir, folder));
-        for (const entry of fs.readdirSync(source)) fs.symlinkSync(path.join(source, entry), path.join(dir, folder, entry));
-      }
+      const folder = b.settings.in ? mirrorOf(b, dir, `in-${i}`) : '';
       const name = path.posix.join(folder, `${b.file.replace(/[^\w]+/g, '_')}_${b.line}.ts`);
       fs.writeFileSync(path.join(dir, name), `${b.code}\n`);
       return { name, block: b };
