@@ -186,9 +186,10 @@ const SUBSCRIPTION_READ_MS = 3_000;
 
 async function subscriptionAnswer(block: DocBlock, headers: Record<string, string>, variables: unknown): Promise<string | undefined> {
   const stop = new AbortController();
+  const unanswered = setTimeout(() => stop.abort(), BLOCK_TIMEOUT_MS);
   const response = await fetch(`http://localhost:${defaultPorts.get(4000)}/graphql`, {
     method: 'POST', headers: { ...headers, accept: 'text/event-stream' }, body: JSON.stringify({ query: block.code, variables }), signal: stop.signal,
-  });
+  }).finally(() => clearTimeout(unanswered));
   if (response.status !== 200 || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     return `answered HTTP ${response.status} (${response.headers.get('content-type')}) instead of an event stream:\n${(await response.text()).slice(0, 3000)}`;
   }
