@@ -1,4 +1,4 @@
-import { extractBlocks, where } from './support/doc-blocks';
+import { extractBlocks, isSubscription, sseEvents, where } from './support/doc-blocks';
 
 /** The docs test's extractor: which blocks it finds, where, and how markers are read. */
 const page = [
@@ -48,4 +48,32 @@ test('a marker without a reason, an unknown setting or an open fence is refused 
   expect(() => extractBlocks('x.md', '<!-- not-runnable: -->\n```sh\ntrue\n```\n')).toThrow('x.md:1: say why the block is not runnable');
   expect(() => extractBlocks('x.md', 'a\n<!-- docs-test: timeout=5 -->\n```sh\ntrue\n```\n')).toThrow('x.md:2: unknown docs-test setting');
   expect(() => extractBlocks('x.md', 'a\n\n```sh\ntrue\n')).toThrow('x.md:3: this code fence is never closed.');
+});
+
+test('in= places a TypeScript example in a directory of the repository, and is refused elsewhere with what to write', () => {
+  const [block] = extractBlocks('x.md', '<!-- docs-test: in=examples/marketplace-explorer/src -->\n```ts\nexport {};\n```\n');
+  expect(block!.settings).toEqual({ in: 'examples/marketplace-explorer/src' });
+  expect(() => extractBlocks('x.md', '<!-- docs-test: in=../outside -->\n```ts\nexport {};\n```\n')).toThrow(
+    'x.md:1: docs-test: in= takes a directory of the repository for a ts example',
+  );
+  expect(() => extractBlocks('x.md', '<!-- docs-test: in=/etc -->\n```ts\nexport {};\n```\n')).toThrow('as a relative path without ".."');
+  expect(() => extractBlocks('x.md', '<!-- docs-test: in=gateway/src -->\n```sh\ntrue\n```\n')).toThrow('for a ts example');
+});
+
+test('a subscription example is recognised by its keyword, after comments', () => {
+  expect(isSubscription('# live\nsubscription CatalogChanged { catalogChanged { domain } }')).toBe(true);
+  expect(isSubscription('  subscription{ catalogChanged { domain } }')).toBe(true);
+  expect(isSubscription('{ qsmos { name } }')).toBe(false);
+  expect(isSubscription('query Subscriptions { qsmos { name } }')).toBe(false);
+  expect(isSubscription('# subscription in a comment\n{ qsmos { name } }')).toBe(false);
+});
+
+test('an event stream is read into its complete events, keep-alive comments skipped', () => {
+  const stream = ': keep-alive\n\nevent: next\ndata: {"errors":[{"message":"no"}]}\n\r\nevent: complete\ndata:\n\nevent: next\ndata: {"da';
+  expect(sseEvents(stream)).toEqual([
+    { event: 'next', data: '{"errors":[{"message":"no"}]}' },
+    { event: 'complete', data: '' },
+  ]);
+  expect(sseEvents('data: a\ndata: b\n\n')).toEqual([{ event: 'message', data: 'a\nb' }]);
+  expect(sseEvents(': only a comment\n\n')).toEqual([]);
 });

@@ -6,14 +6,15 @@ import { envName, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { freePort } from '@qsmo/embedded-db/ferretdb';
 import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
-import { docFiles, extractBlocks, where, type DocBlock } from './support/doc-blocks';
+import { docFiles, extractBlocks, isSubscription, sseEvents, where, type DocBlock } from './support/doc-blocks';
 
 /**
  * Every example in README.md and docs/ works: shell blocks run against a
  * graph started as `npm start` starts it (embedded database, real catalog,
  * every subgraph, the gateway) and must exit 0; GraphQL blocks are sent to
- * its gateway and must answer without errors; TypeScript blocks type-check
- * with the repository's compiler options. A block that cannot run here is
+ * its gateway and must answer without errors (a subscription over SSE, its
+ * stream opened without errors); TypeScript blocks type-check with the
+ * repository's compiler options. A block that cannot run here is
  * marked `<!-- not-runnable: <reason> -->` right before its fence. The test
  * prints which blocks ran, and each failure names the block's file:line.
  *
@@ -210,12 +211,64 @@ function tokenFor(role: string): string {
   return tokens.get(role)!;
 }
 
+/**
+ * An accepted subscription waits for the next change, which nothing here
+ * makes, so its stream is read this long: the gateway refuses a bad one with
+ * an HTTP error, or answers its errors at once as a `next` and a `complete`.
+ */
+const SUBSCRIPTION_READ_MS = 3_000;
+
+async function subscriptionAnswer(block: DocBlock, headers: Record<string, string>, variables: unknown): Promise<string | undefined> {
+  const stop = new AbortController();
+  const unanswered = setTimeout(() => stop.abort(), BLOCK_TIMEOUT_MS);
+  const response = await fetch(`http://localhost:${defaultPorts.get(4000)}/graphql`, {
+    method: 'POST',
+    headers: { ...headers, accept: 'text/event-stream' },
+    body: JSON.stringify({ query: block.code, variables }),
+    signal: stop.signal,
+  }).finally(() => clearTimeout(unanswered));
+  if (response.status !== 200 || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    return `answered HTTP ${response.status} (${response.headers.get('content-type')}) instead of an event stream:\n${(await response.text()).slice(0, 3000)}`;
+  }
+  let text = '';
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const timer = setTimeout(() => stop.abort(), SUBSCRIPTION_READ_MS);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (sseEvents(text).some((e) => e.event === 'complete')) break;
+    }
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+    stop.abort();
+  }
+  const events = sseEvents(text);
+  const failed = events.filter((e) => e.event === 'complete' || (e.event === 'next' && /"errors"\s*:/.test(e.data)));
+  return failed.length > 0
+    ? `answered instead of subscribing:\n${events
+        .map((e) => `event: ${e.event}\ndata: ${e.data}`)
+        .join('\n')
+        .slice(0, 3000)}`
+    : undefined;
+}
+
 const graphqlCases = graphql.map((b) => [where(b), b] as const);
 test.each(graphqlCases)('GraphQL example %s answers without errors', async (_name, block) => {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (block.settings.role) headers.authorization = `Bearer ${tokenFor(block.settings.role)}`;
   const variables = block.settings.variables ? (JSON.parse(block.settings.variables) as unknown) : undefined;
   const started = Date.now();
+  if (isSubscription(block.code)) {
+    const problem = await subscriptionAnswer(block, headers, variables);
+    if (problem) throw new Error(`${where(block)}: the GraphQL subscription sent over SSE ${problem}`);
+    report.push(`${where(block)} (graphql subscription over SSE, open for ${Date.now() - started} ms)`);
+    return;
+  }
   const response = await fetch(`http://localhost:${defaultPorts.get(4000)}/graphql`, {
     method: 'POST',
     headers,
@@ -237,6 +290,36 @@ test.each(graphqlCases)('GraphQL example %s answers without errors', async (_nam
   report.push(`${where(block)} (graphql) in ${Date.now() - started} ms`);
 });
 
+/**
+ * For an example marked `in=<directory>`: a copy of the repository made of
+ * links (the directory and each of its ancestors real folders, every other
+ * entry linked), so the example is a file of that directory: its relative
+ * imports, `..` included, reach the repository's files, and the nearest
+ * package.json decides its module format as it would there. Returns where to
+ * write the example, relative to `dir`.
+ */
+function mirrorOf(block: DocBlock, dir: string, name: string): string {
+  const target = path.join(REPO_ROOT, block.settings.in!);
+  if (!fs.existsSync(target) || !fs.statSync(target).isDirectory())
+    throw new Error(`${where(block)}: docs-test: in=${block.settings.in} is not a directory of the repository.`);
+  const parts = block.settings.in!.split('/');
+  let source = REPO_ROOT;
+  let at = path.join(dir, name);
+  fs.mkdirSync(at);
+  for (let depth = 0; ; depth++) {
+    const next = parts[depth];
+    for (const entry of fs.readdirSync(source)) {
+      if (entry === next || entry === '.git' || entry === '.data') continue;
+      fs.symlinkSync(path.join(source, entry), path.join(at, entry));
+    }
+    if (next === undefined) break;
+    source = path.join(source, next);
+    at = path.join(at, next);
+    fs.mkdirSync(at);
+  }
+  return path.posix.join(name, ...parts);
+}
+
 test("every TypeScript example type-checks with the repository's compiler options", () => {
   if (typescript.length === 0) return;
   // Inside the repository (ignored by git) so the compiler finds its node_modules and the repository's tsconfig.
@@ -246,14 +329,19 @@ test("every TypeScript example type-checks with the repository's compiler option
   try {
     // The examples import the generated operation types as code next to gateway/operations does.
     fs.symlinkSync(path.join(REPO_ROOT, 'gateway/operations/generated'), path.join(dir, 'generated'));
-    const files = typescript.map((b) => {
-      const name = `${b.file.replace(/[^\w]+/g, '_')}_${b.line}.ts`;
+    const files = typescript.map((b, i) => {
+      const folder = b.settings.in ? mirrorOf(b, dir, `in-${i}`) : '';
+      const name = path.posix.join(folder, `${b.file.replace(/[^\w]+/g, '_')}_${b.line}.ts`);
       fs.writeFileSync(path.join(dir, name), `${b.code}\n`);
       return { name, block: b };
     });
     // ES modules, as a frontend's or an agent's code is: top-level await, and imports spelled with their .js extension.
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: path.join(REPO_ROOT, 'tsconfig.json'), include: ['*.ts'] }));
+    // The examples alone (not the files linked beside them), and whatever they import.
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({ extends: path.join(REPO_ROOT, 'tsconfig.json'), files: files.map((f) => f.name), include: [] }),
+    );
     const r = run(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(dir, 'tsconfig.json'), '--noEmit'], {
       cwd: dir,
       env: process.env,

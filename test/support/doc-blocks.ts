@@ -12,6 +12,12 @@ import path from 'node:path';
  *
  *   <!-- docs-test: role=analyst -->           (a GraphQL example sent with an analyst's token)
  *   <!-- docs-test: variables={"code":"075"} -->
+ *   <!-- docs-test: in=examples/marketplace-explorer/src -->
+ *                                              (a TypeScript example type-checked as a file of that
+ *                                               directory: its relative imports are that directory's files)
+ *
+ * A GraphQL example whose operation is a subscription is sent as the page
+ * says clients send one: GraphQL over SSE.
  */
 export const RUNNABLE_LANGUAGES = ['bash', 'sh', 'graphql', 'ts'] as const;
 export type RunnableLanguage = (typeof RUNNABLE_LANGUAGES)[number];
@@ -29,7 +35,7 @@ export interface DocBlock {
   settings: Record<string, string>;
 }
 
-const SETTING_KEYS = new Set(['role', 'variables']);
+const SETTING_KEYS = new Set(['role', 'variables', 'in']);
 
 /** `file:line`, how a block is named in the test's output and failures. */
 export const where = (block: Pick<DocBlock, 'file' | 'line'>) => `${block.file}:${block.line}`;
@@ -87,10 +93,49 @@ export function extractBlocks(file: string, text: string): DocBlock[] {
         const m = /^(\w+)=(.*)$/.exec(settings[1]!.trim());
         if (!m || !SETTING_KEYS.has(m[1]!))
           throw new Error(`${file}:${c.line}: unknown docs-test setting "${settings[1]}"; use ${[...SETTING_KEYS].map((k) => `${k}=…`).join(' or ')}.`);
-        block.settings[m[1]!] = m[2]!.trim();
+        const value = m[2]!.trim();
+        if (m[1] === 'in' && (language !== 'ts' || !/^[\w.-]+(\/[\w.-]+)*$/.test(value) || value.split('/').includes('..'))) {
+          throw new Error(
+            `${file}:${c.line}: docs-test: in= takes a directory of the repository for a ts example, as a relative path without "..": e.g. in=examples/marketplace-explorer/src`,
+          );
+        }
+        block.settings[m[1]!] = value;
       }
     }
     blocks.push(block);
   }
   return blocks;
+}
+
+/** Whether a GraphQL example is a subscription (its first operation's keyword), so it is sent over SSE. */
+export function isSubscription(code: string): boolean {
+  const withoutComments = code.replace(/#[^\n]*/g, '');
+  return /^\s*subscription\b/.test(withoutComments);
+}
+
+export interface SseEvent {
+  event: string;
+  data: string;
+}
+
+/**
+ * The complete events of a text/event-stream body (comments, the keep-alives,
+ * skipped): what a subscription example answered while it was read.
+ */
+export function sseEvents(text: string): SseEvent[] {
+  const events: SseEvent[] = [];
+  for (const chunk of text.replace(/\r\n?/g, '\n').split('\n\n').slice(0, -1)) {
+    let event = 'message';
+    const data: string[] = [];
+    for (const line of chunk.split('\n')) {
+      if (line.startsWith(':') || line === '') continue;
+      const colon = line.indexOf(':');
+      const field = colon === -1 ? line : line.slice(0, colon);
+      const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') event = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (data.length > 0 || event !== 'message') events.push({ event, data: data.join('\n') });
+  }
+  return events;
 }
