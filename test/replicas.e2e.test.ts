@@ -160,6 +160,8 @@ beforeAll(async () => {
     MONGODB_DATABASE: databaseName,
     GATEWAY_SIGNING_SECRET: SECRET,
     REQUIRE_GATEWAY_SIGNATURE: 'true',
+    // The read model is off by default on a real MongoDB; switched on here, because whether replicas' caches agree is what this test is for.
+    READ_MODEL: 'on',
     READ_MODEL_POLL_MS: String(POLL_MS),
   };
   // The first replica seeds; the second starts on the seeded database, as a scaled-up Deployment's pod does.
