@@ -54,7 +54,8 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     peak = Math.max(peak, links.size);
     const end = () => { links.delete(link); client.destroy(); upstream.destroy(); };
     client.on('close', end);
-    upstream.on('close', () => { if (mode.kind === 'pass' || held.length === 0) end(); });
+    // After the answers already under way: a server that closes right after answering (Connection: close) must not lose its answer.
+    upstream.on('close', () => { if (mode.kind === 'pass' || held.length === 0) void answers.then(end); });
     client.on('error', end);
     upstream.on('error', end);
   });
