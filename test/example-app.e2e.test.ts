@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { addTypenameToDocument } from '@apollo/client/utilities';
-import { print } from 'graphql';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createLogger } from '@qsmo/service-kit/logger';
 import { createMetrics } from '@qsmo/service-kit/metrics';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { freePort } from '@qsmo/embedded-db/ferretdb';
@@ -13,9 +12,9 @@ import { standardPlugins } from '../gateway/src/plugins';
 import { securityPlugins } from '../gateway/src/plugins/security';
 import { useCatalogWrites } from '../gateway/src/plugins/catalog-writes';
 import { useTrustedDocuments } from '../gateway/src/plugins/trusted-documents';
-import { documentHash, readTrustedDocuments } from '../gateway/src/trusted-documents';
+import { readTrustedDocuments } from '../gateway/src/trusted-documents';
+import { createSubscriptions, DEFAULT_SUBSCRIPTIONS, type Subscriptions } from '../gateway/src/subscriptions';
 import { startExplorer, type RunningExplorer } from '../examples/marketplace-explorer/serve';
-import { CatalogChangedDocument } from '../examples/marketplace-explorer/src/live';
 import { findChromium } from './support/chromium';
 import { startGraph, type RunningGraph } from './support/graph';
 import { createTestIdentityProvider, type TestIdentityProvider } from './support/identity-provider';
@@ -46,6 +45,9 @@ const IMAGES = path.join(REPO_ROOT, 'docs', 'images');
 const OFFERING = 'grm-grantsolutions';
 
 let graph: RunningGraph;
+let subscriptions: Subscriptions;
+/** The explorer's manifest ids, by operation name. */
+const manifestIds = new Map<string, string>();
 let idp: TestIdentityProvider;
 let explorer: RunningExplorer;
 let browser: BrowserContext;
@@ -68,14 +70,24 @@ beforeAll(async () => {
   const origin = `http://127.0.0.1:${port}`;
   idp = await createTestIdentityProvider();
   const secret = randomBytes(32).toString('hex');
-  // Trusted: the library, the explorer's published manifest, and its subscription as Apollo Client sends it.
+  // Trusted: the library and the explorer's published manifest, its live-update subscription among its operations.
   const trusted = new Map(readTrustedDocuments());
   const manifest = readPersistedQueryManifest(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'examples/marketplace-explorer/manifest.json'), 'utf8')));
   expect(manifest.problems).toEqual([]);
-  for (const op of manifest.operations) trusted.set(op.id, op.body);
-  const subscription = print(addTypenameToDocument(CatalogChangedDocument));
-  trusted.set(documentHash(subscription), subscription);
+  expect(manifest.operations.filter((op) => op.type === 'subscription').map((op) => op.name)).toEqual(['ExplorerCatalogChanged']);
+  for (const op of manifest.operations) {
+    trusted.set(op.id, op.body);
+    manifestIds.set(op.name, op.id);
+  }
   const metrics = createMetrics('gateway', { defaultMetrics: false });
+  // Live updates as the gateway's entry point assembles them: the plugin after trusted documents, the SSE and WebSocket endpoints on its server.
+  subscriptions = createSubscriptions({
+    config: DEFAULT_SUBSCRIPTIONS,
+    trustProxyHops: 0,
+    metrics,
+    logger: createLogger('gateway', 'silent'),
+    trustedDocument: (hash) => trusted.get(hash),
+  });
   graph = await startGraph({
     gateway: {
       metrics,
@@ -84,10 +96,12 @@ beforeAll(async () => {
         useCatalogWrites(),
         ...standardPlugins({ metrics }),
         useTrustedDocuments({ mode: 'enforce', documents: trusted }),
+        subscriptions.plugin,
       ],
     },
     subgraph: { gatewaySignature: { secret, required: true } },
   });
+  subscriptions.serve(graph.gateway.http.server);
   explorer = await startExplorer({ port, host: '127.0.0.1', graphUrl: graph.gatewayUrl });
   const found = await findChromium(FLAGS);
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-explorer-'));
@@ -109,6 +123,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await explorer?.stop();
+  await subscriptions?.close();
   await graph?.stop();
   if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
@@ -185,5 +200,37 @@ test("an editor's change to the open offering shows on the page without a reload
     );
   }
   expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+  // The subscription went as the queries do: its manifest id only, never the document.
+  const subscribed = graphRequests.filter((r) => r.method === 'POST' && r.headers.accept?.includes('text/event-stream'));
+  expect(subscribed.length).toBeGreaterThan(0);
+  const subscriptionId = manifestIds.get('ExplorerCatalogChanged');
+  for (const r of subscribed) {
+    const body = JSON.parse(r.body!) as { query?: string; extensions?: { persistedQuery?: { sha256Hash?: string } } };
+    expect(body.query).toBeUndefined();
+    expect(body.extensions?.persistedQuery?.sha256Hash).toBe(subscriptionId);
+  }
   await page.screenshot({ path: path.join(IMAGES, 'explorer-live.png'), fullPage: true });
+});
+
+test('over SSE a subscription goes by its trusted id alone; an id no manifest holds is refused with 400 PERSISTED_QUERY_NOT_IN_LIST', async () => {
+  const send = (sha256Hash: string) =>
+    fetch(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({
+        operationName: 'ExplorerCatalogChanged',
+        variables: { domains: ['GRANTS_MANAGEMENT'] },
+        extensions: { persistedQuery: { version: 1, sha256Hash } },
+      }),
+    });
+  const unknown = await send('0'.repeat(64));
+  expect(unknown.status).toBe(400);
+  expect((await unknown.json()).errors[0]).toMatchObject({
+    message: expect.stringContaining('No trusted document has this sha256Hash'),
+    extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' },
+  });
+  const known = await send(manifestIds.get('ExplorerCatalogChanged')!);
+  expect(known.status).toBe(200);
+  expect(known.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  await known.body!.cancel();
 });

@@ -94,9 +94,12 @@ export const GATEWAY_VARIABLES = {
   SUBSCRIPTIONS_FEED_WAIT_MS: env.positiveInt("How long one read of a marketplace's change feed may wait for a change (a long poll; at most 30000).", {
     default: DEFAULT_SUBSCRIPTIONS.feedWaitMs,
   }),
-  SUBSCRIPTIONS_KEEP_ALIVE_MS: env.positiveInt('How often an idle WebSocket gets a ping, so proxies keep it open (SSE streams get the library\'s own keep-alive comment every 12 s).', {
-    default: DEFAULT_SUBSCRIPTIONS.keepAliveMs,
-  }),
+  SUBSCRIPTIONS_KEEP_ALIVE_MS: env.positiveInt(
+    "How often an idle WebSocket gets a ping, so proxies keep it open (SSE streams get the library's own keep-alive comment every 12 s).",
+    {
+      default: DEFAULT_SUBSCRIPTIONS.keepAliveMs,
+    },
+  ),
   INBOUND_DEDUP: env.oneOf(
     "Identical queries in flight at once (same document, variables and caller's scope) share one execution and its answer.",
     ['on', 'off'] as const,

@@ -67,8 +67,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       upstream.destroy();
     };
     client.on('close', end);
+    // After the answers already under way: a server that closes right after answering (Connection: close) must not lose its answer.
     upstream.on('close', () => {
-      if (mode.kind === 'pass' || held.length === 0) end();
+      if (mode.kind === 'pass' || held.length === 0) void answers.then(end);
     });
     client.on('error', end);
     upstream.on('error', end);

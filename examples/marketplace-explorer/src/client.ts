@@ -3,7 +3,7 @@ import { SetContextLink } from '@apollo/client/link/context';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { getMainDefinition, relayStylePagination } from '@apollo/client/utilities';
 import { Kind, OperationTypeNode, print } from 'graphql';
-import { createClient } from 'graphql-sse';
+import { createClient, type RequestParams } from 'graphql-sse';
 import { Observable } from 'rxjs';
 import { possibleTypes } from './generated/operations';
 
@@ -29,7 +29,9 @@ async function sha256(text: string): Promise<string> {
 /**
  * Subscriptions over GraphQL over SSE, distinct-connections mode: each
  * subscription is one POST with Accept: text/event-stream, so it passes the
- * same CORS, token and HTTP caches-off path as queries.
+ * same CORS, token and HTTP caches-off path as queries. Like the queries it
+ * sends only its manifest id (the sha256 of the document as printed), which
+ * the gateway looks up among the trusted documents.
  */
 class SseLink extends ApolloLink {
   private readonly client;
@@ -41,16 +43,31 @@ class SseLink extends ApolloLink {
   }
 
   override request(operation: ApolloLink.Operation): Observable<ApolloLink.Result> {
-    return new Observable((sink) =>
-      this.client.subscribe(
-        { query: print(operation.query), variables: operation.variables, operationName: operation.operationName },
-        {
-          next: (value) => sink.next(value as ApolloLink.Result),
-          complete: () => sink.complete(),
-          error: (error) => sink.error(error instanceof Error ? error : new Error(String(error))),
+    return new Observable((sink) => {
+      let unsubscribe: (() => void) | undefined;
+      let ended = false;
+      void sha256(print(operation.query)).then(
+        (sha256Hash) => {
+          if (ended) return;
+          // No `query`: graphql-sse's type asks for one, but the body is sent as given and the gateway reads the document by its hash.
+          const request = {
+            variables: operation.variables,
+            operationName: operation.operationName,
+            extensions: { persistedQuery: { version: 1, sha256Hash } },
+          } as Omit<RequestParams, 'query'> as RequestParams;
+          unsubscribe = this.client.subscribe(request, {
+            next: (value) => sink.next(value as ApolloLink.Result),
+            complete: () => sink.complete(),
+            error: (error) => sink.error(error instanceof Error ? error : new Error(String(error))),
+          });
         },
-      ),
-    );
+        (error: unknown) => sink.error(error instanceof Error ? error : new Error(String(error))),
+      );
+      return () => {
+        ended = true;
+        unsubscribe?.();
+      };
+    });
   }
 }
 

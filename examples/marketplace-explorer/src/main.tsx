@@ -3,8 +3,14 @@ import { createRoot } from 'react-dom/client';
 import { CombinedGraphQLErrors } from '@apollo/client';
 import { ApolloProvider, useApolloClient, useQuery, useSubscription } from '@apollo/client/react';
 import { createExplorerClient, tokenStore, type ExplorerConfig } from './client';
-import { ExplorerAgenciesDocument, ExplorerOfferingDocument, ExplorerPortfolioDocument, type ExplorerOfferingSummaryFragment } from './generated/operations';
-import { CatalogChangedDocument } from './live';
+import {
+  ExplorerAgenciesDocument,
+  ExplorerCatalogChangedDocument,
+  ExplorerOfferingDocument,
+  ExplorerPortfolioDocument,
+  type ExplorerOfferingSummaryFragment,
+  type QsmoDomain,
+} from './generated/operations';
 
 declare global {
   interface Window {
@@ -47,10 +53,10 @@ function Problems({ error }: { error: unknown }) {
 }
 
 /** Live updates of these marketplaces: the changed offering lands in the cache; the portfolio is asked again, as a listing may have come or gone. */
-function LiveUpdates({ domains }: { domains?: string[] }) {
+function LiveUpdates({ domains }: { domains?: QsmoDomain[] }) {
   const client = useApolloClient();
   const [last, setLast] = useState<string>();
-  const { error } = useSubscription(CatalogChangedDocument, {
+  const { error } = useSubscription(ExplorerCatalogChangedDocument, {
     variables: { domains },
     onData: ({ data }) => {
       const change = data.data?.catalogChanged;

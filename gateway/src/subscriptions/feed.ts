@@ -37,7 +37,7 @@ export interface CatalogFeedOptions {
  * again, and dropping the ids already handed on, misses none of them.
  */
 export const FEED_OVERLAP_MS = 5_000;
-/** However quiet a marketplace, a read never starts earlier than this before the subgraph's own clock. */
+/** However quiet a marketplace, once a read has reached the present the next starts no earlier than this before the subgraph's own clock. */
 const FEED_MAX_LOOKBACK_MS = 30_000;
 
 /** One GET of a feed over its own connection (a long poll must not hold a pooled socket); the request can be cut by `abort`. */
@@ -72,7 +72,13 @@ interface Follower {
   version?: string;
   /** The latest commit time handed on, or where following began. */
   position?: string;
-  /** The subgraph's clock at the first read: changes committed before it were never this gateway's to hand on. */
+  /** This gateway's clock when it began following (before its first read, answered or not). */
+  beganAt?: number;
+  /**
+   * When following began, on the subgraph's clock (estimated at the first
+   * answer): changes committed before it were never this gateway's to hand
+   * on; those committed after it are, even while the feed did not answer yet.
+   */
   startedAt?: number;
   /** Ids handed on whose commit time is still within the overlap, so a second read of them is dropped. */
   seen: Map<string, number>;
@@ -85,8 +91,9 @@ interface Follower {
  * in commit order per marketplace. Every gateway process follows on its
  * own, so whichever worker or replica holds a subscription learns of every
  * change, wherever it was made (through any gateway, a tool, an import).
- * Following begins at the subgraph's clock when the gateway first reaches
- * it: subscriptions get changes committed after they began.
+ * Following begins when the gateway begins to read a feed, not when the
+ * feed first answers: a change committed while a marketplace could not be
+ * reached yet is handed on once it can, as after any later outage.
  */
 export class CatalogFeed {
   private readonly followers = new Map<string, Follower>();
@@ -130,30 +137,35 @@ export class CatalogFeed {
   private async follow(follower: Follower): Promise<void> {
     if (follower.running) return;
     follower.running = true;
+    follower.beganAt ??= Date.now();
     const { waitMs, logger } = this.options;
     let failures = 0;
+    let full = false;
     while (!this.abort.signal.aborted) {
       const base = follower.url.replace(/\/graphql$/, CHANGE_FEED_PATH);
       const params = new URLSearchParams();
-      let full = false;
       if (follower.position !== undefined) {
-        params.set('since', new Date(Date.parse(follower.position) - FEED_OVERLAP_MS).toISOString());
+        // After a full page, from its last change exactly: with the overlap, a page of changes within it would be read again and again.
+        params.set('since', new Date(Date.parse(follower.position) - (full ? 0 : FEED_OVERLAP_MS)).toISOString());
         if (follower.version !== undefined) {
           params.set('version', follower.version);
           params.set('waitMs', String(waitMs));
         }
       }
       try {
+        const first = follower.position === undefined;
         const page = await getFeed(`${base}?${params}`, waitMs + 10_000, this.abort.signal);
         if (failures > 0) logger.info(`live updates: the ${follower.subgraph} change feed answers again`);
         failures = 0;
         follower.version = page.version;
-        this.take(follower, page);
         full = page.changes.length >= FEED_PAGE_SIZE;
-        // A full page may have more behind it: read on at once, from its last change.
-        if (full) follower.version = undefined;
+        this.take(follower, page, full, Date.now());
+        // The first answer names no changes (it gave a position), and a full page may have more behind it:
+        // read again at once rather than wait for the data version to move, which it may already have done.
+        if (first || full) follower.version = undefined;
       } catch (error) {
         if (this.abort.signal.aborted) break;
+        full = false;
         if (failures++ === 0)
           logger.warn(
             `live updates: the ${follower.subgraph} change feed did not answer (${(error as Error).message}); retrying every ${this.options.retryMs ?? 1_000} ms`,
@@ -164,11 +176,22 @@ export class CatalogFeed {
     follower.running = false;
   }
 
-  /** Hands on the page's changes not handed on before; moves the position. */
-  private take(follower: Follower, page: FeedPage): void {
+  /** Hands on the page's changes not handed on before; moves the position. `receivedAt` is this gateway's clock when the page came. */
+  private take(follower: Follower, page: FeedPage, full: boolean, receivedAt: number): void {
+    const now = Date.parse(page.now);
+    if (follower.startedAt === undefined) {
+      // The subgraph's clock minus ours, as seen at this answer: an underestimate by the answer's transit time, so
+      // the start it gives is, if anything, a little early (a change from just before is dropped by its id, not missed).
+      const skew = now - receivedAt;
+      follower.startedAt = Math.min(now, (follower.beganAt ?? receivedAt) + skew);
+    }
+    if (follower.position === undefined) {
+      // The first answer, read without `since`: following starts where the gateway began, however long the feed took to answer.
+      follower.position = new Date(follower.startedAt).toISOString();
+      return;
+    }
     const fresh: CatalogChange[] = [];
-    follower.startedAt ??= Date.parse(page.now);
-    let latest = follower.position === undefined ? Date.parse(page.now) : Date.parse(follower.position);
+    let latest = Date.parse(follower.position);
     for (const c of page.changes) {
       const at = Date.parse(c.at);
       if (at > latest) latest = at;
@@ -186,8 +209,9 @@ export class CatalogFeed {
         id: c.id,
       });
     }
-    // A quiet marketplace: start reads no further back than the lookback, so they stay small.
-    latest = Math.max(latest, Date.parse(page.now) - FEED_MAX_LOOKBACK_MS);
+    // A quiet marketplace: start reads no further back than the lookback, so they stay small. Not after a full
+    // page, which did not reach the present: the changes behind its last one are still to be read.
+    if (!full) latest = Math.max(latest, now - FEED_MAX_LOOKBACK_MS);
     follower.position = new Date(latest).toISOString();
     const forgetBefore = latest - 2 * FEED_OVERLAP_MS - FEED_MAX_LOOKBACK_MS;
     for (const [id, at] of follower.seen) if (at < forgetBefore) follower.seen.delete(id);

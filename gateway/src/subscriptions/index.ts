@@ -174,6 +174,19 @@ function closeReason(message: string): string {
   return reason;
 }
 
+const UNKNOWN_HASH =
+  'No trusted document has this sha256Hash: send the document as "query", or the hash of an operation of gateway/operations/generated/trusted-documents.json or of a published client manifest.';
+
+/** A JSON object's members, or undefined for anything else (graphql-sse then answers the body itself). */
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Subscription.catalogChanged at the gateway. `@apollo/gateway` executes no
  * subscriptions, so the gateway serves them itself: it follows every
@@ -300,13 +313,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     const hash = (params.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
     if (params.query === undefined && typeof hash === 'string') {
       params = { ...params, query: options.trustedDocument?.(hash) };
-      if (params.query === undefined)
-        throw new Refused(400, [
-          new GraphQLError(
-            'No trusted document has this sha256Hash: send the document as "query", or the hash of an operation of gateway/operations/generated/trusted-documents.json.',
-            { extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST } },
-          ),
-        ]);
+      if (params.query === undefined) throw new Refused(400, [new GraphQLError(UNKNOWN_HASH, { extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST } })]);
     }
     const document = parseDocument(params.query);
     const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
@@ -395,6 +402,15 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       return refuse(413, `Request body is larger than ${MAX_MESSAGE_BYTES} bytes: send a smaller subscription or variables.`, ErrorCode.BAD_REQUEST);
     const deep = jsonNestingRefusal(raw, 'the request body');
     if (deep) return refuse(deep.status, deep.message, deep.code);
+    // graphql-sse refuses a body without `query` before onSubscribe sees it: one sent by its trusted document's hash alone gets the document here.
+    let text = raw;
+    const sent = parseJsonObject(raw);
+    const hash = (sent?.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+    if (sent && sent.query === undefined && typeof hash === 'string') {
+      const query = options.trustedDocument?.(hash);
+      if (query === undefined) return refuse(400, UNKNOWN_HASH, ErrorCode.PERSISTED_QUERY_NOT_IN_LIST);
+      text = JSON.stringify({ ...sent, query });
+    }
     const [body, init] = await sse({
       method: 'POST',
       url: req.url ?? SUBSCRIPTIONS_PATH,
@@ -403,7 +419,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
         get: (key: string) =>
           key === 'accept' ? 'text/event-stream' : key === 'content-type' ? 'application/json' : [req.headers[key]].flat().join('\n') || undefined,
       },
-      body: () => raw,
+      body: () => text,
       raw: req,
       context: { res },
     });
