@@ -55,8 +55,12 @@ const logger = createLogger('bench', 'info');
  */
 const METRICS_TOKEN = crypto.randomBytes(16).toString('hex');
 // Demand control likewise estimates every request, but deep-large (about 150,000) would be over the anonymous budget.
-/** The subgraphs' own demand control, the same for every gateway's fetches: estimated, but no fetch of deep-large refused. */
-const SUBGRAPH_ENV = { COST_BUDGET_ANONYMOUS: '10000000' };
+/**
+ * The subgraphs' own demand control, the same for every gateway's fetches: estimated, but no fetch of deep-large refused.
+ * READ_MODEL=on: the bench measures the embedded default, where `npm start` switches the read model on (it is off by
+ * default with MONGODB_URI, which the bench uses to hand its FerretDB to the subgraphs).
+ */
+const SUBGRAPH_ENV = { COST_BUDGET_ANONYMOUS: '10000000', READ_MODEL: 'on' };
 const PROJECT_ENV = { NODE_ENV: 'production', RATE_LIMIT_ANONYMOUS: '100000000', TRUSTED_DOCUMENTS: 'allow', COST_BUDGET_ANONYMOUS: '10000000', METRICS_TOKEN };
 
 interface Options {
