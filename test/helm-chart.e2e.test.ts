@@ -52,7 +52,12 @@ test('the whole graph renders and every manifest decodes strictly: gateway, dire
     const container = pod.containers[0];
     expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
     expect(container.livenessProbe.httpGet.path).toBe('/health/live');
-    expect(container.resources.requests).toEqual({ cpu: '250m', memory: '256Mi' });
+    // The gateway holds the response cache and serialises every answer: it gets more than the other services.
+    expect(container.resources).toEqual(
+      name === 'gateway'
+        ? { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } }
+        : { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+    );
     const env = Object.fromEntries(container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]));
     expect(env.DRAIN_DELAY_MS).toBe('5000');
     expect(env.GATEWAY_SIGNING_SECRET).toEqual({ secretKeyRef: { name: 'qsmo-graph', key: 'gateway-signing-secret' } });

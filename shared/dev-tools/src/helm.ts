@@ -114,7 +114,11 @@ gateway:
   port: 4000
   replicas: 2
   image: {}
-  resources: {}
+  # The gateway holds the response cache (RESPONSE_CACHE_MAX_MB, 64 by default) and plans and serialises every
+  # answer: one worker on one core reached 575-646 MB resident under the benchmark's deep-large load.
+  resources:
+    requests: { cpu: 500m, memory: 512Mi }
+    limits: { memory: 1Gi }
   autoscaling: {}
   service:
     type: ClusterIP
