@@ -300,20 +300,30 @@ test('load shedding: past MAX_IN_FLIGHT requests get 503 with Retry-After at onc
   await recovered(gatewayUrl, 10_000);
   const small = await startGateway({ drain: { maxInFlight: 3 } });
   try {
+    // One answered request first: a fresh gateway's first plan and compiled
+    // code would otherwise hold the event loop while the burst arrives, and
+    // the shed answers would wait for that, not for the hung subgraph.
+    expect((await portfolio(small.url)).status).toBe(200);
     httpProxy.setMode({ kind: 'hang' });
     const answers = await Promise.all(Array.from({ length: 12 }, () => portfolio(small.url)));
     const shed = answers.filter((a) => a.status === 503);
+    const served = answers.filter((a) => a.status === 200);
     expect(shed.length).toBeGreaterThanOrEqual(6);
+    // "At once" means without waiting for the hung subgraph: every shed answer
+    // comes well inside the admitted requests' subgraph deadline, and before
+    // any admitted request is answered.
+    const firstServedMs = Math.min(...served.map((a) => a.ms));
     for (const a of shed) {
       expect(a.headers.get('retry-after')).toBe('1');
-      expect(a.ms).toBeLessThan(500);
+      expect(a.ms).toBeLessThan(1_000);
+      expect(a.ms).toBeLessThan(firstServedMs);
       expect(a.body.errors[0].message).toMatch(/limit of 3 requests in flight/);
     }
     figure('load-shedding', {
       requests: answers.length,
       shed: shed.length,
       shedWorstMs: Math.max(...shed.map((a) => a.ms)),
-      servedWorstMs: Math.max(...answers.filter((a) => a.status === 200).map((a) => a.ms)),
+      servedWorstMs: Math.max(...served.map((a) => a.ms)),
     });
   } finally {
     httpProxy.setMode({ kind: 'pass' });
