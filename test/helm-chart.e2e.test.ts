@@ -61,6 +61,10 @@ test('the whole graph renders and every manifest decodes strictly: gateway, dire
     const env = Object.fromEntries(container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]));
     expect(env.DRAIN_DELAY_MS).toBe('5000');
     expect(env.GATEWAY_SIGNING_SECRET).toEqual({ secretKeyRef: { name: 'qsmo-graph', key: 'gateway-signing-secret' } });
+    // The accepted secrets reach the services that verify the gateway's signature, never the gateway, which signs with one secret only.
+    expect(env.GATEWAY_SIGNING_SECRETS_ACCEPTED).toEqual(
+      name === 'gateway' ? undefined : { secretKeyRef: { name: 'qsmo-graph', key: 'gateway-signing-secrets-accepted', optional: true } },
+    );
     expect(obj(find(ms, 'Deployment', `qsmo-${name}`)).spec.template.metadata.annotations['prometheus.io/scrape']).toBe('true');
   }
   // Only the gateway and the directory (and the metrics scraper's namespace) reach a subgraph.
@@ -84,7 +88,51 @@ test('the whole graph renders and every manifest decodes strictly: gateway, dire
     ]),
   );
   const secret = obj(find(ms, 'Secret', 'qsmo-graph'));
-  expect(Object.keys(secret.stringData ?? {}).sort()).toEqual(['gateway-signing-secret', 'jwks.json', 'mongodb-uri', 'registry-mongodb-uri']);
+  expect(Object.keys(secret.stringData ?? {}).sort()).toEqual([
+    'gateway-signing-secret',
+    'gateway-signing-secrets-accepted',
+    'jwks.json',
+    'mongodb-uri',
+    'registry-mongodb-uri',
+  ]);
+  expect(secret.stringData?.['gateway-signing-secrets-accepted']).toBe('');
+});
+
+test('rotating the signing secret: each step puts the secrets in the Secret and restarts exactly the Deployments that read them', async () => {
+  const OLD = 'a'.repeat(64);
+  const NEW = 'b'.repeat(64);
+  const services = ['gateway', DIRECTORY.name, ...SUBGRAPHS.map((s) => s.name)];
+  const render = async (secrets: { gatewaySigningSecret: string; acceptedSigningSecrets: string[] }) => {
+    const report = await validateChart(validator, { chart: CHART, values: [PLATFORM, { secrets }] });
+    expect(report.manifests.filter((m) => m.error)).toEqual([]);
+    expect(report.valid).toBe(true);
+    const stringData = obj(find(report.manifests, 'Secret', 'qsmo-graph')).stringData ?? {};
+    const checksums = Object.fromEntries(
+      services.map((name) => [name, obj(find(report.manifests, 'Deployment', `qsmo-${name}`)).spec.template.metadata.annotations['checksum/signing-secrets']]),
+    );
+    return { signing: stringData['gateway-signing-secret'], accepted: stringData['gateway-signing-secrets-accepted'], checksums };
+  };
+  const changed = (before: Record<string, string>, after: Record<string, string>) => services.filter((name) => before[name] !== after[name]).sort();
+  const verifiers = services.filter((name) => name !== 'gateway').sort();
+
+  const start = await render({ gatewaySigningSecret: OLD, acceptedSigningSecrets: [] });
+  const step1 = await render({ gatewaySigningSecret: OLD, acceptedSigningSecrets: [NEW] });
+  const step2 = await render({ gatewaySigningSecret: NEW, acceptedSigningSecrets: [OLD] });
+  // `--set 'secrets.acceptedSigningSecrets={}'` sets a list of one empty string: it means none.
+  const step3 = await render({ gatewaySigningSecret: NEW, acceptedSigningSecrets: [''] });
+  expect([start, step1, step2, step3].map(({ signing, accepted }) => ({ signing, accepted }))).toEqual([
+    { signing: OLD, accepted: '' },
+    { signing: OLD, accepted: NEW },
+    { signing: NEW, accepted: OLD },
+    { signing: NEW, accepted: '' },
+  ]);
+  for (const step of [start, step1, step2, step3]) for (const name of services) expect(step.checksums[name]).toMatch(/^[0-9a-f]{16}$/);
+  // Step 1 and step 3 restart the subgraphs and the directory only; step 2 every service, the gateway included.
+  expect(changed(start.checksums, step1.checksums)).toEqual(verifiers);
+  expect(changed(step1.checksums, step2.checksums)).toEqual([...services].sort());
+  expect(changed(step2.checksums, step3.checksums)).toEqual(verifiers);
+  // Two accepted secrets go comma-separated, as GATEWAY_SIGNING_SECRETS_ACCEPTED reads them.
+  expect((await render({ gatewaySigningSecret: NEW, acceptedSigningSecrets: [OLD, 'c'.repeat(40)] })).accepted).toBe(`${OLD},${'c'.repeat(40)}`);
 });
 
 test("a team's release holds its subgraph and its publish Job only, on the platform's Secret", async () => {
@@ -99,6 +147,13 @@ test("a team's release holds its subgraph and its publish Job only, on the platf
     'PodDisruptionBudget/qsmo-grants-management',
     'Service/qsmo-grants-management',
   ]);
+  // The platform's Secret, which may predate the accepted secrets' key; the release does not hold the secrets, so nothing here restarts on them.
+  const pod = obj(find(report.manifests, 'Deployment', 'qsmo-grants-management')).spec.template;
+  expect(pod.spec.containers[0].env).toContainEqual({
+    name: 'GATEWAY_SIGNING_SECRETS_ACCEPTED',
+    valueFrom: { secretKeyRef: { name: 'qsmo-graph', key: 'gateway-signing-secrets-accepted', optional: true } },
+  });
+  expect(pod.metadata.annotations['checksum/signing-secrets']).toBeUndefined();
 });
 
 test('values the graph cannot run with are refused with what to set', async () => {
@@ -111,6 +166,15 @@ test('values the graph cannot run with are refused with what to set', async () =
   );
   const noSecret = await validateChart(validator, { chart: CHART, values: [{ ...PLATFORM, secrets: { ...PLATFORM.secrets, gatewaySigningSecret: 'short' } }] });
   expect(noSecret.error).toContain('secrets.gatewaySigningSecret: give 32+ random characters');
+  const shortAccepted = 'too-short-to-sign-with';
+  const badAccepted = await validateChart(validator, {
+    chart: CHART,
+    values: [{ ...PLATFORM, secrets: { ...PLATFORM.secrets, acceptedSigningSecrets: ['b'.repeat(64), shortAccepted] } }],
+  });
+  expect(badAccepted.valid).toBe(false);
+  expect(badAccepted.error).toContain('secrets.acceptedSigningSecrets[1]: give 32+ characters');
+  expect(badAccepted.error).not.toContain(shortAccepted);
+  expect(badAccepted.error).not.toContain('b'.repeat(64));
   const noKeys = await validateChart(validator, { chart: CHART, values: [{ ...PLATFORM, secrets: { ...PLATFORM.secrets, jwks: '' } }] });
   expect(noKeys.error).toContain('set gateway.auth.jwksUrl');
 });

@@ -67,11 +67,16 @@ secrets:
   # The platform's release creates the Secret from the values below; a team's
   # release (or a platform using an external secret operator) sets create:
   # false and names the existing Secret, which must hold the keys
-  # gateway-signing-secret, mongodb-uri, registry-mongodb-uri and jwks.json.
+  # gateway-signing-secret, mongodb-uri, registry-mongodb-uri and jwks.json
+  # (and may hold gateway-signing-secrets-accepted, comma-separated).
   create: true
   name: qsmo-graph
   # 32+ random characters shared by the gateway, the directory and the subgraphs (openssl rand -hex 32).
   gatewaySigningSecret: ""
+  # While gatewaySigningSecret is rotated: other secrets (32+ characters each)
+  # whose signatures the subgraphs and the directory accept besides it; the
+  # gateway never signs with them. docs/operators.md, "Rotating secrets".
+  acceptedSigningSecrets: []
   # The replica set the subgraphs keep their data in, e.g. an Atlas SRV URI.
   mongodbUri: ""
   # The schema registry's database server; empty: the same as mongodbUri.
@@ -188,6 +193,33 @@ app.kubernetes.io/component: {{ .component }}
 {{ .Values.secrets.name }}
 {{- end -}}
 
+{{/* secrets.acceptedSigningSecrets checked and joined with commas, as GATEWAY_SIGNING_SECRETS_ACCEPTED reads them; empty entries (--set 'secrets.acceptedSigningSecrets={}') are dropped. Failures name the entry's index, never its text. */}}
+{{- define "qsmo.acceptedSigningSecrets" -}}
+{{- $given := .Values.secrets.acceptedSigningSecrets | default list -}}
+{{- if kindIs "string" $given }}{{ $given = splitList "," $given }}{{ end -}}
+{{- if not (kindIs "slice" $given) }}{{ fail "secrets.acceptedSigningSecrets: give a list of secrets, e.g. --set-string 'secrets.acceptedSigningSecrets={<previous secret>}'" }}{{ end -}}
+{{- $kept := list -}}
+{{- range $i, $entry := $given }}
+{{- $secret := toString $entry | trim }}
+{{- if $secret }}
+{{- if lt (len $secret) 32 }}{{ fail (printf "secrets.acceptedSigningSecrets[%d]: give 32+ characters, a secret the gateway signs or signed with" $i) }}{{ end }}
+{{- if contains "," $secret }}{{ fail (printf "secrets.acceptedSigningSecrets[%d]: a secret may not contain a comma (the services read the list comma-separated)" $i) }}{{ end }}
+{{- $kept = append $kept $secret }}
+{{- end }}
+{{- end -}}
+{{ join "," $kept }}
+{{- end -}}
+
+{{/* What the pods of a service that signs with (and, for "verifies", accepts) the signing secrets must restart on: their env reads the Secret only at start. Empty when the chart does not make the Secret. */}}
+{{- define "qsmo.signingChecksum" -}}
+{{- $s := .root.Values.secrets -}}
+{{- if $s.create -}}
+{{- $material := $s.gatewaySigningSecret -}}
+{{- if .verifies }}{{ $material = list $material (include "qsmo.acceptedSigningSecrets" .root) | toJson }}{{ end -}}
+{{ $material | sha256sum | trunc 16 }}
+{{- end -}}
+{{- end -}}
+
 {{- define "qsmo.url" -}}
 {{ printf "http://%s%s.%s.svc.cluster.local:%v/graphql" .root.Values.namePrefix .name .root.Release.Namespace .port }}
 {{- end -}}
@@ -223,6 +255,9 @@ spec:
         {{- include "qsmo.labels" . | nindent 8 }}
       annotations:
         checksum/values: {{ toJson .service | sha256sum | trunc 16 | quote }}
+        {{- with .signingChecksum }}
+        checksum/signing-secrets: {{ . | quote }}
+        {{- end }}
         {{- if $v.metrics.annotations }}
         prometheus.io/scrape: "true"
         prometheus.io/port: {{ .port | quote }}
@@ -391,8 +426,12 @@ function subgraphsTemplate(): string {
 {{- range $name, $s := .Values.subgraphs }}
 {{- if or (eq $root.Values.team $name) (and (not $root.Values.team) $s.enabled) }}
 ---
-{{- $env := list (dict "name" "MONGODB_URI" "valueFrom" (dict "secretKeyRef" (dict "name" (include "qsmo.secretName" $root) "key" "mongodb-uri"))) (dict "name" "REQUIRE_GATEWAY_SIGNATURE" "value" "true") }}
-{{ include "qsmo.service" (dict "root" $root "name" $name "component" "subgraph" "port" $s.port "service" $s "env" $env "extraEnv" $s.env "callers" (list "gateway" "directory")) }}
+{{- $env := list
+  (dict "name" "MONGODB_URI" "valueFrom" (dict "secretKeyRef" (dict "name" (include "qsmo.secretName" $root) "key" "mongodb-uri")))
+  (dict "name" "REQUIRE_GATEWAY_SIGNATURE" "value" "true")
+  (dict "name" "GATEWAY_SIGNING_SECRETS_ACCEPTED" "valueFrom" (dict "secretKeyRef" (dict "name" (include "qsmo.secretName" $root) "key" "gateway-signing-secrets-accepted" "optional" true)))
+}}
+{{ include "qsmo.service" (dict "root" $root "name" $name "component" "subgraph" "port" $s.port "service" $s "env" $env "extraEnv" $s.env "callers" (list "gateway" "directory") "signingChecksum" (include "qsmo.signingChecksum" (dict "root" $root "verifies" true))) }}
 {{- end }}
 {{- end }}
 {{- if $root.Values.team }}
@@ -430,7 +469,7 @@ function gatewayTemplate(): string {
 {{- $mounts = append $mounts (dict "name" "jwks" "mountPath" "/etc/qsmo/jwks" "readOnly" true) }}
 {{- $volumes = append $volumes (dict "name" "jwks" "secret" (dict "secretName" (include "qsmo.secretName" .) "items" (list (dict "key" "jwks.json" "path" "jwks.json")))) }}
 {{- end }}
-{{ include "qsmo.service" (dict "root" . "name" "gateway" "component" "gateway" "port" $g.port "service" $g "env" $env "extraEnv" $g.env "volumeMounts" $mounts "volumes" $volumes "serviceType" $g.service.type "callers" list) }}
+{{ include "qsmo.service" (dict "root" . "name" "gateway" "component" "gateway" "port" $g.port "service" $g "env" $env "extraEnv" $g.env "volumeMounts" $mounts "volumes" $volumes "serviceType" $g.service.type "callers" list "signingChecksum" (include "qsmo.signingChecksum" (dict "root" . "verifies" false))) }}
 {{- end }}
 `;
 }
@@ -448,8 +487,9 @@ function directoryTemplate(entries: readonly SubgraphEntry[]): string {
 {{- $d := $v.directory -}}
 {{- $env := list
 ${urls}
+  (dict "name" "GATEWAY_SIGNING_SECRETS_ACCEPTED" "valueFrom" (dict "secretKeyRef" (dict "name" (include "qsmo.secretName" .) "key" "gateway-signing-secrets-accepted" "optional" true)))
 -}}
-{{ include "qsmo.service" (dict "root" . "name" "${DIRECTORY.name}" "component" "directory" "port" $d.port "service" $d "env" $env "extraEnv" $d.env "command" (list "node" "--import" "tsx" "shared/directory/src/main.ts") "callers" (list "gateway")) }}
+{{ include "qsmo.service" (dict "root" . "name" "${DIRECTORY.name}" "component" "directory" "port" $d.port "service" $d "env" $env "extraEnv" $d.env "command" (list "node" "--import" "tsx" "shared/directory/src/main.ts") "callers" (list "gateway") "signingChecksum" (include "qsmo.signingChecksum" (dict "root" . "verifies" true))) }}
 {{- end }}
 `;
 }
@@ -475,6 +515,7 @@ metadata:
 type: Opaque
 stringData:
   gateway-signing-secret: {{ $s.gatewaySigningSecret | quote }}
+  gateway-signing-secrets-accepted: {{ include "qsmo.acceptedSigningSecrets" . | quote }}
   mongodb-uri: {{ $s.mongodbUri | quote }}
   registry-mongodb-uri: {{ $s.registryMongodbUri | default $s.mongodbUri | quote }}
   jwks.json: {{ $s.jwks | default "{\\"keys\\":[]}" | quote }}

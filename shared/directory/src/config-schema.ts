@@ -1,5 +1,12 @@
 import { env } from '@qsmo/service-kit/config-schema';
-import { HTTP_VARIABLES, LIMIT_VARIABLES_SCHEMA, OBSERVABILITY_VARIABLES, PROCESS_VARIABLES, SIGNATURE_VARIABLES } from '@qsmo/service-kit/config-variables';
+import {
+  HTTP_VARIABLES,
+  LIMIT_VARIABLES_SCHEMA,
+  OBSERVABILITY_VARIABLES,
+  PROCESS_VARIABLES,
+  SIGNATURE_VARIABLES,
+  SIGNATURE_VERIFICATION_VARIABLES,
+} from '@qsmo/service-kit/config-variables';
 import { DIRECTORY, envName, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 import { DEFAULT_DIRECTORY_FRESHEN_MS, DEFAULT_DIRECTORY_POLL_MS, DEFAULT_DIRECTORY_READ_TIMEOUT_MS } from './server';
 
@@ -21,6 +28,7 @@ export const DIRECTORY_VARIABLES = {
   ),
   REQUIRE_GATEWAY_SIGNATURE: env.boolean('Whether only calls signed by the gateway are answered.', { shown: 'true with NODE_ENV=production, else false' }),
   ...SIGNATURE_VARIABLES,
+  ...SIGNATURE_VERIFICATION_VARIABLES,
   ...LIMIT_VARIABLES_SCHEMA,
   ...HTTP_VARIABLES,
   ...OBSERVABILITY_VARIABLES,

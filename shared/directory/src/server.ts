@@ -21,7 +21,7 @@ export const DIRECTORY_NAME = DIRECTORY.name;
 export interface DirectoryServerDeps {
   /** Where each marketplace of the list is read. */
   marketplaces: readonly MarketplaceSource[];
-  /** GATEWAY_SIGNING_SECRET and REQUIRE_GATEWAY_SIGNATURE: the same secret signs the directory's reads and verifies the gateway's requests. */
+  /** GATEWAY_SIGNING_SECRET, GATEWAY_SIGNING_SECRETS_ACCEPTED and REQUIRE_GATEWAY_SIGNATURE: the signing secret alone signs the directory's reads; it and the accepted ones verify the gateway's requests. */
   gatewaySignature?: GatewaySignatureConfig;
   /** DIRECTORY_POLL_MS: how often the marketplaces' data versions are read; default 500. */
   pollMs?: number;

@@ -69,6 +69,13 @@ export const SIGNATURE_VARIABLES = {
   ),
 };
 
+/** Read only where the gateway's signature is verified (the subgraphs, the directory): the gateway signs with GATEWAY_SIGNING_SECRET alone. */
+export const SIGNATURE_VERIFICATION_VARIABLES = {
+  GATEWAY_SIGNING_SECRETS_ACCEPTED: env.string(
+    'Other secrets, comma-separated, whose signatures are accepted besides GATEWAY_SIGNING_SECRET while it is rotated (verification only, never used to sign; each at least 32 characters, no commas).',
+  ),
+};
+
 export const DATABASE_VARIABLES = {
   MONGODB_URI: env.mongoUri('The MongoDB to use; unset, the embedded FerretDB is built and started.'),
   EMBEDDED_DB_DIR: env.string('Where the embedded database keeps its data.', { shown: '.data/ferretdb' }),

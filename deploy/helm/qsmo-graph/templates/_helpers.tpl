@@ -25,6 +25,33 @@ app.kubernetes.io/component: {{ .component }}
 {{ .Values.secrets.name }}
 {{- end -}}
 
+{{/* secrets.acceptedSigningSecrets checked and joined with commas, as GATEWAY_SIGNING_SECRETS_ACCEPTED reads them; empty entries (--set 'secrets.acceptedSigningSecrets={}') are dropped. Failures name the entry's index, never its text. */}}
+{{- define "qsmo.acceptedSigningSecrets" -}}
+{{- $given := .Values.secrets.acceptedSigningSecrets | default list -}}
+{{- if kindIs "string" $given }}{{ $given = splitList "," $given }}{{ end -}}
+{{- if not (kindIs "slice" $given) }}{{ fail "secrets.acceptedSigningSecrets: give a list of secrets, e.g. --set-string 'secrets.acceptedSigningSecrets={<previous secret>}'" }}{{ end -}}
+{{- $kept := list -}}
+{{- range $i, $entry := $given }}
+{{- $secret := toString $entry | trim }}
+{{- if $secret }}
+{{- if lt (len $secret) 32 }}{{ fail (printf "secrets.acceptedSigningSecrets[%d]: give 32+ characters, a secret the gateway signs or signed with" $i) }}{{ end }}
+{{- if contains "," $secret }}{{ fail (printf "secrets.acceptedSigningSecrets[%d]: a secret may not contain a comma (the services read the list comma-separated)" $i) }}{{ end }}
+{{- $kept = append $kept $secret }}
+{{- end }}
+{{- end -}}
+{{ join "," $kept }}
+{{- end -}}
+
+{{/* What the pods of a service that signs with (and, for "verifies", accepts) the signing secrets must restart on: their env reads the Secret only at start. Empty when the chart does not make the Secret. */}}
+{{- define "qsmo.signingChecksum" -}}
+{{- $s := .root.Values.secrets -}}
+{{- if $s.create -}}
+{{- $material := $s.gatewaySigningSecret -}}
+{{- if .verifies }}{{ $material = list $material (include "qsmo.acceptedSigningSecrets" .root) | toJson }}{{ end -}}
+{{ $material | sha256sum | trunc 16 }}
+{{- end -}}
+{{- end -}}
+
 {{- define "qsmo.url" -}}
 {{ printf "http://%s%s.%s.svc.cluster.local:%v/graphql" .root.Values.namePrefix .name .root.Release.Namespace .port }}
 {{- end -}}
@@ -60,6 +87,9 @@ spec:
         {{- include "qsmo.labels" . | nindent 8 }}
       annotations:
         checksum/values: {{ toJson .service | sha256sum | trunc 16 | quote }}
+        {{- with .signingChecksum }}
+        checksum/signing-secrets: {{ . | quote }}
+        {{- end }}
         {{- if $v.metrics.annotations }}
         prometheus.io/scrape: "true"
         prometheus.io/port: {{ .port | quote }}

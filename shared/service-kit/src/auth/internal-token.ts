@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { ANONYMOUS, qsmosFromClaim, rolesFromClaim, type Identity } from './identity';
 
@@ -26,12 +27,12 @@ export const MIN_SECRET_LENGTH = 32;
  * the gateway a third of its throughput on a three-fetch query.
  */
 const signed = new WeakMap<Uint8Array, Map<string, { token: string; renewAt: number }>>();
-/** Verified tokens per secret and audience, until they expire: the subgraph's side of the same cost. */
-const verified = new WeakMap<Uint8Array, Map<string, { identity: Identity; expiresAt: number }>>();
+/** Verified tokens per set of accepted secrets and audience, until they expire: the subgraph's side of the same cost. */
+const verified = new WeakMap<object, Map<string, { identity: Identity; expiresAt: number }>>();
 /** Distinct callers' tokens kept at most per secret; beyond, the oldest are dropped (and signed or verified again). */
 const MAX_KEPT_TOKENS = 10_000;
 
-function kept<V>(cache: WeakMap<Uint8Array, Map<string, V>>, secret: Uint8Array): Map<string, V> {
+function kept<V>(cache: WeakMap<object, Map<string, V>>, secret: object): Map<string, V> {
   let map = cache.get(secret);
   if (!map) cache.set(secret, (map = new Map()));
   return map;
@@ -65,16 +66,53 @@ export async function signInternalToken(identity: Identity, secret: Uint8Array, 
 export class InternalTokenError extends Error {}
 
 /**
- * Verifies an internal token addressed to `audience` and returns the identity
- * it carries. Any failure (bad signature, wrong subgraph, expired, `alg:
- * none`) is an InternalTokenError with a message an operator can act on.
+ * The secrets a subgraph accepts the gateway's signature under: the one the
+ * gateway signs with now, then those still accepted while it is rotated
+ * (GATEWAY_SIGNING_SECRETS_ACCEPTED), without repeats. Made once per
+ * service: its verified tokens are kept for this set.
  */
-export async function verifyInternalToken(token: string, secret: Uint8Array, audience: string): Promise<Identity> {
-  const tokens = kept(verified, secret);
+export interface VerificationKeys {
+  readonly secrets: readonly Uint8Array[];
+}
+
+export function verificationKeys(secret: string, accepted: readonly string[] = []): VerificationKeys {
+  return { secrets: [...new Set([secret, ...accepted])].map(secretBytes) };
+}
+
+/**
+ * Which of the accepted secrets made the token's HS256 signature, found with
+ * one HMAC per secret and a constant-time comparison each, so that a forged
+ * token costs N hashes and one verification, not N verifications through
+ * WebCrypto. It only picks the key: jose still checks the token with it, and
+ * when none matches, with the first (and refuses it).
+ */
+function signingKeyOf(token: string, secrets: readonly Uint8Array[]): Uint8Array {
+  if (secrets.length === 1) return secrets[0]!;
+  const dot = token.lastIndexOf('.');
+  if (dot > 0) {
+    const signature = Buffer.from(token.slice(dot + 1), 'base64url');
+    const input = token.slice(0, dot);
+    for (const secret of secrets) {
+      const mac = createHmac('sha256', secret).update(input).digest();
+      if (mac.length === signature.length && timingSafeEqual(mac, signature)) return secret;
+    }
+  }
+  return secrets[0]!;
+}
+
+/**
+ * Verifies an internal token addressed to `audience` and returns the identity
+ * it carries; `keys` is one secret or the set a subgraph accepts. Any failure
+ * (bad signature, wrong subgraph, expired, `alg: none`) is an
+ * InternalTokenError with a message an operator can act on, naming no secret.
+ */
+export async function verifyInternalToken(token: string, keys: Uint8Array | VerificationKeys, audience: string): Promise<Identity> {
+  const tokens = kept(verified, keys);
   const key = `${audience}\u0000${token}`;
   const known = tokens.get(key);
   // The same bytes were verified before: only the clock can have changed the verdict.
   if (known && Date.now() < known.expiresAt) return known.identity;
+  const secret = keys instanceof Uint8Array ? keys : signingKeyOf(token, keys.secrets);
   try {
     const { payload } = await jwtVerify(token, secret, {
       algorithms: ['HS256'],

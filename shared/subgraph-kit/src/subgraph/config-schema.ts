@@ -6,6 +6,7 @@ import {
   OBSERVABILITY_VARIABLES,
   PROCESS_VARIABLES,
   SIGNATURE_VARIABLES,
+  SIGNATURE_VERIFICATION_VARIABLES,
 } from '@qsmo/service-kit/config-variables';
 import { SUBGRAPH_DATA_VARIABLES } from './config-variables';
 import type { DomainDefinition } from '../domain/definition';
@@ -34,6 +35,7 @@ export function subgraphVariables(definition?: Pick<DomainDefinition, 'defaultPo
     ...DATABASE_VARIABLES,
     ...SUBGRAPH_DATA_VARIABLES,
     ...SIGNATURE_VARIABLES,
+    ...SIGNATURE_VERIFICATION_VARIABLES,
     ...LIMIT_VARIABLES_SCHEMA,
     ...HTTP_VARIABLES,
     ...OBSERVABILITY_VARIABLES,
