@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { codegen } from '@graphql-codegen/core';
-import * as typescriptOperationsPlugin from '@graphql-codegen/typescript-operations';
-import { parse, printSchema } from 'graphql';
+import { printSchema } from 'graphql';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { GENERATED_DIR, loadOperationsLibrary, localApiSchema } from './operations';
 import { trustedDocumentsManifest } from './trusted-documents';
-import { generateClientKit } from './client-kit/generate';
+import { generateClientKit, operationTypes } from './client-kit/generate';
 
 /** The example frontend's own operations and where its kit goes (see examples/marketplace-explorer). */
 const EXAMPLE_DIR = path.join(REPO_ROOT, 'examples', 'marketplace-explorer');
@@ -34,26 +32,10 @@ export async function generateFiles(): Promise<Map<string, string>> {
   const schema = localApiSchema();
   const schemaSdl = printSchema(schema);
   const library = loadOperationsLibrary();
-  const types = await codegen({
-    filename: 'operations.ts',
-    schema: parse(schemaSdl),
-    schemaAst: schema,
-    documents: library.map((op) => ({ location: `gateway/operations/${op.file}`, document: op.document })),
-    // typescript-operations 6 emits the enums and input types the operations use itself; the
-    // typescript plugin would declare them a second time.
-    plugins: [{ typescriptOperations: {} }],
-    pluginMap: { typescriptOperations: typescriptOperationsPlugin },
-    config: {
-      // Only what the operations use: a frontend team imports these, not the whole graph.
-      enumType: 'string-literal',
-      // Enum values and input fields are spelled as in the schema, so types match the wire format.
-      namingConvention: { enumValues: 'keep' },
-      scalars: { ID: { input: 'string', output: 'string' } },
-      avoidOptionals: false,
-      skipTypename: true,
-      useTypeImports: true,
-    },
-  });
+  const types = await operationTypes(
+    schema,
+    library.map((op) => ({ location: `gateway/operations/${op.file}`, document: op.document })),
+  );
   // The library's typed documents hash as the trusted documents do: each file's exact text.
   const libraryKit = await generateClientKit(
     library.map((op) => ({ location: `gateway/operations/${op.file}`, source: op.source })),

@@ -1,6 +1,6 @@
 import { codegen } from '@graphql-codegen/core';
 import * as typescriptOperationsPlugin from '@graphql-codegen/typescript-operations';
-import { isAbstractType, parse, printSchema, type GraphQLSchema } from 'graphql';
+import { isAbstractType, parse, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { prepare, sha256, suffix, type DocumentForm, type OperationFile, type Prepared } from './manifest';
 import type { PersistedQueryManifest } from '@qsmo/registry/client-manifests';
 
@@ -27,29 +27,42 @@ export interface GenerateOptions {
   typesFrom?: string;
 }
 
+/**
+ * The TypeScript types of a set of operations (data and variables), as the
+ * library's and every frontend's kit declare them: only the enums and inputs
+ * the operations use (a team imports these, not the whole graph), spelled as
+ * on the wire. typescript-operations 6 emits those enums and inputs itself;
+ * the typescript plugin would declare them a second time.
+ */
+export async function operationTypes(schema: GraphQLSchema, documents: { location: string; document: DocumentNode }[]): Promise<string> {
+  return codegen({
+    filename: 'operations.ts',
+    schema: parse(printSchema(schema)),
+    schemaAst: schema,
+    documents,
+    plugins: [{ typescriptOperations: {} }],
+    pluginMap: { typescriptOperations: typescriptOperationsPlugin },
+    config: {
+      enumType: 'string-literal',
+      namingConvention: { enumValues: 'keep' },
+      scalars: { ID: { input: 'string', output: 'string' } },
+      avoidOptionals: false,
+      skipTypename: true,
+      useTypeImports: true,
+    },
+  });
+}
+
 /** The typed documents module and the manifest of operation files. */
 export async function generateClientKit(files: readonly OperationFile[], schema: GraphQLSchema, options: GenerateOptions): Promise<ClientKit> {
   const prepared = prepare(files, options.form, schema);
   const typeName = (p: Prepared) => `${p.name}${suffix[p.operation.operation]}`;
   let types = '';
   if (!options.typesFrom) {
-    types = await codegen({
-      filename: 'operations.ts',
-      schema: parse(printSchema(schema)),
-      schemaAst: schema,
-      documents: prepared.map((p) => ({ location: p.location, document: p.document })),
-      plugins: [{ typescriptOperations: {} }],
-      pluginMap: { typescriptOperations: typescriptOperationsPlugin },
-      // As the library's types (gateway/src/codegen.ts): what the operations use, spelled as on the wire.
-      config: {
-        enumType: 'string-literal',
-        namingConvention: { enumValues: 'keep' },
-        scalars: { ID: { input: 'string', output: 'string' } },
-        avoidOptionals: false,
-        skipTypename: true,
-        useTypeImports: true,
-      },
-    });
+    types = await operationTypes(
+      schema,
+      prepared.map((p) => ({ location: p.location, document: p.document })),
+    );
   }
   const imports = [
     "import type { TypedDocumentNode } from '@graphql-typed-document-node/core';",

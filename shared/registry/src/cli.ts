@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { EnvReader } from '@qsmo/service-kit/config';
+import { readCommandLine, UsageError } from './command-line';
 import type { DomainDefinition } from '@qsmo/subgraph-kit/domain/definition';
 import { ConfigError } from '@qsmo/service-kit/errors';
 import { createLogger } from '@qsmo/service-kit/logger';
@@ -48,8 +48,6 @@ export interface SchemaCliOptions {
   allowBreaking: boolean;
 }
 
-class UsageError extends Error {}
-
 /** What the commands need of a subgraph: a marketplace's definition, or the directory's equivalent. */
 export interface SchemaCliSubject {
   serviceName: string;
@@ -65,24 +63,13 @@ const subjectOf = (d: DomainDefinition | SchemaCliSubject): SchemaCliSubject =>
 /** Reads the command line and environment into what to check or publish. */
 export function parseSchemaCli(subject: DomainDefinition | SchemaCliSubject, argv: string[], environment: NodeJS.ProcessEnv = process.env): SchemaCliOptions {
   const definition = subjectOf(subject);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        schema: { type: 'string' },
-        publisher: { type: 'string' },
-        'allow-breaking': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) throw new UsageError('');
+  const { values, positionals } = readCommandLine(argv, {
+    url: { type: 'string' },
+    schema: { type: 'string' },
+    publisher: { type: 'string' },
+    'allow-breaking': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  });
   const [command, ...extra] = positionals;
   if (command !== 'check' && command !== 'publish') throw new UsageError(`Unknown command "${command ?? ''}": use check or publish.`);
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Supergraph } from '@apollo/federation-internals';
 import { printSchema } from 'graphql';
 import { EnvReader } from '@qsmo/service-kit/config';
+import { readCommandLine, UsageError } from './command-line';
 import { ConfigError } from '@qsmo/service-kit/errors';
 import { createLogger } from '@qsmo/service-kit/logger';
 import { brokenOperations, clientIdProblems, ClientManifestStore, describeBrokenOperation, readPersistedQueryManifest } from './client-manifests';
@@ -39,8 +39,6 @@ const USAGE = `Usage:
 
 Registry: REGISTRY_MONGODB_URI (default MONGODB_URI, else the embedded database), REGISTRY_DATABASE (default qsmo_registry).`;
 
-class UsageError extends Error {}
-
 interface PublishArgs {
   command: 'publish';
   client: string;
@@ -54,24 +52,13 @@ interface SchemaArgs {
 }
 
 function parse(argv: string[], environment: NodeJS.ProcessEnv): PublishArgs | SchemaArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        client: { type: 'string' },
-        version: { type: 'string' },
-        publisher: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) throw new UsageError('');
+  const { values, positionals } = readCommandLine(argv, {
+    client: { type: 'string' },
+    version: { type: 'string' },
+    publisher: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  });
   const [command, file, ...extra] = positionals;
   if (command === 'schema') {
     if (!values.out) throw new UsageError('Give the file to write the API schema to: --out <api.graphql>.');
