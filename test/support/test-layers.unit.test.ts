@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parallelPass, serialPass, TIMING_SUITES } from './run-suite';
 
 /**
  * The two jest projects (package.json): `unit` needs neither Go nor a
@@ -30,9 +31,14 @@ const DATABASE_USE = /\b(?:startFerretDb|testMongoUri|openTestDatabase|openSeede
 const EMBEDDED_ALLOWED = new Set(['shared/embedded-db/test/embedded.unit.test.ts']);
 
 function listTests(project: string): string[] {
+  return listedBy(['--selectProjects', project]);
+}
+
+/** The files jest runs with these arguments. */
+function listedBy(args: string[]): string[] {
   const jest = require.resolve('jest/bin/jest');
-  const run = spawnSync(process.execPath, [jest, '--listTests', '--json', '--selectProjects', project], { cwd: ROOT, encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`jest --listTests --selectProjects ${project} failed:\n${run.stderr}`);
+  const run = spawnSync(process.execPath, [jest, '--listTests', '--json', ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`jest --listTests ${args.join(' ')} failed:\n${run.stderr}`);
   // Jest prints the selected project's name on stderr, the list on stdout.
   const files = JSON.parse(run.stdout.slice(run.stdout.indexOf('['))) as string[];
   return files.map((f) => path.relative(ROOT, f).split(path.sep).join('/')).sort();
@@ -88,4 +94,14 @@ test('the checks above do catch a database test', () => {
   expect(EMBEDDED.test(`import { startFerretDb } from '@qsmo/embedded-db/ferretdb';`)).toBe(true);
   expect(DATABASE_USE.test('const client = new MongoClient(testMongoUri());')).toBe(true);
   expect(DATABASE_SUPPORT.test(`import { runCli } from '../../test/support/cli';`)).toBe(false);
+});
+
+test("npm test's two passes run every test file once: the timing files one at a time, all others on workers", () => {
+  const timing = TIMING_SUITES.map((s) => s.file).sort();
+  expect(timing.every((f) => integration.includes(f))).toBe(true);
+  const parallel = listedBy(parallelPass());
+  const serial = listedBy(serialPass());
+  expect(serial).toEqual(timing);
+  expect(parallel.filter((f) => timing.includes(f))).toEqual([]);
+  expect([...parallel, ...serial].sort()).toEqual(testFilesOnDisk());
 });
