@@ -32,7 +32,7 @@ export const TIMING_SUITES: readonly { file: string; why: string }[] = [
 const WORKERS = 2;
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function jest(args: string[]): number {
   const bin = require.resolve('jest/bin/jest', { paths: [ROOT] });
@@ -45,7 +45,7 @@ function jest(args: string[]): number {
 /** The first pass's jest arguments: everything but the timing files, on WORKERS workers. */
 export function parallelPass(extra: readonly string[] = []): string[] {
   // The CLI's ignore list replaces the projects' own, so theirs come first again.
-  const ignore = ['/node_modules/', '/\\.data/', '/\\.tools/', ...TIMING_SUITES.map((s) => `/${escape(s.file)}$`)];
+  const ignore = ['/node_modules/', '/\\.data/', '/\\.tools/', ...TIMING_SUITES.map((s) => `/${literal(s.file)}$`)];
   return [`--maxWorkers=${WORKERS}`, '--testPathIgnorePatterns', ...ignore, ...extra];
 }
 
