@@ -566,31 +566,55 @@ async function main(): Promise<void> {
   }
 }
 
-/** The response cache's bytes and entries from a gateway's /metrics (summed over its workers); undefined when it has no cache. */
-async function cacheSize(url: string): Promise<{ bytes: number; entries: number } | undefined> {
+/** A gateway's /metrics (summed over its workers) as a lookup of one sample per metric name. */
+async function gatewayMetrics(url: string): Promise<(name: string) => number | undefined> {
   const res = await fetch(url.replace(/\/graphql$/, '/metrics'), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
   const text = await res.text();
-  const value = (name: string) => {
+  return (name: string) => {
     const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
     return m ? Number(m[1]) : undefined;
   };
+}
+
+/** The response cache's bytes and entries from a gateway's /metrics; undefined when it has no cache. */
+async function cacheSize(url: string): Promise<{ bytes: number; entries: number } | undefined> {
+  const value = await gatewayMetrics(url);
   const bytes = value('gateway_response_cache_bytes');
   const entries = value('gateway_response_cache_entries');
   return bytes === undefined || entries === undefined ? undefined : { bytes, entries };
 }
 
+/**
+ * The V8 heap of the gateway's workers (Node's default metrics, summed): what
+ * of the RSS is JavaScript objects in use, and what V8 has reserved for them.
+ */
+async function heapSize(url: string): Promise<{ usedMb: number; totalMb: number } | undefined> {
+  const value = await gatewayMetrics(url);
+  const used = value('nodejs_heap_size_used_bytes');
+  const total = value('nodejs_heap_size_total_bytes');
+  return used === undefined || total === undefined ? undefined : { usedMb: used / 2 ** 20, totalMb: total / 2 ** 20 };
+}
+
 /** --soak: one long run, memory and the cache's size sampled every 10 s. */
 async function soak(target: Process, workload: Workload, o: Options, benchDir: string, credentials: () => Record<string, string>): Promise<void> {
   const limitMb = Number(o.projectEnv.RESPONSE_CACHE_MAX_MB ?? 64);
-  const samples: { second: number; rssMb: number; cacheMb?: number; cacheEntries?: number }[] = [];
+  const samples: { second: number; rssMb: number; heapUsedMb?: number; heapTotalMb?: number; cacheMb?: number; cacheEntries?: number }[] = [];
   const started = Date.now();
   const take = async () => {
     const { rssMb } = sample(target.child.pid!);
     const cache = await cacheSize(target.url).catch(() => undefined);
-    const s = { second: Math.round((Date.now() - started) / 1000), rssMb, ...(cache ? { cacheMb: cache.bytes / 2 ** 20, cacheEntries: cache.entries } : {}) };
+    const heap = await heapSize(target.url).catch(() => undefined);
+    const s = {
+      second: Math.round((Date.now() - started) / 1000),
+      rssMb,
+      ...(heap ? { heapUsedMb: heap.usedMb, heapTotalMb: heap.totalMb } : {}),
+      ...(cache ? { cacheMb: cache.bytes / 2 ** 20, cacheEntries: cache.entries } : {}),
+    };
     samples.push(s);
     logger.info(
-      `soak ${String(s.second).padStart(4)} s  RSS ${rssMb.toFixed(0)} MB${cache ? `  cache ${s.cacheMb!.toFixed(1)} MB in ${cache.entries} responses` : ''}`,
+      `soak ${String(s.second).padStart(4)} s  RSS ${rssMb.toFixed(0)} MB` +
+        (heap ? `  heap ${heap.usedMb.toFixed(0)} of ${heap.totalMb.toFixed(0)} MB` : '') +
+        (cache ? `  cache ${s.cacheMb!.toFixed(1)} MB in ${cache.entries} responses` : ''),
     );
   };
   await take();
