@@ -264,7 +264,9 @@ test('a hung database: every request answers within its deadline with a clear er
   dbProxy.setMode({ kind: 'hang' });
   const answers = await Promise.all(Array.from({ length: 6 }, () => portfolio(gatewayUrl)));
   const worst = Math.max(...answers.map((a) => a.ms));
-  expect(worst).toBeLessThan(5_000);
+  // What each answer was, for a failure's message: a slow one says whether it waited on a subgraph, a joined query or neither.
+  const seen = answers.map((a) => `${a.status} ${a.ms} ms ${errorCodes(a).join(',') || 'whole'}`);
+  if (worst >= 5_000) throw new Error(`an answer took ${worst} ms, past the 4.5 s request deadline; the six answers: ${seen.join('; ')}`);
   for (const a of answers) {
     expect(a.status).toBe(200);
     expect(a.body.errors.length).toBeGreaterThan(0);
