@@ -1,3 +1,4 @@
+import { DATA_VERSION_PATH, type DataVersionAnswer, parseDataVersion, SETTLE_FACTOR } from '@qsmo/service-kit/data-version-protocol';
 import type { Logger } from '@qsmo/service-kit/logger';
 import type { GatewayPlugin } from '../plugin';
 import { getSubgraphRoute, pollSubgraphs } from './subgraph-poller';
@@ -14,12 +15,11 @@ export interface SubgraphChangesOptions {
 }
 
 /** One read of `<subgraph>/data-version`; undefined when it does not answer in time or says nothing readable. */
-export async function readSubgraphDataVersion(url: string, timeoutMs: number): Promise<string | undefined> {
+export async function readSubgraphDataVersion(url: string, timeoutMs: number): Promise<DataVersionAnswer | undefined> {
   const answer = await getSubgraphRoute(url, timeoutMs);
   if ('error' in answer || answer.status !== 200) return undefined;
   try {
-    const version = (JSON.parse(answer.body) as { version?: unknown }).version;
-    return typeof version === 'string' ? version : undefined;
+    return parseDataVersion(JSON.parse(answer.body));
   } catch {
     return undefined;
   }
@@ -31,21 +31,40 @@ export async function readSubgraphDataVersion(url: string, timeoutMs: number): P
  * reports the subgraphs whose version moved, so the response cache evicts
  * what it read from them: a change made through another gateway replica is
  * served here for at most about two polls (the subgraph's read model and
- * this), not for the types' whole max-age. A subgraph that does not answer
- * keeps its last version; the max-age still bounds what is served meanwhile.
+ * this) and the replicas' stated lag, not for the types' whole max-age. A
+ * subgraph that does not answer keeps its last version; the max-age still
+ * bounds what is served meanwhile.
  */
 export function useSubgraphChanges(options: SubgraphChangesOptions): GatewayPlugin {
   const timeoutMs = options.timeoutMs ?? 1_000;
   const versions = new Map<string, string>();
+  // The second eviction due per subgraph; a later change moves it.
+  const settling = new Map<string, NodeJS.Timeout>();
+  const settleLater = (name: string, settleMs: number) => {
+    clearTimeout(settling.get(name));
+    const timer = setTimeout(() => {
+      settling.delete(name);
+      options.logger?.debug(`data in ${name} settled on every replica: answers cached since the change evicted again`);
+      options.onChange([name]);
+    }, SETTLE_FACTOR * settleMs);
+    timer.unref();
+    settling.set(name, timer);
+  };
   const poller = pollSubgraphs(options.intervalMs, async (subgraphs) => {
     const changed: string[] = [];
     await Promise.all(
       subgraphs.map(async (s) => {
-        const version = await readSubgraphDataVersion(s.url.replace(/\/graphql$/, '/data-version'), timeoutMs);
-        if (version === undefined) return;
+        const answer = await readSubgraphDataVersion(s.url.replace(/\/graphql$/, DATA_VERSION_PATH), timeoutMs);
+        if (answer === undefined) return;
         const before = versions.get(s.name);
-        versions.set(s.name, version);
-        if (before !== undefined && before !== version) changed.push(s.name);
+        versions.set(s.name, answer.version);
+        if (before === undefined || before === answer.version) return;
+        changed.push(s.name);
+        // Behind one address, a replica that has not noticed the change yet
+        // may answer the very next read from before it, and that answer would
+        // be cached after this eviction with nothing left to evict it: once
+        // every replica has noticed, what was cached meanwhile goes too.
+        if (answer.settleMs > 0) settleLater(s.name, answer.settleMs);
       }),
     );
     if (changed.length) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { signInternalToken, IDENTITY_HEADER, secretBytes } from '@qsmo/service-kit/auth/internal-token';
 import type { Identity } from '@qsmo/service-kit/auth/identity';
+import { DATA_VERSION_PATH, type DataVersionAnswer, parseDataVersion, SETTLE_FACTOR } from '@qsmo/service-kit/data-version-protocol';
 import type { Logger } from '@qsmo/service-kit/logger';
 import { MAX_PAGE_SIZE } from '@qsmo/service-kit/pagination';
 import { sortKeyOf } from '@qsmo/service-kit/loaders';
@@ -106,6 +107,8 @@ export class MarketplaceReadError extends Error {
  */
 export class DirectoryProjection {
   private readonly states = new Map<string, MarketplaceState>();
+  /** When a marketplace read during its replicas' lag after a change is read once more, by name. */
+  private readonly rereads = new Map<string, number>();
   private readonly failures = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -156,10 +159,16 @@ export class DirectoryProjection {
 
   private async refresh(source: MarketplaceSource): Promise<void> {
     try {
-      const version = await this.dataVersion(source);
-      if (this.states.get(source.name)?.version === version) return;
+      const { version, settleMs } = await this.dataVersion(source);
+      const before = this.states.get(source.name)?.version;
+      const rereadAt = this.rereads.get(source.name);
+      if (before === version && (rereadAt === undefined || Date.now() < rereadAt)) return;
       const offerings = await this.readOfferings(source);
       this.replace(source.name, version, offerings);
+      // Behind one address, pages may have come from a replica that had not
+      // noticed the change yet: read once more when every replica has.
+      if (before !== undefined && before !== version && settleMs > 0) this.rereads.set(source.name, Date.now() + SETTLE_FACTOR * settleMs);
+      else this.rereads.delete(source.name);
       if (this.failures.delete(source.name)) this.options.logger.info(`${source.area} marketplace read again: ${offerings.length} offerings`);
     } catch (error) {
       const message = (error as Error).message;
@@ -168,15 +177,15 @@ export class DirectoryProjection {
     }
   }
 
-  private async dataVersion(source: MarketplaceSource): Promise<string> {
-    const url = source.url.replace(/\/graphql$/, '/data-version');
+  private async dataVersion(source: MarketplaceSource): Promise<DataVersionAnswer> {
+    const url = source.url.replace(/\/graphql$/, DATA_VERSION_PATH);
     const response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs) }).catch((error: Error) => {
       throw new MarketplaceReadError(`${url} did not answer (${(error.cause as Error | undefined)?.message ?? error.message})`);
     });
     if (response.status !== 200) throw new MarketplaceReadError(`${url} answered HTTP ${response.status}`);
-    const version = ((await response.json()) as { version?: unknown }).version;
-    if (typeof version !== 'string') throw new MarketplaceReadError(`${url} did not give a data version`);
-    return version;
+    const answer = parseDataVersion(await response.json());
+    if (!answer) throw new MarketplaceReadError(`${url} did not give a data version`);
+    return answer;
   }
 
   private async readOfferings(source: MarketplaceSource): Promise<OfferingRow[]> {

@@ -171,6 +171,11 @@ export class ReadModel {
       : undefined;
   }
 
+  /** How long after another replica's write this one may still answer from before it: one poll of the change counter. */
+  get lagMs(): number {
+    return this.options.pollIntervalMs;
+  }
+
   /** Results held now: bounded by maxEntries. */
   get size(): number {
     return this.entries.size;

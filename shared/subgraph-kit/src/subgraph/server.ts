@@ -1,3 +1,4 @@
+import { DATA_VERSION_PATH, type DataVersionAnswer } from '@qsmo/service-kit/data-version-protocol';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
@@ -67,13 +68,18 @@ export interface SubgraphServer {
  * seed. Gateways poll it to evict the cached answers they read from this
  * subgraph when its data changed elsewhere (useSubgraphChanges). An opaque
  * counter, so it needs no signature; 503 while the database cannot say.
+ * With a read model, the version is the one this replica serves, and
+ * `settleMs` says how long a sibling replica may lag behind it.
  */
 function dataVersionRoute(db: Db, readModel: ReadModel | undefined, logger: Logger) {
   return async (_req: IncomingMessage, res: ServerResponse) => {
     let status = 200;
     let body: unknown;
     try {
-      body = { version: readModel ? await readModel.dataVersion() : await readDataVersion(db) };
+      const answer: DataVersionAnswer = readModel
+        ? { version: await readModel.dataVersion(), settleMs: readModel.lagMs }
+        : { version: await readDataVersion(db), settleMs: 0 };
+      body = answer;
     } catch (error) {
       logger.debug(`data version unavailable: ${(error as Error).message}`);
       status = 503;
@@ -123,7 +129,7 @@ export function createSubgraphServer(deps: SubgraphServerDeps): SubgraphServer {
     logger,
     isReady: () => pingDb(deps.db),
     routes: {
-      'GET /data-version': dataVersionRoute(deps.db, deps.readModel, logger),
+      [`GET ${DATA_VERSION_PATH}`]: dataVersionRoute(deps.db, deps.readModel, logger),
       // Gateways follow it for live updates (Subscription.catalogChanged).
       [`GET ${CHANGE_FEED_PATH}`]: changeFeedRoute(deps.db, (): boolean => http.state !== 'ready', logger),
     },
