@@ -1,16 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { publishSubgraphs } from '@qsmo/registry/publish';
 import { SchemaRegistry } from '@qsmo/registry/store';
 import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
 import { subgraphNamed } from '@qsmo/service-kit/subgraphs';
 import { testMongoUri, uniqueDbName } from './support/db';
 import { getOnce, requestOnce } from './support/gateway-process';
+import { startServiceProcess, stopServiceProcess, type ServiceProcess } from './support/service-process';
 import { createTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER, type TestIdentityProvider } from './support/identity-provider';
 
 /**
@@ -31,50 +30,6 @@ const PROVENANCE = {
   sources: [{ title: 'Grants QSMO marketplace, federal shelf', url: 'https://www.usaspending.gov/grants-qsmo/marketplace' }],
   verification: 'CONFIRMED',
 };
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  exited: Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<Proc> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const deadline = Date.now() + 90_000;
-  while (
-    !(await getOnce(`http://127.0.0.1:${port}/health/ready`).then(
-      (r) => r.status === 200,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${name} did not become ready: ${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { name, child, port, output: () => output, exited };
-}
 
 /** The Service in front of the replicas: round-robin over the upstreams that accept a connection, as kube-proxy over ready endpoints. */
 function roundRobin(upstreams: () => number[]): Promise<{ port: number; close: () => Promise<void> }> {
@@ -115,7 +70,7 @@ interface Answer {
   body: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
 }
 
-async function gql(gateway: Proc, query: string, variables: Record<string, unknown> = {}, bearer?: string): Promise<Answer> {
+async function gql(gateway: ServiceProcess, query: string, variables: Record<string, unknown> = {}, bearer?: string): Promise<Answer> {
   const res = await requestOnce(`http://127.0.0.1:${gateway.port}/graphql`, {
     method: 'POST',
     body: JSON.stringify({ query, variables }),
@@ -134,8 +89,8 @@ let idp: TestIdentityProvider;
 let registryClient: MongoClient;
 let registry: SchemaRegistry;
 let proxy: { port: number; close: () => Promise<void> };
-const replicas: Proc[] = [];
-let gateways: Proc[] = [];
+const replicas: ServiceProcess[] = [];
+let gateways: ServiceProcess[] = [];
 let alive: number[] = [];
 const extraProxies: { close: () => Promise<void> }[] = [];
 let dir: string;
@@ -143,7 +98,7 @@ const databaseName = uniqueDbName('replicas_grants');
 const registryDatabase = uniqueDbName('replicas_registry');
 const figures: Record<string, unknown> = {};
 
-async function readyVersion(g: Proc): Promise<number | undefined> {
+async function readyVersion(g: ServiceProcess): Promise<number | undefined> {
   const r = await getOnce(`http://127.0.0.1:${g.port}/health/ready`).catch(() => undefined);
   if (!r || r.status !== 200) return undefined;
   const body = JSON.parse(r.body) as { supergraph?: { version?: number }; supergraphVersion?: number };
@@ -165,8 +120,8 @@ beforeAll(async () => {
     READ_MODEL_POLL_MS: String(POLL_MS),
   };
   // The first replica seeds; the second starts on the seeded database, as a scaled-up Deployment's pod does.
-  replicas.push(await startProcess('grants-1', `subgraphs/${GRANTS.name}/src/index.ts`, subgraphEnv));
-  replicas.push(await startProcess('grants-2', `subgraphs/${GRANTS.name}/src/index.ts`, subgraphEnv));
+  replicas.push(await startServiceProcess('grants-1', `subgraphs/${GRANTS.name}/src/index.ts`, subgraphEnv));
+  replicas.push(await startServiceProcess('grants-2', `subgraphs/${GRANTS.name}/src/index.ts`, subgraphEnv));
   alive = replicas.map((r) => r.port);
   proxy = await roundRobin(() => alive);
   registryClient = new MongoClient(testMongoUri());
@@ -192,7 +147,10 @@ beforeAll(async () => {
     IDE_ENABLED: 'false',
     MCP_ENABLED: 'false',
   };
-  gateways = await Promise.all([startProcess('gateway-a', 'gateway/src/index.ts', gatewayEnv), startProcess('gateway-b', 'gateway/src/index.ts', gatewayEnv)]);
+  gateways = await Promise.all([
+    startServiceProcess('gateway-a', 'gateway/src/index.ts', gatewayEnv),
+    startServiceProcess('gateway-b', 'gateway/src/index.ts', gatewayEnv),
+  ]);
   const probe = await gql(
     gateways[0]!,
     `{ grantsManagement { offerings(first: 1) { edges { node { id } } } } }`,
@@ -205,13 +163,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   process.stdout.write(`replica figures: ${JSON.stringify(figures)}\n`);
-  for (const p of [...gateways, ...replicas]) {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-    // A process still draining after 15 s is killed, so the suite never waits on it.
-    const timer = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
-    await p.exited;
-    clearTimeout(timer);
-  }
+  for (const p of [...gateways, ...replicas]) await stopServiceProcess(p, 15_000);
   await proxy?.close();
   for (const p of extraProxies) await p.close();
   await registryClient
@@ -232,7 +184,7 @@ afterAll(async () => {
 function load(token: string) {
   let running = true;
   const result = { sent: 0, failed: 0, failures: [] as string[] };
-  const loop = async (g: Proc) => {
+  const loop = async (g: ServiceProcess) => {
     while (running) {
       result.sent++;
       try {
@@ -337,7 +289,7 @@ test(`a write through either gateway is read back through both, never stale past
 });
 
 test(`rate limits are per gateway replica: ${ANONYMOUS_PER_MINUTE} anonymous requests a minute on each, so ${2 * ANONYMOUS_PER_MINUTE} across two`, async () => {
-  const statuses = async (g: Proc, n: number) => {
+  const statuses = async (g: ServiceProcess, n: number) => {
     const out: number[] = [];
     for (let i = 0; i < n; i++) out.push((await gql(g, READ, { id: offeringId })).status);
     return out;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,8 @@ import { subgraphNamed } from '@qsmo/service-kit/subgraphs';
 import { freePort } from '@qsmo/embedded-db/ferretdb';
 import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
 import { testMongoUri, uniqueDbName } from './support/db';
-import { getOnce, requestOnce } from './support/gateway-process';
+import { requestOnce } from './support/gateway-process';
+import { startServiceProcess, stopServiceProcess, type ServiceProcess } from './support/service-process';
 
 /**
  * The rotation of GATEWAY_SIGNING_SECRET that docs/operators.md gives, with
@@ -31,50 +32,15 @@ const NEW = 'new-signing-secret-'.padEnd(64, 'n');
 const READ = '{ grantsManagement { offerings(first: 1) { edges { node { id name } } } } }';
 const databaseName = uniqueDbName('signing_rotation');
 
-interface Pod {
-  name: string;
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  exited: Promise<void>;
-}
+type Pod = ServiceProcess;
 
-/** Starts an entry point on a free loopback port; resolves once /health/ready answers 200. */
+/** Starts a pod and remembers it, so afterAll stops whatever a failing test left running. */
 async function startPod(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<Pod> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const collect = (c: Buffer) => {
-    output += c.toString();
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const deadline = Date.now() + 90_000;
-  while (
-    !(await getOnce(`http://127.0.0.1:${port}/health/ready`).then(
-      (r) => r.status === 200,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${name} did not become ready: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const pod = { name, child, port, output: () => output, exited };
+  const pod = await startServiceProcess(name, entry, env);
   pods.push(pod);
   return pod;
 }
-
-async function stopPod(pod: Pod): Promise<void> {
-  if (pod.child.exitCode === null && pod.child.signalCode === null) pod.child.kill('SIGTERM');
-  const timer = setTimeout(() => pod.child.kill('SIGKILL'), 10_000);
-  await pod.exited;
-  clearTimeout(timer);
-}
+const stopPod = (pod: Pod) => stopServiceProcess(pod);
 
 /** One request a subgraph pod answered through the Service: which pod, what it answered, and which secret the gateway's token was signed with. */
 interface Served {
