@@ -169,16 +169,23 @@ test('the directory reads a marketplace again once its replicas have all seen a 
   await projection.poll();
   const era = () => projection.offerings().rows.find((r) => r.id === 'grm-era')!.name;
   expect(era()).toBe('eRA');
+  const versionBefore = projection.version();
+  const versions = new Map<string, string>();
   const writtenAt = await writeWhileLagging('eRA from another replica');
   const r = await watch(
     async () => {
       await projection.poll();
+      versions.set(era(), projection.version());
       return era();
     },
     'eRA from another replica',
     writtenAt,
   );
   console.log(`replica lag, directory: stale rows until ${r.lastStaleMs} ms, fresh from ${r.firstFreshMs} ms after the write`);
+  // The directory's own version moved with the change and again with the re-read, so a gateway evicts what it cached from either.
+  expect(new Set([versionBefore, versions.get('eRA'), versions.get('eRA from another replica')]).size).toBe(3);
+  // And it states its own replicas' lag: one poll, then the marketplace's settling re-read.
+  expect(projection.settleMs()).toBe(100 + SETTLE_FACTOR * POLL_MS);
   expect(r.lastStaleMs).toBeGreaterThan(300);
   expect(r.fresh).toBe(3);
   expect(r.firstFreshMs).toBeLessThan(SETTLE_FACTOR * POLL_MS + 1_500);

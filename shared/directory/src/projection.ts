@@ -109,6 +109,10 @@ export class DirectoryProjection {
   private readonly states = new Map<string, MarketplaceState>();
   /** When a marketplace read during its replicas' lag after a change is read once more, by name. */
   private readonly rereads = new Map<string, number>();
+  /** Reads of a marketplace at its current data version after the first (the settling re-read), by name: part of this projection's version. */
+  private readonly readsAtVersion = new Map<string, number>();
+  /** The replica lag each marketplace last stated (settleMs of its /data-version), by name. */
+  private readonly settles = new Map<string, number>();
   private readonly failures = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -163,8 +167,11 @@ export class DirectoryProjection {
       const before = this.states.get(source.name)?.version;
       const rereadAt = this.rereads.get(source.name);
       if (before === version && (rereadAt === undefined || Date.now() < rereadAt)) return;
+      this.settles.set(source.name, settleMs);
       const offerings = await this.readOfferings(source);
       this.replace(source.name, version, offerings);
+      // A re-read at the same version may bring other rows: this projection's version moves with it, so what was cached from it goes.
+      this.readsAtVersion.set(source.name, before === version ? (this.readsAtVersion.get(source.name) ?? 0) + 1 : 0);
       // Behind one address, pages may have come from a replica that had not
       // noticed the change yet: read once more when every replica has.
       if (before !== undefined && before !== version && settleMs > 0) this.rereads.set(source.name, Date.now() + SETTLE_FACTOR * settleMs);
@@ -271,8 +278,20 @@ export class DirectoryProjection {
 
   /** Changes whenever any marketplace's part changes: the gateway polls it (as /data-version) to evict cached answers read from the directory. */
   version(): string {
-    const parts = this.options.marketplaces.map((m) => `${m.name}=${this.states.get(m.name)?.version ?? '-'}`);
+    const parts = this.options.marketplaces.map((m) => {
+      const rereads = this.readsAtVersion.get(m.name) ?? 0;
+      return `${m.name}=${this.states.get(m.name)?.version ?? '-'}${rereads ? `+${rereads}` : ''}`;
+    });
     return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
+  }
+
+  /**
+   * How long after a change another replica of the directory may still
+   * answer from before it: one poll to see the marketplace's new version,
+   * then the settling re-read behind the marketplaces' own stated lag.
+   */
+  settleMs(): number {
+    return this.options.pollMs + SETTLE_FACTOR * Math.max(0, ...this.settles.values());
   }
 
   /** True once every marketplace has been read at least once. */

@@ -1,3 +1,4 @@
+import { DATA_VERSION_PATH, type DataVersionAnswer } from '@qsmo/service-kit/data-version-protocol';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -105,8 +106,9 @@ export function createDirectoryServer(deps: DirectoryServerDeps): DirectoryServe
     readinessDetails: () => ({ marketplacesUnread: projection.unread().map((m) => m.name) }),
     // The gateway's response cache follows this as it follows the marketplaces', so a cached list is evicted when the projection moves.
     routes: {
-      'GET /data-version': (_req: IncomingMessage, res: ServerResponse) => {
-        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ version: projection.version() }));
+      [`GET ${DATA_VERSION_PATH}`]: (_req: IncomingMessage, res: ServerResponse) => {
+        const answer: DataVersionAnswer = { version: projection.version(), settleMs: projection.settleMs() };
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(answer));
       },
     },
     ...deps.drain,
