@@ -6,7 +6,7 @@ import { SUBGRAPHS, subgraphNamed } from '@qsmo/service-kit/subgraphs';
 import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
 import { type SubgraphServer } from '@qsmo/subgraph-kit/subgraph/server';
 import { readAgencies, readOfferings } from '@qsmo/catalog';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from './support/ports';
 import { checkSubgraphs } from '@qsmo/registry/check';
 import { publishSubgraphs } from '@qsmo/registry/publish';
 import { SchemaRegistry } from '@qsmo/registry/store';
@@ -158,7 +158,7 @@ beforeAll(async () => {
     { publisher: 'platform' },
   );
   expect(first.status).toBe('published');
-  const [port, acquisitionPort] = [await freePort(), await freePort()];
+  const [port, acquisitionPort] = [await testPort(), await testPort()];
   acquisitionUrl = `http://127.0.0.1:${acquisitionPort}/graphql`;
   // The Acquisition team may deploy before anything routes to it; both processes start side by side.
   const acquisitionStarted = startProcess(

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { envName, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from './support/ports';
 import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 import { docFiles, extractBlocks, isSubscription, sseEvents, where, type DocBlock } from './support/doc-blocks';
 
@@ -91,16 +91,16 @@ beforeAll(async () => {
     if (entry === '.git' || entry === '.data') continue;
     fs.symlinkSync(path.join(REPO_ROOT, entry), path.join(workspace, entry));
   }
-  const gatewayPort = await freePort();
+  const gatewayPort = await testPort();
   defaultPorts.set(4000, gatewayPort);
-  const subgraphPorts = await Promise.all(SUBGRAPHS.map(() => freePort()));
+  const subgraphPorts = await Promise.all(SUBGRAPHS.map(() => testPort()));
   SUBGRAPHS.forEach((s, i) => defaultPorts.set(s.port, subgraphPorts[i]!));
-  const directoryPort = await freePort();
+  const directoryPort = await testPort();
   defaultPorts.set(DIRECTORY.port, directoryPort);
   const env: NodeJS.ProcessEnv = {
     MONGODB_URI: '',
     EMBEDDED_DB_DIR: path.join(scratch, 'ferretdb'),
-    EMBEDDED_DB_PORT: String(await freePort()),
+    EMBEDDED_DB_PORT: String(await testPort()),
     DEV_KEYS_DIR: path.join(scratch, 'dev-keys'),
     SUPERGRAPH_OUT: path.join(scratch, 'supergraph.graphql'),
     PORT: String(gatewayPort),

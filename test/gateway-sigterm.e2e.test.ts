@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { envName, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from './support/ports';
 import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
 import { startGraph, type RunningGraph } from './support/graph';
 import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
@@ -40,7 +40,7 @@ test('a SIGTERM under 20 concurrent clients resets no request', async () => {
       ]),
     ).supergraphSdl,
   );
-  const port = await freePort();
+  const port = await testPort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
     cwd: REPO_ROOT,
     env: {

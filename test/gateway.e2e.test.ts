@@ -1,6 +1,6 @@
 import { codes, post } from './support/graphql';
 import { createLogger } from '@qsmo/service-kit/logger';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from './support/ports';
 import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
 import { createGatewayServer } from '../gateway/src/server';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
@@ -261,7 +261,7 @@ test('the subgraph the planner picked for a shared root field goes down: another
 });
 
 test('the gateway starts while a subgraph is down (no introspection at start-up) and answers what the others can', async () => {
-  const deadPort = await freePort();
+  const deadPort = await testPort();
   const urls: Record<string, string> = Object.fromEntries(Object.values(graph.subgraphs).map((s) => [s.name, s.url]));
   urls['cybersecurity'] = `http://127.0.0.1:${deadPort}/graphql`;
   const { supergraphSdl } = composeSupergraph(

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from './support/ports';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import { testMongoUri, uniqueDbName } from './support/db';
 
@@ -117,7 +117,7 @@ beforeAll(async () => {
   const ports = new Map<string, number>();
   await Promise.all(
     used.map(async (s) => {
-      const port = await freePort();
+      const port = await testPort();
       ports.set(s.name, port);
       const database = uniqueDbName(`otel_${s.name}`);
       databases.push(database);
@@ -137,8 +137,8 @@ beforeAll(async () => {
       );
     }),
   );
-  const gatewayPort = await freePort();
-  const unused = await freePort();
+  const gatewayPort = await testPort();
+  const unused = await testPort();
   const urls = Object.fromEntries(
     SUBGRAPHS.map((s) => [`${s.name.toUpperCase().replace(/-/g, '_')}_URL`, `http://127.0.0.1:${ports.get(s.name) ?? unused}/graphql`]),
   );

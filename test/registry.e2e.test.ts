@@ -4,7 +4,7 @@ import { createSubgraphServer, type SubgraphServer } from '@qsmo/subgraph-kit/su
 import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
 import { publishSubgraphs } from '@qsmo/registry/publish';
 import { SchemaRegistry } from '@qsmo/registry/store';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from './support/ports';
 import type { OfferingDoc } from '@qsmo/subgraph-kit/domain/data';
 import { RegistrySupergraphManager } from '../gateway/src/registry-manager';
 import { createGatewayServer, SUPERGRAPH_VERSION_HEADER, type GatewayServer } from '../gateway/src/server';
@@ -123,7 +123,7 @@ beforeAll(async () => {
   registry = new SchemaRegistry(registryDb.db);
   manager = new RegistrySupergraphManager({ registry, logger: capturingLogger(), pollIntervalMs: POLL_MS });
   gateway = createGatewayServer({ supergraph: manager, supergraphStatus: () => manager.status(), logger: createLogger('gateway', 'silent') });
-  gatewayPort = await freePort();
+  gatewayPort = await testPort();
   // The registry is still empty: listening succeeds, readiness waits for a first publish.
   gatewayListening = gateway.http.listen(gatewayPort, '127.0.0.1');
 });
@@ -225,7 +225,7 @@ test('a subgraph adds a field and publishes: served within seconds, zero failed 
 
 test('a published subgraph that does not answer leaves the previous supergraph in service until it does', async () => {
   const served = manager.servedVersion!;
-  const port = await freePort();
+  const port = await testPort();
   const v3 = grantsVersion({ listedAgencyCount: CUSTOMER_COUNT, partnerCount: PARTNER_COUNT });
   const published = await publishSubgraphs(registry, [{ name: grants.serviceName, url: `http://127.0.0.1:${port}/graphql`, sdl: v3.sdl }], {
     publisher: 'grants-team',
@@ -271,7 +271,7 @@ test('a gateway started after an unhealthy publish serves the newest supergraph 
       resolve: (doc: OfferingDoc) => doc.sources.length,
     },
   });
-  const published = await publishSubgraphs(registry, [{ name: grants.serviceName, url: `http://127.0.0.1:${await freePort()}/graphql`, sdl: v4.sdl }], {
+  const published = await publishSubgraphs(registry, [{ name: grants.serviceName, url: `http://127.0.0.1:${await testPort()}/graphql`, sdl: v4.sdl }], {
     publisher: 'grants-team',
   });
   const bad = published.status === 'published' ? published.supergraph.version : -1;

@@ -10,7 +10,7 @@ import { ErrorCode } from '@qsmo/service-kit/errors';
 import { ANONYMOUS } from '@qsmo/service-kit/auth/identity';
 import { IDENTITY_HEADER, secretBytes, signInternalToken, verifyInternalToken } from '@qsmo/service-kit/auth/internal-token';
 import { subgraphNamed } from '@qsmo/service-kit/subgraphs';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from './support/ports';
 import { composeSupergraph, localSubgraphSources } from '../gateway/src/compose';
 import { testMongoUri, uniqueDbName } from './support/db';
 import { requestOnce } from './support/gateway-process';
@@ -198,7 +198,7 @@ test('a bad accepted secret stops the subgraph at start-up, naming its position 
     env: {
       ...process.env,
       HOST: '127.0.0.1',
-      PORT: String(await freePort()),
+      PORT: String(await testPort()),
       MONGODB_URI: testMongoUri(),
       MONGODB_DATABASE: databaseName,
       GATEWAY_SIGNING_SECRET: OLD,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from './support/ports';
 import { post } from './support/graphql';
 import { envName, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
@@ -72,10 +72,10 @@ function childPid(group: number, entry: string): number {
 test('npm start serves the graph, stops cleanly on Ctrl-C, and restarts on the same data', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-stack-'));
   // The gateway's port, one per subgraph, then the database's.
-  const ports = await Promise.all([null, ...SUBGRAPHS, null].map(() => freePort()));
+  const ports = await Promise.all([null, ...SUBGRAPHS, null].map(() => testPort()));
   const servicePorts = ports.slice(0, SUBGRAPHS.length + 1);
   // The directory's own free port, so parallel runs never meet on its default.
-  const directoryPort = await freePort();
+  const directoryPort = await testPort();
   const env = {
     MONGODB_URI: '',
     EMBEDDED_DB_DIR: dataDir,

@@ -19,7 +19,7 @@ import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import WebSocket from 'ws';
 import { createSubscriptions, DEFAULT_SUBSCRIPTIONS } from '../gateway/src/subscriptions';
 import { CatalogFeed, type CatalogChange } from '../gateway/src/subscriptions/feed';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from './support/ports';
 import { startFaultProxy } from './support/fault-proxy';
 import { startGraph, type RunningGraph } from './support/graph';
 import { requestOnce, startGatewayProcess, type GatewayProcess } from './support/gateway-process';
@@ -559,7 +559,7 @@ test('the change feed resumes after its marketplace was unreachable: changes com
     expect(got.map((c) => c.version)).toEqual([first]);
 
     // The marketplace goes away: the long poll in flight ends, and every new read is refused.
-    proxy.setTarget(await freePort());
+    proxy.setTarget(await testPort());
     await new Promise((r) => setTimeout(r, 1_500));
     const during = [await writeElsewhere('eRA while away 1'), await writeElsewhere('eRA while away 2')];
     await new Promise((r) => setTimeout(r, 500));

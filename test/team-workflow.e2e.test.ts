@@ -11,6 +11,7 @@ import { publishSubgraphs } from '@qsmo/registry/publish';
 import { SchemaRegistry } from '@qsmo/registry/store';
 import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
 import { testMongoUri, uniqueDbName } from './support/db';
+import { testPort } from './support/ports';
 import { getOnce, requestOnce } from './support/gateway-process';
 import { createTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER } from './support/identity-provider';
 import { definition as grants } from '../subgraphs/grants-management/src/definition';
@@ -54,12 +55,6 @@ async function holdPort(): Promise<{ port: number; close: () => Promise<void> }>
   return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-async function freePort(): Promise<number> {
-  const held = await holdPort();
-  await held.close();
-  return held.port;
-}
-
 let keysDir: string;
 beforeAll(() => {
   keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-dev-keys-'));
@@ -89,7 +84,7 @@ test("a subgraph started alone takes the local stack's signing secret, and on a 
 
 /** Starts an entry point as its own process and waits for /health/ready. */
 async function startService(entry: string, env: NodeJS.ProcessEnv): Promise<{ port: number; output: () => string; stop: () => Promise<void> }> {
-  const port = await freePort();
+  const port = await testPort();
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: REPO_ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
@@ -220,7 +215,7 @@ test('a subgraph started alone with no local keys says what to set for mutations
 
 test('a second npm start on a busy port exits at once, naming the port and the process to stop, before starting anything', async () => {
   const held = await holdPort();
-  const others = await Promise.all([...SUBGRAPHS, { name: 'directory' }].map(() => freePort()));
+  const others = await Promise.all([...SUBGRAPHS, { name: 'directory' }].map(() => testPort()));
   const env: NodeJS.ProcessEnv = {
     PORT: String(held.port),
     MONGODB_URI: 'mongodb://127.0.0.1:1/',

@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from './ports';
 import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compose';
 import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 import { SUBGRAPHS, urlEnvName } from '../../gateway/src/subgraphs';
@@ -130,7 +130,7 @@ export async function startGatewayProcess(graph: RunningGraph, env: Record<strin
     { name: DIRECTORY.name, area: DIRECTORY.area, url: graph.directory.url },
   ];
   fs.writeFileSync(supergraphPath, composeSupergraph(localSubgraphSources(urls)).supergraphSdl);
-  const port = await freePort();
+  const port = await testPort();
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     GATEWAY_WORKERS: '1',

@@ -16,6 +16,7 @@ import { SUBGRAPHS } from '../../gateway/src/subgraphs';
 import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 import { createDirectoryServer, marketplaceSources, type DirectoryServer } from '@qsmo/directory';
 import { openSeededDatabase, type TestDatabase } from './db';
+import { testPort } from './ports';
 
 /** What every subgraph package exports for tests: its definition and its server builder. */
 export interface SubgraphPackage {
@@ -152,7 +153,8 @@ async function startDirectory(subgraphs: Record<string, RunningSubgraph>, option
     },
   };
   await running.server.start();
-  running.url = await running.server.http.listen(0, '127.0.0.1');
+  // A port no other test picks, because restart() binds it again after letting it go.
+  running.url = await running.server.http.listen(await testPort(), '127.0.0.1');
   return running;
 }
 

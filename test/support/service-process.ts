@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from './ports';
 import { getOnce } from './gateway-process';
 
 /** One of the graph's services running as its own process, as a pod runs it. */
@@ -16,7 +16,7 @@ export interface ServiceProcess {
 
 /** Starts an entry point (e.g. `gateway/src/index.ts`) on a free loopback port; resolves once its /health/ready answers 200. */
 export async function startServiceProcess(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const port = await freePort();
+  const port = await testPort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },

@@ -6,7 +6,7 @@ import { createHttpService, type HttpService } from '@qsmo/service-kit/http/serv
 import { createLogger } from '@qsmo/service-kit/logger';
 import { createMetrics } from '@qsmo/service-kit/metrics';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from '../../../test/support/ports';
 import { definition as grants } from '../../../subgraphs/grants-management/src/definition';
 import { createServer as createGrants } from '../../../subgraphs/grants-management/src/server';
 import { testMongoUri, uniqueDbName } from '../../../test/support/db';
@@ -81,7 +81,7 @@ test('probes answer 503 "starting" until Apollo has started (the gateway loading
   });
   const apollo = new ApolloServer<BaseContext>({ typeDefs, resolvers, logger, plugins: [{ serverWillStart: () => gate }] });
   const http = service({ apollo });
-  const port = await freePort();
+  const port = await testPort();
   const listening = http.listen(port, '127.0.0.1');
   const url = `http://localhost:${port}/graphql`;
   for (let i = 0; i < 50 && http.state === 'starting'; i++) {
@@ -102,7 +102,7 @@ test('probes answer 503 "starting" until Apollo has started (the gateway loading
 });
 
 test('a subgraph is not ready while its database does not answer', async () => {
-  const dead = new MongoClient(`mongodb://127.0.0.1:${await freePort()}/?serverSelectionTimeoutMS=300`);
+  const dead = new MongoClient(`mongodb://127.0.0.1:${await testPort()}/?serverSelectionTimeoutMS=300`);
   const server = createGrants({ db: dead.db('nowhere') });
   const url = await server.http.listen(0, '127.0.0.1');
   try {
@@ -115,7 +115,7 @@ test('a subgraph is not ready while its database does not answer', async () => {
 });
 
 test('a subgraph process drains on SIGTERM, closes its database client and exits 0', async () => {
-  const port = await freePort();
+  const port = await testPort();
   const database = uniqueDbName('sigterm');
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'subgraphs/grants-management/src/index.ts')], {
     cwd: REPO_ROOT,
