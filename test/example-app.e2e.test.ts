@@ -6,7 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createLogger } from '@qsmo/service-kit/logger';
 import { createMetrics } from '@qsmo/service-kit/metrics';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
-import { freePort } from '@qsmo/embedded-db/ferretdb';
+import { testPort } from './support/ports';
 import { readPersistedQueryManifest } from '@qsmo/registry/client-manifests';
 import { standardPlugins } from '../gateway/src/plugins';
 import { securityPlugins } from '../gateway/src/plugins/security';
@@ -26,7 +26,9 @@ import { createTestIdentityProvider, type TestIdentityProvider } from './support
  * library and the explorer's manifest only. A user picks HHS, sees its
  * offerings, opens one; an editor changes it through the graph with a token;
  * the open page shows the change without a reload (live updates over GraphQL
- * over SSE). Screenshots go to docs/images/explorer-*.png.
+ * over SSE). Screenshots go to test-output/explorer/; the guide's copies
+ * in docs/images/explorer-*.png are taken from there when the page changes
+ * (a test run leaves the tree as it found it).
  */
 jest.setTimeout(180_000);
 
@@ -41,7 +43,7 @@ const FLAGS = [
   '--disable-sync',
   '--disable-extensions',
 ];
-const IMAGES = path.join(REPO_ROOT, 'docs', 'images');
+const IMAGES = path.join(REPO_ROOT, 'test-output', 'explorer');
 const OFFERING = 'grm-grantsolutions';
 
 let graph: RunningGraph;
@@ -66,7 +68,7 @@ async function gql(query: string, variables: Record<string, unknown>, token: str
 }
 
 beforeAll(async () => {
-  const port = await freePort();
+  const port = await testPort();
   const origin = `http://127.0.0.1:${port}`;
   idp = await createTestIdentityProvider();
   const secret = randomBytes(32).toString('hex');
@@ -139,13 +141,13 @@ test('a user picks HHS and sees its offerings across the marketplaces, fetched b
   expect(await agencies.count()).toBeGreaterThan(20);
   await page.getByLabel('Search agencies').fill('Health and Human');
   await page.getByRole('link', { name: 'HHS' }).waitFor();
-  await page.screenshot({ path: path.join(IMAGES, 'explorer-agencies.png') });
+  await page.screenshot({ path: path.join(IMAGES, 'agencies.png') });
   await page.getByRole('link', { name: 'HHS' }).click();
   await page.getByTestId('agency-name').filter({ hasText: 'Department of Health and Human Services' }).waitFor();
   const grants = page.getByTestId('offerings-grantsManagement');
   await grants.getByRole('link').first().waitFor();
   expect(await grants.getByRole('link').count()).toBeGreaterThan(0);
-  await page.screenshot({ path: path.join(IMAGES, 'explorer-portfolio.png'), fullPage: true });
+  await page.screenshot({ path: path.join(IMAGES, 'portfolio.png'), fullPage: true });
 
   // Persisted queries: every query went as a GET carrying only the manifest's hash, with the preflight header, and none was refused.
   const queries = graphRequests.filter((r) => r.method === 'GET');
@@ -166,7 +168,7 @@ test("an editor's change to the open offering shows on the page without a reload
   await name.waitFor();
   const before = (await name.textContent())!;
   await page.getByTestId('customers').getByRole('link').first().waitFor();
-  await page.screenshot({ path: path.join(IMAGES, 'explorer-offering.png'), fullPage: true });
+  await page.screenshot({ path: path.join(IMAGES, 'offering.png'), fullPage: true });
   // The page as loaded: a reload would replace this marker.
   await page.evaluate(() => {
     (window as unknown as { loadedOnce: boolean }).loadedOnce = true;
@@ -209,7 +211,7 @@ test("an editor's change to the open offering shows on the page without a reload
     expect(body.query).toBeUndefined();
     expect(body.extensions?.persistedQuery?.sha256Hash).toBe(subscriptionId);
   }
-  await page.screenshot({ path: path.join(IMAGES, 'explorer-live.png'), fullPage: true });
+  await page.screenshot({ path: path.join(IMAGES, 'live.png'), fullPage: true });
 });
 
 test('over SSE a subscription goes by its trusted id alone; an id no manifest holds is refused with 400 PERSISTED_QUERY_NOT_IN_LIST', async () => {
