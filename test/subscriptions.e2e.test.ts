@@ -278,6 +278,44 @@ describe('one gateway process', () => {
     await socket.dispose();
   }, 20_000);
 
+  test("demand control when a subscription starts: a selection whose event query is over the caller's budget is refused with COST_LIMIT_EXCEEDED and both numbers (SSE 400, WebSocket error), taking no place; an analyst's budget admits it", async () => {
+    // Each event would fetch the offering's customers and, for each, their Financial Management offerings' customers.
+    const HEAVY =
+      'subscription Heavy { catalogChanged(domains: [GRANTS_MANAGEMENT]) { version offering { customers { name financialManagement { offerings { customers { name } } } } } } }';
+    const refusal = { extensions: { code: 'COST_LIMIT_EXCEEDED', cost: { estimated: 6_552, budget: 5_000 } } };
+    const socket = await wsConnect(wsUrl());
+    for (let i = 0; i < 4; i++) {
+      const overSse = await sseSubscribe(`${gateway.base}/graphql`, HEAVY);
+      expect(isRefusal(overSse) && overSse.status).toBe(400);
+      expect(isRefusal(overSse) && overSse.body.errors).toEqual([
+        {
+          message: expect.stringMatching(
+            /^The estimated cost of this operation, 6552, is over the budget of 5000 for anonymous callers \(COST_BUDGET_ANONYMOUS\)/,
+          ),
+          ...refusal,
+        },
+      ]);
+      const overWs = socket.subscribe(HEAVY);
+      await overWs.done;
+      expect(overWs.error).toEqual([expect.objectContaining(refusal)]);
+    }
+    // Eight refusals took none of this client's three places.
+    const held = [socket.subscribe(CHANGED), socket.subscribe(CHANGED), await sseSubscribe(`${gateway.base}/graphql`, CHANGED)];
+    expect(held.filter(isRefusal)).toEqual([]);
+
+    const analyst = await mintDevToken(keys, { subject: 'analyst@hhs.gov', roles: ['analyst'], qsmos: [], ttl: '30m' });
+    const asAnalyst = await sseSubscribe(`${gateway.base}/graphql`, HEAVY, {}, { authorization: `Bearer ${analyst}` });
+    if (isRefusal(asAnalyst)) throw new Error(`refused: ${JSON.stringify(asAnalyst)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    const { version } = await rename(gateway.base, `eRA cost ${randomBytes(2).toString('hex')}`);
+    const event = await asAnalyst.waitFor((r) => eventOf(r)?.version === version, 5_000);
+    expect(event.payload.errors).toBeUndefined();
+    expect(eventOf(event).offering.customers.length).toBeGreaterThan(0);
+    asAnalyst.close();
+    for (const h of held) (h as HeldSubscription).close();
+    await socket.dispose();
+  }, 30_000);
+
   test('per-client limit: the fourth subscription of one client is refused naming SUBSCRIPTIONS_MAX_PER_CLIENT (SSE 429, WebSocket error); ending one frees its place', async () => {
     const socket = await wsConnect(wsUrl());
     const held = [socket.subscribe(CHANGED), socket.subscribe(CHANGED)];

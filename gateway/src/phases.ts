@@ -99,6 +99,7 @@ export function pluginStages(plugins: readonly GatewayPlugin[]): PluginStage[] {
     { stage: 'request screens (screenRequest)', plugins: having((p) => p.screenRequest) },
     { stage: 'context', plugins: having((p) => p.context) },
     { stage: 'parse options and validation rules', plugins: having((p) => p.parseOptions || p.validationRules?.length) },
+    { stage: 'subscription start checks (checkSubscription)', plugins: having((p) => p.checkSubscription) },
     { stage: 'Apollo hooks', plugins: having((p) => p.apolloPlugins?.length) },
     { stage: 'subgraph request hooks (willSendRequest)', plugins: having((p) => p.willSendRequest) },
     { stage: 'subgraph response hooks (didReceiveResponse)', plugins: having((p) => p.didReceiveResponse) },

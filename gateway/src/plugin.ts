@@ -5,7 +5,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
-import type { GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
+import type { DocumentNode, GraphQLError, GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
 import type { Logger } from '@qsmo/service-kit/logger';
 import type { Route } from '@qsmo/service-kit/http/service';
 import type { GraphQLParams, RequestRefusal } from '@qsmo/service-kit/http/request-checks';
@@ -46,6 +46,14 @@ export interface GatewayPlugin {
   apolloPlugins?: readonly ApolloServerPlugin<GatewayContext>[];
   /** Validation rules run with GraphQL's own on every new document, before it is planned (operation limits). */
   validationRules?: readonly ValidationRule[];
+  /**
+   * When a subscription starts, with the queries its events will run: an
+   * error refuses the subscription at once (HTTP 400 over SSE, an `error`
+   * message over a WebSocket), before it takes a place. In list order, the
+   * first error wins; e.g. demand control, as a selection over the caller's
+   * budget would fail on every event.
+   */
+  checkSubscription?(start: SubscriptionStart, context: GatewayContext): GraphQLError | undefined;
   /** Options of the parser for client documents (e.g. maxTokens); merged in list order. */
   parseOptions?: ParseOptions;
   /**
@@ -92,6 +100,11 @@ export interface GatewayPlugin {
   attach?(graphql: GraphQLExecutor): void;
 }
 
+/** A subscription about to start: the queries (parsed, with the variables they run with) that its events will run through the gateway. */
+export interface SubscriptionStart {
+  eventQueries: readonly { document: DocumentNode; variables: Record<string, unknown> }[];
+}
+
 /** A GraphQL request run on behalf of an HTTP request that arrived at another route. */
 export interface GraphQLCall {
   query: string;
@@ -127,6 +140,8 @@ export interface GraphQLExecutor {
   admit(req: IncomingMessage): Promise<GraphQLCallResult | undefined>;
   /** The plugins' screens (trusted documents) for a document not sent to /graphql itself; the refusal, if any. */
   screen(req: IncomingMessage, params: GraphQLParams): Promise<RequestRefusal | undefined>;
+  /** The plugins' subscription checks (demand control) as the caller of `req`; the first refusal, if any. */
+  checkSubscription(req: IncomingMessage, start: SubscriptionStart): Promise<GraphQLError | undefined>;
   /** The plugins' validation rules (operation limits), for documents validated outside Apollo. */
   readonly validationRules: readonly ValidationRule[];
 }

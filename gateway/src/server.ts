@@ -186,6 +186,16 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     execute: (req, call) => executeAs(req, call, { apollo, context: () => buildContext(incomingRequest(req)), screen: call.derived ? undefined : screen }),
     admit: (req) => admitAs(req, guard),
     screen: async (req, params) => screen?.(params, () => buildContext(incomingRequest(req))),
+    async checkSubscription(req, start) {
+      const checks = plugins.filter((p) => p.checkSubscription);
+      if (!checks.length) return undefined;
+      const context = await buildContext(incomingRequest(req));
+      for (const plugin of checks) {
+        const refusal = plugin.checkSubscription!(start, context);
+        if (refusal) return refusal;
+      }
+      return undefined;
+    },
     validationRules: plugins.flatMap((p) => p.validationRules ?? []),
   };
   for (const plugin of plugins) plugin.attach?.(executor);

@@ -44,6 +44,7 @@ describe('plugin phases', () => {
         '  request screens (screenRequest): trusted-documents',
         '  context: authentication -> propagate-headers -> tracing -> upstream-timeout',
         '  parse options and validation rules: operation-limits',
+        '  subscription start checks (checkSubscription): demand-control',
         '  Apollo hooks: catalog-writes -> operation-limits -> trusted-documents -> demand-control -> response-cache -> inbound-dedup -> subgraph-changes -> metrics -> request-hygiene -> request-log -> field-usage -> supergraph-version -> subscriptions -> connection-limits -> subgraph-health',
         '  subgraph request hooks (willSendRequest): identity-forwarding -> response-cache -> propagate-headers -> tracing -> upstream-timeout',
         '  subgraph response hooks (didReceiveResponse): subgraph-metrics',

@@ -151,3 +151,32 @@ test("an offering query for each marketplace goes through that marketplace's nam
     expect(validate(schema, parse(query))).toEqual([]);
   }
 });
+
+test('the queries its events run, for the start-time checks: one per marketplace listened to and offering selected, as graphql-js collects them', () => {
+  const none = prepare('subscription { catalogChanged { offeringId version } }');
+  expect(none.eventQueries).toEqual([]);
+
+  const all = prepare('subscription { catalogChanged { offering { id } } }');
+  expect(all.eventQueries.map((q) => q.domain)).toEqual(SUBGRAPHS.map((s) => s.domain));
+
+  const prepared = prepare(
+    `subscription S($heavy: Boolean!) {
+      catalogChanged(domains: [GRANTS_MANAGEMENT, CYBERSECURITY]) {
+        a: offering { id }
+        ...Heavy
+        b: offering @skip(if: true) { name }
+      }
+    }
+    fragment Heavy on CatalogChangeEvent { c: offering @include(if: $heavy) { customers { name } } }`,
+    { heavy: true },
+  );
+  // a and c, each in both marketplaces; b is skipped, as it would be on every event.
+  expect(prepared.eventQueries.map((q) => q.domain)).toEqual(['GRANTS_MANAGEMENT', 'CYBERSECURITY', 'GRANTS_MANAGEMENT', 'CYBERSECURITY']);
+  for (const q of prepared.eventQueries) {
+    expect(validate(schema, parse(q.query))).toEqual([]);
+    expect(q.variables).toMatchObject({ heavy: true, catalogChangedOfferingId__: expect.any(String) });
+  }
+  expect(prepared.eventQueries[2]!.query).toContain('customers');
+  expect(prepared.eventQueries[0]!.query).not.toContain('customers');
+  expect(prepare(prepared.document.loc!.source.body.replace('$heavy: Boolean!', '$heavy: Boolean = false'), {}).eventQueries).toHaveLength(2);
+});

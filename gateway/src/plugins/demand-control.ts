@@ -1,6 +1,6 @@
 import { ANONYMOUS } from '@qsmo/service-kit/auth/identity';
-import { costModelOfSupergraph, type CostModel } from '@qsmo/service-kit/cost';
-import { callerClassOf, demandControlPlugin, DEFAULT_COST_BUDGETS, type CostBudgets } from '@qsmo/service-kit/demand-control';
+import { costModelOfSupergraph, estimateCost, type CostModel } from '@qsmo/service-kit/cost';
+import { callerClassOf, costLimitExceeded, demandControlPlugin, DEFAULT_COST_BUDGETS, type CostBudgets } from '@qsmo/service-kit/demand-control';
 import type { GatewayContext, GatewayPlugin } from '../plugin';
 
 /**
@@ -10,7 +10,10 @@ import type { GatewayContext, GatewayPlugin } from '../plugin';
  * validates against has them stripped), and refused with 400
  * COST_LIMIT_EXCEEDED over the budget of the caller's class before it is
  * planned. Every costed response carries `extensions.cost`, answers from the
- * response cache too. Its place (phases.ts) is after authentication, whose identity it reads.
+ * response cache too. A subscription is refused when it starts if the
+ * query one of its events runs is over the budget: every event would
+ * otherwise deliver the same COST_LIMIT_EXCEEDED. Its place (phases.ts) is
+ * after authentication, whose identity it reads.
  */
 export function useDemandControl(budgets: CostBudgets = DEFAULT_COST_BUDGETS): GatewayPlugin {
   let model: CostModel | undefined;
@@ -18,6 +21,15 @@ export function useDemandControl(budgets: CostBudgets = DEFAULT_COST_BUDGETS): G
     name: 'demand-control',
     onSupergraphLoad({ supergraph, apiSchema }) {
       model = costModelOfSupergraph(supergraph, apiSchema);
+    },
+    checkSubscription({ eventQueries }, context) {
+      if (!model) throw new Error('Demand control has no cost model of the schema being served; it must be given one before subscriptions start.');
+      const callerClass = callerClassOf(context.identity ?? ANONYMOUS);
+      const budget = budgets[callerClass];
+      let estimated = 0;
+      for (const { document, variables } of eventQueries)
+        estimated = Math.max(estimated, Math.min(estimateCost(model, document, null, variables), Number.MAX_SAFE_INTEGER));
+      return estimated > budget ? costLimitExceeded({ estimated, budget }, callerClass) : undefined;
     },
     apolloPlugins: [
       demandControlPlugin<GatewayContext>({

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { buildSchema, GraphQLError, printSchema, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { buildSchema, GraphQLError, parse, printSchema, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { createHandler as createSseHandler, type RequestParams } from 'graphql-sse';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -321,6 +321,14 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     const operation = operationOf(document, operationName);
     if (operation?.operation !== 'subscription') return { schema, document, operationName, variableValues: variables, contextValue: context };
     const prepared = prepareSubscription(schema, document, operationName, variables, executor.validationRules);
+    const refused = await executor.checkSubscription(req, {
+      eventQueries: prepared.eventQueries.map((q) => ({ document: parse(q.query), variables: q.variables })),
+    });
+    if (refused) {
+      // The status is the transport's to set; `http` is for Apollo, which strips it from what clients see.
+      const { http: _status, ...extensions } = refused.extensions;
+      throw new Refused(400, [new GraphQLError(refused.message, { extensions })]);
+    }
     const client = clientOf(req);
     const refusal = slots.take(client);
     if (refusal) throw new Refused(429, [new GraphQLError(refusal, { extensions: { code: ErrorCode.SUBSCRIPTION_LIMIT_EXCEEDED } })]);

@@ -1,6 +1,7 @@
 import {
   execute,
   GraphQLError,
+  isObjectType,
   Kind,
   parse,
   print,
@@ -18,6 +19,7 @@ import {
   type VariableDefinitionNode,
   type ValidationRule,
 } from 'graphql';
+import { collectFields, collectSubfields } from 'graphql/execution/collectFields';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 import { ErrorCode } from '@qsmo/service-kit/errors';
 import { SUBGRAPHS, type QsmoDomain } from '@qsmo/service-kit/subgraphs';
@@ -36,6 +38,20 @@ export interface PreparedSubscription {
   variables: Record<string, unknown>;
   /** The marketplaces asked for; undefined for all of them. */
   domains?: ReadonlySet<QsmoDomain>;
+  /**
+   * The queries an event can run, with placeholder variables: one per
+   * marketplace listened to and `offering` selected (under each alias).
+   * Checked when the subscription starts (demand control), as each event
+   * runs one of them through the gateway.
+   */
+  eventQueries: readonly EventQuery[];
+}
+
+/** A query an event of a subscription runs through the gateway, as text with the variables it is run with (the offering's id a placeholder). */
+export interface EventQuery {
+  domain: QsmoDomain;
+  query: string;
+  variables: Record<string, unknown>;
 }
 
 /** Why a document cannot be subscribed to: errors for the client, with the HTTP status an SSE request gets. */
@@ -126,7 +142,40 @@ export function prepareSubscription(
     throw new Refused(400, [
       badInput('catalogChanged(domains: []) would never deliver anything: leave domains out for every marketplace, or name at least one.'),
     ]);
-  return { schema, document, operationName: operation.name?.value, variables, domains: args.domains ? new Set(args.domains) : undefined };
+  const domains = args.domains ? new Set(args.domains) : undefined;
+  const eventQueries = offeringSelections(schema, operation, fragments, coerced.coerced).flatMap((fieldNodes) =>
+    SUBGRAPHS.filter((s) => !domains || domains.has(s.domain)).map((s) => ({
+      domain: s.domain,
+      query: offeringQuery(s.domain, fieldNodes, document, operation),
+      variables: { ...variables, [OFFERING_ID_VARIABLE]: 'offering-id' },
+    })),
+  );
+  return { schema, document, operationName: operation.name?.value, variables, domains, eventQueries };
+}
+
+/**
+ * The field nodes of each `offering` the subscription selects on its event
+ * (one entry per response key), collected as graphql-js collects them when
+ * it runs the subscription on an event: through fragments, with @skip and
+ * @include decided by the variables. Each entry is one fetch per event.
+ */
+function offeringSelections(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+): (readonly FieldNode[])[] {
+  const subscriptionType = schema.getSubscriptionType();
+  const eventType = schema.getType('CatalogChangeEvent');
+  if (!subscriptionType || !isObjectType(eventType)) return [];
+  const byName = Object.fromEntries(fragments);
+  const roots = collectFields(schema, byName, variables, subscriptionType, operation.selectionSet);
+  const selections: (readonly FieldNode[])[] = [];
+  for (const fieldNodes of roots.values()) {
+    if (fieldNodes[0]?.name.value !== CATALOG_CHANGED) continue;
+    for (const sub of collectSubfields(schema, byName, variables, eventType, fieldNodes).values()) if (sub[0]?.name.value === 'offering') selections.push(sub);
+  }
+  return selections;
 }
 
 /** The fragments a selection uses, directly or through other fragments. */
