@@ -215,6 +215,29 @@ describe('two gateway workers', () => {
       expect(printed.data.catalogChanged).toMatchObject({ domain: 'GRANTS_MANAGEMENT', offeringId: OFFERING, version, offering: { name } });
     }
   }, 60_000);
+
+  test('SIGTERM to the primary: every worker completes its SSE streams and WebSocket operations, closes its sockets with 1001, and the process exits 0', async () => {
+    const url = `${gateway.base}/graphql`;
+    const sse: HeldSubscription[] = [];
+    for (let i = 0; i < 6; i++) {
+      const s = await sseSubscribe(url, CHANGED);
+      if (isRefusal(s)) throw new Error(`SSE subscription refused: ${JSON.stringify(s)}`);
+      sse.push(s);
+    }
+    const sockets = await Promise.all([0, 1, 2, 3].map(() => wsConnect(`ws://127.0.0.1:${gateway.port}/graphql`)));
+    const ws = sockets.map((socket) => socket.subscribe(CHANGED));
+    // All ten open, across the workers (the primary hands connections to them in turn; /metrics sums them).
+    const active = async () => metric((await requestOnce(`${gateway.base}/metrics`, { method: 'GET' })).body, 'gateway_subscriptions_active');
+    for (const until = Date.now() + 3_000; Date.now() < until && (await active()) !== 10; ) await new Promise((r) => setTimeout(r, 100));
+    expect(await active()).toBe(10);
+    const started = Date.now();
+    gateway.child.kill('SIGTERM');
+    await Promise.all([...sse, ...ws].map((s) => s.done));
+    expect([...sse, ...ws].filter((s) => !s.completed)).toEqual([]);
+    expect((await Promise.all(sockets.map((s) => s.closed))).map((c) => c.code)).toEqual([1001, 1001, 1001, 1001]);
+    expect(await gateway.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(8_000);
+  }, 30_000);
 });
 
 describe('one gateway process', () => {
