@@ -84,12 +84,12 @@ const publish = (client: string, version: string, file: string) =>
   run('shared/registry/src/operations-cli.ts', ['publish', '--client', client, '--version', version, file]);
 
 /** The hash-only request a client with persisted queries sends (a GET, as Apollo Client sends cacheable queries). */
-async function byHash(hash: string, variables: Record<string, unknown>): Promise<{ status: number; body: any }> {
+async function byHash(hash: string, variables: Record<string, unknown>, base = gateway.base): Promise<{ status: number; body: any }> {
   const params = new URLSearchParams({
     variables: JSON.stringify(variables),
     extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }),
   });
-  const res = await fetch(`${gateway.base}/graphql?${params}`, { headers: { 'apollo-require-preflight': 'true' } });
+  const res = await fetch(`${base}/graphql?${params}`, { headers: { 'apollo-require-preflight': 'true' } });
   return { status: res.status, body: await res.json() };
 }
 
@@ -152,6 +152,39 @@ test('a published manifest runs under TRUSTED_DOCUMENTS=enforce within a poll, w
   );
   expect(changed.code).toBe(1);
   expect(changed.output).toContain('was already published with other operations');
+});
+
+test('a gateway serving a supergraph file follows the published manifests when CLIENT_MANIFESTS=registry', async () => {
+  // Started from a file composed here (the helper's default), with the registry named for the manifests alone.
+  const fileGateway = await startGatewayProcess(graph, {
+    CLIENT_MANIFESTS: 'registry',
+    REGISTRY_MONGODB_URI: testMongoUri(),
+    REGISTRY_DATABASE: registryDb.db.databaseName,
+    REGISTRY_POLL_INTERVAL_MS: '200',
+    TRUSTED_DOCUMENTS: 'enforce',
+    FIELD_USAGE: 'false',
+  });
+  try {
+    // What was published before it started is trusted at once.
+    const earlier = await byHash(sha256(AGENCY_PAGE), { code: '075' }, fileGateway.base);
+    expect(earlier.status).toBe(200);
+    expect(earlier.body.data.agency.code).toBe('075');
+
+    const QSMOS = 'query PortalQsmos { qsmos { domain shortName } }';
+    expect((await byHash(sha256(QSMOS), {}, fileGateway.base)).body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
+    const result = await publish('qsmo-portal', '1.0.0', manifestFile('portal-1.0.0.json', [{ name: 'PortalQsmos', body: QSMOS }]));
+    expect(result.code).toBe(0);
+    let after = await byHash(sha256(QSMOS), {}, fileGateway.base);
+    for (const deadline = Date.now() + 10_000; after.status !== 200 && Date.now() < deadline; ) {
+      await sleep(200);
+      after = await byHash(sha256(QSMOS), {}, fileGateway.base);
+    }
+    expect(after.status).toBe(200);
+    expect(after.body.data.qsmos.map((q: { domain: string }) => q.domain)).toContain('ACQUISITION');
+    expect(fileGateway.child.exitCode).toBeNull();
+  } finally {
+    await fileGateway.stop();
+  }
 });
 
 test('a manifest whose id is not the sha256 of its body, or that does not validate against the supergraph, is refused by operation name', async () => {

@@ -16,6 +16,7 @@ import { TRUSTED_DOCUMENTS_MODES } from './plugins/trusted-documents';
 import { DEFAULT_REQUEST_DEADLINE_MS, DEFAULT_SUBGRAPH_TIMEOUT_MS } from './resilience-config';
 
 export const SUPERGRAPH_SOURCES = ['registry', 'file', 'compose'] as const;
+export const CLIENT_MANIFEST_SOURCES = ['registry', 'off'] as const;
 
 /**
  * Every environment variable the gateway reads: readGatewayConfig reads
@@ -48,6 +49,11 @@ export const GATEWAY_VARIABLES = {
     "`enforce` runs only the operation library's documents (signed-in analysts and editors excepted), `allow` resolves their hashes but runs anything, `off` is plain APQ.",
     TRUSTED_DOCUMENTS_MODES,
     { shown: '`enforce` with NODE_ENV=production, else `off`' },
+  ),
+  CLIENT_MANIFESTS: env.oneOf(
+    'Whether the operations frontend teams publish to the schema registry (`npm run operations:publish`) are trusted beside the library, followed every registry poll. With a supergraph file or composed schemas, `registry` opens the registry for them alone (REGISTRY_MONGODB_URI, REGISTRY_DATABASE).',
+    CLIENT_MANIFEST_SOURCES,
+    { shown: '`registry` with SUPERGRAPH_SOURCE=registry, else `off`' },
   ),
   ...SIGNATURE_VARIABLES,
   AUTH_JWKS_URL: env.string("The identity provider's JWKS (https; http only for localhost)."),

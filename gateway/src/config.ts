@@ -19,7 +19,7 @@ import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 import { readObservabilityConfig, type ObservabilityConfig } from '@qsmo/service-kit/observability';
 import { readUsageConfig, type UsageConfig } from '@qsmo/registry/usage';
 import { SHARED_SERVICE_VARIABLE_NAMES } from '@qsmo/service-kit/config-names';
-import { GATEWAY_PREFIXES, GATEWAY_VARIABLES, SUPERGRAPH_SOURCES } from './config-schema';
+import { CLIENT_MANIFEST_SOURCES, GATEWAY_PREFIXES, GATEWAY_VARIABLES, SUPERGRAPH_SOURCES } from './config-schema';
 
 /** Where the gateway's supergraph comes from (SUPERGRAPH_SOURCE). */
 export type SupergraphSourceConfig =
@@ -31,6 +31,13 @@ export type SupergraphSourceConfig =
   | { kind: 'compose'; outputPath: string };
 
 export { SUPERGRAPH_SOURCES } from './config-schema';
+
+/** Where the operations frontend teams publish (client manifests) are read from (CLIENT_MANIFESTS). */
+export type ClientManifestsConfig =
+  /** The schema registry's published manifests, followed every poll: the supergraph's registry, or one opened for them alone. */
+  | ({ kind: 'registry'; pollIntervalMs: number } & RegistryConfig)
+  /** Only the operation library is trusted. */
+  | { kind: 'off' };
 
 export interface GatewayConfig {
   port: number;
@@ -56,6 +63,8 @@ export interface GatewayConfig {
   costBudgets: CostBudgets;
   /** TRUSTED_DOCUMENTS. */
   trustedDocuments: TrustedDocumentsMode;
+  /** CLIENT_MANIFESTS: the published client operations trusted beside the library. */
+  clientManifests: ClientManifestsConfig;
   /** LOG_FORMAT and the OTel variables. */
   observability: ObservabilityConfig;
   /** FIELD_USAGE and its settings: recorded into the registry when the gateway follows one. */
@@ -114,6 +123,23 @@ function readSupergraphSource(env: EnvReader): SupergraphSourceConfig {
   }
 }
 
+/**
+ * Published client manifests are followed wherever the supergraph comes from
+ * the registry; a gateway serving a file or composed schemas follows them
+ * only when asked, as it may have no registry to reach.
+ */
+function readClientManifests(env: EnvReader, supergraph: SupergraphSourceConfig, trustedDocuments: TrustedDocumentsMode): ClientManifestsConfig {
+  const kind = env.oneOf('CLIENT_MANIFESTS', CLIENT_MANIFEST_SOURCES, supergraph.kind === 'registry' ? 'registry' : 'off');
+  if (kind === 'off') return { kind };
+  if (trustedDocuments === 'off' && env.isSet('CLIENT_MANIFESTS'))
+    env.problem(
+      'CLIENT_MANIFESTS=registry trusts published client operations, which needs TRUSTED_DOCUMENTS=enforce or allow: set one, or unset CLIENT_MANIFESTS.',
+    );
+  if (supergraph.kind === 'registry')
+    return { kind, pollIntervalMs: supergraph.pollIntervalMs, databaseName: supergraph.databaseName, database: supergraph.database };
+  return { kind, pollIntervalMs: env.positiveInt('REGISTRY_POLL_INTERVAL_MS', DEFAULT_REGISTRY_POLL_MS), ...readRegistryConfig(env) };
+}
+
 /** `env` is the reader over `environment` (a test passes its own, to see which declared variables were read). */
 export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env, env = new EnvReader(environment, GATEWAY_VARIABLES)): GatewayConfig {
   const security = readSecurityConfig(env);
@@ -134,13 +160,16 @@ export function readGatewayConfig(environment: NodeJS.ProcessEnv = process.env, 
     limits: readOperationLimits(env),
     costBudgets: readCostBudgets(env),
     trustedDocuments: readTrustedDocumentsMode(env),
+    clientManifests: { kind: 'off' },
     observability: readObservabilityConfig(env, environment),
     usage: readUsageConfig(env),
     subscriptions: readSubscriptionConfig(env),
     // One per core by default: each worker uses one.
     workers: env.positiveInt('GATEWAY_WORKERS', os.availableParallelism()),
-    warnings: env.warnings({ service: 'the gateway', prefixes: GATEWAY_PREFIXES, knownElsewhere: SHARED_SERVICE_VARIABLE_NAMES }),
+    warnings: [],
   };
+  config.clientManifests = readClientManifests(env, config.supergraph, config.trustedDocuments);
+  config.warnings = env.warnings({ service: 'the gateway', prefixes: GATEWAY_PREFIXES, knownElsewhere: SHARED_SERVICE_VARIABLE_NAMES });
   env.done();
   return config;
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createLogger, type Logger } from '@qsmo/service-kit/logger';
 import { createMetrics } from '@qsmo/service-kit/metrics';
 import { exitOnStartupError, onShutdown } from '@qsmo/service-kit/shutdown';
-import { openRegistry } from '@qsmo/registry/config';
+import { openRegistry, type OpenRegistry } from '@qsmo/registry/config';
 import { composeSupergraph, localSubgraphSources } from './compose';
 import { readGatewayConfig, type GatewayConfig } from './config';
 import { createIdeRoutes } from './ide';
@@ -104,10 +104,16 @@ void (async () => {
   // The library's manifest, followed on disk: `npm run codegen` changes what is trusted and what MCP offers without a restart.
   const library =
     config.trustedDocuments !== 'off' || config.mcp.enabled ? new ManifestFile(TRUSTED_DOCUMENTS_FILE, (problem) => gatewayLogger.warn(problem)) : undefined;
-  // Following a registry: the operations frontend teams published there are trusted too, within a poll.
+  // The operations frontend teams published to the registry are trusted too, within a poll: read from the registry the
+  // supergraph comes from, or from one opened for them alone (CLIENT_MANIFESTS=registry with a file or composed schemas).
+  const manifests = config.clientManifests;
+  let manifestRegistry: OpenRegistry | undefined;
+  if (manifests.kind === 'registry' && config.trustedDocuments !== 'off' && !source.registryDb)
+    manifestRegistry = await openRegistry(manifests, gatewayLogger, 'gateway-client-manifests');
+  const manifestDb = source.registryDb ?? manifestRegistry?.registry.db;
   const published =
-    source.registryDb && config.trustedDocuments !== 'off' && config.supergraph.kind === 'registry'
-      ? await new PublishedClientDocuments(source.registryDb, gatewayLogger, config.supergraph.pollIntervalMs).start()
+    manifests.kind === 'registry' && manifestDb && config.trustedDocuments !== 'off'
+      ? await new PublishedClientDocuments(manifestDb, gatewayLogger, manifests.pollIntervalMs).start()
       : undefined;
   const usage =
     source.registryDb && config.usage.enabled ? new FieldUsageRecorder(new FieldUsageStore(source.registryDb), config.usage, gatewayLogger).start() : undefined;
@@ -155,6 +161,7 @@ void (async () => {
     },
     async () => {
       await published?.stop();
+      await manifestRegistry?.close();
     },
     () => server.http.stop(),
     async () => {

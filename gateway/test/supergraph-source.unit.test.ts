@@ -50,3 +50,21 @@ test('contradictory or incomplete settings are refused, each with what to change
   expect(problems({ SUPERGRAPH_SOURCE: 'uplink' })).toEqual([expect.stringMatching(/not one of: registry, file, compose/)]);
   expect(problems({ SUPERGRAPH_SOURCE: 'registry', REGISTRY_POLL_INTERVAL_MS: '0', DRAIN_DELAY_MS: '-1' })).toHaveLength(2);
 });
+
+test("CLIENT_MANIFESTS: published client operations are followed in the supergraph's registry by default, and with a file or composed schemas only when asked, in the registry the variables name", () => {
+  const registry = { kind: 'registry', pollIntervalMs: 500, database: { kind: 'external', uri: 'mongodb://registry:27017' }, databaseName: 'graph_registry' };
+  const registryEnv = { REGISTRY_MONGODB_URI: 'mongodb://registry:27017', REGISTRY_DATABASE: 'graph_registry', REGISTRY_POLL_INTERVAL_MS: '500' };
+  expect(readGatewayConfig({ SUPERGRAPH_SOURCE: 'registry', TRUSTED_DOCUMENTS: 'enforce', ...registryEnv }).clientManifests).toEqual(registry);
+  expect(readGatewayConfig({ SUPERGRAPH_SOURCE: 'registry', CLIENT_MANIFESTS: 'off', ...registryEnv }).clientManifests).toEqual({ kind: 'off' });
+  expect(readGatewayConfig({ SUPERGRAPH_PATH: 'deploy/supergraph.graphql', TRUSTED_DOCUMENTS: 'enforce', ...registryEnv }).clientManifests).toEqual({
+    kind: 'off',
+  });
+  expect(
+    readGatewayConfig({ SUPERGRAPH_PATH: 'deploy/supergraph.graphql', TRUSTED_DOCUMENTS: 'enforce', CLIENT_MANIFESTS: 'registry', ...registryEnv })
+      .clientManifests,
+  ).toEqual(registry);
+  // Nothing would be trusted with TRUSTED_DOCUMENTS=off: said, rather than followed for nothing.
+  expect(() => readGatewayConfig({ SUPERGRAPH_SOURCE: 'compose', TRUSTED_DOCUMENTS: 'off', CLIENT_MANIFESTS: 'registry' })).toThrow(
+    /CLIENT_MANIFESTS=registry trusts published client operations, which needs TRUSTED_DOCUMENTS=enforce or allow/,
+  );
+});
