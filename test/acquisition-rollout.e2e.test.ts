@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { parse } from 'graphql';
-import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { SUBGRAPHS, subgraphNamed } from '@qsmo/service-kit/subgraphs';
 import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
 import { type SubgraphServer } from '@qsmo/subgraph-kit/subgraph/server';
 import { readAgencies, readOfferings } from '@qsmo/catalog';
 import { testPort } from './support/ports';
+import { spawnTs, type TsProcess } from './support/service-process';
 import { checkSubgraphs } from '@qsmo/registry/check';
 import { publishSubgraphs } from '@qsmo/registry/publish';
 import { SchemaRegistry } from '@qsmo/registry/store';
@@ -36,10 +34,7 @@ const BEFORE = SUBGRAPHS.filter((s) => s.name !== ACQUISITION.name);
 const GRANTS_OFFERINGS = readOfferings('GRANTS_MANAGEMENT').length;
 const AGENCY_CODES = readAgencies().map((a) => a.code);
 
-interface Child {
-  child: ChildProcess;
-  output: () => string;
-}
+type Child = TsProcess;
 const children: Child[] = [];
 const servers: SubgraphServer[] = [];
 const databases: TestDatabase[] = [];
@@ -55,22 +50,6 @@ let beforeServers: SubgraphServer[] = [];
 let phase = 'before';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function spawnTs(entry: string, args: string[], env: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry), ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, APOLLO_TELEMETRY_DISABLED: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  return { child, output: () => out };
-}
 
 async function startProcess(entry: string, env: NodeJS.ProcessEnv, readyText: string): Promise<Child> {
   const started = spawnTs(entry, [], env);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +9,7 @@ import { publishSubgraphs } from '@qsmo/registry/publish';
 import { SchemaRegistry } from '@qsmo/registry/store';
 import { localSubgraphSources } from '../gateway/src/compose';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
+import { runTsCommand } from './support/cli';
 import { openTestDatabase, testMongoUri, type TestDatabase } from './support/db';
 import { startGatewayProcess, type GatewayProcess } from './support/gateway-process';
 import { startGraph, type RunningGraph } from './support/graph';
@@ -53,31 +53,16 @@ function manifestFile(name: string, operations: { id?: string; name: string; typ
   return file;
 }
 
-/** Runs a command's entry point as npm runs it (tsx), against the test registry. */
-function run(entry: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry), ...args], {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        REGISTRY_MONGODB_URI: testMongoUri(),
-        REGISTRY_DATABASE: registryDb.db.databaseName,
-        LOG_LEVEL: 'warn',
-        SCHEMA_PUBLISHER: 'explorer-ci',
-        INIT_CWD: REPO_ROOT,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
+/** Runs a command's entry point as npm runs it (tsx), against the test registry; its output is both streams. */
+async function run(entry: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  const result = await runTsCommand(entry, args, {
+    REGISTRY_MONGODB_URI: testMongoUri(),
+    REGISTRY_DATABASE: registryDb.db.databaseName,
+    LOG_LEVEL: 'warn',
+    SCHEMA_PUBLISHER: 'explorer-ci',
+    INIT_CWD: REPO_ROOT,
   });
+  return { code: result.status, output: result.stdout + result.stderr };
 }
 
 const publish = (client: string, version: string, file: string) =>

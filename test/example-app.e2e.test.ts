@@ -15,7 +15,7 @@ import { useTrustedDocuments } from '../gateway/src/plugins/trusted-documents';
 import { readTrustedDocuments } from '../gateway/src/trusted-documents';
 import { createSubscriptions, DEFAULT_SUBSCRIPTIONS, type Subscriptions } from '../gateway/src/subscriptions';
 import { startExplorer, type RunningExplorer } from '../examples/marketplace-explorer/serve';
-import { findChromium } from './support/chromium';
+import { findChromium, HEADLESS_FLAGS } from './support/chromium';
 import { startGraph, type RunningGraph } from './support/graph';
 import { createTestIdentityProvider, type TestIdentityProvider } from './support/identity-provider';
 
@@ -32,17 +32,7 @@ import { createTestIdentityProvider, type TestIdentityProvider } from './support
  */
 jest.setTimeout(180_000);
 
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-extensions',
-];
+const FLAGS = HEADLESS_FLAGS;
 const IMAGES = path.join(REPO_ROOT, 'test-output', 'explorer');
 const OFFERING = 'grm-grantsolutions';
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
-import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { testPort } from './support/ports';
+import { spawnTs } from './support/service-process';
 import { SUBGRAPHS } from '../gateway/src/subgraphs';
 import { testMongoUri, uniqueDbName } from './support/db';
 
@@ -83,28 +83,17 @@ const OTEL_ENV = () => ({
 });
 
 function start(name: string, entry: string, env: NodeJS.ProcessEnv, readyText: string): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...OTEL_ENV(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  children.push({ name, child, output: () => out });
+  const { child, output } = spawnTs(entry, [], { ...OTEL_ENV(), ...env });
+  children.push({ name, child, output });
   return new Promise((resolve, reject) => {
     const deadline = Date.now() + 90_000;
     const poll = setInterval(() => {
-      if (out.includes(readyText)) {
+      if (output().includes(readyText)) {
         clearInterval(poll);
         resolve();
       } else if (child.exitCode !== null || Date.now() > deadline) {
         clearInterval(poll);
-        reject(new Error(`${name} did not start:\n${out}`));
+        reject(new Error(`${name} did not start:\n${output()}`));
       }
     }, 100);
   });

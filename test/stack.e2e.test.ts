@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { testPort } from './support/ports';
+import { spawnTs, type TsProcess } from './support/service-process';
 import { post } from './support/graphql';
 import { envName, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
@@ -15,35 +14,18 @@ import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
  */
 jest.setTimeout(240_000);
 
-interface Stack {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+type Stack = TsProcess;
 
 async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'shared/dev-tools/src/stack.ts')], {
-    // Its own process group, like a terminal's foreground job, so Ctrl-C can reach every process at once.
-    // NODE_ENV as a developer has it: jest's "test" would hide Apollo's own signal handling.
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_ENV: 'development', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Its own process group, like a terminal's foreground job, so Ctrl-C can reach every process at once.
+  // NODE_ENV as a developer has it: jest's "test" would hide Apollo's own signal handling.
+  const stack = spawnTs('shared/dev-tools/src/stack.ts', [], { NODE_ENV: 'development', ...env }, { detached: true });
   const deadline = Date.now() + 180_000;
-  while (!out.includes('Press Ctrl-C to stop')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the stack did not start:\n${out}`);
+  while (!stack.output().includes('Press Ctrl-C to stop')) {
+    if (stack.child.exitCode !== null || Date.now() > deadline) throw new Error(`the stack did not start:\n${stack.output()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { child, output: () => out, exited };
+  return stack;
 }
 
 const alive = (pid: number) => {

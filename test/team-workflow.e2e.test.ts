@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 import { parseSchemaCli } from '@qsmo/registry/cli';
 import { publishSubgraphs } from '@qsmo/registry/publish';
@@ -12,7 +10,9 @@ import { SchemaRegistry } from '@qsmo/registry/store';
 import { subgraphSdl } from '@qsmo/subgraph-kit/subgraph/schema';
 import { testMongoUri, uniqueDbName } from './support/db';
 import { testPort } from './support/ports';
-import { getOnce, requestOnce } from './support/gateway-process';
+import { runTsCommand } from './support/cli';
+import { startServiceProcess, stopServiceProcess } from './support/service-process';
+import { requestOnce } from './support/gateway-process';
 import { createTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER } from './support/identity-provider';
 import { definition as grants } from '../subgraphs/grants-management/src/definition';
 
@@ -23,30 +23,6 @@ import { definition as grants } from '../subgraphs/grants-management/src/definit
  * restart loop, pull requests touching other teams' files).
  */
 jest.setTimeout(180_000);
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function runTs(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
-  });
-}
 
 /** A port held by this test process, as another stack would hold it. */
 async function holdPort(): Promise<{ port: number; close: () => Promise<void> }> {
@@ -65,7 +41,7 @@ afterAll(() => fs.rmSync(keysDir, { recursive: true, force: true }));
 test("a subgraph started alone takes the local stack's signing secret, and on a busy port stops at once naming the process holding it", async () => {
   const held = await holdPort();
   try {
-    const run = await runTs(`subgraphs/${grants.serviceName}/src/index.ts`, [], {
+    const run = await runTsCommand(`subgraphs/${grants.serviceName}/src/index.ts`, [], {
       PORT: String(held.port),
       DEV_KEYS_DIR: keysDir,
       GATEWAY_SIGNING_SECRET: '',
@@ -82,39 +58,10 @@ test("a subgraph started alone takes the local stack's signing secret, and on a 
   }
 });
 
-/** Starts an entry point as its own process and waits for /health/ready. */
+/** Starts an entry point as its own process and waits for /health/ready; stop() kills it. */
 async function startService(entry: string, env: NodeJS.ProcessEnv): Promise<{ port: number; output: () => string; stop: () => Promise<void> }> {
-  const port = await testPort();
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  };
-  const deadline = Date.now() + 90_000;
-  while (
-    !(await getOnce(`http://127.0.0.1:${port}/health/ready`).then(
-      (r) => r.status === 200,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      await stop();
-      throw new Error(`${entry} did not become ready: ${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { port, output: () => output, stop };
+  const service = await startServiceProcess(entry, entry, { LOG_LEVEL: 'info', ...env });
+  return { port: service.port, output: service.output, stop: () => stopServiceProcess(service, 0) };
 }
 
 test("a subgraph started alone with the stack's keys takes an editor's mutation through the stack's gateway", async () => {
@@ -198,7 +145,7 @@ test("a subgraph started alone with the stack's keys takes an editor's mutation 
 test('a subgraph started alone with no local keys says what to set for mutations through a gateway', async () => {
   const held = await holdPort();
   try {
-    const run = await runTs(`subgraphs/${grants.serviceName}/src/index.ts`, [], {
+    const run = await runTsCommand(`subgraphs/${grants.serviceName}/src/index.ts`, [], {
       PORT: String(held.port),
       DEV_KEYS_DIR: path.join(keysDir, 'none'),
       GATEWAY_SIGNING_SECRET: '',
@@ -226,7 +173,7 @@ test('a second npm start on a busy port exits at once, naming the port and the p
     env[`${s.name.toUpperCase().replace(/-/g, '_')}_PORT`] = String(others[i]);
   });
   try {
-    const run = await runTs('shared/dev-tools/src/stack.ts', [], env);
+    const run = await runTsCommand('shared/dev-tools/src/stack.ts', [], env);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`port ${held.port} for the gateway is already in use by process ${process.pid}`);
     expect(run.stderr).toContain('or set PORT to a free port');
@@ -247,7 +194,7 @@ test('schema:publish refuses to guess a routing URL; check may use the local por
 
 test("the directory's schema command (the chart's publish Job runs it) checks against the registry like a marketplace's", async () => {
   const registryDatabase = uniqueDbName('directory_cli');
-  const run = await runTs('shared/directory/src/schema-cli.ts', ['check', '--url', 'http://qsmo-directory.qsmo.svc.cluster.local:4010/graphql'], {
+  const run = await runTsCommand('shared/directory/src/schema-cli.ts', ['check', '--url', 'http://qsmo-directory.qsmo.svc.cluster.local:4010/graphql'], {
     REGISTRY_MONGODB_URI: testMongoUri(),
     REGISTRY_DATABASE: registryDatabase,
   });
@@ -264,7 +211,7 @@ test("the directory's schema command (the chart's publish Job runs it) checks ag
 });
 
 test("codegen for one subgraph writes only that team's files", async () => {
-  const run = await runTs('gateway/src/codegen-cli.ts', ['--subgraph', 'grants-management'], {});
+  const run = await runTsCommand('gateway/src/codegen-cli.ts', ['--subgraph', 'grants-management'], {});
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   const written = run.stdout
@@ -273,7 +220,7 @@ test("codegen for one subgraph writes only that team's files", async () => {
     .map((l) => l.slice('wrote '.length));
   expect(written.length).toBeGreaterThan(0);
   expect(written.filter((f) => !f.startsWith('subgraphs/grants-management/'))).toEqual([]);
-  const unknown = await runTs('gateway/src/codegen-cli.ts', ['--subgraph', 'grants'], {});
+  const unknown = await runTsCommand('gateway/src/codegen-cli.ts', ['--subgraph', 'grants'], {});
   expect(unknown.status).toBe(2);
   expect(unknown.stderr).toContain('--subgraph needs the name of a subgraph: one of financial-management');
 });

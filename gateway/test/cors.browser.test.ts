@@ -6,7 +6,7 @@ import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { createMetrics } from '@qsmo/service-kit/metrics';
-import { findChromium } from '../../test/support/chromium';
+import { findChromium, HEADLESS_FLAGS } from '../../test/support/chromium';
 import { startGraph, type RunningGraph } from '../../test/support/graph';
 import { securityPlugins } from '../src/plugins/security';
 import { standardPlugins } from '../src/plugins';
@@ -19,17 +19,7 @@ import { standardPlugins } from '../src/plugins';
  */
 jest.setTimeout(120_000);
 
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-extensions',
-];
+const FLAGS = HEADLESS_FLAGS;
 const ISSUER = 'https://login.example.gov';
 const AUDIENCE = 'qsmo-graph';
 

@@ -6,7 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { ideRoutes } from '../src/ide';
 import { ensureIdeBundle } from '../src/ide-build';
-import { findChromium } from '../../test/support/chromium';
+import { findChromium, HEADLESS_FLAGS } from '../../test/support/chromium';
 import { runCli } from '../../test/support/cli';
 import { startEditingGraph, type EditingGraph } from '../../test/support/editing-graph';
 
@@ -20,7 +20,7 @@ import { startEditingGraph, type EditingGraph } from '../../test/support/editing
  * signed-in panel are saved under test-output/ide (git-ignored).
  */
 export const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'ide');
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-extensions', '--disable-sync'];
+const FLAGS = HEADLESS_FLAGS;
 const PORTFOLIO = fs.readFileSync(path.join(REPO_ROOT, 'gateway', 'operations', 'agency-portfolio.graphql'), 'utf8');
 
 let editing: EditingGraph;

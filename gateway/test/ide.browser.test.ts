@@ -6,7 +6,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ideRoutes } from '../src/ide';
 import { ensureIdeBundle } from '../src/ide-build';
-import { findChromium } from '../../test/support/chromium';
+import { findChromium, HEADLESS_FLAGS } from '../../test/support/chromium';
 import { startGraph, type RunningGraph } from '../../test/support/graph';
 
 /**
@@ -19,16 +19,8 @@ import { startGraph, type RunningGraph } from '../../test/support/graph';
  * /usr/bin/chromium), else the one packaged in @sparticuz/chromium.
  */
 const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+  ...HEADLESS_FLAGS,
   // Fewer of the browser's own calls home (see CHROMIUM_SERVICE_HOSTS).
-  '--disable-extensions',
   '--disable-default-apps',
   '--no-pings',
   '--disable-domain-reliability',

@@ -89,13 +89,26 @@ export function missingLibraries(binary: string, env: NodeJS.ProcessEnv = proces
     .map((l) => l.trim().split(/\s+/)[0]!);
 }
 
-export async function findChromium(flags: string[]): Promise<ChromiumLaunch> {
+/** The flags every browser test launches with: headless, in a container (no sandbox, no GPU), and nothing fetched in the background. */
+export const HEADLESS_FLAGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-extensions',
+];
+
+export async function findChromium(flags: readonly string[]): Promise<ChromiumLaunch> {
   const explicit = process.env.CHROMIUM_PATH;
   if (explicit) {
     if (!fs.existsSync(explicit)) throw new Error(`CHROMIUM_PATH=${explicit} does not exist.`);
-    return { source: 'system', executablePath: explicit, args: flags, env: process.env };
+    return { source: 'system', executablePath: explicit, args: [...flags], env: process.env };
   }
-  if (fs.existsSync(SYSTEM_CHROMIUM)) return { source: 'system', executablePath: SYSTEM_CHROMIUM, args: flags, env: process.env };
+  if (fs.existsSync(SYSTEM_CHROMIUM)) return { source: 'system', executablePath: SYSTEM_CHROMIUM, args: [...flags], env: process.env };
 
   // WebGL off (its flags then say --disable-webgl): nothing under test draws with it, and the tests pass --disable-gpu.
   packagedChromium.setGraphicsMode = false;

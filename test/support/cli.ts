@@ -1,19 +1,22 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
 
-/** The query CLI run as a child process, for end-to-end tests and the benchmark. */
+/** A command run to its end as a child process: its exit status, what it printed on each stream, and how long it took. */
 export interface CliResult {
   status: number | null;
   stdout: string;
   stderr: string;
+  ms: number;
 }
 
-/** Runs `npm run query -- <args>` the way npm does (tsx), without npm's banner on stdout. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** Runs a command's TypeScript entry point (relative to the repository) the way npm does (tsx), without npm's banner on stdout. */
+export function runTsCommand(entry: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/cli/query.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry), ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, GRAPHQL_URL: '', ...env },
+      env: { ...process.env, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -24,6 +27,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
       stderr += c;
     });
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
   });
+}
+
+/** Runs `npm run query -- <args>`, the query command, for end-to-end tests and the benchmark. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runTsCommand('gateway/src/cli/query.ts', args, { GRAPHQL_URL: '', ...env });
 }

@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { MongoClient } from 'mongodb';
 import { createHttpService, type HttpService } from '@qsmo/service-kit/http/service';
 import { createLogger } from '@qsmo/service-kit/logger';
 import { createMetrics } from '@qsmo/service-kit/metrics';
-import { REPO_ROOT } from '@qsmo/service-kit/config';
 import { testPort } from '../../../test/support/ports';
+import { spawnTs } from '../../../test/support/service-process';
 import { definition as grants } from '../../../subgraphs/grants-management/src/definition';
 import { createServer as createGrants } from '../../../subgraphs/grants-management/src/server';
 import { testMongoUri, uniqueDbName } from '../../../test/support/db';
@@ -117,32 +115,19 @@ test('a subgraph is not ready while its database does not answer', async () => {
 test('a subgraph process drains on SIGTERM, closes its database client and exits 0', async () => {
   const port = await testPort();
   const database = uniqueDbName('sigterm');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'subgraphs/grants-management/src/index.ts')], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      MONGODB_URI: testMongoUri(),
-      MONGODB_DATABASE: database,
-      SEED_ON_START: 'never',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DRAIN_DELAY_MS: '500',
-      LOG_LEVEL: 'debug',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, output, exited } = spawnTs('subgraphs/grants-management/src/index.ts', [], {
+    MONGODB_URI: testMongoUri(),
+    MONGODB_DATABASE: database,
+    SEED_ON_START: 'never',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DRAIN_DELAY_MS: '500',
+    LOG_LEVEL: 'debug',
   });
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     const deadline = Date.now() + 30_000;
-    while (!out.includes(`${grants.area} subgraph ready`)) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the subgraph did not start:\n${out}`);
+    while (!output().includes(`${grants.area} subgraph ready`)) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the subgraph did not start:\n${output()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const url = `http://127.0.0.1:${port}/graphql`;
@@ -152,7 +137,7 @@ test('a subgraph process drains on SIGTERM, closes its database client and exits
     expect(await ready(url)).toEqual({ status: 503, body: { status: 'draining' } });
     expect((await query(url, '{ __typename }')).status).toBe(200);
     expect(await exited).toBe(0);
-    expect(out).toMatch(/SIGTERM: shutting down[\s\S]*drained: in-flight requests finished[\s\S]*database client closed/);
+    expect(output()).toMatch(/SIGTERM: shutting down[\s\S]*drained: in-flight requests finished[\s\S]*database client closed/);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     const client = new MongoClient(testMongoUri());
