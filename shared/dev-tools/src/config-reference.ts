@@ -2,9 +2,12 @@ import { docOf, type EnvSchema } from '@qsmo/service-kit/config-schema';
 import { DIRECTORY_PREFIXES, DIRECTORY_VARIABLES } from '@qsmo/directory/config-schema';
 import { SUBGRAPH_PREFIXES, subgraphVariables } from '@qsmo/subgraph-kit/subgraph/config-schema';
 import { STACK_PREFIXES, STACK_VARIABLES } from './stack-config-schema';
-import { registryCliVariables } from '@qsmo/registry/cli-config-schema';
+import { OPERATIONS_CLI_VARIABLES, registryCliVariables, USAGE_CLI_VARIABLES } from '@qsmo/registry/cli-config-schema';
+import { catalogCliVariables } from '@qsmo/subgraph-kit/catalog-io/cli-config';
 import { defaultDatabaseOf, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
+import { PROVISION_VARIABLES, SEED_PREFIXES, seedVariables, SYNTHETIC_VARIABLES } from './command-config';
 import { GATEWAY_PREFIXES, GATEWAY_VARIABLES } from '../../../gateway/src/config-schema';
+import { COMPOSE_VARIABLES } from '../../../gateway/src/compose-config';
 
 /** Where the configuration reference is written (by `npm run codegen`). */
 export const CONFIGURATION_REFERENCE = 'docs/reference/configuration.md';
@@ -31,17 +34,21 @@ export function configurationReference(): string {
     '|---|---|---|',
     ...SUBGRAPHS.map((s) => `| ${s.area} (\`${s.name}\`) | ${s.port} | \`${defaultDatabaseOf(s)}\` |`),
   ].join('\n');
-  return `<!-- Generated from the configuration schemas (gateway/src/config-schema.ts, shared/subgraph-kit/src/subgraph/config-schema.ts, shared/directory/src/config-schema.ts, shared/dev-tools/src/stack-config-schema.ts, shared/registry/src/cli-config-schema.ts) by npm run codegen. Do not edit. -->
+  return `<!-- Generated from the configuration schemas (gateway/src/config-schema.ts, gateway/src/compose-config.ts, shared/subgraph-kit/src/subgraph/config-schema.ts, shared/subgraph-kit/src/catalog-io/cli-config.ts, shared/directory/src/config-schema.ts, shared/dev-tools/src/stack-config-schema.ts, shared/dev-tools/src/command-config.ts, shared/registry/src/cli-config-schema.ts) by npm run codegen. Do not edit. -->
 # Configuration reference
 
-Every service reads its environment once, at start-up, through the schema
-declared for it; this page is generated from those schemas.
+Every service, and every one-off command (seeding, catalog import and
+export, composition, the registry's commands), reads its environment once,
+at start-up, through the schema declared for it; this page is generated
+from those schemas.
 
 - A bad value stops start-up with one message listing every problem, each
-  saying what to change.
+  saying what to change; a command stops before it opens or writes anything.
 - A variable the service would ignore is warned about by name at start-up:
   a close misspelling of one it reads (\`CORS_ORIGIN\` → "did you mean
   \`CORS_ORIGINS\`?"), or an unknown name with one of the service's prefixes.
+  A command warns on stderr, its stdout staying its output, and leaves the
+  names the services read alone: a shell often holds the local stack's.
 - Empty values count as unset.
 
 ## Gateway
@@ -72,6 +79,20 @@ ${table(DIRECTORY_VARIABLES)}
 
 ${table(registryCliVariables())}
 
+## Field usage (\`npm run schema:usage\`)
+
+Who selected a field, from the usage the gateways record in the registry;
+\`--days\` stands for \`USAGE_WINDOW_DAYS\`. A bad setting exits 2.
+
+${table(USAGE_CLI_VARIABLES)}
+
+## Client operations (\`npm run operations:publish\`, \`npm run operations:schema\`)
+
+Publishing a client's persisted-query manifest to the registry, and writing
+the API schema it publishes now. A bad setting exits 2.
+
+${table(OPERATIONS_CLI_VARIABLES)}
+
 ## Local stack (\`npm start\`)
 
 What \`npm start\` reads itself; the rest of its environment goes on to the
@@ -79,6 +100,42 @@ services it starts, which read and check their own. Prefixes warned about
 when unknown: ${prefixes(STACK_PREFIXES)}.
 
 ${table(STACK_VARIABLES)}
+
+## Seeding (\`npm run seed\`)
+
+\`npm run seed [-- [--reset] <subgraph>...]\` for every marketplace or the
+named ones, \`npm run seed -w subgraphs/<name>\` for one: reloads the
+reference catalog into each one's database. A bad setting exits 1 before
+anything is written. Prefixes warned about when unknown: ${prefixes(SEED_PREFIXES)}.
+
+${table(seedVariables())}
+
+## Catalog export and import (\`npm run catalog:export\`, \`npm run catalog:import\`)
+
+Of one subgraph (\`-w subgraphs/<name>\`), which reads only its own
+database's variable. A bad setting exits 1 before anything is read or written.
+
+${table(catalogCliVariables())}
+
+## Synthetic data (\`npm run seed:synthetic\`)
+
+Fills \`qsmo_synthetic_<domain>\` databases for load tests, on the server
+\`npm start\` uses. A bad setting exits 1.
+
+${table(SYNTHETIC_VARIABLES)}
+
+## Embedded database build (\`npm run db:provision\`)
+
+Builds the embedded FerretDB now rather than on first start.
+
+${table(PROVISION_VARIABLES)}
+
+## Composition (\`npm run compose\`)
+
+\`npm run compose [-- out.graphql]\` writes the supergraph of the local
+subgraph schemas, recording these URLs as the subgraphs' routing URLs.
+
+${table(COMPOSE_VARIABLES)}
 
 ## Read model
 

@@ -1,10 +1,10 @@
 import { QSMO_DOMAINS, type QsmoDomain } from '@qsmo/catalog/types';
-import { EnvReader } from '@qsmo/service-kit/config';
-import { openDatabase, readDatabaseConfig } from '@qsmo/service-kit/database';
+import { openDatabase } from '@qsmo/service-kit/database';
 import { createLogger } from '@qsmo/service-kit/logger';
 import { connectMongo, createMongoClient } from '@qsmo/service-kit/mongo';
 import { exitOnStartupError } from '@qsmo/service-kit/shutdown';
 import { SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
+import { readSyntheticConfig } from './command-config';
 import { seedSynthetic, syntheticDatabaseName } from './synthetic';
 
 /**
@@ -46,9 +46,8 @@ function parse(argv: string[]): { offerings: number; customers: number; seed: nu
 const logger = createLogger('seed-synthetic');
 void (async () => {
   const options = parse(process.argv.slice(2));
-  const env = new EnvReader();
-  const dbConfig = readDatabaseConfig(env);
-  env.done();
+  const { database: dbConfig, warnings } = readSyntheticConfig();
+  for (const warning of warnings) logger.warn(warning);
   const database = await openDatabase(dbConfig, logger);
   const client = createMongoClient(database.uri, { appName: 'seed-synthetic' });
   try {

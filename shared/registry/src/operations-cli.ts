@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import { printSchema } from 'graphql';
-import { EnvReader } from '@qsmo/service-kit/config';
 import { readCommandLine, UsageError } from './command-line';
 import { ConfigError } from '@qsmo/service-kit/errors';
 import { createLogger } from '@qsmo/service-kit/logger';
 import { brokenOperations, clientIdProblems, ClientManifestStore, describeBrokenOperation, readPersistedQueryManifest } from './client-manifests';
-import { openRegistry, readRegistryConfig } from './config';
-import { defaultPublisher } from './publish';
+import { readOperationsCliConfig, type OperationsCliConfig } from './command-config';
+import { openRegistry } from './config';
 
 /**
  * `npm run operations:publish -- --client <name> --version <v> <manifest.json>`:
@@ -43,7 +42,8 @@ interface PublishArgs {
   command: 'publish';
   client: string;
   version: string;
-  publisher: string;
+  /** --publisher; else SCHEMA_PUBLISHER or the OS user, from the configuration. */
+  publisher: string | undefined;
   file: string;
 }
 interface SchemaArgs {
@@ -76,20 +76,17 @@ function parse(argv: string[], environment: NodeJS.ProcessEnv): PublishArgs | Sc
     command,
     client: values.client,
     version: values.version,
-    publisher: values.publisher?.trim() || defaultPublisher(environment),
+    publisher: values.publisher?.trim() || undefined,
     file: path.resolve(environment.INIT_CWD ?? process.cwd(), file),
   };
 }
 
 async function main(): Promise<number> {
-  const logger = createLogger('schema-registry', new EnvReader().logLevel('LOG_LEVEL', 'warn'));
   let args: PublishArgs | SchemaArgs;
-  let config;
+  let settings: OperationsCliConfig;
   try {
     args = parse(process.argv.slice(2), process.env);
-    const env = new EnvReader();
-    config = readRegistryConfig(env);
-    env.done();
+    settings = readOperationsCliConfig(args.command);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
       if (error.message) process.stderr.write(`${error.message}\n\n`);
@@ -98,6 +95,10 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  const config = settings.registry;
+  const logger = createLogger('schema-registry', settings.logLevel);
+  // On stderr, with the log: stdout is the command's report.
+  for (const warning of settings.warnings) logger.warn(warning);
 
   if (args.command === 'schema') {
     const open = await openRegistry(config, logger, 'operations-schema');
@@ -128,6 +129,7 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  const publisher = args.publisher ?? settings.publisher;
   const open = await openRegistry(config, logger, 'operations-publish');
   try {
     const supergraph = await open.registry.latestSupergraph();
@@ -149,7 +151,7 @@ async function main(): Promise<number> {
       version: args.version,
       operations,
       supergraphVersion: supergraph.version,
-      publisher: args.publisher,
+      publisher,
       publishedAt: new Date(),
     });
     if (result.status === 'conflict') {
@@ -164,7 +166,7 @@ async function main(): Promise<number> {
       return 0;
     }
     process.stdout.write(
-      `Published ${args.client} ${args.version}: ${operations.length} operations, valid against supergraph v${supergraph.version}, as ${args.publisher}.\n` +
+      `Published ${args.client} ${args.version}: ${operations.length} operations, valid against supergraph v${supergraph.version}, as ${publisher}.\n` +
         'Gateways following the registry trust them within a poll; schema checks now protect them.\n',
     );
     return 0;

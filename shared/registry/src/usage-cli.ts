@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { EnvReader } from '@qsmo/service-kit/config';
 import { ConfigError } from '@qsmo/service-kit/errors';
 import { createLogger } from '@qsmo/service-kit/logger';
-import { openRegistry, readRegistryConfig } from './config';
-import { dayOf, FieldUsageStore, readUsageConfig } from './usage';
+import { readUsageCliConfig, type UsageCliConfig } from './command-config';
+import { openRegistry } from './config';
+import { dayOf, FieldUsageStore } from './usage';
 
 /**
  * `npm run schema:usage -- <Type.field> [...] [--days N]`: who selected a
@@ -44,19 +44,18 @@ void (async () => {
   if (coordinates.length === 0) fail('Name at least one field, e.g. GrantsManagementOffering.name.');
   const bad = coordinates.find((c) => !COORDINATE.test(c));
   if (bad) fail(`"${bad}" is not a schema coordinate: write Type.field, e.g. GrantsManagementOffering.name.`);
-  let config;
-  let days: number;
+  let config: UsageCliConfig;
   try {
-    const env = new EnvReader({ ...process.env, ...(parsed.values.days !== undefined ? { USAGE_WINDOW_DAYS: parsed.values.days } : {}) });
-    config = readRegistryConfig(env);
-    days = readUsageConfig(env).windowDays;
-    env.done();
+    config = readUsageCliConfig(process.env, parsed.values.days);
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message.replace('USAGE_WINDOW_DAYS', '--days (USAGE_WINDOW_DAYS)'));
     throw error;
   }
-  const logger = createLogger('schema-usage', new EnvReader().logLevel('LOG_LEVEL', 'warn'));
-  const open = await openRegistry(config, logger, 'schema-usage');
+  const days = config.windowDays;
+  const logger = createLogger('schema-usage', config.logLevel);
+  // On stderr, with the log: stdout is the table.
+  for (const warning of config.warnings) logger.warn(warning);
+  const open = await openRegistry(config.registry, logger, 'schema-usage');
   try {
     const store = new FieldUsageStore(open.registry.db);
     const index = await store.index(coordinates, days);

@@ -1,6 +1,7 @@
 import { ConfigError } from './errors';
 import { isLogLevel, type LogLevel } from './logger';
 import { docOf, unknownVariableWarnings, type EnvSchema, type NameCheck, type VariableKind, type VariableSchema } from './config-schema';
+import { SHARED_SERVICE_VARIABLE_NAMES } from './generated/config-names';
 
 /**
  * Reading and validating environment configuration. Every entry point reads
@@ -174,6 +175,27 @@ export class EnvReader {
     // Two readers may read one variable (MONGODB_URI decides the database and the read model): its problem is told once.
     if (this.problems.length > 0) throw new ConfigError([...new Set(this.problems)]);
   }
+}
+
+/**
+ * A one-off command's configuration (seeding, catalog import, compose...),
+ * read once through its declared schema as a service reads its own: `read`
+ * makes the command's settings of it, a bad value throws one ConfigError
+ * listing every problem, and the names the command would ignore come back as
+ * warnings for it to print on stderr (its stdout may be data). The services'
+ * names are not warned about: a developer's shell often holds the stack's.
+ */
+export function readCommandConfig<T extends object>(
+  environment: NodeJS.ProcessEnv,
+  schema: EnvSchema,
+  check: Omit<NameCheck, 'knownElsewhere'>,
+  read: (env: EnvReader) => T,
+): T & { warnings: string[] } {
+  const env = new EnvReader(environment, schema);
+  const config = read(env);
+  const warnings = env.warnings({ ...check, knownElsewhere: SHARED_SERVICE_VARIABLE_NAMES });
+  env.done();
+  return { ...config, warnings };
 }
 
 export { REPO_ROOT } from './subgraphs';

@@ -1,12 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
-import { EnvReader } from '@qsmo/service-kit/config';
-import { openDatabase, readDatabaseConfig } from '@qsmo/service-kit/database';
+import { openDatabase } from '@qsmo/service-kit/database';
 import { createLogger } from '@qsmo/service-kit/logger';
 import { connectMongo, createMongoClient } from '@qsmo/service-kit/mongo';
 import { exitOnStartupError } from '@qsmo/service-kit/shutdown';
-import { defaultDatabaseOf, envName, type SubgraphEntry } from '@qsmo/service-kit/subgraphs';
+import type { SubgraphEntry } from '@qsmo/service-kit/subgraphs';
 import { applyImport, describePlan, exportCatalog, planImport } from './';
+import { readCatalogCliConfig } from './cli-config';
 
 const USAGE = (e: SubgraphEntry) => `Usage:
   npm run catalog:export -w subgraphs/${e.name} -- <folder>            writes offerings.csv and offering_customers.csv there
@@ -17,7 +17,8 @@ const USAGE = (e: SubgraphEntry) => `Usage:
  * `catalog:export` and `catalog:import` of one subgraph package. The
  * database is the subgraph's (MONGODB_URI, <SERVICE>_MONGODB_DATABASE), as
  * for `npm run seed`. An import with a bad row prints every problem by line
- * and column and exits 1 with nothing written.
+ * and column and exits 1 with nothing written; so does a bad setting,
+ * before anything is opened.
  */
 export function runCatalogCli(entry: SubgraphEntry, args: readonly string[] = process.argv.slice(2)): void {
   const logger = createLogger('catalog', 'warn');
@@ -30,10 +31,8 @@ export function runCatalogCli(entry: SubgraphEntry, args: readonly string[] = pr
   const asIndex = rest.indexOf('--as');
   const editor = asIndex >= 0 ? rest[asIndex + 1] : os.userInfo().username;
   void (async () => {
-    const env = new EnvReader();
-    const dbConfig = readDatabaseConfig(env);
-    const databaseName = env.databaseName(envName(entry.name, 'MONGODB_DATABASE'), defaultDatabaseOf(entry));
-    env.done();
+    const { database: dbConfig, databaseName, warnings } = readCatalogCliConfig(entry, command);
+    for (const warning of warnings) logger.warn(warning);
     const database = await openDatabase(dbConfig, logger);
     const client = createMongoClient(database.uri, { appName: `catalog-${command}` });
     try {
