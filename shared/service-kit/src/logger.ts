@@ -84,9 +84,11 @@ function rootLogger(): pino.Logger {
 const prettyValue = (v: unknown) => (typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v));
 
 /**
- * A logger for one service. LOG_FORMAT (read here, validated at each entry
- * point by EnvReader.logFormat) picks the format; by default JSON with
- * NODE_ENV=production and readable lines otherwise.
+ * A logger for one service. LOG_FORMAT picks the format: the services
+ * validate it with their configuration (OBSERVABILITY_VARIABLES) and pass
+ * it in; a one-off command's logger reads it here, where a value other than
+ * json or pretty falls back to the default: JSON with NODE_ENV=production,
+ * readable lines otherwise.
  */
 export function createLogger(service: string, level: LogLevel = 'info', format: LogFormat = defaultFormat()): Logger {
   const threshold = ORDER[level];
