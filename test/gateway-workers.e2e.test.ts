@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '@qsmo/dev-tools/dev-keys';
 import { startGraph, type RunningGraph } from './support/graph';
-import { holdConnection, socketsOf, startGatewayProcess, type GatewayProcess, type Held } from './support/gateway-process';
+import { connectionsOn, holdConnection, startGatewayProcess, type GatewayProcess, type Held } from './support/gateway-process';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -131,7 +131,6 @@ test('rate limits hold across workers: 30 requests on 30 connections spread over
   graph = await startGraph();
   await startWorkers({ RATE_LIMIT_ANONYMOUS: '10' });
   const workers = gateway!.workers();
-  const socketsBefore = workers.map(socketsOf);
   // Each request on a new connection, held open: the primary hands new connections to the workers in turn.
   const BODY = JSON.stringify({ query: '{ __typename }' });
   const started = performance.now();
@@ -148,7 +147,8 @@ test('rate limits hold across workers: 30 requests on 30 connections spread over
     held.push(connection);
   }
   const elapsedMs = performance.now() - started;
-  const perWorker = workers.map((pid, i) => socketsOf(pid) - socketsBefore[i]!);
+  // Counted while every connection is still held: which worker each one was handed to.
+  const perWorker = workers.map((pid) => connectionsOn(pid, gateway!.port));
   for (const h of held) h.socket.destroy();
   const answers = held.map((h) => {
     const head = h.received.slice(0, h.received.indexOf('\r\n\r\n'));
@@ -162,6 +162,7 @@ test('rate limits hold across workers: 30 requests on 30 connections spread over
   // Both workers answered some of them (the primary hands connections out round-robin, but not evenly on a busy
   // machine): with limits counted per worker, the caller would get 10 from one and up to 10 more from the other.
   for (const n of perWorker) expect(n).toBeGreaterThanOrEqual(1);
+  expect(perWorker.reduce((a, b) => a + b, 0)).toBe(30);
   // 10 a minute refill one every 6 s: within the test's few seconds the caller gets its 10 (one more per 6 s elapsed).
   expect(served).toBeGreaterThanOrEqual(10);
   expect(served).toBeLessThanOrEqual(10 + Math.floor(elapsedMs / 6_000));
