@@ -1,14 +1,14 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@qsmo/service-kit/config';
-import { ConfigError } from '@qsmo/service-kit/errors';
 import { subgraphNamed, SUBGRAPHS } from '@qsmo/service-kit/subgraphs';
 import { readCatalogCliConfig } from '@qsmo/subgraph-kit/catalog-io/cli-config';
 import { readProvisionConfig, readSeedConfig, readSyntheticConfig } from '@qsmo/dev-tools/command-config';
 import { readOperationsCliConfig, readUsageCliConfig } from '@qsmo/registry/command-config';
 import { readComposeConfig } from '../gateway/src/compose-config';
+import { configProblems } from './support/config';
+import { runTsCommand } from './support/cli';
 
 /**
  * The one-off commands read their environment through a declared schema, as
@@ -19,16 +19,6 @@ import { readComposeConfig } from '../gateway/src/compose-config';
 const GRANTS = subgraphNamed('grants-management');
 /** Nothing listens there: a command that got past its configuration would fail otherwise. */
 const NOWHERE = 'mongodb://127.0.0.1:1/';
-
-function problemsOf(read: () => unknown): string[] {
-  try {
-    read();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('npm run seed', () => {
   test('reads each database, SEED_RESET or --reset, and the defaults', () => {
@@ -51,7 +41,7 @@ describe('npm run seed', () => {
   });
 
   test('bad values are refused, every one named', () => {
-    expect(problemsOf(() => readSeedConfig([GRANTS], ['--reset'], { SEED_RESET: 'maybe', GRANTS_MANAGEMENT_MONGODB_DATABASE: 'qsmo/grants' }))).toEqual([
+    expect(configProblems(() => readSeedConfig([GRANTS], ['--reset'], { SEED_RESET: 'maybe', GRANTS_MANAGEMENT_MONGODB_DATABASE: 'qsmo/grants' }))).toEqual([
       'GRANTS_MANAGEMENT_MONGODB_DATABASE="qsmo/grants" is not a valid database name: use letters, digits, _ or -, at most 63 characters.',
       'SEED_RESET="maybe" must be true or false.',
     ]);
@@ -70,7 +60,7 @@ describe('npm run catalog:export / catalog:import', () => {
     expect(readCatalogCliConfig(GRANTS, 'import', { MONGODB_UIR: NOWHERE }).warnings).toEqual([
       'MONGODB_UIR is not a setting of npm run catalog:import and is ignored: did you mean MONGODB_URI?',
     ]);
-    expect(problemsOf(() => readCatalogCliConfig(GRANTS, 'import', { GRANTS_MANAGEMENT_MONGODB_DATABASE: 'qsmo grants' }))).toEqual([
+    expect(configProblems(() => readCatalogCliConfig(GRANTS, 'import', { GRANTS_MANAGEMENT_MONGODB_DATABASE: 'qsmo grants' }))).toEqual([
       'GRANTS_MANAGEMENT_MONGODB_DATABASE="qsmo grants" is not a valid database name: use letters, digits, _ or -, at most 63 characters.',
     ]);
   });
@@ -86,7 +76,7 @@ describe("the registry's commands", () => {
   });
 
   test('schema:usage refuses an invalid REGISTRY_DATABASE, LOG_LEVEL and --days together', () => {
-    expect(problemsOf(() => readUsageCliConfig({ REGISTRY_DATABASE: 'qsmo.registry', LOG_LEVEL: 'verbose' }, '0'))).toEqual([
+    expect(configProblems(() => readUsageCliConfig({ REGISTRY_DATABASE: 'qsmo.registry', LOG_LEVEL: 'verbose' }, '0'))).toEqual([
       'REGISTRY_DATABASE="qsmo.registry" is not a valid database name: use letters, digits, _ or -, at most 63 characters.',
       'USAGE_WINDOW_DAYS="0" must be a positive whole number.',
       'LOG_LEVEL="verbose" is not one of: debug, info, warn, error, silent.',
@@ -98,7 +88,7 @@ describe("the registry's commands", () => {
     expect(readOperationsCliConfig('publish', { SCHEMA_PUBLISHR: 'portal-ci' }).warnings).toEqual([
       'SCHEMA_PUBLISHR is not a setting of npm run operations:publish and is ignored: did you mean SCHEMA_PUBLISHER?',
     ]);
-    expect(problemsOf(() => readOperationsCliConfig('schema', { REGISTRY_MONGODB_URI: 'localhost:27017' }))).toEqual([
+    expect(configProblems(() => readOperationsCliConfig('schema', { REGISTRY_MONGODB_URI: 'localhost:27017' }))).toEqual([
       'REGISTRY_MONGODB_URI must be a MongoDB connection string starting with mongodb:// or mongodb+srv://.',
     ]);
   });
@@ -109,7 +99,7 @@ describe('npm run seed:synthetic, db:provision and compose', () => {
     expect(readSyntheticConfig({ MONGODB_URL: NOWHERE }).warnings).toEqual([
       'MONGODB_URL is not a setting of npm run seed:synthetic and is ignored: did you mean MONGODB_URI?',
     ]);
-    expect(problemsOf(() => readSyntheticConfig({ EMBEDDED_DB_PORT: '99999' }))).toEqual([
+    expect(configProblems(() => readSyntheticConfig({ EMBEDDED_DB_PORT: '99999' }))).toEqual([
       'EMBEDDED_DB_PORT="99999" is not a TCP port: use a whole number from 0 to 65535 (0 picks a free port).',
     ]);
   });
@@ -130,26 +120,9 @@ describe('npm run seed:synthetic, db:provision and compose', () => {
   });
 });
 
-/** A command's entry file run as npm runs it (tsx), with these variables over the test's environment. */
-function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 describe('the commands as processes', () => {
   test('npm run seed with SEED_RESET=maybe stops with exit 1 naming it, before reaching any database', async () => {
-    const result = await run('shared/dev-tools/src/seed-cli.ts', ['grants-management'], { MONGODB_URI: NOWHERE, SEED_RESET: 'maybe' });
+    const result = await runTsCommand('shared/dev-tools/src/seed-cli.ts', ['grants-management'], { MONGODB_URI: NOWHERE, SEED_RESET: 'maybe' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('SEED_RESET="maybe" must be true or false.');
     expect(result.stderr).not.toMatch(/ECONNREFUSED|connect/i);
@@ -157,7 +130,7 @@ describe('the commands as processes', () => {
   });
 
   test('npm run schema:usage with an invalid REGISTRY_DATABASE stops with exit 2 naming it, and its usage', async () => {
-    const result = await run('shared/registry/src/usage-cli.ts', ['GrantsManagementOffering.name'], {
+    const result = await runTsCommand('shared/registry/src/usage-cli.ts', ['GrantsManagementOffering.name'], {
       REGISTRY_MONGODB_URI: NOWHERE,
       REGISTRY_DATABASE: 'qsmo registry',
     });
@@ -171,7 +144,7 @@ describe('the commands as processes', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qsmo-compose-'));
     try {
       const out = path.join(dir, 'supergraph.graphql');
-      const result = await run('gateway/src/compose-cli.ts', [out], { GRANTS_MANAGMENT_URL: 'https://grants.example.gov/graphql' });
+      const result = await runTsCommand('gateway/src/compose-cli.ts', [out], { GRANTS_MANAGMENT_URL: 'https://grants.example.gov/graphql' });
       expect(result.status).toBe(0);
       expect(result.stderr).toContain('warning: GRANTS_MANAGMENT_URL is not a setting of npm run compose and is ignored: did you mean GRANTS_MANAGEMENT_URL?');
       expect(result.stdout).toBe(`supergraph written to ${out}\n`);

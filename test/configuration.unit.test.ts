@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '@qsmo/service-kit/errors';
 import { EnvReader, REPO_ROOT } from '@qsmo/service-kit/config';
 import { readSubgraphConfig } from '@qsmo/subgraph-kit/subgraph/run';
 import { editDistance, env, unknownVariableWarnings } from '@qsmo/service-kit/config-schema';
@@ -12,6 +11,7 @@ import { registryCliVariables } from '@qsmo/registry/cli-config-schema';
 import { readGatewayConfig } from '../gateway/src/config';
 import { GATEWAY_VARIABLES } from '../gateway/src/config-schema';
 import { CONFIGURATION_REFERENCE, configurationReference } from '@qsmo/dev-tools/config-reference';
+import { configProblems } from './support/config';
 
 /**
  * The services' declared configuration: read through the schemas only, a
@@ -20,16 +20,6 @@ import { CONFIGURATION_REFERENCE, configurationReference } from '@qsmo/dev-tools
  */
 const MARKETPLACE = { defaultPort: 4003, defaultDatabase: 'qsmo_grants_management' };
 const URI = 'mongodb://127.0.0.1:27017/';
-
-function problemsOf(read: () => unknown): string[] {
-  try {
-    read();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('the gateway', () => {
   test('reads its defaults from an empty environment', () => {
@@ -54,7 +44,7 @@ describe('the gateway', () => {
   });
 
   test('bad values stop start-up with every problem listed at once, MAX_COST among them', () => {
-    const problems = problemsOf(() => readGatewayConfig({ PORT: 'eighty', MAX_DEPTH: '0', RESPONSE_CACHE: 'yes', MAX_COST: '1000' }));
+    const problems = configProblems(() => readGatewayConfig({ PORT: 'eighty', MAX_DEPTH: '0', RESPONSE_CACHE: 'yes', MAX_COST: '1000' }));
     expect(problems).toEqual(
       expect.arrayContaining([
         'PORT="eighty" is not a TCP port: use a whole number from 0 to 65535 (0 picks a free port).',
@@ -96,7 +86,7 @@ describe('a marketplace subgraph', () => {
     expect(config.port).toBe(4003);
     expect(config.databaseName).toBe('qsmo_grants_management');
     expect(config.warnings).toEqual(['READ_MODE is not a setting of a marketplace subgraph and is ignored: did you mean READ_MODEL?']);
-    expect(problemsOf(() => readSubgraphConfig(MARKETPLACE, { MONGODB_URI: 'localhost:27017' }))).toEqual([
+    expect(configProblems(() => readSubgraphConfig(MARKETPLACE, { MONGODB_URI: 'localhost:27017' }))).toEqual([
       'MONGODB_URI must be a MongoDB connection string starting with mongodb:// or mongodb+srv://.',
     ]);
   });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError } from '@qsmo/service-kit/errors';
+import { configProblems } from '../../test/support/config';
 import { DEFAULT_REGISTRY_POLL_MS, readGatewayConfig } from '../src/config';
 
 /** Where the gateway's supergraph comes from, as the environment says. */
@@ -36,15 +36,7 @@ test('unset, the gateway serves SUPERGRAPH_PATH when given, else composes the lo
 });
 
 test('contradictory or incomplete settings are refused, each with what to change', () => {
-  const problems = (env: NodeJS.ProcessEnv) => {
-    try {
-      readGatewayConfig(env);
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
-    }
-    return [];
-  };
+  const problems = (env: NodeJS.ProcessEnv) => configProblems(() => readGatewayConfig(env));
   expect(problems({ SUPERGRAPH_SOURCE: 'file' })).toEqual([expect.stringMatching(/SUPERGRAPH_SOURCE=file needs SUPERGRAPH_PATH/)]);
   expect(problems({ SUPERGRAPH_SOURCE: 'registry', SUPERGRAPH_PATH: 'x.graphql' })).toEqual([expect.stringMatching(/unset one of them/)]);
   expect(problems({ SUPERGRAPH_SOURCE: 'uplink' })).toEqual([expect.stringMatching(/not one of: registry, file, compose/)]);

@@ -10,6 +10,7 @@ import { composeSupergraph, localSubgraphSources } from '../../gateway/src/compo
 import { DIRECTORY } from '@qsmo/service-kit/subgraphs';
 import { SUBGRAPHS, urlEnvName } from '../../gateway/src/subgraphs';
 import type { RunningGraph } from './graph';
+import { socketInodesOf, tcpSocketInodes } from '@qsmo/service-kit/ports';
 
 /** A gateway started as its real entry point (`gateway/src/index.ts`) in a child process, in front of a test graph's subgraphs. */
 export interface GatewayProcess {
@@ -90,39 +91,13 @@ export function socketsOf(pid: number): number {
 }
 
 /**
- * The connections to local `port` that process `pid` holds (any state but
- * listening), from its socket descriptors and the kernel's TCP tables. Unlike
+ * The connections accepted on local `port` that process `pid` holds. Unlike
  * a count of all its sockets, the process's own calls to subgraphs, opening
  * and closing meanwhile, do not move it.
  */
 export function connectionsOn(pid: number, port: number): number {
-  const inodes = new Set<string>();
-  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-      if (inode) inodes.add(inode);
-    } catch {
-      /* closed meanwhile */
-    }
-  }
-  let n = 0;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = fs.readFileSync(table, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields.length < 10) continue;
-      const localPort = Number.parseInt(fields[1]!.split(':').at(-1)!, 16);
-      // 0A is LISTEN: the server socket, not a connection.
-      if (localPort === port && fields[3] !== '0A' && inodes.has(fields[9]!)) n++;
-    }
-  }
-  return n;
+  const accepted = tcpSocketInodes(port, 'connections');
+  return [...socketInodesOf(pid)].filter((inode) => accepted.has(inode)).length;
 }
 
 /** One request on a connection of its own, closed after the answer: it leaves no keep-alive connection behind that the gateway would count. */

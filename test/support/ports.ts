@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import net from 'node:net';
+import { portIsFree } from '@qsmo/service-kit/ports';
 
 /**
  * Ports for what a test starts later on an address it picked first (a service in a child process, a
@@ -33,20 +33,12 @@ const blockStart = Math.max(LOWEST, blockEnd - BLOCK);
 // for its port again at once.
 let next = blockStart + (process.pid % (blockEnd - blockStart));
 
-function bindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /** A port nothing listens on now and no other test process picks; each call gives a different one. */
 export async function testPort(): Promise<number> {
   for (let tried = 0; tried < blockEnd - blockStart; tried++) {
     const port = next;
     next = next + 1 >= blockEnd ? blockStart : next + 1;
-    if (await bindable(port)) return port;
+    if (await portIsFree(port, '127.0.0.1').catch(() => false)) return port;
   }
   throw new Error(`No free port in ${blockStart}-${blockEnd - 1} for jest worker ${worker}: something holds all of them.`);
 }

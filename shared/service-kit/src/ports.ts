@@ -20,8 +20,11 @@ export function portIsFree(port: number, host: string): Promise<boolean> {
   });
 }
 
-/** Inodes of the sockets listening on `port` (Linux's /proc/net/tcp; none elsewhere). */
-function listeningInodes(port: number): Set<string> {
+/**
+ * Inodes of the TCP sockets on local `port` (Linux's /proc/net/tcp and tcp6;
+ * none elsewhere): the listening ones, or the connections accepted on it.
+ */
+export function tcpSocketInodes(port: number, kind: 'listening' | 'connections'): Set<string> {
   const inodes = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
@@ -33,7 +36,28 @@ function listeningInodes(port: number): Set<string> {
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       // local_address is HEXIP:HEXPORT; state 0A is LISTEN; the inode is the tenth column.
-      if (cols.length > 9 && cols[3] === '0A' && parseInt(cols[1]!.split(':')[1]!, 16) === port) inodes.add(cols[9]!);
+      if (cols.length <= 9 || Number.parseInt(cols[1]!.split(':').at(-1)!, 16) !== port) continue;
+      if ((cols[3] === '0A') === (kind === 'listening')) inodes.add(cols[9]!);
+    }
+  }
+  return inodes;
+}
+
+/** Inodes of the sockets process `pid` holds open (Linux; none when this user may not see them). */
+export function socketInodesOf(pid: number | string): Set<string> {
+  const inodes = new Set<string>();
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return inodes;
+  }
+  for (const fd of fds) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(inode);
+    } catch {
+      /* closed meanwhile */
     }
   }
   return inodes;
@@ -41,8 +65,8 @@ function listeningInodes(port: number): Set<string> {
 
 /** The process listening on `port`, when this user may see it (Linux only); undefined otherwise. */
 export function portHolder(port: number): PortHolder | undefined {
-  const inodes = listeningInodes(port);
-  if (inodes.size === 0) return undefined;
+  const listening = tcpSocketInodes(port, 'listening');
+  if (listening.size === 0) return undefined;
   let pids: string[];
   try {
     pids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p));
@@ -50,30 +74,14 @@ export function portHolder(port: number): PortHolder | undefined {
     return undefined;
   }
   for (const pid of pids) {
-    let fds: string[];
+    if (![...socketInodesOf(pid)].some((inode) => listening.has(inode))) continue;
+    let command = '';
     try {
-      fds = fs.readdirSync(`/proc/${pid}/fd`);
+      command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
     } catch {
-      continue;
+      /* the process just exited */
     }
-    for (const fd of fds) {
-      let target: string;
-      try {
-        target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-      } catch {
-        continue;
-      }
-      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-      if (inode && inodes.has(inode)) {
-        let command = '';
-        try {
-          command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-        } catch {
-          /* the process just exited */
-        }
-        return { pid: Number(pid), command };
-      }
-    }
+    return { pid: Number(pid), command };
   }
   return undefined;
 }
