@@ -5,6 +5,7 @@ import { CatalogStore } from '@qsmo/subgraph-kit/domain/changes';
 import { EditsPresent, RESET_MUTATION } from '@qsmo/subgraph-kit/domain/seed';
 import { openSeededDatabase, type TestDatabase } from './support/db';
 import { DOMAINS } from './support/graph';
+import { renameInCatalog } from './support/catalog-writes';
 
 /** The reference CSVs are the initial load: once a team has edited its marketplace, reseeding keeps the edits unless a reset is explicit. */
 const grants = DOMAINS.find((d) => d.definition.serviceName === 'grants-management')!.definition;
@@ -22,18 +23,7 @@ afterAll(async () => {
 const offering = () => database.db.collection<{ _id: string; name: string; version?: number }>('offerings').findOne({ _id: ID });
 
 async function rename(name: string): Promise<void> {
-  const store = new CatalogStore({ db: database.db });
-  const { version } = await store.current(ID);
-  const result = await store.write({
-    offeringId: ID,
-    expectedVersion: version,
-    mutation: 'updateGrantsManagementOffering',
-    actor: { subject: 'grm-editor', issuer: null },
-    sources: [{ key: 'https://example.gov/a', title: 'A', url: 'https://example.gov/a' }],
-    verification: 'CONFIRMED',
-    compute: (before, v) => ({ offering: { ...before!.offering, name, version: v }, listings: before!.listings }),
-  });
-  expect('change' in result).toBe(true);
+  await renameInCatalog(new CatalogStore({ db: database.db }), ID, name, { subject: 'grm-editor' });
 }
 
 test('an edited marketplace: npm run seed refuses naming the edit, a start keeps it, a reset replaces it and is recorded; versions go on', async () => {

@@ -14,6 +14,7 @@ import { openSeededDatabase, type TestDatabase } from './support/db';
 import { DOMAINS } from './support/graph';
 import { DirectoryProjection } from '@qsmo/directory/projection';
 import { marketplaceSources } from '@qsmo/directory/server';
+import { renameInCatalog } from './support/catalog-writes';
 
 /**
  * Two replicas of one subgraph behind one address, and a gateway's response
@@ -97,16 +98,7 @@ async function lagScenario() {
     async writeWhileLagging(name: string): Promise<number> {
       await laggingModel.start();
       const store = new CatalogStore({ db: database.db, readModel: writerModel, logger: createLogger('writer', 'silent') });
-      const written = await store.write({
-        offeringId: 'grm-era',
-        expectedVersion: 1,
-        mutation: 'updateGrantsManagementOffering',
-        actor: { subject: 'replica-lag-test', issuer: null },
-        sources: [{ key: 't', title: 't', url: 'https://example.gov/t' }],
-        verification: 'UNVERIFIED',
-        compute: (before, v) => (before ? { offering: { ...before.offering, name, version: v }, listings: before.listings } : null),
-      });
-      expect('change' in written).toBe(true);
+      await renameInCatalog(store, 'grm-era', name, { subject: 'replica-lag-test' });
       return Date.now();
     },
   };

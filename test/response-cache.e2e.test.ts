@@ -6,6 +6,7 @@ import { useSubgraphChanges } from '../gateway/src/plugins/subgraph-changes';
 import { createLogger } from '@qsmo/service-kit/logger';
 import { CatalogStore } from '@qsmo/subgraph-kit/domain/changes';
 import { startGraph, type RunningGraph } from './support/graph';
+import { renameInCatalog } from './support/catalog-writes';
 
 /**
  * The gateway's response cache over HTTP on the real graph: hits say their
@@ -133,16 +134,7 @@ test('a change made elsewhere (another gateway replica, a tool) evicts what was 
   expect((await ask(ERA)).body.data.grantsManagement.offering.name).toBe('eRA');
   // A catalog write that did not pass through this gateway (another replica's, an import's).
   const elsewhere = new CatalogStore({ db: graph.subgraphs['grants-management']!.database.db, logger: createLogger('elsewhere', 'silent') });
-  const written = await elsewhere.write({
-    offeringId: 'grm-era',
-    expectedVersion: 1,
-    mutation: 'updateGrantsManagementOffering',
-    actor: { subject: 'other-replica', issuer: null },
-    sources: [{ key: 't', title: 't', url: 'https://example.gov/t' }],
-    verification: 'UNVERIFIED',
-    compute: (before, version) => (before ? { offering: { ...before.offering, name: 'eRA elsewhere', version }, listings: before.listings } : null),
-  });
-  expect('change' in written).toBe(true);
+  await renameInCatalog(elsewhere, 'grm-era', 'eRA elsewhere', { subject: 'other-replica' });
   const since = Date.now();
   let name = 'eRA';
   while (name === 'eRA' && Date.now() - since < 3_000) {

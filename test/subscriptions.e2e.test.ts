@@ -24,6 +24,7 @@ import { startFaultProxy } from './support/fault-proxy';
 import { startGraph, type RunningGraph } from './support/graph';
 import { requestOnce, startGatewayProcess, type GatewayProcess } from './support/gateway-process';
 import { isRefusal, sseSubscribe, wsConnect, type HeldSubscription, type LiveSocket, type Received } from './support/live-clients';
+import { renameInCatalog } from './support/catalog-writes';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -389,18 +390,7 @@ describe('one gateway process', () => {
 /** Writes a change straight into the marketplace's database, as an import or another tool does, not through any gateway. */
 async function writeElsewhere(name: string): Promise<number> {
   const store = new CatalogStore({ db: graph.subgraphs[GRANTS]!.database.db });
-  const { version } = await store.current(OFFERING);
-  const result = await store.write({
-    offeringId: OFFERING,
-    expectedVersion: version,
-    mutation: 'catalog:import',
-    actor: { subject: 'import-test', issuer: null },
-    sources: [{ key: 'subscriptions-test', title: 'Subscriptions test', url: 'https://example.gov/subscriptions' }],
-    verification: 'UNVERIFIED',
-    compute: (before) => ({ offering: { ...before!.offering, name }, listings: before!.listings }),
-  });
-  if (!('change' in result)) throw new Error(JSON.stringify(result));
-  return result.change.version;
+  return renameInCatalog(store, OFFERING, name, { subject: 'import-test', mutation: 'catalog:import' });
 }
 
 test('a supergraph hot reload: open SSE and WebSocket subscriptions keep receiving, and new ones are checked against the new schema', async () => {

@@ -14,6 +14,7 @@ import { InternalTokenError, secretBytes, signInternalToken, verifyInternalToken
 import { createTokenVerifier, TokenRejected, type AuthenticationConfig } from '../src/plugins/authentication';
 import { clientAddress, RateLimiter } from '../src/plugins/rate-limit';
 import { readSecurityConfig } from '../src/security-config';
+import { readingProblems } from '../../test/support/config';
 
 /** Token verification, the internal signature, field rules, rate buckets and the security settings, without a graph. */
 const ISSUER = 'https://login.example.gov';
@@ -251,16 +252,7 @@ describe('rate buckets', () => {
 });
 
 describe('security settings', () => {
-  const problems = (env: NodeJS.ProcessEnv) => {
-    const reader = new EnvReader(env);
-    readSecurityConfig(reader);
-    try {
-      reader.done();
-      return [];
-    } catch (e) {
-      return (e as ConfigError).problems;
-    }
-  };
+  const problems = (env: NodeJS.ProcessEnv) => readingProblems(env, readSecurityConfig);
 
   test('every bad value is reported with what to change', () => {
     expect(

@@ -4,9 +4,10 @@ import { gatewaySignatureGuard, readGatewaySignatureConfig, type GatewaySignatur
 import type { Identity } from '@qsmo/service-kit/auth/identity';
 import { IDENTITY_HEADER, INTERNAL_ISSUER, secretBytes, signInternalToken } from '@qsmo/service-kit/auth/internal-token';
 import { EnvReader } from '@qsmo/service-kit/config';
-import { ConfigError, ErrorCode } from '@qsmo/service-kit/errors';
+import { ErrorCode } from '@qsmo/service-kit/errors';
 import { readSubgraphConfig } from '@qsmo/subgraph-kit/subgraph/run';
 import { readDirectoryConfig } from '@qsmo/directory/run';
+import { readingProblems } from '../../../test/support/config';
 
 /**
  * A subgraph's guard while the signing secret is rotated: it accepts what
@@ -125,16 +126,7 @@ describe("the gateway's signature while its secret is rotated", () => {
 });
 
 describe('GATEWAY_SIGNING_SECRETS_ACCEPTED at start-up', () => {
-  const problems = (env: NodeJS.ProcessEnv): string[] => {
-    const reader = new EnvReader(env);
-    readGatewaySignatureConfig(reader);
-    try {
-      reader.done();
-      return [];
-    } catch (e) {
-      return (e as ConfigError).problems;
-    }
-  };
+  const problems = (env: NodeJS.ProcessEnv) => readingProblems(env, readGatewaySignatureConfig);
 
   test('is split on commas, spaces around each secret ignored', () => {
     const config = readGatewaySignatureConfig(new EnvReader({ GATEWAY_SIGNING_SECRET: CURRENT, GATEWAY_SIGNING_SECRETS_ACCEPTED: ` ${PREVIOUS} , ${OTHER}` }));
